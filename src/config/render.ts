@@ -1,0 +1,106 @@
+// Renders the schema as the default conf/sipd.conf and as docs/directives.md, so the
+// shipped file, the reference and the parser cannot drift apart (a test compares them).
+import { CONTAINERS, DIRECTIVES } from './schema.js';
+import { SECTIONS } from './spec.js';
+import type { AnyContainer, AnyDirective } from './spec.js';
+
+const directives = DIRECTIVES as readonly AnyDirective[];
+const containers = CONTAINERS as readonly AnyContainer[];
+
+function wrap(text: string, width: number, prefix: string): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(prefix + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(prefix + line);
+  return out;
+}
+
+function quoteIfNeeded(v: string): string {
+  return /\s/.test(v) && !/^".*"$/.test(v) ? `"${v}"` : v;
+}
+
+function directiveLines(s: AnyDirective): string[] {
+  const lines = wrap(s.doc, 76, '# ');
+  const facts = [`Type: ${s.type}`];
+  if (s.valid && s.valid !== s.type.split('|').join(', ')) facts.push(`valid: ${s.valid}`);
+  facts.push(`default: ${s.defaultText}`);
+  if (s.restart === 'restart') facts.push('needs a full restart');
+  lines.push(...wrap(facts.join('; ') + '.', 76, '# '));
+  const valueLines = s.example?.length
+    ? [...s.example]
+    : s.defaultText !== '(none)' && !s.repeat
+      ? [`${s.name} ${s.name === 'CustomLog' ? s.defaultText : quoteIfNeeded(s.defaultText)}`]
+      : [`${s.name}`];
+  for (const v of valueLines) lines.push(`${s.shipActive && !s.example?.length ? '' : '#'}${v}`);
+  if (s.shipActive && s.example?.length) lines.push(`${s.name} ${s.defaultText}`);
+  return lines;
+}
+
+export function renderDefaultConf(): string {
+  const out: string[] = [
+    '# sipd.conf -- configuration of the OpenSPS SIP proxy server (sipd).',
+    '#',
+    '# Generated from the directive schema (npm run gen); edit freely after installing.',
+    '# One directive per line; names are case-insensitive; a line ending in \\ continues',
+    '# on the next; values with blanks go in double quotes; lines starting with # are',
+    '# comments. Lines starting with # below show each directive at its default.',
+    '# Check a file with "sipd -t -f FILE"; apply changes with "sip graceful" (directives',
+    '# marked "needs a full restart" wait for "sip restart").',
+    '',
+  ];
+  for (const [id, title] of SECTIONS) {
+    const ds = directives.filter((s) => s.section === id);
+    const cs = containers.filter((c) => c.section === id);
+    if (!ds.length && !cs.length) continue;
+    out.push('#' + '-'.repeat(78), `# ${title}`, '#' + '-'.repeat(78), '');
+    for (const s of ds) out.push(...directiveLines(s), '');
+    for (const c of cs) {
+      out.push(...wrap(c.doc, 76, '# '));
+      out.push(`# Block: <${c.name} ${c.id.kind === 'int' ? `${c.id.min}-${c.id.max}` : 'id'}> ... </${c.name}>${c.maxCount ? `, at most ${c.maxCount}` : ''}.`);
+      for (const child of c.children) out.push(...wrap(`${child.name}: ${child.doc} Type: ${child.type}; default: ${child.defaultText}.`, 74, '#   '));
+      for (const e of c.example ?? []) out.push(`#${e}`);
+      out.push('');
+    }
+  }
+  return out.join('\n');
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function renderDirectiveDocs(): string {
+  const out: string[] = [
+    '# sipd.conf directive reference',
+    '',
+    'Generated from the directive schema in the source (`npm run gen`); a test fails if this',
+    'page and the schema disagree. "Restart" tells what applies a change: `graceful` means',
+    '`sip graceful` is enough; `full` means the running value is kept until `sip restart`',
+    '(a graceful restart reports such directives as "needs restart").',
+    '',
+    `${directives.length + containers.reduce((n, c) => n + c.children.length, 0)} directives and ${containers.length} blocks.`,
+    '',
+  ];
+  for (const [id, title] of SECTIONS) {
+    const ds = directives.filter((s) => s.section === id);
+    const cs = containers.filter((c) => c.section === id);
+    if (!ds.length && !cs.length) continue;
+    out.push(`## ${title}`, '', '| Directive | Type | Default | Valid values / range | Restart | Owner | What it does |', '|---|---|---|---|---|---|---|');
+    const row = (s: AnyDirective, prefix = '') =>
+      `| ${prefix}\`${s.name}\`${s.repeat ? ' (repeatable' + (s.maxCount ? `, max ${s.maxCount}` : '') + ')' : ''} | ${cell(s.type)} | ${cell(s.defaultText)} | ${cell(s.valid || '—')} | ${s.restart === 'restart' ? 'full' : 'graceful'} | ${s.owner} | ${cell(s.doc)} |`;
+    for (const s of ds) out.push(row(s));
+    for (const c of cs) {
+      out.push(
+        `| \`<${c.name} ${c.id.kind === 'int' ? `${c.id.min}-${c.id.max}` : 'id'}>\`${c.maxCount ? ` (max ${c.maxCount})` : ''} | block | — | — | ${c.restart === 'restart' ? 'full' : 'graceful'} | ${c.owner} | ${cell(c.doc)} |`,
+      );
+      for (const child of c.children) out.push(row(child, '↳ '));
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,131 @@
+// The directive schema: what every sipd.conf directive is, who owns it, and how its
+// arguments become a typed value. Owners declare their directives with the builders in
+// define.ts; the parser, the default sipd.conf and docs/directives.md all come from here.
+
+/** One whitespace-separated argument of a directive line, with its position. */
+export interface Arg {
+  readonly text: string;
+  readonly quoted: boolean;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** Where a directive may appear: at top level or inside one kind of container. */
+export type Context = 'main' | 'NumberPlan' | 'VirtualProxyHost' | 'RASGatekeeperCluster';
+
+/**
+ * graceful: a `sip graceful` applies the new value.
+ * restart:  the value is read once at start; a graceful restart keeps the old value and
+ *           reports "needs restart" (sockets, privileges, shared state, farm ports).
+ */
+export type RestartClass = 'graceful' | 'restart';
+
+/** Groups as in the guide's Appendix B; also the order of the default sipd.conf. */
+export const SECTIONS = [
+  ['server-global', 'Server-global directives'],
+  ['host-specific', 'Host-specific directives (logs, user, port)'],
+  ['server-core', 'Server-core directives'],
+  ['tls', 'TLS transport'],
+  ['debug', 'Debug flags'],
+  ['mysql', 'MySQL subscriber-table interface'],
+  ['gktmp', 'GKTMP interface'],
+  ['accounting', 'Accounting (RADIUS)'],
+  ['authentication', 'Authentication and authorization'],
+  ['access-control', 'Access control and trust lists'],
+  ['privacy', 'Privacy'],
+  ['preauth', 'Preauthorization query (RPMS)'],
+  ['call-forwarding', 'Call forwarding'],
+  ['number-expansion', 'Number expansion'],
+  ['enum', 'E.164 to Request-URI translation (ENUM)'],
+  ['routing', 'Next-hop routing'],
+  ['registry', 'Registry services'],
+  ['virtual-proxy-host', 'Virtual proxy hosts'],
+  ['ras', 'H.323 RAS'],
+] as const;
+export type Section = (typeof SECTIONS)[number][0];
+
+/** Context handed to parse functions. */
+export interface ParseEnv {
+  /** Name of the directive as written (for messages). */
+  readonly written: string;
+  /** The whole directive line (for messages that quote it). */
+  readonly file: string;
+}
+
+/**
+ * Thrown by a parse function. `arg` is the index of the offending argument so the
+ * error can point at its column; `valid` lists the accepted values when there is a list.
+ */
+export class ValueError extends Error {
+  constructor(
+    message: string,
+    readonly arg: number = 0,
+    readonly valid?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DirectiveSpec<N extends string = string, T = unknown> {
+  readonly name: N;
+  /** The module that owns (and alone reads) the directive, e.g. "transaction". */
+  readonly owner: string;
+  readonly section: Section;
+  readonly restart: RestartClass;
+  /** Human form of the value type for docs: "On|Off", "integer 1-6", "string"… */
+  readonly type: string;
+  /** Valid values or range, shown in errors and docs ("" when any text is accepted). */
+  readonly valid: string;
+  readonly default: T;
+  /** The default as it would be written in sipd.conf, or "(none)". */
+  readonly defaultText: string;
+  /** May appear more than once (each line adds to the value). */
+  readonly repeat: boolean;
+  /** Upper bound on repetitions (RPMS servers, gatekeepers per cluster…). */
+  readonly maxCount?: number;
+  readonly context: Context;
+  /** What it does, in our words; becomes the comment in sipd.conf and the docs row. */
+  readonly doc: string;
+  /** Extra commented example lines for the default sipd.conf. */
+  readonly example?: readonly string[];
+  /** Write it active (not commented) in the default sipd.conf. */
+  readonly shipActive?: boolean;
+  /** Turn one line's arguments into the new value, given the value so far. */
+  readonly parse: (args: readonly Arg[], prev: T, env: ParseEnv) => T;
+}
+
+// Any directive, whatever its name and value type (parse is contravariant, hence any).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDirective = DirectiveSpec<string, any>;
+
+/** A block such as <NumberPlan Global> … </NumberPlan>. */
+export interface ContainerSpec<N extends string = string, C extends readonly AnyDirective[] = readonly AnyDirective[]> {
+  readonly name: N;
+  readonly owner: string;
+  readonly section: Section;
+  readonly restart: RestartClass;
+  readonly doc: string;
+  /** What the id after the name is: free text, or an integer range (cluster priority). */
+  readonly id: { readonly kind: 'text' } | { readonly kind: 'int'; readonly min: number; readonly max: number };
+  /** How many blocks of this kind a file may hold. */
+  readonly maxCount?: number;
+  readonly children: C;
+  /** Names of children that each block must set. */
+  readonly required?: readonly string[];
+  readonly example?: readonly string[];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyContainer = ContainerSpec<string, readonly AnyDirective[]>;
+
+/** The typed values of a list of directive specs, keyed by directive name. */
+export type ValuesOf<L extends readonly AnyDirective[]> = {
+  readonly [S in L[number] as S['name']]: S extends DirectiveSpec<string, infer T> ? T : never;
+};
+
+/** One block of a container: its id plus its children's values. */
+export type BlockOf<C> = C extends ContainerSpec<string, infer Ch> ? { readonly id: string; readonly line: number } & ValuesOf<Ch> : never;
+
+export type ContainerValuesOf<L extends readonly AnyContainer[]> = {
+  readonly [S in L[number] as S['name']]: readonly BlockOf<S>[];
+};
