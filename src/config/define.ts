@@ -9,6 +9,7 @@
 // typed config snapshot.
 import type { Arg, ContainerSpec, Context, DirectiveSpec, ParseEnv, RestartClass, Section, AnyDirective } from './spec.js';
 import { ValueError } from './spec.js';
+import net from 'node:net';
 
 export interface Common {
   readonly doc: string;
@@ -74,7 +75,7 @@ export function isIPv4(s: string): boolean {
   return IPV4.test(s);
 }
 export function isIPv6(s: string): boolean {
-  return s.includes(':') && /^[0-9a-f:.]+$/i.test(s) && s.split('::').length <= 2;
+  return net.isIPv6(s);
 }
 export function isHostname(s: string): boolean {
   return HOSTNAME.test(s);
@@ -117,8 +118,6 @@ export function directivesFor(owner: string, section: Section) {
     };
   }
 
-  const single = (name: string) => `${name} value`;
-
   return {
     /** On|Off switch. */
     onOff<N extends string>(name: N, o: Common & { default: boolean }): Spec<N, boolean> {
@@ -144,7 +143,7 @@ export function directivesFor(owner: string, section: Section) {
         defaultText: String(o.default),
         repeat: false,
         parse: (args) => {
-          expectArgs(args, 1, 1, single(name));
+          expectArgs(args, 1, 1, o.unit ? `integer, ${o.unit}` : 'integer');
           return parseIntIn(args[0], o.min, o.max);
         },
       });
@@ -159,7 +158,7 @@ export function directivesFor(owner: string, section: Section) {
         defaultText: '(none)',
         repeat: false,
         parse: (args) => {
-          expectArgs(args, 1, 1, single(name));
+          expectArgs(args, 1, 1, o.unit ? `integer, ${o.unit}` : 'integer');
           return parseIntIn(args[0], o.min, o.max);
         },
       });
@@ -174,7 +173,7 @@ export function directivesFor(owner: string, section: Section) {
         defaultText: '0x' + o.default.toString(16).toUpperCase().padStart(2, '0'),
         repeat: false,
         parse: (args) => {
-          expectArgs(args, 1, 1, single(name));
+          expectArgs(args, 1, 1, 'hex');
           return parseHexIn(args[0], o.min, o.max);
         },
       });
@@ -189,7 +188,7 @@ export function directivesFor(owner: string, section: Section) {
         defaultText: o.default === '' ? '(none)' : o.default,
         repeat: false,
         parse: (args) => {
-          expectArgs(args, 1, 1, single(name));
+          expectArgs(args, 1, 1, o.type ?? 'string');
           return o.check ? o.check(args[0]) : args[0].text;
         },
       });
@@ -204,7 +203,7 @@ export function directivesFor(owner: string, section: Section) {
         defaultText: '(none)',
         repeat: false,
         parse: (args) => {
-          expectArgs(args, 1, 1, single(name));
+          expectArgs(args, 1, 1, o.type ?? 'string');
           return o.check ? o.check(args[0]) : args[0].text;
         },
       });

@@ -44,7 +44,7 @@ function logicalLines(text: string): Char[][] {
 }
 
 /** Tokenise one logical line into arguments; quotes group, backslash escapes inside quotes. */
-function tokens(chars: Char[], errors: LexError[]): Arg[] {
+function tokens(chars: Char[], errors: LexError[]): Arg[] | undefined {
   const out: Arg[] = [];
   let i = 0;
   while (i < chars.length) {
@@ -75,11 +75,11 @@ function tokens(chars: Char[], errors: LexError[]): Arg[] {
       }
       if (!closed) {
         errors.push({ line: c.line, col: c.col, message: `unterminated ${quote === '"' ? 'double' : 'single'} quote` });
-        return out;
+        return undefined;
       }
       if (j < chars.length && chars[j].ch !== ' ' && chars[j].ch !== '\t' && chars[j].ch !== '>') {
         errors.push({ line: chars[j].line, col: chars[j].col, message: 'a quoted value must be followed by a blank' });
-        return out;
+        return undefined;
       }
       out.push({ text, quoted: true, line: c.line, col: c.col });
       i = j;
@@ -105,8 +105,9 @@ export function lex(text: string): { statements: Statement[]; errors: LexError[]
     if (first < 0) continue;
     const start = chars[first];
     if (start.ch === '#') continue;
+    // A line that cannot be split into arguments is reported once, by the lexer.
     const toks = tokens(chars.slice(first), errors);
-    if (!toks.length) continue;
+    if (!toks?.length) continue;
     const head = toks[0];
     if (!head.quoted && head.text.startsWith('</')) {
       const m = /^<\/([A-Za-z_][\w]*)>$/.exec(head.text);

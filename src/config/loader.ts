@@ -140,7 +140,7 @@ class Applier {
       if (!(e instanceof ValueError)) throw e;
       const arg: Arg | undefined = st.args[e.arg];
       const line = arg ? arg.line : st.line;
-      const col = arg ? arg.col : st.endCol + 1;
+      const col = arg ? arg.col : st.endCol;
       return this.error(line, col, `${spec.name}: ${e.message}${e.valid ? `; valid: ${e.valid}` : ''}`);
     }
     if (before !== undefined && !spec.repeat) {

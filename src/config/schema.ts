@@ -4,10 +4,52 @@
 import type { AnyContainer, AnyDirective, ContainerValuesOf, ValuesOf } from './spec.js';
 import { serverDirectives } from '../server/directives.js';
 import { loggingDirectives } from '../logging/directives.js';
+import { proxyDirectives } from '../proxy/directives.js';
+import { transactionDirectives } from '../transaction/directives.js';
+import { transportDirectives } from '../transport/directives.js';
+import { dnsDirectives } from '../modules/dns/directives.js';
+import { radiusDirectives } from '../modules/radius/directives.js';
+import { mysqlDirectives } from '../stores/mysql/directives.js';
+import { gktmpDirectives } from '../modules/gktmp/directives.js';
+import { accountingDirectives } from '../modules/accounting/directives.js';
+import { authDirectives } from '../modules/auth/directives.js';
+import { aclDirectives } from '../modules/acl/directives.js';
+import { privacyDirectives } from '../modules/privacy/directives.js';
+import { rpmsDirectives } from '../modules/rpms/directives.js';
+import { callforwardDirectives } from '../modules/callforward/directives.js';
+import { numexpContainers, numexpDirectives } from '../modules/numexp/directives.js';
+import { enumDirectives } from '../modules/enum/directives.js';
+import { routingDirectives } from '../modules/routing/directives.js';
+import { registryDirectives } from '../modules/registry/directives.js';
+import { vphContainers } from '../modules/vph/directives.js';
+import { rasContainers, rasDirectives } from '../modules/ras/directives.js';
 
-export const DIRECTIVES = [...serverDirectives, ...loggingDirectives] as const;
+export const DIRECTIVES = [
+  ...serverDirectives,
+  ...loggingDirectives,
+  // server core (transportDirectives ends with the TLS section)
+  ...proxyDirectives,
+  ...transactionDirectives,
+  ...transportDirectives,
+  ...dnsDirectives,
+  ...radiusDirectives,
+  // standard modules, in the guide's order
+  ...mysqlDirectives,
+  ...gktmpDirectives,
+  ...accountingDirectives,
+  ...authDirectives,
+  ...aclDirectives,
+  ...privacyDirectives,
+  ...rpmsDirectives,
+  ...callforwardDirectives,
+  ...numexpDirectives,
+  ...enumDirectives,
+  ...routingDirectives,
+  ...registryDirectives,
+  ...rasDirectives,
+] as const;
 
-export const CONTAINERS = [] as const;
+export const CONTAINERS = [...numexpContainers, ...vphContainers, ...rasContainers] as const;
 
 export type ConfigValues = ValuesOf<typeof DIRECTIVES> & ContainerValuesOf<typeof CONTAINERS>;
 

@@ -1,0 +1,50 @@
+// Directives of the GKTMP module: the TCP link to a network application manager (NAM)
+// that answers number-portability and 800/900 translation queries.
+import { directivesFor } from '../../config/define.js';
+import type { Arg } from '../../config/spec.js';
+import { parseHostName, parseIpAddress } from '../../proxy/directives.js';
+import { TRANSPORTS } from '../../transport/directives.js';
+
+const d = directivesFor('gktmp', 'gktmp');
+
+export const gktmpDirectives = [
+  d.onOff('GktmpConnection', {
+    default: false,
+    doc: 'Open a GKTMP connection to the NAM servers below and ask them to translate or locate called numbers.',
+  }),
+  d.optText('MasterServerHostname', {
+    type: 'host name',
+    check: (a: Arg) => parseHostName(a),
+    doc: 'Host name of the primary NAM server; used when MasterServerIpAddress is unset.',
+  }),
+  d.optText('MasterServerIpAddress', {
+    type: 'IP address',
+    check: (a: Arg) => parseIpAddress(a),
+    doc: 'IP address of the primary NAM server; takes precedence over MasterServerHostname.',
+  }),
+  d.optInt('MasterServerPort', {
+    min: 1,
+    max: 65535,
+    doc: 'TCP port of the primary NAM server\'s GKTMP service. No default: set it to the port the NAM listens on.',
+  }),
+  d.optText('SecondaryServerHostname', {
+    type: 'host name',
+    check: (a: Arg) => parseHostName(a),
+    doc: 'Host name of the NAM server used while the primary is unreachable.',
+  }),
+  d.optText('SecondaryServerIpAddress', {
+    type: 'IP address',
+    check: (a: Arg) => parseIpAddress(a),
+    doc: 'IP address of the secondary NAM server; takes precedence over SecondaryServerHostname.',
+  }),
+  d.optInt('SecondaryServerPort', {
+    min: 1,
+    max: 65535,
+    doc: 'TCP port of the secondary NAM server\'s GKTMP service.',
+  }),
+  d.oneOf('GktmpTransportType', {
+    values: TRANSPORTS,
+    default: 'UDP',
+    doc: 'Transport put on the routes that GKTMP answers return.',
+  }),
+] as const;

@@ -1,0 +1,43 @@
+// Directives of the virtual-proxy-host module: extra domains (with their own name and
+// address) that this server answers for as if it were a separate proxy.
+import { directivesFor } from '../../config/define.js';
+import type { Arg } from '../../config/spec.js';
+import { parseDomainName, parseHostName, parseIpAddress } from '../../proxy/directives.js';
+
+const d = directivesFor('vph', 'virtual-proxy-host');
+
+export const vphContainers = [
+  d.container('VirtualProxyHost', {
+    id: { kind: 'text' },
+    maxCount: 10,
+    required: ['Virtual_Proxy_Domain'],
+    children: [
+      d.optText('Virtual_Proxy_Domain', {
+        type: 'domain name',
+        context: 'VirtualProxyHost',
+        check: (a: Arg) => parseDomainName(a),
+        doc: 'Domain this virtual host serves; required, and different from ProxyDomain.',
+      }),
+      d.optText('Virtual_Proxy_Server_Name', {
+        type: 'host name',
+        context: 'VirtualProxyHost',
+        check: (a: Arg) => parseHostName(a),
+        doc: 'Host name that stands for this virtual host; optional, and different from the machine\'s own name.',
+      }),
+      d.optText('Virtual_Proxy_Server_IP', {
+        type: 'IP address',
+        context: 'VirtualProxyHost',
+        check: (a: Arg) => parseIpAddress(a),
+        doc: 'IP address that stands for this virtual host; optional, and different from the machine\'s own address.',
+      }),
+    ],
+    example: [
+      '<VirtualProxyHost east>',
+      '    Virtual_Proxy_Domain example.org',
+      '    Virtual_Proxy_Server_Name sip.example.org',
+      '    Virtual_Proxy_Server_IP 192.0.2.10',
+      '</VirtualProxyHost>',
+    ],
+    doc: 'One virtual proxy host, up to 10 of them; the id after the name is a label of your choice. Requests for its domain, name or address are handled as local.',
+  }),
+] as const;

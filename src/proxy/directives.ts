@@ -1,0 +1,140 @@
+// Server-core directives owned by the proxy core: what kind of server sipd is (proxy or
+// redirect, stateful or not), how it forks and recurses, and what it writes in the
+// Via / Record-Route headers it adds.
+import { directivesFor, isHostname, isIPv4 } from '../config/define.js';
+import { ValueError } from '../config/spec.js';
+import type { Arg } from '../config/spec.js';
+import { isIPv6 as isIPv6Strict } from 'node:net';
+
+const d = directivesFor('proxy', 'server-core');
+
+// ---- small checks shared with the feature modules' directives ----
+
+/** A DNS domain or host name (not an IP address); a trailing dot is dropped. */
+export function parseDomainName(a: Arg, index = 0): string {
+  const t = a.text.replace(/\.$/, '');
+  if (!t || !isHostname(t) || /^[\d.]+$/.test(t)) {
+    throw new ValueError(`"${a.text}" is not a DNS domain name (e.g. example.com)`, index);
+  }
+  return t;
+}
+
+/** A literal IPv4 or IPv6 address (IPv6 may be written in brackets). */
+export function parseIpAddress(a: Arg, index = 0): string {
+  const t = a.text.replace(/^\[(.*)\]$/, '$1');
+  if (isIPv4(t) || isIPv6Strict(t)) return t;
+  throw new ValueError(`"${a.text}" is not an IPv4 or IPv6 address`, index);
+}
+
+/** A host name (not an address); a trailing dot is dropped. */
+export function parseHostName(a: Arg, index = 0): string {
+  const t = a.text.replace(/\.$/, '');
+  if (t && isHostname(t) && !/^[\d.]+$/.test(t)) return t;
+  throw new ValueError(`"${a.text}" is not a host name`, index);
+}
+
+/**
+ * A host name or a literal IPv4/IPv6 address (IPv6 bare or in brackets). Stricter than
+ * define.ts's parseHost, which takes "10.1.1.1:5060" for an IPv6 address.
+ */
+export function parseHostOrAddress(a: Arg, index = 0): string {
+  const t = a.text.replace(/^\[(.*)\]$/, '$1');
+  if (isIPv4(t) || isIPv6Strict(t) || (isHostname(t) && !/^[\d.]+$/.test(t))) return t;
+  throw new ValueError(`"${a.text}" is not a host name or IP address`, index);
+}
+
+const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+
+/** An RFC 3261 token: option tags, header names. */
+export function parseToken(a: Arg, what: string, index = 0): string {
+  if (TOKEN.test(a.text)) return a.text;
+  throw new ValueError(`"${a.text}" is not a valid ${what} (letters, digits and - . ! % * _ + \` ' ~ only)`, index);
+}
+
+export const proxyDirectives = [
+  d.text('CSPSVersion', {
+    default: '2.2',
+    shipActive: true,
+    doc: 'Release of the server this file was written for. Informational only: sipd reads and keeps it but never changes behaviour because of it; leave it as shipped.',
+  }),
+  d.optText('ProxyDomain', {
+    type: 'domain name',
+    check: (a: Arg) => parseDomainName(a),
+    example: ['ProxyDomain example.com'],
+    doc: 'DNS domain this server is responsible for, as a fully qualified suffix such as example.com or sip.example.com. No default; it is needed when ProxyAddressResolutionType is SRV and to decide which requests are for local users.',
+  }),
+  d.onOff('StatefulServer', {
+    default: true,
+    restart: 'restart',
+    doc: 'On keeps a transaction for every request: sipd retransmits what it forwards, forks, and returns the best final answer upstream. Off forwards each request and response as it comes and forgets it.',
+  }),
+  d.onOff('SipResolveLocalContactsInRedirectMode', {
+    default: false,
+    doc: 'In redirect mode, run the contacts found for a local user through next-hop routing and put the routed addresses in the 3xx response, instead of the registered contacts as they are.',
+  }),
+  d.onOff('UseCallerPreferences', {
+    default: true,
+    doc: 'Let the calling user agent\'s preferences (proxy or redirect, parallel or sequential forking, recursion, target choice) take precedence over this file\'s settings. Off ignores them.',
+  }),
+  d.oneOf('ServerType', {
+    values: ['Proxy', 'Redirect'],
+    default: 'Proxy',
+    doc: 'Proxy forwards requests toward their destination. Redirect answers each request with a 3xx response listing where to send it instead.',
+  }),
+  d.onOff('Recursive', {
+    default: true,
+    doc: 'When a downstream server answers 3xx, try the contacts it returned. Off passes the best response (the lowest class) back upstream instead.',
+  }),
+  d.int('MaxForks', {
+    default: 5,
+    min: 1,
+    max: 6,
+    doc: 'Most branches a single request is forked to. Forking needs transaction state, so this only matters with StatefulServer On.',
+  }),
+  d.onOff('AddRecordRoute', {
+    default: false,
+    doc: 'Insert a Record-Route header naming this server into initial INVITEs so that later requests of the dialog come back through it. Only applies when ServerType is Proxy.',
+  }),
+  d.onOff('AddTransportInRecordRoute', {
+    default: false,
+    doc: 'Put an explicit ;transport= parameter in the Record-Route URI. Useful when ProxyAddressResolutionType is not SRV and peers cannot do NAPTR/SRV lookups to discover the transport.',
+  }),
+  d.oneOf('ProxyAddressResolutionType', {
+    values: ['IP', 'A', 'SRV'],
+    default: 'IP',
+    doc: 'What this server writes for itself in Via and Record-Route. IP: an IP address (see IpAddrInPathHeaders); A: ServerName, or the host name when ServerName is unset; SRV: ProxyDomain, for domains published with SRV records.',
+  }),
+  d.optText('IpAddrInPathHeaders', {
+    type: 'IP address',
+    check: (a: Arg) => parseIpAddress(a),
+    doc: 'Address to write in Via and Record-Route when ProxyAddressResolutionType is IP; pick one on a multihomed host. When unset, sipd uses the first address its own host name resolves to.',
+  }),
+  d.words('IgnoreProxyRequire', {
+    type: 'list of option tags',
+    check: (a: Arg, i: number) => parseToken(a, 'option tag', i),
+    example: ['IgnoreProxyRequire com.example.foo'],
+    doc: 'Option tags in Proxy-Require that sipd treats as understood, so requests carrying them are processed rather than refused with 420 Bad Extension. Give several per line or repeat the line.',
+  }),
+  d.int('SharedMemorySize', {
+    default: 128000000,
+    min: 32000000,
+    max: 512000000,
+    unit: 'bytes',
+    restart: 'restart',
+    doc: 'Accepted for compatibility and has no effect: the original server sized a shared-memory segment for its transaction blocks, while sipd keeps transactions in its own heap, which grows as needed.',
+  }),
+  d.int('Sip_Token_Port', {
+    default: 22794,
+    min: 1,
+    max: 65535,
+    restart: 'restart',
+    doc: 'Port of the farm synchronisation service; every member of a farm must use the same value.',
+  }),
+  d.int('Sip_Services_Port', {
+    default: 52931,
+    min: 1,
+    max: 65535,
+    restart: 'restart',
+    doc: 'Service port of the farm synchronisation service on each member.',
+  }),
+] as const;

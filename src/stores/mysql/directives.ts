@@ -1,0 +1,96 @@
+// Directives of the MySQL store: where the subscriber table lives, how to log in, and
+// which column holds each subscriber field when an existing table uses other names.
+import { directivesFor } from '../../config/define.js';
+import { ValueError } from '../../config/spec.js';
+import type { Arg } from '../../config/spec.js';
+import { parseHostOrAddress } from '../../proxy/directives.js';
+
+const d = directivesFor('mysql', 'mysql');
+
+const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,63}$/;
+
+/** A bare SQL identifier: a letter or _, then letters, digits, _ or $; 64 characters at most. */
+export function parseSqlIdentifier(a: Arg, index = 0): string {
+  if (SQL_IDENTIFIER.test(a.text)) return a.text;
+  throw new ValueError(
+    `"${a.text}" is not a valid SQL name: start with a letter or _, then letters, digits, _ or $, at most 64 characters`,
+    index,
+  );
+}
+
+function parseUserName(a: Arg): string {
+  if (a.text.length < 1 || a.text.length > 32) throw new ValueError('a MySQL user name has 1 to 32 characters', 0);
+  return a.text;
+}
+
+function parseSecret(a: Arg): string {
+  if (!a.text) throw new ValueError('the password is empty', 0);
+  return a.text;
+}
+
+function field<N extends string>(name: N, column: string, what: string) {
+  return d.text(name, {
+    default: column,
+    type: 'SQL column name',
+    check: (a: Arg) => parseSqlIdentifier(a),
+    doc: `Column of the subscriber table holding ${what}; change it only to map an existing table.`,
+  });
+}
+
+export const mysqlDirectives = [
+  d.onOff('DB_MySQL', {
+    default: false,
+    doc: 'Keep subscribers (passwords, call-forward targets) in MySQL, reached over TCP. Off uses the embedded file-backed store.',
+  }),
+  d.text('DB_MySQL_HostName', {
+    default: 'localhost',
+    type: 'host name or IP address',
+    check: (a: Arg) => parseHostOrAddress(a),
+    doc: 'Host of the primary MySQL server. The guide gives no default; sipd uses localhost, where install scripts put the database.',
+  }),
+  d.optText('DB_MySQL_Secondary_HostName', {
+    type: 'host name or IP address',
+    check: (a: Arg) => parseHostOrAddress(a),
+    doc: 'Host of a replica that sipd falls back to while the primary cannot be reached. Unset means no fallback.',
+  }),
+  d.text('DB_MySQL_DB', {
+    default: 'sip',
+    type: 'SQL database name',
+    check: (a: Arg) => parseSqlIdentifier(a),
+    doc: 'Database that holds the subscriber table.',
+  }),
+  d.optText('DB_MySQL_Username', {
+    type: 'MySQL user name',
+    check: parseUserName,
+    doc: 'Account sipd logs in to MySQL with. No default: set it whenever DB_MySQL is On.',
+  }),
+  d.optText('DB_MySQL_Password', {
+    type: 'secret',
+    check: parseSecret,
+    doc: 'Password of that account, never written to any log or status output. Since it sits here in clear, make sipd.conf readable only by csps (e.g. mode 0640, owner root, group csps).',
+  }),
+  d.text('DB_MySQL_SubscriberTable', {
+    default: 'subscriber',
+    type: 'SQL table name',
+    check: (a: Arg) => parseSqlIdentifier(a),
+    doc: 'Table holding one row per subscriber. sysadmin_sps_regroute expects the name subscriber.',
+  }),
+  d.int('DB_MySQL_Connect_Timeout', {
+    default: 3,
+    min: 1,
+    max: 60,
+    unit: 'seconds',
+    doc: 'How long to wait when connecting to MySQL before marking the server down; requests then fail over (or go without) until it is back. A long wait holds calls up under load.',
+  }),
+  field('DB_MySQL_UserId_Field', 'user_id', 'the subscriber\'s user name (the key looked up)'),
+  field('DB_MySQL_Domain_Field', 'domain', 'the subscriber\'s domain'),
+  field('DB_MySQL_Password_Field', 'password', 'the password checked by digest and basic authentication'),
+  field('DB_MySQL_FirstName_Field', 'first_name', 'the first name'),
+  field('DB_MySQL_MiddleName_Field', 'middle_name', 'the middle name'),
+  field('DB_MySQL_LastName_Field', 'last_name', 'the last name'),
+  field('DB_MySQL_DestUrlCfu_Field', 'dest_url_cfu', 'the call-forward-unconditional target URL'),
+  field('DB_MySQL_DestUrlCfb_Field', 'dest_url_cfb', 'the call-forward-busy target URL'),
+  field('DB_MySQL_DestUrlCfna_Field', 'dest_url_cfna', 'the call-forward-no-answer target URL'),
+  field('DB_MySQL_DestUrlCfunv_Field', 'dest_url_cfunv', 'the call-forward-unavailable target URL'),
+  field('DB_MySQL_RedirectDnPrivacy_Field', 'redirect_dn_privacy', 'the flag that hides the forwarding number (privacy=full in Diversion)'),
+] as const;
