@@ -21,4 +21,19 @@ const accessLogFormat: Check = (v) => {
   return problems;
 };
 
-export const CHECKS: readonly Check[] = [accessLogFormat];
+const timers: Check = (v) =>
+  v.SipMaxT3InMs < v.SipT3InMs ? [{ directive: 'SipMaxT3InMs', message: `${v.SipMaxT3InMs} is below SipT3InMs (${v.SipT3InMs}); the maximum wait cannot be shorter than the default wait` }] : [];
+
+const tlsFiles: Check = (v) => {
+  if (!v.SipTlsEnable) return [];
+  const missing = (['SipTlsCertificateFile', 'SipTlsCertificateKeyFile'] as const).filter((n) => !v[n]);
+  return missing.length ? [{ directive: 'SipTlsEnable', message: `TLS is On but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set` }] : [];
+};
+
+const virtualDomains: Check = (v) =>
+  v.VirtualProxyHost.filter((b) => v.ProxyDomain && b.Virtual_Proxy_Domain?.toLowerCase() === v.ProxyDomain.toLowerCase()).map((b) => ({
+    directive: 'ProxyDomain',
+    message: `<VirtualProxyHost ${b.id}> (line ${b.line}) uses the same domain "${b.Virtual_Proxy_Domain}"; a virtual proxy domain must differ from ProxyDomain`,
+  }));
+
+export const CHECKS: readonly Check[] = [accessLogFormat, timers, tlsFiles, virtualDomains];

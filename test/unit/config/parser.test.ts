@@ -149,6 +149,9 @@ const MALFORMED: [string, string, string[]][] = [
   ['required child missing', '<VirtualProxyHost v1>\nVirtual_Proxy_Server_Name usa.foo.bar\n</VirtualProxyHost>', ['t.conf:1:1: <VirtualProxyHost v1> must set Virtual_Proxy_Domain']],
   ['unknown access-log nickname', 'CustomLog logs/access_log fancy', ['t.conf:1:1: CustomLog: "fancy" is neither a LogFormat nickname nor a format string; known nicknames: combined, common, referer, agent']],
   ['relative ServerRoot', 'ServerRoot usr/local/sip', ['t.conf:1:1: ServerRoot: "usr/local/sip" must be an absolute path']],
+  ['maximum provisional wait below the default', 'SipT3InMs 60000\nSipMaxT3InMs 30000', ['t.conf:2:1: SipMaxT3InMs: 30000 is below SipT3InMs (60000); the maximum wait cannot be shorter than the default wait']],
+  ['TLS on without certificate', 'SipTlsEnable On\nSipTlsCertificateFile conf/cert.pem', ['t.conf:1:1: SipTlsEnable: TLS is On but SipTlsCertificateKeyFile is not set']],
+  ['virtual proxy domain equal to ProxyDomain', 'ProxyDomain foo.bar\n<VirtualProxyHost v>\nVirtual_Proxy_Domain FOO.bar\n</VirtualProxyHost>', ['t.conf:1:1: ProxyDomain: <VirtualProxyHost v> (line 2) uses the same domain "FOO.bar"; a virtual proxy domain must differ from ProxyDomain']],
   ['pipe without command', 'ErrorLog "|"', ['t.conf:1:10: ErrorLog: a pipe needs a command after "|"']],
 ];
 

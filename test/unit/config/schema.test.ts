@@ -14,9 +14,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const directives = DIRECTIVES as readonly AnyDirective[];
 const containers = CONTAINERS as readonly AnyContainer[];
 
+// Lines that keep cross-directive checks satisfied while one directive is taken to its limits.
+const COMPANIONS: Readonly<Record<string, readonly string[]>> = {
+  SipT3InMs: ['SipMaxT3InMs 3600000'],
+  SipMaxT3InMs: ['SipT3InMs 1000'],
+  SipTlsEnable: ['SipTlsCertificateFile conf/cert.pem', 'SipTlsCertificateKeyFile conf/key.pem'],
+};
+
 /** Wrap a child directive's line in its block so it is in the right context. */
 function inContext(spec: AnyDirective, line: string): { text: string; lineNo: number } {
-  if (spec.context === 'main') return { text: line, lineNo: 1 };
+  if (spec.context === 'main') return { text: [line, ...(COMPANIONS[spec.name] ?? [])].join('\n'), lineNo: 1 };
   const c = containers.find((x) => x.name === spec.context)!;
   const id = c.id.kind === 'int' ? String(c.id.min) : 'T';
   const required = (c.required ?? []).filter((r) => r !== spec.name).map((r) => `${r} required.example.com`);
