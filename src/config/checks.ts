@@ -2,6 +2,7 @@
 // Each names the directive to blame; the loader turns it into file:line.
 import type { ConfigValues } from './schema.js';
 import type { Origin } from './loader.js';
+import { compileLogFormat } from '../logging/log-format.js';
 
 export interface Problem {
   readonly directive: string;
@@ -21,6 +22,22 @@ const accessLogFormat: Check = (v) => {
   return problems;
 };
 
+// A LogFormat (or a CustomLog given a literal format) must compile: unknown % codes are errors.
+const logFormatCodes: Check = (v) => {
+  const problems: Problem[] = [];
+  for (const [nick, fmt] of Object.entries(v.LogFormat)) {
+    const r = compileLogFormat(fmt);
+    if (!r.ok) problems.push({ directive: 'LogFormat', message: `format "${nick}": ${r.error} at character ${r.index + 1}` });
+  }
+  for (const name of ['CustomLog', 'CommonLog'] as const) {
+    const fmt = v[name]?.format;
+    if (!fmt?.includes('%')) continue;
+    const r = compileLogFormat(fmt);
+    if (!r.ok) problems.push({ directive: name, message: `${r.error} at character ${r.index + 1}` });
+  }
+  return problems;
+};
+
 const timers: Check = (v) =>
   v.SipMaxT3InMs < v.SipT3InMs ? [{ directive: 'SipMaxT3InMs', message: `${v.SipMaxT3InMs} is below SipT3InMs (${v.SipT3InMs}); the maximum wait cannot be shorter than the default wait` }] : [];
 
@@ -36,4 +53,4 @@ const virtualDomains: Check = (v) =>
     message: `<VirtualProxyHost ${b.id}> (line ${b.line}) uses the same domain "${b.Virtual_Proxy_Domain}"; a virtual proxy domain must differ from ProxyDomain`,
   }));
 
-export const CHECKS: readonly Check[] = [accessLogFormat, timers, tlsFiles, virtualDomains];
+export const CHECKS: readonly Check[] = [accessLogFormat, logFormatCodes, timers, tlsFiles, virtualDomains];

@@ -152,6 +152,7 @@ const MALFORMED: [string, string, string[]][] = [
   ['maximum provisional wait below the default', 'SipT3InMs 60000\nSipMaxT3InMs 30000', ['t.conf:2:1: SipMaxT3InMs: 30000 is below SipT3InMs (60000); the maximum wait cannot be shorter than the default wait']],
   ['TLS on without certificate', 'SipTlsEnable On\nSipTlsCertificateFile conf/cert.pem', ['t.conf:1:1: SipTlsEnable: TLS is On but SipTlsCertificateKeyFile is not set']],
   ['virtual proxy domain equal to ProxyDomain', 'ProxyDomain foo.bar\n<VirtualProxyHost v>\nVirtual_Proxy_Domain FOO.bar\n</VirtualProxyHost>', ['t.conf:1:1: ProxyDomain: <VirtualProxyHost v> (line 2) uses the same domain "FOO.bar"; a virtual proxy domain must differ from ProxyDomain']],
+  ['unknown % code in a LogFormat', 'LogFormat "%h %Q" mine', ['t.conf:1:1: LogFormat: format "mine": unknown format code %Q (known: %h %a %l %u %A %p %P %x %r %m %U %H %i %s %b %B %o %t %T %D %%) at character 4']],
   ['pipe without command', 'ErrorLog "|"', ['t.conf:1:10: ErrorLog: a pipe needs a command after "|"']],
 ];
 
