@@ -1,0 +1,255 @@
+// sipd — the SIP proxy daemon.
+//
+//   sipd [-f FILE] [-d SERVERROOT] [-C "directive"]... [-c "directive"]... [-t] [-X | -DFOREGROUND] [-v]
+//
+// Without -X it checks the configuration, starts itself again in the background with
+// -X, waits until that copy has bound its sockets and written its pid file, and exits
+// 0 (or prints why it failed and exits 1). With -X it stays in the foreground.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { formatMessage, loadConfigFile } from '../config/loader.js';
+import type { Config, LoadOptions } from '../config/loader.js';
+import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION } from '../server/install.js';
+import { daemonStderrPath, pidFileState } from '../server/pidfile.js';
+import { Sipd, StartError } from '../server/sipd.js';
+
+const USAGE = `Usage: sipd [-f FILE] [-d SERVERROOT] [-C "directive"]... [-c "directive"]... [-t] [-X | -DFOREGROUND] [-v]
+  -f FILE        configuration file (default ${DEFAULT_CONFIG_FILE})
+  -d SERVERROOT  use this ServerRoot whatever the file says
+  -C "directive" apply a directive before reading the file
+  -c "directive" apply a directive after reading the file (overrides it)
+  -t             check the configuration and exit: "Syntax OK" or the errors
+  -X             run in the foreground (also -DFOREGROUND or -DONE_PROCESS)
+  -v             print the version and exit`;
+
+/** How long the starting copy waits for the background copy to be ready. */
+const READY_TIMEOUT_MS = 10_000;
+
+interface Args {
+  file: string;
+  serverRoot?: string;
+  before: string[];
+  after: string[];
+  test: boolean;
+  foreground: boolean;
+  version: boolean;
+}
+
+type ParsedArgs = { ok: true; args: Args } | { ok: false; error: string };
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const a: Args = { file: DEFAULT_CONFIG_FILE, before: [], after: [], test: false, foreground: false, version: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    // Options with a value accept it attached (-fFILE) or as the next word (-f FILE).
+    const valueOf = (): string | undefined => (arg.length > 2 ? arg.slice(2) : argv[++i]);
+    switch (arg.slice(0, 2)) {
+      case '-f': {
+        const v = valueOf();
+        if (v === undefined) return { ok: false, error: '-f needs a file name' };
+        a.file = path.resolve(v);
+        break;
+      }
+      case '-d': {
+        const v = valueOf();
+        if (v === undefined) return { ok: false, error: '-d needs a directory' };
+        a.serverRoot = path.resolve(v);
+        break;
+      }
+      case '-C':
+      case '-c': {
+        const v = valueOf();
+        if (v === undefined) return { ok: false, error: `${arg.slice(0, 2)} needs a directive, e.g. ${arg.slice(0, 2)} "LogLevel debug"` };
+        (arg.startsWith('-C') ? a.before : a.after).push(v);
+        break;
+      }
+      case '-D': {
+        const v = valueOf();
+        if (v === 'FOREGROUND' || v === 'ONE_PROCESS' || v === 'NO_DETACH') a.foreground = true;
+        else return { ok: false, error: `-D${v ?? ''}: only -DFOREGROUND and -DONE_PROCESS are known` };
+        break;
+      }
+      default:
+        if (arg === '-t') a.test = true;
+        else if (arg === '-X') a.foreground = true;
+        else if (arg === '-v' || arg === '-V') a.version = true;
+        else if (arg === '-h' || arg === '--help') return { ok: false, error: '' };
+        else return { ok: false, error: `unknown argument "${arg}"` };
+    }
+  }
+  return { ok: true, args: a };
+}
+
+function loadOptions(a: Args): LoadOptions {
+  return { before: a.before, after: a.after, ...(a.serverRoot ? { serverRoot: a.serverRoot } : {}) };
+}
+
+/** The arguments the background copy gets: the same configuration, plus -X. */
+function childArgs(a: Args): string[] {
+  const out = ['-f', a.file];
+  if (a.serverRoot) out.push('-d', a.serverRoot);
+  for (const c of a.before) out.push('-C', c);
+  for (const c of a.after) out.push('-c', c);
+  out.push('-X');
+  return out;
+}
+
+function printMessages(r: ReturnType<typeof loadConfigFile>): void {
+  if (!r.ok) for (const e of r.errors) process.stderr.write(formatMessage(e) + '\n');
+  for (const w of r.warnings) process.stderr.write(formatMessage(w) + '\n');
+}
+
+/** -t: like apachectl configtest. */
+function configTest(a: Args): number {
+  const r = loadConfigFile(a.file, loadOptions(a));
+  printMessages(r);
+  if (!r.ok) {
+    process.stderr.write(`${r.errors.length} error${r.errors.length === 1 ? '' : 's'} in ${a.file}\n`);
+    return 1;
+  }
+  process.stdout.write('Syntax OK\n');
+  return 0;
+}
+
+type ChildReport = { type: 'ready'; pid: number } | { type: 'error'; message: string };
+
+/** Start the background copy and wait for its report. */
+async function daemonise(a: Args, config: Config): Promise<number> {
+  const pidFile = config.path(config.values.PidFile);
+  const state = pidFileState(pidFile);
+  if (state.state === 'running') {
+    process.stderr.write(`sipd: sipd (pid ${state.pid}) is already running: pid file ${pidFile}\n`);
+    return 1;
+  }
+  // The background copy's stderr goes beside the pid file: Node's own fatal errors land there.
+  const stderrFile = daemonStderrPath(pidFile);
+  let errFd: number | 'ignore' = 'ignore';
+  try {
+    mkdirSync(path.dirname(pidFile), { recursive: true });
+    errFd = openSync(stderrFile, 'a', 0o644);
+  } catch {
+    errFd = 'ignore';
+  }
+  const script = process.argv[1];
+  const child = spawn(process.execPath, [...process.execArgv, script, ...childArgs(a)], {
+    detached: true,
+    cwd: '/',
+    stdio: ['ignore', 'ignore', errFd, 'ipc'],
+  });
+  if (typeof errFd === 'number') closeSync(errFd);
+
+  const report = await new Promise<ChildReport | { type: 'exit'; code: number | null; signal: string | null } | { type: 'timeout' }>((resolve) => {
+    const timer = setTimeout(() => resolve({ type: 'timeout' }), READY_TIMEOUT_MS);
+    child.once('message', (m: ChildReport) => {
+      clearTimeout(timer);
+      resolve(m);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ type: 'exit', code, signal });
+    });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      resolve({ type: 'error', message: e.message });
+    });
+  });
+  switch (report.type) {
+    case 'ready':
+      if (child.connected) child.disconnect();
+      child.unref();
+      return 0;
+    case 'error':
+      process.stderr.write(`sipd: ${report.message}\n`);
+      return 1;
+    case 'exit':
+      process.stderr.write(`sipd: the server exited during start (${report.signal ? `signal ${report.signal}` : `exit code ${report.code}`}); see ${stderrFile} and the error log\n`);
+      return 1;
+    case 'timeout':
+      process.stderr.write(`sipd: the server did not report ready within ${READY_TIMEOUT_MS / 1000} s; stopping it. See the error log.\n`);
+      child.kill('SIGKILL');
+      return 1;
+  }
+}
+
+/** Tell the starting copy (if there is one) how the start went, then let it go. */
+function report(r: ChildReport): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) return Promise.resolve();
+  return new Promise((resolve) => {
+    try {
+      send(r, undefined, {}, () => {
+        if (process.connected) process.disconnect();
+        resolve();
+      });
+    } catch {
+      resolve();
+    }
+  });
+}
+
+/** -X: run the server in this process until a signal stops it. */
+async function runForeground(a: Args, config: Config): Promise<number | undefined> {
+  let sipd: Sipd;
+  try {
+    sipd = await Sipd.start(config, { file: a.file, load: loadOptions(a) });
+  } catch (e) {
+    const message = e instanceof StartError ? e.message : ((e as Error).stack ?? String(e));
+    await report({ type: 'error', message });
+    if (!process.send) process.stderr.write(`sipd: ${message}\n`);
+    return 1;
+  }
+
+  let exiting = false;
+  const shutdown = (reason: string, code: number) => {
+    if (exiting) return;
+    exiting = true;
+    void sipd.stop(reason).finally(() => process.exit(code));
+  };
+  process.on('SIGTERM', () => shutdown('caught SIGTERM', 0));
+  process.on('SIGINT', () => shutdown('caught SIGINT', 0));
+  const graceful = (sig: string) => {
+    void sipd.graceful(sig).catch((e) => sipd.errorLog.error(`graceful restart failed: ${(e as Error).stack ?? e}`));
+  };
+  process.on('SIGUSR1', () => graceful('SIGUSR1'));
+  process.on('SIGHUP', () => graceful('SIGHUP'));
+  process.on('uncaughtException', (e) => {
+    sipd.errorLog.crit(`internal error, sipd stops: ${e.stack ?? e}`);
+    shutdown('internal error', 1);
+  });
+  process.on('unhandledRejection', (e) => {
+    sipd.errorLog.error(`internal error (unhandled rejection): ${(e as Error)?.stack ?? e}`);
+  });
+
+  await report({ type: 'ready', pid: process.pid });
+  return undefined; // keep running
+}
+
+export async function main(argv: readonly string[]): Promise<number | undefined> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    if (parsed.error) process.stderr.write(`sipd: ${parsed.error}\n`);
+    process.stderr.write(USAGE + '\n');
+    return parsed.error ? 2 : 0;
+  }
+  const a = parsed.args;
+  if (a.version) {
+    process.stdout.write(`Server version: ${SERVER_TOKEN} (OpenSPS ${VERSION})\n`);
+    return 0;
+  }
+  if (a.test) return configTest(a);
+
+  const r = loadConfigFile(a.file, loadOptions(a));
+  if (!a.foreground || !process.send) printMessages(r);
+  if (!r.ok) {
+    const summary = `${r.errors.length} error${r.errors.length === 1 ? '' : 's'} in ${a.file}; not started`;
+    if (a.foreground && process.send) await report({ type: 'error', message: [...r.errors.map(formatMessage), summary].join('\n') });
+    else process.stderr.write(`sipd: ${summary}\n`);
+    return 1;
+  }
+  if (!a.foreground) return daemonise(a, r.config);
+  return runForeground(a, r.config);
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== undefined) process.exit(code);

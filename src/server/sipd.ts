@@ -1,0 +1,493 @@
+// The sipd daemon's core: binds the SIP sockets, owns the logs, the pid file and the
+// control socket, answers what this stage of the server answers, and switches
+// configuration snapshots on a graceful restart.
+//
+// sipd is one event-driven process. Apache's process-pool directives are accepted
+// and reported as having no effect; "graceful" re-reads the file in place and new
+// requests take the new snapshot while requests already being handled keep theirs.
+import { formatMessage, gracefulSnapshot, loadConfigFile } from '../config/loader.js';
+import type { Config, ConfigMessage, LoadOptions } from '../config/loader.js';
+import { AccessLog, ErrorLog, MemStatsLog, StatsLog } from '../logging/index.js';
+import type { AccessEntry, AccessLogOptions, ErrorLogOptions, LogLevelName } from '../logging/index.js';
+import { buildResponse, isKeepAlive, parseMessage, serializeMessage, statelessTag } from '../sip/message.js';
+import type { SipRequest, SipResponse } from '../sip/message.js';
+import { TCP_DEFAULTS, TcpTransport } from '../transport/tcp.js';
+import type { TcpOptions } from '../transport/tcp.js';
+import { hostPort } from '../transport/types.js';
+import type { Inbound, Reply, TransportLogger } from '../transport/types.js';
+import { UdpTransport } from '../transport/udp.js';
+import { SipCounters } from './counters.js';
+import { ControlServer, controlSocketPath } from './control.js';
+import type { ControlReply, ControlRequest } from './control.js';
+import type { ListenAddress } from './directives.js';
+import { SERVER_TOKEN } from './install.js';
+import { daemonStderrPath, pidFileState, removePidFile, removeStalePidFile, writePidFile } from './pidfile.js';
+import { chownForAccount, isRoot, resolveAccount, switchTo } from './privileges.js';
+import type { Account } from './privileges.js';
+
+/** Methods sipd will support; advertised in Allow. */
+export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'INFO', 'PRACK', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE'] as const;
+
+/**
+ * Option tags for Supported. None yet: an empty Supported header is valid (RFC 3261
+ * §20.37 allows an empty list) and tells the asker that no extension is required of it.
+ */
+export const SUPPORTED_OPTION_TAGS: readonly string[] = [];
+
+/** Directives of Apache's process pool and scoreboard, which sipd accepts and ignores. */
+const NO_EFFECT: Readonly<Record<string, string>> = {
+  StartServers: 'sipd is a single event-driven process and starts no child processes',
+  MinSpareServers: 'sipd is a single event-driven process and keeps no spare children',
+  MaxSpareServers: 'sipd is a single event-driven process and keeps no spare children',
+  MaxClients: 'sipd is a single event-driven process; concurrent requests are not limited by a process pool',
+  MaxRequestsPerChild: 'sipd is a single event-driven process and has no children to recycle',
+  LockFile: 'sipd is a single process, so no accept lock is shared between children',
+  ScoreBoardFile: 'sipd is a single process with no shared scoreboard; counters are served on the control socket',
+};
+
+/** Default Retry-After (seconds) of the 503s sent during a transaction-graceful drain. */
+export const DRAIN_RETRY_AFTER = 60;
+/**
+ * A drain outlives its announced time by this much, so that the sip script (which
+ * sleeps for the same time and then stops sipd) never finds sipd answering normally
+ * again; if nothing stops sipd by then, it resumes normal operation.
+ */
+const DRAIN_GRACE_MS = 30_000;
+/** Longest wait for the logs to flush and the sockets to close at stop. */
+const STOP_TIMEOUT_MS = 5_000;
+
+export class StartError extends Error {}
+
+export interface SipdOptions {
+  /** The configuration file; a graceful restart reads it again. */
+  readonly file: string;
+  /** The -C / -c / -d of the command line, applied again at each graceful restart. */
+  readonly load: LoadOptions;
+  /** TCP limits not (yet) taken from sipd.conf. */
+  readonly tcp?: Partial<TcpOptions>;
+}
+
+export interface GracefulResult {
+  readonly ok: boolean;
+  /** file:line:col: message, for each error of a rejected file. */
+  readonly errors?: string[];
+  /** Directives whose new value waits for a full restart. */
+  readonly pending?: string[];
+  readonly warnings?: string[];
+}
+
+interface Drain {
+  readonly behavior: 1 | 2;
+  readonly retryAfter: number;
+  readonly endsAt: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+type Logs = {
+  error: ErrorLog;
+  access?: AccessLog;
+  stats?: StatsLog;
+  mem?: MemStatsLog;
+};
+
+function errorLogOptions(c: Config): ErrorLogOptions {
+  return { target: c.values.ErrorLog, level: c.values.LogLevel as LogLevelName, debugFlags: c.values.DebugFlag, serverRoot: c.serverRoot };
+}
+
+function accessLogOptions(c: Config): AccessLogOptions {
+  return { setting: c.values.CommonLog ?? c.values.CustomLog, formats: c.values.LogFormat, hostnameLookups: c.values.HostnameLookups, serverRoot: c.serverRoot };
+}
+
+function listenAddresses(c: Config): ListenAddress[] {
+  const listen = c.values.Listen as readonly ListenAddress[];
+  return listen.length ? [...listen] : [{ port: c.values.Port }];
+}
+
+function fileTarget(c: Config, t: { kind: 'file'; path: string } | { kind: 'pipe'; command: string }): string | undefined {
+  return t.kind === 'file' ? c.path(t.path) : undefined;
+}
+
+export class Sipd {
+  readonly counters = new SipCounters();
+  readonly startedAt = new Date();
+  private current: Config;
+  private pending: string[] = [];
+  private drain: Drain | undefined;
+  private udp: UdpTransport | undefined;
+  private tcp: TcpTransport | undefined;
+  private control: ControlServer | undefined;
+  private stopping: Promise<void> | undefined;
+  private reloading: Promise<GracefulResult> = Promise.resolve({ ok: true });
+  private readonly pidFile: string;
+  private readonly tcpOptions: TcpOptions;
+
+  private constructor(
+    config: Config,
+    private readonly opts: SipdOptions,
+    private readonly logs: Logs,
+  ) {
+    this.current = config;
+    this.pidFile = config.path(config.values.PidFile);
+    this.tcpOptions = { ...TCP_DEFAULTS, ...opts.tcp };
+  }
+
+  /** The snapshot new requests are handled with. */
+  get config(): Config {
+    return this.current;
+  }
+
+  get controlPath(): string | undefined {
+    return this.control?.path;
+  }
+
+  get errorLog(): ErrorLog {
+    return this.logs.error;
+  }
+
+  /**
+   * Start everything, in the order that lets a root start drop its privileges safely:
+   * check the account, open the logs, bind the sockets, write the pid file, open the
+   * control socket, then give the log directories to User/Group and switch to it.
+   * On failure everything already opened is closed again and a StartError is thrown.
+   */
+  static async start(config: Config, opts: SipdOptions): Promise<Sipd> {
+    const v = config.values;
+    const where = (name: string) => {
+      const o = config.origin(name);
+      return o ? `${o.file}:${o.line}` : undefined;
+    };
+    let account: Account | undefined;
+    if (isRoot()) {
+      const r = resolveAccount(v.User, v.Group, { user: where('User'), group: where('Group') });
+      if (!r.ok) throw new StartError(r.error);
+      account = r.account;
+    }
+
+    const pidFile = config.path(v.PidFile);
+    const state = pidFileState(pidFile);
+    if (state.state === 'running') throw new StartError(`sipd (pid ${state.pid}) is already running: pid file ${pidFile}`);
+    if (state.state === 'stale') removeStalePidFile(pidFile);
+
+    let error: ErrorLog;
+    try {
+      error = await ErrorLog.open(errorLogOptions(config));
+    } catch (e) {
+      throw new StartError(`cannot open the error log: ${(e as Error).message}`);
+    }
+    const logs: Logs = { error };
+    const sipd = new Sipd(config, opts, logs);
+    try {
+      await sipd.bringUp(account);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      logs.error.emerg(`sipd could not start: ${msg}`);
+      await sipd.teardown();
+      throw e instanceof StartError ? e : new StartError(msg);
+    }
+    return sipd;
+  }
+
+  private async bringUp(account: Account | undefined): Promise<void> {
+    const c = this.current;
+    const log = this.logs.error;
+    for (const w of c.warnings) log.warn(formatMessage(w));
+
+    try {
+      this.logs.access = await AccessLog.open(accessLogOptions(c));
+    } catch (e) {
+      throw new StartError(`cannot open the access log: ${(e as Error).message}`);
+    }
+    this.logs.stats = await StatsLog.open({ enabled: c.values.SIPStatsLog, intervalSeconds: c.values.SIPStatsInterval, serverRoot: c.serverRoot, counters: () => this.counters.snapshot() });
+    this.logs.mem = await MemStatsLog.open({ enabled: c.values.SharedMemoryStatsLog, intervalMinutes: c.values.SharedMemoryStatsInterval, serverRoot: c.serverRoot });
+
+    const addresses = listenAddresses(c);
+    const tlog: TransportLogger = (level, message) => {
+      if (level === 'debug' && this.logs.error.isFlagOn('SipTcp') && message.startsWith('TCP')) this.logs.error.flag('SipTcp', message);
+      else this.logs.error.log(level, message);
+    };
+    const handler = (data: Buffer, from: Inbound, reply: Reply) => this.onMessage(data, from, reply);
+    this.udp = await UdpTransport.bind(addresses, handler, tlog);
+    this.tcp = await TcpTransport.listen(addresses, handler, tlog, this.tcpLimits(c));
+
+    writePidFile(this.pidFile);
+    const ctl = controlSocketPath(this.pidFile);
+    try {
+      this.control = await ControlServer.listen(ctl, (req) => this.onControl(req), (m) => log.error(m));
+    } catch (e) {
+      // Not fatal: the sip script falls back to signals.
+      log.error(`cannot open the control socket ${ctl}: ${(e as Error).message}; sip status and graceful will use the pid file and signals`);
+    }
+
+    if (account) {
+      const own = [this.pidFile, daemonStderrPath(this.pidFile), ...(this.control ? [this.control.path] : []), ...this.logFiles(c)];
+      for (const p of chownForAccount(own, account)) log.warn(p);
+      try {
+        switchTo(account);
+      } catch (e) {
+        throw new StartError(`cannot switch to User ${c.values.User} / Group ${c.values.Group}: ${(e as Error).message}`);
+      }
+      log.info(`running as uid ${account.uid}, gid ${account.gid} (User ${c.values.User}, Group ${c.values.Group})`);
+    } else {
+      const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+      log.debug(`not started as root: User ${c.values.User} and Group ${c.values.Group} are ignored; running as uid ${uid ?? 'unknown'}`);
+    }
+
+    const where = [...this.udp.bound.map((b) => `UDP ${hostPort(b.address, b.port)}`), ...this.tcp.bound.map((b) => `TCP ${hostPort(b.address, b.port)}`)];
+    log.notice(`listening on ${where.join(', ')}`);
+    for (const [name, why] of Object.entries(NO_EFFECT)) {
+      const o = c.origin(name);
+      if (o) log.notice(`${name} (${o.file}:${o.line}) has no effect: ${why}`);
+    }
+    log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (pid ${process.pid}, config ${c.file})`);
+  }
+
+  private tcpLimits(c: Config): TcpOptions {
+    return { ...this.tcpOptions, maxConnections: c.values.SipTcpMaxTCPConnections };
+  }
+
+  /** Files sipd writes under its own name (for the ownership change after binding). */
+  private logFiles(c: Config): string[] {
+    const files: string[] = [];
+    const e = fileTarget(c, c.values.ErrorLog);
+    if (e) files.push(e);
+    const a = fileTarget(c, (c.values.CommonLog ?? c.values.CustomLog).target);
+    if (a) files.push(a);
+    if (c.values.SIPStatsLog) files.push(c.path('logs/stats_log'));
+    if (c.values.SharedMemoryStatsLog) files.push(c.path('logs/sharedmem_stats_log'));
+    return files;
+  }
+
+  // ---- SIP ----
+
+  private onMessage(data: Buffer, from: Inbound, reply: Reply): void {
+    // Each message is handled with the snapshot in force when it arrived.
+    const config = this.current;
+    const start = process.hrtime.bigint();
+    const time = new Date();
+    if (isKeepAlive(data)) return;
+    const log = this.logs.error;
+    const peer = hostPort(from.remoteAddress, from.remotePort);
+    if (log.isFlagOn('Parser')) log.flag('Parser', `Received ${data.length} bytes ${from.transport} packet from ${peer}\n${data.toString('utf8')}`);
+
+    const parsed = parseMessage(data, { stream: from.transport !== 'UDP' });
+    if (!parsed.ok) {
+      this.counters.parseErrors++;
+      log.info(`malformed SIP message from ${peer} (${from.transport}): ${parsed.reason}`);
+      const req = parsed.message;
+      if (parsed.canRespond && req?.kind === 'request') {
+        this.counters.countRequest(req.method);
+        const phrase = parsed.status === 400 ? capitalise(parsed.reason) : undefined;
+        this.respond(req, buildResponse(req, parsed.status, phrase, { toTag: statelessTag(req), headers: [['Server', SERVER_TOKEN]] }), from, reply, start, time);
+      }
+      return;
+    }
+    const msg = parsed.message;
+    if (msg.kind === 'response') {
+      // Nothing is forwarded yet, so no response can be ours to route.
+      this.counters.countReceived(msg.status);
+      log.debug(`ignored response ${msg.status} ${msg.reason} from ${peer}`);
+      return;
+    }
+    this.counters.countRequest(msg.method);
+    this.handleRequest(msg, config, from, reply, start, time);
+  }
+
+  // `_config` is the snapshot this request runs with; the proxy stages will read it.
+  private handleRequest(req: SipRequest, _config: Config, from: Inbound, reply: Reply, start: bigint, time: Date): void {
+    if (req.method === 'ACK') return; // never answered
+    const drain = this.drain;
+    if (drain && (req.method === 'INVITE' || req.method === 'REGISTER')) {
+      if (drain.behavior === 2) {
+        this.counters.drainDropped++;
+        return;
+      }
+      this.counters.drainRejected++;
+      const res = buildResponse(req, 503, undefined, { toTag: statelessTag(req), headers: [['Retry-After', String(drain.retryAfter)], ['Server', SERVER_TOKEN]] });
+      this.respond(req, res, from, reply, start, time);
+      return;
+    }
+    let res: SipResponse;
+    if (req.method === 'OPTIONS') {
+      res = buildResponse(req, 200, undefined, {
+        toTag: statelessTag(req),
+        headers: [
+          ['Allow', ALLOWED_METHODS.join(', ')],
+          ['Accept', 'application/sdp'],
+          ['Supported', SUPPORTED_OPTION_TAGS.join(', ')],
+          ['Server', SERVER_TOKEN],
+        ],
+      });
+    } else {
+      res = buildResponse(req, 501, undefined, { toTag: statelessTag(req), headers: [['Server', SERVER_TOKEN]] });
+    }
+    this.respond(req, res, from, reply, start, time);
+  }
+
+  private respond(req: SipRequest, res: SipResponse, from: Inbound, reply: Reply, start: bigint, time: Date): void {
+    const out = serializeMessage(res);
+    if (!reply(out)) {
+      this.logs.error.info(`could not answer ${req.method} from ${hostPort(from.remoteAddress, from.remotePort)}: the connection is closed`);
+      return;
+    }
+    this.counters.countSent(res.status);
+    const log = this.logs.error;
+    if (log.isLevelOn('debug')) log.debug(`${req.method} ${req.uri} from ${hostPort(from.remoteAddress, from.remotePort)} (${from.transport}) answered ${res.status} ${res.reason}`);
+    const entry: AccessEntry = {
+      remoteAddress: from.remoteAddress,
+      remotePort: from.remotePort,
+      localAddress: from.localAddress,
+      localPort: from.localPort,
+      transport: from.transport,
+      method: req.method,
+      requestUri: req.uri,
+      protocol: req.version,
+      requestHeader: (name) => req.headers.get(name),
+      status: res.status,
+      responseHeader: (name) => res.headers.get(name),
+      bytes: out.length,
+      start,
+      end: process.hrtime.bigint(),
+      time,
+    };
+    this.logs.access?.log(entry);
+  }
+
+  // ---- control ----
+
+  private async onControl(req: ControlRequest): Promise<ControlReply> {
+    switch (req.cmd) {
+      case 'status':
+        return { ok: true, ...this.status() };
+      case 'graceful':
+        return { ...(await this.graceful('control socket')) };
+      case 'txngraceful':
+        return this.txnGraceful(req.seconds, req.behavior, req.retryAfter ?? DRAIN_RETRY_AFTER);
+    }
+  }
+
+  status(): Record<string, unknown> {
+    const c = this.current;
+    return {
+      pid: process.pid,
+      uptime: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
+      startedAt: this.startedAt.toISOString(),
+      config: c.file,
+      serverRoot: c.serverRoot,
+      loadedAt: c.loadedAt.toISOString(),
+      logLevel: this.logs.error.level,
+      listen: [...(this.udp?.bound ?? []).map((b) => `udp:${hostPort(b.address, b.port)}`), ...(this.tcp?.bound ?? []).map((b) => `tcp:${hostPort(b.address, b.port)}`)],
+      tcpConnections: this.tcp?.connectionCount ?? 0,
+      counters: this.counters.snapshot(),
+      pending: [...this.pending],
+      draining: this.drain ? { behavior: this.drain.behavior, retryAfter: this.drain.retryAfter, secondsLeft: Math.max(0, Math.ceil((this.drain.endsAt - Date.now()) / 1000)) } : false,
+    };
+  }
+
+  /**
+   * Re-read the same file with the same command-line overrides. A file with errors is
+   * rejected as a whole (each error logged with its file:line:col) and the running
+   * snapshot stays. Otherwise new requests get the new snapshot; directives that need a
+   * full restart keep their running values and are reported. Restarts run one at a time.
+   */
+  graceful(source: string): Promise<GracefulResult> {
+    this.reloading = this.reloading.then(
+      () => this.doGraceful(source),
+      () => this.doGraceful(source),
+    );
+    return this.reloading;
+  }
+
+  private async doGraceful(source: string): Promise<GracefulResult> {
+    if (this.stopping) return { ok: false, errors: ['sipd is stopping'] };
+    const log = this.logs.error;
+    log.notice(`graceful restart requested (${source}): reading ${this.opts.file}`);
+    const r = loadConfigFile(this.opts.file, this.opts.load);
+    if (!r.ok) {
+      const errors = r.errors.map((e: ConfigMessage) => formatMessage(e));
+      for (const e of errors) log.error(e);
+      log.error(`graceful restart rejected: ${errors.length} error${errors.length === 1 ? '' : 's'} in ${this.opts.file}; still running with the configuration loaded at ${this.current.loadedAt.toISOString()}`);
+      return { ok: false, errors, warnings: r.warnings.map(formatMessage) };
+    }
+    const { config, pending } = gracefulSnapshot(this.current, r.config);
+    const warnings = r.warnings.map(formatMessage);
+
+    // Logs first, so that what follows is written with the new LogLevel and targets.
+    await log.reconfigure(errorLogOptions(config));
+    for (const w of warnings) log.warn(w);
+    try {
+      await this.logs.access?.reconfigure(accessLogOptions(config));
+    } catch (e) {
+      const m = `access log not reconfigured (the previous settings stay): ${(e as Error).message}`;
+      log.error(m);
+      warnings.push(m);
+    }
+    await this.logs.stats?.reconfigure({ enabled: config.values.SIPStatsLog, intervalSeconds: config.values.SIPStatsInterval, serverRoot: config.serverRoot, counters: () => this.counters.snapshot() });
+    await this.logs.mem?.reconfigure({ enabled: config.values.SharedMemoryStatsLog, intervalMinutes: config.values.SharedMemoryStatsInterval, serverRoot: config.serverRoot });
+    this.tcp?.reconfigure(this.tcpLimits(config));
+
+    this.current = config;
+    this.pending = pending;
+    for (const name of pending) {
+      const o = r.config.origin(name);
+      log.warn(`${name}${o ? ` (${o.file}:${o.line})` : ''} changed but needs a full restart (sip restart) to take effect; the running value is kept`);
+    }
+    log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (graceful restart, pid ${process.pid})`);
+    return { ok: true, pending, warnings };
+  }
+
+  /**
+   * Transaction-graceful drain: for `seconds`, new INVITE and REGISTER requests get
+   * 503 with Retry-After (behavior 1) or no answer at all (behavior 2); everything else
+   * is handled as usual. The sip script stops sipd when the time is up.
+   */
+  txnGraceful(seconds: number, behavior: 1 | 2, retryAfter: number = DRAIN_RETRY_AFTER): ControlReply {
+    const log = this.logs.error;
+    if (this.drain) clearTimeout(this.drain.timer);
+    const endsAt = Date.now() + seconds * 1000;
+    const timer = setTimeout(() => {
+      this.drain = undefined;
+      log.warn('transaction-graceful drain over and sipd was not stopped: accepting INVITE and REGISTER again');
+    }, seconds * 1000 + DRAIN_GRACE_MS);
+    timer.unref();
+    this.drain = { behavior, retryAfter, endsAt, timer };
+    log.notice(
+      `transaction-graceful restart: for ${seconds} s new INVITE and REGISTER requests ${behavior === 1 ? `are answered 503 Service Unavailable (Retry-After: ${retryAfter})` : 'get no answer'}; sipd will then be stopped`,
+    );
+    const warnings: string[] = [];
+    if (this.current.values.AddRecordRoute) {
+      const m = 'AddRecordRoute is On: calls that recorded this proxy in their route lose their in-dialog requests while sipd is down';
+      log.warn(m);
+      warnings.push(m);
+    }
+    return { ok: true, seconds, behavior, retryAfter, ...(warnings.length ? { warnings } : {}) };
+  }
+
+  /** Stop accepting, close everything, remove the pid file. Safe to call twice. */
+  stop(reason: string): Promise<void> {
+    if (!this.stopping) {
+      this.logs.error.notice(`${reason}, shutting down`);
+      this.stopping = Promise.race([this.teardown(), new Promise<void>((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
+    }
+    return this.stopping;
+  }
+
+  private async teardown(): Promise<void> {
+    if (this.drain) clearTimeout(this.drain.timer);
+    this.drain = undefined;
+    const settle = (p: Promise<unknown> | undefined) => (p ? p.catch(() => undefined) : undefined);
+    await Promise.all([settle(this.udp?.close()), settle(this.tcp?.close()), settle(this.control?.close())]);
+    removePidFile(this.pidFile);
+    await Promise.all([settle(this.logs.stats?.close()), settle(this.logs.mem?.close()), settle(this.logs.access?.close())]);
+    await settle(this.logs.error.close());
+  }
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** The pid file and control socket of a configuration (for the sip script and tests). */
+export function runtimePaths(c: Config): { pidFile: string; controlSocket: string } {
+  const pidFile = c.path(c.values.PidFile);
+  return { pidFile, controlSocket: controlSocketPath(pidFile) };
+}

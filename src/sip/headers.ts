@@ -1,0 +1,175 @@
+// Header names and the ordered header list of a SIP message.
+//
+// Names are case-insensitive (RFC 3261 §7.3.1) and many have a one-letter compact
+// form. We store each field under its canonical long name, so lookups by any
+// spelling meet, and keep the fields in the order they arrived: the order of Via
+// and Record-Route values carries meaning.
+
+/** Compact forms: RFC 3261 §7.3.3 and the extensions that define one. */
+const COMPACT: Readonly<Record<string, string>> = {
+  a: 'Accept-Contact',
+  b: 'Referred-By',
+  c: 'Content-Type',
+  d: 'Request-Disposition',
+  e: 'Content-Encoding',
+  f: 'From',
+  i: 'Call-ID',
+  j: 'Reject-Contact',
+  k: 'Supported',
+  l: 'Content-Length',
+  m: 'Contact',
+  n: 'Identity-Info',
+  o: 'Event',
+  r: 'Refer-To',
+  s: 'Subject',
+  t: 'To',
+  u: 'Allow-Events',
+  v: 'Via',
+  x: 'Session-Expires',
+  y: 'Identity',
+};
+
+/** Names whose usual spelling is not plain capitalised words. */
+const SPECIAL = ['Call-ID', 'CSeq', 'WWW-Authenticate', 'MIME-Version', 'RAck', 'RSeq', 'SIP-ETag', 'SIP-If-Match', 'P-Asserted-Identity', 'P-Preferred-Identity'];
+const SPECIAL_INDEX: ReadonlyMap<string, string> = new Map(SPECIAL.map((n) => [n.toLowerCase(), n]));
+
+/**
+ * Headers whose values may NOT be split at commas: their grammar either contains
+ * commas (dates, auth parameters) or is a single value by definition.
+ */
+const NOT_A_LIST: ReadonlySet<string> = new Set(
+  ['WWW-Authenticate', 'Authorization', 'Proxy-Authenticate', 'Proxy-Authorization', 'Authentication-Info', 'Date', 'Call-ID', 'CSeq', 'From', 'To', 'Content-Length', 'Content-Type', 'Max-Forwards', 'Subject', 'Server', 'User-Agent', 'Retry-After', 'Expires', 'Min-Expires', 'Timestamp', 'Organization', 'Priority', 'Reply-To', 'MIME-Version', 'Content-Disposition', 'Referred-By', 'Refer-To', 'Event', 'Session-Expires', 'RAck', 'RSeq', 'Identity'].map((n) => n.toLowerCase()),
+);
+
+/** The canonical spelling of a header name: compact forms expanded, words capitalised. */
+export function canonicalName(name: string): string {
+  const lower = name.trim().toLowerCase();
+  if (lower.length === 1 && COMPACT[lower]) return COMPACT[lower];
+  const special = SPECIAL_INDEX.get(lower);
+  if (special) return special;
+  return lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+/** RFC 3261 token characters, the only ones allowed in a header name. */
+export const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+
+/**
+ * Split a header value at commas that separate list elements, leaving commas inside
+ * quoted strings and <...> URIs alone. Empty elements are dropped.
+ */
+export function splitList(value: string): string[] {
+  const out: string[] = [];
+  let depthAngle = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '<') depthAngle++;
+    else if (ch === '>') depthAngle = Math.max(0, depthAngle - 1);
+    else if (ch === ',' && depthAngle === 0) {
+      out.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start));
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export interface HeaderField {
+  /** Canonical long name (see canonicalName). */
+  readonly name: string;
+  /** The value with folding undone and surrounding whitespace trimmed. */
+  readonly value: string;
+}
+
+/** The fields of one message, in arrival order. */
+export class HeaderList {
+  private readonly items: HeaderField[] = [];
+
+  constructor(fields: Iterable<HeaderField> = []) {
+    for (const f of fields) this.append(f.name, f.value);
+  }
+
+  /** Add a field at the end (the usual place for a new header). */
+  append(name: string, value: string): this {
+    this.items.push({ name: canonicalName(name), value: value.trim() });
+    return this;
+  }
+
+  /** Add a field before every other field of the same name (a new top Via). */
+  prepend(name: string, value: string): this {
+    const canon = canonicalName(name);
+    const at = this.items.findIndex((f) => f.name === canon);
+    const field = { name: canon, value: value.trim() };
+    if (at < 0) this.items.push(field);
+    else this.items.splice(at, 0, field);
+    return this;
+  }
+
+  /** Replace every field of this name by one field (added at the end when absent). */
+  set(name: string, value: string): this {
+    const canon = canonicalName(name);
+    const at = this.items.findIndex((f) => f.name === canon);
+    const field = { name: canon, value: value.trim() };
+    this.delete(canon);
+    // Fields before the first match are untouched, so `at` still points where it was.
+    if (at < 0) this.items.push(field);
+    else this.items.splice(at, 0, field);
+    return this;
+  }
+
+  delete(name: string): this {
+    const canon = canonicalName(name);
+    for (let i = this.items.length - 1; i >= 0; i--) if (this.items[i].name === canon) this.items.splice(i, 1);
+    return this;
+  }
+
+  has(name: string): boolean {
+    const canon = canonicalName(name);
+    return this.items.some((f) => f.name === canon);
+  }
+
+  /** The first field's whole value, as written. */
+  get(name: string): string | undefined {
+    const canon = canonicalName(name);
+    return this.items.find((f) => f.name === canon)?.value;
+  }
+
+  /** The raw values of every field of this name, in order (one per header line). */
+  fields(name: string): string[] {
+    const canon = canonicalName(name);
+    return this.items.filter((f) => f.name === canon).map((f) => f.value);
+  }
+
+  /**
+   * Every list element of this header across all its fields, in order: `Via: a, b`
+   * followed by `Via: c` gives [a, b, c]. Headers that are not lists come back whole.
+   */
+  values(name: string): string[] {
+    const canon = canonicalName(name);
+    const raw = this.fields(canon);
+    if (NOT_A_LIST.has(canon.toLowerCase())) return raw;
+    return raw.flatMap(splitList);
+  }
+
+  /** The top element of a list header (the first Via, the first Route…). */
+  first(name: string): string | undefined {
+    return this.values(name)[0];
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  [Symbol.iterator](): Iterator<HeaderField> {
+    return this.items[Symbol.iterator]();
+  }
+
+  clone(): HeaderList {
+    return new HeaderList(this.items);
+  }
+}

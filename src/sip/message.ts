@@ -1,0 +1,339 @@
+// Our typed SIP message: parse a request or response from bytes, write it back, and
+// build the response to a request (RFC 3261 §7, §8.2.6).
+//
+// Parsing never throws. A malformed message comes back as a value that says what is
+// wrong, which status fits (400 or 505), whether a response can be built at all, and
+// the part of the message that could be read — enough to answer it.
+import { createHash, randomBytes } from 'node:crypto';
+import { HeaderList, TOKEN } from './headers.js';
+
+export const SIP_VERSION = 'SIP/2.0';
+
+interface MessageCommon {
+  /** "SIP/2.0" (upper case). */
+  readonly version: string;
+  readonly headers: HeaderList;
+  readonly body: Buffer;
+}
+
+export interface SipRequest extends MessageCommon {
+  readonly kind: 'request';
+  /** Upper case as written; methods are case-sensitive (RFC 3261 §7.1). */
+  readonly method: string;
+  /** The Request-URI, as written. */
+  readonly uri: string;
+}
+
+export interface SipResponse extends MessageCommon {
+  readonly kind: 'response';
+  readonly status: number;
+  readonly reason: string;
+}
+
+export type SipMessage = SipRequest | SipResponse;
+
+export interface ParseFailure {
+  readonly ok: false;
+  /** What is wrong, in a few words: "missing Call-ID header". Fit for a reason phrase. */
+  readonly reason: string;
+  /** The status a response should carry: 505 for another SIP version, else 400. */
+  readonly status: 400 | 505;
+  /**
+   * True when the input is a request (not ACK) whose start line and Via, From, To,
+   * Call-ID and CSeq could be read, so a response can be addressed and matched.
+   */
+  readonly canRespond: boolean;
+  /** What could be read, when the start line could; use it to build the response. */
+  readonly message?: SipMessage;
+}
+
+export type ParseResult = { readonly ok: true; readonly message: SipMessage } | ParseFailure;
+
+export interface ParseOptions {
+  /**
+   * The bytes are one message framed from a stream (TCP, TLS): Content-Length is
+   * mandatory there (RFC 3261 §18.3) and the body is exactly what follows the headers.
+   * Otherwise the bytes are a datagram: a missing Content-Length means "to the end".
+   */
+  readonly stream?: boolean;
+}
+
+const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) +(\S+) +(SIP\/\d+\.\d+)$/i;
+const STATUS_LINE = /^(SIP\/\d+\.\d+) +(\d{3})(?: (.*))?$/i;
+const CSEQ = /^(\d{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)$/;
+const VIA_TOP = /^SIP\s*\/\s*2\.0\s*\/\s*[A-Za-z0-9\-.!%*_+`'~]+\s+\S/i;
+const MAX_CSEQ = 2 ** 31 - 1;
+
+/** Headers without which no response can be matched to its request (RFC 3261 §8.1.1). */
+const MANDATORY = ['Via', 'From', 'To', 'Call-ID', 'CSeq'] as const;
+
+/** True for the CRLF keep-alives of RFC 5626 §4.4 (and any all-whitespace datagram). */
+export function isKeepAlive(buf: Buffer): boolean {
+  for (const b of buf) if (b !== 0x0d && b !== 0x0a && b !== 0x20 && b !== 0x09) return false;
+  return true;
+}
+
+/** Offset of the blank line that ends the headers and the offset of the body after it. */
+export function findHeaderEnd(buf: Buffer, from = 0): { headEnd: number; bodyStart: number } | undefined {
+  const crlf = buf.indexOf('\r\n\r\n', from, 'latin1');
+  const lf = buf.indexOf('\n\n', from, 'latin1');
+  if (crlf < 0 && lf < 0) return undefined;
+  if (lf < 0 || (crlf >= 0 && crlf < lf)) return { headEnd: crlf, bodyStart: crlf + 4 };
+  return { headEnd: lf, bodyStart: lf + 2 };
+}
+
+export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult {
+  // RFC 3261 §7.5: CRLFs before the start line are ignored.
+  let start = 0;
+  while (start < buf.length && (buf[start] === 0x0d || buf[start] === 0x0a)) start++;
+  if (start >= buf.length) return fail('empty message', false);
+
+  const end = findHeaderEnd(buf, start);
+  // Without the blank line the whole input is taken as headers and the body is empty.
+  const headEnd = end ? end.headEnd : buf.length;
+  const bodyStart = end ? end.bodyStart : buf.length;
+  const lines = buf.toString('utf8', start, headEnd).split(/\r?\n/);
+
+  const startLine = lines[0];
+  const headers = new HeaderList();
+  let fault: string | undefined;
+  const note = (why: string) => {
+    fault ??= why;
+  };
+
+  // Headers first: even a message with a bad start line is answered from them when it can be.
+  let lastName: string | undefined;
+  let lastValue = '';
+  const flush = () => {
+    if (lastName !== undefined) headers.append(lastName, lastValue);
+    lastName = undefined;
+  };
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.startsWith(' ') || line.startsWith('\t')) {
+      if (lastName === undefined) note(`continuation line ${i + 1} has no header to continue`);
+      else lastValue += ' ' + line.trim();
+      continue;
+    }
+    flush();
+    const colon = line.indexOf(':');
+    const name = colon < 0 ? '' : line.slice(0, colon).trim();
+    if (colon < 0 || !TOKEN.test(name)) {
+      note(`malformed header line ${i + 1}`);
+      continue;
+    }
+    lastName = name;
+    lastValue = line.slice(colon + 1).trim();
+  }
+  flush();
+
+  let message: SipMessage;
+  const req = REQUEST_LINE.exec(startLine);
+  const res = req ? null : STATUS_LINE.exec(startLine);
+  const body = Buffer.alloc(0);
+  if (req) {
+    message = { kind: 'request', method: req[1], uri: req[2], version: req[3].toUpperCase(), headers, body };
+  } else if (res) {
+    message = { kind: 'response', status: Number(res[2]), reason: res[3] ?? '', version: res[1].toUpperCase(), headers, body };
+    if (message.status < 100) note(`status code ${message.status} is out of range`);
+  } else {
+    return fail(startLine.startsWith('SIP/') ? 'malformed status line' : 'malformed request line', false);
+  }
+
+  for (const name of MANDATORY) if (!headers.has(name)) note(`missing ${name} header`);
+
+  const cseq = headers.get('CSeq');
+  if (cseq !== undefined) {
+    const m = CSEQ.exec(cseq);
+    if (!m || Number(m[1]) > MAX_CSEQ) note('malformed CSeq header');
+    else if (message.kind === 'request' && m[2] !== message.method) note('CSeq method does not match the request method');
+  }
+  const via = headers.first('Via');
+  if (via !== undefined && !VIA_TOP.test(via)) note('malformed Via header');
+  if (headers.fields('Call-ID').length > 1) note('more than one Call-ID header');
+  const maxForwards = headers.get('Max-Forwards');
+  if (maxForwards !== undefined && !/^\d{1,3}$/.test(maxForwards)) note('malformed Max-Forwards header');
+
+  // Body, sized by Content-Length (RFC 3261 §18.3).
+  const lengths = headers.fields('Content-Length');
+  let length: number | undefined;
+  if (lengths.some((v) => !/^\d+$/.test(v))) note('malformed Content-Length header');
+  else if (new Set(lengths.map(Number)).size > 1) note('conflicting Content-Length headers');
+  else if (lengths.length) length = Number(lengths[0]);
+  const available = buf.length - bodyStart;
+  let bodyBytes: Buffer;
+  if (length === undefined) {
+    if (opts.stream && lengths.length === 0) note('missing Content-Length header (required over a stream transport)');
+    bodyBytes = buf.subarray(bodyStart);
+  } else if (length > available) {
+    note('Content-Length is larger than the body received');
+    bodyBytes = buf.subarray(bodyStart);
+  } else {
+    // Bytes past Content-Length in a datagram are discarded (RFC 3261 §18.3).
+    bodyBytes = buf.subarray(bodyStart, bodyStart + length);
+  }
+  message = { ...message, body: Buffer.from(bodyBytes) };
+
+  const versionOk = message.version === SIP_VERSION;
+  if (!fault && versionOk) return { ok: true, message };
+
+  const canRespond = message.kind === 'request' && message.method !== 'ACK' && MANDATORY.every((n) => headers.has(n));
+  if (!versionOk) return { ok: false, reason: `${message.version} is not supported`, status: 505, canRespond, message };
+  return { ok: false, reason: fault!, status: 400, canRespond, message };
+}
+
+function fail(reason: string, canRespond: boolean): ParseFailure {
+  return { ok: false, reason, status: 400, canRespond };
+}
+
+export function startLine(msg: SipMessage): string {
+  return msg.kind === 'request' ? `${msg.method} ${msg.uri} ${msg.version}` : `${msg.version} ${msg.status} ${msg.reason}`;
+}
+
+/**
+ * Write a message to bytes. Header names are written in their long form, one field per
+ * line, and Content-Length always states the real body size (added if missing).
+ */
+export function serializeMessage(msg: SipMessage): Buffer {
+  let head = startLine(msg) + '\r\n';
+  let wroteLength = false;
+  for (const f of msg.headers) {
+    if (f.name === 'Content-Length') {
+      if (wroteLength) continue;
+      wroteLength = true;
+      head += `Content-Length: ${msg.body.length}\r\n`;
+      continue;
+    }
+    head += `${f.name}: ${f.value}\r\n`;
+  }
+  if (!wroteLength) head += `Content-Length: ${msg.body.length}\r\n`;
+  head += '\r\n';
+  return msg.body.length ? Buffer.concat([Buffer.from(head, 'utf8'), msg.body]) : Buffer.from(head, 'utf8');
+}
+
+const REASONS: Readonly<Record<number, string>> = {
+  100: 'Trying',
+  180: 'Ringing',
+  181: 'Call Is Being Forwarded',
+  182: 'Queued',
+  183: 'Session Progress',
+  200: 'OK',
+  202: 'Accepted',
+  300: 'Multiple Choices',
+  301: 'Moved Permanently',
+  302: 'Moved Temporarily',
+  305: 'Use Proxy',
+  380: 'Alternative Service',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  410: 'Gone',
+  413: 'Request Entity Too Large',
+  414: 'Request-URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Unsupported URI Scheme',
+  420: 'Bad Extension',
+  421: 'Extension Required',
+  423: 'Interval Too Brief',
+  480: 'Temporarily Unavailable',
+  481: 'Call/Transaction Does Not Exist',
+  482: 'Loop Detected',
+  483: 'Too Many Hops',
+  484: 'Address Incomplete',
+  485: 'Ambiguous',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  488: 'Not Acceptable Here',
+  491: 'Request Pending',
+  493: 'Undecipherable',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Server Time-out',
+  505: 'Version Not Supported',
+  513: 'Message Too Large',
+  600: 'Busy Everywhere',
+  603: 'Decline',
+  604: 'Does Not Exist Anywhere',
+  606: 'Not Acceptable',
+};
+
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? (status < 200 ? 'Provisional' : status < 300 ? 'OK' : 'Unknown');
+}
+
+/** The part of a From/To value after the URI, where its parameters live. */
+function addressParams(value: string): string {
+  const close = value.lastIndexOf('>');
+  if (value.includes('<') && close >= 0) return value.slice(close + 1);
+  const semi = value.indexOf(';');
+  return semi < 0 ? '' : value.slice(semi);
+}
+
+/** The tag parameter of a From or To value, if any. */
+export function tagOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const m = /;\s*tag\s*=\s*([^;\s]+)/i.exec(addressParams(value));
+  return m ? m[1] : undefined;
+}
+
+/** A fresh random To tag. */
+export function newTag(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/**
+ * A To tag that is the same for every retransmission of a request, so a server that
+ * keeps no transaction state still gives all its answers to one request one tag.
+ */
+export function statelessTag(req: SipRequest): string {
+  const h = createHash('sha1');
+  h.update(req.headers.get('Call-ID') ?? '');
+  h.update('\0' + (tagOf(req.headers.get('From')) ?? ''));
+  h.update('\0' + (req.headers.first('Via') ?? ''));
+  h.update('\0' + (req.headers.get('CSeq') ?? ''));
+  return h.digest('hex').slice(0, 16);
+}
+
+export interface ResponseOptions {
+  /** To tag to add when the request's To has none; a random one when not given. */
+  readonly toTag?: string;
+  /** Extra headers, in order, after the copied ones. */
+  readonly headers?: readonly (readonly [string, string])[];
+  readonly body?: Buffer;
+}
+
+/**
+ * Build the response to a request as RFC 3261 §8.2.6 says: the Via fields in order,
+ * From, To (with a tag added unless the request had one or this is a 100), Call-ID and
+ * CSeq copied; then the caller's headers; Content-Length from the body.
+ */
+export function buildResponse(req: SipRequest, status: number, reason: string = reasonPhrase(status), opts: ResponseOptions = {}): SipResponse {
+  const h = new HeaderList();
+  for (const v of req.headers.fields('Via')) h.append('Via', v);
+  const from = req.headers.get('From');
+  if (from !== undefined) h.append('From', from);
+  let to = req.headers.get('To');
+  if (to !== undefined && status !== 100 && tagOf(to) === undefined) to = `${to};tag=${opts.toTag ?? newTag()}`;
+  if (to !== undefined) h.append('To', to);
+  const callId = req.headers.get('Call-ID');
+  if (callId !== undefined) h.append('Call-ID', callId);
+  const cseq = req.headers.get('CSeq');
+  if (cseq !== undefined) h.append('CSeq', cseq);
+  for (const [name, value] of opts.headers ?? []) h.append(name, value);
+  const body = opts.body ?? Buffer.alloc(0);
+  h.append('Content-Length', String(body.length));
+  return { kind: 'response', version: SIP_VERSION, status, reason: sanitizeReason(reason), headers: h, body };
+}
+
+/** A reason phrase may hold neither CR nor LF (RFC 3261 §25.1 Reason-Phrase). */
+function sanitizeReason(reason: string): string {
+  return reason.replace(/[\r\n]+/g, ' ').trim();
+}

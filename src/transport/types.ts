@@ -1,0 +1,38 @@
+// What every transport hands to the layer above: the bytes of one message, where they
+// came from and arrived, and a way to answer on the same path.
+
+import type { TransportName } from './directives.js';
+export type { TransportName };
+
+export interface Inbound {
+  readonly transport: TransportName;
+  /** Peer address as the socket reports it (IPv4-mapped IPv6 addresses unwrapped). */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+/**
+ * Answer on the path the message came in by: to the datagram's source address and
+ * port for UDP, on the same connection for TCP. Returns false when that path is gone
+ * (connection closed) — the caller counts it, nothing is thrown.
+ */
+export type Reply = (data: Buffer) => boolean;
+
+/** Called once per received message; must not throw (errors are caught and logged). */
+export type MessageHandler = (data: Buffer, from: Inbound, reply: Reply) => void;
+
+/** Called with transport-level events worth a line in error_log. */
+export type TransportLogger = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+
+/** Turn "::ffff:10.0.0.1" into "10.0.0.1"; other addresses are returned as they are. */
+export function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** "host:port" with IPv6 hosts in brackets; "*" for every address. */
+export function hostPort(host: string | undefined, port: number): string {
+  if (!host) return `*:${port}`;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

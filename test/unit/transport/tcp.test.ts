@@ -1,0 +1,53 @@
+// TCP transport: framing on a live connection, keep-alive pings, idle connections closed.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { TcpTransport } from '../../../src/transport/tcp.js';
+import type { Inbound } from '../../../src/transport/types.js';
+import { freePort } from '../../helpers/index.js';
+
+describe('TcpTransport', () => {
+  let t: TcpTransport;
+  let port: number;
+  const seen: { data: string; from: Inbound }[] = [];
+
+  before(async () => {
+    port = await freePort();
+    t = await TcpTransport.listen(
+      [{ host: '127.0.0.1', port }],
+      (data, from, reply) => {
+        seen.push({ data: data.toString(), from });
+        reply(Buffer.from(`got ${data.length}\n`));
+      },
+      () => undefined,
+      { idleMs: 300, maxConnections: 4 },
+    );
+  });
+  after(() => t.close());
+
+  test('messages are delivered one by one with their addresses, answers come back on the connection', async () => {
+    const sock = net.createConnection(port, '127.0.0.1');
+    const chunks: string[] = [];
+    sock.on('data', (d) => chunks.push(d.toString()));
+    const m = 'MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 2\r\n\r\nhi';
+    await new Promise<void>((r) => sock.on('connect', () => r()));
+    sock.write(m + m.slice(0, 10));
+    sock.write(m.slice(10) + '\r\n\r\n');
+    const closed = new Promise<void>((r) => sock.on('close', () => r()));
+    await closed; // the idle timer closes it
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0].data, m);
+    assert.equal(seen[0].from.transport, 'TCP');
+    assert.equal(seen[0].from.remoteAddress, '127.0.0.1');
+    assert.equal(seen[0].from.localPort, port);
+    assert.equal(chunks.join(''), `got ${m.length}\ngot ${m.length}\n\r\n`);
+  });
+
+  test('an idle connection is closed after idleMs', async () => {
+    const started = Date.now();
+    const sock = net.createConnection(port, '127.0.0.1');
+    await new Promise<void>((r) => sock.on('close', () => r()));
+    const took = Date.now() - started;
+    assert.ok(took >= 250 && took < 3000, `closed after ${took} ms`);
+  });
+});
