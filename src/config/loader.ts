@@ -143,7 +143,9 @@ class Applier {
       const col = arg ? arg.col : st.endCol;
       return this.error(line, col, `${spec.name}: ${e.message}${e.valid ? `; valid: ${e.valid}` : ''}`);
     }
-    if (before !== undefined && !spec.repeat) {
+    // -c lines are meant to override the file, so only a repeat within one source warns.
+    const repeatedHere = before !== undefined && (this.open || this.origins.get(spec.name)?.file === this.file);
+    if (repeatedHere && !spec.repeat) {
       this.warn(st.line, st.col, `${spec.name} is set again (first at line ${before}); this later value wins`);
     }
     setAt.set(spec.name, st.line);

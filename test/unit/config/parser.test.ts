@@ -110,7 +110,10 @@ test('the snapshot is immutable', () => {
 });
 
 test('-C lines come first, -c lines override the file', () => {
-  const c = ok('MaxForks 3\nLogLevel info\n', { before: ['MaxForks 2', 'AddRecordRoute On'], after: ['LogLevel debug'] });
+  const r = parseConfig('MaxForks 3\nLogLevel info\n', '/srv/sip/conf/t.conf', { before: ['MaxForks 2', 'AddRecordRoute On'], after: ['LogLevel debug'] });
+  assert.ok(r.ok);
+  assert.deepEqual(r.warnings, [], 'overrides from the command line are intended, not warned about');
+  const c = r.config;
   assert.equal(c.values.MaxForks, 3);
   assert.equal(c.values.AddRecordRoute, true);
   assert.equal(c.values.LogLevel, 'debug');
