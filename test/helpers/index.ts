@@ -5,3 +5,4 @@ export * from './tools.js';
 export * from './run.js';
 export * from './serverroot.js';
 export * from './sipp.js';
+export * from './udp.js';

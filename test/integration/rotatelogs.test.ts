@@ -7,18 +7,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO } from '../helpers/index.js';
 
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = path.join(dir, 'package.json');
-    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'opensps') return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
-}
 
 // Writes numbered lines of varying length for `ms` milliseconds, cut into pieces at
 // arbitrary byte positions (so reads end in mid-line), then records how many it wrote.
@@ -58,7 +48,7 @@ async function runPipeline(rotateArgs: string, ms: number): Promise<Run> {
   fs.writeFileSync(writer, WRITER);
   const logs = path.join(dir, 'logs');
   const node = JSON.stringify(process.execPath);
-  const cmd = `${node} ${JSON.stringify(writer)} ${ms} ${JSON.stringify(path.join(dir, 'count'))} | ${node} ${JSON.stringify(path.join(repoRoot(), 'bin/rotatelogs'))} ${JSON.stringify(path.join(logs, 'error_log'))} ${rotateArgs}`;
+  const cmd = `${node} ${JSON.stringify(writer)} ${ms} ${JSON.stringify(path.join(dir, 'count'))} | ${node} ${JSON.stringify(path.join(REPO, 'bin/rotatelogs'))} ${JSON.stringify(path.join(logs, 'error_log'))} ${rotateArgs}`;
   const startSec = Math.floor(Date.now() / 1000);
   const child = spawn('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
@@ -142,7 +132,7 @@ test('time mode (2 s period): suffixes are multiples of the period', { timeout: 
 });
 
 test('bad arguments: exit status 1 and the usage', { timeout: 10_000 }, async () => {
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin/rotatelogs'), 'logfile', '10X'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/rotatelogs'), 'logfile', '10X'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const code = await new Promise<number | null>((r) => child.on('exit', r));

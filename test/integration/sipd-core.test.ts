@@ -1,14 +1,13 @@
 // The sipd core run in this process: what it answers, the transaction-graceful drain in
 // both behaviours, and the counters on the control socket.
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { loadConfigFile } from '../../src/config/loader.js';
 import { controlRequest } from '../../src/server/control.js';
 import { Sipd } from '../../src/server/sipd.js';
-import { freePort, makeServerRoot, waitFor } from '../helpers/index.js';
+import { freePort, makeServerRoot, udpExchange, waitFor } from '../helpers/index.js';
 import type { ServerRoot } from '../helpers/index.js';
 
 function request(method: string, port: number, n: number): string {
@@ -26,22 +25,6 @@ function request(method: string, port: number, n: number): string {
   ].join('\r\n');
 }
 
-/** Send one datagram; the first answer, or undefined after waitMs. */
-function exchange(port: number, payload: string, waitMs = 2000): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const timer = setTimeout(() => {
-      s.close();
-      resolve(undefined);
-    }, waitMs);
-    s.on('message', (m) => {
-      clearTimeout(timer);
-      s.close();
-      resolve(m.toString());
-    });
-    s.bind(0, '127.0.0.1', () => s.send(payload, port, '127.0.0.1'));
-  });
-}
 
 describe('sipd core (in process)', () => {
   let sr: ServerRoot;
@@ -70,31 +53,31 @@ describe('sipd core (in process)', () => {
   });
 
   test('OPTIONS 200 with Allow, Accept, Supported; ACK nothing; others 501', async () => {
-    const ok = await exchange(sr.port, request('OPTIONS', sr.port, ++n));
+    const ok = await udpExchange(sr.port, request('OPTIONS', sr.port, ++n));
     assert.match(ok!, /^SIP\/2\.0 200 OK\r\n/);
     assert.match(ok!, /\r\nAllow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO, PRACK, UPDATE, SUBSCRIBE, NOTIFY, REFER, MESSAGE\r\n/);
     assert.match(ok!, /\r\nAccept: application\/sdp\r\n/);
     assert.match(ok!, /\r\nSupported:/);
     assert.match(ok!, /\r\nTo: <sip:bob@127\.0\.0\.1:\d+>;tag=\w+\r\n/);
-    assert.equal(await exchange(sr.port, request('ACK', sr.port, ++n), 500), undefined);
-    assert.match((await exchange(sr.port, request('SUBSCRIBE', sr.port, ++n)))!, /^SIP\/2\.0 501 Not Implemented\r\n/);
+    assert.equal(await udpExchange(sr.port, request('ACK', sr.port, ++n), 500), undefined);
+    assert.match((await udpExchange(sr.port, request('SUBSCRIBE', sr.port, ++n)))!, /^SIP\/2\.0 501 Not Implemented\r\n/);
   });
 
   test('txngraceful behaviour 1: INVITE and REGISTER get 503 + Retry-After, OPTIONS still 200', async () => {
     sipd.txnGraceful(30, 1, 60);
     for (const m of ['INVITE', 'REGISTER']) {
-      const a = await exchange(sr.port, request(m, sr.port, ++n));
+      const a = await udpExchange(sr.port, request(m, sr.port, ++n));
       assert.match(a!, /^SIP\/2\.0 503 Service Unavailable\r\n/);
       assert.match(a!, /\r\nRetry-After: 60\r\n/);
     }
-    assert.match((await exchange(sr.port, request('OPTIONS', sr.port, ++n)))!, /^SIP\/2\.0 200 OK/);
-    assert.match((await exchange(sr.port, request('BYE', sr.port, ++n)))!, /^SIP\/2\.0 501/);
+    assert.match((await udpExchange(sr.port, request('OPTIONS', sr.port, ++n)))!, /^SIP\/2\.0 200 OK/);
+    assert.match((await udpExchange(sr.port, request('BYE', sr.port, ++n)))!, /^SIP\/2\.0 501/);
   });
 
   test('txngraceful behaviour 2: INVITE and REGISTER get no answer at all', async () => {
     sipd.txnGraceful(30, 2);
-    for (const m of ['INVITE', 'REGISTER']) assert.equal(await exchange(sr.port, request(m, sr.port, ++n), 700), undefined, m);
-    assert.match((await exchange(sr.port, request('OPTIONS', sr.port, ++n)))!, /^SIP\/2\.0 200 OK/);
+    for (const m of ['INVITE', 'REGISTER']) assert.equal(await udpExchange(sr.port, request(m, sr.port, ++n), 700), undefined, m);
+    assert.match((await udpExchange(sr.port, request('OPTIONS', sr.port, ++n)))!, /^SIP\/2\.0 200 OK/);
     const status = await controlRequest(sipd.controlPath!, { cmd: 'status' });
     assert.deepEqual((status.draining as { behavior: number }).behavior, 2);
     const c = status.counters as Record<string, number>;
@@ -103,7 +86,7 @@ describe('sipd core (in process)', () => {
   });
 
   test('counters: requests by method, responses by class, parse errors', async () => {
-    await exchange(sr.port, 'this is not SIP\r\n\r\n', 300);
+    await udpExchange(sr.port, 'this is not SIP\r\n\r\n', 300);
     const status = await controlRequest(sipd.controlPath!, { cmd: 'status' });
     const c = status.counters as Record<string, number>;
     assert.equal(c['requests.OPTIONS'], 3);

@@ -1,7 +1,6 @@
 // Appendix C, "How to Start and Stop Cisco SPS", driven through bin/sip and bin/sipd
 // against a real sipd, with sipp as the SIP peer.
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { controlRequest } from '../../src/server/control.js';
 import { processExists, readPid } from '../../src/server/pidfile.js';
 import {
+  udpExchange,
   FIXTURES,
   describeSipp,
   freePort,
@@ -40,21 +40,6 @@ async function forceStop(sr: ServerRoot): Promise<void> {
   }
 }
 
-function udpExchange(port: number, payload: string, waitMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const timer = setTimeout(() => {
-      s.close();
-      resolve(undefined);
-    }, waitMs);
-    s.on('message', (m) => {
-      clearTimeout(timer);
-      s.close();
-      resolve(m.toString());
-    });
-    s.bind(0, '127.0.0.1', () => s.send(payload, port, '127.0.0.1'));
-  });
-}
 
 function badRequest(port: number, lines: string[]): string {
   return [...lines.map((l) => l.replace('PORT', String(port))), '', ''].join('\r\n');

@@ -2,18 +2,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO } from '../../helpers/paths.js';
 
-/** The repository root: the nearest directory above this file with the project's package.json. */
+/** The repository root (shared with the other tests). */
 export function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = path.join(dir, 'package.json');
-    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'opensps') return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
+  return REPO;
 }
 
 export async function tempDir(prefix = 'opensps-log-'): Promise<string> {
