@@ -11,6 +11,7 @@ import { AccessLog, ErrorLog, MemStatsLog, StatsLog } from '../logging/index.js'
 import type { AccessEntry, AccessLogOptions, ErrorLogOptions, LogLevelName } from '../logging/index.js';
 import { buildResponse, isKeepAlive, parseMessage, serializeMessage, statelessTag } from '../sip/message.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
+import { STREAM_MAX_MESSAGE_BYTES } from '../transport/framing.js';
 import { TCP_DEFAULTS, TcpTransport } from '../transport/tcp.js';
 import type { TcpOptions } from '../transport/tcp.js';
 import { hostPort } from '../transport/types.js';
@@ -269,7 +270,9 @@ export class Sipd {
     const peer = hostPort(from.remoteAddress, from.remotePort);
     if (log.isFlagOn('Parser')) log.flag('Parser', `Received ${data.length} bytes ${from.transport} packet from ${peer}\n${data.toString('utf8')}`);
 
-    const parsed = parseMessage(data, { stream: from.transport !== 'UDP' });
+    // UDP is capped at a datagram's worth (513 above it); streams already passed the framer's limits.
+    const stream = from.transport !== 'UDP';
+    const parsed = parseMessage(data, stream ? { stream, maxMessageBytes: STREAM_MAX_MESSAGE_BYTES } : { stream });
     if (!parsed.ok) {
       this.counters.parseErrors++;
       log.info(`malformed SIP message from ${peer} (${from.transport}): ${parsed.reason}`);

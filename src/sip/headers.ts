@@ -43,12 +43,20 @@ const NOT_A_LIST: ReadonlySet<string> = new Set(
 
 /** The canonical spelling of a header name: compact forms expanded, words capitalised. */
 export function canonicalName(name: string): string {
+  const hit = CANONICAL_CACHE.get(name);
+  if (hit !== undefined) return hit;
   const lower = name.trim().toLowerCase();
-  if (lower.length === 1 && COMPACT[lower]) return COMPACT[lower];
-  const special = SPECIAL_INDEX.get(lower);
-  if (special) return special;
-  return lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  let canon: string;
+  if (lower.length === 1 && COMPACT[lower]) canon = COMPACT[lower];
+  else canon = SPECIAL_INDEX.get(lower) ?? lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  // Every header lookup goes through here; remember the spellings seen, up to a bound so
+  // that a peer sending endless invented names cannot grow the cache without end.
+  if (CANONICAL_CACHE.size < CANONICAL_CACHE_MAX) CANONICAL_CACHE.set(name, canon);
+  return canon;
 }
+
+const CANONICAL_CACHE = new Map<string, string>();
+const CANONICAL_CACHE_MAX = 2000;
 
 /** RFC 3261 token characters, the only ones allowed in a header name. */
 export const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;

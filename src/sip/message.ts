@@ -2,10 +2,15 @@
 // build the response to a request (RFC 3261 §7, §8.2.6).
 //
 // Parsing never throws. A malformed message comes back as a value that says what is
-// wrong, which status fits (400 or 505), whether a response can be built at all, and
-// the part of the message that could be read — enough to answer it.
+// wrong, which status fits (400, 414, 505 or 513), whether a response can be built at
+// all, and the part of the message that could be read — enough to answer it. Besides the
+// start line and CSeq, the Request-URI (uri.ts), every Via (via.ts), From, To, Contact,
+// Route and Record-Route (address.ts) are checked against their grammar.
 import { createHash, randomBytes } from 'node:crypto';
+import { parseAddress, parseAddressList, parseContacts } from './address.js';
 import { HeaderList, TOKEN } from './headers.js';
+import { parseUri } from './uri.js';
+import { parseVias } from './via.js';
 
 export const SIP_VERSION = 'SIP/2.0';
 
@@ -36,8 +41,11 @@ export interface ParseFailure {
   readonly ok: false;
   /** What is wrong, in a few words: "missing Call-ID header". Fit for a reason phrase. */
   readonly reason: string;
-  /** The status a response should carry: 505 for another SIP version, else 400. */
-  readonly status: 400 | 505;
+  /**
+   * The status a response should carry: 513 for a message over the size limit, 505 for
+   * another SIP version, 414 for a Request-URI over the length limit, else 400.
+   */
+  readonly status: 400 | 414 | 505 | 513;
   /**
    * True when the input is a request (not ACK) whose start line and Via, From, To,
    * Call-ID and CSeq could be read, so a response can be addressed and matched.
@@ -56,12 +64,22 @@ export interface ParseOptions {
    * Otherwise the bytes are a datagram: a missing Content-Length means "to the end".
    */
   readonly stream?: boolean;
+  /** Largest message accepted, in bytes (answered 513). Default MAX_MESSAGE_BYTES. */
+  readonly maxMessageBytes?: number;
+  /** Longest Request-URI accepted, in characters (answered 414). Default MAX_REQUEST_URI_LENGTH. */
+  readonly maxRequestUriLength?: number;
 }
+
+/** Default message size limit: the largest UDP payload. */
+export const MAX_MESSAGE_BYTES = 65535;
+/** Default Request-URI length limit. */
+export const MAX_REQUEST_URI_LENGTH = 2048;
 
 const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) +(\S+) +(SIP\/\d+\.\d+)$/i;
 const STATUS_LINE = /^(SIP\/\d+\.\d+) +(\d{3})(?: (.*))?$/i;
+/** RFC 3986 absoluteURI, for Request-URIs of schemes we do not parse ourselves. */
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+\-.]*:[^\s<>"]+$/;
 const CSEQ = /^(\d{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)$/;
-const VIA_TOP = /^SIP\s*\/\s*2\.0\s*\/\s*[A-Za-z0-9\-.!%*_+`'~]+\s+\S/i;
 const MAX_CSEQ = 2 ** 31 - 1;
 
 /** Headers without which no response can be matched to its request (RFC 3261 §8.1.1). */
@@ -135,9 +153,21 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
     message = { kind: 'request', method: req[1], uri: req[2], version: req[3].toUpperCase(), headers, body };
   } else if (res) {
     message = { kind: 'response', status: Number(res[2]), reason: res[3] ?? '', version: res[1].toUpperCase(), headers, body };
-    if (message.status < 100) note(`status code ${message.status} is out of range`);
+    if (message.status < 100 || message.status > 699) note(`status code ${message.status} is out of range`);
   } else {
     return fail(startLine.startsWith('SIP/') ? 'malformed status line' : 'malformed request line', false);
+  }
+
+  // Request-URI: length limit (414), then its grammar.
+  let uriTooLong = false;
+  if (message.kind === 'request') {
+    if (message.uri.length > (opts.maxRequestUriLength ?? MAX_REQUEST_URI_LENGTH)) uriTooLong = true;
+    else {
+      const u = parseUri(message.uri);
+      if (!u.ok && !(u.unsupportedScheme && ABSOLUTE_URI.test(message.uri))) note(`malformed Request-URI: ${u.reason}`);
+      // RFC 3261 §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
+      else if (u.ok && u.uri.scheme !== 'tel' && u.uri.headers.length) note('Request-URI may not contain headers');
+    }
   }
 
   for (const name of MANDATORY) if (!headers.has(name)) note(`missing ${name} header`);
@@ -148,8 +178,31 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
     if (!m || Number(m[1]) > MAX_CSEQ) note('malformed CSeq header');
     else if (message.kind === 'request' && m[2] !== message.method) note('CSeq method does not match the request method');
   }
-  const via = headers.first('Via');
-  if (via !== undefined && !VIA_TOP.test(via)) note('malformed Via header');
+  const vias = headers.fields('Via');
+  if (vias.length) {
+    const v = parseVias(vias);
+    if (!v.ok) note(`malformed Via header: ${v.reason}`);
+  }
+  for (const name of ['From', 'To'] as const) {
+    const values = headers.fields(name);
+    if (values.length > 1) note(`more than one ${name} header`);
+    else if (values.length) {
+      const a = parseAddress(values[0]);
+      if (!a.ok) note(`malformed ${name} header: ${a.reason}`);
+    }
+  }
+  const contacts = headers.fields('Contact');
+  if (contacts.length) {
+    const c = parseContacts(contacts);
+    if (!c.ok) note(c.reason);
+  }
+  for (const name of ['Route', 'Record-Route'] as const) {
+    const values = headers.fields(name);
+    if (values.length) {
+      const r = parseAddressList(values);
+      if (!r.ok) note(`malformed ${name} header: ${r.reason}`);
+    }
+  }
   if (headers.fields('Call-ID').length > 1) note('more than one Call-ID header');
   const maxForwards = headers.get('Max-Forwards');
   if (maxForwards !== undefined && !/^\d{1,3}$/.test(maxForwards)) note('malformed Max-Forwards header');
@@ -175,10 +228,14 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   message = { ...message, body: Buffer.from(bodyBytes) };
 
   const versionOk = message.version === SIP_VERSION;
-  if (!fault && versionOk) return { ok: true, message };
+  const maxBytes = opts.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+  const tooLarge = buf.length > maxBytes;
+  if (!fault && versionOk && !tooLarge && !uriTooLong) return { ok: true, message };
 
   const canRespond = message.kind === 'request' && message.method !== 'ACK' && MANDATORY.every((n) => headers.has(n));
+  if (tooLarge) return { ok: false, reason: `message of ${buf.length} bytes is larger than ${maxBytes}`, status: 513, canRespond, message };
   if (!versionOk) return { ok: false, reason: `${message.version} is not supported`, status: 505, canRespond, message };
+  if (uriTooLong) return { ok: false, reason: `Request-URI longer than ${opts.maxRequestUriLength ?? MAX_REQUEST_URI_LENGTH} characters`, status: 414, canRespond, message };
   return { ok: false, reason: fault!, status: 400, canRespond, message };
 }
 

@@ -20,6 +20,8 @@ export interface FramerLimits {
 
 const DEFAULT_MAX_HEADER = 64 * 1024;
 const DEFAULT_MAX_BODY = 1024 * 1024;
+/** The largest message the stream framer can deliver (its default limits). */
+export const STREAM_MAX_MESSAGE_BYTES = DEFAULT_MAX_HEADER + DEFAULT_MAX_BODY;
 
 export class StreamFramer {
   private buf: Buffer = Buffer.alloc(0);

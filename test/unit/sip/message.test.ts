@@ -149,7 +149,7 @@ describe('parse errors are values', () => {
   test('malformed CSeq, Via, Max-Forwards, header line', () => {
     const cases: [string[], string][] = [
       [OPTIONS.map((l) => (l.startsWith('CSeq') ? 'CSeq: one OPTIONS' : l)), 'malformed CSeq header'],
-      [OPTIONS.map((l) => (l.startsWith('Via') ? 'Via: nonsense' : l)), 'malformed Via header'],
+      [OPTIONS.map((l) => (l.startsWith('Via') ? 'Via: nonsense' : l)), 'malformed Via header: malformed sent-protocol'],
       [OPTIONS.map((l) => (l.startsWith('Max-Forwards') ? 'Max-Forwards: many' : l)), 'malformed Max-Forwards header'],
       [[OPTIONS[0], 'this line has no colon', ...OPTIONS.slice(1)], 'malformed header line 2'],
     ];
