@@ -8,7 +8,7 @@
 // not there. Exit codes: 0 done, 1 failed, 2 usage; status also uses 3 (stopped).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { formatMessage, loadConfigFile } from '../config/loader.js';
+import { formatMessage, loadConfigFile, parseConfig } from '../config/loader.js';
 import { controlRequest, controlSocketPath } from '../server/control.js';
 import type { ControlReply } from '../server/control.js';
 import { DEFAULT_CONFIG_FILE, INSTALL_PREFIX } from '../server/install.js';
@@ -50,8 +50,12 @@ interface Target {
  * running sipd can still be stopped after someone broke its file.
  */
 function targetOf(file: string): Target {
-  const r = loadConfigFile(file);
-  const pidFile = r.ok ? r.config.path(r.config.values.PidFile) : path.join(path.dirname(path.dirname(file)), 'logs', 'sipd.pid');
+  // A broken file falls back to its defaults: the default PidFile under the ServerRoot
+  // derived from the file's place, exactly as sipd would have used.
+  let r = loadConfigFile(file);
+  if (!r.ok) r = parseConfig('', file);
+  if (!r.ok) throw new Error('the built-in defaults do not parse');
+  const pidFile = r.config.path(r.config.values.PidFile);
   return { file, pidFile, controlSocket: controlSocketPath(pidFile) };
 }
 

@@ -64,7 +64,7 @@ interface Block {
   readonly line: number;
   readonly col: number;
   readonly values: Values;
-  readonly setAt: Map<string, number>;
+  readonly setAt: Map<string, Origin>;
 }
 
 const CONTAINER_NAMES = (CONTAINERS as readonly AnyContainer[]).map((c) => c.name);
@@ -90,7 +90,6 @@ class Applier {
   readonly values: Values = defaultsOf(DIRECTIVES as readonly AnyDirective[]);
   readonly blocks = new Map<string, Block[]>();
   readonly origins = new Map<string, Origin>();
-  private readonly setAt = new Map<string, number>();
   private open: Block | undefined;
   private file = '';
 
@@ -132,8 +131,7 @@ class Applier {
       return this.error(st.line, st.col, `${spec.name} is only valid inside a <${spec.context}> block`);
     }
     const target = this.open ? this.open.values : this.values;
-    const setAt = this.open ? this.open.setAt : this.setAt;
-    const before = setAt.get(spec.name);
+    const before = this.open ? this.open.setAt.get(spec.name) : this.origins.get(spec.name);
     try {
       target[spec.name] = spec.parse(st.args, target[spec.name], { written: st.name, file: this.file });
     } catch (e) {
@@ -144,12 +142,10 @@ class Applier {
       return this.error(line, col, `${spec.name}: ${e.message}${e.valid ? `; valid: ${e.valid}` : ''}`);
     }
     // -c lines are meant to override the file, so only a repeat within one source warns.
-    const repeatedHere = before !== undefined && (this.open || this.origins.get(spec.name)?.file === this.file);
-    if (repeatedHere && !spec.repeat) {
-      this.warn(st.line, st.col, `${spec.name} is set again (first at line ${before}); this later value wins`);
+    if (before && before.file === this.file && !spec.repeat) {
+      this.warn(st.line, st.col, `${spec.name} is set again (first at line ${before.line}); this later value wins`);
     }
-    setAt.set(spec.name, st.line);
-    if (!this.open) this.origins.set(spec.name, { file: this.file, line: st.line });
+    (this.open ? this.open.setAt : this.origins).set(spec.name, { file: this.file, line: st.line });
   }
 
   private openBlock(st: Extract<Statement, { kind: 'open' }>): void {
