@@ -17,6 +17,8 @@ export interface Common {
   readonly context?: Context;
   readonly example?: readonly string[];
   readonly shipActive?: boolean;
+  /** Accepted for compatibility only: why it does nothing (logged at start when set). */
+  readonly noEffect?: string;
   /** Override the owner's default section for this one directive. */
   readonly section?: Section;
 }
@@ -114,6 +116,7 @@ export function directivesFor(owner: string, section: Section) {
       doc: o.doc,
       ...(o.example ? { example: o.example } : {}),
       ...(o.shipActive ? { shipActive: true } : {}),
+      ...(o.noEffect ? { noEffect: o.noEffect } : {}),
       ...rest,
     };
   }

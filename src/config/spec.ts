@@ -90,6 +90,8 @@ export interface DirectiveSpec<N extends string = string, T = unknown> {
   readonly example?: readonly string[];
   /** Write it active (not commented) in the default sipd.conf. */
   readonly shipActive?: boolean;
+  /** Accepted for compatibility only: why it does nothing (sipd says so at start when it is set). */
+  readonly noEffect?: string;
   /** Turn one line's arguments into the new value, given the value so far. */
   readonly parse: (args: readonly Arg[], prev: T, env: ParseEnv) => T;
 }

@@ -121,6 +121,7 @@ export const proxyDirectives = [
     max: 512000000,
     unit: 'bytes',
     restart: 'restart',
+    noEffect: 'sipd keeps transactions in its own heap, which grows as needed',
     doc: 'Accepted for compatibility and has no effect: the original server sized a shared-memory segment for its transaction blocks, while sipd keeps transactions in its own heap, which grows as needed.',
   }),
   d.int('Sip_Token_Port', {

@@ -11,6 +11,8 @@ import { AccessLog, ErrorLog, MemStatsLog, StatsLog } from '../logging/index.js'
 import type { AccessEntry, AccessLogOptions, ErrorLogOptions, LogLevelName } from '../logging/index.js';
 import { buildResponse, isKeepAlive, parseMessage, serializeMessage, statelessTag } from '../sip/message.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
+import { DIRECTIVES } from '../config/schema.js';
+import type { AnyDirective } from '../config/spec.js';
 import { STREAM_MAX_MESSAGE_BYTES } from '../transport/framing.js';
 import { TCP_DEFAULTS, TcpTransport } from '../transport/tcp.js';
 import type { TcpOptions } from '../transport/tcp.js';
@@ -36,16 +38,6 @@ export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'RE
 export const SUPPORTED_OPTION_TAGS: readonly string[] = [];
 
 /** Directives of Apache's process pool and scoreboard, which sipd accepts and ignores. */
-const NO_EFFECT: Readonly<Record<string, string>> = {
-  StartServers: 'sipd is a single event-driven process and starts no child processes',
-  MinSpareServers: 'sipd is a single event-driven process and keeps no spare children',
-  MaxSpareServers: 'sipd is a single event-driven process and keeps no spare children',
-  MaxClients: 'sipd is a single event-driven process; concurrent requests are not limited by a process pool',
-  MaxRequestsPerChild: 'sipd is a single event-driven process and has no children to recycle',
-  LockFile: 'sipd is a single process, so no accept lock is shared between children',
-  ScoreBoardFile: 'sipd is a single process with no shared scoreboard; counters are served on the control socket',
-};
-
 /** Default Retry-After (seconds) of the 503s sent during a transaction-graceful drain. */
 export const DRAIN_RETRY_AFTER = 60;
 /**
@@ -235,9 +227,9 @@ export class Sipd {
 
     const where = [...this.udp.bound.map((b) => `UDP ${hostPort(b.address, b.port)}`), ...this.tcp.bound.map((b) => `TCP ${hostPort(b.address, b.port)}`)];
     log.notice(`listening on ${where.join(', ')}`);
-    for (const [name, why] of Object.entries(NO_EFFECT)) {
-      const o = c.origin(name);
-      if (o) log.notice(`${name} (${o.file}:${o.line}) has no effect: ${why}`);
+    for (const spec of DIRECTIVES as readonly AnyDirective[]) {
+      const o = spec.noEffect ? c.origin(spec.name) : undefined;
+      if (o) log.notice(`${spec.name} (${o.file}:${o.line}) has no effect: ${spec.noEffect}`);
     }
     log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (pid ${process.pid}, config ${c.file})`);
   }

@@ -26,6 +26,7 @@ export const registryDirectives = [
     default: 0x30000000,
     min: 0,
     max: 0xffffffff,
+    noEffect: 'sipd keeps the registration table in its own process, not in shared memory',
     doc: `Where the registration table lived in memory. ${SHARED_MEMORY_NO_EFFECT}`,
   }),
   d.text('Cisco_Registry_Rendezvous_Name', {

@@ -40,6 +40,7 @@ export const routingDirectives = [
     default: 0x35000000,
     min: 0,
     max: 0xffffffff,
+    noEffect: 'sipd keeps the route table in its own process, not in shared memory',
     doc: `Where the route table lived in memory. ${SHARED_MEMORY_NO_EFFECT}`,
   }),
   d.text('Cisco_Routing_Rendezvous_Name', {

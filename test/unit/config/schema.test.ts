@@ -63,6 +63,13 @@ test('the schema covers the guide: well over 150 directives, each documented and
   assert.deepEqual(containers.map((c) => c.name).sort(), ['NumberPlan', 'RASGatekeeperCluster', 'VirtualProxyHost']);
 });
 
+test('directives documented as having no effect carry the reason sipd logs at start', () => {
+  const documented = directives.filter((s) => /has no effect/.test(s.doc)).map((s) => s.name);
+  const flagged = directives.filter((s) => s.noEffect).map((s) => s.name);
+  assert.deepEqual(flagged, documented);
+  assert.ok(flagged.includes('StartServers') && flagged.includes('SharedMemorySize'));
+});
+
 test('every directive has its default when the file does not set it', () => {
   const r = parseConfig('', '/x/conf/t.conf');
   assert.ok(r.ok);
