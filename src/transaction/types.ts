@@ -1,0 +1,136 @@
+// The contract between the transaction layer (RFC 3261 §17) and its neighbours: the
+// transports below it and the proxy core above it. Kept in one small file so each side
+// can be built and tested against it alone.
+import type { SipRequest, SipResponse } from '../sip/message.js';
+import type { Inbound, Reply, TransportName } from '../transport/types.js';
+
+/** Where a request (or a response not going back on its arrival path) is sent. */
+export interface Destination {
+  readonly transport: TransportName;
+  /** An IP address (v4 or v6, no brackets); names are resolved before this point. */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What the transaction layer needs of the transports. */
+export interface TxnTransport {
+  /**
+   * Send one message. Resolves once handed to the socket (UDP) or written on a
+   * connection (TCP, opened or reused as needed); rejects with a transport error
+   * (connection refused or timed out, unreachable) so the caller can fail over.
+   */
+  send(dest: Destination, data: Buffer): Promise<void>;
+}
+
+/** The guide's timer and retransmission directives, in milliseconds and counts. */
+export interface TxnTimers {
+  /** SipT1InMs: RTT estimate; first retransmission interval. */
+  readonly t1: number;
+  /** SipT2InMs: cap on the doubling interval (non-INVITE requests, INVITE final responses). */
+  readonly t2: number;
+  /** SipT4InMs: how long a completed transaction absorbs retransmissions (Timers D/I/K, and the guide's TCB hold). */
+  readonly t4: number;
+  /** SipT3InMs: wait for a final response after a provisional when the INVITE has no Expires. */
+  readonly t3: number;
+  /** SipMaxT3InMs: ceiling on that wait whatever the INVITE's Expires says. */
+  readonly maxT3: number;
+  /** MaxInviteRetxCount: INVITE retransmissions over UDP before waiting out Timer B. */
+  readonly maxInviteRetx: number;
+  /** MaxNonInviteRetxCount: non-INVITE retransmissions over UDP before waiting out Timer F. */
+  readonly maxNonInviteRetx: number;
+}
+
+/** Outcome of handing an incoming request to the layer. */
+export type Received =
+  /** A new request: a server transaction now owns it (not for ACK). */
+  | { readonly kind: 'new'; readonly txn: ServerTxn }
+  /** A retransmission: absorbed, the last response (if any) was sent again. */
+  | { readonly kind: 'retransmission' }
+  /** The ACK for a non-2xx final response this layer sent: absorbed. */
+  | { readonly kind: 'ack-absorbed' }
+  /** An ACK matching no transaction (the ACK of a 2xx): the proxy forwards it statelessly. */
+  | { readonly kind: 'stray-ack' };
+
+export interface ServerTxn {
+  readonly request: SipRequest;
+  readonly source: Inbound;
+  /** Branch-based key (RFC 3261 §17.2.3), or the RFC 2543 fallback key. */
+  readonly key: string;
+  /** Set once a CANCEL matched this (INVITE) transaction. */
+  readonly cancelled: boolean;
+  /** True once a final response was sent. */
+  readonly finished: boolean;
+  /**
+   * Send a response on the request's path. Provisionals may be sent any number of times;
+   * the first final response completes the transaction (later ones are ignored and
+   * return false). Non-2xx finals to INVITE over UDP are retransmitted (Timer G) until
+   * the ACK comes or Timer H fires.
+   */
+  respond(res: SipResponse): boolean;
+  /** Called once when a CANCEL matching this INVITE transaction arrives (after the layer answered the CANCEL 200). */
+  onCancel: ((cancel: SipRequest) => void) | undefined;
+}
+
+export interface ClientTxnEvents {
+  /** Every response matched to the transaction (provisionals, each final once). */
+  onResponse(res: SipResponse): void;
+  /**
+   * No final response in time: Timer B/F, or for INVITE after a provisional the
+   * SipT3InMs/Expires/SipMaxT3InMs wait (RFC 3261 Timer C). The proxy treats it as 408.
+   * For the provisional-wait case the layer has already sent CANCEL.
+   */
+  onTimeout(reason: 'no-response' | 'no-final-response'): void;
+  /** The transport failed (connection refused, ICMP unreachable seen as send error). Treated as 503 by the proxy (RFC 3261 §16.7 step 4 says 408 for timeouts only). */
+  onTransportError(err: Error): void;
+}
+
+export interface ClientTxn {
+  readonly request: SipRequest;
+  readonly destination: Destination;
+  /** The branch of the Via this layer put on top of the request. */
+  readonly branch: string;
+  /** Highest response class seen: 0 none, 1 provisional, 2-6 final. */
+  readonly state: 'calling' | 'proceeding' | 'completed' | 'terminated';
+  /**
+   * Cancel a pending INVITE (RFC 3261 §9.1): sends CANCEL once a provisional has been
+   * received (waits for one otherwise), as its own non-INVITE client transaction.
+   * No effect after a final response. `reason` becomes a Reason header when given.
+   */
+  cancel(reason?: string): void;
+}
+
+export interface TransactionStats {
+  readonly serverActive: number;
+  readonly clientActive: number;
+  /** Requests and responses this layer retransmitted. */
+  readonly retransmissionsSent: number;
+  /** Retransmissions received and absorbed. */
+  readonly retransmissionsAbsorbed: number;
+  readonly timeouts: number;
+}
+
+export interface TransactionLayerApi {
+  /** Hand over an incoming request (after parsing). CANCEL to a known INVITE is answered 200 here and reported through ServerTxn.onCancel; a CANCEL matching nothing returns 'new' so the proxy answers 481 or forwards it statelessly. */
+  receiveRequest(req: SipRequest, source: Inbound, reply: Reply): Received;
+  /** Hand over an incoming response. Returns false when no client transaction matched (the proxy then forwards it statelessly, RFC 3261 §16.7). */
+  receiveResponse(res: SipResponse, source: Inbound): boolean;
+  /**
+   * Send a request statefully. The layer pushes its own Via (sent-by given by `via`) with
+   * a fresh branch onto a copy of `req` and keeps retransmitting per the timers.
+   */
+  sendRequest(req: SipRequest, dest: Destination, via: ViaSentBy, events: ClientTxnEvents): ClientTxn;
+  /** Apply new timer settings to transactions started from now on. */
+  setTimers(timers: TxnTimers): void;
+  stats(): TransactionStats;
+  /** Stop every timer (at shutdown). */
+  close(): void;
+}
+
+/** What the proxy writes in its Via: the transport and the host:port it is reached at. */
+export interface ViaSentBy {
+  readonly transport: TransportName;
+  readonly host: string;
+  readonly port: number;
+  /** Extra Via parameters, e.g. rport. */
+  readonly params?: Readonly<Record<string, string | null>>;
+}
