@@ -21,7 +21,7 @@ export class SipCounters {
   readonly requests: Record<string, number> = Object.fromEntries([...COUNTED_METHODS, 'other'].map((m) => [m, 0]));
   /** Responses sent, by class. */
   readonly responsesSent = zeroClasses();
-  /** Responses received (and, for now, ignored), by class. */
+  /** Responses received, by class. */
   readonly responsesReceived = zeroClasses();
   /** Messages that could not be parsed. */
   parseErrors = 0;
@@ -29,6 +29,8 @@ export class SipCounters {
   drainRejected = 0;
   /** INVITE/REGISTER dropped silently during a transaction-graceful drain. */
   drainDropped = 0;
+  /** Values owned elsewhere (transactions, registrations), read at snapshot time. */
+  gauges: () => Record<string, number> = () => ({});
 
   countRequest(method: string): void {
     if (Object.hasOwn(this.requests, method)) this.requests[method]++;
@@ -52,6 +54,6 @@ export class SipCounters {
     out.parseErrors = this.parseErrors;
     out['txngraceful.rejected'] = this.drainRejected;
     out['txngraceful.dropped'] = this.drainDropped;
-    return out;
+    return { ...out, ...this.gauges() };
   }
 }

@@ -11,6 +11,16 @@ import { AccessLog, ErrorLog, MemStatsLog, StatsLog } from '../logging/index.js'
 import type { AccessEntry, AccessLogOptions, ErrorLogOptions, LogLevelName } from '../logging/index.js';
 import { buildResponse, isKeepAlive, parseMessage, serializeMessage, statelessTag } from '../sip/message.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
+import { ProxyCore } from '../proxy/core.js';
+import { proxyIdentity } from '../proxy/identity.js';
+import type { BoundSocket } from '../proxy/identity.js';
+import { SystemResolver } from '../proxy/next-hop.js';
+import { Registrar } from '../modules/registry/registrar.js';
+import { isThisServer } from '../modules/registry/this-server.js';
+import { TransactionLayer } from '../transaction/layer.js';
+import { timersFrom } from '../transaction/timers.js';
+import { SipTransports } from '../transport/outbound.js';
+import { loadPersistentTcp } from '../transport/persistent.js';
 import { DIRECTIVES } from '../config/schema.js';
 import type { AnyDirective } from '../config/spec.js';
 import { STREAM_MAX_MESSAGE_BYTES } from '../transport/framing.js';
@@ -28,16 +38,8 @@ import { daemonStderrPath, pidFileState, removePidFile, removeStalePidFile, writ
 import { chownForAccount, isRoot, resolveAccount, switchTo } from './privileges.js';
 import type { Account } from './privileges.js';
 
-/** Methods sipd will support; advertised in Allow. */
-export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'INFO', 'PRACK', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE'] as const;
+export { ALLOWED_METHODS, SUPPORTED_OPTION_TAGS } from '../proxy/core.js';
 
-/**
- * Option tags for Supported. None yet: an empty Supported header is valid (RFC 3261
- * §20.37 allows an empty list) and tells the asker that no extension is required of it.
- */
-export const SUPPORTED_OPTION_TAGS: readonly string[] = [];
-
-/** Directives of Apache's process pool and scoreboard, which sipd accepts and ignores. */
 /** Default Retry-After (seconds) of the 503s sent during a transaction-graceful drain. */
 export const DRAIN_RETRY_AFTER = 60;
 /**
@@ -109,6 +111,9 @@ export class Sipd {
   private udp: UdpTransport | undefined;
   private tcp: TcpTransport | undefined;
   private control: ControlServer | undefined;
+  private txn: TransactionLayer | undefined;
+  private registrar: Registrar | undefined;
+  private proxy: ProxyCore | undefined;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<GracefulResult> = Promise.resolve({ ok: true });
   private readonly pidFile: string;
@@ -201,6 +206,7 @@ export class Sipd {
     const handler = (data: Buffer, from: Inbound, reply: Reply) => this.onMessage(data, from, reply);
     this.udp = await UdpTransport.bind(addresses, handler, tlog);
     this.tcp = await TcpTransport.listen(addresses, handler, tlog, this.tcpLimits(c));
+    await this.startProxy(c);
 
     writePidFile(this.pidFile);
     const ctl = controlSocketPath(this.pidFile);
@@ -235,7 +241,58 @@ export class Sipd {
   }
 
   private tcpLimits(c: Config): TcpOptions {
-    return { ...this.tcpOptions, maxConnections: c.values.SipTcpMaxTCPConnections };
+    return {
+      ...this.tcpOptions,
+      maxConnections: c.values.SipTcpMaxTCPConnections,
+      connectTimeoutMs: c.values.SipTcpMaxConnectTimeout,
+      reuseInbound: c.values.SipTcpReuseConnection,
+    };
+  }
+
+  /** The transaction layer, the registrar and the proxy core over the bound sockets. */
+  private async startProxy(c: Config): Promise<void> {
+    const log = this.logs.error;
+    const transports = new SipTransports(this.udp!, this.tcp!);
+    const bound: BoundSocket[] = [
+      ...this.udp!.bound.map((b) => ({ transport: 'UDP' as const, address: b.address, port: b.port })),
+      ...this.tcp!.bound.map((b) => ({ transport: 'TCP' as const, address: b.address, port: b.port })),
+    ];
+    this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m));
+    if (c.values.Cisco_Registry) this.registrar = await Registrar.open(c, (level, m) => log.log(level, m), { bound });
+    this.loadPersistentPeers(c);
+    const identity = proxyIdentity(c, bound);
+    this.proxy = new ProxyCore({
+      txn: this.txn,
+      transports,
+      identity,
+      resolver: new SystemResolver(),
+      registrar: () => this.registrar,
+      log,
+      serverToken: SERVER_TOKEN,
+      isThisServer: (host, port) => isThisServer(host, port, this.current, bound),
+      sent: (req, res, from, bytes) => this.logResponse(req, res, from, bytes),
+    });
+    this.counters.gauges = () => {
+      const t = this.txn?.stats();
+      return {
+        'transactions.server': t?.serverActive ?? 0,
+        'transactions.client': t?.clientActive ?? 0,
+        retransmissionsSent: t?.retransmissionsSent ?? 0,
+        retransmissionsAbsorbed: t?.retransmissionsAbsorbed ?? 0,
+        'transactions.timeouts': t?.timeouts ?? 0,
+        'registrations.active': this.registrar?.activeCount() ?? 0,
+      };
+    };
+  }
+
+  /** conf/persistent_tcp.conf, read at start and at each graceful restart; a bad file keeps the peers as they were. */
+  private loadPersistentPeers(c: Config): void {
+    const r = loadPersistentTcp(c.path('conf/persistent_tcp.conf'));
+    if (!r.ok) {
+      for (const e of r.errors) this.logs.error.error(e);
+      return;
+    }
+    this.tcp?.setPersistent(r.peers);
   }
 
   /** Files sipd writes under its own name (for the ownership change after binding). */
@@ -278,18 +335,15 @@ export class Sipd {
     }
     const msg = parsed.message;
     if (msg.kind === 'response') {
-      // Nothing is forwarded yet, so no response can be ours to route.
       this.counters.countReceived(msg.status);
-      log.debug(`ignored response ${msg.status} ${msg.reason} from ${peer}`);
+      this.proxy?.onResponse(msg, from, config);
       return;
     }
     this.counters.countRequest(msg.method);
     this.handleRequest(msg, config, from, reply, start, time);
   }
 
-  // `_config` is the snapshot this request runs with; the proxy stages will read it.
-  private handleRequest(req: SipRequest, _config: Config, from: Inbound, reply: Reply, start: bigint, time: Date): void {
-    if (req.method === 'ACK') return; // never answered
+  private handleRequest(req: SipRequest, config: Config, from: Inbound, reply: Reply, start: bigint, time: Date): void {
     const drain = this.drain;
     if (drain && (req.method === 'INVITE' || req.method === 'REGISTER')) {
       if (drain.behavior === 2) {
@@ -301,21 +355,7 @@ export class Sipd {
       this.respond(req, res, from, reply, start, time);
       return;
     }
-    let res: SipResponse;
-    if (req.method === 'OPTIONS') {
-      res = buildResponse(req, 200, undefined, {
-        toTag: statelessTag(req),
-        headers: [
-          ['Allow', ALLOWED_METHODS.join(', ')],
-          ['Accept', 'application/sdp'],
-          ['Supported', SUPPORTED_OPTION_TAGS.join(', ')],
-          ['Server', SERVER_TOKEN],
-        ],
-      });
-    } else {
-      res = buildResponse(req, 501, undefined, { toTag: statelessTag(req), headers: [['Server', SERVER_TOKEN]] });
-    }
-    this.respond(req, res, from, reply, start, time);
+    this.proxy?.onRequest(req, from, reply, config);
   }
 
   private respond(req: SipRequest, res: SipResponse, from: Inbound, reply: Reply, start: bigint, time: Date): void {
@@ -324,6 +364,11 @@ export class Sipd {
       this.logs.error.info(`could not answer ${req.method} from ${hostPort(from.remoteAddress, from.remotePort)}: the connection is closed`);
       return;
     }
+    this.logResponse(req, res, from, out.length, start, time);
+  }
+
+  /** Count and log (error_log at debug, access_log) a response sent upstream. */
+  private logResponse(req: SipRequest, res: SipResponse, from: Inbound, bytes: number, start = process.hrtime.bigint(), time = new Date()): void {
     this.counters.countSent(res.status);
     const log = this.logs.error;
     if (log.isLevelOn('debug')) log.debug(`${req.method} ${req.uri} from ${hostPort(from.remoteAddress, from.remotePort)} (${from.transport}) answered ${res.status} ${res.reason}`);
@@ -339,7 +384,7 @@ export class Sipd {
       requestHeader: (name) => req.headers.get(name),
       status: res.status,
       responseHeader: (name) => res.headers.get(name),
-      bytes: out.length,
+      bytes,
       start,
       end: process.hrtime.bigint(),
       time,
@@ -419,6 +464,9 @@ export class Sipd {
     await this.logs.stats?.reconfigure({ enabled: config.values.SIPStatsLog, intervalSeconds: config.values.SIPStatsInterval, serverRoot: config.serverRoot, counters: () => this.counters.snapshot() });
     await this.logs.mem?.reconfigure({ enabled: config.values.SharedMemoryStatsLog, intervalMinutes: config.values.SharedMemoryStatsInterval, serverRoot: config.serverRoot });
     this.tcp?.reconfigure(this.tcpLimits(config));
+    this.txn?.setTimers(timersFrom(config.values));
+    this.loadPersistentPeers(config);
+    this.registrar?.reconfigure(config);
 
     this.current = config;
     this.pending = pending;
@@ -470,7 +518,8 @@ export class Sipd {
     if (this.drain) clearTimeout(this.drain.timer);
     this.drain = undefined;
     const settle = (p: Promise<unknown> | undefined) => (p ? p.catch(() => undefined) : undefined);
-    await Promise.all([settle(this.udp?.close()), settle(this.tcp?.close()), settle(this.control?.close())]);
+    this.txn?.close();
+    await Promise.all([settle(this.udp?.close()), settle(this.tcp?.close()), settle(this.control?.close()), settle(this.registrar?.close())]);
     removePidFile(this.pidFile);
     await Promise.all([settle(this.logs.stats?.close()), settle(this.logs.mem?.close()), settle(this.logs.access?.close())]);
     await settle(this.logs.error.close());

@@ -115,6 +115,13 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   const startLine = lines[0];
   const headers = new HeaderList();
   let fault: string | undefined;
+  // A fault in a header every response copies (RFC 3261 §8.2.6) makes any answer as
+  // broken as the request: such requests are dropped rather than answered.
+  let copiedHeaderBroken = false;
+  const noteCopied = (why: string) => {
+    copiedHeaderBroken = true;
+    note(why);
+  };
   const note = (why: string) => {
     fault ??= why;
   };
@@ -175,20 +182,20 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   const cseq = headers.get('CSeq');
   if (cseq !== undefined) {
     const m = CSEQ.exec(cseq);
-    if (!m || Number(m[1]) > MAX_CSEQ) note('malformed CSeq header');
+    if (!m || Number(m[1]) > MAX_CSEQ) noteCopied('malformed CSeq header');
     else if (message.kind === 'request' && m[2] !== message.method) note('CSeq method does not match the request method');
   }
   const vias = headers.fields('Via');
   if (vias.length) {
     const v = parseVias(vias);
-    if (!v.ok) note(`malformed Via header: ${v.reason}`);
+    if (!v.ok) noteCopied(`malformed Via header: ${v.reason}`);
   }
   for (const name of ['From', 'To'] as const) {
     const values = headers.fields(name);
-    if (values.length > 1) note(`more than one ${name} header`);
+    if (values.length > 1) noteCopied(`more than one ${name} header`);
     else if (values.length) {
       const a = parseAddress(values[0]);
-      if (!a.ok) note(`malformed ${name} header: ${a.reason}`);
+      if (!a.ok) noteCopied(`malformed ${name} header: ${a.reason}`);
     }
   }
   const contacts = headers.fields('Contact');
@@ -203,7 +210,7 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
       if (!r.ok) note(`malformed ${name} header: ${r.reason}`);
     }
   }
-  if (headers.fields('Call-ID').length > 1) note('more than one Call-ID header');
+  if (headers.fields('Call-ID').length > 1) noteCopied('more than one Call-ID header');
   const maxForwards = headers.get('Max-Forwards');
   if (maxForwards !== undefined && !/^\d{1,3}$/.test(maxForwards)) note('malformed Max-Forwards header');
 
@@ -232,7 +239,7 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   const tooLarge = buf.length > maxBytes;
   if (!fault && versionOk && !tooLarge && !uriTooLong) return { ok: true, message };
 
-  const canRespond = message.kind === 'request' && message.method !== 'ACK' && MANDATORY.every((n) => headers.has(n));
+  const canRespond = message.kind === 'request' && message.method !== 'ACK' && !copiedHeaderBroken && MANDATORY.every((n) => headers.has(n));
   if (tooLarge) return { ok: false, reason: `message of ${buf.length} bytes is larger than ${maxBytes}`, status: 513, canRespond, message };
   if (!versionOk) return { ok: false, reason: `${message.version} is not supported`, status: 505, canRespond, message };
   if (uriTooLong) return { ok: false, reason: `Request-URI longer than ${opts.maxRequestUriLength ?? MAX_REQUEST_URI_LENGTH} characters`, status: 414, canRespond, message };

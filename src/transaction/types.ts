@@ -49,7 +49,13 @@ export type Received =
   /** The ACK for a non-2xx final response this layer sent: absorbed. */
   | { readonly kind: 'ack-absorbed' }
   /** An ACK matching no transaction (the ACK of a 2xx): the proxy forwards it statelessly. */
-  | { readonly kind: 'stray-ack' };
+  | { readonly kind: 'stray-ack' }
+  /**
+   * A CANCEL that matched the INVITE server transaction `invite`: the layer has answered
+   * it 200 (RFC 3261 §9.2, §16.10) and called invite.onCancel (unless the INVITE already
+   * had its final response). Nothing is left for the proxy to answer.
+   */
+  | { readonly kind: 'cancel-answered'; readonly invite: ServerTxn };
 
 export interface ServerTxn {
   readonly request: SipRequest;
@@ -63,8 +69,11 @@ export interface ServerTxn {
   /**
    * Send a response on the request's path. Provisionals may be sent any number of times;
    * the first final response completes the transaction (later ones are ignored and
-   * return false). Non-2xx finals to INVITE over UDP are retransmitted (Timer G) until
-   * the ACK comes or Timer H fires.
+   * return false), except that after a 2xx to an INVITE further 2xx (other forks) are
+   * still sent and return true (RFC 6026 Accepted state, held SipT4InMs; retransmitted
+   * INVITEs are absorbed meanwhile). Non-2xx finals to INVITE over UDP are retransmitted
+   * (Timer G) until the ACK comes or Timer H fires. A transaction whose core never sends
+   * a final response is dropped after a long guard (see timers.ts abandonAfter).
    */
   respond(res: SipResponse): boolean;
   /** Called once when a CANCEL matching this INVITE transaction arrives (after the layer answered the CANCEL 200). */
@@ -72,7 +81,11 @@ export interface ServerTxn {
 }
 
 export interface ClientTxnEvents {
-  /** Every response matched to the transaction (provisionals, each final once). */
+  /**
+   * Every response matched to the transaction (provisionals, each final once). Once
+   * onTimeout or onTransportError was called the branch is settled: later provisionals
+   * and non-2xx finals are absorbed (the non-2xx still ACKed), only a 2xx is still passed up.
+   */
   onResponse(res: SipResponse): void;
   /**
    * No final response in time: Timer B/F, or for INVITE after a provisional the
@@ -89,12 +102,17 @@ export interface ClientTxn {
   readonly destination: Destination;
   /** The branch of the Via this layer put on top of the request. */
   readonly branch: string;
-  /** Highest response class seen: 0 none, 1 provisional, 2-6 final. */
+  /**
+   * RFC 3261 §17.1 state ('calling' also stands for a non-INVITE's Trying). A 2xx to an
+   * INVITE terminates at once, so the proxy forwards 2xx retransmissions statelessly.
+   */
   readonly state: 'calling' | 'proceeding' | 'completed' | 'terminated';
   /**
    * Cancel a pending INVITE (RFC 3261 §9.1): sends CANCEL once a provisional has been
    * received (waits for one otherwise), as its own non-INVITE client transaction.
-   * No effect after a final response. `reason` becomes a Reason header when given.
+   * No effect after a final response. `reason` becomes a Reason header when given
+   * (the whole value, e.g. 'SIP;cause=200;text="Call completed elsewhere"'). If no
+   * final response follows within 64·T1, onTimeout('no-final-response') is reported.
    */
   cancel(reason?: string): void;
 }
@@ -133,4 +151,9 @@ export interface ViaSentBy {
   readonly port: number;
   /** Extra Via parameters, e.g. rport. */
   readonly params?: Readonly<Record<string, string | null>>;
+  /**
+   * Appended to the fresh branch (after the random part): the proxy's loop-detection
+   * hash (RFC 3261 §16.6 step 8), so a request coming back unchanged is recognised.
+   */
+  readonly branchSuffix?: string;
 }

@@ -37,6 +37,40 @@ export class UdpTransport {
     });
   }
 
+  /**
+   * Send a datagram to host:port from a listening socket, so that the peer sees our
+   * SIP port as the source (responses and symmetric-NAT peers rely on it). The first
+   * socket of the right family wins; a dual-stack socket serves both families.
+   */
+  send(host: string, port: number, data: Buffer): Promise<void> {
+    const socket = this.socketFor(host);
+    if (!socket) return Promise.reject(new Error(`no UDP socket can reach ${hostPort(host, port)}`));
+    return new Promise((resolve, reject) => {
+      socket.send(data, port, host, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** The local address and port a datagram to host would leave from. */
+  localFor(host: string): BoundAddress | undefined {
+    const s = this.socketFor(host);
+    if (!s) return undefined;
+    const a = s.address();
+    return { address: plainAddress(a.address), port: a.port };
+  }
+
+  private socketFor(host: string): dgram.Socket | undefined {
+    const v6 = host.includes(':');
+    let fallback: dgram.Socket | undefined;
+    for (const s of this.sockets) {
+      const a = s.address();
+      const isV6 = a.family === 'IPv6';
+      if (v6 === isV6 && !(isV6 && a.address.startsWith('::ffff:'))) return s;
+      // An IPv6 socket bound to every address also reaches IPv4 peers (mapped).
+      if (!v6 && isV6 && a.address === '::') fallback ??= s;
+    }
+    return fallback;
+  }
+
   async close(): Promise<void> {
     await Promise.all(
       this.sockets.map(

@@ -130,7 +130,7 @@ describe('Appendix C: sip start, status, graceful, txngraceful-restart, stop', (
     assert.equal(await udpExchange(sr.port, noCallId, 700), undefined);
   });
 
-  test('other methods get 501 over TCP; a message without Content-Length gets 400 and the connection is closed', async () => {
+  test('INFO to the server itself gets 404 over TCP; a message without Content-Length gets 400 and the connection is closed', async () => {
     const sock = net.createConnection(sr.port, '127.0.0.1');
     const received: Buffer[] = [];
     const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()));
@@ -142,7 +142,7 @@ describe('Appendix C: sip start, status, graceful, txngraceful-restart, stop', (
     await Promise.race([closed, sleep(5000)]);
     sock.destroy();
     const text = Buffer.concat(received).toString();
-    assert.match(text, /^SIP\/2\.0 501 Not Implemented\r\n/);
+    assert.match(text, /^SIP\/2\.0 404 Not Found\r\n/);
     assert.match(text, /SIP\/2\.0 400 Missing Content-Length header/);
   });
 

@@ -1,0 +1,278 @@
+// The registrar (RFC 3261 §10.3): REGISTER adds, refreshes, removes and lists the
+// contacts of an address-of-record; the proxy's translate stage looks them up.
+//
+// Expiry limits: the guide names no directive for them, so they are fixed here — a
+// contact asking for less than MIN_EXPIRES seconds gets 423 Interval Too Brief with
+// Min-Expires, one asking for more than MAX_EXPIRES is granted MAX_EXPIRES, and one
+// giving no time at all gets DEFAULT_EXPIRES (an hour, the phones' usual interval).
+//
+// A 200 OK is built only after the store has made the change durable.
+import type { Config } from '../../config/loader.js';
+import type { Address } from '../../sip/address.js';
+import { contactExpires, contactQ, parseAddress, parseContacts } from '../../sip/address.js';
+import type { SipRequest, SipResponse } from '../../sip/message.js';
+import { buildResponse } from '../../sip/message.js';
+import type { Uri } from '../../sip/uri.js';
+import { parseUri, serializeUri, uriEquals } from '../../sip/uri.js';
+import type { Inbound } from '../../transport/types.js';
+import { openEmbeddedLocationStore } from '../../stores/embedded/location-store.js';
+import { aorKey, servedDomain } from './aor.js';
+import type { Binding, LocationStore } from './location.js';
+import type { BoundAddress } from './this-server.js';
+
+
+export const MIN_EXPIRES = 60;
+export const MAX_EXPIRES = 3600;
+export const DEFAULT_EXPIRES = 3600;
+/** Most contacts one AOR may hold, so that one user agent cannot fill the table. */
+export const MAX_BINDINGS_PER_AOR = 32;
+/** Option tags a REGISTER may Require (RFC 3327 Path). */
+const SUPPORTED = new Set(['path']);
+/** What a static binding's expires reads in a 200 OK: the largest value RFC 3261 allows. */
+const STATIC_EXPIRES = 4294967295;
+
+export type RegistrarLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+
+export interface RegistrarOptions {
+  /** Sockets sipd has bound (see isThisServer); setBound() updates them later. */
+  readonly bound?: readonly BoundAddress[];
+  /** A store to use instead of opening the embedded one (MySQL, tests). */
+  readonly store?: LocationStore;
+  /** Clock in ms since the epoch; tests move it. */
+  readonly now?: () => number;
+}
+
+interface Refusal {
+  readonly status: number;
+  readonly reason?: string;
+  readonly headers?: readonly (readonly [string, string])[];
+}
+
+/** A q value as RFC 3261 writes it: 1, 0.5, 0.125. */
+function formatQ(q: number): string {
+  return q.toFixed(3).replace(/\.?0+$/, '') || '0';
+}
+
+export class Registrar {
+  private timer: NodeJS.Timeout | undefined;
+  private cleanupRate = 0;
+  private bound: readonly BoundAddress[];
+
+  private constructor(
+    private config: Config,
+    private readonly log: RegistrarLog,
+    private readonly store: LocationStore,
+    private readonly now: () => number,
+    bound: readonly BoundAddress[],
+  ) {
+    this.bound = bound;
+    this.startTimer();
+  }
+
+  /** Open the location store named by Cisco_Registry_Rendezvous_Directory / _Name and start the cleanup timer. */
+  static async open(config: Config, log: RegistrarLog, opts: RegistrarOptions = {}): Promise<Registrar> {
+    const now = opts.now ?? Date.now;
+    const v = config.values;
+    const store =
+      opts.store ??
+      (await openEmbeddedLocationStore({
+        dir: config.path(v.Cisco_Registry_Rendezvous_Directory),
+        name: v.Cisco_Registry_Rendezvous_Name,
+        maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot,
+        log,
+        now,
+      }));
+    return new Registrar(config, log, store, now, opts.bound ?? []);
+  }
+
+  /** The sockets sipd listens on, once bound. */
+  setBound(bound: readonly BoundAddress[]): void {
+    this.bound = bound;
+  }
+
+  /** True when a REGISTER's Request-URI names a domain this registrar serves (the proxy forwards the others). */
+  servesRequestUri(requestUri: string, config: Config = this.config): boolean {
+    const u = parseUri(requestUri);
+    return u.ok && u.uri.scheme !== 'tel' && servedDomain(u.uri.host, config, this.bound) !== undefined;
+  }
+
+  /** Answer one REGISTER. Never throws: a store failure is a 500. */
+  async handleRegister(req: SipRequest, source: Inbound): Promise<SipResponse> {
+    const config = this.config;
+    const now = this.now();
+    let outcome: ReturnType<Registrar['prepare']>;
+    try {
+      outcome = this.prepare(req, source, config, now);
+    } catch (e) {
+      this.log('error', `registry: REGISTER for ${req.headers.get('To') ?? '?'} failed: ${String(e)}`);
+      return buildResponse(req, 500, 'Registrar error');
+    }
+    if ('status' in outcome) return buildResponse(req, outcome.status, outcome.reason, outcome.headers ? { headers: outcome.headers } : {});
+    const { key, next } = outcome;
+    if (next !== undefined) {
+      try {
+        await (next.length ? this.store.put(key, next) : this.store.removeAll(key));
+      } catch (e) {
+        this.log('error', `registry: registration of ${key} could not be stored: ${String(e)}`);
+        return buildResponse(req, 500, 'Registration could not be stored');
+      }
+    }
+    return this.ok(req, key, now);
+  }
+
+  /**
+   * Everything up to the store write, synchronously: the read of the current bindings
+   * and the write of the new set happen in the same turn, so two REGISTERs for one AOR
+   * cannot overwrite each other's changes.
+   */
+  private prepare(req: SipRequest, source: Inbound, config: Config, now: number): Refusal | { key: string; next: Binding[] | undefined } {
+    // Request-URI: a SIP or SIPS URI for a domain we serve (RFC 3261 §10.3 steps 1-2).
+    const ru = parseUri(req.uri);
+    if (!ru.ok || ru.uri.scheme === 'tel') return { status: 416, reason: 'REGISTER needs a SIP or SIPS Request-URI' };
+    if (servedDomain(ru.uri.host, config, this.bound) === undefined) return { status: 404, reason: `Not a domain this registrar serves: ${ru.uri.host}` };
+    const unsupported = req.headers.values('Require').filter((t) => !SUPPORTED.has(t.toLowerCase()));
+    if (unsupported.length) return { status: 420, headers: [['Unsupported', unsupported.join(', ')]] };
+
+    // The address-of-record, from To (step 3).
+    const toText = req.headers.get('To');
+    const to = toText === undefined ? undefined : parseAddress(toText);
+    if (!to || !to.ok) return { status: 400, reason: 'Malformed To header' };
+    if (to.address.uri.scheme === 'tel') return { status: 404, reason: 'The address-of-record must be a SIP or SIPS URI' };
+    const aor = aorKey(to.address.uri, config, { registering: true, bound: this.bound });
+    if (!aor.ok) return { status: aor.status, reason: aor.reason };
+    const key = aor.key;
+
+    const callId = req.headers.get('Call-ID') ?? '';
+    const cseq = Number(/^\s*(\d+)/.exec(req.headers.get('CSeq') ?? '')?.[1] ?? NaN);
+    if (!callId || !Number.isFinite(cseq)) return { status: 400, reason: 'Missing Call-ID or CSeq' };
+    const expiresText = req.headers.get('Expires');
+    if (expiresText !== undefined && !/^\d+$/.test(expiresText.trim())) return { status: 400, reason: 'Malformed Expires header' };
+    const headerExpires = expiresText === undefined ? undefined : Number(expiresText.trim());
+
+    const parsed = parseContacts(req.headers.fields('Contact'));
+    if (!parsed.ok) return { status: 400, reason: parsed.reason };
+    const current = this.store.get(key).filter((b) => !b.static && b.expiresAt > now);
+
+    // Contact: * — remove every binding (step 6).
+    if (parsed.star) {
+      if (headerExpires !== 0) return { status: 400, reason: 'Contact "*" needs Expires: 0' };
+      for (const b of current) if (b.callId === callId && b.cseq > cseq) return { status: 500, reason: 'Out of order: an older CSeq for this Call-ID' };
+      return { key, next: current.length ? [] : undefined };
+    }
+    // No Contact: a query (step 6).
+    if (!parsed.contacts.length) return { key, next: undefined };
+
+    // Expiry of each contact, all checked before anything changes.
+    const wanted: { contact: Address; uri: Uri; expires: number }[] = [];
+    for (const c of parsed.contacts) {
+      let expires = contactExpires(c) ?? headerExpires ?? DEFAULT_EXPIRES;
+      if (expires !== 0 && expires < MIN_EXPIRES) return { status: 423, headers: [['Min-Expires', String(MIN_EXPIRES)]] };
+      expires = Math.min(expires, MAX_EXPIRES);
+      wanted.push({ contact: c, uri: c.uri, expires });
+    }
+
+    // Add, refresh or remove each contact (step 7). CSeq is checked against the bindings
+    // as they were before this request, so a contact listed twice is not "out of order".
+    const next = [...current];
+    const received = { transport: source.transport, address: source.remoteAddress, port: source.remotePort };
+    const pathValues = req.headers.values('Path');
+    for (const w of wanted) {
+      const before = current.find((b) => sameContact(b.contact, w.uri));
+      if (before && before.callId === callId) {
+        if (before.cseq > cseq) return { status: 500, reason: 'Out of order: an older CSeq for this Call-ID' };
+        // The same CSeq again is a retransmission the transaction layer let through: already applied.
+        if (before.cseq === cseq) continue;
+      }
+      const at = next.findIndex((b) => sameContact(b.contact, w.uri));
+      if (at >= 0) next.splice(at, 1);
+      if (w.expires === 0) continue;
+      next.push({
+        aor: key,
+        contact: serializeUri(w.uri),
+        q: contactQ(w.contact),
+        expiresAt: now + w.expires * 1000,
+        callId,
+        cseq,
+        received,
+        ...(pathValues.length && { path: pathValues }),
+        static: false,
+        updatedAt: now,
+      });
+    }
+    if (next.length > MAX_BINDINGS_PER_AOR) return { status: 403, reason: `Too many contacts: at most ${MAX_BINDINGS_PER_AOR} per address-of-record` };
+    return { key, next };
+  }
+
+  /** 200 OK listing every current binding with its remaining time and q (step 8). */
+  private ok(req: SipRequest, key: string, now: number): SipResponse {
+    const headers: [string, string][] = [];
+    for (const b of sortBindings(this.store.get(key).filter((x) => x.expiresAt > now))) {
+      const left = b.static ? STATIC_EXPIRES : Math.max(1, Math.ceil((b.expiresAt - now) / 1000));
+      headers.push(['Contact', `<${b.contact}>;expires=${left};q=${formatQ(b.q)}`]);
+    }
+    const supported = req.headers.values('Supported').some((t) => t.toLowerCase() === 'path');
+    if (supported) for (const p of req.headers.values('Path')) headers.push(['Path', p]);
+    headers.push(['Date', new Date(now).toUTCString()]);
+    return buildResponse(req, 200, 'OK', { headers });
+  }
+
+  /** The unexpired bindings of a URI's AOR, highest q first (ties: the most recently refreshed first). */
+  lookup(uri: Uri, config: Config = this.config): Binding[] {
+    const k = aorKey(uri, config, { registering: false, bound: this.bound });
+    if (!k.ok) return [];
+    const now = this.now();
+    return sortBindings(this.store.get(k.key).filter((b) => b.expiresAt > now));
+  }
+
+  /** Bindings currently in force (static ones included). */
+  activeCount(): number {
+    return this.store.activeCount(this.now());
+  }
+
+  /** The store, for tools that list or edit registrations (static ones included). */
+  get locationStore(): LocationStore {
+    return this.store;
+  }
+
+  /** Take a new configuration snapshot (graceful restart). */
+  reconfigure(config: Config): void {
+    const a = this.config.values;
+    const b = config.values;
+    if (a.Cisco_Registry_Rendezvous_Directory !== b.Cisco_Registry_Rendezvous_Directory || a.Cisco_Registry_Rendezvous_Name !== b.Cisco_Registry_Rendezvous_Name) {
+      this.log('warn', 'registry: Cisco_Registry_Rendezvous_Directory / Cisco_Registry_Rendezvous_Name changed; the database in use stays open until sipd is restarted');
+    }
+    this.config = config;
+    this.startTimer();
+  }
+
+  /** Drop expired bindings now (the timer does this every RegistryCleanupRate ms). */
+  purge(): number {
+    const n = this.store.purgeExpired(this.now());
+    if (n) this.log('debug', `registry: ${n} expired registration${n === 1 ? '' : 's'} removed`);
+    return n;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.store.close();
+  }
+
+  private startTimer(): void {
+    const rate = this.config.values.RegistryCleanupRate;
+    if (this.timer && rate === this.cleanupRate) return;
+    if (this.timer) clearInterval(this.timer);
+    this.cleanupRate = rate;
+    this.timer = setInterval(() => this.purge(), rate);
+    this.timer.unref();
+  }
+}
+
+function sameContact(stored: string, uri: Uri): boolean {
+  const s = parseUri(stored);
+  return s.ok && uriEquals(s.uri, uri);
+}
+
+function sortBindings(list: readonly Binding[]): Binding[] {
+  return [...list].sort((a, b) => b.q - a.q || b.updatedAt - a.updatedAt);
+}
