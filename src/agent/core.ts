@@ -1,0 +1,673 @@
+// ciagent's core: one net-snmp agent (with our fixes, snmp-lib.ts), the snmpd.cnf
+// configuration (communities, VACM, USM users, trap targets), the AgentContext handed to
+// every MIB module, notifications, and the SNMPv2-MIB snmp group.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import snmp from 'net-snmp';
+import type { MibNode, RawColumn, RawProvider, RawUser, Session } from 'net-snmp';
+import type {
+  AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, LogLevel, MaxAccess, ScalarDef, ScalarHandle,
+  ScalarHandlers, SetError, SetPhase, SnmpType, SnmpValue, TableDef, TableHandle, TableHandlers, Varbind,
+} from './module.js';
+import { OID } from './oids.js';
+import { createNetSnmpAgent, nextInstance, oidToAddress, readInstance, setProviderHooks, SET_ERROR_STATUS } from './snmp-lib.js';
+import type { NetSnmpAgent } from './snmp-lib.js';
+import { MibLibrary } from './mib-store.js';
+import { readSnmpdCnf } from './config/snmpd-cnf.js';
+import type { SnmpdConfig } from './config/snmpd-cnf.js';
+import type { ConfigMessage } from '../config/loader.js';
+import { Vacm } from './vacm.js';
+
+const T = snmp.ObjectType;
+
+export interface AgentCoreOptions {
+  rootDir: string;
+  configDir: string;
+  dataDir: string;
+  /** Listen address and port (port 0: any free port). */
+  address: string;
+  port: number;
+  /** Directories with MIB files (default: <rootDir>/mibs and <rootDir>/mibs/base). */
+  mibDirs?: string[];
+  log?: (level: LogLevel, message: string) => void;
+  /** Default true; false only for the net-snmp regression tests. */
+  fixes?: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly messages: ConfigMessage[]) {
+    super(messages.map((m) => `${m.file}:${m.line}:${m.col}: ${m.message}`).join('\n'));
+  }
+}
+
+function typeNumber(t: SnmpType): number {
+  const n = T[t];
+  if (n === undefined) throw new Error(`unknown SNMP type ${t}`);
+  return n;
+}
+
+function accessNumber(a: MaxAccess): number {
+  return snmp.MaxAccess[a];
+}
+
+const TYPE_NAMES: Record<number, SnmpType> = {
+  [T.Boolean]: 'Boolean', [T.Integer]: 'Integer', [T.BitString]: 'BitString', [T.OctetString]: 'OctetString',
+  [T.Null]: 'Null', [T.OID]: 'OID', [T.IpAddress]: 'IpAddress', [T.Counter]: 'Counter', [T.Gauge]: 'Gauge',
+  [T.TimeTicks]: 'TimeTicks', [T.Opaque]: 'Opaque', [T.Counter64]: 'Counter64',
+};
+
+export function typeName(n: number): SnmpType {
+  return TYPE_NAMES[n] ?? 'OctetString';
+}
+
+function zeroOf(type: number): SnmpValue {
+  switch (type) {
+    case T.OctetString:
+    case T.Opaque:
+      return '';
+    case T.OID:
+      return '0.0';
+    case T.IpAddress:
+      return '0.0.0.0';
+    case T.Boolean:
+      return false;
+    default:
+      return 0;
+  }
+}
+
+/** Engine ID: snmpd.cnf's snmpEngineID, else one generated once and kept in dataDir. */
+export function loadEngineId(dataDir: string, configured?: string): string {
+  if (configured) return configured;
+  const file = path.join(dataDir, 'snmp-engine-id');
+  try {
+    const hex = readFileSync(file, 'utf8').trim();
+    if (/^([0-9a-f]{2}){5,32}$/i.test(hex)) return hex.toLowerCase();
+  } catch {
+    // first start: generate below
+  }
+  // RFC 3411 SnmpEngineID: 0x80 | enterprise (32473) , format 5 (octets), 8 random octets.
+  const hex = `80007ed905${randomBytes(8).toString('hex')}`;
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${hex}\n`, { mode: 0o644 });
+  return hex;
+}
+
+interface Target {
+  name: string;
+  version: 0 | 1 | 3;
+  session: Session;
+  /** v1 only: the RFC 3584 fields the next trap must carry. */
+  pendingV1?: { enterprise: string; generic: number; specific: number };
+}
+
+export class AgentCore {
+  readonly agent: NetSnmpAgent;
+  readonly mibs: MibLibrary;
+  config: SnmpdConfig;
+  vacm: Vacm;
+  readonly engineID: string;
+  readonly startedAt = process.hrtime.bigint();
+  private targets: Target[] = [];
+  private readonly modules: Array<{ module: AgentModule; names: string[] }> = [];
+  readonly log: (level: LogLevel, message: string) => void;
+  private closed = false;
+
+  private constructor(
+    readonly options: AgentCoreOptions,
+    config: SnmpdConfig,
+  ) {
+    this.log = options.log ?? (() => undefined);
+    this.config = config;
+    this.vacm = new Vacm(config);
+    this.engineID = loadEngineId(options.dataDir, config.engineID);
+    this.mibs = new MibLibrary({ dirs: options.mibDirs ?? [path.join(options.rootDir, 'mibs'), path.join(options.rootDir, 'mibs', 'base')], fixes: options.fixes });
+    this.agent = createNetSnmpAgent({
+      address: options.address,
+      port: options.port,
+      engineID: this.engineID,
+      fixes: options.fixes,
+      access: this.vacm,
+      log: this.log,
+      onAuthFailure: (address) => {
+        this.log('info', `SNMP request from ${address} with an unknown community (dropped)`);
+        if (this.config.enableAuthenTraps) void this.notify(OID.authenticationFailure, []);
+      },
+    });
+    this.applySecurity();
+    this.registerSnmpGroup();
+  }
+
+  /** Read snmpd.cnf (errors → ConfigError with file:line), bind, start nothing else yet. */
+  static async create(options: AgentCoreOptions): Promise<AgentCore> {
+    const { config, messages } = readSnmpdCnf(path.join(options.configDir, 'snmpd.cnf'));
+    const errors = messages.filter((m) => m.severity === 'error');
+    if (errors.length > 0) throw new ConfigError(errors);
+    for (const w of messages) options.log?.('warn', `${w.file}:${w.line}:${w.col}: ${w.message}`);
+    const core = new AgentCore(options, config);
+    try {
+      await core.agent.listening;
+    } catch (e) {
+      await core.agent.close();
+      throw e;
+    }
+    return core;
+  }
+
+  get address(): { address: string; port: number } {
+    const s = Object.values(this.agent.raw.listener.sockets)[0];
+    const a = s.address();
+    return { address: a.address, port: a.port };
+  }
+
+  /** Centiseconds since start (sysUpTime). */
+  sysUpTime(): number {
+    return Number((process.hrtime.bigint() - this.startedAt) / 10_000_000n) % 2 ** 32;
+  }
+
+  /** Communities and USM users into net-snmp's authorizer; trap target sessions. */
+  private applySecurity(): void {
+    const auth = this.agent.raw.getAuthorizer();
+    auth.communities.splice(0);
+    for (const c of this.config.communities) auth.addCommunity(c.community);
+    auth.users.splice(0);
+    for (const u of this.config.users) {
+      if (u.engineID !== '' && u.engineID !== 'localSnmpID' && u.engineID.toLowerCase().replace(/^0x/, '') !== this.engineID) {
+        this.log('warn', `${this.config.file}:${u.line}: usmUserEntry ${u.user} is for engine ${u.engineID}, not this agent's (${this.engineID}); ignored`);
+        continue;
+      }
+      auth.addUser(this.rawUser(u.user));
+    }
+    for (const t of this.targets) t.session.close();
+    this.targets = [];
+    for (const t of this.config.targets) {
+      if (t.params === '') continue; // an address row used only as a community source filter
+      const params = this.config.params.find((p) => p.name === t.params);
+      if (!params) {
+        this.log('warn', `${this.config.file}:${t.line}: snmpTargetAddrEntry ${t.name} names parameters ${t.params}, which no snmpTargetParamsEntry defines; no notifications go there`);
+        continue;
+      }
+      try {
+        if (params.mpModel === 3) {
+          const user = this.rawUser(params.securityName);
+          const session = snmp.createV3Session(t.host, user, { version: snmp.Version3, trapPort: t.port, engineID: this.engineID });
+          session.on('error', (e) => this.log('warn', `notification target ${t.name}: ${String(e)}`));
+          this.targets.push({ name: t.name, version: 3, session });
+        } else {
+          const community = this.vacm.communityFor(params.securityName) ?? params.securityName;
+          const version = params.mpModel === 0 ? snmp.Version1 : snmp.Version2c;
+          const session = snmp.createSession(t.host, community, { version, trapPort: t.port });
+          session.on('error', (e) => this.log('warn', `notification target ${t.name}: ${String(e)}`));
+          const target: Target = { name: t.name, version: params.mpModel, session };
+          if (params.mpModel === 0) this.patchV1(target);
+          this.targets.push(target);
+        }
+      } catch (e) {
+        this.log('warn', `notification target ${t.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private rawUser(name: string): RawUser {
+    const u = this.config.users.find((x) => x.user === name);
+    if (!u) return { name, level: snmp.SecurityLevel.noAuthNoPriv };
+    const level = u.priv !== 'none' ? snmp.SecurityLevel.authPriv : u.auth !== 'none' ? snmp.SecurityLevel.authNoPriv : snmp.SecurityLevel.noAuthNoPriv;
+    const raw: RawUser = { name, level };
+    if (u.auth !== 'none') {
+      raw.authProtocol = snmp.AuthProtocols[u.auth];
+      raw.authKey = u.authPassphrase;
+    }
+    if (u.priv !== 'none') {
+      raw.privProtocol = snmp.PrivProtocols[u.priv];
+      raw.privKey = u.privPassphrase;
+    }
+    return raw;
+  }
+
+  /** net-snmp builds v1 traps as enterprise-specific only; set RFC 3584 §3.2 fields instead. */
+  private patchV1(target: Target): void {
+    const session = target.session;
+    const send = session.send.bind(session);
+    session.send = (req, noWait) => {
+      const pdu = req.message.pdu;
+      if (target.pendingV1 && pdu.type === snmp.PduType.Trap) {
+        Object.assign(pdu, target.pendingV1);
+        target.pendingV1 = undefined;
+      }
+      send(req, noWait);
+    };
+  }
+
+  /** SIGHUP: re-read snmpd.cnf; on errors keep the running configuration. */
+  reloadConfig(): ConfigMessage[] {
+    const { config, messages } = readSnmpdCnf(path.join(this.options.configDir, 'snmpd.cnf'));
+    if (messages.some((m) => m.severity === 'error')) return messages;
+    this.config = config;
+    this.vacm = new Vacm(config);
+    this.agent.setAccessPolicy(this.vacm);
+    this.applySecurity();
+    return messages;
+  }
+
+  // ---- notifications --------------------------------------------------------------------------
+
+  async notify(trapOid: string, varbinds: Varbind[] = []): Promise<void> {
+    const upTime = this.sysUpTime();
+    const raw = varbinds.map((v) => ({ oid: v.oid, type: typeNumber(v.type), value: v.value }));
+    await Promise.all(
+      this.targets.map(
+        (t) =>
+          new Promise<void>((resolve) => {
+            const done = (e: Error | null) => {
+              if (e) this.log('warn', `notification ${trapOid} to ${t.name}: ${e.message}`);
+              else this.agent.counters.snmpOutTraps++;
+              resolve();
+            };
+            try {
+              if (t.version === 0) {
+                const v1 = toV1Trap(trapOid, raw);
+                t.pendingV1 = v1.fields;
+                t.session.trap(trapOid.includes('.') ? `${v1.fields.enterprise}.${v1.fields.specific}` : trapOid, v1.varbinds, { upTime, agentAddr: this.agentAddr() }, done);
+              } else {
+                t.session.trap(trapOid, raw, { upTime }, done);
+              }
+            } catch (e) {
+              done(e as Error);
+            }
+          }),
+      ),
+    );
+  }
+
+  private agentAddr(): string {
+    const a = this.options.address;
+    return /^\d+\.\d+\.\d+\.\d+$/.test(a) && a !== '0.0.0.0' ? a : '127.0.0.1';
+  }
+
+  // ---- MIB registration -----------------------------------------------------------------------
+
+  private registerSnmpGroup(): void {
+    const c = this.agent.counters;
+    const counter = (name: string, sub: number, get: () => number) =>
+      this.scalar({ name, oid: `${OID.snmp}.${sub}`, type: 'Counter', access: 'read-only', get: () => get() % 2 ** 32 });
+    counter('snmpInPkts', 1, () => c.snmpInPkts);
+    counter('snmpOutPkts', 2, () => c.snmpOutPkts);
+    counter('snmpInBadVersions', 3, () => c.snmpInBadVersions);
+    counter('snmpInBadCommunityNames', 4, () => c.snmpInBadCommunityNames);
+    counter('snmpInBadCommunityUses', 5, () => c.snmpInBadCommunityUses);
+    counter('snmpInASNParseErrs', 6, () => c.snmpInASNParseErrs);
+    counter('snmpInTotalReqVars', 13, () => c.snmpInTotalReqVars);
+    counter('snmpInTotalSetVars', 14, () => c.snmpInTotalSetVars);
+    counter('snmpInGetRequests', 15, () => c.snmpInGetRequests);
+    counter('snmpInGetNexts', 16, () => c.snmpInGetNexts);
+    counter('snmpInSetRequests', 17, () => c.snmpInSetRequests);
+    counter('snmpOutGetResponses', 28, () => c.snmpOutGetResponses);
+    counter('snmpOutTraps', 29, () => c.snmpOutTraps);
+    this.scalar({
+      name: 'snmpEnableAuthenTraps', oid: `${OID.snmp}.30`, type: 'Integer', access: 'read-only',
+      get: () => (this.config.enableAuthenTraps ? 1 : 2),
+    });
+    counter('snmpSilentDrops', 31, () => c.snmpSilentDrops);
+    counter('snmpProxyDrops', 32, () => c.snmpProxyDrops);
+  }
+
+  scalar(def: ScalarDef): ScalarHandle {
+    const mib = this.agent.mib;
+    const type = typeNumber(def.type);
+    const provider: RawProvider = {
+      name: def.name,
+      type: snmp.MibProviderType.Scalar,
+      oid: def.oid,
+      scalarType: type,
+      maxAccess: accessNumber(def.access),
+      constraints: def.constraints,
+      handler: (req) => {
+        if (req.operation === snmp.PduType.SetRequest) {
+          const phase: SetPhase = req.testSet ? 'test' : 'commit';
+          const err = safeSet(this.log, def.name, () => def.set?.(req.setValue as SnmpValue, phase));
+          return req.done(err ? { errorStatus: SET_ERROR_STATUS[err], type: T.Null, value: null } : undefined);
+        }
+        if (def.get && req.instanceNode) req.instanceNode.value = def.get();
+        req.done();
+      },
+    };
+    if (def.get) setProviderHooks(provider, { read: () => def.get?.() });
+    mib.registerProvider(provider);
+    mib.setScalarValue(def.name, def.value ?? (def.get ? def.get() : undefined) ?? zeroOf(type));
+    return {
+      name: def.name,
+      get: () => (def.get ? def.get() : (mib.getScalarValue(def.name) as SnmpValue)),
+      set: (value) => mib.setScalarValue(def.name, value),
+    };
+  }
+
+  table(def: TableDef): TableHandle {
+    const mib = this.agent.mib;
+    const columns = def.columns.map<RawColumn>((c) => ({
+      number: c.number,
+      name: c.name,
+      type: typeNumber(c.type),
+      maxAccess: accessNumber(c.access),
+      ...(c.rowStatus ? { rowStatus: true } : {}),
+      ...(c.defVal !== undefined ? { defVal: c.defVal } : {}),
+      ...(c.constraints ? { constraints: c.constraints } : {}),
+    }));
+    const position = new Map(def.columns.map((c, i) => [c.number, i]));
+    const indexColumns = def.index.map((i) => (typeof i === 'number' ? i : i.column));
+    for (const n of indexColumns) if (!position.has(n)) throw new Error(`table ${def.name}: index column ${n} is not among its columns`);
+    const rowStatusPos = def.columns.findIndex((c) => c.rowStatus);
+    const Mib = mib.constructor as unknown as { getRowIndexFromOid(oid: string, index: unknown): IndexValue[] };
+    const provider: RawProvider = {
+      name: def.name,
+      type: snmp.MibProviderType.Table,
+      oid: def.oid,
+      maxAccess: snmp.MaxAccess['not-accessible'],
+      tableColumns: columns,
+      tableIndex: def.index.map((i) => (typeof i === 'number' ? { columnNumber: i } : { columnNumber: i.column, implied: !!i.implied })),
+    };
+    const stored = (c: ColumnDef) =>
+      !indexColumns.includes(c.number) || !(c.access === 'not-accessible' || c.access === 'accessible-for-notify');
+    const firstStored = def.columns.find(stored);
+    if (!firstStored) throw new Error(`table ${def.name}: no readable column`);
+
+    const decode = (node: MibNode): { index: IndexValue[]; column: number } => {
+      const rest = node.address.slice(oidToAddress(def.oid).length);
+      const column = rest[0];
+      return { column, index: Mib.getRowIndexFromOid(rest.slice(1).join('.'), provider.tableIndex) };
+    };
+    const suffix = (index: IndexValue[]) => mib.getTableRowInstanceFromRowIndex(provider, index);
+    const cellNode = (index: IndexValue[], column: number) => mib.lookup([...oidToAddress(def.oid), column, ...suffix(index)]);
+    const getRow = (index: IndexValue[]): SnmpValue[] | undefined => {
+      if (!cellNode(index, firstStored.number)) return undefined;
+      const row: SnmpValue[] = [];
+      let k = 0;
+      for (const c of def.columns) {
+        const at = indexColumns.indexOf(c.number);
+        if (at >= 0 && !stored(c)) row.push(index[at] as SnmpValue);
+        else row.push((cellNode(index, c.number)?.value as SnmpValue) ?? null);
+        k++;
+      }
+      return row;
+    };
+    const pendingChanged = new Map<string, IndexValue[]>();
+    const flushChanged = () => {
+      for (const index of pendingChanged.values()) {
+        const row = getRow(index);
+        try {
+          if (row) def.changed?.(index, row);
+          else def.destroyed?.(index);
+        } catch (e) {
+          this.log('error', `table ${def.name}: change handler failed: ${(e as Error).message}`);
+        }
+      }
+      pendingChanged.clear();
+    };
+
+    provider.handler = (req) => {
+      const node = req.instanceNode;
+      if (req.operation !== snmp.PduType.SetRequest) {
+        if (def.get && node) {
+          const { index, column } = decode(node);
+          node.value = def.get(index, column, node.value as SnmpValue);
+        }
+        return req.done();
+      }
+      if (!node) return req.done();
+      const { index, column } = decode(node);
+      const phase: SetPhase = req.testSet ? 'test' : 'commit';
+      const cell: CellSet = { index, column, value: req.setValue as SnmpValue, row: getRow(index) ?? [] };
+      const err = safeSet(this.log, def.name, () => def.set?.(cell, phase));
+      if (err) return req.done({ errorStatus: SET_ERROR_STATUS[err], type: T.Null, value: null });
+      req.done();
+      if (phase === 'commit' && (def.changed || def.destroyed)) {
+        if (pendingChanged.size === 0) setImmediate(flushChanged);
+        pendingChanged.set(suffix(index).join('.'), index);
+      }
+    };
+    // Row creation over SNMP (RowStatus createAndGo/createAndWait).
+    provider.createHandler = (req) => {
+      const index = (Array.isArray(req.row) ? req.row : [req.row]) as IndexValue[];
+      const action = req.action === 'createAndWait' ? 'createAndWait' : 'createAndGo';
+      let row: SnmpValue[] | undefined;
+      try {
+        row = def.create
+          ? def.create(index, action)
+          : def.columns.map((c) => {
+              const at = indexColumns.indexOf(c.number);
+              if (at >= 0) return index[at] as SnmpValue;
+              return c.defVal !== undefined ? c.defVal : zeroOf(typeNumber(c.type));
+            });
+      } catch (e) {
+        this.log('error', `table ${def.name}: create handler failed: ${(e as Error).message}`);
+        row = undefined;
+      }
+      if (!row || row.length !== def.columns.length) return undefined;
+      row = [...row];
+      // The library recognises a new row by its RowStatus cell holding the create action.
+      if (rowStatusPos >= 0) row[rowStatusPos] = snmp.RowStatus[action];
+      return row;
+    };
+    if (def.get) {
+      setProviderHooks(provider, {
+        read: (node) => {
+          const { index, column } = decode(node);
+          return def.get?.(index, column, node.value as SnmpValue);
+        },
+      });
+    }
+    mib.registerProvider(provider);
+
+    const handle: TableHandle = {
+      name: def.name,
+      setRow: (row) => {
+        if (row.length !== def.columns.length) throw new Error(`table ${def.name}: a row needs ${def.columns.length} values, got ${row.length}`);
+        const index = indexColumns.map((n) => row[position.get(n)!] as IndexValue);
+        if (cellNode(index, firstStored.number)) {
+          // Existing row: update the cells in place (no tree reshaping).
+          def.columns.forEach((c, i) => {
+            if (!stored(c)) return;
+            const node = cellNode(index, c.number);
+            if (node) node.value = row[i];
+            else mib.addTableRow(def.name, row);
+          });
+        } else {
+          mib.addTableRow(def.name, row);
+        }
+      },
+      setCell: (index, column, value) => {
+        const node = cellNode(index, column);
+        if (!node) return false;
+        node.value = value;
+        return true;
+      },
+      getRow,
+      deleteRow: (index) => {
+        if (!cellNode(index, firstStored.number)) return false;
+        mib.deleteTableRow(def.name, index);
+        return true;
+      },
+      rows: () => {
+        const out: SnmpValue[][] = [];
+        const colAddr = [...oidToAddress(def.oid), firstStored.number];
+        let at: number[] = colAddr;
+        for (;;) {
+          const node = nextInstance(mib, at);
+          if (!node || node.address.length <= colAddr.length || colAddr.some((p, i) => node.address[i] !== p)) break;
+          const row = getRow(decode(node).index);
+          if (row) out.push(row);
+          at = node.address;
+        }
+        return out;
+      },
+      clear: () => {
+        for (const row of handle.rows()) handle.deleteRow(indexColumns.map((n) => row[position.get(n)!] as IndexValue));
+      },
+    };
+    return handle;
+  }
+
+  tableFromMib(mibModule: string, tableName: string, handlers: TableHandlers = {}): TableHandle {
+    const p = this.mibs.tableProvider(mibModule, tableName);
+    const columns: ColumnDef[] = (p.tableColumns ?? []).map((c) => ({
+      number: c.number,
+      name: c.name,
+      type: typeName(c.type),
+      access: (snmp.MaxAccess[c.maxAccess] as MaxAccess) ?? 'not-accessible',
+      ...(c.rowStatus ? { rowStatus: true } : {}),
+      ...(c.defVal !== undefined ? { defVal: c.defVal as SnmpValue } : {}),
+      ...(c.constraints ? { constraints: c.constraints as ColumnDef['constraints'] } : {}),
+    }));
+    if (p.tableAugments) throw new Error(`table ${tableName} AUGMENTS ${p.tableAugments}: register it with ctx.table and the base table's index columns`);
+    const index = (p.tableIndex ?? []).map((i) => {
+      const col = columns.find((c) => c.name === i.columnName || c.number === i.columnNumber);
+      if (!col) throw new Error(`table ${tableName}: index ${i.columnName ?? i.columnNumber} is not one of its columns (foreign indexes need ctx.table)`);
+      return i.implied ? { column: col.number, implied: true } : col.number;
+    });
+    return this.table({ name: p.tableName ?? tableName, oid: p.oid, columns, index, ...handlers });
+  }
+
+  scalarFromMib(mibModule: string, scalarName: string, handlers: ScalarHandlers = {}): ScalarHandle {
+    const p = this.mibs.scalarProvider(mibModule, scalarName);
+    return this.scalar({
+      name: p.name,
+      oid: p.oid,
+      type: typeName(p.scalarType ?? T.Integer),
+      access: (snmp.MaxAccess[p.maxAccess ?? 0] as MaxAccess) ?? 'read-only',
+      ...(p.constraints ? { constraints: p.constraints as ScalarDef['constraints'] } : {}),
+      ...(handlers.value === undefined && p.defVal !== undefined ? { value: p.defVal as SnmpValue } : {}),
+      ...handlers,
+    });
+  }
+
+  get(oid: string): Varbind | undefined {
+    let node: MibNode | null;
+    try {
+      node = this.agent.mib.lookup(oidToAddress(oid));
+    } catch {
+      return undefined;
+    }
+    if (!node || Object.keys(node.children).length > 0) return undefined;
+    const v = readInstance(this.agent.mib, node);
+    return v ? { oid: node.oid, type: typeName(v.type), value: v.value as SnmpValue } : undefined;
+  }
+
+  walk(prefix: string): Varbind[] {
+    const base = oidToAddress(prefix);
+    const out: Varbind[] = [];
+    let at = base;
+    for (;;) {
+      const node = nextInstance(this.agent.mib, at);
+      if (!node || node.address.length <= base.length || base.some((p, i) => node.address[i] !== p)) break;
+      const v = readInstance(this.agent.mib, node);
+      if (v) out.push({ oid: node.oid, type: typeName(v.type), value: v.value as SnmpValue });
+      at = node.address;
+    }
+    return out;
+  }
+
+  // ---- modules --------------------------------------------------------------------------------
+
+  /** The context one module sees (registrations are remembered for unregistering on stop). */
+  contextFor(moduleName: string, names: string[]): AgentContext {
+    const remember = <H extends { name: string }>(h: H): H => {
+      names.push(h.name);
+      return h;
+    };
+    return {
+      configDir: this.options.configDir,
+      dataDir: this.options.dataDir,
+      rootDir: this.options.rootDir,
+      log: (level, message) => this.log(level, `${moduleName}: ${message}`),
+      sysUpTime: () => this.sysUpTime(),
+      scalar: (def) => remember(this.scalar(def)),
+      table: (def) => remember(this.table(def)),
+      tableFromMib: (m, t, h) => remember(this.tableFromMib(m, t, h)),
+      scalarFromMib: (m, s, h) => remember(this.scalarFromMib(m, s, h)),
+      unregister: (name) => this.agent.mib.unregisterProvider(name),
+      get: (oid) => this.get(oid),
+      walk: (prefix) => this.walk(prefix),
+      notify: (trapOid, varbinds) => this.notify(trapOid, varbinds),
+    };
+  }
+
+  /** Start modules in order; one that fails is logged and left out, the others still run. */
+  async startModules(modules: readonly AgentModule[]): Promise<string[]> {
+    const failed: string[] = [];
+    for (const module of modules) {
+      const names: string[] = [];
+      try {
+        await module.start(this.contextFor(module.name, names));
+        this.modules.push({ module, names });
+      } catch (e) {
+        failed.push(module.name);
+        this.log('error', `module ${module.name} did not start: ${(e as Error).stack ?? e}`);
+        for (const n of names) this.agent.mib.unregisterProvider(n);
+      }
+    }
+    return failed;
+  }
+
+  async reloadModules(): Promise<void> {
+    for (const { module } of this.modules) {
+      if (!module.reload) continue;
+      try {
+        await module.reload(this.contextFor(module.name, []));
+      } catch (e) {
+        this.log('error', `module ${module.name} reload failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const { module } of [...this.modules].reverse()) {
+      try {
+        await module.stop();
+      } catch (e) {
+        this.log('error', `module ${module.name} did not stop cleanly: ${(e as Error).message}`);
+      }
+    }
+    for (const t of this.targets) {
+      try {
+        t.session.close();
+      } catch {
+        // already closed
+      }
+    }
+    await this.agent.close();
+  }
+}
+
+function safeSet(log: (l: LogLevel, m: string) => void, name: string, f: () => SetError | undefined): SetError | undefined {
+  try {
+    return f();
+  } catch (e) {
+    log('error', `${name}: SET handler failed: ${(e as Error).message}`);
+    return 'genErr';
+  }
+}
+
+/** RFC 3584 §3.2: an SNMPv2 notification as a v1 Trap-PDU. */
+export function toV1Trap(trapOid: string, varbinds: Array<{ oid: string; type: number; value: unknown }>) {
+  const addr = oidToAddress(trapOid);
+  const standard = trapOid.startsWith(`${OID.snmpTraps}.`) && addr.length === 10 && addr[9] >= 1 && addr[9] <= 6;
+  const enterpriseVb = varbinds.find((v) => v.oid === `${OID.snmpTrapEnterprise}.0`);
+  let fields: { enterprise: string; generic: number; specific: number };
+  if (standard) {
+    fields = { enterprise: (enterpriseVb?.value as string) ?? OID.snmpTraps, generic: addr[9] - 1, specific: 0 };
+  } else {
+    const last = addr[addr.length - 1];
+    const parent = addr[addr.length - 2] === 0 ? addr.slice(0, -2) : addr.slice(0, -1);
+    fields = { enterprise: parent.join('.'), generic: 6, specific: last };
+  }
+  return {
+    fields,
+    varbinds: varbinds.filter((v) => v.type !== T.Counter64 && v.oid !== `${OID.snmpTrapEnterprise}.0`),
+  };
+}
+
+export function ensureDir(dir: string): void {
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+}

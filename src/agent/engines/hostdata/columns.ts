@@ -1,0 +1,30 @@
+// Column helpers shared by the hostagt, interfaces and sappagt MIB adapters (src/agent/mibs/).
+import type { ColumnDef, MaxAccess, SnmpType } from '../../module.js';
+
+export function col(number: number, name: string, type: SnmpType, access: MaxAccess = 'read-only'): ColumnDef {
+  return { number, name, type, access };
+}
+
+/**
+ * The column number standing for an index that belongs to another table (hrProcessorEntry is
+ * indexed by hrDeviceIndex, sysApplRunEntry by sysApplInstallPkgIndex). AgentContext has no
+ * foreign-index notion, so such an index is a not-accessible column of the table itself: it
+ * carries the value in the row and in the instance OID but is never served as an object.
+ * net-snmp treats column number 0 as "no column", hence a number no real column uses.
+ */
+export const FOREIGN_INDEX_COLUMN = 999;
+
+export function foreignIndex(name: string): ColumnDef {
+  return { number: FOREIGN_INDEX_COLUMN, name, type: 'Integer', access: 'not-accessible' };
+}
+
+/** Cut a string to at most `max` bytes of UTF-8 without splitting a character (DisplayString sizes). */
+export function clip(s: string, max: number): string {
+  if (Buffer.byteLength(s) <= max) return s;
+  let out = s.slice(0, max);
+  while (Buffer.byteLength(out) > max) out = out.slice(0, -1);
+  return out;
+}
+
+/** DateAndTime for "not known": year 0, January 1st, midnight (what net-snmp answers too). */
+export const UNKNOWN_DATE = Buffer.from([0, 0, 1, 1, 0, 0, 0, 0]);

@@ -1,0 +1,58 @@
+// One host-data cache per agent process, shared by the hostagt, interfaces and sappagt
+// modules: the first module to start it starts the timers, the last to release it stops them.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { INSTALL_PREFIX, VERSION } from '../../../server/install.js';
+import { HostDataCache } from './cache.js';
+import type { HostDataOptions } from './cache.js';
+
+export { HostDataCache, ourName } from './cache.js';
+export type { HostDataOptions, HostTopic } from './cache.js';
+export type { HostSources } from './sources.js';
+export { systemSources } from './sources.js';
+export { encodeDateAndTime, decodeDateAndTime } from './date-and-time.js';
+export { syncTable } from './table-sync.js';
+export type * from './types.js';
+
+let shared: { cache: HostDataCache; users: number; ready: Promise<void> } | undefined;
+
+/**
+ * The shared cache, started (its first refresh done) before this resolves. `options` apply only
+ * when this call creates it. Pair every acquire with releaseHostData().
+ */
+export async function acquireHostData(options: HostDataOptions & { upTime?: () => number; rootDir?: string } = {}): Promise<HostDataCache> {
+  if (!shared) {
+    const root = options.rootDir ?? INSTALL_PREFIX;
+    const cache = new HostDataCache({ package: options.package ?? (await ourPackage(root)), ...options });
+    shared = { cache, users: 0, ready: cache.start() };
+  }
+  shared.users++;
+  await shared.ready;
+  return shared.cache;
+}
+
+export function releaseHostData(): void {
+  if (!shared) return;
+  if (--shared.users <= 0) {
+    shared.cache.stop();
+    shared = undefined;
+  }
+}
+
+/**
+ * OpenSPS's own sysApplInstallPkg row. The install date is when package.json was put in
+ * place (an rpm/deb install writes it; a checkout's is its last update).
+ */
+export async function ourPackage(root: string): Promise<NonNullable<HostDataOptions['package']>> {
+  const pkgFile = path.join(root, 'package.json');
+  let version = VERSION;
+  let installedMs: number | undefined;
+  try {
+    const [text, st] = await Promise.all([fsp.readFile(pkgFile, 'utf8'), fsp.stat(pkgFile)]);
+    version = (JSON.parse(text) as { version?: string }).version ?? VERSION;
+    installedMs = st.mtimeMs;
+  } catch {
+    /* keep the compiled-in version; date unknown */
+  }
+  return { manufacturer: 'OpenSPS project', productName: 'OpenSPS', version, serialNumber: '', installedMs, location: root };
+}

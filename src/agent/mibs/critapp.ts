@@ -1,0 +1,364 @@
+// CRITAPP-MIB (critagt): critAppProcTable and its scalars over the critapp engine.
+//
+// The engine is the source of truth: every cell is read live from it, and the table's
+// stored rows are refreshed on each engine event so walks see the current row set.
+// critAppAdminStatus SETs answer at once; the start/stop command runs afterwards and
+// critAppOperStatus shows starting(3)/stopping(4) meanwhile. Rows come from critagt.cnf
+// (configDir/critagt.cnf) and may be created (createAndGo/createAndWait) or destroyed
+// over SNMP; destroying a row stops supervising without stopping the process.
+//
+// Notifications: critAppProcStarted / critAppProcExited per row (critAppTrapOnStart /
+// critAppTrapOnExit), critAppAllRunning / critAppNotAllRunning on a change of the
+// "every admin-up process runs" judgement (critAppTrapWhenAllRunning / ...NotAllRunning).
+import path from 'node:path';
+import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, ScalarHandle, SetError, SetPhase, SnmpValue, Varbind } from '../module.js';
+import { OID } from '../oids.js';
+import { CRITAPP_DEFAULTS, loadCritagtCnf } from '../config/critagt-cnf.js';
+import type { CritAppProcConfig } from '../config/critagt-cnf.js';
+import { formatEntryMessage } from '../config/entry-lines.js';
+import { CritAppEngine } from '../engines/critapp/engine.js';
+import type { CritAppEngineOptions, CritAppRow, OperStatus } from '../engines/critapp/engine.js';
+import { encodeDateAndTime } from '../engines/hostdata/date-and-time.js';
+
+const ENTRY = OID.critAppProcEntry;
+
+/** Column numbers of critAppProcEntry (mibs/CRITAPP-MIB). */
+export const CRITAPP_COL = {
+  index: 1,
+  procName: 2,
+  startCommand: 3,
+  terminateCommand: 4,
+  adminStatus: 5,
+  restartOnExit: 6,
+  restartInterval: 7,
+  trapOnExit: 8,
+  trapOnStart: 9,
+  findOnStartup: 10,
+  operStatus: 11,
+  processId: 12,
+  lastStartTime: 13,
+  lastExitTime: 14,
+  lastExitCode: 15,
+  restartCount: 16,
+  rowStatus: 17,
+  pidFile: 18,
+} as const;
+
+const OPER: Record<OperStatus, number> = { up: 1, down: 2, starting: 3, stopping: 4 };
+const TRUTH = { 1: 'true', 2: 'false' };
+const INT32 = { min: 0, max: 2147483647 };
+const DISPLAY = { min: 0, max: 255 };
+/** DateAndTime of something that has not happened (the MIB says all-zero octets). */
+const NEVER = Buffer.alloc(8);
+const ROW_ACTIVE = 1;
+const ROW_NOT_READY = 3;
+const ROW_CREATE_AND_GO = 4;
+
+const COLUMNS: ColumnDef[] = [
+  { number: 1, name: 'critAppProcIndex', type: 'Integer', access: 'not-accessible', constraints: { ranges: [{ min: 1, max: 2147483647 }] } },
+  { number: 2, name: 'critAppProcName', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [{ min: 1, max: 255 }] } },
+  { number: 3, name: 'critAppStartCommand', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
+  { number: 4, name: 'critAppTerminateCommand', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
+  { number: 5, name: 'critAppAdminStatus', type: 'Integer', access: 'read-create', defVal: 2, constraints: { enumeration: { 1: 'up', 2: 'down' } } },
+  { number: 6, name: 'critAppRestartOnExit', type: 'Integer', access: 'read-create', defVal: 2, constraints: { enumeration: TRUTH } },
+  { number: 7, name: 'critAppRestartInterval', type: 'Integer', access: 'read-create', defVal: 3000, constraints: { ranges: [INT32] } },
+  { number: 8, name: 'critAppTrapOnExit', type: 'Integer', access: 'read-create', defVal: 1, constraints: { enumeration: TRUTH } },
+  { number: 9, name: 'critAppTrapOnStart', type: 'Integer', access: 'read-create', defVal: 1, constraints: { enumeration: TRUTH } },
+  { number: 10, name: 'critAppFindOnStartup', type: 'Integer', access: 'read-create', defVal: 1, constraints: { enumeration: TRUTH } },
+  { number: 11, name: 'critAppOperStatus', type: 'Integer', access: 'read-only', constraints: { enumeration: { 1: 'up', 2: 'down', 3: 'starting', 4: 'stopping' } } },
+  { number: 12, name: 'critAppProcessId', type: 'Integer', access: 'read-only' },
+  { number: 13, name: 'critAppLastStartTime', type: 'OctetString', access: 'read-only' },
+  { number: 14, name: 'critAppLastExitTime', type: 'OctetString', access: 'read-only' },
+  { number: 15, name: 'critAppLastExitCode', type: 'Integer', access: 'read-only' },
+  { number: 16, name: 'critAppRestartCount', type: 'Counter', access: 'read-only' },
+  { number: 17, name: 'critAppRowStatus', type: 'Integer', access: 'read-create', rowStatus: true },
+  { number: 18, name: 'critAppPidFile', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
+];
+
+export interface CritAppModuleOptions {
+  /** Default: <configDir>/critagt.cnf. */
+  configFile?: string;
+  engine?: CritAppEngineOptions;
+}
+
+const truth = (b: boolean) => (b ? 1 : 2);
+const text = (v: SnmpValue) => (Buffer.isBuffer(v) ? v.toString('utf8') : v === null || v === undefined ? '' : String(v));
+const num = (v: SnmpValue) => (typeof v === 'number' ? v : Number(v));
+
+/** The value of one cell, from the engine's row. */
+export function critAppCell(r: CritAppRow, column: number, rowStatus = ROW_ACTIVE): SnmpValue {
+  switch (column) {
+    case 1: return r.index;
+    case 2: return r.name;
+    case 3: return r.startCommand;
+    case 4: return r.terminateCommand;
+    case 5: return r.adminStatus === 'up' ? 1 : 2;
+    case 6: return truth(r.restartOnExit);
+    case 7: return r.restartInterval;
+    case 8: return truth(r.trapOnExit);
+    case 9: return truth(r.trapOnStart);
+    case 10: return truth(r.findOnStartup);
+    case 11: return OPER[r.operStatus];
+    case 12: return r.pid;
+    case 13: return r.lastStartTime ? encodeDateAndTime(r.lastStartTime) : NEVER;
+    case 14: return r.lastExit ? encodeDateAndTime(r.lastExit.time) : NEVER;
+    case 15: return r.lastExit?.code ?? -1;
+    case 16: return r.restartCount % 4294967296;
+    case 17: return rowStatus;
+    case 18: return r.pidFile;
+  }
+  return null;
+}
+
+/** A full stored row (columns 1..17) from the engine's row. */
+function rowValues(r: CritAppRow): SnmpValue[] {
+  return COLUMNS.map((c) => critAppCell(r, c.number));
+}
+
+/** The engine configuration a (complete) SNMP row describes. */
+function configFromRow(index: number, row: SnmpValue[]): CritAppProcConfig {
+  const at = (col: number) => row[col - 1];
+  return {
+    index,
+    name: text(at(2)),
+    startCommand: text(at(3)),
+    terminateCommand: text(at(4)),
+    adminStatus: num(at(5)) === 1 ? 'up' : 'down',
+    restartOnExit: num(at(6)) === 1,
+    restartInterval: Number.isFinite(num(at(7))) ? num(at(7)) : CRITAPP_DEFAULTS.restartInterval,
+    trapOnExit: num(at(8)) !== 2,
+    trapOnStart: num(at(9)) !== 2,
+    findOnStartup: num(at(10)) !== 2,
+    pidFile: text(at(18)),
+  };
+}
+
+export function createCritAppModule(opts: CritAppModuleOptions = {}): AgentModule & { readonly engine: CritAppEngine | undefined } {
+  let engine: CritAppEngine | undefined;
+  let trapWhenAll: ScalarHandle | undefined;
+  let trapWhenNotAll: ScalarHandle | undefined;
+  let refresh: NodeJS.Timeout | undefined;
+  let file = '';
+  let syncRows: (() => void) | undefined;
+  let dropRow: ((index: number) => void) | undefined;
+
+  const col = (n: number, index: number) => `${ENTRY}.${n}.${index}`;
+
+  return {
+    name: 'critapp',
+    get engine() {
+      return engine;
+    },
+
+    async start(ctx: AgentContext) {
+      file = opts.configFile ?? path.join(ctx.configDir, 'critagt.cnf');
+      const loaded = loadCritagtCnf(file);
+      for (const m of loaded.messages) ctx.log(m.severity === 'error' ? 'error' : 'warn', `critagt.cnf: ${formatEntryMessage(m)}`);
+      const e = new CritAppEngine(loaded.config.procs, {
+        cwd: ctx.rootDir,
+        ...opts.engine,
+        log: (level, message) => ctx.log(level === 'warning' ? 'warn' : level, message),
+      });
+      engine = e;
+
+      const truthScalar = (name: string, initial: boolean) =>
+        ctx.scalar({
+          name,
+          oid: (OID as Record<string, string>)[name],
+          type: 'Integer',
+          access: 'read-write',
+          value: truth(initial),
+          constraints: { enumeration: TRUTH },
+          set: (v, phase) => (phase === 'test' && v !== 1 && v !== 2 ? 'wrongValue' : undefined),
+        });
+      trapWhenNotAll = truthScalar('critAppTrapWhenNotAllRunning', loaded.config.trapWhenNotAllRunning);
+      trapWhenAll = truthScalar('critAppTrapWhenAllRunning', loaded.config.trapWhenAllRunning);
+      ctx.scalar({ name: 'critAppNumProcs', oid: OID.critAppNumProcs, type: 'Gauge', access: 'read-only', get: () => e.counts().numProcs });
+      ctx.scalar({ name: 'critAppNumRunning', oid: OID.critAppNumRunning, type: 'Gauge', access: 'read-only', get: () => e.counts().numRunning });
+
+      const t = ctx.table({
+        name: 'critAppProcTable',
+        oid: ENTRY,
+        columns: COLUMNS,
+        index: [1],
+        get: (index: IndexValue[], column: number, current: SnmpValue) => {
+          const r = e.row(Number(index[0]));
+          return r ? critAppCell(r, column, column === 17 ? num(current) : ROW_ACTIVE) : current;
+        },
+        set: (cell: CellSet, phase: SetPhase) => setCell(e, cell, phase),
+        create: (index: IndexValue[], action) => {
+          const n = Number(index[0]);
+          if (!Number.isInteger(n) || n < 1) return undefined;
+          return COLUMNS.map((c) => (c.number === 1 ? n : c.number === 17 ? (action === 'createAndGo' ? ROW_ACTIVE : ROW_NOT_READY) : c.defVal ?? defaultReadOnly(c.number)));
+        },
+        destroyed: (index: IndexValue[]) => {
+          e.removeRow(Number(index[0]));
+        },
+        changed: (index: IndexValue[], row: SnmpValue[]) => {
+          const n = Number(index[0]);
+          const status = num(row[16]);
+          const cfg = configFromRow(n, row);
+          if (!cfg.name || !cfg.startCommand) {
+            // Not complete yet: keep it out of the engine until it is.
+            if (status === ROW_ACTIVE) t.setCell([n], 17, ROW_NOT_READY);
+            return;
+          }
+          if (status !== ROW_ACTIVE && status !== ROW_CREATE_AND_GO) {
+            if (status === ROW_NOT_READY) t.setCell([n], 17, 2); // complete now: notInService
+            return;
+          }
+          if (status === ROW_CREATE_AND_GO) t.setCell([n], 17, ROW_ACTIVE);
+          const existing = e.row(n);
+          void e.upsertRow({ ...cfg, adminStatus: existing ? existing.adminStatus : cfg.adminStatus }).then(() => sync());
+        },
+      });
+
+      // Copy the engine's rows into the table (rows created over SNMP but not complete
+      // yet exist only in the table and are left alone).
+      const sync = () => {
+        for (const r of e.rows()) {
+          const stored = t.getRow([r.index]);
+          const values = rowValues(r);
+          if (stored) values[16] = stored[16];
+          t.setRow(values);
+        }
+      };
+      sync();
+      syncRows = sync;
+      dropRow = (index) => void t.deleteRow([index]);
+
+      const cell = (n: number, index: number, type: Varbind['type'], value: SnmpValue): Varbind => ({ oid: col(n, index), type, value });
+      e.on('started', (r) => {
+        sync();
+        if (!r.trapOnStart) return;
+        void ctx.notify(OID.critAppProcStarted, [
+          cell(2, r.index, 'OctetString', r.name),
+          cell(12, r.index, 'Integer', r.pid),
+          cell(13, r.index, 'OctetString', critAppCell(r, 13)),
+        ]);
+      });
+      e.on('exited', (r) => {
+        sync();
+        if (!r.trapOnExit) return;
+        void ctx.notify(OID.critAppProcExited, [
+          cell(2, r.index, 'OctetString', r.name),
+          cell(14, r.index, 'OctetString', critAppCell(r, 14)),
+          cell(15, r.index, 'Integer', critAppCell(r, 15)),
+          cell(16, r.index, 'Counter', critAppCell(r, 16)),
+          cell(5, r.index, 'Integer', critAppCell(r, 5)),
+        ]);
+      });
+      const counts = (c: { numProcs: number; numRunning: number }): Varbind[] => [
+        { oid: `${OID.critAppNumProcs}.0`, type: 'Gauge', value: c.numProcs },
+        { oid: `${OID.critAppNumRunning}.0`, type: 'Gauge', value: c.numRunning },
+      ];
+      e.on('allRunning', (c) => {
+        if (trapWhenAll?.get() === 1) void ctx.notify(OID.critAppAllRunning, counts(c));
+      });
+      e.on('notAllRunning', (c) => {
+        if (trapWhenNotAll?.get() === 1) void ctx.notify(OID.critAppNotAllRunning, counts(c));
+      });
+      e.on('commandFailed', () => sync());
+
+      await e.start();
+      sync();
+      refresh = setInterval(sync, 5000);
+      refresh.unref();
+    },
+
+    /**
+     * SIGHUP: read critagt.cnf again. Rows in the file are added or updated (an intended
+     * status that differs from the current one is acted on); rows no longer in the file
+     * stop being supervised. A file with errors changes nothing.
+     */
+    async reload(ctx: AgentContext) {
+      const e = engine;
+      if (!e) return;
+      const loaded = loadCritagtCnf(file);
+      for (const m of loaded.messages) ctx.log(m.severity === 'error' ? 'error' : 'warn', `critagt.cnf: ${formatEntryMessage(m)}`);
+      if (!loaded.ok) {
+        ctx.log('error', 'critagt.cnf has errors; the running configuration is kept');
+        return;
+      }
+      trapWhenNotAll?.set(truth(loaded.config.trapWhenNotAllRunning));
+      trapWhenAll?.set(truth(loaded.config.trapWhenAllRunning));
+      const wanted = new Set(loaded.config.procs.map((p) => p.index));
+      for (const r of e.rows()) {
+        if (wanted.has(r.index)) continue;
+        e.removeRow(r.index);
+        dropRow?.(r.index);
+      }
+      for (const p of loaded.config.procs) {
+        const before = e.row(p.index);
+        await e.upsertRow(before ? { ...p, adminStatus: before.adminStatus } : p);
+        if (before && before.adminStatus !== p.adminStatus) e.setAdminStatus(p.index, p.adminStatus);
+      }
+      syncRows?.();
+    },
+
+    async stop() {
+      if (refresh) clearInterval(refresh);
+      refresh = undefined;
+      await engine?.stop();
+      engine?.removeAllListeners();
+    },
+  };
+}
+
+function defaultReadOnly(column: number): SnmpValue {
+  switch (column) {
+    case 11: return 2;
+    case 12: return 0;
+    case 13:
+    case 14: return NEVER;
+    case 15: return -1;
+    case 16: return 0;
+  }
+  return null;
+}
+
+/** Check (test) and apply (commit) a SET of one critAppProcTable cell. */
+function setCell(e: CritAppEngine, cell: CellSet, phase: SetPhase): SetError | undefined {
+  const index = Number(cell.index[0]);
+  const v = cell.value;
+  if (phase === 'test') {
+    switch (cell.column) {
+      case 2: {
+        const s = text(v);
+        return s.length < 1 || Buffer.byteLength(s) > 255 ? 'wrongLength' : undefined;
+      }
+      case 3:
+      case 4:
+      case 18:
+        return Buffer.byteLength(text(v)) > 255 ? 'wrongLength' : undefined;
+      case 5:
+      case 6:
+      case 8:
+      case 9:
+      case 10:
+        return v === 1 || v === 2 ? undefined : 'wrongValue';
+      case 7:
+        return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'wrongValue';
+      case 17: {
+        // Becoming active needs a name and a start command (MIB: critAppRowStatus).
+        if (v === ROW_ACTIVE && !e.row(index)) {
+          const cfg = configFromRow(index, cell.row);
+          if (!cfg.name || !cfg.startCommand) return 'inconsistentValue';
+        }
+        return undefined;
+      }
+      default:
+        return 'notWritable';
+    }
+  }
+  // commit
+  const existing = e.row(index);
+  if (!existing) return undefined; // a row being created: `changed` hands it to the engine
+  if (cell.column === 5) {
+    e.setAdminStatus(index, v === 1 ? 'up' : 'down');
+  }
+  return undefined;
+}
+
+/** The module ciagent loads (configDir/critagt.cnf). */
+export const critAppModule = createCritAppModule();

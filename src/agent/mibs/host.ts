@@ -1,0 +1,181 @@
+// hostagt: HOST-RESOURCES-MIB (RFC 2790) — system, storage, devices, processors, running and
+// installed software. Every value comes from the shared host-data cache; the cache's 'change'
+// events bring the tables up to date (row diff, never clear-and-refill), and request handlers
+// only read memory.
+//
+// Writable objects of the RFC are served read-only: hrSystemDate (setting the host clock is
+// the OS's business), hrStorageSize, hrSWRunStatus (killing a process over SNMP).
+import type { AgentContext, AgentModule, SnmpValue, TableHandle } from '../module.js';
+import { OID } from '../oids.js';
+import { acquireHostData, encodeDateAndTime, releaseHostData, syncTable } from '../engines/hostdata/index.js';
+import type { HostDataCache, HostTopic } from '../engines/hostdata/index.js';
+import { clip, col, FOREIGN_INDEX_COLUMN, foreignIndex, UNKNOWN_DATE } from '../engines/hostdata/columns.js';
+
+const H = OID.host;
+export const HR = {
+  hrSystemUptime: `${H}.1.1`,
+  hrSystemDate: `${H}.1.2`,
+  hrSystemInitialLoadDevice: `${H}.1.3`,
+  hrSystemInitialLoadParameters: `${H}.1.4`,
+  hrSystemNumUsers: `${H}.1.5`,
+  hrSystemProcesses: `${H}.1.6`,
+  hrSystemMaxProcesses: `${H}.1.7`,
+  hrStorageTypes: `${H}.2.1`,
+  hrMemorySize: `${H}.2.2`,
+  hrStorageEntry: `${H}.2.3.1`,
+  hrDeviceTypes: `${H}.3.1`,
+  hrDeviceEntry: `${H}.3.2.1`,
+  hrProcessorEntry: `${H}.3.3.1`,
+  hrNetworkEntry: `${H}.3.4.1`,
+  hrSWOSIndex: `${H}.4.1`,
+  hrSWRunEntry: `${H}.4.2.1`,
+  hrSWRunPerfEntry: `${H}.5.1.1`,
+  hrSWInstalledLastChange: `${H}.6.1`,
+  hrSWInstalledLastUpdateTime: `${H}.6.2`,
+  hrSWInstalledEntry: `${H}.6.3.1`,
+} as const;
+
+const STORAGE_TYPE = { other: 1, ram: 2, virtualMemory: 3, fixedDisk: 4 } as const;
+const DEVICE_TYPE = { processor: 3, network: 4, diskStorage: 6 } as const;
+
+let cache: HostDataCache | undefined;
+let listener: ((topic: HostTopic) => void) | undefined;
+
+export const hostModule: AgentModule = {
+  name: 'hostagt',
+
+  async start(ctx: AgentContext) {
+    const c = (cache = await acquireHostData({ upTime: () => ctx.sysUpTime(), rootDir: ctx.rootDir }));
+
+    // hrSystem
+    ctx.scalar({ name: 'hrSystemUptime', oid: HR.hrSystemUptime, type: 'TimeTicks', access: 'read-only', get: () => c.system().uptimeCs });
+    ctx.scalar({ name: 'hrSystemDate', oid: HR.hrSystemDate, type: 'OctetString', access: 'read-only', get: () => encodeDateAndTime(new Date()) });
+    ctx.scalar({ name: 'hrSystemInitialLoadDevice', oid: HR.hrSystemInitialLoadDevice, type: 'Integer', access: 'read-only', get: () => c.initialLoadDevice() });
+    ctx.scalar({ name: 'hrSystemInitialLoadParameters', oid: HR.hrSystemInitialLoadParameters, type: 'OctetString', access: 'read-only', get: () => clip(c.system().initialLoadParameters, 128) });
+    ctx.scalar({ name: 'hrSystemNumUsers', oid: HR.hrSystemNumUsers, type: 'Gauge', access: 'read-only', get: () => c.system().numUsers });
+    ctx.scalar({ name: 'hrSystemProcesses', oid: HR.hrSystemProcesses, type: 'Gauge', access: 'read-only', get: () => c.system().processes });
+    ctx.scalar({ name: 'hrSystemMaxProcesses', oid: HR.hrSystemMaxProcesses, type: 'Integer', access: 'read-only', get: () => c.system().maxProcesses });
+
+    // hrStorage
+    ctx.scalar({ name: 'hrMemorySize', oid: HR.hrMemorySize, type: 'Integer', access: 'read-only', get: () => c.memorySizeKB() });
+    const storage = ctx.table({
+      name: 'hrStorageTable',
+      oid: HR.hrStorageEntry,
+      columns: [
+        col(1, 'hrStorageIndex', 'Integer'),
+        col(2, 'hrStorageType', 'OID'),
+        col(3, 'hrStorageDescr', 'OctetString'),
+        col(4, 'hrStorageAllocationUnits', 'Integer'),
+        col(5, 'hrStorageSize', 'Integer'),
+        col(6, 'hrStorageUsed', 'Integer'),
+        col(7, 'hrStorageAllocationFailures', 'Counter'),
+      ],
+      index: [1],
+    });
+
+    // hrDevice
+    const devices = ctx.table({
+      name: 'hrDeviceTable',
+      oid: HR.hrDeviceEntry,
+      columns: [
+        col(1, 'hrDeviceIndex', 'Integer'),
+        col(2, 'hrDeviceType', 'OID'),
+        col(3, 'hrDeviceDescr', 'OctetString'),
+        col(4, 'hrDeviceID', 'OID'),
+        col(5, 'hrDeviceStatus', 'Integer'),
+        col(6, 'hrDeviceErrors', 'Counter'),
+      ],
+      index: [1],
+    });
+    const processors = ctx.table({
+      name: 'hrProcessorTable',
+      oid: HR.hrProcessorEntry,
+      columns: [foreignIndex('hrDeviceIndex'), col(1, 'hrProcessorFrwID', 'OID'), col(2, 'hrProcessorLoad', 'Integer')],
+      index: [FOREIGN_INDEX_COLUMN],
+    });
+    const networks = ctx.table({
+      name: 'hrNetworkTable',
+      oid: HR.hrNetworkEntry,
+      columns: [foreignIndex('hrDeviceIndex'), col(1, 'hrNetworkIfIndex', 'Integer')],
+      index: [FOREIGN_INDEX_COLUMN],
+    });
+
+    // hrSWRun, hrSWRunPerf
+    ctx.scalar({ name: 'hrSWOSIndex', oid: HR.hrSWOSIndex, type: 'Integer', access: 'read-only', value: 1 });
+    const swRun = ctx.table({
+      name: 'hrSWRunTable',
+      oid: HR.hrSWRunEntry,
+      columns: [
+        col(1, 'hrSWRunIndex', 'Integer'),
+        col(2, 'hrSWRunName', 'OctetString'),
+        col(3, 'hrSWRunID', 'OID'),
+        col(4, 'hrSWRunPath', 'OctetString'),
+        col(5, 'hrSWRunParameters', 'OctetString'),
+        col(6, 'hrSWRunType', 'Integer'),
+        col(7, 'hrSWRunStatus', 'Integer'),
+      ],
+      index: [1],
+    });
+    const swRunPerf = ctx.table({
+      name: 'hrSWRunPerfTable',
+      oid: HR.hrSWRunPerfEntry,
+      columns: [foreignIndex('hrSWRunIndex'), col(1, 'hrSWRunPerfCPU', 'Integer'), col(2, 'hrSWRunPerfMem', 'Integer')],
+      index: [FOREIGN_INDEX_COLUMN],
+    });
+
+    // hrSWInstalled
+    ctx.scalar({ name: 'hrSWInstalledLastChange', oid: HR.hrSWInstalledLastChange, type: 'TimeTicks', access: 'read-only', get: () => c.installedTimes().lastChange });
+    ctx.scalar({ name: 'hrSWInstalledLastUpdateTime', oid: HR.hrSWInstalledLastUpdateTime, type: 'TimeTicks', access: 'read-only', get: () => c.installedTimes().lastUpdate });
+    const installed = ctx.table({
+      name: 'hrSWInstalledTable',
+      oid: HR.hrSWInstalledEntry,
+      columns: [
+        col(1, 'hrSWInstalledIndex', 'Integer'),
+        col(2, 'hrSWInstalledName', 'OctetString'),
+        col(3, 'hrSWInstalledID', 'OID'),
+        col(4, 'hrSWInstalledType', 'Integer'),
+        col(5, 'hrSWInstalledDate', 'OctetString'),
+      ],
+      index: [1],
+    });
+
+    const first = (row: readonly SnmpValue[]) => [row[0] as number];
+    const sync = (t: TableHandle, rows: SnmpValue[][]) => syncTable(t, rows, first);
+    const update: Record<HostTopic, () => void> = {
+      storage: () => sync(storage, c.storage().map((s) => [s.index, `${HR.hrStorageTypes}.${STORAGE_TYPE[s.type]}`, s.descr, s.allocationUnits, s.size, s.used, 0])),
+      devices: () => {
+        const devs = c.devices();
+        sync(devices, devs.map((d) => [d.index, `${HR.hrDeviceTypes}.${DEVICE_TYPE[d.type]}`, clip(d.descr, 64), '0.0', d.status, d.errors]));
+        sync(networks, devs.filter((d) => d.ifIndex !== undefined).map((d) => [d.index, d.ifIndex!]));
+      },
+      processors: () => {
+        sync(processors, c.processors().map((p) => [p.index, '0.0', p.load]));
+        update.devices();
+      },
+      processes: () => {
+        const list = c.processes();
+        sync(swRun, list.map((p) => [p.pid, clip(p.name, 64), '0.0', clip(p.path, 128), clip(p.parameters, 128), p.type, p.status]));
+        sync(swRunPerf, list.map((p) => [p.pid, p.cpuCs % 2147483648, Math.min(p.memKB, 2147483647)]));
+      },
+      installed: () => sync(installed, c.installed().map((p) => [p.index, clip(p.name, 64), '0.0', 4, p.installedMs === undefined ? UNKNOWN_DATE : encodeDateAndTime(new Date(p.installedMs))])),
+      system: () => undefined,
+      interfaces: () => undefined,
+    };
+    for (const fn of Object.values(update)) fn();
+    listener = (topic: HostTopic) => {
+      try {
+        update[topic]?.();
+      } catch (e) {
+        ctx.log('warn', `hostagt: updating rows after a ${topic} refresh failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    };
+    c.on('change', listener);
+  },
+
+  stop() {
+    if (cache && listener) cache.off('change', listener);
+    if (cache) releaseHostData();
+    cache = undefined;
+    listener = undefined;
+  },
+};

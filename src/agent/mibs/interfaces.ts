@@ -1,0 +1,97 @@
+// mib2agt's interfaces group: IF-MIB (RFC 2863) ifNumber and ifTable, from the host-data
+// cache (Linux: /sys/class/net and /proc/net/dev). ifIndex is the kernel's ifindex, so it
+// stays the same while the interface exists. Counters are Counter32 (the kernel's 64-bit
+// counters modulo 2^32). ifAdminStatus is served read-only: bringing links up or down over
+// SNMP is not something the SIP appliance should do.
+import type { AgentContext, AgentModule, SnmpValue } from '../module.js';
+import { OID } from '../oids.js';
+import { acquireHostData, releaseHostData, syncTable } from '../engines/hostdata/index.js';
+import type { HostDataCache, HostTopic, IfRow } from '../engines/hostdata/index.js';
+import { clip, col } from '../engines/hostdata/columns.js';
+
+let cache: HostDataCache | undefined;
+let listener: ((topic: HostTopic) => void) | undefined;
+
+/** One ifTable row, columns 1-22 in order. */
+export function ifTableRow(i: IfRow): SnmpValue[] {
+  return [
+    i.index,
+    clip(i.descr, 255),
+    i.type,
+    i.mtu,
+    i.speed,
+    i.physAddress,
+    i.adminStatus,
+    i.operStatus,
+    i.lastChange,
+    i.inOctets,
+    i.inUcastPkts,
+    i.inNUcastPkts,
+    i.inDiscards,
+    i.inErrors,
+    0, // ifInUnknownProtos: the kernel does not count it per interface
+    i.outOctets,
+    i.outUcastPkts,
+    i.outNUcastPkts,
+    i.outDiscards,
+    i.outErrors,
+    i.outQLen,
+    '0.0', // ifSpecific (deprecated)
+  ];
+}
+
+export const interfacesModule: AgentModule = {
+  name: 'interfaces',
+
+  async start(ctx: AgentContext) {
+    const c = (cache = await acquireHostData({ upTime: () => ctx.sysUpTime(), rootDir: ctx.rootDir }));
+    ctx.scalar({ name: 'ifNumber', oid: OID.ifNumber, type: 'Integer', access: 'read-only', get: () => c.interfaces().length });
+    const table = ctx.table({
+      name: 'ifTable',
+      oid: OID.ifEntry,
+      columns: [
+        col(1, 'ifIndex', 'Integer'),
+        col(2, 'ifDescr', 'OctetString'),
+        col(3, 'ifType', 'Integer'),
+        col(4, 'ifMtu', 'Integer'),
+        col(5, 'ifSpeed', 'Gauge'),
+        col(6, 'ifPhysAddress', 'OctetString'),
+        col(7, 'ifAdminStatus', 'Integer'),
+        col(8, 'ifOperStatus', 'Integer'),
+        col(9, 'ifLastChange', 'TimeTicks'),
+        col(10, 'ifInOctets', 'Counter'),
+        col(11, 'ifInUcastPkts', 'Counter'),
+        col(12, 'ifInNUcastPkts', 'Counter'),
+        col(13, 'ifInDiscards', 'Counter'),
+        col(14, 'ifInErrors', 'Counter'),
+        col(15, 'ifInUnknownProtos', 'Counter'),
+        col(16, 'ifOutOctets', 'Counter'),
+        col(17, 'ifOutUcastPkts', 'Counter'),
+        col(18, 'ifOutNUcastPkts', 'Counter'),
+        col(19, 'ifOutDiscards', 'Counter'),
+        col(20, 'ifOutErrors', 'Counter'),
+        col(21, 'ifOutQLen', 'Gauge'),
+        col(22, 'ifSpecific', 'OID'),
+      ],
+      index: [1],
+    });
+    const update = () => syncTable(table, c.interfaces().map(ifTableRow), (row) => [row[0] as number]);
+    update();
+    listener = (topic) => {
+      if (topic !== 'interfaces') return;
+      try {
+        update();
+      } catch (e) {
+        ctx.log('warn', `interfaces: updating ifTable failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    };
+    c.on('change', listener);
+  },
+
+  stop() {
+    if (cache && listener) cache.off('change', listener);
+    if (cache) releaseHostData();
+    cache = undefined;
+    listener = undefined;
+  },
+};

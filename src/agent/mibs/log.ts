@@ -1,0 +1,305 @@
+// LOG-MIB (logagt): siLogTable and siLogGlobalPollInterval over the logmon engine.
+//
+// Cells are read live from the engine (siLogSize is the size at the last poll). Rows come
+// from logagt.cnf (configDir/logagt.cnf) and may be created or destroyed over SNMP; a SET
+// of a writable column is handed to the engine once the SET has committed.
+// Notifications: siLogMatchFound per matching line (siLogMatchTrap yes; the engine caps
+// them per poll), siLogMaxSizeReached once per crossing of siLogMaxSize (siLogMaxSizeTrap).
+import path from 'node:path';
+import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, SetError, SetPhase, SnmpValue, Varbind } from '../module.js';
+import { OID } from '../oids.js';
+import { checkRegex, loadLogagtCnf } from '../config/logagt-cnf.js';
+import type { SiLogConfig } from '../config/logagt-cnf.js';
+import { formatEntryMessage } from '../config/entry-lines.js';
+import { LogMonEngine } from '../engines/logmon/engine.js';
+import type { LogMonOptions, SiLogRow } from '../engines/logmon/engine.js';
+
+const ENTRY = OID.siLogEntry;
+const YES_NO = { 1: 'yes', 2: 'no' };
+const DISPLAY = { min: 0, max: 255 };
+const GAUGE_MAX = 4294967295;
+const ROW_ACTIVE = 1;
+const ROW_NOT_IN_SERVICE = 2;
+const ROW_NOT_READY = 3;
+
+/** Column numbers of siLogEntry (mibs/LOG-MIB). */
+export const SILOG_COL = {
+  index: 1,
+  descr: 2,
+  path: 3,
+  regex: 4,
+  matchStart: 5,
+  matchStop: 6,
+  matchCount: 7,
+  matchCommand: 8,
+  matchTrap: 9,
+  size: 10,
+  maxSize: 11,
+  maxSizeCommand: 12,
+  maxSizeTrap: 13,
+  pollInterval: 14,
+  owner: 15,
+  lastMatch: 16,
+  rowStatus: 17,
+} as const;
+
+const COLUMNS: ColumnDef[] = [
+  { number: 1, name: 'siLogIndex', type: 'Integer', access: 'not-accessible', constraints: { ranges: [{ min: 1, max: 2147483647 }] } },
+  { number: 2, name: 'siLogDescr', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
+  { number: 3, name: 'siLogPath', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [{ min: 1, max: 255 }] } },
+  { number: 4, name: 'siLogRegex', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
+  { number: 5, name: 'siLogMatchStart', type: 'Integer', access: 'read-create', defVal: 0, constraints: { ranges: [{ min: 0, max: 2147483647 }] } },
+  { number: 6, name: 'siLogMatchStop', type: 'Integer', access: 'read-create', defVal: 0, constraints: { ranges: [{ min: 0, max: 2147483647 }] } },
+  { number: 7, name: 'siLogMatchCount', type: 'Counter', access: 'read-only' },
+  { number: 8, name: 'siLogMatchCommand', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
+  { number: 9, name: 'siLogMatchTrap', type: 'Integer', access: 'read-create', defVal: 2, constraints: { enumeration: YES_NO } },
+  { number: 10, name: 'siLogSize', type: 'Gauge', access: 'read-only' },
+  { number: 11, name: 'siLogMaxSize', type: 'Unsigned32', access: 'read-create', defVal: 0 },
+  { number: 12, name: 'siLogMaxSizeCommand', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
+  { number: 13, name: 'siLogMaxSizeTrap', type: 'Integer', access: 'read-create', defVal: 1, constraints: { enumeration: YES_NO } },
+  { number: 14, name: 'siLogPollInterval', type: 'Integer', access: 'read-create', defVal: 0, constraints: { ranges: [{ min: 0, max: 86400 }] } },
+  { number: 15, name: 'siLogOwner', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
+  { number: 16, name: 'siLogLastMatch', type: 'OctetString', access: 'read-only' },
+  { number: 17, name: 'siLogRowStatus', type: 'Integer', access: 'read-create', rowStatus: true },
+];
+
+export interface LogModuleOptions {
+  /** Default: <configDir>/logagt.cnf. */
+  configFile?: string;
+  engine?: LogMonOptions;
+}
+
+const yesNo = (b: boolean) => (b ? 1 : 2);
+const text = (v: SnmpValue) => (Buffer.isBuffer(v) ? v.toString('utf8') : v === null || v === undefined ? '' : String(v));
+const num = (v: SnmpValue) => (typeof v === 'number' ? v : Number(v));
+
+/** The value of one cell, from the engine's row. */
+export function siLogCell(r: SiLogRow, column: number, rowStatus = ROW_ACTIVE): SnmpValue {
+  switch (column) {
+    case 1: return r.index;
+    case 2: return r.descr;
+    case 3: return r.path;
+    case 4: return r.regex;
+    case 5: return r.matchStart;
+    case 6: return r.matchStop;
+    case 7: return r.matchCount;
+    case 8: return r.matchCommand;
+    case 9: return yesNo(r.matchTrap);
+    case 10: return Math.min(r.size, GAUGE_MAX);
+    case 11: return r.maxSize;
+    case 12: return r.maxSizeCommand;
+    case 13: return yesNo(r.maxSizeTrap);
+    case 14: return r.pollInterval;
+    case 15: return r.owner;
+    case 16: return r.lastMatch;
+    case 17: return rowStatus;
+  }
+  return null;
+}
+
+function configFromRow(index: number, row: SnmpValue[], matchCount: number): SiLogConfig {
+  const at = (col: number) => row[col - 1];
+  const n = (col: number, fallback: number) => (Number.isFinite(num(at(col))) ? num(at(col)) : fallback);
+  return {
+    index,
+    descr: text(at(2)),
+    path: text(at(3)),
+    regex: text(at(4)),
+    matchStart: n(5, 0),
+    matchStop: n(6, 0),
+    matchCount,
+    matchCommand: text(at(8)),
+    matchTrap: num(at(9)) === 1,
+    maxSize: n(11, 0),
+    maxSizeCommand: text(at(12)),
+    maxSizeTrap: num(at(13)) !== 2,
+    pollInterval: n(14, 0),
+    owner: text(at(15)),
+  };
+}
+
+export function createLogModule(opts: LogModuleOptions = {}): AgentModule & { readonly engine: LogMonEngine | undefined } {
+  let engine: LogMonEngine | undefined;
+  let file = '';
+  let syncRows: (() => void) | undefined;
+  let dropRow: ((index: number) => void) | undefined;
+
+  return {
+    name: 'log',
+    get engine() {
+      return engine;
+    },
+
+    async start(ctx: AgentContext) {
+      file = opts.configFile ?? path.join(ctx.configDir, 'logagt.cnf');
+      const loaded = loadLogagtCnf(file);
+      for (const m of loaded.messages) ctx.log(m.severity === 'error' ? 'error' : 'warn', `logagt.cnf: ${formatEntryMessage(m)}`);
+      const e = new LogMonEngine(loaded.config.globalPollInterval, loaded.config.entries, {
+        cwd: ctx.rootDir,
+        ...opts.engine,
+        log: (level, message) => ctx.log(level === 'warning' ? 'warn' : level, message),
+      });
+      engine = e;
+
+      ctx.scalar({
+        name: 'siLogGlobalPollInterval',
+        oid: OID.siLogGlobalPollInterval,
+        type: 'Integer',
+        access: 'read-write',
+        get: () => e.globalPollInterval,
+        constraints: { ranges: [{ min: 1, max: 86400 }] },
+        set: (v, phase) => {
+          const ok = typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 86400;
+          if (phase === 'test') return ok ? undefined : 'wrongValue';
+          if (ok) e.setGlobalPollInterval(v);
+          return undefined;
+        },
+      });
+
+      const t = ctx.table({
+        name: 'siLogTable',
+        oid: ENTRY,
+        columns: COLUMNS,
+        index: [1],
+        get: (index: IndexValue[], column: number, current: SnmpValue) => {
+          const r = e.row(Number(index[0]));
+          return r ? siLogCell(r, column, column === 17 ? num(current) : ROW_ACTIVE) : current;
+        },
+        set: (cell: CellSet, phase: SetPhase) => (phase === 'test' ? checkCell(cell) : undefined),
+        create: (index: IndexValue[], action) => {
+          const n = Number(index[0]);
+          if (!Number.isInteger(n) || n < 1) return undefined;
+          return COLUMNS.map((c) => {
+            if (c.number === 1) return n;
+            if (c.number === 17) return action === 'createAndGo' ? ROW_ACTIVE : ROW_NOT_READY;
+            if (c.number === 16) return '';
+            return c.defVal ?? 0;
+          });
+        },
+        destroyed: (index: IndexValue[]) => {
+          void e.removeRow(Number(index[0]));
+        },
+        changed: (index: IndexValue[], row: SnmpValue[]) => {
+          const n = Number(index[0]);
+          const status = num(row[16]);
+          const cfg = configFromRow(n, row, e.row(n)?.matchCount ?? 0);
+          if (!cfg.path) {
+            if (status === ROW_ACTIVE) t.setCell([n], 17, ROW_NOT_READY);
+            return;
+          }
+          if (status === ROW_NOT_READY) {
+            t.setCell([n], 17, ROW_NOT_IN_SERVICE);
+            return;
+          }
+          if (status !== ROW_ACTIVE) {
+            if (e.row(n)) void e.removeRow(n);
+            return;
+          }
+          void e.upsertRow(cfg).then(sync, (err: Error) => ctx.log('error', `logmon: row ${n}: ${err.message}`));
+        },
+      });
+
+      const sync = () => {
+        for (const r of e.rows()) {
+          const stored = t.getRow([r.index]);
+          const values = COLUMNS.map((c) => siLogCell(r, c.number));
+          if (stored) values[16] = stored[16];
+          t.setRow(values);
+        }
+      };
+      sync();
+      syncRows = sync;
+      dropRow = (index) => void t.deleteRow([index]);
+
+      const cell = (n: number, index: number, type: Varbind['type'], value: SnmpValue): Varbind => ({ oid: `${ENTRY}.${n}.${index}`, type, value });
+      e.on('match', (r) => {
+        if (!r.matchTrap) return;
+        void ctx.notify(OID.siLogMatchFound, [
+          cell(2, r.index, 'OctetString', r.descr),
+          cell(3, r.index, 'OctetString', r.path),
+          cell(7, r.index, 'Counter', r.matchCount),
+          cell(16, r.index, 'OctetString', r.lastMatch),
+        ]);
+      });
+      e.on('maxSizeExceeded', (r) => {
+        if (!r.maxSizeTrap) return;
+        void ctx.notify(OID.siLogMaxSizeReached, [
+          cell(2, r.index, 'OctetString', r.descr),
+          cell(3, r.index, 'OctetString', r.path),
+          cell(10, r.index, 'Gauge', siLogCell(r, 10)),
+          cell(11, r.index, 'Unsigned32', r.maxSize),
+        ]);
+      });
+
+      await e.start();
+      sync();
+    },
+
+    /** SIGHUP: read logagt.cnf again; rows are added, updated or dropped. A file with errors changes nothing. */
+    async reload(ctx: AgentContext) {
+      const e = engine;
+      if (!e) return;
+      const loaded = loadLogagtCnf(file);
+      for (const m of loaded.messages) ctx.log(m.severity === 'error' ? 'error' : 'warn', `logagt.cnf: ${formatEntryMessage(m)}`);
+      if (!loaded.ok) {
+        ctx.log('error', 'logagt.cnf has errors; the running configuration is kept');
+        return;
+      }
+      e.setGlobalPollInterval(loaded.config.globalPollInterval);
+      const wanted = new Set(loaded.config.entries.map((r) => r.index));
+      for (const r of e.rows()) {
+        if (wanted.has(r.index)) continue;
+        await e.removeRow(r.index);
+        dropRow?.(r.index);
+      }
+      // A reload keeps the counts so far (the file's MATCHES field seeds new rows only).
+      for (const r of loaded.config.entries) await e.upsertRow({ ...r, matchCount: e.row(r.index)?.matchCount ?? r.matchCount });
+      syncRows?.();
+    },
+
+    async stop() {
+      await engine?.stop();
+      engine?.removeAllListeners();
+    },
+  };
+}
+
+/** The 'test' phase of a SET of one siLogTable cell. */
+function checkCell(cell: CellSet): SetError | undefined {
+  const v = cell.value;
+  switch (cell.column) {
+    case 2:
+    case 8:
+    case 12:
+    case 15:
+      return Buffer.byteLength(text(v)) > 255 ? 'wrongLength' : undefined;
+    case 3: {
+      const s = text(v);
+      return s.length < 1 || Buffer.byteLength(s) > 255 ? 'wrongLength' : undefined;
+    }
+    case 4: {
+      const s = text(v);
+      if (Buffer.byteLength(s) > 255) return 'wrongLength';
+      return s === '' || checkRegex(s) === undefined ? undefined : 'wrongValue';
+    }
+    case 5:
+    case 6:
+      return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'wrongValue';
+    case 9:
+    case 13:
+      return v === 1 || v === 2 ? undefined : 'wrongValue';
+    case 11:
+      return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= GAUGE_MAX ? undefined : 'wrongValue';
+    case 14:
+      return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 86400 ? undefined : 'wrongValue';
+    case 17: {
+      if (v === ROW_ACTIVE && !text(cell.row[2])) return 'inconsistentValue';
+      return undefined;
+    }
+    default:
+      return 'notWritable';
+  }
+}
+
+/** The module ciagent loads (configDir/logagt.cnf). */
+export const logModule = createLogModule();

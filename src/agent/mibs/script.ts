@@ -1,0 +1,372 @@
+// DISMAN-SCRIPT-MIB (smagt): languages, scripts, launch buttons and runs over the script
+// engine. The population comes from smpop.cnf (configDir; the built-in default when the
+// file is missing) — the file that replaces CIAgent's smPopScript.
+//
+// What SNMP may do here, and what it may not (the security line of this module):
+//   - press a launch button: SET smLaunchStart (0 = pick the run index);
+//   - enable/disable scripts and launch buttons (smScriptAdminStatus, smLaunchAdminStatus),
+//     tune smLaunchMaxRunning/MaxCompleted/LifeTime/ExpireTime, control runs
+//     (smLaunchControl, smRunControl, smRunLifeTime, smRunExpireTime);
+//   - NOT create or destroy script or launch rows (noCreation / inconsistentValue), and NOT
+//     write smScriptSource, smScriptLanguage, smLaunchScriptOwner/Name or smLaunchArgument
+//     (notWritable): a command or its argument never comes from the network.
+// smScriptSource reads as the registered command line.
+import path from 'node:path';
+import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, SetError, SetPhase, SnmpValue, TableHandle } from '../module.js';
+import { OID } from '../oids.js';
+import { formatEntryMessage } from '../config/entry-lines.js';
+import { loadSmPop } from '../config/smpop.js';
+import { ScriptEngine } from '../engines/script/engine.js';
+import type { ScriptEngineOptions } from '../engines/script/engine.js';
+import { EXIT_CODE, LAUNCH_ADMIN, LAUNCH_OPER, RUN_CONTROL, RUN_STATE, SCRIPT_ADMIN, SCRIPT_OPER, dateAndTime } from '../engines/script/types.js';
+import type { LaunchRow, RunRow, ScriptRow } from '../engines/script/types.js';
+
+const S = OID.scriptMIB;
+export const SCRIPT_MIB_OIDS = {
+  smLangEntry: `${S}.1.1.1`,
+  smScriptEntry: `${S}.1.3.1.1`,
+  smLaunchEntry: `${S}.1.4.1.1`,
+  smRunEntry: `${S}.1.4.2.1`,
+  smLaunchStart: `${S}.1.4.1.1.10`,
+} as const;
+
+const STORAGE_PERMANENT = 4;
+const ROW_ACTIVE = 1;
+
+const LANG_COLUMNS: ColumnDef[] = [
+  { number: 1, name: 'smLangIndex', type: 'Integer', access: 'not-accessible' },
+  { number: 2, name: 'smLangLanguage', type: 'OID', access: 'read-only' },
+  { number: 3, name: 'smLangVersion', type: 'OctetString', access: 'read-only' },
+  { number: 4, name: 'smLangVendor', type: 'OID', access: 'read-only' },
+  { number: 5, name: 'smLangRevision', type: 'OctetString', access: 'read-only' },
+  { number: 6, name: 'smLangDescr', type: 'OctetString', access: 'read-only' },
+];
+
+const SCRIPT_COLUMNS: ColumnDef[] = [
+  { number: 1, name: 'smScriptOwner', type: 'OctetString', access: 'not-accessible' },
+  { number: 2, name: 'smScriptName', type: 'OctetString', access: 'not-accessible' },
+  { number: 3, name: 'smScriptDescr', type: 'OctetString', access: 'read-create' },
+  { number: 4, name: 'smScriptLanguage', type: 'Integer', access: 'read-create' },
+  { number: 5, name: 'smScriptSource', type: 'OctetString', access: 'read-create' },
+  { number: 6, name: 'smScriptAdminStatus', type: 'Integer', access: 'read-create', constraints: { enumeration: { 1: 'enabled', 2: 'disabled', 3: 'editing' } } },
+  { number: 7, name: 'smScriptOperStatus', type: 'Integer', access: 'read-only' },
+  { number: 8, name: 'smScriptStorageType', type: 'Integer', access: 'read-create' },
+  { number: 9, name: 'smScriptRowStatus', type: 'Integer', access: 'read-create', rowStatus: true },
+  { number: 10, name: 'smScriptError', type: 'OctetString', access: 'read-only' },
+  { number: 11, name: 'smScriptLastChange', type: 'OctetString', access: 'read-only' },
+];
+
+const LAUNCH_COLUMNS: ColumnDef[] = [
+  { number: 1, name: 'smLaunchOwner', type: 'OctetString', access: 'not-accessible' },
+  { number: 2, name: 'smLaunchName', type: 'OctetString', access: 'not-accessible' },
+  { number: 3, name: 'smLaunchScriptOwner', type: 'OctetString', access: 'read-create' },
+  { number: 4, name: 'smLaunchScriptName', type: 'OctetString', access: 'read-create' },
+  { number: 5, name: 'smLaunchArgument', type: 'OctetString', access: 'read-create' },
+  { number: 6, name: 'smLaunchMaxRunning', type: 'Unsigned32', access: 'read-create' },
+  { number: 7, name: 'smLaunchMaxCompleted', type: 'Unsigned32', access: 'read-create' },
+  { number: 8, name: 'smLaunchLifeTime', type: 'Integer', access: 'read-create' },
+  { number: 9, name: 'smLaunchExpireTime', type: 'Integer', access: 'read-create' },
+  { number: 10, name: 'smLaunchStart', type: 'Integer', access: 'read-create' },
+  { number: 11, name: 'smLaunchControl', type: 'Integer', access: 'read-create' },
+  { number: 12, name: 'smLaunchAdminStatus', type: 'Integer', access: 'read-create' },
+  { number: 13, name: 'smLaunchOperStatus', type: 'Integer', access: 'read-only' },
+  { number: 14, name: 'smLaunchRunIndexNext', type: 'Integer', access: 'read-only' },
+  { number: 15, name: 'smLaunchStorageType', type: 'Integer', access: 'read-create' },
+  { number: 16, name: 'smLaunchRowStatus', type: 'Integer', access: 'read-create', rowStatus: true },
+  { number: 17, name: 'smLaunchError', type: 'OctetString', access: 'read-only' },
+  { number: 18, name: 'smLaunchLastChange', type: 'OctetString', access: 'read-only' },
+  { number: 19, name: 'smLaunchRowExpireTime', type: 'Integer', access: 'read-create' },
+];
+
+// smRunTable is indexed {smLaunchOwner, smLaunchName, smRunIndex}: the first two are
+// smLaunchTable columns, stood in for by hidden columns 1001/1002 (see mibs/event.ts).
+const RUN_COLUMNS: ColumnDef[] = [
+  { number: 1, name: 'smRunIndex', type: 'Integer', access: 'not-accessible' },
+  { number: 2, name: 'smRunArgument', type: 'OctetString', access: 'read-only' },
+  { number: 3, name: 'smRunStartTime', type: 'OctetString', access: 'read-only' },
+  { number: 4, name: 'smRunEndTime', type: 'OctetString', access: 'read-only' },
+  { number: 5, name: 'smRunLifeTime', type: 'Integer', access: 'read-write' },
+  { number: 6, name: 'smRunExpireTime', type: 'Integer', access: 'read-write' },
+  { number: 7, name: 'smRunExitCode', type: 'Integer', access: 'read-only' },
+  { number: 8, name: 'smRunResult', type: 'OctetString', access: 'read-only' },
+  { number: 9, name: 'smRunControl', type: 'Integer', access: 'read-write' },
+  { number: 10, name: 'smRunState', type: 'Integer', access: 'read-only' },
+  { number: 11, name: 'smRunError', type: 'OctetString', access: 'read-only' },
+  { number: 12, name: 'smRunResultTime', type: 'OctetString', access: 'read-only' },
+  { number: 13, name: 'smRunErrorTime', type: 'OctetString', access: 'read-only' },
+  { number: 1001, name: 'smRunLaunchOwnerIndex', type: 'OctetString', access: 'not-accessible' },
+  { number: 1002, name: 'smRunLaunchNameIndex', type: 'OctetString', access: 'not-accessible' },
+];
+
+const idx = (v: IndexValue) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
+const isInt = (v: SnmpValue, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+export function scriptCell(e: ScriptEngine, s: ScriptRow, column: number): SnmpValue {
+  switch (column) {
+    case 1: return s.owner;
+    case 2: return s.name;
+    case 3: return s.descr;
+    case 4: return s.language;
+    case 5: return s.command;
+    case 6: return SCRIPT_ADMIN[s.adminStatus];
+    case 7: return SCRIPT_OPER[e.scriptOperStatus(s)];
+    case 8: return STORAGE_PERMANENT;
+    case 9: return ROW_ACTIVE;
+    case 10: return '';
+    case 11: return dateAndTime(s.lastChange);
+  }
+  return null;
+}
+
+export function launchCell(e: ScriptEngine, l: LaunchRow, column: number): SnmpValue {
+  switch (column) {
+    case 1: return l.owner;
+    case 2: return l.name;
+    case 3: return l.scriptOwner;
+    case 4: return l.scriptName;
+    case 5: return Buffer.from(l.argument, 'utf8');
+    case 6: return l.maxRunning;
+    case 7: return l.maxCompleted;
+    case 8: return l.lifeTime;
+    case 9: return l.expireTime;
+    case 10: return l.lastStarted;
+    case 11: return RUN_CONTROL.nop;
+    case 12: return LAUNCH_ADMIN[l.adminStatus];
+    case 13: return LAUNCH_OPER[e.launchOperStatus(l)];
+    case 14: return l.runIndexNext;
+    case 15: return STORAGE_PERMANENT;
+    case 16: return ROW_ACTIVE;
+    case 17: return l.error;
+    case 18: return dateAndTime(l.lastChange);
+    case 19: return 0;
+  }
+  return null;
+}
+
+export function runCell(e: ScriptEngine, r: RunRow, column: number): SnmpValue {
+  switch (column) {
+    case 1: return r.index;
+    case 2: return Buffer.from(r.argument, 'utf8');
+    case 3: return dateAndTime(r.startTime);
+    case 4: return dateAndTime(r.endTime);
+    case 5: return e.lifeTimeLeft(r);
+    case 6: return e.expireTimeLeft(r);
+    case 7: return EXIT_CODE[r.exitCode];
+    case 8: return r.result;
+    case 9: return RUN_CONTROL.nop;
+    case 10: return RUN_STATE[r.state];
+    case 11: return r.error;
+    case 12: return dateAndTime(r.resultTime);
+    case 13: return dateAndTime(r.errorTime);
+    case 1001: return r.launchOwner;
+    case 1002: return r.launchName;
+  }
+  return null;
+}
+
+export interface ScriptModuleOptions {
+  /** Default: <configDir>/smpop.cnf. */
+  configFile?: string;
+  engine?: Partial<ScriptEngineOptions>;
+}
+
+export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule & { readonly engine: ScriptEngine | undefined } {
+  let engine: ScriptEngine | undefined;
+
+  return {
+    name: 'script',
+    get engine() {
+      return engine;
+    },
+
+    start(ctx: AgentContext) {
+      const file = opts.configFile ?? path.join(ctx.configDir, 'smpop.cnf');
+      const loaded = loadSmPop(file);
+      if (loaded.usedDefault) ctx.log('info', `smpop.cnf: ${file} not found; using the built-in population (launch C/D runs "bin/sip graceful")`);
+      for (const m of loaded.messages) ctx.log(m.severity === 'error' ? 'error' : 'warn', `smpop.cnf: ${formatEntryMessage(m)}`);
+
+      let runs: TableHandle | undefined;
+      const syncRuns = () => {
+        if (!runs || !engine) return;
+        const want = new Set<string>();
+        for (const r of engine.runs.values()) {
+          want.add([r.launchOwner, r.launchName, r.index].join('\u0000'));
+          runs.setRow(RUN_COLUMNS.map((c) => runCell(engine!, r, c.number)));
+        }
+        for (const row of runs.rows()) {
+          // Stored order is RUN_COLUMNS order: index at 0, owner/name stand-ins last.
+          const k = [String(row[13]), String(row[14]), String(row[0])].join('\u0000');
+          if (!want.has(k)) runs.deleteRow([row[13] as IndexValue, row[14] as IndexValue, row[0] as IndexValue]);
+        }
+      };
+
+      const e = new ScriptEngine(
+        {
+          notify: (trapOid, varbinds) => ctx.notify(trapOid, varbinds),
+          log: (level, message) => ctx.log(level, message),
+          runsChanged: () => syncRuns(),
+        },
+        { cwd: ctx.rootDir, ...opts.engine },
+      );
+      engine = e;
+      for (const s of loaded.config.scripts) e.addScript(s);
+      for (const l of loaded.config.launches) e.addLaunch(l);
+
+      const langs = ctx.table({
+        name: 'smLangTable', oid: SCRIPT_MIB_OIDS.smLangEntry, columns: LANG_COLUMNS, index: [1],
+      });
+      for (const l of e.langs) langs.setRow([l.index, l.language, l.version, l.vendor, l.revision, l.descr]);
+
+      const scripts = ctx.table({
+        name: 'smScriptTable', oid: SCRIPT_MIB_OIDS.smScriptEntry, columns: SCRIPT_COLUMNS, index: [1, 2],
+        get: (index, column, current) => {
+          const s = e.getScript(idx(index[0]), idx(index[1]));
+          return s ? scriptCell(e, s, column) : current;
+        },
+        create: () => undefined, // scripts are registered in smpop.cnf only
+        set: (cell, phase) => setScriptCell(e, cell, phase),
+      });
+      for (const s of e.scripts.values()) scripts.setRow(SCRIPT_COLUMNS.map((c) => scriptCell(e, s, c.number)));
+
+      const launches = ctx.table({
+        name: 'smLaunchTable', oid: SCRIPT_MIB_OIDS.smLaunchEntry, columns: LAUNCH_COLUMNS, index: [1, 2],
+        get: (index, column, current) => {
+          const l = e.getLaunch(idx(index[0]), idx(index[1]));
+          return l ? launchCell(e, l, column) : current;
+        },
+        create: () => undefined, // launch buttons are registered in smpop.cnf only
+        set: (cell, phase) => setLaunchCell(e, cell, phase),
+      });
+      for (const l of e.launches.values()) launches.setRow(LAUNCH_COLUMNS.map((c) => launchCell(e, l, c.number)));
+
+      runs = ctx.table({
+        name: 'smRunTable', oid: SCRIPT_MIB_OIDS.smRunEntry, columns: RUN_COLUMNS, index: [1001, 1002, 1],
+        get: (index, column, current) => {
+          const r = e.getRun(idx(index[0]), idx(index[1]), Number(index[2]));
+          return r ? runCell(e, r, column) : current;
+        },
+        create: () => undefined,
+        set: (cell, phase) => setRunCell(e, cell, phase),
+      });
+      syncRuns();
+      e.autostart();
+    },
+
+    async stop() {
+      await engine?.stop();
+    },
+  };
+}
+
+function setScriptCell(e: ScriptEngine, cell: CellSet, phase: SetPhase): SetError | undefined {
+  const s = e.getScript(idx(cell.index[0]), idx(cell.index[1]));
+  if (!s) return 'noCreation';
+  const v = cell.value;
+  switch (cell.column) {
+    case 6:
+      if (!isInt(v, 1, 3)) return 'wrongValue';
+      if (phase === 'commit') {
+        s.adminStatus = v === 1 ? 'enabled' : v === 2 ? 'disabled' : 'editing';
+        s.lastChange = new Date();
+      }
+      return undefined;
+    case 9:
+      // Registered rows stay: only "active" (a no-op) is accepted.
+      return v === ROW_ACTIVE ? undefined : 'inconsistentValue';
+    default:
+      return 'notWritable';
+  }
+}
+
+function setLaunchCell(e: ScriptEngine, cell: CellSet, phase: SetPhase): SetError | undefined {
+  const l = e.getLaunch(idx(cell.index[0]), idx(cell.index[1]));
+  if (!l) return 'noCreation';
+  const v = cell.value;
+  const touch = () => (l.lastChange = new Date());
+  switch (cell.column) {
+    case 6:
+    case 7:
+      if (!isInt(v, 1, 4294967295)) return 'wrongValue';
+      if (phase === 'commit') {
+        if (cell.column === 6) l.maxRunning = v;
+        else l.maxCompleted = v;
+        touch();
+      }
+      return undefined;
+    case 8:
+    case 9:
+      if (!isInt(v, 0, 2147483647)) return 'wrongValue';
+      if (phase === 'commit') {
+        if (cell.column === 8) l.lifeTime = v;
+        else l.expireTime = v;
+        touch();
+      }
+      return undefined;
+    case 10: {
+      const n = typeof v === 'number' ? v : NaN;
+      if (phase === 'test') {
+        const refusal = e.checkLaunch(l.owner, l.name, n);
+        if (refusal) {
+          l.error = refusal.reason;
+          return refusal.error;
+        }
+        return undefined;
+      }
+      const r = e.launch(l.owner, l.name, n);
+      return r.ok ? undefined : 'commitFailed';
+    }
+    case 11: {
+      if (!isInt(v, 1, 4)) return 'wrongValue';
+      if (phase === 'commit' && v === RUN_CONTROL.abort) for (const r of e.runsOf(l.owner, l.name)) e.controlRun(r, 'abort');
+      if (phase === 'commit' && (v === RUN_CONTROL.suspend || v === RUN_CONTROL.resume)) {
+        for (const r of e.runsOf(l.owner, l.name)) e.controlRun(r, v === RUN_CONTROL.suspend ? 'suspend' : 'resume');
+      }
+      return undefined;
+    }
+    case 12:
+      if (!isInt(v, 1, 3)) return 'wrongValue';
+      if (phase === 'commit') {
+        l.adminStatus = v === 1 ? 'enabled' : v === 2 ? 'disabled' : 'autostart';
+        touch();
+      }
+      return undefined;
+    case 16:
+      return v === ROW_ACTIVE ? undefined : 'inconsistentValue';
+    default:
+      return 'notWritable';
+  }
+}
+
+function setRunCell(e: ScriptEngine, cell: CellSet, phase: SetPhase): SetError | undefined {
+  const r = e.getRun(idx(cell.index[0]), idx(cell.index[1]), Number(cell.index[2]));
+  if (!r) return 'noCreation';
+  const v = cell.value;
+  switch (cell.column) {
+    case 5:
+      if (!isInt(v, 0, 2147483647)) return 'wrongValue';
+      if (r.state === 'terminated') return 'inconsistentValue';
+      if (phase === 'commit') e.setRunLifeTime(r, v);
+      return undefined;
+    case 6:
+      if (!isInt(v, 0, 2147483647)) return 'wrongValue';
+      if (phase === 'commit') e.setRunExpireTime(r, v);
+      return undefined;
+    case 9: {
+      if (!isInt(v, 1, 4)) return 'wrongValue';
+      const control = (['abort', 'suspend', 'resume', 'nop'] as const)[v - 1];
+      if (phase === 'test') {
+        if (control === 'nop') return undefined;
+        if (r.state === 'terminated') return 'inconsistentValue';
+        if (control === 'suspend' && r.state !== 'executing') return 'inconsistentValue';
+        if (control === 'resume' && r.state !== 'suspended') return 'inconsistentValue';
+        return undefined;
+      }
+      return e.controlRun(r, control) ? undefined : 'commitFailed';
+    }
+    default:
+      return 'notWritable';
+  }
+}
+
+/** The module ciagent loads (configDir/smpop.cnf). */
+export const scriptModule = createScriptModule();

@@ -1,0 +1,193 @@
+// ciagent — OpenSPS's SNMP master agent (the CIAgent replacement).
+//
+//   ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE] [--log-file FILE]
+//           [--data-dir DIR] [--agentx SOCKET]
+//   ciagent -fullstart | -fullstop
+//
+// Without -f it starts a detached copy of itself and returns once that copy answers on its
+// port (exit 0) or failed (exit 1). SIGTERM stops it; SIGHUP re-reads snmpd.cnf and lets
+// each module reload its own file. A coldStart notification goes out at every start.
+import { spawn } from 'node:child_process';
+import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { AgentCore, ConfigError } from '../agent/core.js';
+import { AGENT_MODULES } from '../agent/modules.js';
+import { OID } from '../agent/oids.js';
+import { INSTALL_PREFIX } from '../server/install.js';
+import { formatErrorLine } from '../logging/error-log.js';
+import { ciagentPidState, stopCiagent } from '../agent/pid.js';
+import { removePidFile, writePidFile } from '../server/pidfile.js';
+
+export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE]
+               [--log-file FILE] [--data-dir DIR] [--agentx SOCKET]
+       ciagent -fullstart | -fullstop
+  -f            stay in the foreground (default: detach)
+  --config-dir  directory with snmpd.cnf and the modules' files (default ${path.join(INSTALL_PREFIX, 'conf')})
+  --listen      where to answer SNMP (default udp:0.0.0.0:161)
+  --pid-file    default ${path.join(INSTALL_PREFIX, 'logs', 'ciagent.pid')}
+  --log-file    default ${path.join(INSTALL_PREFIX, 'logs', 'ciagent_log')}
+  --data-dir    state kept across restarts (engine id; default ${path.join(INSTALL_PREFIX, 'data')})
+  --agentx      AgentX master socket (not available yet: accepted and ignored with a warning)`;
+
+export interface CiagentArgs {
+  foreground: boolean;
+  action: 'run' | 'fullstop';
+  configDir: string;
+  address: string;
+  port: number;
+  pidFile: string;
+  logFile: string;
+  dataDir: string;
+  agentx?: string;
+}
+
+export function parseArgs(argv: readonly string[]): CiagentArgs | string {
+  const a: CiagentArgs = {
+    foreground: false, action: 'run', configDir: path.join(INSTALL_PREFIX, 'conf'), address: '0.0.0.0', port: 161,
+    pidFile: path.join(INSTALL_PREFIX, 'logs', 'ciagent.pid'), logFile: path.join(INSTALL_PREFIX, 'logs', 'ciagent_log'),
+    dataDir: path.join(INSTALL_PREFIX, 'data'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    try {
+      switch (arg) {
+        case '-f': a.foreground = true; break;
+        case '-fullstart': a.action = 'run'; break;
+        case '-fullstop': a.action = 'fullstop'; break;
+        case '--config-dir': a.configDir = path.resolve(value()); break;
+        case '--pid-file': a.pidFile = path.resolve(value()); break;
+        case '--log-file': a.logFile = path.resolve(value()); break;
+        case '--data-dir': a.dataDir = path.resolve(value()); break;
+        case '--agentx': a.agentx = value(); break;
+        case '--listen': {
+          const v = value();
+          const m = /^(?:udp:)?(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(v);
+          if (!m || Number(m[2]) > 65535) return `--listen '${v}' must be udp:HOST:PORT, e.g. udp:127.0.0.1:161`;
+          a.address = m[1].replace(/^\[|\]$/g, '');
+          a.port = Number(m[2]);
+          break;
+        }
+        default:
+          return `unknown argument '${arg}'`;
+      }
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  return a;
+}
+
+function childArgs(a: CiagentArgs): string[] {
+  const out = ['-f', '--config-dir', a.configDir, '--listen', `udp:${a.address}:${a.port}`, '--pid-file', a.pidFile, '--log-file', a.logFile, '--data-dir', a.dataDir];
+  if (a.agentx) out.push('--agentx', a.agentx);
+  return out;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+
+async function daemonise(a: CiagentArgs): Promise<number> {
+  const state = ciagentPidState(a.pidFile);
+  if (state.state === 'running') {
+    process.stderr.write(`ciagent: already running (pid ${state.pid}), pid file ${a.pidFile}\n`);
+    return 1;
+  }
+  mkdirSync(path.dirname(a.logFile), { recursive: true });
+  const errFd = openSync(`${a.logFile}.stderr`, 'a', 0o644);
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...childArgs(a)], {
+    detached: true, cwd: '/', stdio: ['ignore', 'ignore', errFd, 'ipc'], env: { ...process.env, CIAGENT_DAEMON: '1' },
+  });
+  closeSync(errFd);
+  const report = await new Promise<{ type: string; message?: string }>((resolve) => {
+    const timer = setTimeout(() => resolve({ type: 'timeout' }), READY_TIMEOUT_MS);
+    child.once('message', (m: { type: string; message?: string }) => { clearTimeout(timer); resolve(m); });
+    child.once('exit', (code) => { clearTimeout(timer); resolve({ type: 'error', message: `exited during start (code ${code}); see ${a.logFile}` }); });
+  });
+  if (report.type === 'ready') {
+    if (child.connected) child.disconnect();
+    child.unref();
+    return 0;
+  }
+  if (report.type === 'timeout') child.kill('SIGKILL');
+  process.stderr.write(`ciagent: ${report.message ?? 'did not report ready in time'}\n`);
+  return 1;
+}
+
+async function run(a: CiagentArgs): Promise<number> {
+  mkdirSync(path.dirname(a.logFile), { recursive: true });
+  const log = (level: string, message: string) => {
+    const line = formatErrorLine(new Date(), (level === 'warn' ? 'warn' : level) as 'info', message);
+    try {
+      appendFileSync(a.logFile, line);
+    } catch {
+      process.stderr.write(line);
+    }
+    if (a.foreground && !process.env.CIAGENT_DAEMON) process.stderr.write(line);
+  };
+  const tell = (m: { type: string; message?: string }) => {
+    if (process.send) process.send(m);
+  };
+  let core: AgentCore;
+  try {
+    core = await AgentCore.create({ rootDir: INSTALL_PREFIX, configDir: a.configDir, dataDir: a.dataDir, address: a.address, port: a.port, log });
+  } catch (e) {
+    const message = e instanceof ConfigError ? e.message : `cannot start: ${(e as Error).message}`;
+    log('error', message);
+    process.stderr.write(`ciagent: ${message}\n`);
+    tell({ type: 'error', message });
+    return 1;
+  }
+  if (a.agentx) log('warn', `--agentx ${a.agentx}: the AgentX master is not available in this version; ignored`);
+  const failed = await core.startModules(AGENT_MODULES);
+  writePidFile(a.pidFile);
+  const where = core.address;
+  log('notice', `ciagent started on udp:${where.address}:${where.port}${failed.length ? ` (modules that failed: ${failed.join(', ')})` : ''}`);
+  void core.notify(OID.coldStart, []);
+  tell({ type: 'ready' });
+  if (process.connected) process.disconnect?.();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('notice', `${signal}: stopping`);
+    await core.stop();
+    removePidFile(a.pidFile);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    const messages = core.reloadConfig();
+    const errors = messages.filter((m) => m.severity === 'error');
+    if (errors.length) log('error', `SIGHUP: snmpd.cnf has errors, keeping the running configuration:\n${errors.map((m) => `${m.file}:${m.line}:${m.col}: ${m.message}`).join('\n')}`);
+    else log('notice', 'SIGHUP: snmpd.cnf re-read');
+    void core.reloadModules();
+  });
+  process.on('uncaughtException', (e) => log('error', `uncaught: ${e.stack ?? e}`));
+  return await new Promise<number>(() => undefined);
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const a = parseArgs(argv);
+  if (typeof a === 'string') {
+    process.stderr.write(`ciagent: ${a}\n${USAGE}\n`);
+    return 2;
+  }
+  if (a.action === 'fullstop') return (await stopCiagent(a.pidFile)) ? 0 : 1;
+  if (!a.foreground) return daemonise(a);
+  return run(a);
+}
+
+const self = process.argv[1] ? path.basename(process.argv[1]) : '';
+if (self === 'ciagent' || self === 'ciagent.js') {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    process.stderr.write(`ciagent: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}
+
