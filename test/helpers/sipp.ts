@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { FIXTURES } from './paths.js';
 import { freePort } from './ports.js';
 import { run } from './run.js';
 import { requireTool } from './tools.js';
@@ -65,4 +66,37 @@ export async function runSipp(o: SippOptions): Promise<SippResult> {
 /** A readable summary for assertion messages. */
 export function describeSipp(r: SippResult): string {
   return `sipp exit ${r.code}\n--- errors ---\n${r.errors}\n--- messages ---\n${r.messages}\n--- stderr ---\n${r.stderr}`;
+}
+
+/** The scenario files under test/fixtures/sipp (see the comment at the top of each). */
+export const SIPP_SCENARIOS = path.join(FIXTURES, 'sipp');
+
+/** A scenario's path: a bare name ("uac-call" or "uac-call.xml") is looked up in SIPP_SCENARIOS. */
+export function sippScenario(name: string): string {
+  if (path.isAbsolute(name)) return name;
+  return path.join(SIPP_SCENARIOS, name.endsWith('.xml') ? name : `${name}.xml`);
+}
+
+/** Call counts from the statistics screen sipp prints when it ends (cumulative column). */
+export interface SippCallCounts {
+  readonly created: number;
+  readonly successful: number;
+  readonly failed: number;
+}
+
+/** Read the last statistics screen in sipp's stdout; undefined when there is none. */
+export function sippCallCounts(stdout: string): SippCallCounts | undefined {
+  const last = stdout.lastIndexOf('Statistics Screen');
+  if (last < 0) return undefined;
+  const screen = stdout.slice(last);
+  // "  Successful call        |        0                  |        1                 "
+  const cumulative = (label: string): number | undefined => {
+    const m = new RegExp(`^\\s*${label}\\s*\\|[^|]*\\|\\s*(\\d+)`, 'm').exec(screen);
+    return m ? Number(m[1]) : undefined;
+  };
+  const successful = cumulative('Successful call');
+  const failed = cumulative('Failed call');
+  const created = cumulative('Total Calls created');
+  if (successful === undefined || failed === undefined) return undefined;
+  return { created: created ?? successful + failed, successful, failed };
 }
