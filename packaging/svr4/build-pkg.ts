@@ -18,6 +18,8 @@ import { svr4Checksum } from './checksum.js';
 export interface PkgFile {
   /** Relative (relocatable, under BASEDIR) or absolute path as it appears in pkgmap. */
   path: string;
+  /** f: plain file (default); e: editable (configuration: pkgchk does not check contents); v: volatile. */
+  type?: 'f' | 'e' | 'v';
   mode: number;
   owner?: string;
   group?: string;
@@ -67,6 +69,8 @@ export interface BuildPkgOptions {
   depend?: Buffer | string;
   copyright?: Buffer | string;
   space?: Buffer | string;
+  /** Class action scripts (i.CLASS, r.CLASS) for the classes used by files. */
+  classScripts?: Record<string, Buffer | string>;
   /** Default owner/group of files and directories (root/bin, as pkgmk prototypes usually say). */
   owner?: string;
   group?: string;
@@ -80,7 +84,7 @@ export interface BuildPkgOptions {
 }
 
 export interface PkgmapEntry {
-  type: 'd' | 'f' | 's' | 'i';
+  type: 'd' | 'f' | 'e' | 'v' | 's' | 'i';
   class: string;
   path: string;
   mode?: number;
@@ -184,7 +188,7 @@ export function buildPkgParts(o: BuildPkgOptions): BuiltPkg {
     if (o.mtime !== undefined) fm = f.mtime ?? o.mtime;
     else if (fm !== undefined && f.mtime === undefined && sourceDateEpoch() !== undefined) fm = Math.min(fm, sourceDateEpoch()!);
     add({
-      type: 'f',
+      type: f.type ?? 'f',
       class: checkToken(f.class ?? 'none', 'class'),
       path,
       mode: f.mode,
@@ -250,6 +254,10 @@ export function buildPkgParts(o: BuildPkgOptions): BuiltPkg {
   if (o.depend !== undefined) addInfo('depend', o.depend);
   if (o.copyright !== undefined) addInfo('copyright', o.copyright);
   if (o.space !== undefined) addInfo('space', o.space);
+  for (const [name, data] of Object.entries(o.classScripts ?? {})) {
+    if (!/^[ir]\.[A-Za-z0-9_]+$/.test(name)) throw new Error(`class action script ${JSON.stringify(name)}: the name must be i.CLASS or r.CLASS`);
+    addInfo(name, data);
+  }
   infoFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   const sorted = [...objects.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -263,7 +271,7 @@ export function buildPkgParts(o: BuildPkgOptions): BuiltPkg {
     2 +
     blocks(entries.length * 128) +
     2 +
-    entries.reduce((n, e) => n + (e.type === 'f' || e.type === 'i' ? blocks(e.size ?? 0) : 0), 0) +
+    entries.reduce((n, e) => n + (e.size !== undefined ? blocks(e.size) : 0), 0) +
     nDirs +
     3; // the reloc/, root/ and install/ directories themselves
   const nparts = 1;
@@ -273,7 +281,9 @@ export function buildPkgParts(o: BuildPkgOptions): BuiltPkg {
       case 'd':
         return `1 d ${e.class} ${e.path} ${oct(e.mode!)} ${e.owner} ${e.group}`;
       case 'f':
-        return `1 f ${e.class} ${e.path} ${oct(e.mode!)} ${e.owner} ${e.group} ${e.size} ${e.cksum} ${e.mtime}`;
+      case 'e':
+      case 'v':
+        return `1 ${e.type} ${e.class} ${e.path} ${oct(e.mode!)} ${e.owner} ${e.group} ${e.size} ${e.cksum} ${e.mtime}`;
       case 's':
         return `1 s ${e.class} ${e.path}=${e.target}`;
       case 'i':
@@ -287,7 +297,9 @@ export function buildPkgParts(o: BuildPkgOptions): BuiltPkg {
       case 'd':
         return `d ${e.class} ${e.path} ${oct(e.mode!)} ${e.owner} ${e.group}`;
       case 'f':
-        return `f ${e.class} ${e.path}=${payloadPath(e.path)} ${oct(e.mode!)} ${e.owner} ${e.group}`;
+      case 'e':
+      case 'v':
+        return `${e.type} ${e.class} ${e.path}=${payloadPath(e.path)} ${oct(e.mode!)} ${e.owner} ${e.group}`;
       case 's':
         return `s ${e.class} ${e.path}=${e.target}`;
       case 'i':

@@ -7,6 +7,7 @@
 // control socket beside the pid file, and falls back to signals when that socket is
 // not there. Exit codes: 0 done, 1 failed, 2 usage; status also uses 3 (stopped).
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { formatMessage, loadConfigFile, parseConfig } from '../config/loader.js';
 import { controlRequest, controlSocketPath } from '../server/control.js';
@@ -42,6 +43,8 @@ interface Target {
   readonly file: string;
   readonly pidFile: string;
   readonly controlSocket: string;
+  /** The account sipd runs as (User of the file; csps by default). */
+  readonly user: string;
 }
 
 /**
@@ -56,7 +59,27 @@ function targetOf(file: string): Target {
   if (!r.ok) r = parseConfig('', file);
   if (!r.ok) throw new Error('the built-in defaults do not parse');
   const pidFile = r.config.path(r.config.values.PidFile);
-  return { file, pidFile, controlSocket: controlSocketPath(pidFile) };
+  return { file, pidFile, controlSocket: controlSocketPath(pidFile), user: String(r.config.values.User) };
+}
+
+/**
+ * sip acts for root or for the account sipd runs as (User, csps by default) and nobody
+ * else: another user would leave pid files, logs and a sipd it cannot stop behind.
+ * Returns why not, or undefined when this user may go on.
+ */
+export function wrongUser(user: string, file: string): string | undefined {
+  const uid = process.geteuid?.();
+  if (uid === undefined || uid === 0) return undefined;
+  let name: string | undefined;
+  try {
+    name = os.userInfo().username;
+  } catch {
+    name = undefined; // a uid without a passwd entry
+  }
+  const wanted = user.trim();
+  if (wanted === name || wanted === `#${uid}`) return undefined;
+  const me = name ? `${name} (uid ${uid})` : `uid ${uid}`;
+  return `must be run as root or as ${wanted} (the User of ${file}), not as ${me}; e.g. su ${wanted.replace(/^#/, '')} -c "${path.join(INSTALL_PREFIX, 'bin', 'sip')} ..."`;
 }
 
 async function ask(t: Target, req: Parameters<typeof controlRequest>[1], timeoutMs = 30_000): Promise<ControlReply | undefined> {
@@ -265,6 +288,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return p.error ? 2 : 0;
   }
   const t = targetOf(p.file);
+  const refused = wrongUser(t.user, t.file);
+  if (refused) {
+    complain(`sip: ${refused}`);
+    return 4; // LSB: user had insufficient privilege
+  }
   switch (p.cmd.name) {
     case 'start':
       return start(t);

@@ -1,10 +1,11 @@
 // Where this installation lives and what version it is. The install prefix is the
-// directory holding bin/, conf/ and dist/ (the compiled code runs from dist/src/...).
+// directory holding bin/ and conf/: in a checkout the compiled code runs from dist/src/...,
+// in an installed package from lib/src/... (packaging/stage.ts); three levels up either way.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** dist/src/server/install.js → the prefix three directories up. */
+/** dist/src/server/install.js (or lib/src/server/install.js) → the prefix three directories up. */
 export const INSTALL_PREFIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export const DEFAULT_CONFIG_FILE = path.join(INSTALL_PREFIX, 'conf', 'sipd.conf');

@@ -1,0 +1,168 @@
+// bin/sps_setup on a copy of the shipped conf/: a non-interactive run writes files that
+// `sipd -t` accepts, a second run with a new address updates every place that held the old
+// one, bad answers change nothing, and the interactive questions take typed answers.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseSnmpdCnf } from '../../src/agent/config/snmpd-cnf.js';
+import { BIN, REPO } from '../helpers/index.js';
+
+function sipd_t(conf: string) {
+  return spawnSync(process.execPath, [path.join(BIN, 'sipd'), '-t', '-f', conf], { encoding: 'utf8', timeout: 30_000 });
+}
+
+function setup(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [path.join(BIN, 'sps_setup'), ...args], { encoding: 'utf8', timeout: 60_000, input: input ?? '' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Non-comment lines of every file in conf/ that contain `word` as a whole address. */
+function activeLinesWith(conf: string, word: string): string[] {
+  const re = new RegExp(`(?<![0-9.])${word.replace(/\./g, '\\.')}(?![0-9])`);
+  return readdirSync(conf).flatMap((f) =>
+    readFileSync(path.join(conf, f), 'utf8')
+      .split('\n')
+      .map((l, i) => [l, `${f}:${i + 1}: ${l}`] as const)
+      .filter(([l]) => !l.trim().startsWith('#') && re.test(l))
+      .map(([, where]) => where),
+  );
+}
+
+describe('sps_setup', () => {
+  let prefix: string;
+  let conf: string;
+  let shippedComments: string[];
+  const sipdConf = () => readFileSync(path.join(conf, 'sipd.conf'), 'utf8');
+
+  before(() => {
+    prefix = mkdtempSync(path.join(tmpdir(), 'sps-setup-'));
+    conf = path.join(prefix, 'conf');
+    cpSync(path.join(REPO, 'conf'), conf, { recursive: true });
+    mkdirSync(path.join(prefix, 'logs'));
+    shippedComments = readFileSync(path.join(conf, 'sipd.conf'), 'utf8').split('\n').filter((l) => l.startsWith('#'));
+  });
+  after(() => rmSync(prefix, { recursive: true, force: true }));
+
+  test('non-interactive (--answers): sipd.conf, snmpd.cnf and ps.conf written, sipd -t passes, comments kept', () => {
+    const answers = path.join(prefix, 'answers.txt');
+    writeFileSync(
+      answers,
+      [
+        '# answers for sps1',
+        'proxy_domain=example.com',
+        'host_address=10.1.1.1',
+        'host_name=sps1.example.com',
+        'sip_port=5070',
+        'farm_members=10.1.1.2, sps3.example.com',
+        'mysql=on',
+        'mysql_host=10.1.1.1',
+        'mysql_user=csps',
+        'mysql_password=s3cretpw',
+        'snmp_community=opsCommunity',
+        'snmp_v3_user=spsadmin',
+        'snmp_v3_auth_password=authpass123',
+        'snmp_v3_priv_password=privpass123',
+        'trap_sink=10.1.1.1:162 10.1.1.50',
+        'pserver_port=26005',
+      ].join('\n') + '\n',
+    );
+    const r = setup(['--prefix', prefix, '--answers', answers]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /MySQL: .*not automated yet/);
+    const t = sipd_t(path.join(conf, 'sipd.conf'));
+    assert.equal(t.status, 0, t.stdout + t.stderr);
+    const text = sipdConf();
+    for (const line of [
+      'ProxyDomain example.com', 'ServerName sps1.example.com', 'Port 5070', 'Listen 10.1.1.1:5070', 'IpAddrInPathHeaders 10.1.1.1',
+      'Cisco_Registry_Farm_Members "10.1.1.2 sps3.example.com"', 'Cisco_Routing_Farm_Members "10.1.1.2 sps3.example.com"',
+      'DB_MySQL On', 'DB_MySQL_HostName 10.1.1.1', 'DB_MySQL_Username csps', 'DB_MySQL_Password s3cretpw',
+    ]) {
+      assert.equal(text.split('\n').filter((l) => l === line).length, 1, `exactly one "${line}"`);
+    }
+    // Every comment of the shipped file is still there, in order.
+    const comments = text.split('\n').filter((l) => l.startsWith('#'));
+    let at = 0;
+    for (const c of comments) if (c === shippedComments[at]) at++;
+    assert.equal(at, shippedComments.length, `shipped comment kept: ${shippedComments[at]}`);
+    // snmpd.cnf: loads without errors and has the entries, in the guide's entry format.
+    const snmpd = readFileSync(path.join(conf, 'snmpd.cnf'), 'utf8');
+    const parsed = parseSnmpdCnf(snmpd, 'snmpd.cnf');
+    assert.deepEqual(parsed.messages.filter((m) => m.severity === 'error'), []);
+    assert.ok(parsed.config.communities.some((c) => c.community === 'opsCommunity'));
+    assert.ok(parsed.config.users.some((u) => u.user === 'spsadmin' && u.auth === 'sha' && u.priv === 'aes'));
+    assert.deepEqual(parsed.config.targets.filter((x) => x.name.startsWith('spsSetup')).map((x) => `${x.host}:${x.port}`), ['10.1.1.1:162', '10.1.1.50:162']);
+    assert.match(snmpd, /^snmpTargetParamsEntry spsSetupTrapParams 1 snmpv2c spsSetupSec noAuthNoPriv nonVolatile$/m);
+    assert.match(readFileSync(path.join(conf, 'ps.conf'), 'utf8'), /^PServerPort 26005$/m);
+    // The log has the run, but no password.
+    const log = readFileSync(path.join(prefix, 'logs', 'sps_setup_log'), 'utf8');
+    assert.match(log, /host_address=10\.1\.1\.1/);
+    assert.doesNotMatch(log, /s3cretpw|authpass123|privpass123/);
+    assert.equal(statSync(path.join(conf, 'sps_setup.answers')).mode & 0o777, 0o600);
+  });
+
+  test('a second run with a new IP address updates every place that held the old one', () => {
+    // A place sps_setup does not manage itself: a hand-written directive with the address.
+    writeFileSync(path.join(conf, 'sipd.conf'), sipdConf() + 'MasterServerIpAddress 10.1.1.1\n');
+    assert.ok(activeLinesWith(conf, '10.1.1.1').length >= 6);
+    const r = setup(['--prefix', prefix, '--host-address', '10.1.1.9']);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.deepEqual(activeLinesWith(conf, '10.1.1.1'), []);
+    const text = sipdConf();
+    for (const line of ['Listen 10.1.1.9:5070', 'IpAddrInPathHeaders 10.1.1.9', 'DB_MySQL_HostName 10.1.1.9', 'MasterServerIpAddress 10.1.1.9', 'ProxyDomain example.com', 'Cisco_Registry_Farm_Members "10.1.1.2 sps3.example.com"']) {
+      assert.match(text, new RegExp(`^${line.replace(/[.*"]/g, '\\$&')}$`, 'm'));
+    }
+    assert.match(readFileSync(path.join(conf, 'snmpd.cnf'), 'utf8'), /^snmpTargetAddrEntry spsSetupSink1 snmpUDPDomain 10\.1\.1\.9:162 /m);
+    assert.match(readFileSync(path.join(conf, 'sps_setup.answers'), 'utf8'), /^trap_sink=10\.1\.1\.9:162 10\.1\.1\.50$/m);
+    assert.match(readFileSync(path.join(prefix, 'logs', 'sps_setup_log'), 'utf8'), /address changed from 10\.1\.1\.1 to 10\.1\.1\.9/);
+    const t = sipd_t(path.join(conf, 'sipd.conf'));
+    assert.equal(t.status, 0, t.stdout + t.stderr);
+  });
+
+  test('bad answers: every problem named (file:line, what is valid); nothing changes', () => {
+    const before = readdirSync(conf).map((f) => readFileSync(path.join(conf, f), 'utf8'));
+    const answers = path.join(prefix, 'bad.txt');
+    writeFileSync(answers, 'host_adress=10.1.1.3\nsip_port=99999\n');
+    const r = setup(['--prefix', prefix, '--answers', answers]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /bad\.txt:1: unknown key "host_adress" \(did you mean host_address\?\)/);
+    const r2 = setup(['--prefix', prefix, '--sip-port', '99999', '--host-address', '10.1.1.300']);
+    assert.equal(r2.code, 2);
+    assert.match(r2.err, /sip_port: "99999" is not valid; expected a port number from 1 to 65535/);
+    assert.match(r2.err, /host_address: "10\.1\.1\.300" is not valid; expected an IPv4 or IPv6 address/);
+    assert.deepEqual(readdirSync(conf).map((f) => readFileSync(path.join(conf, f), 'utf8')), before);
+  });
+
+  test('a sipd.conf that would not load is reported with file:line and left alone', () => {
+    const broken = sipdConf() + 'MaxForks 99\n';
+    writeFileSync(path.join(conf, 'sipd.conf'), broken);
+    const r = setup(['--prefix', prefix, '-n']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /sipd\.conf:\d+:\d+: .*MaxForks/);
+    assert.match(r.err, /nothing was changed/);
+    assert.equal(sipdConf(), broken);
+    writeFileSync(path.join(conf, 'sipd.conf'), broken.replace(/MaxForks 99\n$/, ''));
+  });
+
+  test('interactive: questions with defaults; a wrong answer is asked again', () => {
+    // proxy_domain, host_address, host_name, sip_port (wrong, then right), farm_members, mysql (off:
+    // no MySQL questions), snmp_community, snmp_v3_user (- for none: no passphrases), trap_sink, pserver_port.
+    const input = ['example.org', '10.2.2.2', '', '99999', '5080', '', 'off', '', '-', '', '26010', ''].join('\n');
+    const r = setup(['--prefix', prefix], input);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /SIP port \[5070\]: +not valid: expected a port number/);
+    const text = sipdConf();
+    assert.match(text, /^ProxyDomain example\.org$/m);
+    assert.match(text, /^Listen 10\.2\.2\.2:5080$/m);
+    assert.match(text, /^DB_MySQL Off$/m);
+    assert.match(text, /^ServerName sps1\.example\.com$/m, 'an empty answer keeps the previous value');
+    assert.match(readFileSync(path.join(conf, 'ps.conf'), 'utf8'), /^PServerPort 26010$/m);
+    assert.doesNotMatch(readFileSync(path.join(conf, 'snmpd.cnf'), 'utf8'), /^usmUserEntry localSnmpID spsadmin/m, '"-" removed the v3 user');
+    assert.equal(sipd_t(path.join(conf, 'sipd.conf')).status, 0);
+    const early = setup(['--prefix', prefix], 'example.org\n');
+    assert.equal(early.code, 2);
+    assert.match(early.err, /input ended/);
+  });
+});
