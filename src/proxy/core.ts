@@ -217,7 +217,7 @@ export class ProxyCore {
     const front = await this.front(a, config);
     if (!front) return;
     const prefs = callerPreferences(front.req, config);
-    if ((config.values.ServerType === 'Redirect' || prefs.redirect) && !front.byRoute) return this.redirect(a, front.targets);
+    if ((config.values.ServerType === 'Redirect' || prefs.redirect) && !front.byRoute) return this.redirect(a, await this.redirectTargets(front.targets, config));
     const fork = new ForkContext({
       stx,
       request: front.req,
@@ -234,6 +234,28 @@ export class ProxyCore {
   }
 
   /** Redirect server: 302 with the one contact, 300 with several (guide E-1), q kept. */
+  /**
+   * SipResolveLocalContactsInRedirectMode: contacts go out as the addresses next-hop
+   * resolution finds for them (user part and parameters kept, host:port replaced), so the
+   * caller needs no lookup of its own. A contact that does not resolve is left as it is.
+   */
+  private async redirectTargets(targets: readonly Target[], config: Config): Promise<Target[]> {
+    if (!config.values.SipResolveLocalContactsInRedirectMode) return [...targets];
+    const out: Target[] = [];
+    for (const t of targets) {
+      const d = t.uri.scheme === 'tel' ? [] : await this.d.resolver.resolve(t.uri, config.values.SipRouteHeaderTransportType).catch(() => []);
+      if (!d[0] || t.uri.scheme === 'tel') {
+        out.push(t);
+        continue;
+      }
+      const host = d[0].host.includes(':') ? `[${d[0].host}]` : d[0].host;
+      const params = t.uri.params.filter((p) => p.name.toLowerCase() !== 'maddr');
+      const uri = { ...t.uri, host, hostType: d[0].host.includes(':') ? ('ipv6' as const) : ('ipv4' as const), port: d[0].port, params };
+      out.push({ uri, requestUri: serializeUri(uri), q: t.q });
+    }
+    return out;
+  }
+
   private redirect(a: Answerer, targets: readonly Target[]): void {
     if (a.request.method === 'ACK') return;
     const contacts = targets.map((t) => (t.q !== undefined && t.q !== 1 ? `<${t.requestUri ?? serializeUri(t.uri)}>;q=${t.q}` : `<${t.requestUri ?? serializeUri(t.uri)}>`));
@@ -268,7 +290,7 @@ export class ProxyCore {
     }
     const front = await this.front(a, config);
     if (!front) return;
-    if (config.values.ServerType === 'Redirect' && !front.byRoute) return this.redirect(a, front.targets);
+    if (config.values.ServerType === 'Redirect' && !front.byRoute) return this.redirect(a, await this.redirectTargets(front.targets, config));
     // §16.11: a stateless proxy forwards to exactly one target.
     const ok = await this.sendStateless(front.req, front.targets[0], config);
     if (!ok) this.answer(a, { status: 503 });

@@ -194,6 +194,19 @@ describe('redirect server (ServerType Redirect)', () => {
   });
 });
 
+describe('redirect server resolving contacts (SipResolveLocalContactsInRedirectMode On, stateless)', () => {
+  let p: Proxy;
+  before(async () => (p = await startSipd(['ServerType Redirect', 'StatefulServer Off', 'SipResolveLocalContactsInRedirectMode On'])));
+  after(() => stopSipd(p));
+
+  test('the 302 carries the resolved address of a contact registered by name', async () => {
+    ok(await register(p, 'hank', 'sip:hank@localhost:5064'), 'REGISTER');
+    const r = await call(p, 'hank', 'uac-redirect');
+    ok(r, '302');
+    assert.match(r.messages, /SIP\/2\.0 302 Moved Temporarily[\s\S]*Contact: <sip:hank@(127\.0\.0\.1|\[::1\]):5064>/);
+  });
+});
+
 describe('stateless proxy (StatefulServer Off)', () => {
   let p: Proxy;
   before(async () => (p = await startSipd(['StatefulServer Off'])));
