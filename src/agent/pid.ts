@@ -1,28 +1,18 @@
-// Pid-file helpers for ciagent (src/server/pidfile.ts checks for sipd processes).
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { processExists, readPid, removePidFile } from '../server/pidfile.js';
+// Pid-file helpers for ciagent, on the same checks sipd's pid file uses (src/server/pidfile.ts).
+import { isProgram, processExists, programPidState, readPid, removePidFile } from '../server/pidfile.js';
+import type { PidFileState } from '../server/pidfile.js';
 
-export type CiagentState = { state: 'absent' } | { state: 'running'; pid: number } | { state: 'stale'; pid?: number };
+export type CiagentState = PidFileState;
 
 export const readCiagentPid = readPid;
 
 /** True when pid is a live process whose command line names ciagent. */
 export function isCiagent(pid: number): boolean {
-  if (!processExists(pid)) return false;
-  if (!existsSync('/proc/self/cmdline')) return true;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').some((arg) => ['ciagent', 'ciagent.js'].includes(path.basename(arg)));
-  } catch {
-    return false;
-  }
+  return isProgram(pid, 'ciagent');
 }
 
 export function ciagentPidState(file: string): CiagentState {
-  if (!existsSync(file)) return { state: 'absent' };
-  const pid = readPid(file);
-  if (pid === undefined) return { state: 'stale' };
-  return pid !== process.pid && isCiagent(pid) ? { state: 'running', pid } : { state: 'stale', pid };
+  return programPidState(file, 'ciagent');
 }
 
 /** SIGTERM, wait up to 15 s, then SIGKILL. True when no ciagent runs afterwards. */

@@ -53,24 +53,33 @@ function isZombie(pid: number): boolean {
  * script is named sipd; elsewhere any live process is given the benefit of the doubt.
  */
 export function isSipd(pid: number): boolean {
+  return isProgram(pid, 'sipd');
+}
+
+/** True when pid is a live process running the program `name` (bin/NAME or dist/src/cli/NAME.js). */
+export function isProgram(pid: number, name: string): boolean {
   if (!processExists(pid)) return false;
-  const cmdline = `/proc/${pid}/cmdline`;
+  // Without /proc (Solaris) a live pid is taken at its word.
   if (!existsSync('/proc/self/cmdline')) return true;
   try {
-    // The program or script run is named sipd (bin/sipd, dist/src/cli/sipd.js).
-    return readFileSync(cmdline, 'latin1')
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1')
       .split('\0')
-      .some((arg) => ['sipd', 'sipd.js'].includes(path.basename(arg)));
+      .some((arg) => [name, `${name}.js`].includes(path.basename(arg)));
   } catch {
     return false;
   }
 }
 
 export function pidFileState(file: string): PidFileState {
+  return programPidState(file, 'sipd');
+}
+
+/** What a pid file says about the program `name`: absent, stale, or running with its pid. */
+export function programPidState(file: string, name: string): PidFileState {
   if (!existsSync(file)) return { state: 'absent' };
   const pid = readPid(file);
   if (pid === undefined) return { state: 'stale' };
-  if (pid !== process.pid && isSipd(pid)) return { state: 'running', pid };
+  if (pid !== process.pid && isProgram(pid, name)) return { state: 'running', pid };
   return { state: 'stale', pid };
 }
 
