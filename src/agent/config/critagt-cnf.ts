@@ -16,8 +16,7 @@
 // A bad entry is reported (file:line:col) and left out; the rest of the file still loads.
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
-import { nearest } from '../../config/suggest.js';
-import { enumField, fieldDescriptionWarning, intField, isFieldDescription, readEntryLines, stringField, truthField } from './entry-lines.js';
+import { enumField, fieldDescriptionWarning, intField, isFieldDescription, readEntryLines, stringField, truthField, unknownEntryError } from './entry-lines.js';
 import type { EntryLine, Field, FieldResult } from './entry-lines.js';
 
 export type AdminStatus = 'up' | 'down';
@@ -123,12 +122,7 @@ export function parseCritagtCnf(text: string, file: string): CritagtResult {
         break;
       }
       default: {
-        if (isFieldDescription(e)) {
-          messages.push(fieldDescriptionWarning(e, file));
-          break;
-        }
-        const guess = nearest(e.type, ENTRY_TYPES);
-        err(e.line, 1, `unknown entry type "${e.type}"${guess ? ` (did you mean ${guess}?)` : ''}; critagt.cnf knows ${ENTRY_TYPES.join(', ')}`);
+        messages.push(isFieldDescription(e) ? fieldDescriptionWarning(e, file) : unknownEntryError(e, file, ENTRY_TYPES, 'critagt.cnf'));
       }
     }
   }

@@ -13,6 +13,7 @@
 //
 // Problems are returned as messages with file, line and column; nothing here throws.
 import type { ConfigMessage } from '../../config/loader.js';
+import { nearest } from '../../config/suggest.js';
 
 export interface Field {
   /** The text with quotes removed and escapes applied. */
@@ -234,4 +235,10 @@ export function fieldDescriptionWarning(e: EntryLine, file: string): ConfigMessa
     col: 1,
     message: `"${e.type} ${e.fields.map((f) => f.text).join(' ')}" reads as a field description whose "#" is missing; it is ignored (start the line with # to silence this)`,
   };
+}
+
+/** An entry type `label` (e.g. critagt.cnf) does not know: the nearest known type and the full list. */
+export function unknownEntryError(e: EntryLine, file: string, known: readonly string[], label: string): ConfigMessage {
+  const guess = nearest(e.type, known);
+  return { severity: 'error', file, line: e.line, col: 1, message: `unknown entry type "${e.type}"${guess ? ` (did you mean ${guess}?)` : ''}; ${label} knows ${known.join(', ')}` };
 }

@@ -27,8 +27,7 @@
 // continuation was lost (the next line starts with a value, not an entry type).
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
-import { nearest } from '../../config/suggest.js';
-import { enumField, intField, isFieldDescription, readEntryLines, stringField, truthField } from './entry-lines.js';
+import { enumField, intField, isFieldDescription, readEntryLines, stringField, truthField, unknownEntryError } from './entry-lines.js';
 import type { EntryLine, Field, FieldResult } from './entry-lines.js';
 import {
   BOOLEAN_COMPARISON,
@@ -143,8 +142,7 @@ function repairLayout(entries: EntryLine[], file: string, messages: ConfigMessag
         continue;
       }
       flushDescriptions();
-      const guess = nearest(e.type, ENTRY_TYPES);
-      messages.push({ severity: 'error', file, line: e.line, col: 1, message: `unknown entry type "${e.type}"${guess ? ` (did you mean ${guess}?)` : ''}; eventagt.cnf knows ${ENTRY_TYPES.join(', ')}` });
+      messages.push(unknownEntryError(e, file, ENTRY_TYPES, 'eventagt.cnf'));
       continue;
     }
     flushDescriptions();

@@ -12,8 +12,7 @@
 // Fields missing at the end take LOG-MIB defaults with a warning.
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
-import { nearest } from '../../config/suggest.js';
-import { enumField, fieldDescriptionWarning, intField, isFieldDescription, readEntryLines, stringField } from './entry-lines.js';
+import { enumField, fieldDescriptionWarning, intField, isFieldDescription, readEntryLines, stringField, unknownEntryError } from './entry-lines.js';
 import type { EntryLine, Field, FieldResult } from './entry-lines.js';
 
 export const YES_NO = { yes: 1, no: 2 } as const;
@@ -125,12 +124,7 @@ export function parseLogagtCnf(text: string, file: string): LogagtResult {
         break;
       }
       default: {
-        if (isFieldDescription(e)) {
-          messages.push(fieldDescriptionWarning(e, file));
-          break;
-        }
-        const guess = nearest(e.type, ENTRY_TYPES);
-        err(e.line, 1, `unknown entry type "${e.type}"${guess ? ` (did you mean ${guess}?)` : ''}; logagt.cnf knows ${ENTRY_TYPES.join(', ')}`);
+        messages.push(isFieldDescription(e) ? fieldDescriptionWarning(e, file) : unknownEntryError(e, file, ENTRY_TYPES, 'logagt.cnf'));
       }
     }
   }

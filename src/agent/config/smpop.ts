@@ -14,8 +14,7 @@
 // MAX-RUNNING and MAX-COMPLETED default to 1.
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
-import { nearest } from '../../config/suggest.js';
-import { enumField, intField, isFieldDescription, readEntryLines, stringField } from './entry-lines.js';
+import { enumField, intField, isFieldDescription, readEntryLines, stringField, unknownEntryError } from './entry-lines.js';
 import type { EntryLine, Field, FieldResult } from './entry-lines.js';
 import { LAUNCH_ADMIN, SCRIPT_ADMIN } from '../engines/script/types.js';
 import type { LaunchRow, ScriptRow } from '../engines/script/types.js';
@@ -130,8 +129,7 @@ export function parseSmPop(text: string, file: string): SmPopResult {
     } else if (isFieldDescription(e)) {
       messages.push({ severity: 'warning', file, line: e.line, col: 1, message: 'this line reads as a field description whose "#" is missing; ignored' });
     } else {
-      const guess = nearest(e.type, ENTRY_TYPES);
-      err(e.line, 1, `unknown entry type "${e.type}"${guess ? ` (did you mean ${guess}?)` : ''}; smpop.cnf knows ${ENTRY_TYPES.join(', ')}`);
+      messages.push(unknownEntryError(e, file, ENTRY_TYPES, 'smpop.cnf'));
     }
   }
   // A launch button must name a registered script (caught here, not at the first press).
