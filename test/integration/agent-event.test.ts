@@ -10,33 +10,13 @@ import path from 'node:path';
 import { AgentCore } from '../../src/agent/core.js';
 import { createEventModule } from '../../src/agent/mibs/event.js';
 import type { AgentModule } from '../../src/agent/module.js';
-import { REPO, freePort, requireTool, start, waitFor } from '../helpers/index.js';
-import type { Running } from '../helpers/index.js';
-import { lines, snmp } from '../unit/agent/snmp-tools.js';
+import { REPO, freePort, waitFor } from '../helpers/index.js';
+import { lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 
 const GAUGE = '1.3.6.1.4.1.32473.99.1';
 const E = '1.3.6.1.2.1.88';
 const RISING = `.${E}.2.0.2`;
 const FALLING = `.${E}.2.0.3`;
-
-function snmpdCnf(trapPort: number): string {
-  return [
-    'snmpCommunityEntry t0000001 cspsAdmin proxySec localSnmpID - - nonVolatile',
-    'vacmSecurityToGroupEntry snmpv2c proxySec proxyGroup nonVolatile',
-    'vacmAccessEntry proxyGroup - snmpv2c noAuthNoPriv exact All All All nonVolatile',
-    'vacmViewTreeFamilyEntry All internet - included nonVolatile',
-    `snmpTargetAddrEntry sink snmpUDPDomain 127.0.0.1:${trapPort} 100 3 Console v2cTrapParams nonVolatile`,
-    'snmpTargetParamsEntry v2cTrapParams 1 snmpv2c proxySec noAuthNoPriv nonVolatile',
-    '',
-  ].join('\n');
-}
-
-function startTrapd(dir: string, port: number): Running {
-  const bin = requireTool('snmptrapd', 'snmptrapd');
-  const conf = path.join(dir, 'snmptrapd.conf');
-  writeFileSync(conf, 'disableAuthorization yes\n');
-  return start(bin, ['-f', '-Lo', '-On', '-n', '-C', '-c', conf, '-m', '', '-M', '/nonexistent', `127.0.0.1:${port}`], 180_000);
-}
 
 /** The notifications snmptrapd printed, one line each (varbinds tab-separated). */
 const traps = (out: string) => out.split('\n').filter((l) => l.includes('.1.3.6.1.6.3.1.1.4.1.0 = OID:'));
@@ -50,7 +30,7 @@ test('eventagt.cnf trigger on a test gauge: falling at startup, rising when it c
   const agentPort = await freePort();
   const configDir = path.join(root, 'conf');
   mkdirSync(configDir);
-  writeFileSync(path.join(configDir, 'snmpd.cnf'), snmpdCnf(trapPort));
+  writeFileSync(path.join(configDir, 'snmpd.cnf'), trapSinkSnmpdCnf(trapPort));
   writeFileSync(
     path.join(configDir, 'eventagt.cnf'),
     [
@@ -71,13 +51,10 @@ test('eventagt.cnf trigger on a test gauge: falling at startup, rising when it c
     },
     stop() {},
   };
-  const trapd = startTrapd(root, trapPort);
-  let trapOut = '';
-  trapd.child.stdout!.on('data', (d: Buffer) => (trapOut += d.toString()));
+  const trapd = await startTrapd(root, trapPort);
   const logs: string[] = [];
   let core: AgentCore | undefined;
   try {
-    await waitFor('snmptrapd to listen', () => /NET-SNMP version/.test(trapOut), 20_000);
     core = await AgentCore.create({
       rootDir: root, configDir, dataDir: path.join(root, 'data'), address: '127.0.0.1', port: agentPort,
       mibDirs: [path.join(REPO, 'mibs'), path.join(REPO, 'mibs', 'base')], log: (l, m) => logs.push(`${l}: ${m}`),
@@ -85,15 +62,15 @@ test('eventagt.cnf trigger on a test gauge: falling at startup, rising when it c
     assert.deepEqual(await core.startModules([gaugeModule, createEventModule()]), [], logs.join('\n'));
     const target = `127.0.0.1:${agentPort}`;
 
-    const falling = await waitFor('mteTriggerFalling at startup', () => traps(trapOut).find((t) => t.includes(`OID: ${FALLING}`)), 20_000);
+    const falling = await waitFor('mteTriggerFalling at startup', () => traps(trapd.output()).find((t) => t.includes(`OID: ${FALLING}`)), 20_000);
     assert.match(falling, new RegExp(`\\.${E}\\.2\\.1\\.1\\.0 = STRING: "gauge"`));
     assert.match(falling, new RegExp(`\\.${E}\\.2\\.1\\.4\\.0 = OID: \\.${GAUGE}\\.0`));
     assert.match(falling, new RegExp(`\\.${E}\\.2\\.1\\.5\\.0 = INTEGER: 5`));
 
     gauge = 70;
-    const rising = await waitFor('mteTriggerRising after the crossing', () => traps(trapOut).find((t) => t.includes(`OID: ${RISING}`)), 20_000);
+    const rising = await waitFor('mteTriggerRising after the crossing', () => traps(trapd.output()).find((t) => t.includes(`OID: ${RISING}`)), 20_000);
     assert.match(rising, new RegExp(`\\.${E}\\.2\\.1\\.5\\.0 = INTEGER: 70`));
-    assert.equal(traps(trapOut).length, 2, 'one event per crossing');
+    assert.equal(traps(trapd.output()).length, 2, 'one event per crossing');
 
     // The tables as an NMS sees them.
     const idx = ownerName('test', 'gauge');
@@ -119,7 +96,7 @@ test('eventagt.cnf trigger on a test gauge: falling at startup, rising when it c
     assert.equal(r.code, 0, r.stderr + logs.join('\n'));
     r = await set(`${E}.1.2.2.1.15.${t2}`, 'i', '1');
     assert.equal(r.code, 0, r.stderr);
-    const t2Rising = await waitFor('mteTriggerRising from the new trigger', () => traps(trapOut).find((t) => t.includes('STRING: "t2"')), 20_000);
+    const t2Rising = await waitFor('mteTriggerRising from the new trigger', () => traps(trapd.output()).find((t) => t.includes('STRING: "t2"')), 20_000);
     assert.match(t2Rising, new RegExp(`OID: ${RISING}`));
 
     // createAndGo on the event table: the row and its notification row appear with the
@@ -139,8 +116,7 @@ test('eventagt.cnf trigger on a test gauge: falling at startup, rising when it c
     }, 10_000);
   } finally {
     await core?.stop();
-    trapd.child.kill('SIGTERM');
-    await trapd.done;
+    await trapd.stop();
     rmSync(root, { recursive: true, force: true });
   }
 });

@@ -8,26 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO } from '../helpers/paths.js';
 import { freePort } from '../helpers/ports.js';
-import { requireTool } from '../helpers/tools.js';
-import { sleep, start, waitFor } from '../helpers/run.js';
-import type { Running } from '../helpers/run.js';
-import { lines, snmp } from '../unit/agent/snmp-tools.js';
+import { sleep, waitFor } from '../helpers/run.js';
+import { lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 import { AgentCore } from '../../src/agent/core.js';
 import { createLogModule } from '../../src/agent/mibs/log.js';
 import { OID } from '../../src/agent/oids.js';
 
 const E = OID.siLogEntry;
-
-async function startTrapd(dir: string, port: number): Promise<{ run: Running; output: () => string }> {
-  const bin = requireTool('snmptrapd', 'snmptrapd');
-  const conf = path.join(dir, 'snmptrapd.conf');
-  writeFileSync(conf, 'disableAuthorization yes\n');
-  const run = start(bin, ['-f', '-Lo', '-On', '-m', '', '-C', '-c', conf, '-p', path.join(dir, 'snmptrapd.pid'), `udp:127.0.0.1:${port}`], 120_000);
-  let out = '';
-  run.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor('snmptrapd listening', () => /NET-SNMP version/i.test(out), 15_000);
-  return { run, output: () => out };
-}
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
@@ -42,14 +29,7 @@ test('logagt over SNMP: siLogSize follows the file, max-size trap once per cross
   const trapPort = await freePort();
   writeFileSync(
     path.join(conf, 'snmpd.cnf'),
-    [
-      'snmpCommunityEntry t0000001 cspsAdmin proxySec localSnmpID - - nonVolatile',
-      'vacmSecurityToGroupEntry snmpv2c proxySec proxyGroup nonVolatile',
-      'vacmAccessEntry proxyGroup - snmpv2c noAuthNoPriv exact All All All nonVolatile',
-      'vacmViewTreeFamilyEntry All internet - included nonVolatile',
-      `snmpTargetAddrEntry sink snmpUDPDomain 127.0.0.1:${trapPort} 100 3 Console v2cParams nonVolatile`,
-      'snmpTargetParamsEntry v2cParams 1 snmpv2c proxySec noAuthNoPriv nonVolatile',
-    ].join('\n') + '\n',
+    trapSinkSnmpdCnf(trapPort),
   );
   // The guide's layout, with a 200-byte limit, a 1 s poll and traps on match and size.
   writeFileSync(

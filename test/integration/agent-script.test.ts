@@ -10,32 +10,11 @@ import path from 'node:path';
 import { AgentCore } from '../../src/agent/core.js';
 import { createScriptModule } from '../../src/agent/mibs/script.js';
 import { readPid } from '../../src/server/pidfile.js';
-import { BIN, REPO, freePort, makeServerRoot, requireTool, runBin, start, waitFor } from '../helpers/index.js';
-import type { Running } from '../helpers/index.js';
-import { lines, snmp } from '../unit/agent/snmp-tools.js';
+import { BIN, REPO, freePort, makeServerRoot, runBin, waitFor } from '../helpers/index.js';
+import { lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 
 const LAUNCH_START = '1.3.6.1.2.1.64.1.4.1.1.10.1.67.1.68';
 const RUN = (column: number, run: number) => `1.3.6.1.2.1.64.1.4.2.1.${column}.1.67.1.68.${run}`;
-
-function snmpdCnf(trapPort: number): string {
-  return [
-    'snmpCommunityEntry t0000001 cspsAdmin proxySec localSnmpID - - nonVolatile',
-    'vacmSecurityToGroupEntry snmpv2c proxySec proxyGroup nonVolatile',
-    'vacmAccessEntry proxyGroup - snmpv2c noAuthNoPriv exact All All All nonVolatile',
-    'vacmViewTreeFamilyEntry All internet - included nonVolatile',
-    `snmpTargetAddrEntry sink snmpUDPDomain 127.0.0.1:${trapPort} 100 3 Console v2cTrapParams nonVolatile`,
-    'snmpTargetParamsEntry v2cTrapParams 1 snmpv2c proxySec noAuthNoPriv nonVolatile',
-    '',
-  ].join('\n');
-}
-
-/** snmptrapd printing every notification, numerically, on its standard output. */
-function startTrapd(dir: string, port: number): Running {
-  const bin = requireTool('snmptrapd', 'snmptrapd');
-  const conf = path.join(dir, 'snmptrapd.conf');
-  writeFileSync(conf, 'disableAuthorization yes\n');
-  return start(bin, ['-f', '-Lo', '-On', '-n', '-C', '-c', conf, '-m', '', '-M', '/nonexistent', `127.0.0.1:${port}`], 120_000);
-}
 
 test('guide: setany … smLaunchStart.1.67.1.68 0 runs `sip graceful` (snmpset, smRunTable, smScriptResult to snmptrapd)', async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'smagt-it-'));
@@ -44,7 +23,7 @@ test('guide: setany … smLaunchStart.1.67.1.68 0 runs `sip graceful` (snmpset, 
   const agentPort = await freePort();
   const configDir = path.join(root, 'conf');
   mkdirSync(configDir);
-  writeFileSync(path.join(configDir, 'snmpd.cnf'), snmpdCnf(trapPort));
+  writeFileSync(path.join(configDir, 'snmpd.cnf'), trapSinkSnmpdCnf(trapPort));
   const sip = `'${process.execPath}' '${path.join(BIN, 'sip')}'`;
   writeFileSync(
     path.join(configDir, 'smpop.cnf'),
@@ -54,13 +33,10 @@ test('guide: setany … smLaunchStart.1.67.1.68 0 runs `sip graceful` (snmpset, 
       '',
     ].join('\n'),
   );
-  const trapd = startTrapd(root, trapPort);
-  let trapOut = '';
-  trapd.child.stdout!.on('data', (d: Buffer) => (trapOut += d.toString()));
+  const trapd = await startTrapd(root, trapPort);
   const logs: string[] = [];
   let core: AgentCore | undefined;
   try {
-    await waitFor('snmptrapd to listen', () => /NET-SNMP version/.test(trapOut), 20_000);
     core = await AgentCore.create({
       rootDir: root, configDir, dataDir: path.join(root, 'data'), address: '127.0.0.1', port: agentPort,
       mibDirs: [path.join(REPO, 'mibs'), path.join(REPO, 'mibs', 'base')], log: (l, m) => logs.push(`${l}: ${m}`),
@@ -86,8 +62,8 @@ test('guide: setany … smLaunchStart.1.67.1.68 0 runs `sip graceful` (snmpset, 
     const pid = await waitFor('sipd started by sip graceful', () => readPid(sr.pidFile), 30_000);
 
     // smScriptResult reached the trap sink with smRunResult of run 1.
-    await waitFor('smScriptResult at snmptrapd', () => trapOut.includes('.1.3.6.1.2.1.64.2.0.2'), 20_000);
-    assert.match(trapOut, new RegExp(`${RUN(8, 1).replace(/\./g, '\\.')} = STRING: "sip: [^"]*graceful-done`));
+    await waitFor('smScriptResult at snmptrapd', () => trapd.output().includes('.1.3.6.1.2.1.64.2.0.2'), 20_000);
+    assert.match(trapd.output(), new RegExp(`${RUN(8, 1).replace(/\./g, '\\.')} = STRING: "sip: [^"]*graceful-done`));
 
     // A non-zero run index that is in use is refused (inconsistentValue).
     const inUse = await snmp('snmpset', ['-v2c', '-c', 'cspsAdmin', target, LAUNCH_START, 'i', '1']);
@@ -112,8 +88,7 @@ test('guide: setany … smLaunchStart.1.67.1.68 0 runs `sip graceful` (snmpset, 
     assert.notEqual(create.code, 0, 'no script rows created over SNMP');
   } finally {
     await core?.stop();
-    trapd.child.kill('SIGTERM');
-    await trapd.done;
+    await trapd.stop();
     await runBin('sip', ['stop', '-f', sr.conf], 30_000);
     sr.remove();
     rmSync(root, { recursive: true, force: true });

@@ -1,7 +1,9 @@
 // Helpers for the agent tests: Net-SNMP's command-line tools (Debian package "snmp")
 // against an agent on 127.0.0.1, always with a time limit.
-import { requireTool, run } from '../../helpers/index.js';
-import type { RunResult } from '../../helpers/index.js';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { requireTool, run, start, waitFor } from '../../helpers/index.js';
+import type { RunResult, Running } from '../../helpers/index.js';
 
 export type SnmpTool = 'snmpget' | 'snmpgetnext' | 'snmpbulkget' | 'snmpbulkwalk' | 'snmpwalk' | 'snmpset';
 
@@ -21,4 +23,46 @@ export function lines(out: string): Array<[string, string]> {
       const i = l.indexOf(' = ');
       return [l.slice(0, i), l.slice(i + 3)] as [string, string];
     });
+}
+
+/** snmpd.cnf giving community cspsAdmin full access and sending v2c traps to 127.0.0.1:trapPort. */
+export function trapSinkSnmpdCnf(trapPort: number): string {
+  return [
+    'snmpCommunityEntry t0000001 cspsAdmin proxySec localSnmpID - - nonVolatile',
+    'vacmSecurityToGroupEntry snmpv2c proxySec proxyGroup nonVolatile',
+    'vacmAccessEntry proxyGroup - snmpv2c noAuthNoPriv exact All All All nonVolatile',
+    'vacmViewTreeFamilyEntry All internet - included nonVolatile',
+    `snmpTargetAddrEntry sink snmpUDPDomain 127.0.0.1:${trapPort} 100 3 Console v2cParams nonVolatile`,
+    'snmpTargetParamsEntry v2cParams 1 snmpv2c proxySec noAuthNoPriv nonVolatile',
+    '',
+  ].join('\n');
+}
+
+export interface Trapd {
+  readonly run: Running;
+  /** Everything snmptrapd printed so far: each notification with numeric OIDs. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** snmptrapd (Debian package snmptrapd) on udp:127.0.0.1:port, resolved once it listens. */
+export async function startTrapd(dir: string, port: number): Promise<Trapd> {
+  const bin = requireTool('snmptrapd', 'snmptrapd');
+  const conf = path.join(dir, 'snmptrapd.conf');
+  writeFileSync(conf, 'disableAuthorization yes\n');
+  const args = ['-f', '-Lo', '-On', '-n', '-m', '', '-M', '/nonexistent', '-C', '-c', conf, '-p', path.join(dir, 'snmptrapd.pid'), `udp:127.0.0.1:${port}`];
+  const r = start(bin, args, 180_000);
+  let out = '';
+  r.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const stop = async () => {
+    r.child.kill('SIGTERM');
+    await r.done;
+  };
+  try {
+    await waitFor('snmptrapd listening', () => /NET-SNMP version/i.test(out), 20_000);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { run: r, output: () => out, stop };
 }
