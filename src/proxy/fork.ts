@@ -21,6 +21,15 @@ export interface Target {
   /** The Request-URI the forwarded copy gets; undefined keeps the request's own. */
   readonly requestUri: string | undefined;
   readonly q?: number;
+  /** Headers added to the copy sent to this target, or to the 3xx when it is redirected to (Diversion). */
+  readonly headers?: readonly (readonly [string, string])[];
+  /**
+   * A call-forwarding destination: a proxy that is not Recursive answers 302 with it
+   * (and its headers) instead of sending the request there itself (guide E-4 to E-11).
+   */
+  readonly forwarded?: boolean;
+  /** Where to go next when this target fails (timeout, 503, no response): the route database's failover order. */
+  readonly failover?: readonly Target[];
 }
 
 /** Upper bound on branches over the life of one request, recursion included. */

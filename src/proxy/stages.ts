@@ -1,0 +1,92 @@
+// The contract between the proxy core and the feature modules that plug into its
+// stages (ARCHITECTURE.md "The request path"). The core knows these shapes, not the
+// features: access control and authentication admit a request, translation modules
+// turn the Request-URI into contacts, routing turns a contact into next hops, and the
+// forward hooks adjust what goes out (privacy) and what happens when a call is not
+// answered (call forwarding).
+import type { Config } from '../config/loader.js';
+import type { SipRequest, SipResponse } from '../sip/message.js';
+import type { Uri } from '../sip/uri.js';
+import type { Destination } from '../transaction/types.js';
+import type { Inbound } from '../transport/types.js';
+import type { Target } from './fork.js';
+import type { Refusal } from './sanity.js';
+
+/** What the stages learn about one request as it passes through them. */
+export interface RequestContext {
+  /** The request after Route preprocessing. Stages read it; only the forward hooks change copies of it. */
+  readonly req: SipRequest;
+  readonly source: Inbound;
+  readonly config: Config;
+  /** Stage 2: the sender matched the upstream access list (`Allow from`); privacy treats it as trusted. */
+  trustedSource: boolean;
+  /** Stage 3: the user the request authenticated as (`user`, or `user@domain` with virtual proxy hosts). */
+  authenticatedUser?: string;
+  /** Stage 5: the Request-URI's user part after number expansion; headers are never rewritten. */
+  expandedUser?: string;
+  /** Stage 5: the From user after number expansion (accounting, call forwarding, privacy). */
+  expandedFromUser?: string;
+}
+
+/** Stages 2-3: access lists and authentication decide together (Satisfy All|Any). */
+export interface AdmissionStage {
+  /** Undefined to let the request go on; otherwise the answer to send (403, or 401/407 with a challenge). */
+  admit(ctx: RequestContext): Promise<Refusal | undefined>;
+}
+
+/** Stage 5: number expansion of user parts (src/modules/numexp). */
+export interface NormaliseStage {
+  /** The user part as routing and the registry see it; the same string when nothing applies. */
+  expand(user: string, config: Config): string;
+}
+
+/** Stage 6: one translation module. The first to return contacts ends the chain. */
+export interface TranslationModule {
+  readonly name: string;
+  /** Contacts for the Request-URI, or undefined/empty to let the next module try. */
+  translate(ctx: RequestContext, ruri: Uri): Promise<readonly Target[] | undefined>;
+}
+
+/** Stage 7: static number and domain routes (src/modules/routing). */
+export interface RouteStage {
+  /**
+   * The next hops for one contact, in the order to try them (priority, then weight,
+   * then less specific routes when allowed): each is a Target whose `uri` is where to
+   * send and whose `requestUri` the copy gets. Undefined when no route matches: the
+   * contact is then sent to its own host.
+   */
+  route(ctx: RequestContext, contact: Target): Promise<readonly Target[] | undefined>;
+}
+
+/** What a call-forwarding policy may do with a fork in progress. */
+export interface ForkControl {
+  /** True once any branch has sent a provisional response above 100 (the callee rings). */
+  readonly ringing: boolean;
+  /** True once any branch has answered anything, provisional or final. */
+  readonly anyResponse: boolean;
+  /** Cancel what is pending and send the request on to these targets instead (a recursive proxy). */
+  divert(targets: readonly Target[]): void;
+  /** Cancel what is pending and answer upstream with this redirect (a non-recursive proxy). */
+  redirect(status: number, headers: readonly (readonly [string, string])[]): void;
+}
+
+/** Stage 9 and the response side. */
+export interface ForwardHooks {
+  /** Adjust the copy about to be sent to `dest` (privacy: identity headers by trust of sender and receiver). */
+  outgoing?(ctx: RequestContext, copy: SipRequest, dest: Destination): void;
+  /** Adjust a response about to go upstream (privacy on a 3xx's Diversion). */
+  upstream?(ctx: RequestContext, res: SipResponse): void;
+  /**
+   * A stateful INVITE fork has started toward its targets. The hook may arm timers
+   * (no answer, unavailable) that act through `ctl`; it returns a function the core
+   * calls when the fork ends, to clear them.
+   */
+  forkStarted?(ctx: RequestContext, ctl: ForkControl): (() => void) | undefined;
+  /**
+   * The fork is about to send `best` upstream as its final answer. Return true when the
+   * hook acted through `ctl` instead (call forward busy / unavailable).
+   */
+  beforeFinal?(ctx: RequestContext, best: SipResponse, ctl: ForkControl): boolean;
+  /** Translation found no contact for a request to our domain: a chance to forward as unavailable. */
+  noContacts?(ctx: RequestContext, ruri: Uri): Promise<readonly Target[] | undefined>;
+}
