@@ -23,6 +23,7 @@ import type { ProxyIdentity } from './identity.js';
 import type { NextHopResolver } from './next-hop.js';
 import { checkLoop, checkMaxForwards, checkProxyRequire, loopSuffix } from './sanity.js';
 import type { Refusal } from './sanity.js';
+import type { AdmissionStage, ForwardHooks, NormaliseStage, RequestContext, RouteStage, TranslationModule } from './stages.js';
 
 /** What the proxy needs of the registrar (src/modules/registry). */
 export interface RegistrarPort {
@@ -43,12 +44,33 @@ export interface ProxyDeps {
   readonly identity: ProxyIdentity;
   readonly resolver: NextHopResolver;
   readonly registrar: () => RegistrarPort | undefined;
+  /** Stages 2-3: access lists and authentication. */
+  readonly admission?: () => AdmissionStage | undefined;
+  /** Stage 5: number expansion. */
+  readonly normalise?: () => NormaliseStage | undefined;
+  /** Stage 6 in the guide's order, before the registry: call forward unconditional. */
+  readonly translateFirst?: () => readonly TranslationModule[];
+  /** Stage 6 after the registry: ENUM, GKTMP. */
+  readonly translateAfter?: () => readonly TranslationModule[];
+  /** Stage 7: the route database. */
+  readonly router?: () => RouteStage | undefined;
+  /** Stage 9 and the response side: privacy, call forwarding. */
+  readonly hooks?: () => readonly ForwardHooks[];
   readonly log: ErrorLog;
   readonly serverToken: string;
   /** True when host[:port] names this server (its addresses, names, domains, virtual hosts). */
   isThisServer(host: string, port: number | undefined): boolean;
   /** Every response sipd sends upstream (answered or forwarded), for the access log and counters. */
   sent(req: SipRequest, res: SipResponse, from: Inbound, bytes: number): void;
+}
+
+/** What the front stages hand to forwarding. */
+interface Front {
+  readonly req: SipRequest;
+  readonly ctx: RequestContext;
+  readonly targets: Target[];
+  /** The next hop came from a Route header: no translation, routing or redirect. */
+  readonly byRoute: boolean;
 }
 
 /** One sending context for the local answers of a request: a server transaction, or a bare reply path. */
@@ -80,6 +102,17 @@ export function callerPreferences(req: SipRequest, config: Config): { redirect: 
   }
   return out;
 }
+
+/** Credentials the admission stage used up do not travel further (AuthConsumeProxyAuth). */
+const CONSUME_CREDENTIALS: ForwardHooks = {
+  outgoing(ctx, copy) {
+    const used = ctx.consumedCredentials;
+    if (!used?.length) return;
+    const keep = copy.headers.fields('Proxy-Authorization').filter((v) => !used.includes(v));
+    copy.headers.delete('Proxy-Authorization');
+    for (const v of keep) copy.headers.append('Proxy-Authorization', v);
+  },
+};
 
 export class ProxyCore {
   constructor(private readonly d: ProxyDeps) {}
@@ -134,7 +167,7 @@ export class ProxyCore {
   }
 
   /** Stages up to target location, shared by both modes. Returns the targets, or undefined when answered. */
-  private async front(a: Answerer, config: Config): Promise<{ req: SipRequest; targets: Target[]; byRoute: boolean } | undefined> {
+  private async front(a: Answerer, config: Config): Promise<Front | undefined> {
     const v = config.values;
     const req0 = a.request;
     const mf = checkMaxForwards(req0);
@@ -152,12 +185,21 @@ export class ProxyCore {
     if (pr) return void this.answer(a, pr);
 
     const req = preprocessRoute(req0, (u) => this.isUs(u));
+    const ctx: RequestContext = { req, source: a.from, config, trustedSource: false };
+
+    // Stages 2-3. An ACK cannot be answered, and a CANCEL is never challenged (RFC 3261 §22.1).
+    const admission = this.d.admission?.();
+    if (admission && req.method !== 'ACK' && req.method !== 'CANCEL') {
+      const refusal = await admission.admit(ctx);
+      if (refusal) return void this.answer(a, refusal);
+    }
+
     const route = req.headers.first('Route');
     if (route !== undefined) {
       // Loose routing (§16.4, §16.6 step 7): the next hop is the top Route; no translation.
       const uri = sipUriOf(route);
       if (!uri) return void this.answer(a, { status: 400, reason: 'Bad Route header' });
-      return { req, targets: [{ uri, requestUri: undefined }], byRoute: true };
+      return { req, ctx, targets: [{ uri, requestUri: undefined }], byRoute: true };
     }
 
     const parsed = parseUri(req.uri);
@@ -176,21 +218,92 @@ export class ProxyCore {
       if (req.method === 'ACK') return undefined;
       return void this.answer(a, { status: 404, reason: 'Not Found' });
     }
-    if (local || (ruri.scheme !== 'tel' && this.isOurDomain(ruri, config))) {
-      const registrar = v.Cisco_Registry ? this.d.registrar() : undefined;
-      const bindings = registrar?.lookup(ruri, config) ?? [];
-      const targets: Target[] = [];
-      for (const b of bindings) {
-        const u = parseUri(b.contact);
-        if (u.ok) targets.push({ uri: u.uri, requestUri: b.contact, q: b.q });
+
+    // Stage 5: the expanded user parts are used for lookups only; headers stay as sent.
+    const norm = this.d.normalise?.();
+    const user = ruri.scheme === 'tel' ? ruri.number : ruri.user;
+    if (user) ctx.expandedUser = norm ? norm.expand(user, config) : user;
+    const fromUri = sipUriOf(req.headers.get('From'));
+    if (fromUri?.user) ctx.expandedFromUser = norm ? norm.expand(fromUri.user, config) : fromUri.user;
+
+    // Stage 6: the first translation module with contacts wins.
+    const ours = local || (ruri.scheme !== 'tel' && this.isOurDomain(ruri, config));
+    let targets = await this.translate(ctx, ruri, ours);
+    if (!targets?.length) {
+      for (const h of this.d.hooks?.() ?? []) {
+        if (!ours || !h.noContacts) continue;
+        targets = [...((await h.noContacts(ctx, ruri)) ?? [])];
+        if (targets.length) break;
       }
-      if (!targets.length) {
-        if (req.method === 'ACK') return undefined;
-        return void this.answer(a, { status: 404, reason: 'Not Found' });
-      }
-      return { req, targets, byRoute: false };
     }
-    return { req, targets: [{ uri: ruri, requestUri: undefined }], byRoute: false };
+    // Nothing translated: the Request-URI itself goes to next-hop routing.
+    const untranslated = !targets?.length;
+    if (!targets?.length) targets = [{ uri: ruri, requestUri: undefined }];
+
+    // Stage 7: routes for each contact; a contact naming us with no route cannot go anywhere.
+    const routed = await this.routeAll(ctx, targets, a, untranslated && ours);
+    if (!routed) return undefined;
+    if (!routed.length) {
+      if (req.method === 'ACK') return undefined;
+      return void this.answer(a, { status: 404, reason: 'Not Found' });
+    }
+    return { req, ctx, targets: routed, byRoute: false };
+  }
+
+  /** Call forward unconditional, then the registry, then ENUM and GKTMP (guide ch.1). */
+  private async translate(ctx: RequestContext, ruri: Uri, ours: boolean): Promise<Target[] | undefined> {
+    const chain: TranslationModule[] = [...(this.d.translateFirst?.() ?? []), this.registryTranslator(ours), ...(this.d.translateAfter?.() ?? [])];
+    for (const m of chain) {
+      const found = await m.translate(ctx, ruri);
+      if (found?.length) return [...found];
+    }
+    return undefined;
+  }
+
+  /** The registry as a translation module: the bindings of an AOR in our domains. */
+  private registryTranslator(ours: boolean): TranslationModule {
+    return {
+      name: 'registry',
+      translate: async (ctx, ruri) => {
+        const registrar = ours && ctx.config.values.Cisco_Registry ? this.d.registrar() : undefined;
+        if (!registrar) return undefined;
+        const targets: Target[] = [];
+        for (const b of registrar.lookup(ruri, ctx.config)) {
+          const u = parseUri(b.contact);
+          if (u.ok) targets.push({ uri: u.uri, requestUri: b.contact, q: b.q });
+        }
+        return targets;
+      },
+    };
+  }
+
+  /**
+   * Next hops for each contact from the route database. A route's next hops become the
+   * target and its failover list; a contact without a route is sent to its own host,
+   * unless that host is us. Undefined when the request was answered (a blocked route).
+   */
+  private async routeAll(ctx: RequestContext, contacts: readonly Target[], a: Answerer, unroutedIsUs: boolean): Promise<Target[] | undefined> {
+    const router = ctx.config.values.Cisco_Routing ? this.d.router?.() : undefined;
+    const out: Target[] = [];
+    for (const c of contacts) {
+      let hops: readonly Target[] | undefined;
+      try {
+        hops = router ? await router.route(ctx, c) : undefined;
+      } catch (e) {
+        const status = (e as { status?: number }).status;
+        if (typeof status !== 'number') throw e;
+        this.d.log.info(`${ctx.req.method} ${ctx.req.uri}: ${(e as Error).message}`);
+        if (ctx.req.method !== 'ACK') this.answer(a, { status, reason: (e as Error).message.length < 60 ? (e as Error).message : undefined });
+        return undefined;
+      }
+      if (hops?.length) {
+        const extra = { q: c.q, headers: c.headers, forwarded: c.forwarded };
+        out.push({ ...hops[0], ...extra, failover: hops.slice(1).map((h) => ({ ...h, ...extra })) });
+      } else if (c.uri.scheme !== 'tel' && !unroutedIsUs && !this.isUs(c.uri)) {
+        out.push(c);
+      }
+    }
+    return out;
   }
 
   private answerOptions(a: Answerer): undefined {
@@ -218,19 +331,29 @@ export class ProxyCore {
     if (!front) return;
     const prefs = callerPreferences(front.req, config);
     if ((config.values.ServerType === 'Redirect' || prefs.redirect) && !front.byRoute) return this.redirect(a, await this.redirectTargets(front.targets, config));
+    // A call-forward target reached through a proxy that does not recurse is redirected to (guide E-5, E-7, E-9, E-11).
+    const fwd = front.targets.find((t) => t.forwarded);
+    if (fwd && !config.values.Recursive) return this.redirect(a, [fwd]);
     const fork = new ForkContext({
       stx,
       request: front.req,
       targets: prefs.fork ? front.targets : front.targets.slice(0, 1),
       config,
       deps: this.d,
+      ctx: front.ctx,
+      hooks: this.hooks(),
       sequential: prefs.sequential,
       recursive: prefs.recurse,
       recordRoute: (t) => this.recordRouteFor(front.req, config, t),
-      answer: (status, reason) => this.answerTxn(stx, status, reason),
+      answer: (status, reason, headers) => this.answerTxn(stx, status, reason, headers),
       send: (res) => a.send(res),
     });
     fork.start();
+  }
+
+  /** The forward hooks, with the removal of credentials we consumed first. */
+  private hooks(): ForwardHooks[] {
+    return [CONSUME_CREDENTIALS, ...(this.d.hooks?.() ?? [])];
   }
 
   /** Redirect server: 302 with the one contact, 300 with several (guide E-1), q kept. */
@@ -258,9 +381,28 @@ export class ProxyCore {
 
   private redirect(a: Answerer, targets: readonly Target[]): void {
     if (a.request.method === 'ACK') return;
-    const contacts = targets.map((t) => (t.q !== undefined && t.q !== 1 ? `<${t.requestUri ?? serializeUri(t.uri)}>;q=${t.q}` : `<${t.requestUri ?? serializeUri(t.uri)}>`));
+    const contacts = targets.map((t) => {
+      const c = this.redirectContact(t);
+      return t.q !== undefined && t.q !== 1 ? `<${c}>;q=${t.q}` : `<${c}>`;
+    });
     const status = contacts.length > 1 ? 300 : 302;
-    this.answer(a, { status, headers: contacts.map((c) => ['Contact', c] as const) });
+    const extra = targets.flatMap((t) => t.headers ?? []);
+    this.answer(a, { status, headers: [...contacts.map((c) => ['Contact', c] as const), ...extra] });
+  }
+
+  /**
+   * The Contact a redirect gives for a target. A routed target (its Request-URI names us,
+   * its next hop a gateway) is given as the number at the next hop, so the caller can
+   * reach the gateway directly.
+   */
+  private redirectContact(t: Target): string {
+    const text = t.requestUri ?? serializeUri(t.uri);
+    if (t.requestUri === undefined || t.uri.scheme === 'tel') return text;
+    const r = parseUri(t.requestUri);
+    if (!r.ok || r.uri.scheme === 'tel' || !this.isUs(r.uri)) return text;
+    const hop = t.uri;
+    const params = [...r.uri.params.filter((p) => !['transport', 'maddr'].includes(p.name.toLowerCase())), ...hop.params.filter((p) => p.name.toLowerCase() === 'transport')];
+    return serializeUri({ ...r.uri, host: hop.host, hostType: hop.hostType, port: hop.port, params });
   }
 
   private recordRouteFor(req: SipRequest, config: Config, transport: TransportName): string | undefined {
@@ -285,14 +427,16 @@ export class ProxyCore {
     if (req.method === 'CANCEL' || req.method === 'ACK') {
       // Nothing to match them against: send them the same way as the request they belong to.
       const front = await this.front({ ...a, send: () => undefined }, config);
-      if (front) await this.sendStateless(front.req, front.targets[0], config);
+      if (front) await this.sendStateless(front.ctx, front.targets[0]);
       return;
     }
     const front = await this.front(a, config);
     if (!front) return;
     if (config.values.ServerType === 'Redirect' && !front.byRoute) return this.redirect(a, await this.redirectTargets(front.targets, config));
     // §16.11: a stateless proxy forwards to exactly one target.
-    const ok = await this.sendStateless(front.req, front.targets[0], config);
+    const fwd = front.targets.find((t) => t.forwarded);
+    if (fwd && !config.values.Recursive) return this.redirect(a, [fwd]);
+    const ok = await this.sendStateless(front.ctx, front.targets[0]);
     if (!ok) this.answer(a, { status: 503 });
   }
 
@@ -300,10 +444,11 @@ export class ProxyCore {
   private async forwardStateless(req: SipRequest, config: Config): Promise<void> {
     const sink: Answerer = { request: req, from: { transport: 'UDP', remoteAddress: '', remotePort: 0, localAddress: '', localPort: 0 }, tag: undefined, send: () => undefined };
     const front = await this.front(sink, config);
-    if (front) await this.sendStateless(front.req, front.targets[0], config);
+    if (front) await this.sendStateless(front.ctx, front.targets[0]);
   }
 
-  private async sendStateless(req: SipRequest, target: Target, config: Config): Promise<boolean> {
+  private async sendStateless(ctx: RequestContext, target: Target): Promise<boolean> {
+    const { req, config } = ctx;
     let dests: Destination[];
     try {
       dests = await this.d.resolver.resolve(target.uri, config.values.SipRouteHeaderTransportType);
@@ -317,6 +462,8 @@ export class ProxyCore {
       return false;
     }
     const copy = forwardCopy(req, { requestUri: target.requestUri, recordRoute: this.recordRouteFor(req, config, dest.transport) });
+    for (const [name, value] of [...(target.headers ?? [])].reverse()) copy.headers.prepend(name, value);
+    for (const h of this.hooks()) h.outgoing?.(ctx, copy, dest);
     const sentBy = this.d.identity.viaSentBy(dest.transport);
     const via = `SIP/2.0/${dest.transport} ${hostPort(sentBy.host, sentBy.port)};branch=${statelessBranch(req)}${loopSuffix(req)}`;
     copy.headers.prepend('Via', via);

@@ -14,6 +14,7 @@ import { chooseBest } from './best-response.js';
 import type { ProxyDeps } from './core.js';
 import { forwardCopy, popVia } from './forward.js';
 import { loopSuffix } from './sanity.js';
+import type { ForkControl, ForwardHooks, RequestContext } from './stages.js';
 
 export interface Target {
   /** Where to send: the Request-URI's host, a contact, or the top Route. */
@@ -35,10 +36,16 @@ export interface Target {
 /** Upper bound on branches over the life of one request, recursion included. */
 const MAX_BRANCHES_TOTAL = 20;
 
+/** Upper bound on call-forward diversions of one request (a forwarding loop guard). */
+const MAX_DIVERSIONS = 5;
+
 interface Branch {
   readonly target: Target;
   txn?: ClientTxn;
   done: boolean;
+  /** The addresses the target resolved to, and which one is being tried. */
+  dests?: readonly Destination[];
+  destIndex?: number;
 }
 
 export interface ForkOptions {
@@ -51,9 +58,12 @@ export interface ForkOptions {
   readonly sequential: boolean;
   /** Try the contacts of a 3xx (Recursive, or the caller's preference). */
   readonly recursive: boolean;
+  /** What the stages learnt about the request, for the hooks. */
+  readonly ctx: RequestContext;
+  readonly hooks: readonly ForwardHooks[];
   recordRoute(transport: TransportName): string | undefined;
   /** Answer upstream with a response of our own. */
-  answer(status: number, reason?: string): void;
+  answer(status: number, reason?: string, headers?: readonly (readonly [string, string])[]): void;
   /** Send a response (already without our Via) upstream. */
   send(res: SipResponse): void;
 }
@@ -68,18 +78,92 @@ export class ForkContext {
   private got2xx = false;
   private cancelled = false;
   private readonly invite: boolean;
+  private ringing = false;
+  private anyResponse = false;
+  private diversions = 0;
+  private cleanups: (() => void)[] = [];
+  private readonly ctl: ForkControl;
 
   constructor(private readonly o: ForkOptions) {
     this.invite = o.request.method === 'INVITE';
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    this.ctl = {
+      get ringing() {
+        return self.ringing;
+      },
+      get anyResponse() {
+        return self.anyResponse;
+      },
+      divert: (targets) => this.divert(targets),
+      redirect: (status, headers) => this.redirectUpstream(status, headers),
+    };
   }
 
   start(): void {
     const { stx } = this.o;
     stx.onCancel = () => this.cancelAll('CANCEL from upstream');
+    if (this.invite) {
+      for (const h of this.o.hooks) {
+        const done = h.forkStarted?.(this.o.ctx, this.ctl);
+        if (done) this.cleanups.push(done);
+      }
+    }
     // Highest q first (RFC 3261 §16.6): equal q values are tried together.
     const sorted = [...this.o.targets].sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
     for (const t of sorted) this.enqueue(t);
     this.pump();
+  }
+
+  /** The final answer has gone upstream: timers armed by hooks are no longer wanted. */
+  private ended(): void {
+    this.finalSent = true;
+    const c = this.cleanups;
+    this.cleanups = [];
+    for (const f of c) f();
+  }
+
+  /** Send a response upstream after the hooks have seen it. */
+  private up(res: SipResponse): void {
+    for (const h of this.o.hooks) h.upstream?.(this.o.ctx, res);
+    this.o.send(res);
+  }
+
+  /** Stop the open branches without letting their answers count (they are being replaced). */
+  private abandonPending(why: string): void {
+    this.waiting.length = 0;
+    for (const b of this.branches) {
+      if (b.done) continue;
+      b.done = true;
+      if (b.txn) {
+        this.o.deps.log.debug(`cancelling the branch to ${serializeUri(b.target.uri)}: ${why}`);
+        b.txn.cancel();
+      }
+    }
+  }
+
+  /** Call forwarding through a recursive proxy: send the request on to new targets. */
+  private divert(targets: readonly Target[]): void {
+    if (this.finalSent || this.cancelled || this.got2xx) return;
+    if (++this.diversions > MAX_DIVERSIONS) {
+      this.o.deps.log.info(`${this.o.request.method} ${this.o.request.uri}: more than ${MAX_DIVERSIONS} diversions, giving up`);
+      return;
+    }
+    this.abandonPending('call forwarded');
+    this.finals.length = 0;
+    for (const t of targets) {
+      this.tried.delete(t.requestUri ?? serializeUri(t.uri));
+      this.enqueue(t);
+    }
+    this.pump();
+  }
+
+  /** Call forwarding through a non-recursive proxy: answer upstream with a redirect. */
+  private redirectUpstream(status: number, headers: readonly (readonly [string, string])[]): void {
+    if (this.finalSent || this.got2xx) return;
+    this.abandonPending('redirected');
+    this.ended();
+    this.o.answer(status, undefined, headers);
   }
 
   private enqueue(t: Target): void {
@@ -123,45 +207,85 @@ export class ForkContext {
       return this.localFinal(b, 404, 'Not Found');
     }
     if (this.cancelled) return this.localFinal(b, 487);
-    this.send(b, dests, 0);
+    b.dests = dests;
+    this.send(b, 0);
   }
 
-  /** Send the branch to dests[i]; a transport failure moves on to the next address. */
-  private send(b: Branch, dests: readonly Destination[], i: number): void {
-    const { deps, request } = this.o;
-    const dest = dests[i];
+  /**
+   * Try the next address of the branch's target (RFC 3263 §4.3: on a transport error,
+   * a timeout with no response at all, or a 503). False when there is none left.
+   */
+  private nextDestination(b: Branch): boolean {
+    const i = (b.destIndex ?? 0) + 1;
+    if (!b.dests || i >= b.dests.length || this.cancelled || this.got2xx) return false;
+    this.send(b, i);
+    return true;
+  }
+
+  /** Send the branch to its i-th address. */
+  private send(b: Branch, i: number): void {
+    const { deps, request, ctx } = this.o;
+    const dest = b.dests![i];
+    b.destIndex = i;
     const copy = forwardCopy(request, { requestUri: b.target.requestUri, recordRoute: this.o.recordRoute(dest.transport) });
+    // The target's own headers (a Diversion) go on top, in the order given.
+    for (const [name, value] of [...(b.target.headers ?? [])].reverse()) copy.headers.prepend(name, value);
+    for (const h of this.o.hooks) h.outgoing?.(ctx, copy, dest);
     const via = { ...deps.identity.viaSentBy(dest.transport), branchSuffix: loopSuffix(this.o.stx.request) };
     b.txn = deps.txn.sendRequest(copy, dest, via, {
       onResponse: (res) => this.onResponse(b, res),
       onTimeout: (why) => {
         deps.log.info(`${request.method} to ${hostPort(dest.host, dest.port)} (${dest.transport}): ${why === 'no-response' ? 'no response' : 'no final response'} in time`);
-        this.localFinal(b, 408);
+        // Only a hop that never answered is dead; one that rang and timed out is not.
+        if (why === 'no-response' && !b.done && this.nextDestination(b)) return;
+        this.localFinal(b, 408, undefined, why === 'no-response');
       },
       onTransportError: (err) => {
         deps.log.info(`${request.method} to ${hostPort(dest.host, dest.port)} (${dest.transport}) failed: ${err.message}`);
-        if (i + 1 < dests.length && !this.cancelled) this.send(b, dests, i + 1);
-        else this.localFinal(b, 503);
+        if (!b.done && this.nextDestination(b)) return;
+        this.localFinal(b, 503, undefined, true);
       },
     });
+  }
+
+  /**
+   * The route database's failover (guide ch.1 "Next-Hop Routing"): when a target fails
+   * for want of a working next hop, the next route in its failover list is tried in a
+   * new branch.
+   */
+  private failover(b: Branch): boolean {
+    const next = b.target.failover;
+    if (!next?.length || this.cancelled || this.got2xx || this.branches.length >= MAX_BRANCHES_TOTAL) return false;
+    const t: Target = { ...next[0], failover: next.slice(1) };
+    this.o.deps.log.debug(`${this.o.request.method} ${this.o.request.uri}: ${serializeUri(b.target.uri)} failed, trying ${serializeUri(t.uri)}`);
+    const nb: Branch = { target: t, done: false };
+    this.branches.push(nb);
+    void this.launch(nb).catch((e) => {
+      this.o.deps.log.error(`branch to ${serializeUri(t.uri)} failed: ${(e as Error).stack ?? e}`);
+      this.localFinal(nb, 500);
+    });
+    return true;
   }
 
   private onResponse(b: Branch, res: SipResponse): void {
     if (b.done) {
       // A 2xx retransmission or a late 2xx on a finished branch still goes upstream (§16.7 step 5).
-      if (res.status >= 200 && res.status < 300 && this.invite) this.o.send(popVia(res));
+      if (res.status >= 200 && res.status < 300 && this.invite) this.up(popVia(res));
       return;
     }
     const status = res.status;
+    this.anyResponse = true;
     if (status < 200) {
-      if (status !== 100 && !this.finalSent) this.o.send(popVia(res));
+      if (status !== 100) this.ringing = true;
+      if (status !== 100 && !this.finalSent) this.up(popVia(res));
       return;
     }
+    if (status === 503 && this.nextDestination(b)) return;
     b.done = true;
     if (status < 300) {
       this.got2xx = true;
-      this.finalSent = true;
-      this.o.send(popVia(res));
+      this.ended();
+      this.up(popVia(res));
       // §16.7 step 10: the other branches of an answered INVITE are cancelled.
       if (this.invite) this.cancelAll('answered elsewhere', 'SIP;cause=200;text="Call completed elsewhere"');
       return;
@@ -184,14 +308,17 @@ export class ForkContext {
       }
     }
     this.finals.push({ res, local: false });
+    if (status === 503) this.failover(b);
     if (status >= 600 && this.invite) this.cancelAll('global failure', undefined);
     this.pump();
   }
 
-  private localFinal(b: Branch, status: number, reason?: string): void {
+  /** A branch ended without an answer from downstream; `canFailOver` when the next hop looked dead. */
+  private localFinal(b: Branch, status: number, reason?: string, canFailOver = false): void {
     if (b.done) return;
     b.done = true;
     this.finals.push({ res: buildResponse(this.o.stx.request, status, reason), local: true });
+    if (canFailOver) this.failover(b);
     this.pump();
   }
 
@@ -205,8 +332,16 @@ export class ForkContext {
 
   private maybeFinish(): void {
     if (this.finalSent || this.active > 0 || this.waiting.length) return;
-    this.finalSent = true;
     const best = chooseBest(this.finals.map((f) => f.res));
+    if (best && !this.cancelled && this.invite) {
+      // Call forward busy / unavailable may take the call elsewhere instead.
+      for (const h of this.o.hooks) {
+        if (h.beforeFinal?.(this.o.ctx, best.response, this.ctl)) {
+          if (this.finalSent || this.active > 0 || this.waiting.length) return;
+        }
+      }
+    }
+    this.ended();
     if (!best) return this.o.answer(this.cancelled ? 487 : 500);
     const chosen = this.finals.find((f) => f.res === best.response)!;
     // A downstream 503 goes upstream as it is, as in the guide's figure E-16 (RFC 3261
@@ -214,6 +349,6 @@ export class ForkContext {
     if (chosen.local) return this.o.answer(chosen.res.status, chosen.res.reason);
     const up = popVia(chosen.res);
     for (const [name, value] of best.challenges) up.headers.append(name, value);
-    this.o.send(up);
+    this.up(up);
   }
 }

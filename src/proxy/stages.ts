@@ -22,6 +22,8 @@ export interface RequestContext {
   trustedSource: boolean;
   /** Stage 3: the user the request authenticated as (`user`, or `user@domain` with virtual proxy hosts). */
   authenticatedUser?: string;
+  /** Stage 3: Proxy-Authorization values meant for us, removed from forwarded copies (AuthConsumeProxyAuth On). */
+  consumedCredentials?: readonly string[];
   /** Stage 5: the Request-URI's user part after number expansion; headers are never rewritten. */
   expandedUser?: string;
   /** Stage 5: the From user after number expansion (accounting, call forwarding, privacy). */
