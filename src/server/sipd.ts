@@ -14,8 +14,8 @@ import type { SipRequest, SipResponse } from '../sip/message.js';
 import { ProxyCore } from '../proxy/core.js';
 import { proxyIdentity } from '../proxy/identity.js';
 import type { BoundSocket } from '../proxy/identity.js';
-import { SystemResolver } from '../proxy/next-hop.js';
 import { Registrar } from '../modules/registry/registrar.js';
+import { Features } from './features.js';
 import { isThisServer } from '../modules/registry/this-server.js';
 import { TransactionLayer } from '../transaction/layer.js';
 import { timersFrom } from '../transaction/timers.js';
@@ -114,6 +114,7 @@ export class Sipd {
   private txn: TransactionLayer | undefined;
   private registrar: Registrar | undefined;
   private proxy: ProxyCore | undefined;
+  private features: Features | undefined;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<GracefulResult> = Promise.resolve({ ok: true });
   private readonly pidFile: string;
@@ -261,11 +262,12 @@ export class Sipd {
     if (c.values.Cisco_Registry) this.registrar = await Registrar.open(c, (level, m) => log.log(level, m), { bound });
     this.loadPersistentPeers(c);
     const identity = proxyIdentity(c, bound);
+    this.features = await Features.open(c, { log, isThisServer: (host, port) => isThisServer(host, port, this.current, bound) });
     this.proxy = new ProxyCore({
+      ...this.features.stages(),
       txn: this.txn,
       transports,
       identity,
-      resolver: new SystemResolver(),
       registrar: () => this.registrar,
       log,
       serverToken: SERVER_TOKEN,
@@ -467,6 +469,7 @@ export class Sipd {
     this.txn?.setTimers(timersFrom(config.values));
     this.loadPersistentPeers(config);
     this.registrar?.reconfigure(config);
+    await this.features?.reconfigure(config);
 
     this.current = config;
     this.pending = pending;
@@ -519,7 +522,7 @@ export class Sipd {
     this.drain = undefined;
     const settle = (p: Promise<unknown> | undefined) => (p ? p.catch(() => undefined) : undefined);
     this.txn?.close();
-    await Promise.all([settle(this.udp?.close()), settle(this.tcp?.close()), settle(this.control?.close()), settle(this.registrar?.close())]);
+    await Promise.all([settle(this.udp?.close()), settle(this.tcp?.close()), settle(this.control?.close()), settle(this.registrar?.close()), settle(this.features?.close())]);
     removePidFile(this.pidFile);
     await Promise.all([settle(this.logs.stats?.close()), settle(this.logs.mem?.close()), settle(this.logs.access?.close())]);
     await settle(this.logs.error.close());
