@@ -58,6 +58,11 @@ export interface AorOptions {
    * Lookup (false): a foreign domain is kept as written, so only E.164 numbers can match.
    */
   readonly registering: boolean;
+  /**
+   * Number expansion (Cisco_Numexpand): applied to numeric users of domains we serve
+   * before filing or looking up, so 5.... and +1303555.... are one registration.
+   */
+  readonly expand?: (user: string, config: Config) => string;
 }
 
 /** The registry key of a SIP, SIPS or tel URI. */
@@ -70,8 +75,9 @@ export function aorKey(uri: Uri, config: Config, opts: AorOptions): AorKey {
   }
   if (uri.user === undefined || uri.user === '') return { ok: false, status: 404, reason: 'The address-of-record has no user part' };
   if (unescapeUri(uri.user).includes('*')) return { ok: false, status: 400, reason: 'Wildcards are not allowed in registrations' };
-  const n = normalizeUser(uri.user);
+  let n = normalizeUser(uri.user);
   const served = servedDomain(uri.host, config, opts.bound);
+  if (n.numeric && served !== undefined && opts.expand) n = normalizeUser(opts.expand(n.user, config));
   if (opts.registering && served === undefined) return { ok: false, status: 404, reason: `Not a domain this registrar serves: ${normalizeHost(uri.host)}` };
   const domain = served ?? normalizeHost(uri.host);
   if (n.e164) return { ok: true, key: n.user, user: n.user, domain, e164: true };

@@ -138,7 +138,7 @@ export class Registrar {
     const to = toText === undefined ? undefined : parseAddress(toText);
     if (!to || !to.ok) return { status: 400, reason: 'Malformed To header' };
     if (to.address.uri.scheme === 'tel') return { status: 404, reason: 'The address-of-record must be a SIP or SIPS URI' };
-    const aor = aorKey(to.address.uri, config, { registering: true, bound: this.bound });
+    const aor = aorKey(to.address.uri, config, { registering: true, bound: this.bound, expand: this.expandUser });
     if (!aor.ok) return { status: aor.status, reason: aor.reason };
     const key = aor.key;
 
@@ -216,9 +216,12 @@ export class Registrar {
     return buildResponse(req, 200, 'OK', { headers });
   }
 
+  /** Number expansion for AOR keys (set by sipd when Cisco_Numexpand is loaded). */
+  expandUser: ((user: string, config: Config) => string) | undefined;
+
   /** The unexpired bindings of a URI's AOR, highest q first (ties: the most recently refreshed first). */
   lookup(uri: Uri, config: Config = this.config): Binding[] {
-    const k = aorKey(uri, config, { registering: false, bound: this.bound });
+    const k = aorKey(uri, config, { registering: false, bound: this.bound, expand: this.expandUser });
     if (!k.ok) return [];
     const now = this.now();
     return sortBindings(this.store.get(k.key).filter((b) => b.expiresAt > now));
