@@ -25,6 +25,7 @@ import { DIRECTIVES } from '../config/schema.js';
 import type { AnyDirective } from '../config/spec.js';
 import { STREAM_MAX_MESSAGE_BYTES } from '../transport/framing.js';
 import { TCP_DEFAULTS, TcpTransport } from '../transport/tcp.js';
+import { TlsTransport, loadTlsCredentials, tlsListenAddresses, tlsSettingsFrom } from '../transport/tls.js';
 import type { TcpOptions } from '../transport/tcp.js';
 import { hostPort } from '../transport/types.js';
 import type { Inbound, Reply, TransportLogger } from '../transport/types.js';
@@ -110,6 +111,7 @@ export class Sipd {
   private drain: Drain | undefined;
   private udp: UdpTransport | undefined;
   private tcp: TcpTransport | undefined;
+  private tls: TlsTransport | undefined;
   private control: ControlServer | undefined;
   private txn: TransactionLayer | undefined;
   private registrar: Registrar | undefined;
@@ -202,11 +204,13 @@ export class Sipd {
     const addresses = listenAddresses(c);
     const tlog: TransportLogger = (level, message) => {
       if (level === 'debug' && this.logs.error.isFlagOn('SipTcp') && message.startsWith('TCP')) this.logs.error.flag('SipTcp', message);
+      else if (level === 'debug' && this.logs.error.isFlagOn('SipTls') && message.startsWith('TLS')) this.logs.error.flag('SipTls', message);
       else this.logs.error.log(level, message);
     };
     const handler = (data: Buffer, from: Inbound, reply: Reply) => this.onMessage(data, from, reply);
     this.udp = await UdpTransport.bind(addresses, handler, tlog);
     this.tcp = await TcpTransport.listen(addresses, handler, tlog, this.tcpLimits(c));
+    if (c.values.SipTlsEnable) this.tls = await this.listenTls(c, addresses, handler, tlog);
     await this.startProxy(c);
 
     writePidFile(this.pidFile);
@@ -232,13 +236,21 @@ export class Sipd {
       log.debug(`not started as root: User ${c.values.User} and Group ${c.values.Group} are ignored; running as uid ${uid ?? 'unknown'}`);
     }
 
-    const where = [...this.udp.bound.map((b) => `UDP ${hostPort(b.address, b.port)}`), ...this.tcp.bound.map((b) => `TCP ${hostPort(b.address, b.port)}`)];
+    const where = [...this.udp.bound.map((b) => `UDP ${hostPort(b.address, b.port)}`), ...this.tcp.bound.map((b) => `TCP ${hostPort(b.address, b.port)}`), ...(this.tls?.bound ?? []).map((b) => `TLS ${hostPort(b.address, b.port)}`)];
     log.notice(`listening on ${where.join(', ')}`);
     for (const spec of DIRECTIVES as readonly AnyDirective[]) {
       const o = spec.noEffect ? c.origin(spec.name) : undefined;
       if (o) log.notice(`${spec.name} (${o.file}:${o.line}) has no effect: ${spec.noEffect}`);
     }
     log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (pid ${process.pid}, config ${c.file})`);
+  }
+
+  /** SipTlsEnable On: the TLS listener on SipTlsPort; unusable certificate or key files stop the start. */
+  private async listenTls(c: Config, addresses: readonly ListenAddress[], handler: (data: Buffer, from: Inbound, reply: Reply) => void, tlog: TransportLogger): Promise<TlsTransport> {
+    const creds = loadTlsCredentials(c);
+    if (!creds.ok) throw new StartError(`TLS cannot be enabled: ${creds.errors.join('; ')}`);
+    for (const w of creds.warnings) this.logs.error.warn(w);
+    return TlsTransport.listen(tlsListenAddresses(addresses, c.values.SipTlsPort), handler, tlog, this.tcpLimits(c), creds.credentials, tlsSettingsFrom(c));
   }
 
   private tcpLimits(c: Config): TcpOptions {
@@ -253,15 +265,17 @@ export class Sipd {
   /** The transaction layer, the registrar and the proxy core over the bound sockets. */
   private async startProxy(c: Config): Promise<void> {
     const log = this.logs.error;
-    const transports = new SipTransports(this.udp!, this.tcp!);
+    const transports = new SipTransports(this.udp!, this.tcp!, this.tls);
     const bound: BoundSocket[] = [
       ...this.udp!.bound.map((b) => ({ transport: 'UDP' as const, address: b.address, port: b.port })),
       ...this.tcp!.bound.map((b) => ({ transport: 'TCP' as const, address: b.address, port: b.port })),
+      ...(this.tls?.bound ?? []).map((b) => ({ transport: 'TLS' as const, address: b.address, port: b.port })),
     ];
     this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m));
     if (c.values.Cisco_Registry) this.registrar = await Registrar.open(c, (level, m) => log.log(level, m), { bound });
     this.loadPersistentPeers(c);
     const identity = proxyIdentity(c, bound);
+    // The stage modules (Admission, NumberExpander, CallForwardHooks, PrivacyHooks, ENUM, routes, RFC 3263) live in features.ts.
     this.features = await Features.open(c, { log, isThisServer: (host, port) => isThisServer(host, port, this.current, bound) });
     this.proxy = new ProxyCore({
       ...this.features.stages(),
@@ -417,7 +431,7 @@ export class Sipd {
       serverRoot: c.serverRoot,
       loadedAt: c.loadedAt.toISOString(),
       logLevel: this.logs.error.level,
-      listen: [...(this.udp?.bound ?? []).map((b) => `udp:${hostPort(b.address, b.port)}`), ...(this.tcp?.bound ?? []).map((b) => `tcp:${hostPort(b.address, b.port)}`)],
+      listen: [...(this.udp?.bound ?? []).map((b) => `udp:${hostPort(b.address, b.port)}`), ...(this.tcp?.bound ?? []).map((b) => `tcp:${hostPort(b.address, b.port)}`), ...(this.tls?.bound ?? []).map((b) => `tls:${hostPort(b.address, b.port)}`)],
       tcpConnections: this.tcp?.connectionCount ?? 0,
       counters: this.counters.snapshot(),
       pending: [...this.pending],
@@ -466,6 +480,8 @@ export class Sipd {
     await this.logs.stats?.reconfigure({ enabled: config.values.SIPStatsLog, intervalSeconds: config.values.SIPStatsInterval, serverRoot: config.serverRoot, counters: () => this.counters.snapshot() });
     await this.logs.mem?.reconfigure({ enabled: config.values.SharedMemoryStatsLog, intervalMinutes: config.values.SharedMemoryStatsInterval, serverRoot: config.serverRoot });
     this.tcp?.reconfigure(this.tcpLimits(config));
+    this.tls?.reconfigure(this.tcpLimits(config));
+    this.tls?.reconfigureTls(tlsSettingsFrom(config));
     this.txn?.setTimers(timersFrom(config.values));
     this.loadPersistentPeers(config);
     this.registrar?.reconfigure(config);
@@ -522,7 +538,7 @@ export class Sipd {
     this.drain = undefined;
     const settle = (p: Promise<unknown> | undefined) => (p ? p.catch(() => undefined) : undefined);
     this.txn?.close();
-    await Promise.all([settle(this.udp?.close()), settle(this.tcp?.close()), settle(this.control?.close()), settle(this.registrar?.close()), settle(this.features?.close())]);
+    await Promise.all([settle(this.udp?.close()), settle(this.tcp?.close()), settle(this.tls?.close()), settle(this.control?.close()), settle(this.registrar?.close()), settle(this.features?.close())]);
     removePidFile(this.pidFile);
     await Promise.all([settle(this.logs.stats?.close()), settle(this.logs.mem?.close()), settle(this.logs.access?.close())]);
     await settle(this.logs.error.close());

@@ -18,6 +18,19 @@ export function parseSqlIdentifier(a: Arg, index = 0): string {
   );
 }
 
+/** A host, optionally with :port (IPv6 in brackets when a port follows); MySQL's port 3306 when none is given. */
+export function parseMySqlHostArg(a: Arg): string {
+  const m = /^(\[[^\]]+\]|[^:\[\]]+):(\d{1,5})$/.exec(a.text);
+  if (m) {
+    const port = Number(m[2]);
+    if (port < 1 || port > 65535) throw new ValueError(`port ${m[2]} is out of range (1 to 65535)`, 0);
+    parseHostOrAddress({ ...a, text: m[1] });
+    return a.text;
+  }
+  parseHostOrAddress(a);
+  return a.text;
+}
+
 function parseUserName(a: Arg): string {
   if (a.text.length < 1 || a.text.length > 32) throw new ValueError('a MySQL user name has 1 to 32 characters', 0);
   return a.text;
@@ -44,14 +57,14 @@ export const mysqlDirectives = [
   }),
   d.text('DB_MySQL_HostName', {
     default: 'localhost',
-    type: 'host name or IP address',
-    check: (a: Arg) => parseHostOrAddress(a),
-    doc: 'Host of the primary MySQL server. The guide gives no default; sipd uses localhost, where install scripts put the database.',
+    type: 'host name or IP address, optionally :port',
+    check: parseMySqlHostArg,
+    doc: 'Host of the primary MySQL server, with :port when it is not 3306 (IPv6 in brackets then: [2001:db8::5]:3307). The guide gives no default; sipd uses localhost, where install scripts put the database.',
   }),
   d.optText('DB_MySQL_Secondary_HostName', {
-    type: 'host name or IP address',
-    check: (a: Arg) => parseHostOrAddress(a),
-    doc: 'Host of a replica that sipd falls back to while the primary cannot be reached. Unset means no fallback.',
+    type: 'host name or IP address, optionally :port',
+    check: parseMySqlHostArg,
+    doc: 'Host (and :port when not 3306) of a replica that sipd falls back to while the primary cannot be reached; sipd returns to the primary as soon as it answers again. Unset means no fallback.',
   }),
   d.text('DB_MySQL_DB', {
     default: 'sip',

@@ -1,0 +1,102 @@
+// install_mysql_db — creates the sip database and its subscriber table (Appendix B: "If a
+// MySQL subscriber table does not exist … create one, using the install_mysql_db script"),
+// or brings an existing one up to the current schema. Safe to run again.
+//
+//   install_mysql_db [--conf FILE] [--host H[:PORT]] [--admin-user root] [--admin-password-stdin]
+//                    [--db NAME] [--table NAME] [--create-user]
+//
+// Names, host and the sipd account come from sipd.conf (DB_MySQL_*); the options override
+// them. The administrator's password is read from MYSQL_PWD or, with
+// --admin-password-stdin, from the first line of standard input. --create-user also
+// creates the account named by DB_MySQL_Username (password DB_MySQL_Password) and lets it
+// read and write the database's tables, which is all sipd and sysadmin_mysql_user need.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { formatMessage, loadConfigFile, parseConfig } from '../config/loader.js';
+import { DEFAULT_CONFIG_FILE } from '../server/install.js';
+import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
+import { installSchema } from '../stores/mysql/schema.js';
+import { columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
+import { guideMessage } from './sysadmin-mysql-user.js';
+
+const USAGE = 'usage: install_mysql_db [--conf FILE] [--host H[:PORT]] [--admin-user USER] [--admin-password-stdin] [--db NAME] [--table NAME] [--create-user]';
+const IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,63}$/;
+
+async function firstLine(): Promise<string> {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  try {
+    for await (const l of rl) return l;
+    return '';
+  } finally {
+    rl.close();
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const opts = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i];
+    if (t === '--create-user' || t === '--admin-password-stdin' || t === '--help') flags.add(t.slice(2));
+    else if (['--conf', '--host', '--admin-user', '--db', '--table'].includes(t) && argv[i + 1] !== undefined) opts.set(t.slice(2), argv[++i]);
+    else {
+      process.stderr.write(`install_mysql_db: unexpected argument "${t}"\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  if (flags.has('help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const file = opts.get('conf') ?? DEFAULT_CONFIG_FILE;
+  const loaded = opts.has('conf') || existsSync(file) ? loadConfigFile(file) : parseConfig('', file);
+  if (!loaded.ok) {
+    process.stderr.write(loaded.errors.map(formatMessage).join('\n') + '\n');
+    return 2;
+  }
+  const v = loaded.config.values;
+  const database = opts.get('db') ?? v.DB_MySQL_DB;
+  const table = opts.get('table') ?? v.DB_MySQL_SubscriberTable;
+  for (const n of [database, table]) {
+    if (!IDENT.test(n)) {
+      process.stderr.write(`install_mysql_db: "${n}" is not a valid SQL name: start with a letter or _, then letters, digits, _ or $\n`);
+      return 2;
+    }
+  }
+  const server = parseMySqlHost(opts.get('host') ?? v.DB_MySQL_HostName);
+  const password = flags.has('admin-password-stdin') ? await firstLine() : (process.env.MYSQL_PWD ?? '');
+  const pool = new MySqlPool({
+    primary: server,
+    user: opts.get('admin-user') ?? 'root',
+    password,
+    timeoutMs: Math.max(v.DB_MySQL_Connect_Timeout, 10) * 1000,
+    log: () => undefined,
+  });
+  try {
+    const r = await installSchema(pool, { database, table, columns: columnsFromConfig(v) });
+    for (const s of r.steps) process.stdout.write(`install_mysql_db: ${s}\n`);
+    if (!r.steps.length) process.stdout.write(`install_mysql_db: ${database}.${table} is up to date (schema version ${r.to})\n`);
+    if (flags.has('create-user')) {
+      if (!v.DB_MySQL_Username || !v.DB_MySQL_Password) {
+        process.stderr.write('install_mysql_db: --create-user needs DB_MySQL_Username and DB_MySQL_Password in sipd.conf\n');
+        return 2;
+      }
+      await pool.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [v.DB_MySQL_Username, '%', v.DB_MySQL_Password]);
+      await pool.query('ALTER USER ?@? IDENTIFIED BY ?', [v.DB_MySQL_Username, '%', v.DB_MySQL_Password]);
+      await pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${q(database)}.* TO ?@?`, [v.DB_MySQL_Username, '%']);
+      process.stdout.write(`install_mysql_db: account ${v.DB_MySQL_Username} may read and write ${database}.*\n`);
+    }
+    process.stdout.write(`install_mysql_db: done on ${endpointText(server)}\n`);
+    return 0;
+  } catch (e) {
+    const known = guideMessage(e, { server, database, table });
+    process.stderr.write(`install_mysql_db: ${known.startsWith('ERROR: ') ? known.slice(7) : known}\n`);
+    return 1;
+  } finally {
+    await pool.close();
+  }
+}
+
+const entry = path.basename(process.argv[1] ?? '');
+if (entry === 'install_mysql_db' || entry === 'install-mysql-db.js') process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,327 @@
+// Connections to the primary MySQL server and its optional secondary
+// (DB_MySQL_HostName, DB_MySQL_Secondary_HostName), with the guide's rule for
+// DB_MySQL_Connect_Timeout: a server that does not answer in time is marked bad, calls go
+// to the other one (or fail at once when both are bad) instead of waiting, and the mark
+// is lifted as soon as the server answers again. A background probe every `retryMs`
+// finds out; the primary is preferred whenever it is good.
+//
+// Every call has one deadline, the connect timeout, covering the wait for a connection,
+// connecting and the query. When it passes, the connection in use is destroyed and the
+// server marked bad: a hung server (accepts TCP, never answers) costs one timeout, after
+// which calls fail straight away until it is back.
+//
+// We keep our own small pool (a few connections per server) rather than mysql2's Pool so
+// that a dead server's connections can be dropped at once and nothing lingers at close.
+import mysql from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
+import { StoreUnavailableError } from '../subscriber.js';
+
+export type StoreLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+
+export interface MySqlEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export const MYSQL_DEFAULT_PORT = 3306;
+
+/** "host", "host:port", "[v6]:port" or a bare IPv6 address. */
+export function parseMySqlHost(text: string): MySqlEndpoint {
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracket) return { host: bracket[1], port: bracket[2] ? Number(bracket[2]) : MYSQL_DEFAULT_PORT };
+  const hp = /^([^:]+):(\d+)$/.exec(text);
+  if (hp) return { host: hp[1], port: Number(hp[2]) };
+  return { host: text, port: MYSQL_DEFAULT_PORT };
+}
+
+export function endpointText(e: MySqlEndpoint): string {
+  return `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
+}
+
+export interface MySqlPoolOptions {
+  readonly primary: MySqlEndpoint;
+  readonly secondary?: MySqlEndpoint;
+  readonly user: string;
+  readonly password: string;
+  /** Database to use; omit for server-level work (install_mysql_db). */
+  readonly database?: string;
+  /** DB_MySQL_Connect_Timeout in ms: the connect timeout and every call's deadline. */
+  readonly timeoutMs: number;
+  /** How often a bad server is tried again. Default 1000 ms. */
+  readonly retryMs?: number;
+  /** Connections per server. Default 4. */
+  readonly connectionsPerServer?: number;
+  readonly log: StoreLog;
+}
+
+export type ServerRole = 'primary' | 'secondary';
+
+/** The deadline of a call passed. */
+export class MySqlTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  readonly fatal = true;
+}
+
+// Errors that say the server (not the statement) is the problem.
+const DOWN_CODES = new Set([
+  'ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE',
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_HOST_NOT_PRIVILEGED', 'ER_HOST_IS_BLOCKED',
+]);
+
+export function isServerDown(e: unknown): boolean {
+  const x = e as { code?: string; fatal?: boolean } | undefined;
+  return !!x && (x.fatal === true || (typeof x.code === 'string' && DOWN_CODES.has(x.code)));
+}
+
+interface Waiter {
+  resolve(c: Connection | undefined): void;
+}
+
+class Server {
+  bad = false;
+  stopped = false;
+  lastError: unknown;
+  private idle: Connection[] = [];
+  private open = 0;
+  private waiters: Waiter[] = [];
+  private probeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly role: ServerRole,
+    readonly endpoint: MySqlEndpoint,
+    private readonly o: MySqlPoolOptions,
+  ) {}
+
+  get name(): string {
+    return `${this.role} MySQL server ${endpointText(this.endpoint)}`;
+  }
+
+  connect(): Promise<Connection> {
+    return mysql.createConnection({
+      host: this.endpoint.host,
+      port: this.endpoint.port,
+      user: this.o.user,
+      password: this.o.password,
+      ...(this.o.database ? { database: this.o.database } : {}),
+      connectTimeout: this.o.timeoutMs,
+      charset: 'utf8mb4',
+      supportBigNumbers: true,
+    });
+  }
+
+  /** A connection: an idle one, a new one, or the next one released (undefined if `gaveUp` first). */
+  async acquire(gaveUp: () => boolean): Promise<Connection | undefined> {
+    const c = this.idle.pop();
+    if (c) return c;
+    if (this.open < (this.o.connectionsPerServer ?? 4)) {
+      this.open++;
+      try {
+        const conn = await this.connect();
+        let gone = false;
+        const drop = () => {
+          if (gone) return;
+          gone = true;
+          this.open--;
+          this.idle = this.idle.filter((x) => x !== conn);
+          this.wakeOne();
+        };
+        conn.on('error', drop);
+        conn.on('end', drop);
+        (conn as unknown as { __drop: () => void }).__drop = drop;
+        return conn;
+      } catch (e) {
+        this.open--;
+        this.wakeOne();
+        throw e;
+      }
+    }
+    return new Promise<Connection | undefined>((resolve) => {
+      const w: Waiter = {
+        resolve: (conn) => {
+          if (gaveUp()) {
+            if (conn) this.release(conn);
+            resolve(undefined);
+          } else resolve(conn);
+        },
+      };
+      this.waiters.push(w);
+    }).then((conn) => conn ?? (gaveUp() ? undefined : this.acquire(gaveUp)));
+  }
+
+  private wakeOne(): void {
+    this.waiters.shift()?.resolve(undefined);
+  }
+
+  release(conn: Connection): void {
+    if (this.bad) return this.destroy(conn);
+    const w = this.waiters.shift();
+    if (w) w.resolve(conn);
+    else this.idle.push(conn);
+  }
+
+  destroy(conn: Connection): void {
+    (conn as unknown as { __drop?: () => void }).__drop?.();
+    conn.destroy();
+  }
+
+  dropAll(): void {
+    for (const c of [...this.idle]) this.destroy(c);
+    this.idle = [];
+    while (this.waiters.length) this.wakeOne();
+  }
+
+  markBad(e: unknown, onUp: () => void): void {
+    this.lastError = e;
+    if (this.bad) return;
+    this.bad = true;
+    this.dropAll();
+    this.scheduleProbe(onUp);
+  }
+
+  private scheduleProbe(onUp: () => void): void {
+    this.probeTimer = setTimeout(() => void this.probe(onUp), this.o.retryMs ?? 1000);
+    this.probeTimer.unref();
+  }
+
+  private async probe(onUp: () => void): Promise<void> {
+    this.probeTimer = undefined;
+    if (!this.bad) return;
+    let conn: Connection | undefined;
+    try {
+      conn = await this.connect();
+      conn.on('error', () => undefined);
+      await conn.query('SELECT 1');
+      this.bad = false;
+      this.lastError = undefined;
+      onUp();
+    } catch (e) {
+      this.lastError = e;
+      if (!this.stopped) this.scheduleProbe(onUp);
+    } finally {
+      conn?.destroy();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    this.bad = true;
+    this.dropAll();
+  }
+}
+
+export class MySqlPool {
+  private readonly servers: Server[];
+  private closed = false;
+
+  constructor(private readonly o: MySqlPoolOptions) {
+    this.servers = [new Server('primary', o.primary, o)];
+    if (o.secondary) this.servers.push(new Server('secondary', o.secondary, o));
+  }
+
+  /** Where calls go now; undefined while every server is marked bad. */
+  get active(): ServerRole | undefined {
+    return this.servers.find((s) => !s.bad)?.role;
+  }
+
+  get timeoutMs(): number {
+    return this.o.timeoutMs;
+  }
+
+  /**
+   * Run one statement (values bound with `?`, identifiers with `??`) and return mysql2's
+   * result: rows for SELECT, a ResultSetHeader otherwise. Statement errors (duplicate key,
+   * unknown column …) are thrown as mysql2 gives them; a server that cannot be used marks
+   * it bad, the other server is tried within the same deadline, and when none is left a
+   * StoreUnavailableError (cause: the last driver error) is thrown.
+   */
+  async query<T = unknown>(sql: string, values: readonly unknown[] = []): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError('the MySQL connection is closed');
+    const deadline = Date.now() + this.o.timeoutMs;
+    let last: unknown;
+    let tried = 0;
+    for (const s of this.servers) {
+      if (s.bad) continue;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      tried++;
+      try {
+        return await this.runOn<T>(s, sql, values, left);
+      } catch (e) {
+        if (!isServerDown(e)) throw e;
+        last = e;
+        this.markBad(s, e);
+      }
+    }
+    if (!tried) last = this.servers.map((s) => s.lastError).find((e) => e !== undefined);
+    const names = this.servers.map((s) => endpointText(s.endpoint)).join(' and ');
+    throw new StoreUnavailableError(`MySQL is unavailable (${names} marked down): ${describeMySqlError(last)}`, { cause: last });
+  }
+
+  private async runOn<T>(s: Server, sql: string, values: readonly unknown[], ms: number): Promise<T> {
+    let timedOut = false;
+    let conn: Connection | undefined;
+    const work = (async () => {
+      const c = await s.acquire(() => timedOut);
+      if (!c) throw new MySqlTimeoutError('gave up waiting for a connection');
+      if (timedOut) {
+        // Connected only after the deadline: nobody is waiting for this call any more.
+        s.release(c);
+        throw new MySqlTimeoutError('timed out');
+      }
+      conn = c;
+      const [rows] = await c.query(sql, values as unknown[]);
+      return rows as T;
+    })();
+    work.catch(() => undefined); // settled later by a destroyed connection after the deadline
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new MySqlTimeoutError(`no answer from ${s.name} within ${this.o.timeoutMs} ms`));
+      }, ms);
+    });
+    try {
+      const r = await Promise.race([work, deadline]);
+      return r;
+    } catch (e) {
+      if (conn) {
+        const c: Connection = conn;
+        conn = undefined;
+        if (isServerDown(e)) s.destroy(c);
+        else s.release(c);
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      if (conn) s.release(conn);
+    }
+  }
+
+  private markBad(s: Server, e: unknown): void {
+    if (s.bad) return;
+    const other = this.servers.find((x) => x !== s && !x.bad);
+    s.markBad(e, () => {
+      if (this.closed) return;
+      this.o.log('info', `${s.name} answers again; calls go to the ${this.active ?? s.role}`);
+    });
+    this.o.log('warn', `${s.name} marked bad: ${describeMySqlError(e)}; ${other ? `using the ${other.role} until it is back` : 'no other server: subscriber lookups fail until one is back'}`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const s of this.servers) s.stop();
+  }
+}
+
+/** The MySQL error in the guide's terms where it names one ("Error 1045: Access denied …"). */
+export function describeMySqlError(e: unknown): string {
+  if (e === undefined) return 'no server could be reached';
+  const x = e as { errno?: number; code?: string; message?: string; sqlMessage?: string };
+  const msg = x.sqlMessage ?? x.message ?? String(e);
+  if (typeof x.errno === 'number' && x.errno > 0 && x.sqlMessage) return `Error ${x.errno}: ${msg}`;
+  if (x.code && !msg.includes(x.code)) return `${msg} (${x.code})`;
+  return msg;
+}

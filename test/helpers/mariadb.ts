@@ -1,0 +1,142 @@
+// A real MariaDB server for a test file: its own data directory under the temp directory,
+// TCP on 127.0.0.1 and a free port, real grants (root without a password from this host;
+// tests create the accounts they need). Stop it in an after() hook; a last-resort exit
+// handler kills any server still running when the test process ends.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { freePort } from './ports.js';
+import { run, waitFor } from './run.js';
+import { requireTool } from './tools.js';
+
+export interface MariaDb {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly dir: string;
+  /** "127.0.0.1:<port>", as DB_MySQL_HostName takes it. */
+  readonly address: string;
+  /** Run statements as root (multiple statements allowed); returns the last result's rows. */
+  sql(statements: string, values?: unknown[]): Promise<unknown>;
+  /** Stop the server (SIGTERM, then SIGKILL after 20 s) and wait for it to exit. */
+  stop(): Promise<void>;
+  /** Start it again on the same port and data directory. */
+  start(): Promise<void>;
+  /** Stop it and delete its files. */
+  remove(): Promise<void>;
+  readonly running: boolean;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+export async function startMariaDb(): Promise<MariaDb> {
+  const mariadbd = requireTool('mariadbd', 'mariadb-server');
+  const installDb = requireTool('mariadb-install-db', 'mariadb-server');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mariadb-test-'));
+  const datadir = path.join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  const inst = await run(
+    installDb,
+    ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...(asRoot ? ['--user=root'] : [])],
+    120_000,
+  );
+  if (inst.code !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`mariadb-install-db failed (exit ${inst.code}):\n${inst.stdout}\n${inst.stderr}`);
+  }
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+
+  const start = async () => {
+    const c = spawn(
+      mariadbd,
+      [
+        '--no-defaults',
+        `--datadir=${datadir}`,
+        `--socket=${path.join(dir, 'mysqld.sock')}`,
+        `--pid-file=${path.join(dir, 'mysqld.pid')}`,
+        `--log-error=${path.join(dir, 'error.log')}`,
+        `--tmpdir=${dir}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        '--skip-name-resolve',
+        '--skip-log-bin',
+        '--innodb-buffer-pool-size=16M',
+        '--innodb-flush-log-at-trx-commit=2',
+        ...(asRoot ? ['--user=root'] : []),
+      ],
+      { stdio: 'ignore' },
+    );
+    child = c;
+    live.add(c);
+    exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    void exited.then(() => live.delete(c));
+    let gone = false;
+    void exited.then(() => (gone = true));
+    await waitFor(
+      `MariaDB on 127.0.0.1:${port}`,
+      async () => {
+        if (gone) throw new Error(`mariadbd exited at start:\n${tail(path.join(dir, 'error.log'))}`);
+        try {
+          const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1000 });
+          await conn.end();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+      100,
+    );
+  };
+
+  const stop = async () => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    c.kill('SIGTERM');
+    const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+    child = undefined;
+  };
+
+  await start();
+  return {
+    host: '127.0.0.1',
+    port,
+    dir,
+    address: `127.0.0.1:${port}`,
+    get running() {
+      return !!child && child.exitCode === null && child.signalCode === null;
+    },
+    async sql(statements: string, values: unknown[] = []) {
+      const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', multipleStatements: true, connectTimeout: 10_000 });
+      try {
+        const [rows] = await conn.query(statements, values);
+        return rows;
+      } finally {
+        await conn.end();
+      }
+    },
+    stop,
+    start,
+    async remove() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no error log)';
+  }
+}
