@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { formatMessage, loadConfigFile } from '../config/loader.js';
+import { tlsFileProblems } from '../transport/tls.js';
 import type { Config, LoadOptions } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION } from '../server/install.js';
 import { daemonStderrPath, pidFileState } from '../server/pidfile.js';
@@ -108,6 +109,10 @@ function configTest(a: Args): number {
     process.stderr.write(`${r.errors.length} error${r.errors.length === 1 ? '' : 's'} in ${a.file}\n`);
     return 1;
   }
+  // Files the config names must exist too (checked here, not in the schema, which never reads files).
+  const tls = tlsFileProblems(r.config);
+  for (const m of tls) process.stderr.write(`${m}\n`);
+  if (tls.length) return 1;
   process.stdout.write('Syntax OK\n');
   return 0;
 }

@@ -16,7 +16,7 @@ import type { Destination, ServerTxn, TransactionLayerApi } from '../transaction
 import type { SipTransports } from '../transport/outbound.js';
 import { hostPort } from '../transport/types.js';
 import type { Inbound, Reply, TransportName } from '../transport/types.js';
-import { ForkContext } from './fork.js';
+import { ForkContext, secureDestinations } from './fork.js';
 import type { Target } from './fork.js';
 import { forwardCopy, popVia, preprocessRoute, responseTarget, sipUriOf, stampReceived } from './forward.js';
 import type { ProxyIdentity } from './identity.js';
@@ -456,9 +456,9 @@ export class ProxyCore {
       this.d.log.info(`cannot forward ${req.method} to ${serializeUri(target.uri)}: ${(e as Error).message}`);
       return false;
     }
-    const dest = dests[0];
+    const dest = secureDestinations(ctx, target, dests)[0];
     if (!dest) {
-      this.d.log.info(`cannot forward ${req.method}: ${serializeUri(target.uri)} does not resolve`);
+      this.d.log.info(`cannot forward ${req.method}: ${serializeUri(target.uri)} ${dests.length ? 'offers no TLS for a request that came over TLS' : 'does not resolve'}`);
       return false;
     }
     const copy = forwardCopy(req, { requestUri: target.requestUri, recordRoute: this.recordRouteFor(req, config, dest.transport) });

@@ -6,7 +6,8 @@ import { buildResponse } from '../sip/message.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { contactQ, parseContacts } from '../sip/address.js';
 import type { Uri } from '../sip/uri.js';
-import { serializeUri } from '../sip/uri.js';
+import { serializeUri, uriParam } from '../sip/uri.js';
+import { tlsDowngradeAllowed } from '../transport/tls.js';
 import type { ClientTxn, Destination, ServerTxn } from '../transaction/types.js';
 import { hostPort } from '../transport/types.js';
 import type { TransportName } from '../transport/types.js';
@@ -66,6 +67,18 @@ export interface ForkOptions {
   answer(status: number, reason?: string, headers?: readonly (readonly [string, string])[]): void;
   /** Send a response (already without our Via) upstream. */
   send(res: SipResponse): void;
+}
+
+/**
+ * The destinations a request may leave by: no TLS-to-plain downgrade unless
+ * AllowSipTlsConversionToSip is On, and TLS ones named for the certificate check.
+ */
+export function secureDestinations(ctx: RequestContext, target: Target, dests: readonly Destination[]): Destination[] {
+  const allow = ctx.config.values.AllowSipTlsConversionToSip;
+  const name = target.uri.scheme !== 'tel' && target.uri.hostType === 'hostname' && !uriParam(target.uri, 'maddr') ? target.uri.host : undefined;
+  return dests
+    .filter((d) => tlsDowngradeAllowed(ctx.source.transport, ctx.req.uri, d.transport, allow))
+    .map((d) => (d.transport === 'TLS' && name && !d.serverName ? { ...d, serverName: name } : d));
 }
 
 export class ForkContext {
@@ -206,8 +219,13 @@ export class ForkContext {
       deps.log.info(`cannot forward ${request.method}: ${serializeUri(b.target.uri)} does not resolve`);
       return this.localFinal(b, 404, 'Not Found');
     }
+    const secure = secureDestinations(this.o.ctx, b.target, dests);
+    if (!secure.length) {
+      deps.log.info(`${request.method} ${request.uri} arrived over TLS (or is sips:) and ${serializeUri(b.target.uri)} offers no TLS; AllowSipTlsConversionToSip is Off`);
+      return this.localFinal(b, 403, 'TLS required for this destination');
+    }
     if (this.cancelled) return this.localFinal(b, 487);
-    b.dests = dests;
+    b.dests = secure;
     this.send(b, 0);
   }
 

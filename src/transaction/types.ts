@@ -10,6 +10,8 @@ export interface Destination {
   /** An IP address (v4 or v6, no brackets); names are resolved before this point. */
   readonly host: string;
   readonly port: number;
+  /** The name a TLS server's certificate must carry (the target URI's host), when it is a name. */
+  readonly serverName?: string;
 }
 
 /** What the transaction layer needs of the transports. */

@@ -4,6 +4,7 @@
 // handshake, a certificate that does not name the Via sent-by gets 403); TLS 1.1
 // refused; sessions resumed; unusable certificate files stop the start.
 import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
 import { constants } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
@@ -143,6 +144,30 @@ CSeq: 2 BYE`);
     } finally {
       await peer?.close();
       await bob.stop();
+    }
+  });
+
+  test('AllowSipTlsConversionToSip Off: a request that came over TLS is not sent on over UDP (403)', async () => {
+    appendFileSync(sr.conf, '\nAllowSipTlsConversionToSip Off\n');
+    assert.equal((await sipd!.graceful('test')).ok, true);
+    let peer: TlsSipPeer | undefined;
+    try {
+      peer = await connect(client);
+      const lp = peer.localPort;
+      const callId = `tls-downgrade-${process.pid}`;
+      peer.send(`INVITE sip:bob@127.0.0.1:9 SIP/2.0
+Via: SIP/2.0/TLS 127.0.0.1:${lp};branch=${branch()}
+Max-Forwards: 70
+From: <sip:alice@127.0.0.1>;tag=alice-2
+To: <sip:bob@127.0.0.1:9>
+Call-ID: ${callId}
+CSeq: 1 INVITE
+Contact: <sip:alice@127.0.0.1:${lp};transport=tls>`);
+      await peer.next('403 to the INVITE', responseTo(callId, 'INVITE', 403));
+    } finally {
+      await peer?.close();
+      appendFileSync(sr.conf, '\nAllowSipTlsConversionToSip On\n');
+      await sipd!.graceful('test');
     }
   });
 
