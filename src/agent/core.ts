@@ -11,7 +11,8 @@ import type {
   ScalarHandlers, SetError, SetPhase, SnmpType, SnmpValue, TableDef, TableHandle, TableHandlers, Varbind,
 } from './module.js';
 import { OID } from './oids.js';
-import { createNetSnmpAgent, nextInstance, oidToAddress, readInstance, setProviderHooks, SET_ERROR_STATUS } from './snmp-lib.js';
+import { createNetSnmpAgent, localSubtrees, nextInstance, oidToAddress, readInstance, setProviderHooks, SET_ERROR_STATUS } from './snmp-lib.js';
+import { AgentxMaster } from './agentx/master.js';
 import type { NetSnmpAgent } from './snmp-lib.js';
 import { MibLibrary } from './mib-store.js';
 import { readSnmpdCnf } from './config/snmpd-cnf.js';
@@ -113,6 +114,8 @@ export class AgentCore {
   private readonly modules: Array<{ module: AgentModule; names: string[] }> = [];
   readonly log: (level: LogLevel, message: string) => void;
   private closed = false;
+  /** The AgentX master, once startAgentX() ran. */
+  agentx: AgentxMaster | undefined;
 
   private constructor(
     readonly options: AgentCoreOptions,
@@ -566,6 +569,28 @@ export class AgentCore {
     return out;
   }
 
+  // ---- AgentX ---------------------------------------------------------------------------------
+
+  /**
+   * Listen for AgentX subagents on `socket` (a Unix socket path or tcp:HOST:PORT): their
+   * registered subtrees join the tree SNMP requests see (VACM applies to them as to ours) and
+   * their notifications go to our targets.
+   */
+  async startAgentX(socket: string, options: { defaultTimeoutMs?: number } = {}): Promise<AgentxMaster> {
+    if (this.agentx) throw new Error('the AgentX master is already running');
+    const master = await AgentxMaster.listen({
+      socket,
+      log: this.log,
+      sysUpTime: () => this.sysUpTime(),
+      notify: (trapOid, varbinds) => this.notify(trapOid, varbinds),
+      localSubtrees: () => localSubtrees(this.agent.mib),
+      ...options,
+    });
+    this.agentx = master;
+    this.agent.setExternalTree(master);
+    return master;
+  }
+
   // ---- modules --------------------------------------------------------------------------------
 
   /** The context one module sees (registrations are remembered for unregistering on stop). */
@@ -622,6 +647,10 @@ export class AgentCore {
   async stop(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.agentx) {
+      this.agent.setExternalTree(undefined);
+      await this.agentx.close();
+    }
     for (const { module } of [...this.modules].reverse()) {
       try {
         await module.stop();

@@ -73,6 +73,65 @@ export interface NetSnmpAgentOptions {
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 }
 
+// ---- subtrees served by other processes (AgentX subagents, see agentx/master.ts) -------------
+
+/** A run of the OID space, [start, end), that another process answers for. */
+export interface ExternalRegion {
+  readonly start: number[];
+  readonly end: number[];
+}
+
+/** An error status from another process, for the varbind at `index` (0-based, in the call's list). */
+export class ExternalError extends Error {
+  constructor(
+    readonly status: number,
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ExternalSet {
+  /** Each step resolves undefined when every peer agreed, else the error and its item index. */
+  test(): Promise<{ status: number; index: number } | undefined>;
+  commit(): Promise<{ status: number; index: number } | undefined>;
+  undo(): Promise<{ status: number; index: number } | undefined>;
+  cleanup(): void;
+}
+
+/** The delegated regions at one moment (one SNMP request uses one view). */
+export interface ExternalView {
+  /** The region containing `address`, if another process owns it. */
+  owner(address: number[]): ExternalRegion | undefined;
+  /** The first region starting after `address`. */
+  following(address: number[]): ExternalRegion | undefined;
+  /** GET of each item; rejects with ExternalError (index into items) on timeouts and errors. */
+  get(items: Array<{ region: ExternalRegion; oid: string }>): Promise<RawVarbind[]>;
+  /** The first instance in the region after `from` (at `from` too when include); undefined: none. */
+  next(region: ExternalRegion, from: number[], include: boolean): Promise<RawVarbind | undefined>;
+  set(items: Array<{ region: ExternalRegion; vb: RawVarbind }>): ExternalSet;
+}
+
+export interface ExternalTree {
+  /** The current view, given our own provider subtrees (more specific ones win); undefined when
+   *  nothing is delegated, so requests take the plain local path. */
+  view(localSubtrees: () => number[][]): ExternalView | undefined;
+}
+
+/** The OID of every provider (scalar object or table) registered in our own tree. */
+export function localSubtrees(mib: Mib): number[][] {
+  const out: number[][] = [];
+  for (const p of Object.values(mib.providers)) {
+    try {
+      out.push(oidToAddress(p.oid));
+    } catch {
+      // a provider without a numeric OID cannot collide with a subagent's subtree
+    }
+  }
+  return out;
+}
+
 export interface NetSnmpAgent {
   readonly raw: Agent;
   readonly mib: Mib;
@@ -81,6 +140,8 @@ export interface NetSnmpAgent {
   /** Resolves once the UDP socket is bound (rejects on EADDRINUSE etc.). */
   listening: Promise<{ address: string; port: number }>;
   setAccessPolicy(policy: AccessPolicy | undefined): void;
+  /** Subtrees answered by other processes (AgentX master); undefined: none. Fixed agent only. */
+  setExternalTree(tree: ExternalTree | undefined): void;
   close(): Promise<void>;
 }
 
@@ -332,6 +393,7 @@ export function createNetSnmpAgent(options: NetSnmpAgentOptions): NetSnmpAgent {
   const counters = newCounters();
   const log = options.log ?? (() => undefined);
   let policy = options.access;
+  let external: ExternalTree | undefined;
   const agentOptions = {
     port: options.port,
     address: options.address,
@@ -351,7 +413,7 @@ export function createNetSnmpAgent(options: NetSnmpAgentOptions): NetSnmpAgent {
   if (fixes) {
     installTreeCache(mib);
     installRowStatusCommit(mib);
-    installFixedPipeline(raw, mib, counters, () => policy, options, log);
+    installFixedPipeline(raw, mib, counters, () => policy, () => external, options, log);
   }
 
   return {
@@ -362,6 +424,9 @@ export function createNetSnmpAgent(options: NetSnmpAgentOptions): NetSnmpAgent {
     listening,
     setAccessPolicy(p) {
       policy = p;
+    },
+    setExternalTree(t) {
+      external = t;
     },
     close() {
       return new Promise<void>((resolve) => {
@@ -405,6 +470,7 @@ function installFixedPipeline(
   mib: Mib,
   counters: SnmpCounters,
   getPolicy: () => AccessPolicy | undefined,
+  getExternal: () => ExternalTree | undefined,
   options: NetSnmpAgentOptions,
   log: NonNullable<NetSnmpAgentOptions['log']>,
 ): void {
@@ -421,7 +487,16 @@ function installFixedPipeline(
     }
   };
   const librarySendResponse = raw.sendResponse.bind(raw);
+  // A SET mixing our objects with a subagent's runs the library's SET on a copy of the message
+  // holding only our varbinds; its response is caught here instead of being sent.
+  const captured = new WeakMap<object, (pdu: ResponsePdu) => void>();
   raw.sendResponse = (socket, rinfo, message, pdu) => {
+    const capture = captured.get(message);
+    if (capture) {
+      captured.delete(message);
+      capture(pdu);
+      return;
+    }
     counters.snmpOutGetResponses++;
     librarySendResponse(socket, rinfo, message, pdu);
   };
@@ -536,23 +611,30 @@ function installFixedPipeline(
     }
 
     counters.snmpInTotalReqVars += pdu.type === PduType.SetRequest ? 0 : pdu.varbinds.length;
+    // With subagents attached, answers may wait for them: the handlers return a promise.
+    const view = getExternal()?.view(() => localSubtrees(mib));
+    const settle = (p: Promise<void>) =>
+      p.catch((e) => {
+        log('error', `request from ${rinfo.address}:${rinfo.port} failed: ${(e as Error).stack ?? e}`);
+        respond(socket, rinfo, message!, [], ErrorStatus.GeneralError, 0);
+      });
     switch (pdu.type) {
       case PduType.GetRequest:
         counters.snmpInGetRequests++;
-        return answerGet(socket, rinfo, message, sec, policy);
+        return void settle(answerGet(socket, rinfo, message, sec, policy, view));
       case PduType.GetNextRequest:
         counters.snmpInGetNexts++;
-        return answerNext(socket, rinfo, message, sec, policy, false);
+        return void settle(answerNext(socket, rinfo, message, sec, policy, false, view));
       case PduType.GetBulkRequest:
         if (message.version === snmp.Version1) {
           counters.snmpSilentDrops++;
           return;
         }
-        return answerNext(socket, rinfo, message, sec, policy, true);
+        return void settle(answerNext(socket, rinfo, message, sec, policy, true, view));
       case PduType.SetRequest:
         counters.snmpInSetRequests++;
         counters.snmpInTotalSetVars += pdu.varbinds.length;
-        return answerSet(socket, rinfo, message, sec, policy);
+        return void settle(answerSet(socket, rinfo, message, sec, policy, view));
       default:
         counters.snmpSilentDrops++;
         return;
@@ -589,8 +671,17 @@ function installFixedPipeline(
     raw.sendResponse(socket, rinfo, message, response);
   }
 
-  function answerGet(socket: unknown, rinfo: unknown, message: DecodedMessage, sec: RequestSecurity, policy: AccessPolicy | undefined) {
+  function addressOf(oid: string): number[] | undefined {
+    try {
+      return oidToAddress(oid);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function answerGet(socket: unknown, rinfo: unknown, message: DecodedMessage, sec: RequestSecurity, policy: AccessPolicy | undefined, view?: ExternalView) {
     const out: RawVarbind[] = [];
+    const remote: Array<{ region: ExternalRegion; oid: string; at: number }> = [];
     const vbs = message.pdu.varbinds;
     for (let i = 0; i < vbs.length; i++) {
       const oid = vbs[i].oid;
@@ -603,7 +694,24 @@ function installFixedPipeline(
         out.push({ oid, type: ObjectType.NoSuchObject, value: null });
         continue;
       }
+      const address = view && addressOf(oid);
+      const region = address && view.owner(address);
+      if (region) {
+        remote.push({ region, oid, at: i });
+        out.push({ oid, type: ObjectType.Null, value: null });
+        continue;
+      }
       out.push(getOne(oid));
+    }
+    if (view && remote.length > 0) {
+      try {
+        const got = await view.get(remote.map(({ region, oid }) => ({ region, oid })));
+        got.forEach((vb, k) => (out[remote[k].at] = { ...vb, oid: remote[k].oid }));
+      } catch (e) {
+        if (!(e instanceof ExternalError)) throw e;
+        log('warn', `GET from a subagent: ${e.message}`);
+        return respond(socket, rinfo, message, [], e.status, (remote[e.index]?.at ?? 0) + 1);
+      }
     }
     respond(socket, rinfo, message, out);
   }
@@ -629,19 +737,22 @@ function installFixedPipeline(
     return { oid, type: ancestor ? ObjectType.NoSuchInstance : ObjectType.NoSuchObject, value: null };
   }
 
-  /** The next readable, in-view instance after `oid`; undefined at the end of the MIB view. */
-  function nextOne(start: string, sec: RequestSecurity, policy: AccessPolicy | undefined): { vb?: RawVarbind; denied?: boolean } {
-    let address: number[];
-    try {
-      address = oidToAddress(start);
-    } catch {
-      address = [];
+  type Next = { vb?: RawVarbind; denied?: boolean };
+
+  /**
+   * The next readable, in-view instance of our own tree after `address` (or at it, when
+   * `inclusive`), stopping before `limit` (where a subagent's region begins); {} when none.
+   */
+  function nextLocal(address: number[], inclusive: boolean, limit: number[] | undefined, sec: RequestSecurity, policy: AccessPolicy | undefined): Next {
+    let node: MibNode | null = null;
+    if (inclusive) {
+      const here = address.length > 0 ? mib.lookup(address) : null;
+      node = here && isInstance(here) ? here : null;
     }
+    node ??= nextInstance(mib, address);
     // Bounded: a view may exclude many instances in a row, but never more than the tree has.
-    for (;;) {
-      const node = nextInstance(mib, address);
-      if (!node) return {};
-      address = node.address;
+    for (; node; node = nextInstance(mib, node.address)) {
+      if (limit && compareOids(node.address, limit) >= 0) return {};
       const providerNode = node.getAncestorProvider();
       if (!providerNode?.provider || !readable(providerNode.provider, node)) continue;
       const access = check(policy, sec, 'read', node.oid);
@@ -652,9 +763,44 @@ function installFixedPipeline(
       if (sec.model === 'v1' && v.type === ObjectType.Counter64) continue; // RFC 3584 §4.2.2.1
       return { vb: { oid: node.oid, type: v.type, value: v.value } };
     }
+    return {};
   }
 
-  function answerNext(socket: unknown, rinfo: unknown, message: DecodedMessage, sec: RequestSecurity, policy: AccessPolicy | undefined, bulk: boolean) {
+  // Walks through subagents' regions: at most this many subagent answers per varbind (views
+  // that exclude long runs of a subagent's objects cost one round trip per excluded object).
+  const MAX_EXTERNAL_STEPS = 10_000;
+
+  /** nextLocal across our tree and the subagents' regions, in lexicographic order. */
+  async function nextMerged(start: string, sec: RequestSecurity, policy: AccessPolicy | undefined, view: ExternalView): Promise<Next> {
+    let address = addressOf(start) ?? [];
+    let inclusive = false;
+    for (let steps = 0; steps < MAX_EXTERNAL_STEPS; steps++) {
+      const region = view.owner(address);
+      if (region) {
+        const vb = await view.next(region, address, inclusive);
+        if (!vb) {
+          address = region.end;
+          inclusive = true;
+          continue;
+        }
+        address = oidToAddress(vb.oid);
+        inclusive = false;
+        const access = check(policy, sec, 'read', vb.oid);
+        if (access === 'notInView') continue;
+        if (access !== 'allowed') return { denied: true };
+        if (sec.model === 'v1' && vb.type === ObjectType.Counter64) continue;
+        return { vb };
+      }
+      const limit = view.following(address)?.start;
+      const local = nextLocal(address, inclusive, limit, sec, policy);
+      if (local.vb || local.denied || !limit) return local;
+      address = limit;
+      inclusive = true;
+    }
+    throw new ExternalError(ErrorStatus.GeneralError, 0, `walk from ${start} took more than ${MAX_EXTERNAL_STEPS} subagent steps`);
+  }
+
+  async function answerNext(socket: unknown, rinfo: unknown, message: DecodedMessage, sec: RequestSecurity, policy: AccessPolicy | undefined, bulk: boolean, view?: ExternalView) {
     const vbs = message.pdu.varbinds;
     const out: RawVarbind[] = [];
     const endOf = (oid: string): RawVarbind => ({ oid, type: ObjectType.EndOfMibView, value: null });
@@ -663,43 +809,61 @@ function installFixedPipeline(
       out.push(vb);
       size += vb.oid.length + 16 + (typeof vb.value === 'string' || Buffer.isBuffer(vb.value) ? (vb.value as string).length : 8);
     };
-    const nonRepeaters = bulk ? Math.max(0, Math.min(message.pdu.nonRepeaters ?? 0, vbs.length)) : vbs.length;
-    // Defect 1: past the last instance we answer endOfMibView (the library answered
-    // noSuchObject at the same OID, so walks never ended).
-    for (let i = 0; i < nonRepeaters; i++) {
-      const r = nextOne(vbs[i].oid, sec, policy);
-      if (r.denied) return respond(socket, rinfo, message, [], ErrorStatus.AuthorizationError, i + 1);
-      push(r.vb ?? endOf(vbs[i].oid));
-    }
-    if (bulk) {
-      // Defect 2: max-repetitions counts rows of repeaters, not varbinds in the whole response.
-      const repeaters = vbs.slice(nonRepeaters).map((v) => v.oid);
-      const maxRep = Math.max(0, message.pdu.maxRepetitions ?? 0);
-      const done = repeaters.map(() => false);
-      for (let rep = 0; rep < maxRep && repeaters.length > 0; rep++) {
-        if (out.length + repeaters.length > MAX_BULK_VARBINDS || size > MAX_RESPONSE_BYTES) break;
-        for (let j = 0; j < repeaters.length; j++) {
-          if (done[j]) {
-            push(endOf(repeaters[j]));
-            continue;
-          }
-          const r = nextOne(repeaters[j], sec, policy);
-          if (r.denied) return respond(socket, rinfo, message, [], ErrorStatus.AuthorizationError, nonRepeaters + j + 1);
-          if (r.vb) {
-            push(r.vb);
-            repeaters[j] = r.vb.oid;
-          } else {
-            done[j] = true;
-            push(endOf(repeaters[j]));
-          }
-        }
-        if (done.every(Boolean)) break;
+    let at = 0;
+    const nextOne = async (start: string): Promise<Next> => {
+      if (!view) return nextLocal(addressOf(start) ?? [], false, undefined, sec, policy);
+      try {
+        return await nextMerged(start, sec, policy, view);
+      } catch (e) {
+        if (e instanceof ExternalError) throw new ExternalError(e.status, at, e.message);
+        throw e;
       }
+    };
+    try {
+      const nonRepeaters = bulk ? Math.max(0, Math.min(message.pdu.nonRepeaters ?? 0, vbs.length)) : vbs.length;
+      // Defect 1: past the last instance we answer endOfMibView (the library answered
+      // noSuchObject at the same OID, so walks never ended).
+      for (let i = 0; i < nonRepeaters; i++) {
+        at = i;
+        const r = await nextOne(vbs[i].oid);
+        if (r.denied) return respond(socket, rinfo, message, [], ErrorStatus.AuthorizationError, i + 1);
+        push(r.vb ?? endOf(vbs[i].oid));
+      }
+      if (bulk) {
+        // Defect 2: max-repetitions counts rows of repeaters, not varbinds in the whole response.
+        const repeaters = vbs.slice(nonRepeaters).map((v) => v.oid);
+        const maxRep = Math.max(0, message.pdu.maxRepetitions ?? 0);
+        const done = repeaters.map(() => false);
+        for (let rep = 0; rep < maxRep && repeaters.length > 0; rep++) {
+          if (out.length + repeaters.length > MAX_BULK_VARBINDS || size > MAX_RESPONSE_BYTES) break;
+          for (let j = 0; j < repeaters.length; j++) {
+            if (done[j]) {
+              push(endOf(repeaters[j]));
+              continue;
+            }
+            at = nonRepeaters + j;
+            const r = await nextOne(repeaters[j]);
+            if (r.denied) return respond(socket, rinfo, message, [], ErrorStatus.AuthorizationError, nonRepeaters + j + 1);
+            if (r.vb) {
+              push(r.vb);
+              repeaters[j] = r.vb.oid;
+            } else {
+              done[j] = true;
+              push(endOf(repeaters[j]));
+            }
+          }
+          if (done.every(Boolean)) break;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof ExternalError)) throw e;
+      log('warn', `GETNEXT/GETBULK through a subagent: ${e.message}`);
+      return respond(socket, rinfo, message, [], e.status, e.index + 1);
     }
     respond(socket, rinfo, message, out);
   }
 
-  function answerSet(socket: unknown, rinfo: unknown, message: DecodedMessage, sec: RequestSecurity, policy: AccessPolicy | undefined) {
+  async function answerSet(socket: unknown, rinfo: unknown, message: DecodedMessage, sec: RequestSecurity, policy: AccessPolicy | undefined, view?: ExternalView) {
     const vbs = message.pdu.varbinds;
     // RFC 3416 §4.2.5 step 1 via RFC 3413 §3.2: a varbind outside the write view is
     // noAccess; any other isAccessAllowed failure is authorizationError for the PDU.
@@ -711,10 +875,20 @@ function installFixedPipeline(
         return respond(socket, rinfo, message, [], ErrorStatus.AuthorizationError, i + 1);
       }
     }
+    // Varbinds in subagents' regions go to them (RFC 2741 §7.2.1.3); the rest are ours.
+    const remote: Array<{ region: ExternalRegion; vb: RawVarbind; at: number }> = [];
+    const localAt: number[] = [];
+    for (let i = 0; i < vbs.length; i++) {
+      const address = view && addressOf(vbs[i].oid);
+      const region = address && view.owner(address);
+      if (region) remote.push({ region, vb: vbs[i], at: i });
+      else localAt.push(i);
+    }
     // Objects that do not exist and cannot be created: noCreation (step 3), instead of the
     // library's noError + noSuchObject answer.
     const creating = new Set<string>();
-    for (const vb of vbs) {
+    for (const i of localAt) {
+      const vb = vbs[i];
       const provider = mib.getAncestorProviderFromOid(vb.oid);
       if (provider?.type === snmp.MibProviderType.Table && RowStatusCreate.has(Number(vb.value))) {
         const rest = vb.oid.slice(provider.oid.length + 1).split('.');
@@ -722,7 +896,7 @@ function installFixedPipeline(
         if (provider.tableColumns?.find((c) => c.number === column)?.rowStatus) creating.add(`${provider.oid}|${rest.join('.')}`);
       }
     }
-    for (let i = 0; i < vbs.length; i++) {
+    for (const i of localAt) {
       let node: MibNode | null = null;
       try {
         node = mib.lookup(oidToAddress(vbs[i].oid));
@@ -739,7 +913,40 @@ function installFixedPipeline(
       }
       return respond(socket, rinfo, message, [], provider ? ErrorStatus.NotWritable : ErrorStatus.NoCreation, i + 1);
     }
-    librarySet(socket, message, rinfo);
+    if (!view || remote.length === 0) return librarySet(socket, message, rinfo);
+
+    // RFC 2741 §7.2.5: TestSet everywhere, then (ours: the library's test+commit) CommitSet,
+    // UndoSet when a commit fails, CleanupSet in every case.
+    const tx = view.set(remote.map(({ region, vb }) => ({ region, vb })));
+    const at = (e: { index: number }) => (remote[e.index]?.at ?? 0) + 1;
+    const tested = await tx.test();
+    if (tested) {
+      tx.cleanup();
+      return respond(socket, rinfo, message, [], tested.status, at(tested));
+    }
+    if (localAt.length > 0) {
+      const local = await new Promise<ResponsePdu>((resolve) => {
+        const sub = Object.create(message) as DecodedMessage;
+        sub.pdu = Object.create(message.pdu) as DecodedMessage['pdu'];
+        sub.pdu.varbinds = localAt.map((i) => vbs[i]);
+        captured.set(sub, resolve);
+        librarySet(socket, sub, rinfo);
+      });
+      if (local.errorStatus) {
+        tx.cleanup();
+        return respond(socket, rinfo, message, [], local.errorStatus, localAt[(local.errorIndex ?? 1) - 1] + 1);
+      }
+    }
+    const committed = await tx.commit();
+    if (committed) {
+      const undone = await tx.undo();
+      tx.cleanup();
+      // Our own objects cannot be rolled back once the library committed them.
+      const status = undone || localAt.length > 0 ? ErrorStatus.UndoFailed : ErrorStatus.CommitFailed;
+      return respond(socket, rinfo, message, [], status, at(undone ?? committed));
+    }
+    tx.cleanup();
+    respond(socket, rinfo, message, vbs.map((v) => ({ oid: v.oid, type: v.type ?? ObjectType.Null, value: v.value ?? null })));
   }
 }
 

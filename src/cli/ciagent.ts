@@ -1,7 +1,7 @@
 // ciagent — OpenSPS's SNMP master agent (the CIAgent replacement).
 //
 //   ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE] [--log-file FILE]
-//           [--data-dir DIR] [--agentx SOCKET]
+//           [--data-dir DIR] [--agentx SOCKET] [--load-window SECONDS]
 //   ciagent -fullstart | -fullstop
 //
 // Without -f it starts a detached copy of itself and returns once that copy answers on its
@@ -12,6 +12,8 @@ import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { AgentCore, ConfigError } from '../agent/core.js';
 import { AGENT_MODULES } from '../agent/modules.js';
+import { parseAgentxAddress } from '../agent/agentx/master.js';
+import { setLoadWindow } from '../agent/engines/hostdata/index.js';
 import { OID } from '../agent/oids.js';
 import { INSTALL_PREFIX } from '../server/install.js';
 import { formatErrorLine } from '../logging/error-log.js';
@@ -19,7 +21,7 @@ import { ciagentPidState, stopCiagent } from '../agent/pid.js';
 import { removePidFile, writePidFile } from '../server/pidfile.js';
 
 export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE]
-               [--log-file FILE] [--data-dir DIR] [--agentx SOCKET]
+               [--log-file FILE] [--data-dir DIR] [--agentx SOCKET] [--load-window SECONDS]
        ciagent -fullstart | -fullstop
   -f            stay in the foreground (default: detach)
   --config-dir  directory with snmpd.cnf and the modules' files (default ${path.join(INSTALL_PREFIX, 'conf')})
@@ -27,7 +29,10 @@ export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:
   --pid-file    default ${path.join(INSTALL_PREFIX, 'logs', 'ciagent.pid')}
   --log-file    default ${path.join(INSTALL_PREFIX, 'logs', 'ciagent_log')}
   --data-dir    state kept across restarts (engine id; default ${path.join(INSTALL_PREFIX, 'data')})
-  --agentx      AgentX master socket (not available yet: accepted and ignored with a warning)`;
+  --agentx      listen for AgentX subagents on this Unix socket path (or tcp:HOST:PORT);
+                default: no AgentX master
+  --load-window hrProcessorLoad's averaging window, 5-3600 s (default 60, as the MIB defines;
+                shorter only for tests and demonstrations)`;
 
 export interface CiagentArgs {
   foreground: boolean;
@@ -39,6 +44,7 @@ export interface CiagentArgs {
   logFile: string;
   dataDir: string;
   agentx?: string;
+  loadWindow?: number;
 }
 
 export function parseArgs(argv: readonly string[]): CiagentArgs | string {
@@ -63,7 +69,21 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
         case '--pid-file': a.pidFile = path.resolve(value()); break;
         case '--log-file': a.logFile = path.resolve(value()); break;
         case '--data-dir': a.dataDir = path.resolve(value()); break;
-        case '--agentx': a.agentx = value(); break;
+        case '--agentx': {
+          const v = value();
+          const spec = v.startsWith('tcp:') ? v : path.resolve(v.replace(/^unix:/, ''));
+          const where = parseAgentxAddress(spec);
+          if (typeof where === 'string') return where;
+          a.agentx = spec;
+          break;
+        }
+        case '--load-window': {
+          const v = value();
+          const n = Number(v);
+          if (!/^\d+$/.test(v) || n < 5 || n > 3600) return `--load-window '${v}' must be whole seconds from 5 to 3600`;
+          a.loadWindow = n;
+          break;
+        }
         case '--listen': {
           const v = value();
           const m = /^(?:udp:)?(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(v);
@@ -85,6 +105,7 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
 function childArgs(a: CiagentArgs): string[] {
   const out = ['-f', '--config-dir', a.configDir, '--listen', `udp:${a.address}:${a.port}`, '--pid-file', a.pidFile, '--log-file', a.logFile, '--data-dir', a.dataDir];
   if (a.agentx) out.push('--agentx', a.agentx);
+  if (a.loadWindow !== undefined) out.push('--load-window', String(a.loadWindow));
   return out;
 }
 
@@ -141,7 +162,20 @@ async function run(a: CiagentArgs): Promise<number> {
     tell({ type: 'error', message });
     return 1;
   }
-  if (a.agentx) log('warn', `--agentx ${a.agentx}: the AgentX master is not available in this version; ignored`);
+  if (a.agentx) {
+    try {
+      await core.startAgentX(a.agentx);
+      log('notice', `AgentX master listening on ${a.agentx}`);
+    } catch (e) {
+      const message = `cannot start the AgentX master: ${(e as Error).message}`;
+      log('error', message);
+      process.stderr.write(`ciagent: ${message}\n`);
+      tell({ type: 'error', message });
+      await core.stop();
+      return 1;
+    }
+  }
+  if (a.loadWindow !== undefined) setLoadWindow(a.loadWindow);
   const failed = await core.startModules(AGENT_MODULES);
   writePidFile(a.pidFile);
   const where = core.address;

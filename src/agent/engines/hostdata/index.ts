@@ -15,6 +15,17 @@ export { syncTable } from './table-sync.js';
 export type * from './types.js';
 
 let shared: { cache: HostDataCache; users: number; ready: Promise<void> } | undefined;
+let defaults: Pick<HostDataOptions, 'loadWindowMs' | 'cpuIntervalMs'> = {};
+
+/**
+ * hrProcessorLoad's averaging window for the cache created next (ciagent --load-window). The
+ * MIB defines one minute; a shorter window is for tests and demonstrations. CPU sampling is
+ * a sixth of the window, between 1 and 5 s. Call before the modules start.
+ */
+export function setLoadWindow(seconds: number): void {
+  const ms = Math.round(seconds * 1000);
+  defaults = { loadWindowMs: ms, cpuIntervalMs: Math.min(5000, Math.max(1000, Math.round(ms / 6))) };
+}
 
 /**
  * The shared cache, started (its first refresh done) before this resolves. `options` apply only
@@ -23,7 +34,7 @@ let shared: { cache: HostDataCache; users: number; ready: Promise<void> } | unde
 export async function acquireHostData(options: HostDataOptions & { upTime?: () => number; rootDir?: string } = {}): Promise<HostDataCache> {
   if (!shared) {
     const root = options.rootDir ?? INSTALL_PREFIX;
-    const cache = new HostDataCache({ package: options.package ?? (await ourPackage(root)), ...options });
+    const cache = new HostDataCache({ package: options.package ?? (await ourPackage(root)), ...defaults, ...options });
     shared = { cache, users: 0, ready: cache.start() };
   }
   shared.users++;

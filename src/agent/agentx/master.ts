@@ -1,0 +1,529 @@
+// The AgentX master (RFC 2741): a stream listener (Unix socket, or tcp:HOST:PORT) that accepts
+// subagent sessions and registrations, and answers the SNMP request path's questions about
+// the OID space subagents own (ExternalTree in ../snmp-lib.ts). Requests for a subagent's
+// objects become AgentX Get/GetNext/TestSet… PDUs on its session, each with a time limit (the
+// registration's timeout, else the session's from its Open, else 5 s); a subagent that does not
+// answer in time makes the SNMP request fail with genErr. A subagent's Notify goes out through
+// the agent's notification targets. A closed or broken connection drops its sessions and with
+// them their registrations. Only the default context exists (ciagent answers no other).
+import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { ExternalRegion, ExternalSet, ExternalTree, ExternalView, RawVarbind } from '../snmp-lib.js';
+import { ErrorStatus, ExternalError, ObjectType, oidToAddress } from '../snmp-lib.js';
+import type { LogLevel, SnmpType, SnmpValue, Varbind as ModuleVarbind } from '../module.js';
+import { AgentxError, AgentxParseError, CloseReason, decodePdu, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, readHeader } from './pdu.js';
+import type { Pdu, Varbind } from './pdu.js';
+import { Registry, regionAfter, regionAt } from './registry.js';
+import type { Region, Registration } from './registry.js';
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+const SYS_UPTIME_0 = '1.3.6.1.2.1.1.3.0';
+const SNMP_TRAP_OID_0 = '1.3.6.1.6.3.1.1.4.1.0';
+
+export interface AgentxMasterOptions {
+  /** A Unix socket path (optionally `unix:PATH`) or `tcp:HOST:PORT`. */
+  socket: string;
+  log: (level: LogLevel, message: string) => void;
+  /** sysUpTime in centiseconds, for Response PDUs. */
+  sysUpTime: () => number;
+  /** Send a notification to the agent's targets (a subagent's Notify). */
+  notify: (trapOid: string, varbinds: ModuleVarbind[]) => Promise<void>;
+  /** Our own provider OIDs (registrations exactly on one of them at priority 127 are duplicates). */
+  localSubtrees: () => number[][];
+  /** When a subagent gives no time limit (default 5 s). */
+  defaultTimeoutMs?: number;
+  /** Mode of the Unix socket (default 0600: only the agent's own user may attach subagents). */
+  socketMode?: number;
+}
+
+interface Pending {
+  resolve: (pdu: Pdu & { type: 18 }) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface Session {
+  readonly id: number;
+  readonly conn: Connection;
+  readonly timeoutMs: number;
+  readonly bigEndian: boolean;
+  readonly descr: string;
+  readonly oid: string;
+  packetID: number;
+  readonly pending: Map<number, Pending>;
+}
+
+interface Connection {
+  readonly socket: net.Socket;
+  readonly sessions: Set<number>;
+  readonly framer: PduFramer;
+}
+
+/** Where and how the listener binds. */
+export function parseAgentxAddress(spec: string): { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | string {
+  const tcp = /^tcp:(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d{1,5})$/.exec(spec);
+  if (tcp) {
+    const port = Number(tcp[3]);
+    if (port < 1 || port > 65535) return `AgentX address '${spec}': port must be 1-65535`;
+    return { kind: 'tcp', host: tcp[1] ?? tcp[2], port };
+  }
+  if (spec.startsWith('tcp:')) return `AgentX address '${spec}' must be tcp:HOST:PORT or a Unix socket path`;
+  const p = spec.startsWith('unix:') ? spec.slice(5) : spec;
+  if (!path.isAbsolute(p)) return `AgentX socket '${spec}' must be an absolute path (or tcp:HOST:PORT)`;
+  return { kind: 'unix', path: p };
+}
+
+export class AgentxMaster implements ExternalTree {
+  private readonly server: net.Server;
+  private readonly registry = new Registry();
+  private readonly sessions = new Map<number, Session>();
+  private readonly connections = new Set<Connection>();
+  private nextSessionID = 1;
+  private nextTransactionID = 1;
+  private cache: { key: string; regions: Region[] } | undefined;
+  private unixPath: string | undefined;
+  readonly defaultTimeoutMs: number;
+
+  private constructor(private readonly options: AgentxMasterOptions) {
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  /** Bind and listen; rejects (with a message naming the socket) when that is impossible. */
+  static async listen(options: AgentxMasterOptions): Promise<AgentxMaster> {
+    const where = parseAgentxAddress(options.socket);
+    if (typeof where === 'string') throw new Error(where);
+    const m = new AgentxMaster(options);
+    await new Promise<void>((resolve, reject) => {
+      m.server.once('error', (e) => reject(new Error(`AgentX socket ${options.socket}: ${(e as Error).message}`)));
+      if (where.kind === 'tcp') {
+        m.server.listen(where.port, where.host, () => resolve());
+        return;
+      }
+      try {
+        mkdirSync(path.dirname(where.path), { recursive: true, mode: 0o755 });
+        if (existsSync(where.path)) {
+          // A socket left by an agent that died; anything else is not ours to delete.
+          if (!lstatSync(where.path).isSocket()) throw new Error(`${where.path} exists and is not a socket`);
+          unlinkSync(where.path);
+        }
+      } catch (e) {
+        reject(new Error(`AgentX socket ${options.socket}: ${(e as Error).message}`));
+        return;
+      }
+      // The socket is created with the umask in force: make it private from the start.
+      const old = process.umask(0o177);
+      try {
+        m.server.listen(where.path, () => resolve());
+      } finally {
+        process.umask(old);
+      }
+      m.unixPath = where.path;
+    });
+    if (m.unixPath) chmodSync(m.unixPath, options.socketMode ?? 0o600);
+    m.server.on('error', (e) => options.log('error', `AgentX listener: ${e.message}`));
+    return m;
+  }
+
+  /** The TCP port bound (tests), undefined for a Unix socket. */
+  get port(): number | undefined {
+    const a = this.server.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  /** Sessions and their registrations, for logs and tests. */
+  describe(): Array<{ id: number; descr: string; oid: string; subtrees: string[] }> {
+    return [...this.sessions.values()].map((s) => ({
+      id: s.id, descr: s.descr, oid: s.oid,
+      subtrees: this.registry.all().filter((r) => r.sessionID === s.id).map((r) => r.subtree.join('.') + (r.rangeSubid ? ` (sub-id ${r.rangeSubid} up to ${r.upperBound})` : '')),
+    }));
+  }
+
+  async close(): Promise<void> {
+    for (const c of [...this.connections]) this.drop(c, 'the agent is stopping', CloseReason.shutdown);
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.unixPath) {
+      try {
+        unlinkSync(this.unixPath);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  // ---- connections and administrative PDUs ---------------------------------------------------
+
+  private accept(socket: net.Socket): void {
+    const conn: Connection = { socket, sessions: new Set(), framer: new PduFramer() };
+    this.connections.add(conn);
+    socket.on('data', (data: Buffer) => {
+      let pdus: Buffer[];
+      try {
+        pdus = conn.framer.push(data);
+      } catch (e) {
+        this.drop(conn, `unusable data (${(e as Error).message})`, CloseReason.parseError);
+        return;
+      }
+      for (const buf of pdus) this.receive(conn, buf);
+    });
+    socket.on('error', (e) => this.options.log('debug', `AgentX connection: ${e.message}`));
+    socket.on('close', () => this.drop(conn, 'connection closed'));
+  }
+
+  /** Forget a connection's sessions and registrations (and close it, sending Close if asked). */
+  private drop(conn: Connection, why: string, reason?: number): void {
+    if (!this.connections.delete(conn)) return;
+    for (const id of conn.sessions) {
+      const s = this.sessions.get(id);
+      if (reason && s) this.send(s.conn, { type: PduType.Close, flags: 0, sessionID: id, transactionID: 0, packetID: 0, reason }, s.bigEndian);
+      this.endSession(id, why);
+    }
+    conn.socket.end();
+    conn.socket.destroy();
+  }
+
+  private endSession(id: number, why: string): void {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.sessions.delete(id);
+    s.conn.sessions.delete(id);
+    const n = this.registry.removeSession(id);
+    for (const p of s.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error(`subagent session ${id} ended (${why})`));
+    }
+    s.pending.clear();
+    this.options.log('info', `AgentX session ${id} (${s.descr || 'no description'}) ended: ${why}; ${n} registration(s) removed`);
+  }
+
+  private send(conn: Connection, pdu: Pdu, bigEndian: boolean): void {
+    if (conn.socket.destroyed) return;
+    try {
+      conn.socket.write(encodePdu(pdu, bigEndian));
+    } catch (e) {
+      this.options.log('warn', `AgentX: cannot encode a ${PDU_NAMES[pdu.type]} PDU: ${(e as Error).message}`);
+    }
+  }
+
+  private respond(conn: Connection, req: { sessionID: number; transactionID: number; packetID: number }, bigEndian: boolean, error: number, index = 0, varbinds: Varbind[] = []): void {
+    this.send(conn, { type: 18, flags: 0, sessionID: req.sessionID, transactionID: req.transactionID, packetID: req.packetID, sysUpTime: this.options.sysUpTime() % 2 ** 32, error, index, varbinds }, bigEndian);
+  }
+
+  private receive(conn: Connection, buf: Buffer): void {
+    const h = readHeader(buf)!;
+    let pdu: Pdu;
+    try {
+      pdu = decodePdu(buf);
+    } catch (e) {
+      // RFC 2741 §7.1.1: a PDU that cannot be parsed gets parseError if it could be answered.
+      this.options.log('warn', `AgentX: unparsable ${PDU_NAMES[h.type] ?? `type-${h.type}`} PDU: ${(e as Error).message}`);
+      if (h.type !== PduType.Response && e instanceof AgentxParseError) this.respond(conn, h, h.bigEndian, AgentxError.parseError);
+      return;
+    }
+    const be = h.bigEndian;
+    if (pdu.type === PduType.Open) return this.open(conn, pdu, be);
+    const session = this.sessions.get(pdu.sessionID);
+    if (!session || session.conn !== conn) {
+      if (pdu.type !== PduType.Response) this.respond(conn, pdu, be, AgentxError.notOpen);
+      return;
+    }
+    if ('context' in pdu && pdu.context !== undefined && pdu.context !== '') {
+      this.respond(conn, pdu, be, AgentxError.unsupportedContext);
+      return;
+    }
+    switch (pdu.type) {
+      case PduType.Close:
+        this.respond(conn, pdu, be, AgentxError.noAgentXError);
+        this.endSession(session.id, `the subagent closed it (reason ${pdu.reason})`);
+        return;
+      case PduType.Register:
+        return this.register(conn, session, pdu, be);
+      case PduType.Unregister: {
+        const ok = this.registry.remove(session.id, pdu.subtree, pdu.rangeSubid, pdu.upperBound ?? 0, pdu.priority);
+        if (ok) this.cache = undefined;
+        this.respond(conn, pdu, be, ok ? AgentxError.noAgentXError : AgentxError.unknownRegistration);
+        return;
+      }
+      case PduType.Notify:
+        return this.notify(conn, session, pdu, be);
+      case PduType.Ping:
+      case PduType.AddAgentCaps:
+      case PduType.RemoveAgentCaps:
+        // Capabilities are accepted but not published (ciagent has no sysORTable).
+        this.respond(conn, pdu, be, AgentxError.noAgentXError);
+        return;
+      case PduType.IndexAllocate:
+      case PduType.IndexDeallocate:
+        this.respond(conn, pdu, be, AgentxError.processingError, 0, pdu.varbinds);
+        return;
+      case PduType.Response: {
+        const p = session.pending.get(pdu.packetID);
+        if (!p) {
+          this.options.log('debug', `AgentX session ${session.id}: a response to packet ${pdu.packetID}, which is not waiting (late after a timeout?)`);
+          return;
+        }
+        session.pending.delete(pdu.packetID);
+        clearTimeout(p.timer);
+        p.resolve(pdu);
+        return;
+      }
+      default:
+        // Get/GetNext/… are the master's to send, not to receive.
+        this.respond(conn, pdu, be, AgentxError.parseError);
+    }
+  }
+
+  private open(conn: Connection, pdu: Pdu & { type: 1 }, bigEndian: boolean): void {
+    let id = this.nextSessionID;
+    while (this.sessions.has(id) || id === 0) id = (id + 1) >>> 0;
+    this.nextSessionID = (id + 1) >>> 0;
+    const session: Session = {
+      id, conn, bigEndian, packetID: 1, pending: new Map(),
+      timeoutMs: pdu.timeout > 0 ? pdu.timeout * 1000 : this.defaultTimeoutMs,
+      descr: pdu.descr, oid: pdu.id.join('.'),
+    };
+    this.sessions.set(id, session);
+    conn.sessions.add(id);
+    this.options.log('info', `AgentX session ${id} opened: ${pdu.descr || 'no description'}${pdu.id.length ? ` (${session.oid})` : ''}, timeout ${session.timeoutMs / 1000} s`);
+    this.respond(conn, { ...pdu, sessionID: id }, bigEndian, AgentxError.noAgentXError);
+  }
+
+  private register(conn: Connection, session: Session, pdu: Pdu & { type: 3 }, be: boolean): void {
+    const fail = (error: number, why: string) => {
+      this.options.log('info', `AgentX session ${session.id}: registration of ${pdu.subtree.join('.')} refused: ${why}`);
+      this.respond(conn, pdu, be, error);
+    };
+    if (pdu.subtree.length === 0) return fail(AgentxError.parseError, 'empty subtree');
+    if (pdu.rangeSubid !== 0 && (pdu.upperBound ?? 0) < pdu.subtree[pdu.rangeSubid - 1]) return fail(AgentxError.parseError, 'upper_bound below the range start');
+    if (pdu.rangeSubid !== 0 && (pdu.upperBound ?? 0) - pdu.subtree[pdu.rangeSubid - 1] > 4096) return fail(AgentxError.requestDenied, 'a range of more than 4096 subtrees');
+    const reg: Registration = {
+      sessionID: session.id, subtree: pdu.subtree, rangeSubid: pdu.rangeSubid, upperBound: pdu.upperBound ?? 0,
+      priority: pdu.priority, timeoutMs: pdu.timeout * 1000, instance: (pdu.flags & Flag.InstanceRegistration) !== 0,
+    };
+    if (this.registry.add(reg, this.options.localSubtrees()) === 'duplicate') return fail(AgentxError.duplicateRegistration, `already registered with priority ${pdu.priority}`);
+    this.cache = undefined;
+    this.options.log('debug', `AgentX session ${session.id} registered ${pdu.subtree.join('.')}${pdu.rangeSubid ? ` (sub-id ${pdu.rangeSubid} up to ${pdu.upperBound})` : ''} priority ${pdu.priority}`);
+    this.respond(conn, pdu, be, AgentxError.noAgentXError);
+  }
+
+  private notify(conn: Connection, session: Session, pdu: Pdu & { varbinds: Varbind[] }, be: boolean): void {
+    // RFC 2741 §6.2.10: [sysUpTime.0,] snmpTrapOID.0, then the notification's objects.
+    let vbs = pdu.varbinds;
+    if (vbs[0]?.oid.join('.') === SYS_UPTIME_0) vbs = vbs.slice(1);
+    const trap = vbs[0];
+    if (!trap || trap.oid.join('.') !== SNMP_TRAP_OID_0 || trap.type !== 6 || !Array.isArray(trap.value)) {
+      this.options.log('warn', `AgentX session ${session.id}: a Notify without snmpTrapOID.0 ignored`);
+      this.respond(conn, pdu, be, AgentxError.processingError);
+      return;
+    }
+    const varbinds: ModuleVarbind[] = vbs.slice(1).map(toModuleVarbind);
+    this.respond(conn, pdu, be, AgentxError.noAgentXError);
+    void this.options.notify(trap.value.join('.'), varbinds).catch((e) => this.options.log('warn', `AgentX notification: ${(e as Error).message}`));
+  }
+
+  // ---- requests to subagents -----------------------------------------------------------------
+
+  /** Send a request on a session and wait for its Response (rejects on timeout or session end). */
+  private request(session: Session, pdu: Pdu, timeoutMs: number): Promise<Pdu & { type: 18 }> {
+    return new Promise((resolve, reject) => {
+      const packetID = session.packetID;
+      session.packetID = (session.packetID % 0xffffffff) + 1;
+      const timer = setTimeout(() => {
+        session.pending.delete(packetID);
+        reject(new Error(`subagent session ${session.id} (${session.descr || 'no description'}) did not answer a ${PDU_NAMES[pdu.type]} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      timer.unref();
+      session.pending.set(packetID, { resolve, reject, timer });
+      this.send(session.conn, { ...pdu, sessionID: session.id, packetID } as Pdu, session.bigEndian);
+    });
+  }
+
+  private timeoutFor(reg: Registration): number {
+    const s = this.sessions.get(reg.sessionID);
+    return reg.timeoutMs > 0 ? reg.timeoutMs : (s?.timeoutMs ?? this.defaultTimeoutMs);
+  }
+
+  view(localSubtrees: () => number[][]): ExternalView | undefined {
+    if (this.registry.all().length === 0) return undefined;
+    const local = localSubtrees();
+    const key = `${this.registry.version}|${local.length}|${local.map((l) => l.join('.')).join(',')}`;
+    if (!this.cache || this.cache.key !== key) this.cache = { key, regions: this.registry.regions(local) };
+    const regions = this.cache.regions;
+    if (regions.length === 0) return undefined;
+    const transactionID = this.nextTransactionID;
+    this.nextTransactionID = (this.nextTransactionID % 0xffffffff) + 1;
+    const master = this;
+    const regOf = (r: ExternalRegion) => (r as Region).registration;
+    const sessionOf = (r: ExternalRegion, index: number) => {
+      const s = master.sessions.get(regOf(r).sessionID);
+      if (!s) throw new ExternalError(ErrorStatus.GeneralError, index, 'the subagent has gone');
+      return s;
+    };
+    const base = { flags: 0, transactionID, sessionID: 0, packetID: 0 };
+
+    return {
+      owner: (address) => regionAt(regions, address),
+      following: (address) => regionAfter(regions, address),
+
+      async get(items) {
+        // One Get per session and time limit, all in parallel.
+        const groups = new Map<string, number[]>();
+        items.forEach((it, k) => {
+          const reg = regOf(it.region);
+          const key = `${reg.sessionID}|${master.timeoutFor(reg)}`;
+          groups.set(key, [...(groups.get(key) ?? []), k]);
+        });
+        const out: RawVarbind[] = new Array(items.length);
+        await Promise.all(
+          [...groups.values()].map(async (ks) => {
+            const s = sessionOf(items[ks[0]].region, ks[0]);
+            const ranges = ks.map((k) => ({ start: oidToAddress(items[k].oid), include: false, end: [] }));
+            let res: Pdu & { type: 18 };
+            try {
+              res = await master.request(s, { ...base, type: 5, ranges }, master.timeoutFor(regOf(items[ks[0]].region)));
+            } catch (e) {
+              throw new ExternalError(ErrorStatus.GeneralError, ks[0], (e as Error).message);
+            }
+            if (res.error !== 0) throw new ExternalError(snmpStatus(res.error), ks[Math.max(0, res.index - 1)] ?? ks[0], `subagent ${s.id} answered error ${res.error}`);
+            ks.forEach((k, n) => {
+              const vb = res.varbinds[n];
+              out[k] = vb ? toRawVarbind(vb) : { oid: items[k].oid, type: ObjectType.NoSuchObject, value: null };
+              out[k].oid = items[k].oid;
+            });
+          }),
+        );
+        return out;
+      },
+
+      async next(region, from, include) {
+        const s = sessionOf(region, 0);
+        let res: Pdu & { type: 18 };
+        try {
+          res = await master.request(s, { ...base, type: 6, ranges: [{ start: from, include, end: region.end }] }, master.timeoutFor(regOf(region)));
+        } catch (e) {
+          throw new ExternalError(ErrorStatus.GeneralError, 0, (e as Error).message);
+        }
+        if (res.error !== 0) throw new ExternalError(snmpStatus(res.error), 0, `subagent ${s.id} answered error ${res.error} to a GetNext`);
+        const vb = res.varbinds[0];
+        if (!vb || vb.type === ObjectType.EndOfMibView) return undefined;
+        // A subagent must stay inside the range it was given; one that does not ends the region.
+        const c0 = compare(vb.oid, from);
+        if (c0 < 0 || (c0 === 0 && !include) || compare(vb.oid, region.end) >= 0) {
+          master.options.log('warn', `AgentX session ${s.id} answered ${vb.oid.join('.')} to a GetNext for [${from.join('.')}, ${region.end.join('.')}); ignored`);
+          return undefined;
+        }
+        return toRawVarbind(vb);
+      },
+
+      set(items): ExternalSet {
+        const bySession = new Map<number, number[]>();
+        items.forEach((it, k) => {
+          const id = regOf(it.region).sessionID;
+          bySession.set(id, [...(bySession.get(id) ?? []), k]);
+        });
+        const tested: number[] = [];
+        const timeout = (ks: number[]) => Math.max(...ks.map((k) => master.timeoutFor(regOf(items[k].region))));
+        // Run one phase on the given sessions; the first failure (status, item index) or undefined.
+        const phase = async (type: 8 | 9 | 10, ids: number[]) => {
+          const results = await Promise.all(
+            ids.map(async (id) => {
+              const ks = bySession.get(id)!;
+              const s = master.sessions.get(id);
+              if (!s) return { status: type === 10 ? ErrorStatus.UndoFailed : ErrorStatus.GeneralError, index: ks[0] };
+              const pdu: Pdu = type === 8 ? { ...base, type, varbinds: ks.map((k) => fromRawVarbind(items[k].vb)) } : { ...base, type };
+              try {
+                const res = await master.request(s, pdu, timeout(ks));
+                if (res.error === 0) return undefined;
+                return { status: type === 10 ? ErrorStatus.UndoFailed : snmpStatus(res.error), index: ks[Math.max(0, res.index - 1)] ?? ks[0] };
+              } catch (e) {
+                master.options.log('warn', (e as Error).message);
+                const status = type === 8 ? ErrorStatus.GeneralError : type === 9 ? ErrorStatus.CommitFailed : ErrorStatus.UndoFailed;
+                return { status, index: ks[0] };
+              }
+            }),
+          );
+          return results.find((r) => r !== undefined);
+        };
+        return {
+          async test() {
+            const ids = [...bySession.keys()];
+            tested.push(...ids);
+            return phase(8, ids);
+          },
+          commit: () => phase(9, tested),
+          undo: () => phase(10, tested),
+          cleanup() {
+            // CleanupSet has no response (RFC 2741 §7.2.4.4).
+            for (const id of tested) {
+              const s = master.sessions.get(id);
+              if (s) master.send(s.conn, { ...base, type: 11, sessionID: id, packetID: s.packetID++ }, s.bigEndian);
+            }
+          },
+        };
+      },
+    };
+  }
+}
+
+function compare(a: number[], b: number[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** A subagent's res.error as an SNMP error-status (AgentX-only codes become genErr). */
+function snmpStatus(error: number): number {
+  return error > 0 && error <= 18 ? error : ErrorStatus.GeneralError;
+}
+
+/** Counter64 for net-snmp: the BER content octets (unsigned, minimal). */
+function counter64Buffer(v: bigint): Buffer {
+  let hex = v.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  const b = Buffer.from(hex, 'hex');
+  return b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b;
+}
+
+function toRawVarbind(vb: Varbind): RawVarbind {
+  let value: unknown = vb.value;
+  if (Array.isArray(vb.value)) value = vb.value.join('.');
+  else if (typeof vb.value === 'bigint') value = counter64Buffer(vb.value);
+  return { oid: vb.oid.join('.'), type: vb.type, value };
+}
+
+function fromRawVarbind(vb: RawVarbind): Varbind {
+  let value: Varbind['value'] = null;
+  const v = vb.value as unknown;
+  switch (vb.type) {
+    case ObjectType.OID:
+      value = String(v).split('.').filter((x) => x !== '').map(Number);
+      break;
+    case ObjectType.Counter64:
+      value = Buffer.isBuffer(v) ? (v.length ? BigInt(`0x${v.toString('hex')}`) : 0n) : BigInt(Number(v ?? 0));
+      break;
+    case ObjectType.OctetString:
+    case ObjectType.Opaque:
+      value = Buffer.isBuffer(v) ? v : Buffer.from(String(v ?? ''));
+      break;
+    case ObjectType.IpAddress:
+      value = String(v);
+      break;
+    case ObjectType.Null:
+      value = null;
+      break;
+    default:
+      value = Number(v ?? 0);
+  }
+  return { oid: oidToAddress(vb.oid), type: vb.type ?? ObjectType.Null, value };
+}
+
+const MODULE_TYPE: Record<number, SnmpType> = {
+  2: 'Integer', 4: 'OctetString', 5: 'Null', 6: 'OID', 64: 'IpAddress', 65: 'Counter', 66: 'Gauge', 67: 'TimeTicks', 68: 'Opaque', 70: 'Counter64',
+};
+
+function toModuleVarbind(vb: Varbind): ModuleVarbind {
+  const raw = toRawVarbind(vb);
+  return { oid: raw.oid, type: MODULE_TYPE[vb.type] ?? 'Null', value: (raw.value ?? null) as SnmpValue };
+}
+
