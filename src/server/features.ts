@@ -11,6 +11,16 @@ import { DnsCache } from '../modules/dns/cache.js';
 import { DnsClient, dnsServersOf } from '../modules/dns/client.js';
 import { Rfc3263Resolver } from '../modules/dns/rfc3263.js';
 import { EnumTranslator } from '../modules/enum/enum.js';
+import { Admission } from '../modules/auth/admission.js';
+import { callForwarding } from '../modules/callforward/hooks.js';
+import type { CallForwardHooks } from '../modules/callforward/hooks.js';
+import type { CallForwardUnconditional } from '../modules/callforward/cfu.js';
+import { SubscriberLookup } from '../modules/callforward/lookup.js';
+import { NumberExpander } from '../modules/numexp/expand.js';
+import { PrivacyHooks } from '../modules/privacy/rewrite.js';
+import type { ForwardHooks } from '../proxy/stages.js';
+import type { SubscriberStore } from '../stores/subscriber.js';
+import { openSubscriberStore } from '../stores/subscribers.js';
 
 export type FeatureLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
@@ -29,6 +39,14 @@ export class Features {
   private readonly dnsCache: DnsCache;
   private readonly resolver: NextHopResolver;
   private readonly enumTranslator: EnumTranslator;
+  private subscribers: SubscriberStore | undefined;
+  private readonly numexp = new NumberExpander();
+  private readonly admission: Admission;
+  private readonly cfu: CallForwardUnconditional;
+  private readonly cfHooks: CallForwardHooks;
+  private readonly privacy: PrivacyHooks;
+  /** Call forwarding first, so privacy sees the Diversion it adds. */
+  private readonly hooks: readonly ForwardHooks[];
 
   private constructor(
     config: Config,
@@ -42,6 +60,17 @@ export class Features {
     const log = env.log;
     this.resolver = new Rfc3263Resolver(() => this.config, { client: this.dnsCache, log: (l, m) => log.log(l, m) });
     this.enumTranslator = new EnumTranslator({ client: this.dnsCache, log: (l, m) => (l === 'debug' ? log.flag('Enum', m) : log.log(l, m)) });
+    this.admission = new Admission({
+      subscribers: () => this.subscribers,
+      log,
+      expand: (user, c) => this.numexp.expand(user, c),
+      isThisServer: env.isThisServer,
+    });
+    const cf = callForwarding(new SubscriberLookup({ subscribers: () => this.subscribers, log }));
+    this.cfu = cf.unconditional;
+    this.cfHooks = cf.hooks;
+    this.privacy = new PrivacyHooks({ trustedDestination: (address, c) => this.admission.trustedDestination(address, c), log });
+    this.hooks = [this.cfHooks, this.privacy];
   }
 
   static async open(config: Config, env: FeatureEnv): Promise<Features> {
@@ -54,7 +83,11 @@ export class Features {
   stages(): StageDeps {
     return {
       resolver: this.resolver,
+      admission: () => this.admission,
+      normalise: () => this.numexp,
+      translateFirst: () => [this.cfu],
       translateAfter: () => this.translateAfter(),
+      hooks: () => this.hooks,
     };
   }
 
@@ -65,6 +98,8 @@ export class Features {
 
   /** A new config snapshot (start and graceful restart). */
   async reconfigure(config: Config): Promise<void> {
+    await this.openSubscribers(config);
+    await this.admission.prepare(config);
     this.config = config;
     const servers = dnsServersOf(config);
     if (JSON.stringify(servers) !== this.dnsServers) {
@@ -74,5 +109,18 @@ export class Features {
     }
   }
 
-  async close(): Promise<void> {}
+  /** The subscriber store: opened at start, replaced when a DB_MySQL directive changed. */
+  private async openSubscribers(config: Config): Promise<void> {
+    const key = (c: Config) => JSON.stringify(Object.entries(c.values).filter(([k]) => k.startsWith('DB_MySQL')));
+    if (this.subscribers && key(config) === key(this.config)) return;
+    const log = this.env.log;
+    const next = await openSubscriberStore(config, (l, m) => (l === 'debug' ? log.flag('DBMySQL', m) : log.log(l, m)));
+    const old = this.subscribers;
+    this.subscribers = next;
+    await old?.close();
+  }
+
+  async close(): Promise<void> {
+    await this.subscribers?.close();
+  }
 }
