@@ -11,6 +11,9 @@ import { hostPort, plainAddress } from './types.js';
 import type { Inbound, MessageHandler, Reply, TransportLogger } from './types.js';
 import type { BoundAddress } from './udp.js';
 
+/** After a framing error, how long answers to earlier messages on the connection may still be written. */
+const CLOSE_LINGER_MS = 250;
+
 export interface StreamOptions {
   /** Close a connection after this long without traffic. */
   readonly idleMs: number;
@@ -256,7 +259,10 @@ export class StreamTransport {
           this.log('info', `${what}: ${frame.reason}; closing it`);
           // The head of the unframeable message may still be answerable (400).
           if (frame.data) this.deliver(frame.data, from, reply, socket, direction);
-          socket.end();
+          // Read no more, but let answers to the requests before it go out first.
+          socket.pause();
+          socket.removeAllListeners('data');
+          setTimeout(() => socket.end(), CLOSE_LINGER_MS).unref();
           return;
         }
         this.deliver(frame.data, from, reply, socket, direction);
