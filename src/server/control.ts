@@ -5,14 +5,18 @@
 //   {"cmd":"status"}
 //   {"cmd":"graceful"}
 //   {"cmd":"txngraceful","seconds":30,"behavior":1,"retryAfter":60}
+//   {"cmd":"db","db":"routing"|"registry","op":…}   (sysadmin_sps_regroute; see db-control.ts)
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { validateDbRequest } from './db-control.js';
+import type { DbRequest } from './db-control.js';
 
 export type ControlRequest =
   | { readonly cmd: 'status' }
   | { readonly cmd: 'graceful' }
-  | { readonly cmd: 'txngraceful'; readonly seconds: number; readonly behavior: 1 | 2; readonly retryAfter?: number };
+  | { readonly cmd: 'txngraceful'; readonly seconds: number; readonly behavior: 1 | 2; readonly retryAfter?: number }
+  | DbRequest;
 
 export type ControlReply = Record<string, unknown>;
 
@@ -43,8 +47,10 @@ export function validateRequest(v: unknown): ControlRequest | string {
       if (typeof retryAfter !== 'number' || !Number.isInteger(retryAfter) || retryAfter < 0 || retryAfter > 86400) return 'txngraceful: "retryAfter" must be an integer from 0 to 86400';
       return { cmd: 'txngraceful', seconds, behavior: o.behavior, retryAfter };
     }
+    case 'db':
+      return validateDbRequest(o);
     default:
-      return `unknown command ${JSON.stringify(o.cmd)}; known: status, graceful, txngraceful`;
+      return `unknown command ${JSON.stringify(o.cmd)}; known: status, graceful, txngraceful, db`;
   }
 }
 

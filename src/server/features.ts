@@ -21,6 +21,9 @@ import { PrivacyHooks } from '../modules/privacy/rewrite.js';
 import type { ForwardHooks } from '../proxy/stages.js';
 import type { SubscriberStore } from '../stores/subscriber.js';
 import { openSubscriberStore } from '../stores/subscribers.js';
+import type { RouteStore } from '../modules/routing/route.js';
+import { StaticRouter } from '../modules/routing/stage.js';
+import { openEmbeddedRouteStore, routeStoreOptions } from '../stores/embedded/route-store.js';
 
 export type FeatureLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
@@ -40,6 +43,9 @@ export class Features {
   private readonly resolver: NextHopResolver;
   private readonly enumTranslator: EnumTranslator;
   private subscribers: SubscriberStore | undefined;
+  /** The route database (data/routing_db), opened at start; sysadmin_sps_regroute changes it through sipd. */
+  routeStore: RouteStore | undefined;
+  private router: StaticRouter | undefined;
   private readonly numexp = new NumberExpander();
   private readonly admission: Admission;
   private readonly cfu: CallForwardUnconditional;
@@ -75,6 +81,9 @@ export class Features {
 
   static async open(config: Config, env: FeatureEnv): Promise<Features> {
     const f = new Features(config, env);
+    const log = env.log;
+    f.routeStore = await openEmbeddedRouteStore(routeStoreOptions(config, (l, m) => (l === 'debug' ? log.flag('Routing', m) : log.log(l, m))));
+    f.router = new StaticRouter(f.routeStore, env.isThisServer, { debug: (m) => log.flag('Routing', m) });
     await f.reconfigure(config);
     return f;
   }
@@ -87,6 +96,7 @@ export class Features {
       normalise: () => this.numexp,
       translateFirst: () => [this.cfu],
       translateAfter: () => this.translateAfter(),
+      router: () => this.router,
       hooks: () => this.hooks,
     };
   }
@@ -121,6 +131,6 @@ export class Features {
   }
 
   async close(): Promise<void> {
-    await this.subscribers?.close();
+    await Promise.all([this.subscribers?.close(), this.routeStore?.close()]);
   }
 }

@@ -16,6 +16,7 @@ import { proxyIdentity } from '../proxy/identity.js';
 import type { BoundSocket } from '../proxy/identity.js';
 import { Registrar } from '../modules/registry/registrar.js';
 import { Features } from './features.js';
+import { handleDbControl } from './db-control.js';
 import { isThisServer } from '../modules/registry/this-server.js';
 import { TransactionLayer } from '../transaction/layer.js';
 import { timersFrom } from '../transaction/timers.js';
@@ -418,6 +419,8 @@ export class Sipd {
         return { ...(await this.graceful('control socket')) };
       case 'txngraceful':
         return this.txnGraceful(req.seconds, req.behavior, req.retryAfter ?? DRAIN_RETRY_AFTER);
+      case 'db':
+        return handleDbControl(req, this.registrar, this.features?.routeStore);
     }
   }
 

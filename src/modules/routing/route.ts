@@ -1,6 +1,9 @@
 // A static route as administrators enter it (guide ch. 2 "How to Configure Routes"), and
 // the store that keeps them. One interface, implemented by the embedded file-backed
 // store (src/stores/embedded/route-store.ts); the proxy reads it on every request.
+import { isIPv4, isIPv6 } from 'node:net';
+import type { Pattern } from './pattern.js';
+import { parsePattern } from './pattern.js';
 
 /** Number routes match the user part (user=phone); domain routes the host (user=ip). */
 export type RouteType = 'phone' | 'ip';
@@ -57,4 +60,80 @@ export interface RouteStore {
   /** Replace the whole table (import with replace). */
   replaceAll(routes: readonly Route[]): Promise<void>;
   close(): Promise<void>;
+}
+
+// ---- validation: shared by the stores, the provisioning API and bulk import ----
+
+const TRANSPORTS = ['UDP', 'TCP', 'TLS'] as const;
+const HOSTNAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.?$/;
+
+export type RouteCheck = { readonly ok: true; readonly route: Route; readonly parsed: Pattern } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Check a route as it comes from a file, the API or an import, and return a clean copy
+ * with exactly the fields of Route. The reason names the field and what is valid.
+ */
+export function checkRoute(x: unknown): RouteCheck {
+  const fail = (reason: string): RouteCheck => ({ ok: false, reason });
+  if (typeof x !== 'object' || x === null) return fail('a route must be an object');
+  const r = x as Record<string, unknown>;
+  if (r.type !== 'phone' && r.type !== 'ip') return fail(`type must be "phone" (number route) or "ip" (domain route), not ${JSON.stringify(r.type)}`);
+  if (typeof r.pattern !== 'string') return fail('pattern must be a string');
+  const p = parsePattern(r.type, r.pattern);
+  if (!p.ok) return fail(p.reason);
+  // A blocked route sends nothing anywhere, so it may leave the next hop empty.
+  if (typeof r.nextHop !== 'string' || !(validNextHop(r.nextHop) || (r.nextHop === '' && r.block === true))) {
+    return fail(`nextHop ${JSON.stringify(r.nextHop)} must be a host name or an IP address (it may be empty only on a blocked route)`);
+  }
+  const int = (name: string, v: unknown, max: number): string | undefined =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max ? undefined : `${name} must be a whole number from 0 to ${max}, not ${JSON.stringify(v)}`;
+  const bad = int('port', r.port, 65535) ?? int('priority', r.priority, 65535) ?? int('weight', r.weight, 65535);
+  if (bad) return fail(bad);
+  if (!TRANSPORTS.includes(r.transport as (typeof TRANSPORTS)[number])) return fail(`transport must be UDP, TCP or TLS, not ${JSON.stringify(r.transport)}`);
+  if (typeof r.techPrefix !== 'string' || !(r.techPrefix === '' || TECH_PREFIX.test(r.techPrefix))) {
+    return fail(`techPrefix must be empty or one to three digits followed by # (e.g. 001#), not ${JSON.stringify(r.techPrefix)}`);
+  }
+  if (r.techPrefixAction !== 'include' && r.techPrefixAction !== 'strip') return fail(`techPrefixAction must be "include" or "strip", not ${JSON.stringify(r.techPrefixAction)}`);
+  for (const f of ['allowLessSpecific', 'block', 'inService'] as const) if (typeof r[f] !== 'boolean') return fail(`${f} must be true or false`);
+  if (typeof r.label !== 'string' || r.label.length > 255) return fail('label must be a string of at most 255 characters');
+  // The enumerated fields get the shared constant strings, not copies read from a file.
+  return {
+    ok: true,
+    parsed: p.pattern,
+    route: {
+      pattern: r.pattern,
+      type: r.type === 'phone' ? 'phone' : 'ip',
+      nextHop: r.nextHop,
+      port: r.port as number,
+      transport: r.transport === 'UDP' ? 'UDP' : r.transport === 'TCP' ? 'TCP' : 'TLS',
+      priority: r.priority as number,
+      weight: r.weight as number,
+      techPrefix: r.techPrefix,
+      techPrefixAction: r.techPrefixAction === 'include' ? 'include' : 'strip',
+      allowLessSpecific: r.allowLessSpecific as boolean,
+      block: r.block as boolean,
+      inService: r.inService as boolean,
+      label: r.label,
+    },
+  };
+}
+
+/** A tech prefix: 1-3 digits and # (guide ch. 1, H.323 RAS). */
+export const TECH_PREFIX = /^[0-9]{1,3}#$/;
+
+/** Host name, IPv4 address, or IPv6 address (bare or bracketed). */
+export function validNextHop(h: string): boolean {
+  if (h.length === 0 || h.length > 255) return false;
+  if (h.includes(':')) return isIPv6(h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h);
+  if (/^[0-9.]+$/.test(h)) return isIPv4(h);
+  return HOSTNAME.test(h);
+}
+
+/** The parts of a routeKey, or undefined when the text is not one. */
+export function parseRouteKey(key: string): Pick<Route, 'pattern' | 'type' | 'nextHop' | 'port'> | undefined {
+  const parts = key.split('|');
+  if (parts.length !== 4 || (parts[0] !== 'phone' && parts[0] !== 'ip')) return undefined;
+  const port = Number(parts[3]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined;
+  return { type: parts[0], pattern: parts[1], nextHop: parts[2], port };
 }
