@@ -311,12 +311,16 @@ export class ForkContext {
     if (status < 400 && this.o.recursive && !this.cancelled) {
       // Recursion (§16.7 step 4): try the contacts of the 3xx instead of returning it.
       const c = parseContacts(res.headers.values('Contact'));
+      // The redirecting party's Diversion travels on to the new targets (after privacy has
+      // had its say on a 3xx from an untrusted sender, guide E-29).
+      for (const h of this.o.hooks) h.upstream?.(this.o.ctx, res);
+      const diversion = res.headers.values('Diversion').map((v) => ['Diversion', v] as const);
       let added = 0;
       if (c.ok && !c.star) {
         for (const a of c.contacts) {
           if (a.uri.scheme === 'tel') continue;
           const before = this.waiting.length;
-          this.enqueue({ uri: a.uri, requestUri: serializeUri(a.uri), q: contactQ(a) });
+          this.enqueue({ uri: a.uri, requestUri: serializeUri(a.uri), q: contactQ(a), ...(diversion.length ? { headers: diversion } : {}) });
           added += this.waiting.length - before;
         }
       }

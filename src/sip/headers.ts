@@ -30,7 +30,7 @@ const COMPACT: Readonly<Record<string, string>> = {
 };
 
 /** Names whose usual spelling is not plain capitalised words. */
-const SPECIAL = ['Call-ID', 'CSeq', 'WWW-Authenticate', 'MIME-Version', 'RAck', 'RSeq', 'SIP-ETag', 'SIP-If-Match', 'P-Asserted-Identity', 'P-Preferred-Identity'];
+const SPECIAL = ['Call-ID', 'CSeq', 'WWW-Authenticate', 'MIME-Version', 'RAck', 'RSeq', 'SIP-ETag', 'SIP-If-Match', 'P-Asserted-Identity', 'P-Preferred-Identity', 'CC-Diversion', 'CC-Redirect', 'Remote-Party-ID'];
 const SPECIAL_INDEX: ReadonlyMap<string, string> = new Map(SPECIAL.map((n) => [n.toLowerCase(), n]));
 
 /**
