@@ -37,26 +37,46 @@ export function domainRank(p: DomainPattern): number {
   return p.labels.length * 10 + (p.star ? 0 : 1);
 }
 
-interface Entry<T> {
+/** Where patterns end: exactly here, or here followed by `*`. */
+interface Ends<T> {
   exact?: Group<T>;
   star?: Group<T>;
-  /** Keyed by the number of dots that follow this literal run. */
-  dots?: Map<number, Level<T>>;
+}
+
+/** A literal run, and where the patterns continuing after it with dots go. */
+interface Entry<T> extends Ends<T> {
+  dots?: DotsEdge<T>[];
+}
+
+/**
+ * A run of `n` dots. Patterns ending right after the dots (the common `+1408.......`)
+ * end on the edge itself; only patterns with more literals after the dots need a level.
+ */
+interface DotsEdge<T> extends Ends<T> {
+  readonly n: number;
+  next?: Level<T>;
 }
 
 interface Level<T> {
   readonly lits: Map<string, Entry<T>>;
   /** How many literal runs of each length this level holds, and those lengths sorted: the lookup tries only these. */
-  readonly lenCount: Map<number, number>;
+  readonly lenCount: number[];
   lens: number[];
 }
 
 function newLevel<T>(): Level<T> {
-  return { lits: new Map(), lenCount: new Map(), lens: [] };
+  return { lits: new Map(), lenCount: [], lens: [] };
 }
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+interface Frame<T> {
+  readonly level: Level<T>;
+  readonly lit: string;
+  readonly entry: Entry<T>;
+  edge?: DotsEdge<T>;
 }
 
 export class NumberIndex<T> {
@@ -70,59 +90,48 @@ export class NumberIndex<T> {
 
   /** The group of a pattern, if present. */
   get(p: NumberPattern): Group<T> | undefined {
-    const e = this.entryFor(p, false);
-    return e && (p.star ? e.star : e.exact);
+    const path = this.path(p, false);
+    if (!path) return undefined;
+    const holder = holderOf(path);
+    return p.star ? holder.star : holder.exact;
   }
 
   /** The group of a pattern, created with `first` as its only item when absent. */
   ensure(p: NumberPattern, canonical: string, first: T): { group: Group<T>; created: boolean } {
-    const e = this.entryFor(p, true)!;
+    const holder = holderOf(this.path(p, true)!);
     const slot = p.star ? 'star' : 'exact';
-    const g = e[slot];
+    const g = holder[slot];
     if (g) return { group: g, created: false };
     // An array literal of one: `[]` then push would reserve 17 slots per pattern.
     const group = { pattern: canonical, rank: numberRank(p), items: [first] };
-    e[slot] = group;
+    holder[slot] = group;
     this.count++;
     return { group, created: true };
   }
 
   /** Remove a pattern's group; the path to it is pruned. */
   delete(p: NumberPattern): boolean {
-    const path: { level: Level<T>; lit: string; entry: Entry<T>; dots?: number }[] = [];
-    let level = this.root;
-    let lit = p.head;
-    for (let i = 0; ; i++) {
-      const entry = level.lits.get(lit);
-      if (!entry) return false;
-      const step = p.rest[i];
-      path.push({ level, lit, entry, ...(step && { dots: step.dots }) });
-      if (!step) break;
-      const next = entry.dots?.get(step.dots);
-      if (!next) return false;
-      level = next;
-      lit = step.lit;
-    }
-    const last = path[path.length - 1].entry;
+    const path = this.path(p, false);
+    if (!path) return false;
+    const holder = holderOf(path);
     const slot = p.star ? 'star' : 'exact';
-    if (!last[slot]) return false;
-    delete last[slot];
+    if (!holder[slot]) return false;
+    delete holder[slot];
     this.count--;
-    // Prune from the leaf up: an empty entry leaves its level; an empty level leaves its parent entry.
+    // Prune from the leaf up: an empty edge leaves its entry, an empty entry its level, an empty level its edge.
     for (let i = path.length - 1; i >= 0; i--) {
-      const { level: lv, lit: l, entry } = path[i];
-      if (entry.exact || entry.star || entry.dots?.size) break;
-      lv.lits.delete(l);
-      const n = (lv.lenCount.get(l.length) ?? 1) - 1;
-      if (n > 0) lv.lenCount.set(l.length, n);
-      else {
-        lv.lenCount.delete(l.length);
-        lv.lens = lv.lens.filter((x) => x !== l.length);
+      const f = path[i];
+      if (f.edge) {
+        if (f.edge.exact || f.edge.star || f.edge.next) break;
+        f.entry.dots = f.entry.dots!.filter((e) => e !== f.edge);
+        if (!f.entry.dots.length) delete f.entry.dots;
       }
-      if (lv.lits.size || i === 0) break;
-      const parent = path[i - 1];
-      parent.entry.dots!.delete(parent.dots!);
-      if (!parent.entry.dots!.size) delete parent.entry.dots;
+      if (f.entry.exact || f.entry.star || f.entry.dots) break;
+      f.level.lits.delete(f.lit);
+      const len = f.lit.length;
+      if (--f.level.lenCount[len] === 0) f.level.lens = f.level.lens.filter((x) => x !== len);
+      if (f.level.lits.size || i === 0) break;
+      delete path[i - 1].edge!.next;
     }
     return true;
   }
@@ -139,14 +148,18 @@ export class NumberIndex<T> {
       for (const e of lv.lits.values()) {
         if (e.exact) yield e.exact;
         if (e.star) yield e.star;
-        if (e.dots) for (const sub of e.dots.values()) stack.push(sub);
+        for (const edge of e.dots ?? []) {
+          if (edge.exact) yield edge.exact;
+          if (edge.star) yield edge.star;
+          if (edge.next) stack.push(edge.next);
+        }
       }
     }
   }
 
   clear(): void {
     this.root.lits.clear();
-    this.root.lenCount.clear();
+    this.root.lenCount.length = 0;
     this.root.lens = [];
     this.count = 0;
   }
@@ -162,23 +175,28 @@ export class NumberIndex<T> {
       if (!e) continue;
       if (e.exact && j === n) out.push(e.exact);
       if (e.star) out.push(e.star);
-      if (e.dots) {
-        for (const [d, sub] of e.dots) {
-          if (j + d > n) continue;
-          let ok = true;
-          for (let x = j; x < j + d; x++) {
-            if (!isDigit(key.charCodeAt(x))) {
-              ok = false;
-              break;
-            }
+      if (!e.dots) continue;
+      for (const edge of e.dots) {
+        const end = j + edge.n;
+        if (end > n) continue;
+        let ok = true;
+        for (let x = j; x < end; x++) {
+          if (!isDigit(key.charCodeAt(x))) {
+            ok = false;
+            break;
           }
-          if (ok) this.walk(sub, key, j + d, out);
         }
+        if (!ok) continue;
+        if (edge.exact && end === n) out.push(edge.exact);
+        if (edge.star) out.push(edge.star);
+        if (edge.next) this.walk(edge.next, key, end, out);
       }
     }
   }
 
-  private entryFor(p: NumberPattern, create: boolean): Entry<T> | undefined {
+  /** The frames from the root to where the pattern ends (undefined when absent and not creating). */
+  private path(p: NumberPattern, create: boolean): Frame<T>[] | undefined {
+    const frames: Frame<T>[] = [];
     let level = this.root;
     let lit = p.head;
     for (let i = 0; ; i++) {
@@ -187,22 +205,36 @@ export class NumberIndex<T> {
         if (!create) return undefined;
         entry = {};
         level.lits.set(lit, entry);
-        const c = level.lenCount.get(lit.length) ?? 0;
-        level.lenCount.set(lit.length, c + 1);
+        const c = level.lenCount[lit.length] ?? 0;
+        level.lenCount[lit.length] = c + 1;
         if (c === 0) level.lens = [...level.lens, lit.length].sort((a, b) => a - b);
       }
+      const frame: Frame<T> = { level, lit, entry };
+      frames.push(frame);
       const step = p.rest[i];
-      if (!step) return entry;
-      let next = entry.dots?.get(step.dots);
-      if (!next) {
+      if (!step) return frames;
+      let edge = entry.dots?.find((e) => e.n === step.dots);
+      if (!edge) {
         if (!create) return undefined;
-        next = newLevel();
-        (entry.dots ??= new Map()).set(step.dots, next);
+        edge = { n: step.dots };
+        (entry.dots ??= []).push(edge);
       }
-      level = next;
+      frame.edge = edge;
+      if (step.lit === '') return frames; // ends after the dots: on the edge
+      if (!edge.next) {
+        if (!create) return undefined;
+        edge.next = newLevel();
+      }
+      level = edge.next;
       lit = step.lit;
     }
   }
+}
+
+/** Where a path's pattern ends: the last edge when it ends after dots, else the last entry. */
+function holderOf<T>(path: readonly Frame<T>[]): Ends<T> {
+  const last = path[path.length - 1];
+  return last.edge ?? last.entry;
 }
 
 interface DomainNode<T> {

@@ -1,0 +1,157 @@
+// Authentication and access control through sipd with real user agents (sipp's digest
+// support: MD5, qop=auth) — Appendix B "Configuring Authentication and Authorization"
+// and "Configuring SIP Access Control and Trust Lists". Replay is shown with raw UDP,
+// because sipp computes fresh credentials for every request.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfigFile } from '../../src/config/loader.js';
+import { Sipd } from '../../src/server/sipd.js';
+import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
+import { makeSecret } from '../../src/stores/secret.js';
+import { FIXTURES, freePort, makeServerRoot, udpExchange } from '../helpers/index.js';
+import type { ServerRoot } from '../helpers/index.js';
+import { describePeer, runUac } from '../helpers/sip-peers.js';
+import type { SippPeerResult } from '../helpers/sip-peers.js';
+import { answer } from '../unit/auth/client.js';
+
+const S = (name: string) => path.join(FIXTURES, 'sipp', `${name}.xml`);
+const USERS: Record<string, string> = { alice: 'wonderland', bob: 'builder' };
+
+interface Proxy {
+  sr: ServerRoot;
+  sipd: Sipd;
+  port: number;
+}
+
+async function startSipd(extra: string[]): Promise<Proxy> {
+  const port = await freePort();
+  const sr = makeServerRoot(port, ['Cisco_Registry On', 'SipT1InMs 100', ...extra]);
+  try {
+    // Subscribers go into the embedded store sipd opens (ServerRoot/data), HA1 for realm CISCO.
+    const store = await EmbeddedSubscriberStore.open({ dir: path.join(sr.root, 'data'), log: () => undefined });
+    for (const [user, pw] of Object.entries(USERS)) {
+      await store.add({ user, domain: '', secret: makeSecret(user, 'CISCO', pw), firstName: '', middleName: '', lastName: '', cfu: '', cfb: '', cfna: '', cfunv: '', redirectDnPrivacy: false });
+    }
+    await store.close();
+    const r = loadConfigFile(sr.conf);
+    assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
+    const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
+    return { sr, sipd, port };
+  } catch (e) {
+    sr.remove();
+    throw e;
+  }
+}
+
+async function stopSipd(p: Proxy | undefined): Promise<void> {
+  if (!p) return;
+  await p.sipd.stop('test over');
+  p.sr.remove();
+}
+
+function ok(r: SippPeerResult, what: string): void {
+  assert.equal(r.code, 0, `${what}\n${describePeer(r)}`);
+}
+
+const creds = (user: string, password: string) => ['-au', user, '-ap', password];
+
+/** REGISTER → 401 → REGISTER with sipp's credentials; the final must be `expect`. */
+function authRegister(p: Proxy, o: { user: string; as: string; password: string; expect: number; host?: string }): Promise<SippPeerResult> {
+  return runUac({
+    scenario: S('auth-register'),
+    target: { port: p.port },
+    ...(o.host && { host: o.host }),
+    keys: { user: o.user, domain: `127.0.0.1:${p.port}`, expires: 300, expect: o.expect },
+    extraArgs: creds(o.as, o.password),
+  });
+}
+
+describe('digest authentication with sipp (Authentication On)', () => {
+  let p: Proxy;
+  before(async () => (p = await startSipd(['Authentication On'])));
+  after(() => stopSipd(p));
+
+  test('REGISTER is challenged with 401 and accepted with the right password', async () => {
+    ok(await authRegister(p, { user: 'alice', as: 'alice', password: 'wonderland', expect: 200 }), 'REGISTER alice');
+  });
+
+  test('a wrong password is challenged again (401)', async () => {
+    ok(await authRegister(p, { user: 'alice', as: 'alice', password: 'looking-glass', expect: 401 }), 'REGISTER with a wrong password');
+    assert.match(p.sr.readErrorLog(), /authentication failed for alice/);
+  });
+
+  test('third-party REGISTER (To bob, credentials of alice) is refused with 403 (AuthAllow3rdPartyRegistration Off)', async () => {
+    ok(await authRegister(p, { user: 'bob', as: 'alice', password: 'wonderland', expect: 403 }), 'REGISTER bob as alice');
+  });
+
+  test('INVITE is challenged with 407 and, answered, goes on to routing (404 for an unknown user)', async () => {
+    const r = await runUac({
+      scenario: S('auth-invite'),
+      target: { port: p.port },
+      keys: { ruri: `sip:nobody@127.0.0.1:${p.port}`, caller: 'alice', expect: 404 },
+      extraArgs: creds('alice', 'wonderland'),
+    });
+    ok(r, 'INVITE with credentials');
+    assert.match(r.messages, /Proxy-Authenticate: Digest realm="CISCO"/);
+    assert.match(r.messages, /Proxy-Authorization: Digest/);
+  });
+
+  test('the same Authorization sent again in a new transaction is refused (stale=true challenge)', async () => {
+    const local = await freePort();
+    const register = (cseq: number, extra: string[] = []) =>
+      [
+        `REGISTER sip:127.0.0.1:${p.port} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${local};rport;branch=z9hG4bK-replay-${cseq}-${process.pid}`,
+        'Max-Forwards: 70',
+        `From: <sip:alice@127.0.0.1:${p.port}>;tag=replay${process.pid}`,
+        `To: <sip:alice@127.0.0.1:${p.port}>`,
+        `Call-ID: replay-${process.pid}@127.0.0.1`,
+        `CSeq: ${cseq} REGISTER`,
+        `Contact: <sip:alice@127.0.0.1:${local}>`,
+        'Expires: 60',
+        ...extra,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+    const first = await udpExchange(p.port, register(1));
+    assert.match(first ?? '', /^SIP\/2\.0 401 /, String(first));
+    const challenge = /^WWW-Authenticate: (.*)$/m.exec(first!)?.[1]?.trim();
+    assert.ok(challenge, first);
+    const authorization = `Authorization: ${answer({ user: 'alice', password: 'wonderland', method: 'REGISTER', uri: `sip:127.0.0.1:${p.port}`, challenge })}`;
+    const second = await udpExchange(p.port, register(2, [authorization]));
+    assert.match(second ?? '', /^SIP\/2\.0 200 /, String(second));
+    const replay = await udpExchange(p.port, register(3, [authorization]));
+    assert.match(replay ?? '', /^SIP\/2\.0 401 /, String(replay));
+    assert.match(replay!, /^WWW-Authenticate: Digest .*stale=true/m);
+  });
+});
+
+describe('access list (Appendix B): Deny from all, Allow from 127.0.0.2', () => {
+  let p: Proxy;
+  before(async () => (p = await startSipd(['Order Deny,Allow', 'Deny from all', 'Allow from 127.0.0.2'])));
+  after(() => stopSipd(p));
+
+  test('an allowed host registers without a challenge', async () => {
+    ok(await runUac({ scenario: S('register'), target: { port: p.port }, host: '127.0.0.2', keys: { user: 'alice', domain: `127.0.0.1:${p.port}`, expires: 300 } }), 'REGISTER from 127.0.0.2');
+  });
+
+  test('any other host is refused with 403', async () => {
+    ok(await runUac({ scenario: S('uac-expect'), target: { port: p.port }, host: '127.0.0.3', keys: { ruri: `sip:alice@127.0.0.1:${p.port}`, caller: 'carol', expect: 403 } }), 'INVITE from 127.0.0.3');
+  });
+});
+
+describe('Satisfy Any with authentication: listed hosts skip the challenge, others authenticate', () => {
+  let p: Proxy;
+  before(async () => (p = await startSipd(['Authentication On', 'Satisfy Any', 'Order Deny,Allow', 'Deny from all', 'Allow from 127.0.0.2'])));
+  after(() => stopSipd(p));
+
+  test('127.0.0.2 (Allow from) registers without a challenge', async () => {
+    ok(await runUac({ scenario: S('register'), target: { port: p.port }, host: '127.0.0.2', keys: { user: 'bob', domain: `127.0.0.1:${p.port}`, expires: 300 } }), 'REGISTER from 127.0.0.2');
+  });
+
+  test('127.0.0.3 (denied by the list) is challenged and admitted once authenticated', async () => {
+    ok(await authRegister(p, { user: 'alice', as: 'alice', password: 'wonderland', expect: 200, host: '127.0.0.3' }), 'REGISTER from 127.0.0.3');
+  });
+});
