@@ -80,6 +80,9 @@ export function copyProductionModules(repo: string, libDir: string): string[] {
   const copied: string[] = [];
   for (const [key, p] of Object.entries(lock.packages)) {
     if (!key.startsWith('node_modules/') || p.dev) continue;
+    // Type declarations are for the compiler only; some packages (mysql2) list @types/node as
+    // a run-time dependency, but nothing loads it at run time.
+    if (/(^|\/)node_modules\/@types\//.test(key)) continue;
     const src = path.join(repo, key);
     if (!existsSync(src)) {
       if (p.optional || p.devOptional) continue; // an optional dependency for another platform

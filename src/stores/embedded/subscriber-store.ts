@@ -14,7 +14,8 @@
 // compaction has replaced the files (new inode) it loads them again. Every record replaces
 // a subscriber whole, so replaying a journal already folded into the snapshot is harmless.
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeRecords, encodeRecord } from './journal-format.js';
 import { decodeSecret, encodeSecret } from '../secret.js';
@@ -330,13 +331,17 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
   private async lock(): Promise<() => Promise<void>> {
     const until = Date.now() + this.lockWaitMs;
     for (;;) {
+      // The pid is written to a file of our own first and then linked into place, so the lock
+      // file is never seen empty, even when its writer is killed while taking it.
+      const mine = `${this.lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
       try {
-        const fh = await open(this.lockPath, 'wx', 0o600);
-        await fh.writeFile(`${process.pid}\n`);
-        await fh.close();
+        await writeFile(mine, `${process.pid}\n`, { mode: 0o600 });
+        await link(mine, this.lockPath);
         return () => unlink(this.lockPath).catch(() => undefined);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      } finally {
+        await unlink(mine).catch(() => undefined);
       }
       // A lock left by a process that died (kill -9) is taken over.
       const holder = Number.parseInt((await readOrEmpty(this.lockPath)).toString('utf8'), 10);
