@@ -3,10 +3,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfigFile } from '../../src/config/loader.js';
-import { Sipd } from '../../src/server/sipd.js';
-import { FIXTURES, freePort, makeServerRoot } from '../helpers/index.js';
-import type { ServerRoot } from '../helpers/index.js';
+import { FIXTURES, freePort } from '../helpers/index.js';
+import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
+import type { TestProxy } from '../helpers/sipd.js';
 import { TestDnsServer } from '../helpers/dns-server.js';
 import type { Zone } from '../helpers/dns-server.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
@@ -18,27 +17,14 @@ function ok(r: SippPeerResult, what: string): void {
   assert.equal(r.code, 0, `${what}\n${describePeer(r)}`);
 }
 
-interface Proxy {
-  sr: ServerRoot;
-  sipd: Sipd;
-  port: number;
+type Proxy = TestProxy;
+
+// T1 100 ms: a dead next hop is given up after Timer B = 6.4 s.
+function startSipd(dns: TestDnsServer, extra: string[]): Promise<Proxy> {
+  return startTestSipd(['Cisco_Registry On', 'SipT1InMs 100', 'SipT3InMs 4000', `DnsServer ${dns.address}`, ...extra]);
 }
 
-async function startSipd(dns: TestDnsServer, extra: string[]): Promise<Proxy> {
-  const port = await freePort();
-  // T1 100 ms: a dead next hop is given up after Timer B = 6.4 s.
-  const sr = makeServerRoot(port, ['Cisco_Registry On', 'SipT1InMs 100', 'SipT3InMs 4000', `DnsServer ${dns.address}`, ...extra]);
-  const r = loadConfigFile(sr.conf);
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-  const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
-  return { sr, sipd, port };
-}
-
-async function stopSipd(p: Proxy | undefined): Promise<void> {
-  if (!p) return;
-  await p.sipd.stop('test over');
-  p.sr.remove();
-}
+const stopSipd = stopTestSipd;
 
 /** A zone for voice.test whose records the test fills in. */
 function zone(records: Zone['records']): Zone {

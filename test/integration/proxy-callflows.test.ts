@@ -4,35 +4,21 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfigFile } from '../../src/config/loader.js';
-import { Sipd } from '../../src/server/sipd.js';
-import { FIXTURES, freePort, makeServerRoot } from '../helpers/index.js';
-import type { ServerRoot } from '../helpers/index.js';
+import { FIXTURES } from '../helpers/index.js';
+import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
+import type { TestProxy } from '../helpers/sipd.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeer, SippPeerResult, SippTransport } from '../helpers/sip-peers.js';
 
 const S = (name: string) => path.join(FIXTURES, 'sipp', `${name}.xml`);
 
-interface Proxy {
-  sr: ServerRoot;
-  sipd: Sipd;
-  port: number;
+type Proxy = TestProxy;
+
+function startSipd(extra: string[]): Promise<Proxy> {
+  return startTestSipd(['Cisco_Registry On', 'SipT1InMs 100', 'SipT3InMs 2000', ...extra]);
 }
 
-async function startSipd(extra: string[]): Promise<Proxy> {
-  const port = await freePort();
-  const sr = makeServerRoot(port, ['Cisco_Registry On', 'SipT1InMs 100', 'SipT3InMs 2000', ...extra]);
-  const r = loadConfigFile(sr.conf);
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-  const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
-  return { sr, sipd, port };
-}
-
-async function stopSipd(p: Proxy | undefined): Promise<void> {
-  if (!p) return;
-  await p.sipd.stop('test over');
-  p.sr.remove();
-}
+const stopSipd = stopTestSipd;
 
 function ok(r: SippPeerResult, what: string): void {
   assert.equal(r.code, 0, `${what}\n${describePeer(r)}`);
