@@ -1,7 +1,7 @@
 // HTTP Basic (RFC 7617), kept only because the guide keeps it for old endpoints: the
 // password crosses the network in clear text. sipd accepts it only with
 // AuthScheme HTTP_Basic and says once per process that it is deprecated.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { checkBasic } from '../../stores/secret.js';
 import type { StoredSecret } from '../../stores/subscriber.js';
 import type { AuthValue, Parsed } from './digest.js';
 
@@ -24,22 +24,13 @@ export function basicChallenge(realm: string): string {
   return `Basic realm="${realm.replace(/["\\]/g, '\\$&')}"`;
 }
 
-function same(a: string, b: string): boolean {
-  // Hash first so that the comparison takes the same time whatever the lengths.
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-}
-
 /**
  * Check a clear-text password against what the store keeps: the password itself, or an
  * HA1. Basic carries the password, so it is hashed with the realm the HA1 was made for
  * and keeps working after AuthRealm changes (Digest does not).
  */
 export function checkBasicPassword(secret: StoredSecret, user: string, password: string): boolean {
-  if (secret.kind === 'plain') return same(secret.password, password);
-  const ha1 = createHash('md5').update(`${user}:${secret.realm}:${password}`).digest('hex');
-  return same(secret.md5.toLowerCase(), ha1);
+  return checkBasic(secret, user, secret.kind === 'ha1' ? secret.realm : '', password);
 }
 
 let warned = false;

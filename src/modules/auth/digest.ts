@@ -5,6 +5,7 @@
 // Parsing never throws: a peer can send anything, and a bad header must become a 400 or
 // a fresh challenge, never a crash.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ha1For } from '../../stores/secret.js';
 import type { StoredSecret } from '../../stores/subscriber.js';
 
 export const DIGEST_ALGORITHMS = ['MD5', 'MD5-sess', 'SHA-256', 'SHA-256-sess'] as const;
@@ -171,9 +172,7 @@ export function computeHa1(alg: DigestAlgorithm, username: string, realm: string
  * otherwise: the password must be set again after AuthRealm changes).
  */
 export function storedHa1(secret: StoredSecret, alg: DigestAlgorithm, username: string, realm: string): string | undefined {
-  if (secret.kind === 'plain') return computeHa1(alg, username, realm, secret.password);
-  if (secret.realm !== realm) return undefined;
-  return (hashName(alg) === 'md5' ? secret.md5 : secret.sha256).toLowerCase() || undefined;
+  return ha1For(secret, alg, username, realm)?.toLowerCase() || undefined;
 }
 
 export interface ResponseInput {
