@@ -2,6 +2,7 @@
 // record per line, "<crc32 in 8 hex digits> <JSON>\n". The checksum lets a reader tell
 // a record cut short by a crash (or damaged on disk) from a good one; JSON keeps the
 // files readable with ordinary tools.
+import { rmSync, statSync } from 'node:fs';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -59,4 +60,28 @@ function decodeLine(line: Buffer): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The Max_DB_Age_on_Boot rule shared by the embedded databases: the snapshot and journal
+ * are one database, so its age is that of the newer file (the last time anything was
+ * written; a snapshot can be old while the journal is fresh). When that is more than
+ * `maxAgeSeconds` both files are deleted and the newest write time is returned (for the
+ * log line); otherwise, or when neither file exists, undefined.
+ */
+export function discardIfTooOld(files: readonly string[], nowMs: number, maxAgeSeconds: number): { newest: number; ageSeconds: number } | undefined {
+  const mtimes: number[] = [];
+  for (const f of files) {
+    try {
+      mtimes.push(statSync(f).mtimeMs);
+    } catch {
+      /* absent */
+    }
+  }
+  if (!mtimes.length) return undefined;
+  const newest = Math.max(...mtimes);
+  const ageSeconds = (nowMs - newest) / 1000;
+  if (ageSeconds <= maxAgeSeconds) return undefined;
+  for (const f of files) rmSync(f, { force: true });
+  return { newest, ageSeconds };
 }

@@ -13,12 +13,12 @@
 // Durability: a write resolves only after its journal line is fdatasync'ed. Writes that
 // arrive while one fdatasync is in progress wait and go to disk together in the next one
 // (group commit): one sync per batch, not per registration.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, fsyncSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, fsyncSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Binding, LocationStore, ReceivedFrom } from '../../modules/registry/location.js';
-import { decodeRecords, encodeRecord } from './journal-format.js';
+import { decodeRecords, discardIfTooOld, encodeRecord } from './journal-format.js';
 
 export type StoreLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
@@ -325,23 +325,12 @@ export class EmbeddedLocationStore implements LocationStore {
    * old while the journal is fresh; dropping it alone would lose bindings still in use.
    */
   private discardIfTooOld(): void {
-    const mtimes: number[] = [];
-    for (const f of [this.snapshotPath, this.journalPath]) {
-      try {
-        mtimes.push(statSync(f).mtimeMs);
-      } catch {
-        /* absent */
-      }
-    }
-    if (!mtimes.length) return;
-    const newest = Math.max(...mtimes);
-    const ageSeconds = (this.now() - newest) / 1000;
-    if (ageSeconds <= this.opts.maxAgeOnBootSeconds) return;
-    for (const f of [this.snapshotPath, this.journalPath]) rmSync(f, { force: true });
+    const old = discardIfTooOld([this.snapshotPath, this.journalPath], this.now(), this.opts.maxAgeOnBootSeconds);
+    if (!old) return;
     this.log(
       'warn',
-      `registry database ${path.join(this.opts.dir, this.opts.name)}.{snapshot,journal} was last written ${new Date(newest).toISOString()}, ` +
-        `${Math.round(ageSeconds)} s ago, more than Cisco_Registry_Max_DB_Age_on_Boot (${this.opts.maxAgeOnBootSeconds} s): deleted; starting with an empty registry`,
+      `registry database ${path.join(this.opts.dir, this.opts.name)}.{snapshot,journal} was last written ${new Date(old.newest).toISOString()}, ` +
+        `${Math.round(old.ageSeconds)} s ago, more than Cisco_Registry_Max_DB_Age_on_Boot (${this.opts.maxAgeOnBootSeconds} s): deleted; starting with an empty registry`,
     );
   }
 

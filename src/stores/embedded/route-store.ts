@@ -23,7 +23,7 @@
 // directory synced). Writes arriving during one fdatasync go out together in the next
 // (group commit). A database whose newer file is older than
 // Cisco_Routing_Max_DB_Age_on_Boot is deleted at start, and that is logged.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,7 +32,7 @@ import { RouteMatcher } from '../../modules/routing/matcher.js';
 import type { Pattern } from '../../modules/routing/pattern.js';
 import type { Route, RouteStore, RouteType } from '../../modules/routing/route.js';
 import { checkRoute } from '../../modules/routing/route.js';
-import { decodeRecords, encodeRecord } from './journal-format.js';
+import { decodeRecords, discardIfTooOld, encodeRecord } from './journal-format.js';
 
 export type StoreLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
@@ -244,23 +244,12 @@ export class EmbeddedRouteStore implements RouteStore {
   // -- loading --
 
   private discardIfTooOld(): void {
-    const mtimes: number[] = [];
-    for (const f of [this.snapshotPath, this.journalPath]) {
-      try {
-        mtimes.push(statSync(f).mtimeMs);
-      } catch {
-        /* absent */
-      }
-    }
-    if (!mtimes.length) return;
-    const newest = Math.max(...mtimes);
-    const ageSeconds = (this.now() - newest) / 1000;
-    if (ageSeconds <= this.opts.maxAgeOnBootSeconds) return;
-    for (const f of [this.snapshotPath, this.journalPath]) rmSync(f, { force: true });
+    const old = discardIfTooOld([this.snapshotPath, this.journalPath], this.now(), this.opts.maxAgeOnBootSeconds);
+    if (!old) return;
     this.log(
       'warn',
-      `route database ${path.join(this.opts.dir, this.opts.name)}.{snapshot,journal} was last written ${new Date(newest).toISOString()}, ` +
-        `${Math.round(ageSeconds)} s ago, more than Cisco_Routing_Max_DB_Age_on_Boot (${this.opts.maxAgeOnBootSeconds} s): deleted; starting with an empty route table`,
+      `route database ${path.join(this.opts.dir, this.opts.name)}.{snapshot,journal} was last written ${new Date(old.newest).toISOString()}, ` +
+        `${Math.round(old.ageSeconds)} s ago, more than Cisco_Routing_Max_DB_Age_on_Boot (${this.opts.maxAgeOnBootSeconds} s): deleted; starting with an empty route table`,
     );
   }
 
