@@ -10,17 +10,16 @@
 // folded in (a crash between the snapshot's rename and the journal's truncation) gives
 // the same table again.
 //
-// Durability: a write resolves only after its journal line is fdatasync'ed. Writes that
-// arrive while one fdatasync is in progress wait and go to disk together in the next one
-// (group commit): one sync per batch, not per registration.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, fsyncSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+// Durability: a write resolves only after its journal line is fdatasync'ed, with group
+// commit (journal-file.ts, shared with the route database).
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Binding, LocationStore, ReceivedFrom } from '../../modules/registry/location.js';
-import { decodeRecords, discardIfTooOld, encodeRecord } from './journal-format.js';
+import { discardIfTooOld, encodeRecord } from './journal-format.js';
+import { JournalFile, readDatabaseFile, removeTornSnapshot, replayRecords } from './journal-file.js';
+import type { StoreLog } from './journal-file.js';
 
-export type StoreLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+export type { StoreLog } from './journal-file.js';
 
 export interface EmbeddedStoreOptions {
   /** Directory of the files (absolute); created when missing. */
@@ -45,12 +44,6 @@ interface Entry {
   statics: Binding[];
   /** dynamic then statics, rebuilt on change so that get() allocates nothing. */
   all: readonly Binding[];
-}
-
-interface Pending {
-  readonly line: string;
-  readonly resolve: () => void;
-  readonly reject: (e: Error) => void;
 }
 
 // ---- records ----
@@ -112,27 +105,15 @@ export class EmbeddedLocationStore implements LocationStore {
   private readonly map = new Map<string, Entry>();
   private readonly log: StoreLog;
   private readonly now: () => number;
-  private readonly compactBytes: number;
-  private readonly sync: boolean;
-  private journal: FileHandle | undefined;
-  private journalBytes = 0;
-  private snapshotBytes = 0;
-  private pending: Pending[] = [];
-  private flushing: Promise<void> | undefined;
-  private compactWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private journal!: JournalFile<JournalRecord>;
   private closed = false;
   private count = 0;
-  /** Journal batches written (one fdatasync each) and the records they held. */
-  readonly stats = { batches: 0, records: 0, compactions: 0 };
 
   private constructor(private readonly opts: EmbeddedStoreOptions) {
     this.snapshotPath = path.join(opts.dir, `${opts.name}.snapshot`);
     this.journalPath = path.join(opts.dir, `${opts.name}.journal`);
     this.log = opts.log;
     this.now = opts.now ?? Date.now;
-    this.compactBytes = opts.compactBytes ?? 8 * 1024 * 1024;
-    this.sync = opts.sync ?? true;
   }
 
   /** Open (creating the directory and files as needed), load, and compact once. */
@@ -143,27 +124,28 @@ export class EmbeddedLocationStore implements LocationStore {
     } catch (e) {
       throw new Error(`registry database directory ${opts.dir} cannot be created: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
-    // Left by a crash during a compaction; the snapshot it was to replace is intact.
-    rmSync(`${s.snapshotPath}.tmp`, { force: true });
+    removeTornSnapshot(s.snapshotPath);
     s.discardIfTooOld();
     s.load(s.snapshotPath, 'snapshot');
-    s.load(s.journalPath, 'journal');
+    const journalBytes = s.load(s.journalPath, 'journal');
     s.purgeExpired(s.now());
-    try {
-      s.journal = await open(s.journalPath, 'a', 0o600);
-      // A clean snapshot of what was loaded; also drops a torn tail from the journal.
-      await s.compactNow();
-    } catch (e) {
-      await s.journal?.close().catch(() => undefined);
-      throw new Error(`registry database in ${opts.dir} cannot be written: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    const every = opts.compactEveryMs ?? 3_600_000;
-    if (every > 0) {
-      s.timer = setInterval(() => {
-        if (s.journalBytes > 0) s.compact().catch(() => undefined);
-      }, every);
-      s.timer.unref();
-    }
+    // Always start from a clean snapshot of what was loaded; that also drops a torn journal tail.
+    s.journal = await JournalFile.open<JournalRecord>(
+      {
+        dir: opts.dir,
+        snapshotPath: s.snapshotPath,
+        journalPath: s.journalPath,
+        what: 'registry',
+        log: opts.log,
+        compactBytes: opts.compactBytes ?? 8 * 1024 * 1024,
+        compactEveryMs: opts.compactEveryMs ?? 3_600_000,
+        sync: opts.sync ?? true,
+        encode: encodeRecord,
+        writeSnapshot: (write) => s.writeSnapshot(write),
+      },
+      journalBytes,
+      true,
+    );
     return s;
   }
 
@@ -196,26 +178,26 @@ export class EmbeddedLocationStore implements LocationStore {
     if (this.closed) return closedError();
     const dyn = bindings.map((b) => ({ ...b, aor, static: false }));
     this.applyPut(aor, dyn);
-    return this.append({ o: 'put', a: aor, b: dyn.map(toStored) });
+    return this.journal.write({ o: 'put', a: aor, b: dyn.map(toStored) });
   }
 
   removeAll(aor: string): Promise<void> {
     if (this.closed) return closedError();
     this.applyPut(aor, []);
-    return this.append({ o: 'del', a: aor });
+    return this.journal.write({ o: 'del', a: aor });
   }
 
   setStatic(aor: string, binding: Binding): Promise<void> {
     if (this.closed) return closedError();
     const b: Binding = { ...binding, aor, static: true, expiresAt: Infinity };
     this.applySetStatic(aor, b);
-    return this.append({ o: 'sput', a: aor, b: toStored(b) });
+    return this.journal.write({ o: 'sput', a: aor, b: toStored(b) });
   }
 
   async removeStatic(aor: string, contact: string): Promise<boolean> {
     if (this.closed) return closedError();
     if (!this.applyRemoveStatic(aor, contact)) return false;
-    await this.append({ o: 'sdel', a: aor, c: contact });
+    await this.journal.write({ o: 'sdel', a: aor, c: contact });
     return true;
   }
 
@@ -234,24 +216,23 @@ export class EmbeddedLocationStore implements LocationStore {
   /** Fold the journal into a new snapshot now (after any writes already queued). */
   compact(): Promise<void> {
     if (this.closed) return closedError();
-    return new Promise((resolve, reject) => {
-      this.compactWaiters.push({ resolve, reject });
-      this.kick();
-    });
+    return this.journal.snapshot();
   }
 
   /** Bytes in the journal since the last compaction (for tests and the benchmark). */
   get journalSize(): number {
-    return this.journalBytes;
+    return this.journal.size;
+  }
+
+  /** Journal batches written (one fdatasync each), the records they held, and compactions. */
+  get stats(): { readonly batches: number; readonly records: number; readonly compactions: number } {
+    return this.journal.stats;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    while (this.flushing) await this.flushing;
-    await this.journal?.close();
-    this.journal = undefined;
+    await this.journal.close();
   }
 
   // -- memory --
@@ -334,92 +315,17 @@ export class EmbeddedLocationStore implements LocationStore {
     );
   }
 
-  private load(file: string, what: 'snapshot' | 'journal'): void {
-    let data: Buffer;
-    try {
-      data = readFileSync(file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new Error(`cannot read the registry ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    const lines = decodeRecords(data);
-    let lastGood = -1;
-    lines.forEach((l, i) => {
-      if (l.record !== undefined && !l.unterminated) lastGood = i;
-    });
-    let applied = 0;
-    lines.forEach((l, i) => {
-      const ok = l.record !== undefined && !l.unterminated && this.applyRecord(l.record);
-      if (ok) applied++;
-      else if (i > lastGood) {
-        // Everything from here to the end is the tail a crash cut short: expected, not an error.
-        if (i === lastGood + 1) this.log('warn', `registry ${what} ${file}: ignored an incomplete record at byte ${l.offset} (${data.length - l.offset} bytes, the write a crash interrupted)`);
-      } else this.log('warn', `registry ${what} ${file}: skipped a damaged record at byte ${l.offset}`);
-    });
+  /** Apply a file's records; returns its size. */
+  private load(file: string, what: 'snapshot' | 'journal'): number {
+    const data = readDatabaseFile(file, `registry ${what}`);
+    if (!data) return 0;
+    const { applied } = replayRecords(data, `registry ${what} ${file}`, this.log, (r) => (this.applyRecord(r) ? 'applied' : 'bad'));
     this.log('info', `registry ${what} ${file}: ${applied} record${applied === 1 ? '' : 's'} loaded`);
+    return data.length;
   }
 
-  // -- the writer --
-
-  private append(record: JournalRecord): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ line: encodeRecord(record), resolve, reject });
-      this.kick();
-    });
-  }
-
-  private kick(): void {
-    if (this.flushing) return;
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = undefined;
-      // Work queued after the loop's last check but before this callback ran.
-      if (this.pending.length || this.compactWaiters.length) this.kick();
-    });
-  }
-
-  private async flushLoop(): Promise<void> {
-    // Let the requests already read in this turn of the event loop join the first batch.
-    await new Promise<void>((r) => setImmediate(r));
-    while (this.pending.length || this.compactWaiters.length) {
-      if (this.pending.length) await this.writeBatch();
-      if (this.compactWaiters.length || (this.journalBytes > this.compactBytes && this.journalBytes > this.snapshotBytes)) {
-        const waiters = this.compactWaiters;
-        this.compactWaiters = [];
-        try {
-          await this.compactNow();
-          for (const w of waiters) w.resolve();
-        } catch (e) {
-          this.log('error', `registry database compaction failed: ${String(e)}`);
-          for (const w of waiters) w.reject(e as Error);
-          if (!waiters.length) this.snapshotBytes = this.journalBytes; // back off until the journal doubles
-        }
-      }
-    }
-  }
-
-  private async writeBatch(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    const data = Buffer.from(batch.map((p) => p.line).join(''), 'utf8');
-    try {
-      const fh = this.journal;
-      if (!fh) throw new Error('the registry journal is not open');
-      let off = 0;
-      while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
-      if (this.sync) await fh.datasync();
-      this.journalBytes += data.length;
-      this.stats.batches++;
-      this.stats.records += batch.length;
-      for (const p of batch) p.resolve();
-    } catch (e) {
-      const err = new Error(`registry journal ${this.journalPath} write failed: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-      this.log('error', err.message);
-      for (const p of batch) p.reject(err);
-    }
-  }
-
-  /** Write the table to a temporary file, sync it, rename it over the snapshot, sync the directory, empty the journal. */
-  private async compactNow(): Promise<void> {
+  /** The whole table, expired bindings left out. */
+  private async writeSnapshot(write: (text: string) => Promise<void>): Promise<void> {
     const now = this.now();
     const parts: string[] = [encodeRecord({ o: 'snapshot', v: 1, at: now })];
     for (const [aor, e] of this.map) {
@@ -427,39 +333,7 @@ export class EmbeddedLocationStore implements LocationStore {
       if (live.length) parts.push(encodeRecord({ o: 'put', a: aor, b: live.map(toStored) }));
       for (const b of e.statics) parts.push(encodeRecord({ o: 'sput', a: aor, b: toStored(b) }));
     }
-    const data = Buffer.from(parts.join(''), 'utf8');
-    const tmp = `${this.snapshotPath}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      let off = 0;
-      while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.snapshotPath);
-    syncDir(this.opts.dir);
-    if (this.journal) {
-      await this.journal.truncate(0);
-      await this.journal.sync();
-    }
-    this.journalBytes = 0;
-    this.snapshotBytes = data.length;
-    this.stats.compactions++;
-  }
-}
-
-/** Make a rename durable: sync the directory that holds the entry. */
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch (e) {
-    // Some filesystems refuse fsync on a directory; the data itself is already synced.
-    if ((e as NodeJS.ErrnoException).code !== 'EINVAL' && (e as NodeJS.ErrnoException).code !== 'EISDIR') throw e;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    await write(parts.join(''));
   }
 }
 

@@ -23,9 +23,7 @@
 // directory synced). Writes arriving during one fdatasync go out together in the next
 // (group commit). A database whose newer file is older than
 // Cisco_Routing_Max_DB_Age_on_Boot is deleted at start, and that is logged.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/loader.js';
 import { RouteMatcher } from '../../modules/routing/matcher.js';
@@ -33,8 +31,10 @@ import type { Pattern } from '../../modules/routing/pattern.js';
 import type { Route, RouteStore, RouteType } from '../../modules/routing/route.js';
 import { checkRoute } from '../../modules/routing/route.js';
 import { decodeRecords, discardIfTooOld, encodeRecord } from './journal-format.js';
+import { JournalFile, readDatabaseFile, removeTornSnapshot, replayRecords } from './journal-file.js';
+import type { StoreLog } from './journal-file.js';
 
-export type StoreLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+export type { StoreLog } from './journal-file.js';
 
 export interface EmbeddedRouteStoreOptions {
   /** Directory of the files (absolute); created when missing. */
@@ -80,13 +80,8 @@ function fromRow(x: unknown): unknown {
 
 const ROWS_PER_SNAPSHOT_LINE = 512;
 
-type Op = { kind: 'put'; routes: Route[] } | { kind: 'del'; keys: string[] } | { kind: 'snapshot' };
-
-interface Pending {
-  readonly op: Op;
-  readonly resolve: () => void;
-  readonly reject: (e: Error) => void;
-}
+/** A journal line: routes put or keys removed, in snapshot generation g. */
+type Op = { kind: 'put'; routes: Route[] } | { kind: 'del'; keys: string[] };
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -96,29 +91,19 @@ export class EmbeddedRouteStore implements RouteStore {
   private readonly table = new RouteMatcher();
   private readonly log: StoreLog;
   private readonly now: () => number;
-  private readonly compactBytes: number;
   private readonly bulkPut: number;
-  private readonly sync: boolean;
   /** Repeated strings (next hops, labels) kept once: a million routes share a few hundred. */
   private readonly strings = new Map<string, string>();
-  private journal: FileHandle | undefined;
+  private journal!: JournalFile<Op>;
   private gen = 0;
-  private journalBytes = 0;
-  private snapshotBytes = 0;
-  private pending: Pending[] = [];
-  private flushing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  readonly stats = { batches: 0, records: 0, compactions: 0 };
 
   private constructor(private readonly opts: EmbeddedRouteStoreOptions) {
     this.snapshotPath = path.join(opts.dir, `${opts.name}.snapshot`);
     this.journalPath = path.join(opts.dir, `${opts.name}.journal`);
     this.log = opts.log;
     this.now = opts.now ?? Date.now;
-    this.compactBytes = opts.compactBytes ?? 8 * 1024 * 1024;
     this.bulkPut = opts.bulkPut ?? 20_000;
-    this.sync = opts.sync ?? true;
   }
 
   static async open(opts: EmbeddedRouteStoreOptions): Promise<EmbeddedRouteStore> {
@@ -128,26 +113,30 @@ export class EmbeddedRouteStore implements RouteStore {
     } catch (e) {
       throw new Error(`route database directory ${opts.dir} cannot be created: ${code(e)}`);
     }
-    rmSync(`${s.snapshotPath}.tmp`, { force: true });
+    removeTornSnapshot(s.snapshotPath);
     s.discardIfTooOld();
     const snap = s.loadSnapshot();
-    const journalClean = s.loadJournal();
-    try {
-      s.journal = await open(s.journalPath, 'a', 0o600);
+    const journal = s.loadJournal();
+    let nextGen = 0;
+    s.journal = await JournalFile.open<Op>(
+      {
+        dir: opts.dir,
+        snapshotPath: s.snapshotPath,
+        journalPath: s.journalPath,
+        what: 'route',
+        log: opts.log,
+        compactBytes: opts.compactBytes ?? 8 * 1024 * 1024,
+        compactEveryMs: opts.compactEveryMs ?? 3_600_000,
+        sync: opts.sync ?? true,
+        encode: (op) => (op.kind === 'put' ? encodeRecord({ o: 'put', g: s.gen, r: op.routes.map(toRow) }) : encodeRecord({ o: 'del', g: s.gen, k: op.keys })),
+        writeSnapshot: (write) => s.writeSnapshot((nextGen = s.gen + 1), write),
+        snapshotCommitted: () => (s.gen = nextGen),
+      },
+      journal.bytes,
       // Rewrite when anything needs folding in or cleaning up; an unchanged table of a
       // million routes is not rewritten at every start.
-      if (!snap || !journalClean || s.journalBytes > 0) await s.compactNow();
-    } catch (e) {
-      await s.journal?.close().catch(() => undefined);
-      throw new Error(`route database in ${opts.dir} cannot be written: ${code(e)}`);
-    }
-    const every = opts.compactEveryMs ?? 3_600_000;
-    if (every > 0) {
-      s.timer = setInterval(() => {
-        if (s.journalBytes > 0) s.enqueue({ kind: 'snapshot' }).catch(() => undefined);
-      }, every);
-      s.timer.unref();
-    }
+      !snap || !journal.clean || journal.bytes > 0,
+    );
     return s;
   }
 
@@ -176,14 +165,14 @@ export class EmbeddedRouteStore implements RouteStore {
       return Promise.reject(e as Error);
     }
     for (const c of clean) this.table.put(c.route, c.parsed);
-    return this.enqueue(clean.length > this.bulkPut ? { kind: 'snapshot' } : { kind: 'put', routes: clean.map((c) => c.route) });
+    return clean.length > this.bulkPut ? this.journal.snapshot() : this.journal.write({ kind: 'put', routes: clean.map((c) => c.route) });
   }
 
   async remove(keys: readonly string[]): Promise<number> {
     if (this.closed) return closedError();
     let n = 0;
     for (const k of keys) if (this.table.remove(k)) n++;
-    if (n) await this.enqueue({ kind: 'del', keys: [...keys] });
+    if (n) await this.journal.write({ kind: 'del', keys: [...keys] });
     return n;
   }
 
@@ -197,18 +186,23 @@ export class EmbeddedRouteStore implements RouteStore {
     }
     this.table.clear();
     for (const c of clean) this.table.put(c.route, c.parsed);
-    return this.enqueue({ kind: 'snapshot' });
+    return this.journal.snapshot();
   }
 
   /** Fold the journal into a new snapshot (after the writes already queued). */
   compact(): Promise<void> {
     if (this.closed) return closedError();
-    return this.enqueue({ kind: 'snapshot' });
+    return this.journal.snapshot();
   }
 
   /** Bytes in the journal since the last snapshot. */
   get journalSize(): number {
-    return this.journalBytes;
+    return this.journal.size;
+  }
+
+  /** Journal batches written (one fdatasync each), the records they held, and compactions. */
+  get stats(): { readonly batches: number; readonly records: number; readonly compactions: number } {
+    return this.journal.stats;
   }
 
   /** The generation of the current snapshot. */
@@ -219,10 +213,7 @@ export class EmbeddedRouteStore implements RouteStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    while (this.flushing) await this.flushing;
-    await this.journal?.close();
-    this.journal = undefined;
+    await this.journal.close();
   }
 
   // -- memory --
@@ -253,18 +244,9 @@ export class EmbeddedRouteStore implements RouteStore {
     );
   }
 
-  private read(file: string, what: string): Buffer | undefined {
-    try {
-      return readFileSync(file);
-    } catch (e) {
-      if (code(e) === 'ENOENT') return undefined;
-      throw new Error(`cannot read the route ${what} ${file}: ${code(e)}`);
-    }
-  }
-
   /** Load the snapshot; false when there is none usable (then a new one is written). */
   private loadSnapshot(): boolean {
-    const data = this.read(this.snapshotPath, 'snapshot');
+    const data = readDatabaseFile(this.snapshotPath, 'route snapshot');
     if (!data) return false;
     const lines = decodeRecords(data);
     const head = lines[0]?.record;
@@ -293,45 +275,26 @@ export class EmbeddedRouteStore implements RouteStore {
     return clean;
   }
 
-  /** Replay the journal; false when it had a torn or damaged line (then it is rewritten). */
-  private loadJournal(): boolean {
-    const data = this.read(this.journalPath, 'journal');
-    if (!data) return true;
-    this.journalBytes = data.length;
-    const lines = decodeRecords(data);
-    let lastGood = -1;
-    lines.forEach((l, i) => {
-      if (l.record !== undefined && !l.unterminated) lastGood = i;
-    });
-    let applied = 0;
+  /** Replay the journal; not clean when it had a torn or damaged line (then it is rewritten). */
+  private loadJournal(): { bytes: number; clean: boolean } {
+    const data = readDatabaseFile(this.journalPath, 'route journal');
+    if (!data) return { bytes: 0, clean: true };
     let stale = 0;
-    let clean = true;
-    lines.forEach((l, i) => {
-      const r = l.record;
-      if (r === undefined || l.unterminated || !isObj(r) || typeof r.g !== 'number') {
-        clean = false;
-        if (i > lastGood) {
-          if (i === lastGood + 1) this.log('warn', `route journal ${this.journalPath}: ignored an incomplete record at byte ${l.offset} (${data.length - l.offset} bytes, the write a crash interrupted)`);
-        } else this.log('warn', `route journal ${this.journalPath}: skipped a damaged record at byte ${l.offset}`);
-        return;
-      }
+    const { applied, clean } = replayRecords(data, `route journal ${this.journalPath}`, this.log, (r, offset) => {
+      if (!isObj(r) || typeof r.g !== 'number') return 'bad';
       if (r.g !== this.gen) {
         stale++;
-        return;
+        return 'skipped';
       }
-      const where = `journal ${this.journalPath} byte ${l.offset}`;
+      const where = `journal ${this.journalPath} byte ${offset}`;
       if (r.o === 'put' && Array.isArray(r.r)) this.applyRows(r.r, where);
       else if (r.o === 'del' && Array.isArray(r.k)) for (const k of r.k) typeof k === 'string' && this.table.remove(k);
-      else {
-        this.log('warn', `route journal ${this.journalPath}: skipped a record of unknown kind at byte ${l.offset}`);
-        clean = false;
-        return;
-      }
-      applied++;
+      else return 'bad';
+      return 'applied';
     });
     if (stale) this.log('info', `route journal ${this.journalPath}: ${stale} record${stale === 1 ? '' : 's'} from before the last snapshot ignored (already in it)`);
     this.log('info', `route journal ${this.journalPath}: ${applied} record${applied === 1 ? '' : 's'} replayed`);
-    return clean;
+    return { bytes: data.length, clean };
   }
 
   private applyRows(rows: unknown[], where: string): number {
@@ -348,142 +311,32 @@ export class EmbeddedRouteStore implements RouteStore {
     return n;
   }
 
-  // -- the writer --
-
-  private enqueue(op: Op): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ op, resolve, reject });
-      this.kick();
-    });
-  }
-
-  private kick(): void {
-    if (this.flushing) return;
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = undefined;
-      if (this.pending.length) this.kick();
-    });
-  }
-
-  private async flushLoop(): Promise<void> {
-    await new Promise<void>((r) => setImmediate(r));
-    while (this.pending.length) {
-      const batch = this.pending;
-      this.pending = [];
-      // Journal lines up to the first snapshot request go out together; a snapshot takes
-      // in everything before it (it is written from memory), so the lines queued before it
-      // need not be written at all.
-      let snapAt = -1;
-      batch.forEach((p, i) => p.op.kind === 'snapshot' && (snapAt = i));
-      if (snapAt >= 0) {
-        const covered = batch.slice(0, snapAt + 1);
-        const after = batch.slice(snapAt + 1);
-        try {
-          await this.compactNow();
-          for (const p of covered) p.resolve();
-        } catch (e) {
-          const err = new Error(`route database snapshot ${this.snapshotPath} failed: ${code(e)}`);
-          this.log('error', err.message);
-          for (const p of covered) p.reject(err);
-        }
-        if (after.length) await this.writeBatch(after);
-      } else {
-        await this.writeBatch(batch);
-      }
-      if (this.journalBytes > this.compactBytes && this.journalBytes > this.snapshotBytes) {
-        try {
-          await this.compactNow();
-        } catch (e) {
-          this.log('error', `route database compaction failed: ${code(e)}`);
-          this.snapshotBytes = this.journalBytes; // back off until the journal doubles
+  /** The table as generation `gen`: a header line, then the routes 512 to a line, written in pieces of about 1 MiB. */
+  private async writeSnapshot(gen: number, write: (text: string) => Promise<void>): Promise<void> {
+    let parts: string[] = [encodeRecord({ o: 'snapshot', v: 1, gen, at: this.now(), n: this.table.size() })];
+    let partBytes = parts[0].length;
+    let rows: Row[] = [];
+    for (const r of this.table.each()) {
+      rows.push(toRow(r));
+      if (rows.length === ROWS_PER_SNAPSHOT_LINE) {
+        const line = encodeRecord({ o: 'rows', r: rows });
+        parts.push(line);
+        partBytes += line.length;
+        rows = [];
+        if (partBytes > 1 << 20) {
+          await write(parts.join(''));
+          parts = [];
+          partBytes = 0;
         }
       }
     }
-  }
-
-  private async writeBatch(batch: Pending[]): Promise<void> {
-    const g = this.gen;
-    const lines = batch.map((p) => (p.op.kind === 'put' ? encodeRecord({ o: 'put', g, r: p.op.routes.map(toRow) }) : encodeRecord({ o: 'del', g, k: (p.op as { keys: string[] }).keys })));
-    const data = Buffer.from(lines.join(''), 'utf8');
-    try {
-      const fh = this.journal;
-      if (!fh) throw new Error('the route journal is not open');
-      let off = 0;
-      while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
-      if (this.sync) await fh.datasync();
-      this.journalBytes += data.length;
-      this.stats.batches++;
-      this.stats.records += batch.length;
-      for (const p of batch) p.resolve();
-    } catch (e) {
-      const err = new Error(`route journal ${this.journalPath} write failed: ${code(e)}`);
-      this.log('error', err.message);
-      for (const p of batch) p.reject(err);
-    }
-  }
-
-  /** Write the table as generation gen+1 to a temporary file, sync, rename over the snapshot, sync the directory, empty the journal. */
-  private async compactNow(): Promise<void> {
-    const gen = this.gen + 1;
-    const tmp = `${this.snapshotPath}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    let bytes = 0;
-    try {
-      // Written in pieces of about 1 MiB: a million routes never become one string.
-      let parts: string[] = [encodeRecord({ o: 'snapshot', v: 1, gen, at: this.now(), n: this.table.size() })];
-      let partBytes = parts[0].length;
-      let rows: Row[] = [];
-      const flushParts = async () => {
-        const buf = Buffer.from(parts.join(''), 'utf8');
-        let off = 0;
-        while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
-        bytes += buf.length;
-        parts = [];
-        partBytes = 0;
-      };
-      for (const r of this.table.each()) {
-        rows.push(toRow(r));
-        if (rows.length === ROWS_PER_SNAPSHOT_LINE) {
-          const line = encodeRecord({ o: 'rows', r: rows });
-          parts.push(line);
-          partBytes += line.length;
-          rows = [];
-          if (partBytes > 1 << 20) await flushParts();
-        }
-      }
-      if (rows.length) parts.push(encodeRecord({ o: 'rows', r: rows }));
-      await flushParts();
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.snapshotPath);
-    syncDir(this.opts.dir);
-    this.gen = gen;
-    if (this.journal) {
-      await this.journal.truncate(0);
-      await this.journal.sync();
-    }
-    this.journalBytes = 0;
-    this.snapshotBytes = bytes;
-    this.stats.compactions++;
+    if (rows.length) parts.push(encodeRecord({ o: 'rows', r: rows }));
+    await write(parts.join(''));
   }
 }
 
 function code(e: unknown): string {
   return (e as NodeJS.ErrnoException)?.code ?? String(e);
-}
-
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch (e) {
-    if (code(e) !== 'EINVAL' && code(e) !== 'EISDIR') throw e;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 function closedError(): Promise<never> {
