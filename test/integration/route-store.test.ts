@@ -194,6 +194,23 @@ test('a bulk put is written as one snapshot, not a huge journal line', async () 
   await r.store.close();
 });
 
+test('changes queued while a snapshot is being written are journaled in the new generation', async () => {
+  const dir = newDir();
+  const { store } = await open(dir);
+  await store.put([route('1*')]);
+  const gen = store.generation;
+  // Not awaited one by one: the put behind the snapshot must not be written with the old
+  // generation (it would then be ignored at the next load as already in the snapshot).
+  const writes = [store.put([route('2*')]), store.compact(), store.put([route('3*')]), store.remove([routeKey(route('1*'))])];
+  await Promise.all(writes);
+  assert.equal(store.generation, gen + 1);
+  assert.ok(store.journalSize > 0, 'the later changes are in the journal');
+  await store.close();
+  const r = await open(dir);
+  assert.deepEqual(patterns(r.store.all()).map((p) => p.split('>')[0]), ['2*', '3*']);
+  await r.store.close();
+});
+
 test('Cisco_Routing_Max_DB_Age_on_Boot: a database last written longer ago is deleted and logged', async () => {
   const dir = newDir();
   const { store } = await open(dir);
