@@ -5,10 +5,10 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import type { Binding } from '../../src/modules/registry/location.js';
 import { openEmbeddedLocationStore } from '../../src/stores/embedded/location-store.js';
 import type { EmbeddedStoreOptions } from '../../src/stores/embedded/location-store.js';
+import { killAfterAcks } from '../helpers/kill-writer.js';
 import { REPO } from '../helpers/paths.js';
 import { recordLog, tempRoot } from '../unit/registry/helpers.js';
 
@@ -34,37 +34,7 @@ function binding(aor: string, n: number): Binding {
 
 test('kill -9 during a stream of registrations: every acknowledged one is there after restart', async () => {
   const dir = newDir();
-  const child = spawn(process.execPath, [path.join(REPO, 'dist', 'test', 'unit', 'registry', 'store-child.js'), dir, '1000000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const acked: number[] = [];
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const limit = setTimeout(() => reject(new Error(`child acknowledged only ${acked.length} writes in 60 s; stderr: ${err}`)), 60_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const lines = out.split('\n');
-        out = lines.pop()!;
-        for (const l of lines) if (l.startsWith('acked ')) acked.push(Number(l.slice(6)));
-        if (acked.length >= 400) {
-          clearTimeout(limit);
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('close', () => {
-        clearTimeout(limit);
-        if (acked.length < 400) reject(new Error(`child exited early; stderr: ${err}`));
-      });
-    });
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  assert.equal(await exited, 'SIGKILL', 'the child was killed mid-stream, not finished');
-  // Lines the pipe delivered after the kill was sent were acknowledged too.
-  for (const l of out.split('\n')) if (l.startsWith('acked ')) acked.push(Number(l.slice(6)));
+  const acked = await killAfterAcks(path.join(REPO, 'dist', 'test', 'unit', 'registry', 'store-child.js'), [dir, '1000000'], 400);
 
   const { store, rec } = await open(dir);
   const missing = acked.filter((i) => store.get(`user${i}@example.com`).length !== 1);

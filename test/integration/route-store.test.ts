@@ -5,7 +5,6 @@
 // over from before a snapshot are never replayed on top of it.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import type { Route } from '../../src/modules/routing/route.js';
 import { routeKey } from '../../src/modules/routing/route.js';
 import { openEmbeddedRouteStore, routeStoreOptions } from '../../src/stores/embedded/route-store.js';
 import type { EmbeddedRouteStoreOptions } from '../../src/stores/embedded/route-store.js';
+import { killAfterAcks } from '../helpers/kill-writer.js';
 import { REPO } from '../helpers/paths.js';
 import { configOf, route } from '../unit/routing/helpers.js';
 
@@ -77,36 +77,7 @@ test('a bad route refuses the whole batch, saying which route and why', async ()
 
 test('kill -9 during a stream of batches: every acknowledged batch is there after restart, and no batch is half there', async () => {
   const dir = newDir();
-  const child = spawn(process.execPath, [path.join(REPO, 'dist', 'test', 'integration', 'route-store-child.js'), dir, '1000000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const acked: number[] = [];
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const limit = setTimeout(() => reject(new Error(`child acknowledged only ${acked.length} batches in 60 s; stderr: ${err}`)), 60_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const lines = out.split('\n');
-        out = lines.pop()!;
-        for (const l of lines) if (l.startsWith('acked ')) acked.push(Number(l.slice(6)));
-        if (acked.length >= 600) {
-          clearTimeout(limit);
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('close', () => {
-        clearTimeout(limit);
-        if (acked.length < 600) reject(new Error(`child exited early; stderr: ${err}`));
-      });
-    });
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  assert.equal(await exited, 'SIGKILL', 'the child was killed mid-stream, not finished');
-  for (const l of out.split('\n')) if (l.startsWith('acked ')) acked.push(Number(l.slice(6)));
+  const acked = await killAfterAcks(path.join(REPO, 'dist', 'test', 'integration', 'route-store-child.js'), [dir, '1000000'], 600);
 
   const { store, lines } = await open(dir);
   const count = new Map<string, number>();
