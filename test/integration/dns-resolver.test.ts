@@ -3,7 +3,6 @@
 // DnsServer from sipd.conf → DnsClient → DnsCache → Rfc3263Resolver / EnumTranslator.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { parseConfig } from '../../src/config/loader.js';
 import type { Config } from '../../src/config/loader.js';
 import { DnsCache } from '../../src/modules/dns/cache.js';
 import { DnsClient, dnsServersOf } from '../../src/modules/dns/client.js';
@@ -13,25 +12,15 @@ import { ResolveError } from '../../src/proxy/next-hop.js';
 import type { RequestContext } from '../../src/proxy/stages.js';
 import { parseMessage } from '../../src/sip/message.js';
 import type { SipRequest } from '../../src/sip/message.js';
-import { parseUri } from '../../src/sip/uri.js';
-import type { Uri } from '../../src/sip/uri.js';
 import { APPENDIX_D_ZONE, E164_ZONE, PROXY } from '../fixtures/dns/appendix-d.js';
 import { TestDnsServer } from '../helpers/dns-server.js';
 import { freePort } from '../helpers/ports.js';
+import { configOf, uriOf } from '../helpers/values.js';
 
 const TLS = ['SipTlsEnable On', 'SipTlsCertificateFile conf/cert.pem', 'SipTlsCertificateKeyFile conf/key.pem'];
 
-function config(lines: string[]): Config {
-  const r = parseConfig(lines.join('\n'), '/srv/sip/conf/sipd.conf');
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-  return r.config;
-}
-
-function uri(text: string): Uri {
-  const r = parseUri(text);
-  assert.ok(r.ok, text);
-  return r.uri;
-}
+const config = (lines: string[]): Config => configOf(lines);
+const uri = uriOf;
 
 /** What sipd does at start: the servers from the config, a client, a cache in front. */
 function stack(c: Config, o: { timeoutMs?: number; attempts?: number } = {}) {

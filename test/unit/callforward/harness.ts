@@ -1,7 +1,6 @@
 // A call-forwarding test bench: the real fork (src/proxy/fork.ts) over a fake
 // transaction layer, an in-memory subscriber store, and the config under test.
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../../src/config/loader.js';
 import type { Config } from '../../../src/config/loader.js';
 import { ForkContext } from '../../../src/proxy/fork.js';
 import type { Target } from '../../../src/proxy/fork.js';
@@ -14,11 +13,7 @@ import { StoreUnavailableError } from '../../../src/stores/subscriber.js';
 import type { Subscriber, SubscriberStore } from '../../../src/stores/subscriber.js';
 import type { ClientTxn, ClientTxnEvents, Destination, ServerTxn } from '../../../src/transaction/types.js';
 
-export function configOf(text: string): Config {
-  const r = parseConfig(text, '/x/conf/sipd.conf');
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-  return r.config;
-}
+export { configOf } from '../../helpers/values.js';
 
 export function request(lines: string[]): SipRequest {
   const r = parseMessage(Buffer.from([...lines, 'Content-Length: 0', '', ''].join('\r\n')));

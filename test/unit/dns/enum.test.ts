@@ -2,28 +2,17 @@
 // regexp (RFC 3402 substitution expressions, RFC 6116 examples), and the targets.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig } from '../../../src/config/loader.js';
 import type { Config } from '../../../src/config/loader.js';
 import { EnumTranslator, enumQueryFor, isSipService } from '../../../src/modules/enum/enum.js';
 import { parseSubstitution, substitute } from '../../../src/modules/enum/substitution.js';
 import type { RequestContext } from '../../../src/proxy/stages.js';
 import { parseMessage } from '../../../src/sip/message.js';
 import type { SipRequest } from '../../../src/sip/message.js';
-import { parseUri } from '../../../src/sip/uri.js';
-import type { Uri } from '../../../src/sip/uri.js';
 import { MemoryDns } from './memory-dns.js';
+import { configOf, uriOf } from '../../helpers/values.js';
 
-function config(lines: string[]): Config {
-  const r = parseConfig(lines.join('\n'), '/srv/sip/conf/sipd.conf');
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-  return r.config;
-}
-
-function uri(text: string): Uri {
-  const r = parseUri(text);
-  assert.ok(r.ok, text);
-  return r.uri;
-}
+const config = (lines: string[]): Config => configOf(lines);
+const uri = uriOf;
 
 function ctx(ruri: string, cfg: Config, expandedUser?: string): RequestContext {
   const m = parseMessage(Buffer.from([`INVITE ${ruri} SIP/2.0`, 'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKe', 'From: <sip:a@x.example>;tag=1', 'To: <sip:b@y.example>', 'Call-ID: e1', 'CSeq: 1 INVITE', 'Content-Length: 0', '', ''].join('\r\n')));

@@ -3,28 +3,17 @@
 // asked can be checked.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig } from '../../../src/config/loader.js';
 import type { Config } from '../../../src/config/loader.js';
 import { TRANSPORT_PREF_ORDERS } from '../../../src/modules/dns/directives.js';
 import { Rfc3263Resolver, transportPreference } from '../../../src/modules/dns/rfc3263.js';
 import { ResolveError } from '../../../src/proxy/next-hop.js';
-import { parseUri } from '../../../src/sip/uri.js';
-import type { Uri } from '../../../src/sip/uri.js';
 import { MemoryDns } from './memory-dns.js';
+import { configOf, uriOf } from '../../helpers/values.js';
 
 const TLS = ['SipTlsEnable On', 'SipTlsCertificateFile conf/cert.pem', 'SipTlsCertificateKeyFile conf/key.pem'];
 
-function config(lines: string[]): Config {
-  const r = parseConfig(lines.join('\n'), '/srv/sip/conf/sipd.conf');
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-  return r.config;
-}
-
-function uri(text: string): Uri {
-  const r = parseUri(text);
-  assert.ok(r.ok, text);
-  return r.uri;
-}
+const config = (lines: string[]): Config => configOf(lines);
+const uri = uriOf;
 
 function resolver(dns: MemoryDns, lines: string[] = [], random: () => number = () => 0) {
   const c = config(lines);

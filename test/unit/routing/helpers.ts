@@ -1,7 +1,6 @@
 // Shared by the routing tests: routes with defaults, an in-memory RouteStore over the real
 // matcher, a seeded random source, and a request context for a Request-URI.
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../../src/config/loader.js';
 import type { Config } from '../../../src/config/loader.js';
 import { RouteMatcher } from '../../../src/modules/routing/matcher.js';
 import type { Route, RouteStore, RouteType } from '../../../src/modules/routing/route.js';
@@ -75,11 +74,7 @@ export function seeded(seed: number): () => number {
   };
 }
 
-export function configOf(lines: readonly string[] = []): Config {
-  const r = parseConfig(lines.join('\n') + '\n', '/x/conf/sipd.conf');
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-  return r.config;
-}
+export { configOf } from '../../helpers/values.js';
 
 /** An INVITE to `ruri`; expandedUser as number expansion would leave it (here: unchanged unless given). */
 export function ctxFor(ruri: string, config: Config, expandedUser?: string): RequestContext {
