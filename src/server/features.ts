@@ -46,7 +46,7 @@ export class Features {
   /** The route database (data/routing_db), opened at start; sysadmin_sps_regroute changes it through sipd. */
   routeStore: RouteStore | undefined;
   private router: StaticRouter | undefined;
-  private readonly numexp = new NumberExpander();
+  private readonly numexp: NumberExpander;
   private readonly admission: Admission;
   private readonly cfu: CallForwardUnconditional;
   private readonly cfHooks: CallForwardHooks;
@@ -64,6 +64,7 @@ export class Features {
     this.dns = new DnsClient({ servers });
     this.dnsCache = new DnsCache(this.dns);
     const log = env.log;
+    this.numexp = new NumberExpander({ debug: (m) => log.flag('Numexpand', m) });
     this.resolver = new Rfc3263Resolver(() => this.config, { client: this.dnsCache, log: (l, m) => log.log(l, m) });
     this.enumTranslator = new EnumTranslator({ client: this.dnsCache, log: (l, m) => (l === 'debug' ? log.flag('Enum', m) : log.log(l, m)) });
     this.admission = new Admission({
@@ -83,9 +84,14 @@ export class Features {
     const f = new Features(config, env);
     const log = env.log;
     f.routeStore = await openEmbeddedRouteStore(routeStoreOptions(config, (l, m) => (l === 'debug' ? log.flag('Routing', m) : log.log(l, m))));
-    f.router = new StaticRouter(f.routeStore, env.isThisServer, { debug: (m) => log.flag('Routing', m) });
+    f.router = new StaticRouter(f.routeStore, env.isThisServer, { debug: (m) => log.flag('Routing', m), expand: (user, c) => f.expandUser(user, c) });
     await f.reconfigure(config);
     return f;
+  }
+
+  /** Number expansion (stage 5) as the registrar and routing use it; logs under DebugFlag Numexpand. */
+  expandUser(user: string, config: Config): string {
+    return this.numexp.expand(user, config);
   }
 
   /** What the proxy core calls in its stages. */

@@ -278,6 +278,7 @@ export class Sipd {
     const identity = proxyIdentity(c, bound);
     // The stage modules (Admission, NumberExpander, CallForwardHooks, PrivacyHooks, ENUM, routes, RFC 3263) live in features.ts.
     this.features = await Features.open(c, { log, isThisServer: (host, port) => isThisServer(host, port, this.current, bound) });
+    if (this.registrar) this.registrar.expandUser = (user, config) => this.features!.expandUser(user, config);
     this.proxy = new ProxyCore({
       ...this.features.stages(),
       txn: this.txn,

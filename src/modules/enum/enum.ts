@@ -8,6 +8,7 @@
 // older sip+E2U of RFC 2916), tried in order/preference order; their regexp applied to
 // the number gives the URI. A non-terminal record (no flag) sends the search to another
 // domain, a bounded number of times.
+// Which Request-URIs: those numericKinds (NumericUsernameInterpretation) lets be numbers.
 import type { Config } from '../../config/loader.js';
 import type { Target } from '../../proxy/fork.js';
 import type { RequestContext, TranslationModule } from '../../proxy/stages.js';
@@ -15,6 +16,7 @@ import type { Uri } from '../../sip/uri.js';
 import { parseUri, serializeUri } from '../../sip/uri.js';
 import type { DnsQuerier, NaptrData } from '../dns/client.js';
 import { canonicalName } from '../dns/client.js';
+import { numericKinds } from '../numexp/interpret.js';
 import type { DnsLog } from '../dns/rfc3263.js';
 import { substitute } from './substitution.js';
 
@@ -70,6 +72,9 @@ export class EnumTranslator implements TranslationModule {
   async translate(ctx: RequestContext, ruri: Uri): Promise<readonly Target[] | undefined> {
     const v = ctx.config.values;
     if (!v.Cisco_Enum) return undefined;
+    // Only a Request-URI that may be a number (NumericUsernameInterpretation, ;user=phone,
+    // tel:) is looked up; a user part that is a URL user is not ENUM's to translate.
+    if (!numericKinds(ruri, ctx.config).includes('e164')) return undefined;
     const user = ctx.expandedUser ?? (ruri.scheme === 'tel' ? ruri.number : ruri.user);
     if (!user) return undefined;
     const q = enumQueryFor(user, v);

@@ -83,27 +83,38 @@ export function isNumericUser(user: string, charset: ReadonlySet<string>): boole
   return true;
 }
 
-/** Expand one user part with a compiled plan (pure). */
-export function expandWith(plan: CompiledPlan, user: string): string {
+/** What expansion did to one user part: the result and the rule that matched, if any. */
+export interface Expansion {
+  readonly user: string;
+  readonly rule?: NumExpRule;
+}
+
+/** Expand one user part with a compiled plan (pure), saying which rule matched. */
+export function expandDetail(plan: CompiledPlan, user: string): Expansion {
   const semi = user.indexOf(';');
   const base = semi < 0 ? user : user.slice(0, semi);
-  if (!isNumericUser(base, plan.charset)) return user;
+  if (!isNumericUser(base, plan.charset)) return { user };
   let n = '';
   for (const c of base) if (!SEPARATORS.has(c)) n += c;
-  if (n === '') return user; // nothing but separators: leave it as written
+  if (n === '') return { user }; // nothing but separators: leave it as written
+  let rule: NumExpRule | undefined;
   if (plan.enabled) {
-    const rules = plan.byLength.get(n.length);
-    if (rules) {
-      for (const r of rules) {
-        const out = applyRule(r, n);
-        if (out !== undefined) {
-          n = out;
-          break;
-        }
+    for (const r of plan.byLength.get(n.length) ?? []) {
+      const out = applyRule(r, n);
+      if (out !== undefined) {
+        n = out;
+        rule = r.rule;
+        break;
       }
     }
   }
-  return semi < 0 ? n : n + user.slice(semi);
+  const result = semi < 0 ? n : n + user.slice(semi);
+  return rule ? { user: result, rule } : { user: result };
+}
+
+/** Expand one user part with a compiled plan (pure). */
+export function expandWith(plan: CompiledPlan, user: string): string {
+  return expandDetail(plan, user).user;
 }
 
 /** The first rule that matches a number, for diagnostics (DebugFlag Numexpand) and tests. */
@@ -112,12 +123,19 @@ export function matchingRule(plan: CompiledPlan, number: string): NumExpRule | u
   return undefined;
 }
 
+export interface NumberExpanderOptions {
+  /** Written for each user part expansion changed, when DebugFlag Numexpand is On. */
+  readonly debug?: (message: string) => void;
+}
+
 /**
  * The stage-5 module. One instance serves every snapshot: each Config is compiled once,
  * on first use, and forgotten with the snapshot.
  */
 export class NumberExpander implements NormaliseStage {
   private readonly plans = new WeakMap<Config, CompiledPlan>();
+
+  constructor(private readonly opts: NumberExpanderOptions = {}) {}
 
   plan(config: Config): CompiledPlan {
     let p = this.plans.get(config);
@@ -129,6 +147,11 @@ export class NumberExpander implements NormaliseStage {
   }
 
   expand(user: string, config: Config): string {
-    return expandWith(this.plan(config), user);
+    const x = expandDetail(this.plan(config), user);
+    // The flag is checked first so that an unchanged or unlogged expansion costs no formatting.
+    if (x.user !== user && this.opts.debug && config.values.DebugFlag.Numexpand) {
+      this.opts.debug(`numexp: ${user} -> ${x.user} (${x.rule ? `NumExp ${x.rule.from} ${x.rule.to}` : 'visual separators removed, no NumExp rule matched'})`);
+    }
+    return x.user;
   }
 }

@@ -16,9 +16,10 @@ import type { Uri } from '../../sip/uri.js';
 import { parseUri, serializeUri, uriEquals } from '../../sip/uri.js';
 import type { Inbound } from '../../transport/types.js';
 import { openEmbeddedLocationStore } from '../../stores/embedded/location-store.js';
-import { aorKey, servedDomain } from './aor.js';
+import { aorKey, normalizeUser, servedDomain } from './aor.js';
 import type { Binding, LocationStore } from './location.js';
 import type { BoundAddress } from './this-server.js';
+import { isThisServer } from './this-server.js';
 
 
 export const MIN_EXPIRES = 60;
@@ -40,6 +41,8 @@ export interface RegistrarOptions {
   readonly store?: LocationStore;
   /** Clock in ms since the epoch; tests move it. */
   readonly now?: () => number;
+  /** Number expansion (NormaliseStage.expand); expandUser can also be set later. */
+  readonly expand?: (user: string, config: Config) => string;
 }
 
 interface Refusal {
@@ -82,7 +85,9 @@ export class Registrar {
         log,
         now,
       }));
-    return new Registrar(config, log, store, now, opts.bound ?? []);
+    const r = new Registrar(config, log, store, now, opts.bound ?? []);
+    r.expandUser = opts.expand;
+    return r;
   }
 
   /** The sockets sipd listens on, once bound. */
@@ -176,14 +181,15 @@ export class Registrar {
     const next = [...current];
     const received = { transport: source.transport, address: source.remoteAddress, port: source.remotePort };
     const pathValues = req.headers.values('Path');
+    const same = (stored: string, uri: Uri) => this.sameContact(stored, uri, config);
     for (const w of wanted) {
-      const before = current.find((b) => sameContact(b.contact, w.uri));
+      const before = current.find((b) => same(b.contact, w.uri));
       if (before && before.callId === callId) {
         if (before.cseq > cseq) return { status: 500, reason: 'Out of order: an older CSeq for this Call-ID' };
         // The same CSeq again is a retransmission the transaction layer let through: already applied.
         if (before.cseq === cseq) continue;
       }
-      const at = next.findIndex((b) => sameContact(b.contact, w.uri));
+      const at = next.findIndex((b) => same(b.contact, w.uri));
       if (at >= 0) next.splice(at, 1);
       if (w.expires === 0) continue;
       next.push({
@@ -216,8 +222,32 @@ export class Registrar {
     return buildResponse(req, 200, 'OK', { headers });
   }
 
-  /** Number expansion for AOR keys (set by sipd when Cisco_Numexpand is loaded). */
+  /**
+   * Number expansion for AOR keys and for Contacts that name this server (set by sipd
+   * to the stage-5 expander; it applies Cisco_Numexpand and the NumberPlan rules).
+   */
   expandUser: ((user: string, config: Config) => string) | undefined;
+
+  /**
+   * True when a stored contact and a REGISTER's Contact are one binding. A Contact that
+   * points back at this server (host and port ours) with a numeric user part is compared
+   * by its expanded number, so sip:50100@proxy and sip:+13035550100@proxy refresh or
+   * remove the same binding; the contact is stored and listed as the phone sent it.
+   */
+  private sameContact(stored: string, uri: Uri, config: Config): boolean {
+    const s = parseUri(stored);
+    return s.ok && uriEquals(this.comparable(s.uri, config), this.comparable(uri, config));
+  }
+
+  private comparable(uri: Uri, config: Config): Uri {
+    if (!this.expandUser || uri.scheme === 'tel' || uri.user === undefined) return uri;
+    const port = uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060);
+    if (!isThisServer(uri.host, port, config, this.bound)) return uri;
+    const n = normalizeUser(uri.user);
+    if (!n.numeric) return uri;
+    // Both name this server, so an omitted port and the default one are the same too.
+    return { ...uri, user: normalizeUser(this.expandUser(n.user, config)).user, port };
+  }
 
   /** The unexpired bindings of a URI's AOR, highest q first (ties: the most recently refreshed first). */
   lookup(uri: Uri, config: Config = this.config): Binding[] {
@@ -269,11 +299,6 @@ export class Registrar {
     this.timer = setInterval(() => this.purge(), rate);
     this.timer.unref();
   }
-}
-
-function sameContact(stored: string, uri: Uri): boolean {
-  const s = parseUri(stored);
-  return s.ok && uriEquals(s.uri, uri);
 }
 
 function sortBindings(list: readonly Binding[]): Binding[] {

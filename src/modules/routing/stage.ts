@@ -1,14 +1,23 @@
 // Stage 7, next-hop routing (guide ch. 1 "Next-Hop Routing"): the static routes of the
 // route database turn one contact into the next hops to try.
 //
-// Which key is looked up:
-//  - number routes by the user part, when the contact's host is this server (E.164
-//    routing), or the URI says user=phone, or it is a tel: URI. For the Request-URI
-//    itself the number is the one number expansion produced (ctx.expandedUser); for
-//    other contacts their own user part. Visual separators . - ( ) are removed first.
-//  - domain routes by the host, with Cisco_Routing_Use_Domain_Routing On, when the host
-//    is not this server and is a name (domain routes do not apply to raw IP addresses);
-//    also for a user=phone URI to another host whose number no route matched.
+// Which key is looked up, and in which order:
+//  - a tel: URI, or a SIP URI with ;user=phone: number routes only;
+//  - a SIP URI for another host: NumericUsernameInterpretation decides (numericKinds).
+//    A numeric user part without ;user= is tried as a number and as a URL in the
+//    directive's order (E164_IP number routes first, IP_164 domain routes first, IP the
+//    domain only, E164 the number only); ;user=ip or a non-numeric user part is a URL.
+//    "As a URL" means the domain route of the host, with Cisco_Routing_Use_Domain_Routing
+//    On and a host that is a name (domain routes do not apply to raw IP addresses). When
+//    nothing matches, the core sends the request to the host itself.
+//  - a SIP URI for this server: number routes by the user part (E.164 routing of our own
+//    domain; the registry, the URL lookup, has already had its turn in translation),
+//    except when the URI or the directive says the user is a URL (;user=ip, or
+//    NumericUsernameInterpretation IP for a numeric user). Domain routes never apply.
+// The number of the Request-URI itself is the one number expansion produced
+// (ctx.expandedUser); another contact's is its own user part, expanded when the contact
+// names this server (a registered Contact pointing back at us, guide ch. 1 "Address
+// Translation"). Visual separators . - ( ) are removed first.
 // Each route becomes a Target: sent to sip:nextHop[:port];transport=x (no port when the
 // route has none, so the resolver looks up SRV then A), with the contact as Request-URI,
 // its user part changed by the route's tech prefix (number routes only): `include`
@@ -19,6 +28,8 @@ import type { RequestContext, RouteStage } from '../../proxy/stages.js';
 import type { Target } from '../../proxy/fork.js';
 import type { SipUri, Uri } from '../../sip/uri.js';
 import { parseUri, serializeUri, unescapeUri, uriParam } from '../../sip/uri.js';
+import type { Config } from '../../config/loader.js';
+import { isNumericUserPart, numericKinds } from '../numexp/interpret.js';
 import { removeVisualSeparators } from './pattern.js';
 import type { Route, RouteStore, RouteType } from './route.js';
 import { selectRoutes } from './select.js';
@@ -36,6 +47,8 @@ export interface StaticRouterOptions {
   readonly random?: () => number;
   /** Written when DebugFlag Routing is On. */
   readonly debug?: (message: string) => void;
+  /** Number expansion, for the user part of a contact (not the Request-URI) that names this server. */
+  readonly expand?: (user: string, config: Config) => string;
 }
 
 export class StaticRouter implements RouteStage {
@@ -50,28 +63,42 @@ export class StaticRouter implements RouteStage {
     const uri = contact.uri;
     const debug = v.DebugFlag.Routing && this.opts.debug ? this.opts.debug : undefined;
     const isRequestUri = contact.requestUri === undefined;
+    const us = uri.scheme !== 'tel' && this.isThisServer(unbracket(uri.host), uri.port);
 
-    let us = false;
-    let number: string | undefined;
-    if (uri.scheme === 'tel') {
-      number = isRequestUri && ctx.expandedUser !== undefined ? ctx.expandedUser : uri.number;
-    } else {
-      us = this.isThisServer(unbracket(uri.host), uri.port);
-      const phone = uriParam(uri, 'user')?.toLowerCase() === 'phone';
-      if ((us || phone) && uri.user !== undefined) number = isRequestUri && ctx.expandedUser !== undefined ? ctx.expandedUser : uri.user;
-    }
+    // The number this contact stands for, when it is looked up as one.
+    const numberOf = (): string | undefined => {
+      if (isRequestUri && ctx.expandedUser !== undefined) return ctx.expandedUser;
+      const user = uri.scheme === 'tel' ? uri.number : uri.user;
+      if (user === undefined) return undefined;
+      return us && this.opts.expand ? this.opts.expand(user, ctx.config) : user;
+    };
 
-    if (number !== undefined) {
-      const key = numberKey(number);
-      const hops = this.lookup(ctx, 'phone', key, contact, key, debug);
-      if (hops) return hops;
-    }
-    if (uri.scheme !== 'tel' && !us && v.Cisco_Routing_Use_Domain_Routing && uri.hostType === 'hostname') {
-      const hops = this.lookup(ctx, 'ip', uri.host, contact, undefined, debug);
+    for (const kind of this.kinds(uri, us, ctx.config)) {
+      let hops: Target[] | undefined;
+      if (kind === 'e164') {
+        const number = numberOf();
+        if (number === undefined) continue;
+        const key = numberKey(number);
+        hops = this.lookup(ctx, 'phone', key, contact, key, debug);
+      } else if (uri.scheme !== 'tel' && !us && v.Cisco_Routing_Use_Domain_Routing && uri.hostType === 'hostname') {
+        hops = this.lookup(ctx, 'ip', uri.host, contact, undefined, debug);
+      }
       if (hops) return hops;
     }
     debug?.(`routing: no route for ${serializeUri(uri)}`);
     return undefined;
+  }
+
+  /** The lookups to make for a URI, in order: 'e164' number routes, 'ip' the domain route of its host. */
+  private kinds(uri: Uri, us: boolean, config: Config): readonly ('e164' | 'ip')[] {
+    const kinds = numericKinds(uri, config);
+    if (!us || kinds.includes('e164')) return kinds;
+    // This server: only number routes can apply. A user part said to be a URL (;user=ip,
+    // or a numeric one under NumericUsernameInterpretation IP) was the registry's to find;
+    // any other user part (a tech prefix with #, a feature code with *) is still tried.
+    if (uri.scheme === 'tel' || uri.user === undefined) return [];
+    const said = uriParam(uri, 'user')?.toLowerCase() === 'ip' || isNumericUserPart(uri.user, config);
+    return said ? [] : ['e164'];
   }
 
   private lookup(ctx: RequestContext, type: RouteType, key: string, contact: Target, number: string | undefined, debug?: (m: string) => void): Target[] | undefined {

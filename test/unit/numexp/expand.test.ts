@@ -152,3 +152,20 @@ test('ch.1 table: registrations 8xxx at each company become that company\'s DID'
   assert.equal(x.expand('8123', companyB), '+14086668123');
   assert.equal(x.expand('2123', companyA), '2123');
 });
+
+test('DebugFlag Numexpand: each expansion that changed a user part is logged with its rule', () => {
+  const lines: string[] = [];
+  const x = new NumberExpander({ debug: (m) => lines.push(m) });
+  const off = conf(...plan('5.... +1303555....'));
+  assert.equal(x.expand('50122', off), '+13035550122');
+  assert.deepEqual(lines, [], 'nothing with the flag Off');
+  const on = conf('DebugFlag Numexpand On', ...plan('5.... +1303555....'));
+  assert.equal(x.expand('50122', on), '+13035550122');
+  assert.equal(x.expand('60122', on), '60122');
+  assert.equal(x.expand('alice', on), 'alice');
+  assert.equal(x.expand('408-555-0122', on), '4085550122');
+  assert.deepEqual(lines, [
+    'numexp: 50122 -> +13035550122 (NumExp 5.... +1303555....)',
+    'numexp: 408-555-0122 -> 4085550122 (visual separators removed, no NumExp rule matched)',
+  ]);
+});

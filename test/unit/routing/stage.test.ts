@@ -57,8 +57,12 @@ test('user=phone and tel: URIs are routed by number whatever their host', async 
   assert.equal((await r.route(ctxFor(phone, config), ruriTarget(phone)))?.length, 1);
   const tel = 'tel:+1-408-555-0122';
   assert.equal((await r.route(ctxFor(tel, config, '+1-408-555-0122'), ruriTarget(tel)))?.length, 1);
+  // Without ;user= a numeric user part for another host is a number too under the default
+  // NumericUsernameInterpretation E164_IP (interpretation.test.ts has every order).
   const plain = 'sip:+14085550122@cisco.com';
-  assert.equal(await r.route(ctxFor(plain, config), ruriTarget(plain)), undefined, 'another host without user=phone is not a number');
+  assert.equal((await r.route(ctxFor(plain, config), ruriTarget(plain)))?.length, 1);
+  const url = 'sip:+14085550122@cisco.com;user=ip';
+  assert.equal(await r.route(ctxFor(url, config), ruriTarget(url)), undefined, ';user=ip is not a number');
 });
 
 test('guide: domain route .com.ibm.* with Cisco_Routing_Use_Domain_Routing On', async () => {
