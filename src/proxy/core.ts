@@ -132,7 +132,7 @@ export class ProxyCore {
         return;
       case 'stray-ack':
         // The ACK of a 2xx is its own transaction-less request (RFC 3261 §16.7 step 10 aftermath).
-        void this.forwardStateless(stamped, config).catch((e) => this.crash('ACK', e));
+        void this.forwardStateless(stamped, from, config).catch((e) => this.crash('ACK', e));
         return;
       case 'new':
         void this.stateful(r.txn, config).catch((e) => {
@@ -187,11 +187,12 @@ export class ProxyCore {
     const req = preprocessRoute(req0, (u) => this.isUs(u));
     const ctx: RequestContext = { req, source: a.from, config, trustedSource: false };
 
-    // Stages 2-3. An ACK cannot be answered, and a CANCEL is never challenged (RFC 3261 §22.1).
+    // Stages 2-3. A CANCEL is never challenged (RFC 3261 §22.1). An ACK cannot be answered:
+    // admission only marks the credentials it repeats from the INVITE for removal.
     const admission = this.d.admission?.();
-    if (admission && req.method !== 'ACK' && req.method !== 'CANCEL') {
+    if (admission && req.method !== 'CANCEL') {
       const refusal = await admission.admit(ctx);
-      if (refusal) return void this.answer(a, refusal);
+      if (refusal && req.method !== 'ACK') return void this.answer(a, refusal);
     }
 
     const route = req.headers.first('Route');
@@ -441,8 +442,9 @@ export class ProxyCore {
   }
 
   /** A request with no transaction (stateless mode; the ACK of a 2xx). */
-  private async forwardStateless(req: SipRequest, config: Config): Promise<void> {
-    const sink: Answerer = { request: req, from: { transport: 'UDP', remoteAddress: '', remotePort: 0, localAddress: '', localPort: 0 }, tag: undefined, send: () => undefined };
+  private async forwardStateless(req: SipRequest, from: Inbound, config: Config): Promise<void> {
+    // Nothing can be answered; the real source still lets admission see who sent it.
+    const sink: Answerer = { request: req, from, tag: undefined, send: () => undefined };
     const front = await this.front(sink, config);
     if (front) await this.sendStateless(front.ctx, front.targets[0]);
   }

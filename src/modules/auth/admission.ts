@@ -18,6 +18,17 @@
 // and CANCEL are never challenged (§22.1). The realm is AuthRealm for every domain,
 // virtual proxy hosts included: the guide names no other, and stored HA1 values are
 // made for it.
+//
+// An OPTIONS addressed to the proxy itself (no user part, no Route onward) is not
+// challenged either: the guide has SPS challenge REGISTER and INVITE and "respond to"
+// OPTIONS (Table A-2), and such a request is a keep-alive or capabilities probe
+// (RFC 3261 §11) that phones and peer proxies send without credentials and would
+// otherwise mark this server down. The access list still applies to it, as with
+// Authentication Off. An OPTIONS to anyone else is challenged like any request.
+//
+// The ACK for a 2xx carries the INVITE's credentials again (§13.2.2.4). It cannot be
+// challenged and is not checked (its nonce count was used by the INVITE), but with
+// AuthConsumeProxyAuth On our credentials are removed from it as from the INVITE.
 import type { Config } from '../../config/loader.js';
 import type { ErrorLog } from '../../logging/index.js';
 import type { Refusal } from '../../proxy/sanity.js';
@@ -25,6 +36,7 @@ import type { AdmissionStage, RequestContext } from '../../proxy/stages.js';
 import { parseAddress } from '../../sip/address.js';
 import type { SipRequest } from '../../sip/message.js';
 import { parseUri, uriEquals } from '../../sip/uri.js';
+import type { SipUri } from '../../sip/uri.js';
 import { StoreUnavailableError } from '../../stores/subscriber.js';
 import type { StoredSecret, SubscriberStore } from '../../stores/subscriber.js';
 import { plainAddress } from '../../transport/types.js';
@@ -125,11 +137,17 @@ export class Admission implements AdmissionStage {
     const source = plainAddress(ctx.source.remoteAddress);
     const allowed = acl.allowedSource(source);
     ctx.trustedSource = allowed;
-    if (req.method === 'ACK' || req.method === 'CANCEL') return undefined;
+    const listedSkipsAuth = v.Satisfy === 'Any' && acl.inUse && allowed && acl.coveredByAllow(source);
+    if (req.method === 'ACK') {
+      // As its INVITE would have been: credentials are consumed where they were checked.
+      if (v.Authentication && v.AuthConsumeProxyAuth && !listedSkipsAuth) this.consumeOnAck(ctx);
+      return undefined;
+    }
+    if (req.method === 'CANCEL') return undefined;
 
-    if (!v.Authentication) return allowed ? undefined : forbidden('Access denied');
+    if (!v.Authentication || this.probesUs(req, ctx.source)) return allowed ? undefined : forbidden('Access denied');
     if (v.Satisfy === 'All' && !allowed) return forbidden('Access denied');
-    if (v.Satisfy === 'Any' && acl.inUse && allowed && acl.coveredByAllow(source)) return undefined;
+    if (listedSkipsAuth) return undefined;
 
     if (v.AuthServer === 'Radius') {
       if (!this.radiusLogged.has(config)) {
@@ -256,9 +274,33 @@ export class Admission implements AdmissionStage {
     if (!a.ok) return false;
     if (b.ok && uriEquals(a.uri, b.uri)) return true;
     if (a.uri.scheme === 'tel' || a.uri.user) return false;
-    const port = a.uri.port ?? (a.uri.scheme === 'sips' ? 5061 : 5060);
-    if (normalizeHost(a.uri.host) === normalizeHost(source.localAddress) && port === source.localPort) return true;
-    return this.deps.isThisServer?.(a.uri.host, port) ?? false;
+    return this.namesUs(a.uri, a.uri.port ?? (a.uri.scheme === 'sips' ? 5061 : 5060), source);
+  }
+
+  /** An OPTIONS whose Request-URI is this server with no user part, and no Route left to follow. */
+  private probesUs(req: SipRequest, source: Inbound): boolean {
+    if (req.method !== 'OPTIONS' || req.headers.has('Route')) return false;
+    const p = parseUri(req.uri);
+    if (!p.ok || p.uri.scheme === 'tel' || p.uri.user) return false;
+    return this.namesUs(p.uri, p.uri.port, source);
+  }
+
+  /** host[:port] is the address the request came in on, or a name/address of this server. */
+  private namesUs(uri: SipUri, port: number | undefined, source: Inbound): boolean {
+    if (normalizeHost(uri.host) === normalizeHost(source.localAddress) && (port === undefined || port === source.localPort)) return true;
+    return this.deps.isThisServer?.(uri.host, port) ?? false;
+  }
+
+  /** The Proxy-Authorization fields of an ACK that are ours (our realm, or Basic when that is our scheme): removed when forwarded. */
+  private consumeOnAck(ctx: RequestContext): void {
+    const basic = ctx.config.values.AuthScheme === 'HTTP_Basic';
+    const ours = ctx.req.headers.fields('Proxy-Authorization').filter((field) => {
+      const p = parseAuthValue(field);
+      if (!p.ok) return false;
+      const scheme = p.value.scheme.toLowerCase();
+      return basic ? scheme === 'basic' : scheme === 'digest' && p.value.params.get('realm') === ctx.config.values.AuthRealm;
+    });
+    if (ours.length) ctx.consumedCredentials = ours;
   }
 
   private async checkDigest(req: SipRequest, config: Config, field: string, value: AuthValue, source: Inbound): Promise<Outcome> {
