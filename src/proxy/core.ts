@@ -18,7 +18,7 @@ import { hostPort } from '../transport/types.js';
 import type { Inbound, Reply, TransportName } from '../transport/types.js';
 import { ForkContext, secureDestinations } from './fork.js';
 import type { Target } from './fork.js';
-import { forwardCopy, popVia, preprocessRoute, responseTarget, sipUriOf, stampReceived } from './forward.js';
+import { forwardCopy, popVia, preprocessRoute, recordRouteValues, responseTarget, sipUriOf, stampReceived } from './forward.js';
 import type { ProxyIdentity } from './identity.js';
 import type { NextHopResolver } from './next-hop.js';
 import { checkLoop, checkMaxForwards, checkProxyRequire, loopSuffix } from './sanity.js';
@@ -345,7 +345,7 @@ export class ProxyCore {
       hooks: this.hooks(),
       sequential: prefs.sequential,
       recursive: prefs.recurse,
-      recordRoute: (t) => this.recordRouteFor(front.req, config, t),
+      recordRoute: (t) => this.recordRouteFor(front.req, config, front.ctx.source.transport, t),
       answer: (status, reason, headers) => this.answerTxn(stx, status, reason, headers),
       send: (res) => a.send(res),
     });
@@ -406,11 +406,9 @@ export class ProxyCore {
     return serializeUri({ ...r.uri, host: hop.host, hostType: hop.hostType, port: hop.port, params });
   }
 
-  private recordRouteFor(req: SipRequest, config: Config, transport: TransportName): string | undefined {
-    if (!config.values.AddRecordRoute || config.values.ServerType !== 'Proxy') return undefined;
-    // Only initial INVITEs (no To tag) open the dialog whose route set is recorded.
-    if (req.method !== 'INVITE' || /;\s*tag=/i.test(req.headers.get('To') ?? '')) return undefined;
-    return this.d.identity.recordRoute(transport);
+  /** Record-Route for a copy leaving over `outbound` of a request that came in over `inbound` (one entry, or two: RFC 5658). */
+  private recordRouteFor(req: SipRequest, config: Config, inbound: TransportName, outbound: TransportName): readonly string[] {
+    return recordRouteValues(req, config, this.d.identity, inbound, outbound);
   }
 
   // ---- stateless ----
@@ -463,7 +461,7 @@ export class ProxyCore {
       this.d.log.info(`cannot forward ${req.method}: ${serializeUri(target.uri)} ${dests.length ? 'offers no TLS for a request that came over TLS' : 'does not resolve'}`);
       return false;
     }
-    const copy = forwardCopy(req, { requestUri: target.requestUri, recordRoute: this.recordRouteFor(req, config, dest.transport) });
+    const copy = forwardCopy(req, { requestUri: target.requestUri, recordRoute: this.recordRouteFor(req, config, ctx.source.transport, dest.transport) });
     for (const [name, value] of [...(target.headers ?? [])].reverse()) copy.headers.prepend(name, value);
     for (const h of this.hooks()) h.outgoing?.(ctx, copy, dest);
     const sentBy = this.d.identity.viaSentBy(dest.transport);

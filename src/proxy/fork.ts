@@ -13,7 +13,7 @@ import { hostPort } from '../transport/types.js';
 import type { TransportName } from '../transport/types.js';
 import { chooseBest } from './best-response.js';
 import type { ProxyDeps } from './core.js';
-import { forwardCopy, popVia } from './forward.js';
+import { forwardCopy, ownRoutesRemoved, popVia } from './forward.js';
 import { loopSuffix } from './sanity.js';
 import type { ForkControl, ForwardHooks, RequestContext } from './stages.js';
 
@@ -62,7 +62,8 @@ export interface ForkOptions {
   /** What the stages learnt about the request, for the hooks. */
   readonly ctx: RequestContext;
   readonly hooks: readonly ForwardHooks[];
-  recordRoute(transport: TransportName): string | undefined;
+  /** Record-Route value(s), top first, for a copy leaving over `transport`. */
+  recordRoute(transport: TransportName): readonly string[] | undefined;
   /** Answer upstream with a response of our own. */
   answer(status: number, reason?: string, headers?: readonly (readonly [string, string])[]): void;
   /** Send a response (already without our Via) upstream. */
@@ -72,12 +73,16 @@ export interface ForkOptions {
 /**
  * The destinations a request may leave by: no TLS-to-plain downgrade unless
  * AllowSipTlsConversionToSip is On, and TLS ones named for the certificate check.
+ * An in-dialog request whose Route named our sips: side toward the next hop (the
+ * record-route of a sips dialog) must leave over TLS too, whatever it arrived by.
  */
 export function secureDestinations(ctx: RequestContext, target: Target, dests: readonly Destination[]): Destination[] {
   const allow = ctx.config.values.AllowSipTlsConversionToSip;
   const name = target.uri.scheme !== 'tel' && target.uri.hostType === 'hostname' && !uriParam(target.uri, 'maddr') ? target.uri.host : undefined;
+  const sipsHop = ownRoutesRemoved(ctx.req).at(-1)?.scheme === 'sips';
   return dests
     .filter((d) => tlsDowngradeAllowed(ctx.source.transport, ctx.req.uri, d.transport, allow))
+    .filter((d) => allow || !sipsHop || d.transport === 'TLS')
     .map((d) => (d.transport === 'TLS' && name && !d.serverName ? { ...d, serverName: name } : d));
 }
 

@@ -19,10 +19,17 @@ export interface ProxyIdentity {
   /** Our port for a transport (the first socket bound for it). */
   port(transport: TransportName): number;
   viaSentBy(transport: TransportName): ViaSentBy;
-  /** The Record-Route value for requests leaving over `transport`. */
-  recordRoute(transport: TransportName): string;
+  /** The Record-Route value naming our side that speaks `transport`. */
+  recordRoute(transport: TransportName, o?: RecordRouteOptions): string;
   /** Every address and port we listen on. */
   readonly bound: readonly BoundSocket[];
+}
+
+export interface RecordRouteOptions {
+  /** A sips: URI (only for the TLS side; RFC 3261 §16.6 step 4, §26.2.2). */
+  readonly sips?: boolean;
+  /** Always spell out ;transport= (double record-routing, RFC 5658), whatever AddTransportInRecordRoute says. */
+  readonly transportParam?: boolean;
 }
 
 const ANY = new Set(['0.0.0.0', '::', '']);
@@ -60,11 +67,13 @@ export function proxyIdentity(config: Config, bound: readonly BoundSocket[]): Pr
     bound,
     port,
     viaSentBy: (t) => ({ transport: t, host, port: port(t) }),
-    recordRoute(t) {
+    recordRoute(t, o = {}) {
       // With SRV the domain alone is written: peers find host and port by DNS.
       const hp = srv ? bracket(host) : `${bracket(host)}:${port(t)}`;
-      const transport = v.AddTransportInRecordRoute ? `;transport=${t.toLowerCase()}` : '';
-      return `<sip:${hp}${transport};lr>`;
+      // The sips scheme already says TLS; transport=tls is deprecated there (RFC 3261 §26.2.2).
+      const sips = o.sips === true && t === 'TLS';
+      const transport = !sips && (v.AddTransportInRecordRoute || o.transportParam) ? `;transport=${t.toLowerCase()}` : '';
+      return `<${sips ? 'sips' : 'sip'}:${hp}${transport};lr>`;
     },
   };
 }

@@ -115,15 +115,18 @@ Content-Type: application/sdp`,
       );
       await peer.next('180 Ringing', responseTo(callId, 'INVITE', 180));
       const ok = await peer.next('200 OK to INVITE', responseTo(callId, 'INVITE', 200));
-      const rr = ok.headers.values('Record-Route');
-      assert.equal(rr.length, 1, `one Record-Route from sipd: ${rr.join(' | ')}`);
+      // TLS in, UDP out: sipd record-routes twice (RFC 5658), its UDP side on top; the
+      // caller's route set is the reverse (tls-dialog.test.ts looks at this in detail).
+      const rr = ok.headers.values('Record-Route').flatMap((v) => v.split(/,\s*(?=<)/));
+      assert.equal(rr.length, 2, `two Record-Route entries from sipd: ${rr.join(' | ')}`);
+      const route = [...rr].reverse().join(', ');
       const contact = /<([^>]+)>/.exec(ok.headers.get('Contact') ?? '')?.[1];
       assert.ok(contact, 'the 200 has a Contact');
       const to = ok.headers.get('To')!;
       // In-dialog requests follow the route set through sipd on the same TLS connection.
       peer.send(`ACK ${contact} SIP/2.0
 Via: SIP/2.0/TLS 127.0.0.1:${lp};branch=${branch()}
-Route: ${rr[0]}
+Route: ${route}
 Max-Forwards: 70
 From: ${from}
 To: ${to}
@@ -131,7 +134,7 @@ Call-ID: ${callId}
 CSeq: 1 ACK`);
       peer.send(`BYE ${contact} SIP/2.0
 Via: SIP/2.0/TLS 127.0.0.1:${lp};branch=${branch()}
-Route: ${rr[0]}
+Route: ${route}
 Max-Forwards: 70
 From: ${from}
 To: ${to}
