@@ -220,15 +220,18 @@ export class ProxyCore {
       return void this.answer(a, { status: 404, reason: 'Not Found' });
     }
 
-    // Stage 5: the expanded user parts are used for lookups only; headers stay as sent.
+    // Stage 5: the number plan is ours, so it expands user parts whose host is this server
+    // or our domain (and tel: numbers sent to us), not another domain's users. The results
+    // are used for lookups only; headers stay as sent.
+    const ours = local || (ruri.scheme !== 'tel' && this.isOurDomain(ruri, config));
     const norm = this.d.normalise?.();
+    const expand = (u: string) => (norm ? norm.expand(u, config) : u);
     const user = ruri.scheme === 'tel' ? ruri.number : ruri.user;
-    if (user) ctx.expandedUser = norm ? norm.expand(user, config) : user;
+    if (user) ctx.expandedUser = ours || ruri.scheme === 'tel' ? expand(user) : user;
     const fromUri = sipUriOf(req.headers.get('From'));
-    if (fromUri?.user) ctx.expandedFromUser = norm ? norm.expand(fromUri.user, config) : fromUri.user;
+    if (fromUri?.user) ctx.expandedFromUser = this.isUs(fromUri) || this.isOurDomain(fromUri, config) ? expand(fromUri.user) : fromUri.user;
 
     // Stage 6: the first translation module with contacts wins.
-    const ours = local || (ruri.scheme !== 'tel' && this.isOurDomain(ruri, config));
     let targets = await this.translate(ctx, ruri, ours);
     if (!targets?.length) {
       for (const h of this.d.hooks?.() ?? []) {

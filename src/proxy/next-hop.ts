@@ -31,11 +31,14 @@ function unbracket(host: string): string {
   return host.startsWith('[') ? host.slice(1, -1) : host;
 }
 
-/** The transport a URI asks for (RFC 3261 §19.1.1 transport parameter, sips → TLS). */
+/**
+ * The transport a URI asks for (RFC 3261 §19.1.1 transport parameter). A sips: URI is
+ * always TLS: its ;transport=tcp names what TLS runs over (§26.2.2), not plain TCP.
+ */
 export function uriTransport(uri: SipUri, fallback: TransportName): TransportName {
+  if (uri.scheme === 'sips') return 'TLS';
   const t = uriParam(uri, 'transport')?.toUpperCase();
   if (t === 'UDP' || t === 'TCP' || t === 'TLS') return t;
-  if (uri.scheme === 'sips') return 'TLS';
   return fallback;
 }
 

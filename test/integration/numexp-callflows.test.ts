@@ -4,6 +4,8 @@
 //    phone registered as +13035550101 is reached by an INVITE to 50101
 //    (NumExp 5.... +1303555....; guide ch. 1 "Address Translation");
 //  - DebugFlag Numexpand writes each expansion to error_log;
+//  - an extension at another host is that host's user: our NumExp rules do not expand
+//    it, so it does not hit the route of the number they would make;
 //  - the same INVITE with a numeric user for another host goes to the number route's
 //    gateway under NumericUsernameInterpretation E164 and to the host itself under IP
 //    (changed by a graceful restart).
@@ -39,6 +41,7 @@ describe('number expansion and NumericUsernameInterpretation through sipd', () =
   let phone: SippPeer;
   let gateway: SippPeer;
   let host: SippPeer;
+  let foreign: SippPeer;
   const base = (interpretation: string) => [
     'Cisco_Registry On',
     'Cisco_Routing On',
@@ -59,17 +62,22 @@ describe('number expansion and NumericUsernameInterpretation through sipd', () =
     phone = await startUas({ scenario: S('uas-answer'), transport: 'udp', timeoutS: 90, calls: 2 });
     gateway = await startUas({ scenario: S('uas-answer'), transport: 'udp', timeoutS: 90 });
     host = await startUas({ scenario: S('uas-answer'), transport: 'udp', timeoutS: 90 });
+    foreign = await startUas({ scenario: S('uas-answer'), transport: 'udp', timeoutS: 90 });
     sr = makeServerRoot(port, base('E164'));
     const r = loadConfigFile(sr.conf);
     assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
     const store = await openEmbeddedRouteStore(routeStoreOptions(r.config, () => undefined));
-    await store.put([{ ...ROUTE_DEFAULTS, pattern: NUMBER, type: 'phone', nextHop: '127.0.0.1', port: gateway.port }]);
+    await store.put([
+      { ...ROUTE_DEFAULTS, pattern: NUMBER, type: 'phone', nextHop: '127.0.0.1', port: gateway.port },
+      // What 5019x would expand to, routed nowhere useful: a call that takes it fails.
+      { ...ROUTE_DEFAULTS, pattern: '+1303555019.', type: 'phone', nextHop: '127.0.0.1', port: 9 },
+    ]);
     await store.close();
     sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
   });
   after(async () => {
     await sipd?.stop('test over');
-    await Promise.all([phone?.stop(), gateway?.stop(), host?.stop()]);
+    await Promise.all([phone?.stop(), gateway?.stop(), host?.stop(), foreign?.stop()]);
     sr?.remove();
   });
 
@@ -96,6 +104,15 @@ describe('number expansion and NumericUsernameInterpretation through sipd', () =
       return /50100 -> \+13035550100 \(NumExp 5\.\.\.\. \+1303555\.\.\.\.\)/.test(text) && /50101 -> \+13035550101/.test(text) && text;
     });
     assert.ok(!/numexp: \+13035550100 ->/.test(log), 'a number no rule changed is not logged');
+  });
+
+  test('an extension at another host is not expanded by our number plan (guide ch. 1: only URLs whose host is this server)', async () => {
+    const ruri = `sip:50199@${foreign.address}`;
+    await call(ruri, 'INVITE 50199 at another host');
+    const f = await foreign.done;
+    ok(f, 'the other host took the call');
+    assert.deepEqual(invitesSeen(f), [ruri]);
+    assert.ok(!/numexp: 50199 ->/.test(sr.readErrorLog()), 'no expansion was logged for it');
   });
 
   test('a numeric user for another host: E164 takes the number route, IP goes to the host', async () => {

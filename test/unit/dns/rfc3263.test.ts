@@ -98,6 +98,11 @@ describe('NAPTR (AllowNaptrLookup)', () => {
     assert.deepEqual(dns.askedOf('SRV'), ['_sips._tcp.cisco.com']);
   });
 
+  test('sips: with ;transport=tcp and a numeric host is TLS over TCP, never plain TCP (RFC 3261 §26.2.2)', async () => {
+    const ds = await resolver(new MemoryDns(), TLS).resolve(uri('sips:bob@192.0.2.7;transport=tcp'), 'UDP');
+    assert.deepEqual(brief(ds), ['TLS 192.0.2.7:5061']);
+  });
+
   test('preference orders records of equal order; a record whose SRV gives nothing passes to the next', async () => {
     const dns = new MemoryDns()
       .add('example.net', 'NAPTR', { order: 10, preference: 20, flags: 'S', services: 'SIP+D2U', regexp: '', replacement: '_sip._udp.example.net' })
