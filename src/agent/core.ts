@@ -7,16 +7,17 @@ import path from 'node:path';
 import snmp from 'net-snmp';
 import type { MibNode, RawColumn, RawProvider, RawUser, Session } from 'net-snmp';
 import type {
-  AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, LogLevel, MaxAccess, ScalarDef, ScalarHandle,
+  AgentContext, AgentModule, CellSet, ColumnDef, IndexDef, IndexValue, LogLevel, MaxAccess, ScalarDef, ScalarHandle,
   ScalarHandlers, SetError, SetPhase, SnmpType, SnmpValue, TableDef, TableHandle, TableHandlers, Varbind,
 } from './module.js';
+import { isForeignIndex } from './module.js';
 import { OID } from './oids.js';
 import { createNetSnmpAgent, localSubtrees, nextInstance, oidToAddress, readInstance, setProviderHooks, SET_ERROR_STATUS } from './snmp-lib.js';
 import { AgentxMaster } from './agentx/master.js';
-import type { NetSnmpAgent } from './snmp-lib.js';
+import type { NetSnmpAgent, RequestSecurity } from './snmp-lib.js';
 import { MibLibrary } from './mib-store.js';
 import { readSnmpdCnf } from './config/snmpd-cnf.js';
-import type { SnmpdConfig } from './config/snmpd-cnf.js';
+import type { SnmpdConfig, TargetParamsEntry } from './config/snmpd-cnf.js';
 import type { ConfigMessage } from '../config/loader.js';
 import { Vacm } from './vacm.js';
 
@@ -99,6 +100,8 @@ interface Target {
   name: string;
   version: 0 | 1 | 3;
   session: Session;
+  /** Who the notification is sent as (snmpTargetParamsEntry): its notify view applies. */
+  security: RequestSecurity;
   /** v1 only: the RFC 3584 fields the next trap must carry. */
   pendingV1?: { enterprise: string; generic: number; specific: number };
 }
@@ -196,13 +199,13 @@ export class AgentCore {
           const user = this.rawUser(params.securityName);
           const session = snmp.createV3Session(t.host, user, { version: snmp.Version3, trapPort: t.port, engineID: this.engineID });
           session.on('error', (e) => this.log('warn', `notification target ${t.name}: ${String(e)}`));
-          this.targets.push({ name: t.name, version: 3, session });
+          this.targets.push({ name: t.name, version: 3, session, security: paramsSecurity(params) });
         } else {
           const community = this.vacm.communityFor(params.securityName) ?? params.securityName;
           const version = params.mpModel === 0 ? snmp.Version1 : snmp.Version2c;
           const session = snmp.createSession(t.host, community, { version, trapPort: t.port });
           session.on('error', (e) => this.log('warn', `notification target ${t.name}: ${String(e)}`));
-          const target: Target = { name: t.name, version: params.mpModel, session };
+          const target: Target = { name: t.name, version: params.mpModel, session, security: paramsSecurity(params) };
           if (params.mpModel === 0) this.patchV1(target);
           this.targets.push(target);
         }
@@ -259,7 +262,7 @@ export class AgentCore {
     const upTime = this.sysUpTime();
     const raw = varbinds.map((v) => ({ oid: v.oid, type: typeNumber(v.type), value: v.value }));
     await Promise.all(
-      this.targets.map(
+      this.targets.filter((t) => this.mayNotify(t, trapOid, raw)).map(
         (t) =>
           new Promise<void>((resolve) => {
             const done = (e: Error | null) => {
@@ -281,6 +284,22 @@ export class AgentCore {
           }),
       ),
     );
+  }
+
+  /**
+   * RFC 3413 §3.3 / RFC 3415 isAccessAllowed with viewType notify: a target hears a
+   * notification only when its params' group's notify view holds the notification OID and
+   * every object in it; otherwise (no group, no access entry, no view) it is not sent there.
+   */
+  private mayNotify(t: Target, trapOid: string, varbinds: Array<{ oid: string }>): boolean {
+    for (const oid of [trapOid, ...varbinds.map((v) => v.oid)]) {
+      const r = this.vacm.isAccessAllowed(t.security, 'notify', oid);
+      if (r !== 'allowed') {
+        this.log('debug', `notification ${trapOid} not sent to ${t.name}: ${oid} is ${r} for ${t.security.securityName}'s notify view`);
+        return false;
+      }
+    }
+    return true;
   }
 
   private agentAddr(): string {
@@ -356,9 +375,21 @@ export class AgentCore {
       ...(c.defVal !== undefined ? { defVal: c.defVal } : {}),
       ...(c.constraints ? { constraints: c.constraints } : {}),
     }));
-    const position = new Map(def.columns.map((c, i) => [c.number, i]));
-    const indexColumns = def.index.map((i) => (typeof i === 'number' ? i : i.column));
-    for (const n of indexColumns) if (!position.has(n)) throw new Error(`table ${def.name}: index column ${n} is not among its columns`);
+    // Index components from other tables (RFC 2578 §7.7) lead the row and the index; net-snmp
+    // keeps them the same way (foreign values first) and takes their syntax from that table.
+    const foreignCount = def.index.filter(isForeignIndex).length;
+    def.index.forEach((ix, k) => {
+      if (!isForeignIndex(ix)) return;
+      if (k >= foreignCount) throw new Error(`table ${def.name}: index components of other tables must come before its own`);
+      const other = mib.providers[ix.foreign];
+      if (!other?.tableColumns?.some((c) => c.number === ix.column)) throw new Error(`table ${def.name}: index ${ix.foreign} column ${ix.column} is not a column of a registered table (register ${ix.foreign} first)`);
+    });
+    const position = new Map(def.columns.map((c, i) => [c.number, foreignCount + i]));
+    // -1 for a foreign component: indexColumns.indexOf(column) is a position in the index.
+    const indexColumns = def.index.map((i) => (isForeignIndex(i) ? -1 : typeof i === 'number' ? i : i.column));
+    for (const n of indexColumns) if (n !== -1 && !position.has(n)) throw new Error(`table ${def.name}: index column ${n} is not among its columns`);
+    const rowLength = foreignCount + def.columns.length;
+    const indexOfRow = (row: readonly SnmpValue[]) => indexColumns.map((n, k) => (n === -1 ? row[k] : row[position.get(n)!]) as IndexValue);
     const rowStatusPos = def.columns.findIndex((c) => c.rowStatus);
     const Mib = mib.constructor as unknown as { getRowIndexFromOid(oid: string, index: unknown): IndexValue[] };
     const provider: RawProvider = {
@@ -367,7 +398,9 @@ export class AgentCore {
       oid: def.oid,
       maxAccess: snmp.MaxAccess['not-accessible'],
       tableColumns: columns,
-      tableIndex: def.index.map((i) => (typeof i === 'number' ? { columnNumber: i } : { columnNumber: i.column, implied: !!i.implied })),
+      tableIndex: def.index.map((i) =>
+        typeof i === 'number' ? { columnNumber: i } : isForeignIndex(i) ? { foreign: i.foreign, columnNumber: i.column, implied: !!i.implied } : { columnNumber: i.column, implied: !!i.implied },
+      ),
     };
     const stored = (c: ColumnDef) =>
       !indexColumns.includes(c.number) || !(c.access === 'not-accessible' || c.access === 'accessible-for-notify');
@@ -383,13 +416,11 @@ export class AgentCore {
     const cellNode = (index: IndexValue[], column: number) => mib.lookup([...oidToAddress(def.oid), column, ...suffix(index)]);
     const getRow = (index: IndexValue[]): SnmpValue[] | undefined => {
       if (!cellNode(index, firstStored.number)) return undefined;
-      const row: SnmpValue[] = [];
-      let k = 0;
+      const row: SnmpValue[] = index.slice(0, foreignCount) as SnmpValue[];
       for (const c of def.columns) {
         const at = indexColumns.indexOf(c.number);
         if (at >= 0 && !stored(c)) row.push(index[at] as SnmpValue);
         else row.push((cellNode(index, c.number)?.value as SnmpValue) ?? null);
-        k++;
       }
       return row;
     };
@@ -436,19 +467,22 @@ export class AgentCore {
       try {
         row = def.create
           ? def.create(index, action)
-          : def.columns.map((c) => {
-              const at = indexColumns.indexOf(c.number);
-              if (at >= 0) return index[at] as SnmpValue;
-              return c.defVal !== undefined ? c.defVal : zeroOf(typeNumber(c.type));
-            });
+          : [
+              ...(index.slice(0, foreignCount) as SnmpValue[]),
+              ...def.columns.map((c) => {
+                const at = indexColumns.indexOf(c.number);
+                if (at >= 0) return index[at] as SnmpValue;
+                return c.defVal !== undefined ? c.defVal : zeroOf(typeNumber(c.type));
+              }),
+            ];
       } catch (e) {
         this.log('error', `table ${def.name}: create handler failed: ${(e as Error).message}`);
         row = undefined;
       }
-      if (!row || row.length !== def.columns.length) return undefined;
+      if (!row || row.length !== rowLength) return undefined;
       row = [...row];
       // The library recognises a new row by its RowStatus cell holding the create action.
-      if (rowStatusPos >= 0) row[rowStatusPos] = snmp.RowStatus[action];
+      if (rowStatusPos >= 0) row[foreignCount + rowStatusPos] = snmp.RowStatus[action];
       return row;
     };
     if (def.get) {
@@ -464,14 +498,14 @@ export class AgentCore {
     const handle: TableHandle = {
       name: def.name,
       setRow: (row) => {
-        if (row.length !== def.columns.length) throw new Error(`table ${def.name}: a row needs ${def.columns.length} values, got ${row.length}`);
-        const index = indexColumns.map((n) => row[position.get(n)!] as IndexValue);
+        if (row.length !== rowLength) throw new Error(`table ${def.name}: a row needs ${rowLength} values, got ${row.length}`);
+        const index = indexOfRow(row);
         if (cellNode(index, firstStored.number)) {
           // Existing row: update the cells in place (no tree reshaping).
           def.columns.forEach((c, i) => {
             if (!stored(c)) return;
             const node = cellNode(index, c.number);
-            if (node) node.value = row[i];
+            if (node) node.value = row[foreignCount + i];
             else mib.addTableRow(def.name, row);
           });
         } else {
@@ -504,7 +538,7 @@ export class AgentCore {
         return out;
       },
       clear: () => {
-        for (const row of handle.rows()) handle.deleteRow(indexColumns.map((n) => row[position.get(n)!] as IndexValue));
+        for (const row of handle.rows()) handle.deleteRow(indexOfRow(row));
       },
     };
     return handle;
@@ -522,10 +556,14 @@ export class AgentCore {
       ...(c.constraints ? { constraints: c.constraints as ColumnDef['constraints'] } : {}),
     }));
     if (p.tableAugments) throw new Error(`table ${tableName} AUGMENTS ${p.tableAugments}: register it with ctx.table and the base table's index columns`);
-    const index = (p.tableIndex ?? []).map((i) => {
+    const index = (p.tableIndex ?? []).map((i): IndexDef => {
       const col = columns.find((c) => c.name === i.columnName || c.number === i.columnNumber);
-      if (!col) throw new Error(`table ${tableName}: index ${i.columnName ?? i.columnNumber} is not one of its columns (foreign indexes need ctx.table)`);
-      return i.implied ? { column: col.number, implied: true } : col.number;
+      if (col) return i.implied ? { column: col.number, implied: true } : col.number;
+      // An INDEX object of another table (RFC 2578 §7.7), which must be registered already.
+      const other = Object.values(this.agent.mib.providers).find((o) => o.tableColumns?.some((c) => c.name === i.columnName));
+      const number = other?.tableColumns?.find((c) => c.name === i.columnName)?.number;
+      if (!other || number === undefined) throw new Error(`table ${tableName}: index ${i.columnName ?? i.columnNumber} is neither one of its columns nor a column of a registered table`);
+      return { foreign: other.name, column: number, ...(i.implied ? { implied: true } : {}) };
     });
     return this.table({ name: p.tableName ?? tableName, oid: p.oid, columns, index, ...handlers });
   }
@@ -676,6 +714,12 @@ function safeSet(log: (l: LogLevel, m: string) => void, name: string, f: () => S
     log('error', `${name}: SET handler failed: ${(e as Error).message}`);
     return 'genErr';
   }
+}
+
+/** The security a notification to a target is sent with (its snmpTargetParamsEntry). */
+function paramsSecurity(p: TargetParamsEntry): RequestSecurity {
+  const model = p.model === 'snmpv1' ? 'v1' : p.model === 'snmpv2c' ? 'v2c' : 'usm';
+  return { model, securityName: p.securityName, level: p.level, contextName: '', address: '', port: 0 };
 }
 
 /** RFC 3584 §3.2: an SNMPv2 notification as a v1 Trap-PDU. */

@@ -105,8 +105,28 @@ export interface ColumnDef {
   constraints?: Constraints;
 }
 
-/** An index column: its number (an integer) or, for the last index, `{ column, implied: true }`. */
-export type IndexDef = number | { column: number; implied?: boolean };
+/**
+ * An INDEX object that is a column of another table (RFC 2578 §7.7 allows INDEX objects from
+ * elsewhere: hrProcessorEntry is indexed by hrDeviceIndex, sysApplRunEntry by
+ * sysApplInstallPkgIndex). `foreign` names that table as registered in this agent (it must be
+ * registered first; its column gives the syntax); the value is carried in the row and the
+ * instance OID but is never served as a column of this table. Foreign components come first
+ * in `index`, before the table's own index columns.
+ */
+export interface ForeignIndexDef {
+  foreign: string;
+  /** The other table's column number. */
+  column: number;
+  implied?: boolean;
+}
+
+/** An index component: a column number of this table, `{ column, implied: true }` (last
+ *  index only), or a column of another table (ForeignIndexDef). */
+export type IndexDef = number | { column: number; implied?: boolean; foreign?: undefined } | ForeignIndexDef;
+
+export function isForeignIndex(i: IndexDef): i is ForeignIndexDef {
+  return typeof i === 'object' && typeof i.foreign === 'string';
+}
 
 /** One index component: number for integer indexes, string for OctetString/OID/IpAddress. */
 export type IndexValue = number | string | Buffer;
@@ -115,7 +135,7 @@ export interface CellSet {
   index: IndexValue[];
   column: number;
   value: SnmpValue;
-  /** The current row (all columns, in `columns` order), after a RowStatus create already filled. */
+  /** The current row (as TableHandle.setRow takes it), after a RowStatus create already filled. */
   row: SnmpValue[];
 }
 
@@ -124,7 +144,8 @@ export interface TableDef {
   name: string;
   /** The conceptual row (Entry) OID, e.g. '1.3.6.1.2.1.2.2.1' for ifEntry. */
   oid: string;
-  /** Every column, in column-number order; index columns included (usually not-accessible). */
+  /** Every column, in column-number order; this table's own index columns included (usually
+   *  not-accessible). Index objects of other tables are not columns: see ForeignIndexDef. */
   columns: ColumnDef[];
   index: IndexDef[];
   /** Live cell value, called on every read of a cell; return `current` to keep the stored one. */
@@ -149,7 +170,9 @@ export interface ScalarHandle {
 
 export interface TableHandle {
   readonly name: string;
-  /** Add or replace a row: one value per column, in `columns` order, index columns included. */
+  /** Add or replace a row: the values of the foreign index components (ForeignIndexDef, in
+   *  `index` order) first, then one value per column in `columns` order, own index columns
+   *  included. getRow/rows/CellSet.row/create use the same layout. */
   setRow(row: SnmpValue[]): void;
   /** Change one cell of an existing row; false when the row does not exist. */
   setCell(index: IndexValue[], column: number, value: SnmpValue): boolean;

@@ -110,6 +110,13 @@ export interface ExternalView {
   get(items: Array<{ region: ExternalRegion; oid: string }>): Promise<RawVarbind[]>;
   /** The first instance in the region after `from` (at `from` too when include); undefined: none. */
   next(region: ExternalRegion, from: number[], include: boolean): Promise<RawVarbind | undefined>;
+  /**
+   * Up to `max` consecutive instances after `from` (at `from` too when include) in one exchange
+   * (agentx-GetBulk-PDU, RFC 2741 §6.2.7), from `region` and the regions right after it that the
+   * same peer owns, up to `end`; `complete` when nothing lies between the last one and `end`.
+   * Optional: without it a GETBULK costs one next() per instance.
+   */
+  bulk?(region: ExternalRegion, from: number[], include: boolean, max: number): Promise<{ varbinds: RawVarbind[]; complete: boolean; end: number[] }>;
   set(items: Array<{ region: ExternalRegion; vb: RawVarbind }>): ExternalSet;
 }
 
@@ -175,13 +182,25 @@ function providerHooks(provider: RawProvider | undefined): ProviderHooks | undef
 }
 
 export function oidToAddress(oid: string): number[] {
-  const parts = oid.replace(/^\./, '').split('.');
+  // On every varbind and every VACM check of a walk: one pass over the characters, no
+  // split/regex (they were the largest cost of a bulk walk in a CPU profile).
   const out: number[] = [];
-  for (const p of parts) {
-    if (!/^\d+$/.test(p)) throw new Error(`not a numeric OID: ${oid}`);
-    const n = Number(p);
+  let i = oid.charCodeAt(0) === 46 ? 1 : 0; // a leading '.'
+  if (i >= oid.length) throw new Error(`not a numeric OID: ${oid}`);
+  let n = 0;
+  let digits = 0;
+  for (; i <= oid.length; i++) {
+    const c = i < oid.length ? oid.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+      continue;
+    }
+    if (c !== 46 || digits === 0) throw new Error(`not a numeric OID: ${oid}`);
     if (n > 0xffffffff) throw new Error(`OID sub-identifier too large in ${oid}`);
     out.push(n);
+    n = 0;
+    digits = 0;
   }
   return out;
 }
@@ -229,15 +248,20 @@ function sortedKeys(mib: Mib, node: MibNode): number[] {
   const n = node as CachedNode;
   const c = n[KEYS];
   if (c && c.gen === gen && gen >= 0) return c.keys;
-  const names = Object.keys(node.children);
-  if (names.length === 0) return [];
-  const keys = names.map(Number).sort((a, b) => a - b);
+  // Leaves are cached too (as []): a walk visits each of them once per step otherwise.
+  const keys = Object.keys(node.children).map(Number);
+  if (keys.length > 1) keys.sort((a, b) => a - b);
   n[KEYS] = { gen, keys };
   return keys;
 }
 
+function hasChildren(node: MibNode): boolean {
+  for (const _ in node.children) return true;
+  return false;
+}
+
 function isInstance(node: MibNode): boolean {
-  return Object.keys(node.children).length === 0 && node.value !== undefined && node.value !== null && !node.provider;
+  return node.value !== undefined && node.value !== null && !node.provider && !hasChildren(node);
 }
 
 function firstInstance(mib: Mib, node: MibNode): MibNode | null {
@@ -288,6 +312,24 @@ function nextUnder(mib: Mib, node: MibNode, addr: number[], depth: number): MibN
 /** The first instance node whose OID is lexicographically greater than `address`. */
 export function nextInstance(mib: Mib, address: number[]): MibNode | null {
   return nextUnder(mib, mib.root, address, 0);
+}
+
+/**
+ * The first instance after `node` (a node of this tree): the next sibling subtree holding an
+ * instance, else the parent's, and so on up. A walk step within a table column is one binary
+ * search in the column's cached sorted keys, without descending from the root again.
+ */
+export function nextInstanceAfterNode(mib: Mib, node: MibNode): MibNode | null {
+  let child = node;
+  for (let parent = node.parent; parent; child = parent, parent = parent.parent) {
+    const keys = sortedKeys(mib, parent);
+    const k = child.address[child.address.length - 1];
+    for (let i = upperBound(keys, k); i < keys.length; i++) {
+      const r = firstInstance(mib, parent.children[keys[i]]);
+      if (r) return r;
+    }
+  }
+  return null;
 }
 
 // ---- Defect 3 (second half): the RowStatus value stored after a create ----------------------
@@ -498,6 +540,10 @@ function installFixedPipeline(
       return;
     }
     counters.snmpOutGetResponses++;
+    // badValue/readOnly exist only in SNMPv1 (RFC 3416 §4.2.5); should a library path still
+    // produce one for a v2c/v3 request, answer the SNMPv2 equivalent.
+    if (message.version !== snmp.Version1 && pdu.errorStatus === ErrorStatus.BadValue) pdu.errorStatus = ErrorStatus.WrongValue;
+    if (message.version !== snmp.Version1 && pdu.errorStatus === ErrorStatus.ReadOnly) pdu.errorStatus = ErrorStatus.NotWritable;
     librarySendResponse(socket, rinfo, message, pdu);
   };
   const librarySet = raw.request.bind(raw);
@@ -737,21 +783,21 @@ function installFixedPipeline(
     return { oid, type: ancestor ? ObjectType.NoSuchInstance : ObjectType.NoSuchObject, value: null };
   }
 
-  type Next = { vb?: RawVarbind; denied?: boolean };
+  /** `address` is the vb's OID as numbers, so a GETBULK's next step need not parse it again. */
+  type Next = { vb?: RawVarbind; denied?: boolean; address?: number[]; node?: MibNode };
 
   /**
    * The next readable, in-view instance of our own tree after `address` (or at it, when
    * `inclusive`), stopping before `limit` (where a subagent's region begins); {} when none.
    */
-  function nextLocal(address: number[], inclusive: boolean, limit: number[] | undefined, sec: RequestSecurity, policy: AccessPolicy | undefined): Next {
+  function nextLocal(address: number[], inclusive: boolean, limit: number[] | undefined, sec: RequestSecurity, policy: AccessPolicy | undefined, from?: MibNode): Next {
     let node: MibNode | null = null;
-    if (inclusive) {
-      const here = address.length > 0 ? mib.lookup(address) : null;
-      node = here && isInstance(here) ? here : null;
-    }
-    node ??= nextInstance(mib, address);
+    // `from`: the node answered by the previous step of this same (synchronous) request.
+    const here = from ?? (address.length > 0 ? mib.lookup(address) : null);
+    if (here && isInstance(here)) node = inclusive ? here : nextInstanceAfterNode(mib, here);
+    else node = nextInstance(mib, address);
     // Bounded: a view may exclude many instances in a row, but never more than the tree has.
-    for (; node; node = nextInstance(mib, node.address)) {
+    for (; node; node = nextInstanceAfterNode(mib, node)) {
       if (limit && compareOids(node.address, limit) >= 0) return {};
       const providerNode = node.getAncestorProvider();
       if (!providerNode?.provider || !readable(providerNode.provider, node)) continue;
@@ -761,7 +807,7 @@ function installFixedPipeline(
       const v = readInstance(mib, node);
       if (!v) continue;
       if (sec.model === 'v1' && v.type === ObjectType.Counter64) continue; // RFC 3584 §4.2.2.1
-      return { vb: { oid: node.oid, type: v.type, value: v.value } };
+      return { vb: { oid: node.oid, type: v.type, value: v.value }, address: node.address, node };
     }
     return {};
   }
@@ -770,14 +816,47 @@ function installFixedPipeline(
   // that exclude long runs of a subagent's objects cost one round trip per excluded object).
   const MAX_EXTERNAL_STEPS = 10_000;
 
+  /**
+   * A GETBULK repeater's subagent instances fetched ahead in one exchange and consumed in order
+   * by its next repetitions (`want`: repetitions still to answer), so a bulk walk over a
+   * subagent costs about one round trip per response instead of one per instance.
+   */
+  interface Ahead {
+    want: number;
+    /** The span [start, end) the prefetched items cover. */
+    start?: number[];
+    end?: number[];
+    items: Array<{ vb: RawVarbind; address: number[] }>;
+    complete: boolean;
+  }
+
+  /** The next prefetched instance after `address`; undefined: the span has no more (go on at
+   *  the region's end); null: nothing usable prefetched. */
+  function takeAhead(ahead: Ahead | undefined, address: number[], inclusive: boolean): RawVarbind | undefined | null {
+    if (!ahead?.start || !ahead.end || compareOids(address, ahead.start) < 0 || compareOids(address, ahead.end) >= 0) return null;
+    while (ahead.items.length > 0 && compareOids(ahead.items[0].address, address) < (inclusive ? 0 : 1)) ahead.items.shift();
+    const first = ahead.items.shift();
+    if (first) return first.vb;
+    return ahead.complete ? undefined : null;
+  }
+
   /** nextLocal across our tree and the subagents' regions, in lexicographic order. */
-  async function nextMerged(start: string, sec: RequestSecurity, policy: AccessPolicy | undefined, view: ExternalView): Promise<Next> {
-    let address = addressOf(start) ?? [];
+  async function nextMerged(start: number[], sec: RequestSecurity, policy: AccessPolicy | undefined, view: ExternalView, ahead?: Ahead): Promise<Next> {
+    let address = start;
     let inclusive = false;
     for (let steps = 0; steps < MAX_EXTERNAL_STEPS; steps++) {
       const region = view.owner(address);
       if (region) {
-        const vb = await view.next(region, address, inclusive);
+        let got = takeAhead(ahead, address, inclusive);
+        if (got === null && ahead && ahead.want > 1 && view.bulk) {
+          const r = await view.bulk(region, address, inclusive, ahead.want);
+          ahead.start = address;
+          ahead.end = r.end;
+          ahead.items = r.varbinds.map((v) => ({ vb: v, address: oidToAddress(v.oid) }));
+          ahead.complete = r.complete;
+          got = takeAhead(ahead, address, inclusive);
+        }
+        const vb = got === null ? await view.next(region, address, inclusive) : got;
         if (!vb) {
           address = region.end;
           inclusive = true;
@@ -789,7 +868,7 @@ function installFixedPipeline(
         if (access === 'notInView') continue;
         if (access !== 'allowed') return { denied: true };
         if (sec.model === 'v1' && vb.type === ObjectType.Counter64) continue;
-        return { vb };
+        return { vb, address };
       }
       const limit = view.following(address)?.start;
       const local = nextLocal(address, inclusive, limit, sec, policy);
@@ -797,7 +876,7 @@ function installFixedPipeline(
       address = limit;
       inclusive = true;
     }
-    throw new ExternalError(ErrorStatus.GeneralError, 0, `walk from ${start} took more than ${MAX_EXTERNAL_STEPS} subagent steps`);
+    throw new ExternalError(ErrorStatus.GeneralError, 0, `walk from ${start.join('.')} took more than ${MAX_EXTERNAL_STEPS} subagent steps`);
   }
 
   async function answerNext(socket: unknown, rinfo: unknown, message: DecodedMessage, sec: RequestSecurity, policy: AccessPolicy | undefined, bulk: boolean, view?: ExternalView) {
@@ -810,14 +889,13 @@ function installFixedPipeline(
       size += vb.oid.length + 16 + (typeof vb.value === 'string' || Buffer.isBuffer(vb.value) ? (vb.value as string).length : 8);
     };
     let at = 0;
-    const nextOne = async (start: string): Promise<Next> => {
-      if (!view) return nextLocal(addressOf(start) ?? [], false, undefined, sec, policy);
-      try {
-        return await nextMerged(start, sec, policy, view);
-      } catch (e) {
+    // Without subagents every step is synchronous: no promise per varbind.
+    const nextOne = (start: number[], from?: MibNode, ahead?: Ahead): Next | Promise<Next> => {
+      if (!view) return nextLocal(start, false, undefined, sec, policy, from);
+      return nextMerged(start, sec, policy, view, ahead).catch((e: unknown) => {
         if (e instanceof ExternalError) throw new ExternalError(e.status, at, e.message);
         throw e;
-      }
+      });
     };
     try {
       const nonRepeaters = bulk ? Math.max(0, Math.min(message.pdu.nonRepeaters ?? 0, vbs.length)) : vbs.length;
@@ -825,13 +903,17 @@ function installFixedPipeline(
       // noSuchObject at the same OID, so walks never ended).
       for (let i = 0; i < nonRepeaters; i++) {
         at = i;
-        const r = await nextOne(vbs[i].oid);
+        const step = nextOne(addressOf(vbs[i].oid) ?? []);
+        const r = step instanceof Promise ? await step : step;
         if (r.denied) return respond(socket, rinfo, message, [], ErrorStatus.AuthorizationError, i + 1);
         push(r.vb ?? endOf(vbs[i].oid));
       }
       if (bulk) {
         // Defect 2: max-repetitions counts rows of repeaters, not varbinds in the whole response.
         const repeaters = vbs.slice(nonRepeaters).map((v) => v.oid);
+        const addresses = repeaters.map((oid) => addressOf(oid) ?? []);
+        const nodes: Array<MibNode | undefined> = repeaters.map(() => undefined);
+        const aheads: Ahead[] = repeaters.map(() => ({ want: 0, items: [], complete: false }));
         const maxRep = Math.max(0, message.pdu.maxRepetitions ?? 0);
         const done = repeaters.map(() => false);
         for (let rep = 0; rep < maxRep && repeaters.length > 0; rep++) {
@@ -842,11 +924,15 @@ function installFixedPipeline(
               continue;
             }
             at = nonRepeaters + j;
-            const r = await nextOne(repeaters[j]);
+            aheads[j].want = maxRep - rep;
+            const step = nextOne(addresses[j], nodes[j], aheads[j]);
+            const r = step instanceof Promise ? await step : step;
             if (r.denied) return respond(socket, rinfo, message, [], ErrorStatus.AuthorizationError, nonRepeaters + j + 1);
             if (r.vb) {
               push(r.vb);
               repeaters[j] = r.vb.oid;
+              addresses[j] = r.address ?? addressOf(r.vb.oid) ?? [];
+              nodes[j] = r.node;
             } else {
               done[j] = true;
               push(endOf(repeaters[j]));
@@ -883,6 +969,14 @@ function installFixedPipeline(
       const region = address && view.owner(address);
       if (region) remote.push({ region, vb: vbs[i], at: i });
       else localAt.push(i);
+    }
+    // RFC 3416 §4.2.5 steps 3 to 6 (before noCreation, step 7): a value of the wrong ASN.1 type is wrongType, one the
+    // object's SYNTAX excludes is wrongLength (size) or wrongValue (enumeration, range).
+    // The library answers badValue (an SNMPv1 code) for all of these; a v1 request still
+    // gets badValue through the RFC 3584 mapping in sendResponse.
+    for (const i of localAt) {
+      const status = checkSetValue(mib, vbs[i]);
+      if (status !== undefined) return respond(socket, rinfo, message, [], status, i + 1);
     }
     // Objects that do not exist and cannot be created: noCreation (step 3), instead of the
     // library's noError + noSuchObject answer.
@@ -948,6 +1042,73 @@ function installFixedPipeline(
     tx.cleanup();
     respond(socket, rinfo, message, vbs.map((v) => ({ oid: v.oid, type: v.type ?? ObjectType.Null, value: v.value ?? null })));
   }
+}
+
+// ---- SET value checks (RFC 3416 §4.2.5) -----------------------------------------------------
+
+interface ValueConstraints {
+  ranges?: Array<{ min?: number; max?: number }>;
+  sizes?: Array<{ min?: number; max?: number }>;
+  enumeration?: Record<number, string>;
+}
+
+/** The ASN.1 type and SYNTAX limits a SET of `oid` must meet: an existing instance's, or the
+ *  column's for a cell of a row the same request creates. */
+function expectedSyntax(mib: Mib, oid: string): { type: number; constraints?: ValueConstraints; rowStatus: boolean } | undefined {
+  let node: MibNode | null = null;
+  try {
+    node = mib.lookup(oidToAddress(oid));
+  } catch {
+    return undefined;
+  }
+  if (node && isInstance(node)) {
+    const provider = node.getAncestorProvider()?.provider;
+    if (!provider) return undefined;
+    if (provider.type === snmp.MibProviderType.Scalar) {
+      const type = node.valueType ?? provider.scalarType;
+      return type === undefined ? undefined : { type, constraints: provider.constraints as ValueConstraints | undefined, rowStatus: false };
+    }
+    const def = provider.tableColumns?.find((c) => c.number === node!.getTableColumnFromInstanceNode());
+    return def ? { type: def.type, constraints: def.constraints as ValueConstraints | undefined, rowStatus: !!def.rowStatus } : undefined;
+  }
+  const provider = mib.getAncestorProviderFromOid(oid);
+  if (provider?.type !== snmp.MibProviderType.Table) return undefined;
+  const column = Number(oid.slice(provider.oid.length + 1).split('.')[0]);
+  const def = provider.tableColumns?.find((c) => c.number === column);
+  return def ? { type: def.type, constraints: def.constraints as ValueConstraints | undefined, rowStatus: !!def.rowStatus } : undefined;
+}
+
+const inRange = (n: number, r: { min?: number; max?: number }) => n >= (r.min ?? -Infinity) && n <= (r.max ?? Infinity);
+
+/** The SNMPv2 error status for a SET varbind whose type or value the object refuses. */
+export function checkSetValue(mib: Mib, vb: RawVarbind): number | undefined {
+  const want = expectedSyntax(mib, vb.oid);
+  if (!want) return undefined; // nothing known to check against: the handler decides
+  const got = vb.type ?? ObjectType.Null;
+  // BITS travel as OCTET STRING (RFC 2578 §7.1.4).
+  const sameType = got === want.type || (want.type === ObjectType.BitString && got === ObjectType.OctetString);
+  if (!sameType) return ErrorStatus.WrongType;
+  const c = want.constraints;
+  if (got === ObjectType.Integer) {
+    const n = Number(vb.value);
+    if (!Number.isInteger(n)) return ErrorStatus.WrongValue;
+    // RowStatus: only its six values exist (RFC 2579); which are allowed when is the
+    // library's state machine's business (inconsistentValue).
+    if (want.rowStatus) return n >= 1 && n <= 6 ? undefined : ErrorStatus.WrongValue;
+    if (c?.enumeration && c.enumeration[n] === undefined) return ErrorStatus.WrongValue;
+    if (c?.ranges && c.ranges.length > 0 && !c.ranges.some((r) => inRange(n, r))) return ErrorStatus.WrongValue;
+    return undefined;
+  }
+  if (got === ObjectType.OctetString || got === ObjectType.Opaque) {
+    const len = Buffer.isBuffer(vb.value) ? vb.value.length : Buffer.byteLength(String(vb.value ?? ''));
+    if (c?.sizes && c.sizes.length > 0 && !c.sizes.some((r) => inRange(len, r))) return ErrorStatus.WrongLength;
+    return undefined;
+  }
+  if (got === ObjectType.Gauge || got === ObjectType.TimeTicks || got === ObjectType.Counter) {
+    const n = Number(vb.value);
+    if (c?.ranges && c.ranges.length > 0 && !c.ranges.some((r) => inRange(n, r))) return ErrorStatus.WrongValue;
+  }
+  return undefined;
 }
 
 /** Map our set-error names to net-snmp's ErrorStatus numbers. */

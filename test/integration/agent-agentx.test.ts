@@ -4,13 +4,14 @@
 // walk across the boundary in lexicographic order, VACM on subagent objects, a SET through
 // TestSet/CommitSet, a subagent that never answers (genErr), a subagent's notification at
 // snmptrapd, a duplicate registration refused, and a killed subagent's subtree gone.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import snmpLib from 'net-snmp';
-import { BIN, freePort, requireTool, start, waitFor } from '../helpers/index.js';
+import { BIN, freePort, REPO, requireTool, start, waitFor } from '../helpers/index.js';
+import { AgentCore } from '../../src/agent/core.js';
 import type { Running } from '../helpers/index.js';
 import { lines, snmp, startTrapd } from '../unit/agent/snmp-tools.js';
 import type { Trapd } from '../unit/agent/snmp-tools.js';
@@ -217,4 +218,86 @@ test('killing the subagent removes its subtrees: noSuchObject, and walks skip th
   assert.ok(!oids.some((o) => o.startsWith(`.${UCD}.`)));
   assert.ok(oids.some((o) => o.startsWith('.1.3.6.1.4.1.32473.')));
   assert.match(logText(), /AgentX session \d+ \(Net-SNMP AgentX sub-agent\) ended: connection closed; \d+ registration\(s\) removed/);
+});
+
+// ciagent's core in this process, so the test can count the AgentX requests the master sends,
+// with a second snmpd subagent of its own (the one above is gone by now).
+describe('AgentX round trips and a subagent that stops answering (in-process master)', () => {
+  let dir2: string;
+  let core: AgentCore | undefined;
+  let sub: Running | undefined;
+  let target2: string;
+  const logs: string[] = [];
+  const snmpdSession = () => core!.agentx!.describe().find((s) => s.descr === 'Net-SNMP AgentX sub-agent');
+
+  before(async () => {
+    const snmpd = requireTool('snmpd', 'snmpd');
+    dir2 = mkdtempSync(path.join(os.tmpdir(), 'agentx-rt-'));
+    writeFileSync(path.join(dir2, 'snmpd.cnf'), [
+      'snmpCommunityEntry t0000001 cspsAdmin adminSec localSnmpID - - nonVolatile',
+      'vacmSecurityToGroupEntry snmpv2c adminSec adminGroup nonVolatile',
+      'vacmAccessEntry adminGroup - any noAuthNoPriv exact All All All nonVolatile',
+      '',
+    ].join('\n'));
+    core = await AgentCore.create({ rootDir: REPO, configDir: dir2, dataDir: dir2, address: '127.0.0.1', port: 0, log: (l, m) => logs.push(`${l}: ${m}`) });
+    target2 = `127.0.0.1:${core.address.port}`;
+    const sock2 = path.join(dir2, 'agentx');
+    // A short time limit so that three timeouts take seconds, not a quarter of a minute.
+    await core.startAgentX(sock2, { defaultTimeoutMs: 1500 });
+    writeFileSync(path.join(dir2, 'subagent.conf'), `agentXSocket ${sock2}\n`);
+    sub = start(snmpd, ['-f', '-Lo', '-X', '-C', '-c', path.join(dir2, 'subagent.conf'), '-p', path.join(dir2, 'subagent.pid'), '-M', '/nonexistent'], 300_000, {
+      ...process.env, SNMP_PERSISTENT_DIR: path.join(dir2, 'subagent-state'), MIBS: '',
+    });
+    await waitFor('the second snmpd to register UCD-SNMP-MIB', async () => /INTEGER: \d+/.test((await snmp('snmpget', [...v2(), target2, MEM_TOTAL_REAL])).stdout), 60_000, 500);
+  });
+
+  after(async () => {
+    if (sub && sub.child.exitCode === null) {
+      sub.child.kill('SIGCONT');
+      sub.child.kill('SIGTERM');
+    }
+    await sub?.done;
+    await core?.stop();
+    rmSync(dir2, { recursive: true, force: true });
+  });
+
+  test('a GETBULK walk of a subagent subtree costs one AgentX GetBulk per response, not one GetNext per object', async () => {
+    const count = () => snmpdSession()?.requests ?? 0;
+    let before = count();
+    const walk = await snmp('snmpwalk', [...v2(), target2, UCD], 120_000);
+    assert.equal(walk.code, 0, walk.stderr);
+    const viaNext = count() - before;
+    before = count();
+    const bulk = await snmp('snmpbulkwalk', [...v2(), '-Cr50', target2, UCD], 120_000);
+    assert.equal(bulk.code, 0, bulk.stderr);
+    const viaBulk = count() - before;
+    const objects = lines(bulk.stdout);
+    assert.ok(objects.length > 50, `UCD-SNMP-MIB from the subagent (${objects.length} objects)`);
+    // Same objects, same order, no duplicates, as with GETNEXT.
+    assert.deepEqual(objects.map(([o]) => o), lines(walk.stdout).map(([o]) => o));
+    assert.equal(new Set(objects.map(([o]) => o)).size, objects.length);
+    assert.ok(viaNext >= objects.length, `GETNEXT walk: ${viaNext} AgentX requests for ${objects.length} objects`);
+    assert.ok(viaBulk * 10 <= objects.length, `GETBULK walk: ${viaBulk} AgentX requests for ${objects.length} objects`);
+  });
+
+  test('a subagent that stops answering is closed after 3 timeouts (reason timeouts) and walks skip it', async () => {
+    assert.ok(snmpdSession(), 'the snmpd session is open');
+    sub!.child.kill('SIGSTOP');
+    try {
+      // Three requests at once: three AgentX Gets that all time out (genErr to the manager).
+      const gets = await Promise.all([1, 2, 3].map(() => snmp('snmpget', [...v2(), '-t', '10', '-r', '0', target2, MEM_TOTAL_REAL])));
+      for (const g of gets) assert.match(g.stderr + g.stdout, /genError|General error/i);
+      await waitFor('the master to close the session', () => logs.some((l) => /did not answer 3 requests in a row: closing it \(reason timeouts\)/.test(l)), 10_000);
+      assert.equal(snmpdSession(), undefined, 'session gone');
+      assert.ok(logs.some((l) => /ended: closed by the master after 3 consecutive timeouts; \d+ registration\(s\) removed/.test(l)), logs.join('\n'));
+      // Its objects are gone (noSuchObject, not genErr after a wait), and a walk skips them.
+      const r = await snmp('snmpget', [...v2(), '-t', '10', '-r', '0', target2, MEM_TOTAL_REAL]);
+      assert.match(r.stdout, /No Such Object/);
+      const w = await snmp('snmpbulkwalk', [...v2(), '-t', '10', '-r', '0', target2, '1.3.6.1.4.1'], 60_000);
+      assert.equal(w.code, 0, w.stderr);
+      assert.ok(!lines(w.stdout).some(([o]) => o.startsWith(`.${UCD}.`)));
+    } finally {
+      sub!.child.kill('SIGCONT');
+    }
+  });
 });

@@ -127,3 +127,34 @@ test('hrSWRunTable and hrSWRunPerfTable include this process; hrSystemDate is an
   assert.ok(date && Math.abs(date.getTime() - Date.now()) < 60_000, `hrSystemDate ${got[2][1]} is now`);
   assert.ok(Number(got[3][1]) > 0, 'hrSystemUptime');
 });
+
+test('walks of HOST-RESOURCES-MIB and SYSAPPL-MIB: increasing OIDs, and only accessible columns the MIBs define', async () => {
+  const tool = requireTool('snmptranslate', 'snmp');
+  const mibDirs = `${path.join(REPO, 'mibs')}:${path.join(REPO, 'mibs', 'base')}`;
+  // (a walk that reaches the end of the MIB prints its last OID once more, as endOfMibView)
+  const oids = [...(await snmp('snmpbulkwalk', H)), ...(await snmp('snmpbulkwalk', '1.3.6.1.2.1.54'))].filter(([, v]) => !/No more variables/.test(v)).map(([o]) => o);
+  assert.ok(oids.length > 100);
+  const num = (o: string) => o.split('.').map(Number);
+  for (let i = 1; i < oids.length; i++) {
+    const [a, b] = [num(oids[i - 1]), num(oids[i])];
+    const k = a.findIndex((x, j) => x !== b[j]);
+    assert.ok(k >= 0 ? a[k] < b[k] : a.length < b.length, `not increasing: ${oids[i - 1]} then ${oids[i]}`);
+  }
+  // Every instance names an object of the MIB (a hidden column such as hrProcessorEntry.999
+  // has no name), and that object is readable.
+  const names = new Set<string>();
+  for (let i = 0; i < oids.length; i += 400) {
+    const r = await run(tool, ['-M', mibDirs, '-m', 'HOST-RESOURCES-MIB:SYSAPPL-MIB', '-OS', ...oids.slice(i, i + 400)], 60_000);
+    assert.equal(r.code, 0, r.stderr);
+    for (const line of r.stdout.split('\n').filter(Boolean)) {
+      const m = /^(HOST-RESOURCES-MIB|SYSAPPL-MIB)::([A-Za-z]+)(\.\d+)*$/.exec(line);
+      assert.ok(m && !/(Entry|Table)$/.test(m[2]), `not an object of the MIB: ${line}`);
+      names.add(`${m[1]}::${m[2]}`);
+    }
+  }
+  for (const name of names) {
+    const r = await run(tool, ['-M', mibDirs, '-m', 'HOST-RESOURCES-MIB:SYSAPPL-MIB', '-Td', name], 60_000);
+    assert.match(r.stdout, /MAX-ACCESS\s+read-(only|write|create)/, `${name} is not readable in the MIB`);
+  }
+  assert.ok(names.has('HOST-RESOURCES-MIB::hrSWRunPerfMem') && names.has('HOST-RESOURCES-MIB::hrProcessorLoad'));
+});

@@ -14,10 +14,15 @@ import { ErrorStatus, ExternalError, ObjectType, oidToAddress } from '../snmp-li
 import type { LogLevel, SnmpType, SnmpValue, Varbind as ModuleVarbind } from '../module.js';
 import { AgentxError, AgentxParseError, CloseReason, decodePdu, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, readHeader } from './pdu.js';
 import type { Pdu, Varbind } from './pdu.js';
-import { Registry, regionAfter, regionAt } from './registry.js';
+import { Registry, regionAfter, regionAt, successor } from './registry.js';
 import type { Region, Registration } from './registry.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+/** Consecutive unanswered requests after which a session is closed (Close-PDU reason
+ *  timeouts, RFC 2741 §6.2.2). */
+export const DEFAULT_MAX_TIMEOUTS = 3;
+/** Repetitions asked of a subagent in one GetBulk (its answer is one stream message). */
+const MAX_BULK_REPETITIONS = 100;
 const SYS_UPTIME_0 = '1.3.6.1.2.1.1.3.0';
 const SNMP_TRAP_OID_0 = '1.3.6.1.6.3.1.1.4.1.0';
 
@@ -33,6 +38,8 @@ export interface AgentxMasterOptions {
   localSubtrees: () => number[][];
   /** When a subagent gives no time limit (default 5 s). */
   defaultTimeoutMs?: number;
+  /** Close a session after this many consecutive timeouts (default 3). */
+  maxTimeouts?: number;
   /** Mode of the Unix socket (default 0600: only the agent's own user may attach subagents). */
   socketMode?: number;
 }
@@ -52,6 +59,12 @@ interface Session {
   readonly oid: string;
   packetID: number;
   readonly pending: Map<number, Pending>;
+  /** Requests in a row that got no answer in time (reset by every answer in time). */
+  timeouts: number;
+  /** Requests sent (GetBulk included): tests and logs count round trips with it. */
+  requests: number;
+  /** Its GetBulk answers proved unusable: walks use GetNext only. */
+  getNextOnly?: boolean;
 }
 
 interface Connection {
@@ -84,9 +97,11 @@ export class AgentxMaster implements ExternalTree {
   private cache: { key: string; regions: Region[] } | undefined;
   private unixPath: string | undefined;
   readonly defaultTimeoutMs: number;
+  readonly maxTimeouts: number;
 
   private constructor(private readonly options: AgentxMasterOptions) {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxTimeouts = Math.max(1, options.maxTimeouts ?? DEFAULT_MAX_TIMEOUTS);
     this.server = net.createServer((socket) => this.accept(socket));
   }
 
@@ -133,9 +148,9 @@ export class AgentxMaster implements ExternalTree {
   }
 
   /** Sessions and their registrations, for logs and tests. */
-  describe(): Array<{ id: number; descr: string; oid: string; subtrees: string[] }> {
+  describe(): Array<{ id: number; descr: string; oid: string; subtrees: string[]; requests: number }> {
     return [...this.sessions.values()].map((s) => ({
-      id: s.id, descr: s.descr, oid: s.oid,
+      id: s.id, descr: s.descr, oid: s.oid, requests: s.requests,
       subtrees: this.registry.all().filter((r) => r.sessionID === s.id).map((r) => r.subtree.join('.') + (r.rangeSubid ? ` (sub-id ${r.rangeSubid} up to ${r.upperBound})` : '')),
     }));
   }
@@ -265,6 +280,7 @@ export class AgentxMaster implements ExternalTree {
         }
         session.pending.delete(pdu.packetID);
         clearTimeout(p.timer);
+        session.timeouts = 0;
         p.resolve(pdu);
         return;
       }
@@ -279,7 +295,7 @@ export class AgentxMaster implements ExternalTree {
     while (this.sessions.has(id) || id === 0) id = (id + 1) >>> 0;
     this.nextSessionID = (id + 1) >>> 0;
     const session: Session = {
-      id, conn, bigEndian, packetID: 1, pending: new Map(),
+      id, conn, bigEndian, packetID: 1, pending: new Map(), timeouts: 0, requests: 0,
       timeoutMs: pdu.timeout > 0 ? pdu.timeout * 1000 : this.defaultTimeoutMs,
       descr: pdu.descr, oid: pdu.id.join('.'),
     };
@@ -332,11 +348,26 @@ export class AgentxMaster implements ExternalTree {
       const timer = setTimeout(() => {
         session.pending.delete(packetID);
         reject(new Error(`subagent session ${session.id} (${session.descr || 'no description'}) did not answer a ${PDU_NAMES[pdu.type]} within ${timeoutMs / 1000} s`));
+        if (++session.timeouts >= this.maxTimeouts) this.closeForTimeouts(session);
       }, timeoutMs);
       timer.unref();
+      session.requests++;
       session.pending.set(packetID, { resolve, reject, timer });
       this.send(session.conn, { ...pdu, sessionID: session.id, packetID } as Pdu, session.bigEndian);
     });
+  }
+
+  /**
+   * A subagent that keeps not answering is closed (Close-PDU, reason timeouts(4), RFC 2741
+   * §6.2.2): its registrations go, so requests and walks no longer wait for it. The
+   * connection stays open: the subagent may open a new session once it recovers.
+   */
+  private closeForTimeouts(session: Session): void {
+    if (this.sessions.get(session.id) !== session) return;
+    this.options.log('warn', `AgentX session ${session.id} (${session.descr || 'no description'}) did not answer ${session.timeouts} requests in a row: closing it (reason timeouts)`);
+    this.send(session.conn, { type: PduType.Close, flags: 0, sessionID: session.id, transactionID: 0, packetID: 0, reason: CloseReason.timeouts }, session.bigEndian);
+    this.cache = undefined;
+    this.endSession(session.id, `closed by the master after ${session.timeouts} consecutive timeouts`);
   }
 
   private timeoutFor(reg: Registration): number {
@@ -351,6 +382,9 @@ export class AgentxMaster implements ExternalTree {
     if (!this.cache || this.cache.key !== key) this.cache = { key, regions: this.registry.regions(local) };
     const regions = this.cache.regions;
     if (regions.length === 0) return undefined;
+    /** Whether one of our own subtrees overlaps [from, to). */
+    const localIn = (from: number[], to: number[]) =>
+      compare(from, to) < 0 && local.some((l) => compare(l, to) < 0 && compare(successor(l), from) > 0);
     const transactionID = this.nextTransactionID;
     this.nextTransactionID = (this.nextTransactionID % 0xffffffff) + 1;
     const master = this;
@@ -361,6 +395,26 @@ export class AgentxMaster implements ExternalTree {
       return s;
     };
     const base = { flags: 0, transactionID, sessionID: 0, packetID: 0 };
+
+    const getNext = async (region: ExternalRegion, from: number[], include: boolean): Promise<RawVarbind | undefined> => {
+      const s = sessionOf(region, 0);
+      let res: Pdu & { type: 18 };
+      try {
+        res = await master.request(s, { ...base, type: 6, ranges: [{ start: from, include, end: region.end }] }, master.timeoutFor(regOf(region)));
+      } catch (e) {
+        throw new ExternalError(ErrorStatus.GeneralError, 0, (e as Error).message);
+      }
+      if (res.error !== 0) throw new ExternalError(snmpStatus(res.error), 0, `subagent ${s.id} answered error ${res.error} to a GetNext`);
+      const vb = res.varbinds[0];
+      if (!vb || vb.type === ObjectType.EndOfMibView) return undefined;
+      // A subagent must stay inside the range it was given; one that does not ends the region.
+      const c0 = compare(vb.oid, from);
+      if (c0 < 0 || (c0 === 0 && !include) || compare(vb.oid, region.end) >= 0) {
+        master.options.log('warn', `AgentX session ${s.id} answered ${vb.oid.join('.')} to a GetNext for [${from.join('.')}, ${region.end.join('.')}); ignored`);
+        return undefined;
+      }
+      return toRawVarbind(vb);
+    };
 
     return {
       owner: (address) => regionAt(regions, address),
@@ -396,24 +450,63 @@ export class AgentxMaster implements ExternalTree {
         return out;
       },
 
-      async next(region, from, include) {
+      next: getNext,
+
+      async bulk(region, from, include, max) {
         const s = sessionOf(region, 0);
+        if (s.getNextOnly) {
+          const one = await getNext(region, from, include);
+          return { varbinds: one ? [one] : [], complete: !one, end: region.end };
+        }
+        // One GetBulk, a single repeater (RFC 2741 §6.2.7), over this region and the ones
+        // right after it that the same session owns (subagents such as snmpd register table
+        // by table or column by column: a range per region would cost a round trip each).
+        // A gap between two of its regions is bridged when none of our own objects lie in it
+        // (anything the subagent answers there is dropped below: it did not register it).
+        let at = regions.indexOf(region as Region);
+        while (at >= 0 && at + 1 < regions.length && regOf(regions[at + 1]).sessionID === s.id && !localIn(regions[at].end, regions[at + 1].start)) at++;
+        const end = at >= 0 ? regions[at].end : region.end;
+        const maxRepetitions = Math.max(1, Math.min(max, MAX_BULK_REPETITIONS));
         let res: Pdu & { type: 18 };
         try {
-          res = await master.request(s, { ...base, type: 6, ranges: [{ start: from, include, end: region.end }] }, master.timeoutFor(regOf(region)));
+          res = await master.request(s, { ...base, type: 7, nonRepeaters: 0, maxRepetitions, ranges: [{ start: from, include, end }] }, master.timeoutFor(regOf(region)));
         } catch (e) {
           throw new ExternalError(ErrorStatus.GeneralError, 0, (e as Error).message);
         }
-        if (res.error !== 0) throw new ExternalError(snmpStatus(res.error), 0, `subagent ${s.id} answered error ${res.error} to a GetNext`);
-        const vb = res.varbinds[0];
-        if (!vb || vb.type === ObjectType.EndOfMibView) return undefined;
-        // A subagent must stay inside the range it was given; one that does not ends the region.
-        const c0 = compare(vb.oid, from);
-        if (c0 < 0 || (c0 === 0 && !include) || compare(vb.oid, region.end) >= 0) {
-          master.options.log('warn', `AgentX session ${s.id} answered ${vb.oid.join('.')} to a GetNext for [${from.join('.')}, ${region.end.join('.')}); ignored`);
-          return undefined;
+        if (res.error !== 0) throw new ExternalError(snmpStatus(res.error), 0, `subagent ${s.id} answered error ${res.error} to a GetBulk`);
+        // Keep the answer's increasing run inside the range; endOfMibView or an OID at or past
+        // the range end means the region has nothing more. Anything else out of order is
+        // dropped from there on (the walk then asks again from the last good instance).
+        const varbinds: RawVarbind[] = [];
+        let complete = false;
+        let prev = from;
+        let first = true;
+        for (const vb of res.varbinds) {
+          if (vb.type === ObjectType.EndOfMibView) {
+            complete = true;
+            break;
+          }
+          const c = compare(vb.oid, prev);
+          if (c < 0 || (c === 0 && !(first && include))) {
+            master.options.log('debug', `AgentX session ${s.id} answered ${vb.oid.join('.')} after ${prev.join('.')} in a GetBulk; rest of the answer ignored`);
+            if (first) {
+              // Not even the first answer follows the start (net-snmp's npm Subagent ignores the
+              // range of a GetBulk): one GetNext per instance is then cheaper than two requests.
+              s.getNextOnly = true;
+              master.options.log('info', `AgentX session ${s.id} (${s.descr || 'no description'}) answers GetBulk out of order; using GetNext for it`);
+            }
+            break;
+          }
+          if (compare(vb.oid, end) >= 0) {
+            complete = true;
+            break;
+          }
+          prev = vb.oid;
+          first = false;
+          if (regionAt(regions, vb.oid)?.registration.sessionID !== s.id) continue;
+          varbinds.push(toRawVarbind(vb));
         }
-        return toRawVarbind(vb);
+        return { varbinds, complete, end };
       },
 
       set(items): ExternalSet {

@@ -16,6 +16,7 @@
 // A bad entry is reported (file:line:col) and left out; the rest of the file still loads.
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
+import { cnfField, editCnfFile } from './cnf-rewrite.js';
 import { enumField, fieldDescriptionWarning, intField, isFieldDescription, readEntryLines, stringField, truthField, unknownEntryError } from './entry-lines.js';
 import type { EntryLine, Field, FieldResult } from './entry-lines.js';
 
@@ -210,4 +211,51 @@ export function loadCritagtCnf(file: string): CritagtResult {
     };
   }
   return parseCritagtCnf(text, file);
+}
+
+/** One critAppProcEntry line for `p`, in the order and notation readProcEntry reads. */
+export function formatCritAppProcEntry(p: CritAppProcConfig): string {
+  const fields = [
+    String(p.index),
+    cnfField(p.name),
+    cnfField(p.startCommand),
+    cnfField(p.terminateCommand),
+    String(ADMIN_STATUS[p.adminStatus]),
+    String(p.restartOnExit),
+    String(p.restartInterval),
+    String(p.trapOnExit),
+    String(p.trapOnStart),
+    String(p.findOnStartup),
+  ];
+  if (p.pidFile !== '') fields.push(cnfField(p.pidFile));
+  return `critAppProcEntry ${fields.join(' ')}`;
+}
+
+/** True for the critAppProcEntry entry (or entries) of row `index`. */
+function isProcEntry(index: number) {
+  return (e: EntryLine) => e.type === 'critAppProcEntry' && e.fields.length > 0 && !e.fields[0].quoted && Number(e.fields[0].text) === index;
+}
+
+/**
+ * Keep a row created over SNMP across restarts: its entry replaces any entry with the same
+ * index in `file`, or is appended. Returns false when the file already said exactly that.
+ */
+export function saveCritAppRow(file: string, p: CritAppProcConfig): boolean {
+  const line = formatCritAppProcEntry(p);
+  const current = parseCritagtCnf(readTextOrEmpty(file), file).config.procs.find((x) => x.index === p.index);
+  if (current && formatCritAppProcEntry(current) === line) return false;
+  return editCnfFile(file, { remove: isProcEntry(p.index), append: [line] });
+}
+
+function readTextOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** A row destroyed over SNMP: its entry leaves `file` (false when the file had none). */
+export function removeCritAppRow(file: string, index: number): boolean {
+  return editCnfFile(file, { remove: isProcEntry(index) });
 }

@@ -14,7 +14,8 @@
 // MODEL is snmpv1 | snmpv2c | usm (any: vacmAccessEntry only); LEVEL noAuthNoPriv | authNoPriv |
 // authPriv; `-` means empty. The guide prints vacmAccessEntry without a context prefix and
 // with two views (`proxyGroup snmpv2c noAuthNoPriv exact All All nonVolatile`): a prefix is
-// recognised by not being a model name, and missing views are "none". A TRANSPORT-TAG names
+// recognised by not being a model name; a missing WRITE-VIEW is "none", a missing NOTIFY-VIEW
+// is the READ-VIEW (the group hears about what it may read). A TRANSPORT-TAG names
 // snmpTargetAddrEntry rows (their TAG-LIST) whose address/TMASK a community's source must
 // match. Problems come back as file:line:col messages; a bad entry is left out.
 import { readFileSync } from 'node:fs';
@@ -188,7 +189,9 @@ function parseEntry(e: EntryLine, c: SnmpdConfig): void {
         model: oneOf(f[at], 'security model', [...MODELS, 'any'] as const),
         level: oneOf(f[at + 1], 'security level', LEVELS),
         match: oneOf(f[at + 2], 'context match', ['exact', 'prefix'] as const),
-        readView: text(views[0]), writeView: text(views[1]), notifyView: text(views[2]), line: e.line,
+        // Without a NOTIFY-VIEW field (the guide's short form) the group is notified of what
+        // it may read, as Net-SNMP's rocommunity/rwcommunity shorthand does; `-` means none.
+        readView: text(views[0]), writeView: text(views[1]), notifyView: views[2] ? text(views[2]) : text(views[0]), line: e.line,
       });
       return;
     }

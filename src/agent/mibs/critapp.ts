@@ -5,7 +5,9 @@
 // critAppAdminStatus SETs answer at once; the start/stop command runs afterwards and
 // critAppOperStatus shows starting(3)/stopping(4) meanwhile. Rows come from critagt.cnf
 // (configDir/critagt.cnf) and may be created (createAndGo/createAndWait) or destroyed
-// over SNMP; destroying a row stops supervising without stopping the process.
+// over SNMP; destroying a row stops supervising without stopping the process. Created
+// rows (when they become active) and destroyed rows are written to critagt.cnf
+// (config/cnf-rewrite.ts); SETs of single cells last until the next restart.
 //
 // Notifications: critAppProcStarted / critAppProcExited per row (critAppTrapOnStart /
 // critAppTrapOnExit), critAppAllRunning / critAppNotAllRunning on a change of the
@@ -13,7 +15,7 @@
 import path from 'node:path';
 import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, ScalarHandle, SetError, SetPhase, SnmpValue, Varbind } from '../module.js';
 import { OID } from '../oids.js';
-import { CRITAPP_DEFAULTS, loadCritagtCnf } from '../config/critagt-cnf.js';
+import { CRITAPP_DEFAULTS, loadCritagtCnf, removeCritAppRow, saveCritAppRow } from '../config/critagt-cnf.js';
 import type { CritAppProcConfig } from '../config/critagt-cnf.js';
 import { formatEntryMessage } from '../config/entry-lines.js';
 import { CritAppEngine } from '../engines/critapp/engine.js';
@@ -56,7 +58,10 @@ const ROW_CREATE_AND_GO = 4;
 
 const COLUMNS: ColumnDef[] = [
   { number: 1, name: 'critAppProcIndex', type: 'Integer', access: 'not-accessible', constraints: { ranges: [{ min: 1, max: 2147483647 }] } },
-  { number: 2, name: 'critAppProcName', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [{ min: 1, max: 255 }] } },
+  // SIZE (1..255) in the MIB; the row a createAndWait/createAndGo makes starts with an empty
+  // name (notReady until one is set), which net-snmp's row check would refuse: the 1-octet
+  // minimum is enforced by setCell (wrongLength) instead.
+  { number: 2, name: 'critAppProcName', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
   { number: 3, name: 'critAppStartCommand', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
   { number: 4, name: 'critAppTerminateCommand', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
   { number: 5, name: 'critAppAdminStatus', type: 'Integer', access: 'read-create', defVal: 2, constraints: { enumeration: { 1: 'up', 2: 'down' } } },
@@ -154,6 +159,13 @@ export function createCritAppModule(opts: CritAppModuleOptions = {}): AgentModul
       file = opts.configFile ?? path.join(ctx.configDir, 'critagt.cnf');
       const loaded = loadCritagtCnf(file);
       for (const m of loaded.messages) ctx.log(m.severity === 'error' ? 'error' : 'warn', `critagt.cnf: ${formatEntryMessage(m)}`);
+      const persist = (what: string, write: () => boolean) => {
+        try {
+          if (write()) ctx.log('info', `critagt.cnf: ${what} over SNMP; ${file} updated`);
+        } catch (err) {
+          ctx.log('error', `critagt.cnf: ${what} over SNMP, but ${file} cannot be written (${(err as Error).message}); the change lasts until ciagent restarts`);
+        }
+      };
       const e = new CritAppEngine(loaded.config.procs, {
         cwd: ctx.rootDir,
         ...opts.engine,
@@ -193,6 +205,7 @@ export function createCritAppModule(opts: CritAppModuleOptions = {}): AgentModul
         },
         destroyed: (index: IndexValue[]) => {
           e.removeRow(Number(index[0]));
+          persist(`row ${Number(index[0])} was destroyed`, () => removeCritAppRow(file, Number(index[0])));
         },
         changed: (index: IndexValue[], row: SnmpValue[]) => {
           const n = Number(index[0]);
@@ -210,6 +223,9 @@ export function createCritAppModule(opts: CritAppModuleOptions = {}): AgentModul
           if (status === ROW_CREATE_AND_GO) t.setCell([n], 17, ROW_ACTIVE);
           const existing = e.row(n);
           void e.upsertRow({ ...cfg, adminStatus: existing ? existing.adminStatus : cfg.adminStatus }).then(() => sync());
+          // A row created over SNMP becoming active: written to critagt.cnf so that it
+          // survives a restart (and a SIGHUP, which re-reads the file).
+          if (!existing) persist(`row ${n} was created`, () => saveCritAppRow(file, cfg));
         },
       });
 
@@ -325,12 +341,15 @@ function setCell(e: CritAppEngine, cell: CellSet, phase: SetPhase): SetError | u
     switch (cell.column) {
       case 2: {
         const s = text(v);
-        return s.length < 1 || Buffer.byteLength(s) > 255 ? 'wrongLength' : undefined;
+        if (s.length < 1 || Buffer.byteLength(s) > 255) return 'wrongLength';
+        return /[\r\n]/.test(s) ? 'wrongValue' : undefined;
       }
       case 3:
       case 4:
       case 18:
-        return Buffer.byteLength(text(v)) > 255 ? 'wrongLength' : undefined;
+        if (Buffer.byteLength(text(v)) > 255) return 'wrongLength';
+        // One line in critagt.cnf each (rows created over SNMP are saved there).
+        return /[\r\n]/.test(text(v)) ? 'wrongValue' : undefined;
       case 5:
       case 6:
       case 8:

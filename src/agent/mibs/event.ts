@@ -25,6 +25,8 @@ import {
   bitsFromBuffer, bitsToBuffer, defaultEvent, defaultObjects, defaultTrigger,
 } from '../engines/event/types.js';
 import type { EventRow, ObjectsRow, RowState, TriggerRow } from '../engines/event/types.js';
+import { rowKey } from '../engines/event/types.js';
+import type { EventagtConfig } from '../config/eventagt-cnf.js';
 
 const E = OID.dismanEventMIB;
 export const EVENT_MIB_OIDS = {
@@ -290,8 +292,26 @@ export interface EventModuleOptions {
   configFile?: string;
 }
 
+/** The rows a file defined, each as JSON at load time (SNMP changes later mutate the rows). */
+interface FileRows {
+  resource: string;
+  triggers: Map<string, string>;
+  objects: Map<string, string>;
+  events: Map<string, string>;
+}
+
+function fileRows(c: EventagtConfig): FileRows {
+  return {
+    resource: JSON.stringify(c.resource),
+    triggers: new Map(c.triggers.map((t) => [rowKey(t.owner, t.name), JSON.stringify(t)])),
+    objects: new Map(c.objects.map((o) => [rowKey(o.owner, o.name, o.index), JSON.stringify(o)])),
+    events: new Map(c.events.map((ev) => [rowKey(ev.owner, ev.name), JSON.stringify(ev)])),
+  };
+}
+
 export function createEventModule(opts: EventModuleOptions = {}): AgentModule & { readonly engine: EventEngine | undefined } {
   let engine: EventEngine | undefined;
+  let reloadFile: ((ctx: AgentContext) => void) | undefined;
 
   return {
     name: 'event',
@@ -315,6 +335,7 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
       };
       const e = new EventEngine(io);
       engine = e;
+      let fromFile = fileRows(loaded.config);
       e.resource = { ...loaded.config.resource };
       for (const t of loaded.config.triggers) e.putTrigger(t);
       for (const o of loaded.config.objects) e.putObjects(o);
@@ -493,7 +514,79 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
         for (const x of evExt) x.handle.setRow(extRow(x, ev.owner, ev.name, ev));
       }
 
+      /**
+       * SIGHUP: compare the file with what it said at the last load. Rows it added, changed or
+       * removed are put, replaced or deleted; rows it did not change are left exactly as they
+       * run (sampling state, SNMP changes, SNMP deletions), so an unchanged trigger does not
+       * start over and fire its startup event again. Rows created over SNMP are not touched
+       * unless the file now defines the same index.
+       */
+      reloadFile = (rctx) => {
+        const again = loadEventagtCnf(file);
+        for (const m of again.messages) rctx.log(m.severity === 'error' ? 'error' : 'warn', `eventagt.cnf: ${formatEntryMessage(m)}`);
+        if (!again.ok) {
+          rctx.log('error', 'eventagt.cnf has errors; the running configuration is kept');
+          return;
+        }
+        const next = fileRows(again.config);
+        const before = fromFile;
+        fromFile = next;
+        if (next.resource !== before.resource) e.resource = { ...again.config.resource };
+        let changes = 0;
+        // Events and objects first, so that a trigger (re)started below finds them.
+        for (const [k, json] of before.events) {
+          if (next.events.has(k)) continue;
+          const { owner, name } = JSON.parse(json) as EventRow;
+          e.deleteEvent(owner, name);
+          evs.deleteRow([owner, name]);
+          for (const x of evExt) x.handle.deleteRow([owner, name]);
+          changes++;
+        }
+        for (const ev of again.config.events) {
+          const k = rowKey(ev.owner, ev.name);
+          if (before.events.get(k) === next.events.get(k)) continue;
+          e.putEvent(ev);
+          evs.setRow(rowFrom(evCols, evIndex(ev.owner, ev.name), EVENT_FIELDS, ev, ev.status));
+          for (const x of evExt) x.handle.setRow(extRow(x, ev.owner, ev.name, ev));
+          changes++;
+        }
+        for (const [k, json] of before.objects) {
+          if (next.objects.has(k)) continue;
+          const { owner, name, index } = JSON.parse(json) as ObjectsRow;
+          e.deleteObjects(owner, name, index);
+          objs.deleteRow([owner, name, index]);
+          changes++;
+        }
+        for (const o of again.config.objects) {
+          const k = rowKey(o.owner, o.name, o.index);
+          if (before.objects.get(k) === next.objects.get(k)) continue;
+          e.putObjects(o);
+          objs.setRow(rowFromObjects(o, o.status));
+          changes++;
+        }
+        for (const [k, json] of before.triggers) {
+          if (next.triggers.has(k)) continue;
+          const { owner, name } = JSON.parse(json) as TriggerRow;
+          e.deleteTrigger(owner, name);
+          trig.deleteRow([owner, name]);
+          for (const x of ext) x.handle.deleteRow([owner, name]);
+          changes++;
+        }
+        for (const t of again.config.triggers) {
+          const k = rowKey(t.owner, t.name);
+          if (before.triggers.get(k) === next.triggers.get(k)) continue;
+          e.putTrigger(t); // a new or changed trigger starts over (its startup sample)
+          putTriggerRows(t);
+          changes++;
+        }
+        rctx.log('info', `eventagt.cnf re-read: ${changes} row(s) added, changed or removed`);
+      };
+
       e.start();
+    },
+
+    reload(ctx: AgentContext) {
+      reloadFile?.(ctx);
     },
 
     stop() {

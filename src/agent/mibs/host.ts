@@ -9,7 +9,7 @@ import type { AgentContext, AgentModule, SnmpValue, TableHandle } from '../modul
 import { OID } from '../oids.js';
 import { acquireHostData, encodeDateAndTime, releaseHostData, syncTable } from '../engines/hostdata/index.js';
 import type { HostDataCache, HostTopic } from '../engines/hostdata/index.js';
-import { clip, col, FOREIGN_INDEX_COLUMN, foreignIndex, UNKNOWN_DATE } from '../engines/hostdata/columns.js';
+import { clip, col, UNKNOWN_DATE } from '../engines/hostdata/columns.js';
 
 const H = OID.host;
 export const HR = {
@@ -90,14 +90,15 @@ export const hostModule: AgentModule = {
     const processors = ctx.table({
       name: 'hrProcessorTable',
       oid: HR.hrProcessorEntry,
-      columns: [foreignIndex('hrDeviceIndex'), col(1, 'hrProcessorFrwID', 'OID'), col(2, 'hrProcessorLoad', 'Integer')],
-      index: [FOREIGN_INDEX_COLUMN],
+      // INDEX { hrDeviceIndex }: a column of hrDeviceTable (rows: device index first).
+      columns: [col(1, 'hrProcessorFrwID', 'OID'), col(2, 'hrProcessorLoad', 'Integer')],
+      index: [{ foreign: 'hrDeviceTable', column: 1 }],
     });
     const networks = ctx.table({
       name: 'hrNetworkTable',
       oid: HR.hrNetworkEntry,
-      columns: [foreignIndex('hrDeviceIndex'), col(1, 'hrNetworkIfIndex', 'Integer')],
-      index: [FOREIGN_INDEX_COLUMN],
+      columns: [col(1, 'hrNetworkIfIndex', 'Integer')],
+      index: [{ foreign: 'hrDeviceTable', column: 1 }],
     });
 
     // hrSWRun, hrSWRunPerf
@@ -119,8 +120,9 @@ export const hostModule: AgentModule = {
     const swRunPerf = ctx.table({
       name: 'hrSWRunPerfTable',
       oid: HR.hrSWRunPerfEntry,
-      columns: [foreignIndex('hrSWRunIndex'), col(1, 'hrSWRunPerfCPU', 'Integer'), col(2, 'hrSWRunPerfMem', 'Integer')],
-      index: [FOREIGN_INDEX_COLUMN],
+      // hrSWRunPerfEntry AUGMENTS hrSWRunEntry: INDEX { hrSWRunIndex } of hrSWRunTable.
+      columns: [col(1, 'hrSWRunPerfCPU', 'Integer'), col(2, 'hrSWRunPerfMem', 'Integer')],
+      index: [{ foreign: 'hrSWRunTable', column: 1 }],
     });
 
     // hrSWInstalled

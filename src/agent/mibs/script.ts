@@ -170,8 +170,27 @@ export interface ScriptModuleOptions {
   engine?: Partial<ScriptEngineOptions>;
 }
 
+/** What a file says about a row, without where it says it or the run-time fields. */
+const scriptJson = (s: ScriptRow) => JSON.stringify([s.owner, s.name, s.descr, s.language, s.command, s.adminStatus]);
+const launchJson = (l: LaunchRow) =>
+  JSON.stringify([l.owner, l.name, l.scriptOwner, l.scriptName, l.argument, l.maxRunning, l.maxCompleted, l.lifeTime, l.expireTime, l.adminStatus]);
+const rowKey = (owner: string, name: string) => `${owner}\u0000${name}`;
+
+interface FileRows {
+  scripts: Map<string, string>;
+  launches: Map<string, string>;
+}
+
+function fileRows(c: { scripts: ScriptRow[]; launches: LaunchRow[] }): FileRows {
+  return {
+    scripts: new Map(c.scripts.map((s) => [rowKey(s.owner, s.name), scriptJson(s)])),
+    launches: new Map(c.launches.map((l) => [rowKey(l.owner, l.name), launchJson(l)])),
+  };
+}
+
 export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule & { readonly engine: ScriptEngine | undefined } {
   let engine: ScriptEngine | undefined;
+  let reloadFile: ((ctx: AgentContext) => void) | undefined;
 
   return {
     name: 'script',
@@ -211,6 +230,7 @@ export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule 
       engine = e;
       for (const s of loaded.config.scripts) e.addScript(s);
       for (const l of loaded.config.launches) e.addLaunch(l);
+      let fromFile = fileRows(loaded.config);
 
       const langs = ctx.table({
         name: 'smLangTable', oid: SCRIPT_MIB_OIDS.smLangEntry, columns: LANG_COLUMNS, index: [1],
@@ -250,6 +270,68 @@ export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule 
       });
       syncRuns();
       e.autostart();
+
+      /**
+       * SIGHUP: compare smpop.cnf with what it said at the last load. Scripts and launch
+       * buttons it added, changed or removed are registered, replaced or dropped; the others
+       * stay as they run (SNMP changes included). Runs already started are never stopped: a
+       * run of a removed or changed launch goes on and expires as usual; the new command is
+       * used from the next launch. An autostart button added by the file is launched.
+       */
+      reloadFile = (rctx) => {
+        const again = loadSmPop(file);
+        for (const m of again.messages) rctx.log(m.severity === 'error' ? 'error' : 'warn', `smpop.cnf: ${formatEntryMessage(m)}`);
+        if (!again.ok) {
+          rctx.log('error', 'smpop.cnf has errors; the running scripts and launch buttons are kept');
+          return;
+        }
+        const next = fileRows(again.config);
+        const before = fromFile;
+        fromFile = next;
+        let changes = 0;
+        for (const k of before.launches.keys()) {
+          if (next.launches.has(k)) continue;
+          const [owner, name] = k.split('\u0000');
+          e.removeLaunch(owner, name);
+          launches.deleteRow([owner, name]);
+          changes++;
+        }
+        for (const k of before.scripts.keys()) {
+          if (next.scripts.has(k)) continue;
+          const [owner, name] = k.split('\u0000');
+          e.removeScript(owner, name);
+          scripts.deleteRow([owner, name]);
+          changes++;
+        }
+        for (const s of again.config.scripts) {
+          const k = rowKey(s.owner, s.name);
+          if (before.scripts.get(k) === next.scripts.get(k)) continue;
+          e.addScript(s);
+          scripts.setRow(SCRIPT_COLUMNS.map((c) => scriptCell(e, s, c.number)));
+          changes++;
+        }
+        const autostart: LaunchRow[] = [];
+        for (const l of again.config.launches) {
+          const k = rowKey(l.owner, l.name);
+          if (before.launches.get(k) === next.launches.get(k)) continue;
+          const running = e.getLaunch(l.owner, l.name);
+          // Run numbering and "last started" carry over to the changed button.
+          if (running) Object.assign(l, { lastStarted: running.lastStarted, runIndexNext: running.runIndexNext });
+          else if (l.adminStatus === 'autostart') autostart.push(l);
+          e.addLaunch(l);
+          launches.setRow(LAUNCH_COLUMNS.map((c) => launchCell(e, l, c.number)));
+          changes++;
+        }
+        for (const l of autostart) {
+          const r = e.launch(l.owner, l.name, 0);
+          if (!r.ok) rctx.log('warn', `smLaunch ${l.owner}/${l.name}: autostart refused: ${r.reason}`);
+        }
+        rctx.log('info', `smpop.cnf re-read: ${changes} row(s) added, changed or removed`);
+      };
+    },
+
+    reload(ctx: AgentContext) {
+      reloadFile?.(ctx);
     },
 
     async stop() {

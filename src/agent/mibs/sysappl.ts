@@ -6,7 +6,7 @@ import type { AgentContext, AgentModule } from '../module.js';
 import { OID } from '../oids.js';
 import { acquireHostData, encodeDateAndTime, releaseHostData, syncTable } from '../engines/hostdata/index.js';
 import type { ApplRun, HostDataCache, HostTopic } from '../engines/hostdata/index.js';
-import { clip, col, FOREIGN_INDEX_COLUMN, foreignIndex, UNKNOWN_DATE } from '../engines/hostdata/columns.js';
+import { clip, col, UNKNOWN_DATE } from '../engines/hostdata/columns.js';
 
 const S = OID.sysApplMIB;
 export const SYSAPPL = {
@@ -47,25 +47,25 @@ export const sysApplModule: AgentModule = {
     const runTable = ctx.table({
       name: 'sysApplRunTable',
       oid: SYSAPPL.sysApplRunEntry,
+      // INDEX { sysApplInstallPkgIndex, sysApplRunIndex }: the first is sysApplInstallPkgTable's
+      // (rows: package index first, then the columns).
       columns: [
-        foreignIndex('sysApplInstallPkgIndex'),
         col(1, 'sysApplRunIndex', 'Unsigned32', 'not-accessible'),
         col(2, 'sysApplRunStarted', 'OctetString'),
         col(3, 'sysApplRunCurrentState', 'Integer'),
       ],
-      index: [FOREIGN_INDEX_COLUMN, 1],
+      index: [{ foreign: 'sysApplInstallPkgTable', column: 1 }, 1],
     });
     const pastTable = ctx.table({
       name: 'sysApplPastRunTable',
       oid: SYSAPPL.sysApplPastRunEntry,
       columns: [
-        foreignIndex('sysApplInstallPkgIndex'),
         col(1, 'sysApplPastRunIndex', 'Unsigned32', 'not-accessible'),
         col(2, 'sysApplPastRunStarted', 'OctetString'),
         col(3, 'sysApplPastRunExitState', 'Integer'),
         col(4, 'sysApplPastRunTimeEnded', 'OctetString'),
       ],
-      index: [FOREIGN_INDEX_COLUMN, 1],
+      index: [{ foreign: 'sysApplInstallPkgTable', column: 1 }, 1],
     });
     let removed = 0;
     ctx.scalar({ name: 'sysApplPastRunMaxRows', oid: SYSAPPL.sysApplPastRunMaxRows, type: 'Unsigned32', access: 'read-only', value: PAST_MAX });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AgentContext, IndexValue, ScalarDef, ScalarHandle, SnmpValue, TableDef, TableHandle } from '../../../src/agent/module.js';
+import { isForeignIndex } from '../../../src/agent/module.js';
 import { hostModule } from '../../../src/agent/mibs/host.js';
 import { interfacesModule } from '../../../src/agent/mibs/interfaces.js';
 import { sysApplModule } from '../../../src/agent/mibs/sysappl.js';
@@ -19,14 +20,19 @@ class RecordingTable implements TableHandle {
   private key(index: IndexValue[]) {
     return index.map(String).join('.');
   }
+  /** Foreign index values (another table's column) lead the row, then the columns. */
+  private get foreign() {
+    return this.def.index.filter(isForeignIndex).length;
+  }
   private indexOf(row: SnmpValue[]): IndexValue[] {
-    return this.def.index.map((ix) => {
+    return this.def.index.map((ix, k) => {
+      if (isForeignIndex(ix)) return row[k] as IndexValue;
       const n = typeof ix === 'number' ? ix : ix.column;
-      return row[this.def.columns.findIndex((c) => c.number === n)] as IndexValue;
+      return row[this.foreign + this.def.columns.findIndex((c) => c.number === n)] as IndexValue;
     });
   }
   setRow(row: SnmpValue[]) {
-    assert.equal(row.length, this.def.columns.length, `${this.def.name}: row has one value per column`);
+    assert.equal(row.length, this.foreign + this.def.columns.length, `${this.def.name}: row has one value per foreign index and column`);
     this.writes++;
     this.rowsByKey.set(this.key(this.indexOf(row)), row);
   }
@@ -49,7 +55,7 @@ class RecordingTable implements TableHandle {
   cell(index: IndexValue[], name: string): SnmpValue | undefined {
     const at = this.def.columns.findIndex((c) => c.name === name);
     assert.ok(at >= 0, `${this.def.name} has no column ${name}`);
-    return this.getRow(index)?.[at];
+    return this.getRow(index)?.[this.foreign + at];
   }
 }
 

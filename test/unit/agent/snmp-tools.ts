@@ -45,12 +45,18 @@ export interface Trapd {
   stop(): Promise<void>;
 }
 
-/** snmptrapd (Debian package snmptrapd) on udp:127.0.0.1:port, resolved once it listens. */
-export async function startTrapd(dir: string, port: number): Promise<Trapd> {
+/** One line per notification: `TRAP <version and community>: varbind~ varbind…` (snmptrapd -F). */
+export const ONE_LINE_FORMAT = 'TRAP %P: %V~ %v\n';
+
+/**
+ * snmptrapd (Debian package snmptrapd) on udp:127.0.0.1:port, resolved once it listens.
+ * `format` is snmptrapd's -F (e.g. ONE_LINE_FORMAT, which names the community).
+ */
+export async function startTrapd(dir: string, port: number, format?: string): Promise<Trapd> {
   const bin = requireTool('snmptrapd', 'snmptrapd');
   const conf = path.join(dir, 'snmptrapd.conf');
   writeFileSync(conf, 'disableAuthorization yes\n');
-  const args = ['-f', '-Lo', '-On', '-n', '-m', '', '-M', '/nonexistent', '-C', '-c', conf, '-p', path.join(dir, 'snmptrapd.pid'), `udp:127.0.0.1:${port}`];
+  const args = ['-f', '-Lo', '-On', '-n', '-m', '', '-M', '/nonexistent', '-C', '-c', conf, '-p', path.join(dir, `snmptrapd-${port}.pid`), ...(format ? ['-F', format] : []), `udp:127.0.0.1:${port}`];
   const r = start(bin, args, 180_000);
   let out = '';
   r.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

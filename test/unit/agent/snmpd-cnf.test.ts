@@ -17,7 +17,7 @@ test("the guide's snmpd.cnf example lines load unchanged", () => {
   assert.equal(config.communities[0].transportTag, '');
   assert.deepEqual(
     { ...config.access[0], line: 0 },
-    { group: 'proxyGroup', contextPrefix: '', model: 'snmpv2c', level: 'noAuthNoPriv', match: 'exact', readView: 'All', writeView: 'All', notifyView: '', line: 0 },
+    { group: 'proxyGroup', contextPrefix: '', model: 'snmpv2c', level: 'noAuthNoPriv', match: 'exact', readView: 'All', writeView: 'All', notifyView: 'All', line: 0 },
   );
   assert.equal(config.targets[0].host, '172.17.140.131');
   assert.equal(config.targets[0].port, 162, 'port 0 means the default trap port');
@@ -29,6 +29,8 @@ test("the guide's snmpd.cnf example lines load unchanged", () => {
   assert.equal(vacm.community('cspsAdmin', '10.1.2.3'), 'proxySec');
   assert.equal(vacm.isAccessAllowed(v2c('proxySec'), 'read', '1.3.6.1.2.1.1.1.0'), 'allowed');
   assert.equal(vacm.isAccessAllowed(v2c('proxySec'), 'write', '1.3.6.1.2.1.1.4.0'), 'allowed');
+  // No NOTIFY-VIEW field: notified of what it may read (its traps keep going to the guide's target).
+  assert.equal(vacm.isAccessAllowed(v2c('proxySec'), 'notify', '1.3.6.1.6.3.1.1.5.1'), 'allowed');
   assert.equal(vacm.isAccessAllowed({ ...v2c('proxySec'), model: 'v1' }, 'read', '1.3.6.1.2.1.1.1.0'), 'noGroupName');
 });
 

@@ -5,19 +5,6 @@ export function col(number: number, name: string, type: SnmpType, access: MaxAcc
   return { number, name, type, access };
 }
 
-/**
- * The column number standing for an index that belongs to another table (hrProcessorEntry is
- * indexed by hrDeviceIndex, sysApplRunEntry by sysApplInstallPkgIndex). AgentContext has no
- * foreign-index notion, so such an index is a not-accessible column of the table itself: it
- * carries the value in the row and in the instance OID but is never served as an object.
- * net-snmp treats column number 0 as "no column", hence a number no real column uses.
- */
-export const FOREIGN_INDEX_COLUMN = 999;
-
-export function foreignIndex(name: string): ColumnDef {
-  return { number: FOREIGN_INDEX_COLUMN, name, type: 'Integer', access: 'not-accessible' };
-}
-
 /** Cut a string to at most `max` bytes of UTF-8 without splitting a character (DisplayString sizes). */
 export function clip(s: string, max: number): string {
   if (Buffer.byteLength(s) <= max) return s;

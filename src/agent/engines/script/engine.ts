@@ -83,6 +83,14 @@ export class ScriptEngine {
   addLaunch(row: LaunchRow): void {
     this.launches.set(key(row.owner, row.name), row);
   }
+  /** Unregister a script (reload): runs already started keep running. */
+  removeScript(owner: string, name: string): boolean {
+    return this.scripts.delete(key(owner, name));
+  }
+  /** Remove a launch button (reload): its runs keep running and expire as usual. */
+  removeLaunch(owner: string, name: string): boolean {
+    return this.launches.delete(key(owner, name));
+  }
   getScript(owner: string, name: string): ScriptRow | undefined {
     return this.scripts.get(key(owner, name));
   }

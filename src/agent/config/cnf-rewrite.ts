@@ -1,0 +1,83 @@
+// Writing rows that were created or destroyed over SNMP back into a CIAgent-format file
+// (critagt.cnf), the way EMANATE keeps nonVolatile rows: the file is re-read just before
+// the change (so an administrator's edits since the agent loaded it are kept), only the
+// entries concerned are removed or appended, every other line — comments, blank lines,
+// continuation layout — stays byte for byte, and the result replaces the file atomically
+// (temporary file in the same directory, then rename), keeping the file's mode.
+import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { readEntryLines } from './entry-lines.js';
+import type { EntryLine } from './entry-lines.js';
+
+/** The comment ciagent writes above an entry it appends. */
+export const SNMP_MARK = '# added over SNMP';
+
+export interface CnfEdit {
+  /** Entries to take out (with the SNMP_MARK comment right above them, if any). */
+  remove?: (e: EntryLine) => boolean;
+  /** Entry lines to append, each below an SNMP_MARK comment. */
+  append?: string[];
+}
+
+/** Apply `edit` to the text of a file; undefined when nothing would change. */
+export function editCnfText(text: string, file: string, edit: CnfEdit): string | undefined {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text === '' ? [] : text.split(/\r?\n/);
+  // split leaves one empty element after a final newline: keep it out of the line list.
+  const finalNewline = lines.length > 0 && lines[lines.length - 1] === '';
+  if (finalNewline) lines.pop();
+  const drop = new Set<number>();
+  if (edit.remove) {
+    for (const e of readEntryLines(text, file).entries) {
+      if (!edit.remove(e)) continue;
+      for (let n = e.line; n <= e.endLine; n++) drop.add(n - 1);
+      if (e.line >= 2 && lines[e.line - 2].startsWith(SNMP_MARK)) drop.add(e.line - 2);
+    }
+  }
+  const append = edit.append ?? [];
+  if (drop.size === 0 && append.length === 0) return undefined;
+  const kept = lines.filter((_, i) => !drop.has(i));
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  for (const line of append) kept.push(`${SNMP_MARK} ${stamp}`, line);
+  return kept.length === 0 ? '' : kept.join(eol) + eol;
+}
+
+/**
+ * Edit a file in place, atomically. A missing file counts as empty (and is created with
+ * mode 0644). Returns false when nothing had to change. Throws on I/O errors.
+ */
+export function editCnfFile(file: string, edit: CnfEdit): boolean {
+  let text = '';
+  let mode = 0o644;
+  try {
+    text = readFileSync(file, 'utf8');
+    mode = statSync(file).mode & 0o7777;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const next = editCnfText(text, file, edit);
+  if (next === undefined) return false;
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    const fd = openSync(tmp, 'w', mode);
+    try {
+      writeSync(fd, next);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(tmp, mode); // openSync's mode is filtered by the umask
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return true;
+}
+
+/** A field as the entry-line reader reads it back: `-` for empty, quoted when needed. */
+export function cnfField(value: string): string {
+  if (value === '') return '-';
+  if (/^[^\s"#\\]+$/.test(value) && value !== '-') return value;
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
