@@ -40,15 +40,38 @@ export const USAGE = `Usage: sysadmin_sps_regroute [-m routing|registry|both] [-
   -i FILE   import comma-separated entries from FILE (added, or replacing the same entry)
   -x FILE   export the database(s) to FILE as comma-separated entries (appended)
   -p FILE   the sipd.conf of the server (default ${DEFAULT_CONFIG_FILE})
+  -D        trace each database request on standard error
+  --help    this text
 Without -l, -i or -x the tool shows its menu.`;
 
 export interface Options {
   readonly dbs: readonly DbName[];
   readonly list: boolean;
+  /** -D: trace each request to sipd or the files on standard error. */
+  readonly debug: boolean;
   readonly importFile?: string;
   readonly exportFile?: string;
   readonly conf: string;
 }
+
+const NO_PSERVER = 'the tool reaches the running sipd through its control socket (or the database files when sipd is stopped), found from -p sipd.conf; there is no provisioning server or shared memory in between';
+
+/** The guide's pserver and shared-memory options, and why OpenSPS has no use for them. */
+const GUIDE_OPTIONS_NOT_NEEDED: Readonly<Record<string, string>> = {
+  '-h': NO_PSERVER,
+  '-j': NO_PSERVER,
+  '-H': NO_PSERVER,
+  '-J': NO_PSERVER,
+  '-a': NO_PSERVER,
+  '-A': NO_PSERVER,
+  '-B': NO_PSERVER,
+  '-T': NO_PSERVER,
+  '-U': NO_PSERVER,
+  '-V': NO_PSERVER,
+  '-S': 'the routing database is named by Cisco_Routing_Rendezvous_Name in the sipd.conf given with -p',
+  '-R': 'the registry database is named by Cisco_Registry_Rendezvous_Name in the sipd.conf given with -p',
+  '-L': 'the database directories are Cisco_Routing_Rendezvous_Directory and Cisco_Registry_Rendezvous_Directory in the sipd.conf given with -p',
+};
 
 /** Parse the command line; a string is the usage error. */
 export function parseArgs(argv: readonly string[]): Options | string {
@@ -57,6 +80,7 @@ export function parseArgs(argv: readonly string[]): Options | string {
   let importFile: string | undefined;
   let exportFile: string | undefined;
   let conf = DEFAULT_CONFIG_FILE;
+  let debug = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string | undefined => {
@@ -75,7 +99,16 @@ export function parseArgs(argv: readonly string[]): Options | string {
         break;
       }
       case '-l':
+      case '-1': // the guide prints -l as -1 in places
+        // The guide's "-l file" imported Cisco SPS 2.0 stanza files; that format is not
+        // described anywhere we can follow, so it is refused rather than guessed.
+        if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) {
+          return `-l takes no file here: importing Cisco SPS 2.0 stanza files is not supported; export them as comma-separated entries and use -i ${argv[i + 1]}`;
+        }
         list = true;
+        break;
+      case '-D':
+        debug = true;
         break;
       case '-i':
       case '-x':
@@ -87,14 +120,16 @@ export function parseArgs(argv: readonly string[]): Options | string {
         else conf = v;
         break;
       }
-      case '-h':
       case '--help':
         return 'help';
-      default:
+      default: {
+        const why = GUIDE_OPTIONS_NOT_NEEDED[a];
+        if (why) return `${a} is not needed with OpenSPS: ${why}`;
         return `unknown option "${a}"`;
+      }
     }
   }
-  return { dbs, list, conf, ...(importFile !== undefined && { importFile }), ...(exportFile !== undefined && { exportFile }) };
+  return { dbs, list, conf, debug, ...(importFile !== undefined && { importFile }), ...(exportFile !== undefined && { exportFile }) };
 }
 
 // ---- where the requests go ----
@@ -173,6 +208,25 @@ class SipdBackend implements Backend {
     }
   }
   async close(): Promise<void> {}
+}
+
+/** -D: each request and the shape of its reply on standard error. */
+class TracingBackend implements Backend {
+  constructor(private readonly inner: Backend) {}
+  get describe(): string {
+    return this.inner.describe;
+  }
+  async run(req: DbRequest): Promise<DbReply> {
+    const started = Date.now();
+    const reply = await this.inner.run(req);
+    const r = reply as { ok: unknown; error?: unknown; size?: unknown };
+    const outcome = r.ok === true ? `ok${typeof r.size === 'number' ? ` (${r.size} entries)` : ''}` : `error: ${String(r.error)}`;
+    process.stderr.write(`sysadmin_sps_regroute: ${this.inner.describe} <- ${JSON.stringify(req).slice(0, 300)} -> ${outcome} in ${Date.now() - started} ms\n`);
+    return reply;
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }
 
 /** The running sipd of this configuration, or the files when it is stopped. */
@@ -599,6 +653,7 @@ export async function main(argv: readonly string[], input: NodeJS.ReadableStream
   let backend: Backend;
   try {
     backend = await connect(loaded.config);
+    if (opts.debug) backend = new TracingBackend(backend);
   } catch (e) {
     process.stderr.write(`sysadmin_sps_regroute: ${(e as Error).message}\n`);
     return 1;

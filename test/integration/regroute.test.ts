@@ -115,6 +115,27 @@ test('C-13 usage errors exit 2', async () => {
   assert.match(r.stderr, /Usage: sysadmin_sps_regroute/);
 });
 
+test('C-13 the guide\'s pserver and shared-memory options say why they are not needed; -l FILE (2.0 import) is refused; -1 lists; -D traces', async () => {
+  for (const opt of ['-h', '-J', '-a', '-T']) {
+    const r = await regroute([opt, 'x']);
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, new RegExp(`${opt} is not needed with OpenSPS: the tool reaches the running sipd through its control socket`), show(r));
+  }
+  const s = await regroute(['-S', 'routes_b']);
+  assert.match(s.stderr, /-S is not needed with OpenSPS: .*Cisco_Routing_Rendezvous_Name/, show(s));
+  const old = await regroute(['-l', 'spsv20.conf']);
+  assert.equal(old.code, 2, show(old));
+  assert.match(old.stderr, /importing Cisco SPS 2\.0 stanza files is not supported; .* use -i spsv20\.conf/, show(old));
+
+  const sr = await stoppedRoot();
+  writeFileSync(path.join(sr.root, 'r.csv'), ROUTES);
+  assert.equal((await regroute(['-p', sr.conf, '-m', 'routing', '-i', path.join(sr.root, 'r.csv')])).code, 0);
+  const listed = await regroute(['-p', sr.conf, '-m', 'routing', '-1', '-D']);
+  assert.equal(listed.code, 0, show(listed));
+  assert.match(listed.stdout, /gw2\.example\.com/, show(listed));
+  assert.match(listed.stderr, /the database files \(sipd is not running\) <- \{"cmd":"db".*-> ok/, show(listed));
+});
+
 test('C-14 the menu: select the routing database, add, search, list, delete, quit', async () => {
   const sr = await stoppedRoot();
   const answers = [
