@@ -16,12 +16,61 @@ import { createInterface } from 'node:readline';
 import { formatMessage, loadConfigFile, parseConfig } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE } from '../server/install.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
+import type { MySqlEndpoint } from '../stores/mysql/pool.js';
 import { installSchema } from '../stores/mysql/schema.js';
 import { columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
+import type { SubscriberColumns } from '../stores/mysql/subscriber-store.js';
 import { guideMessage } from './sysadmin-mysql-user.js';
 
 const USAGE = 'usage: install_mysql_db [--conf FILE] [--host H[:PORT]] [--admin-user USER] [--admin-password-stdin] [--db NAME] [--table NAME] [--create-user]';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,63}$/;
+
+export interface InstallDbOptions {
+  readonly server: MySqlEndpoint;
+  /** The account that creates things (root, or one with CREATE and, for `account`, GRANT rights). */
+  readonly adminUser: string;
+  readonly adminPassword: string;
+  readonly database: string;
+  readonly table: string;
+  readonly columns?: SubscriberColumns;
+  /** Also create this account (or reset its password) with read/write rights on the database. */
+  readonly account?: { readonly user: string; readonly password: string };
+  readonly timeoutMs: number;
+  /** Told each line as soon as it is done (so a later failure still shows what was done). */
+  readonly progress?: (line: string) => void;
+}
+
+/**
+ * Create or upgrade the database and its tables, and optionally sipd's account: what
+ * install_mysql_db does, callable by sps_setup. Safe to repeat. Returns one line per thing
+ * done (or an "up to date" line); MySQL errors are thrown as they come (format them with
+ * guideMessage).
+ */
+export async function installMySqlDb(o: InstallDbOptions): Promise<string[]> {
+  for (const n of [o.database, o.table]) {
+    if (!IDENT.test(n)) throw new Error(`"${n}" is not a valid SQL name: start with a letter or _, then letters, digits, _ or $`);
+  }
+  const pool = new MySqlPool({ primary: o.server, user: o.adminUser, password: o.adminPassword, timeoutMs: o.timeoutMs, log: () => undefined });
+  try {
+    const lines: string[] = [];
+    const done = (l: string) => {
+      lines.push(l);
+      o.progress?.(l);
+    };
+    const r = await installSchema(pool, { database: o.database, table: o.table, ...(o.columns && { columns: o.columns }) });
+    for (const l of r.steps.length ? r.steps : [`${o.database}.${o.table} is up to date (schema version ${r.to})`]) done(l);
+    if (o.account) {
+      const { user, password } = o.account;
+      await pool.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, '%', password]);
+      await pool.query('ALTER USER ?@? IDENTIFIED BY ?', [user, '%', password]);
+      await pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${q(o.database)}.* TO ?@?`, [user, '%']);
+      done(`account ${user} may read and write ${o.database}.*`);
+    }
+    return lines;
+  } finally {
+    await pool.close();
+  }
+}
 
 async function firstLine(): Promise<string> {
   const rl = createInterface({ input: process.stdin, terminal: false });
@@ -66,35 +115,28 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const server = parseMySqlHost(opts.get('host') ?? v.DB_MySQL_HostName);
   const password = flags.has('admin-password-stdin') ? await firstLine() : (process.env.MYSQL_PWD ?? '');
-  const pool = new MySqlPool({
-    primary: server,
-    user: opts.get('admin-user') ?? 'root',
-    password,
-    timeoutMs: Math.max(v.DB_MySQL_Connect_Timeout, 10) * 1000,
-    log: () => undefined,
-  });
+  if (flags.has('create-user') && (!v.DB_MySQL_Username || !v.DB_MySQL_Password)) {
+    process.stderr.write('install_mysql_db: --create-user needs DB_MySQL_Username and DB_MySQL_Password in sipd.conf\n');
+    return 2;
+  }
   try {
-    const r = await installSchema(pool, { database, table, columns: columnsFromConfig(v) });
-    for (const s of r.steps) process.stdout.write(`install_mysql_db: ${s}\n`);
-    if (!r.steps.length) process.stdout.write(`install_mysql_db: ${database}.${table} is up to date (schema version ${r.to})\n`);
-    if (flags.has('create-user')) {
-      if (!v.DB_MySQL_Username || !v.DB_MySQL_Password) {
-        process.stderr.write('install_mysql_db: --create-user needs DB_MySQL_Username and DB_MySQL_Password in sipd.conf\n');
-        return 2;
-      }
-      await pool.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [v.DB_MySQL_Username, '%', v.DB_MySQL_Password]);
-      await pool.query('ALTER USER ?@? IDENTIFIED BY ?', [v.DB_MySQL_Username, '%', v.DB_MySQL_Password]);
-      await pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${q(database)}.* TO ?@?`, [v.DB_MySQL_Username, '%']);
-      process.stdout.write(`install_mysql_db: account ${v.DB_MySQL_Username} may read and write ${database}.*\n`);
-    }
+    await installMySqlDb({
+      server,
+      adminUser: opts.get('admin-user') ?? 'root',
+      adminPassword: password,
+      database,
+      table,
+      columns: columnsFromConfig(v),
+      ...(flags.has('create-user') && { account: { user: v.DB_MySQL_Username!, password: v.DB_MySQL_Password! } }),
+      timeoutMs: Math.max(v.DB_MySQL_Connect_Timeout, 10) * 1000,
+      progress: (l) => process.stdout.write(`install_mysql_db: ${l}\n`),
+    });
     process.stdout.write(`install_mysql_db: done on ${endpointText(server)}\n`);
     return 0;
   } catch (e) {
     const known = guideMessage(e, { server, database, table });
     process.stderr.write(`install_mysql_db: ${known.startsWith('ERROR: ') ? known.slice(7) : known}\n`);
     return 1;
-  } finally {
-    await pool.close();
   }
 }
 

@@ -12,6 +12,10 @@
 // kept in conf/sps_setup.answers, and every place holding the old address (sipd.conf,
 // snmpd.cnf, the other conf files) is rewritten. Nothing is written unless the result
 // passes the same check as `sipd -t`. Every run is logged in logs/sps_setup_log.
+//
+// With MySQL on and mysql_create_db=yes it also creates (or upgrades) the sip database,
+// its tables and sipd's account, with install_mysql_db's code, before any file is written:
+// when that fails, no file changes.
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,20 +26,32 @@ import { isHostname, isIPv4, isIPv6 } from '../config/define.js';
 import { nearest } from '../config/suggest.js';
 import { parseSnmpdCnf } from '../agent/config/snmpd-cnf.js';
 import { INSTALL_PREFIX } from '../server/install.js';
+import type { RowDataPacket } from 'mysql2/promise';
+import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
+import type { MySqlEndpoint } from '../stores/mysql/pool.js';
+import { columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
+import type { SubscriberColumns } from '../stores/mysql/subscriber-store.js';
+import { installMySqlDb } from './install-mysql-db.js';
+import { guideMessage } from './sysadmin-mysql-user.js';
 
 // ---------------------------------------------------------------------------------------
 // The questions
 
 export const KEYS = [
   'proxy_domain', 'host_address', 'host_name', 'sip_port', 'farm_members',
-  'mysql', 'mysql_host', 'mysql_user', 'mysql_password',
+  'mysql', 'mysql_host', 'mysql_user', 'mysql_password', 'mysql_create_db', 'mysql_admin_user', 'mysql_admin_password',
   'snmp_community', 'snmp_v3_user', 'snmp_v3_auth_password', 'snmp_v3_priv_password', 'trap_sink',
   'pserver_port',
 ] as const;
 export type Key = (typeof KEYS)[number];
 export type Answers = Partial<Record<Key, string>>;
 
-const SECRET: ReadonlySet<Key> = new Set(['mysql_password', 'snmp_v3_auth_password', 'snmp_v3_priv_password']);
+const SECRET: ReadonlySet<Key> = new Set(['mysql_password', 'mysql_admin_password', 'snmp_v3_auth_password', 'snmp_v3_priv_password']);
+/**
+ * Not kept in sps_setup.answers: the administrator's password never goes to disk, and
+ * creating the database is asked for each run (without the password it could not be repeated).
+ */
+const NOT_SAVED: ReadonlySet<Key> = new Set(['mysql_create_db', 'mysql_admin_password']);
 
 interface Question {
   readonly text: string;
@@ -50,6 +66,17 @@ const isHost = (s: string) => isAddress(s) || isHostname(s);
 const portCheck = (v: string) => (/^\d{1,5}$/.test(v) && +v >= 1 && +v <= 65535 ? undefined : 'a port number from 1 to 65535');
 const list = (v: string) => v.split(/[\s,]+/).filter(Boolean);
 const mysqlOn = (a: Answers) => a.mysql === 'on';
+const creating = (a: Answers) => mysqlOn(a) && a.mysql_create_db === 'yes';
+/** The database is created by another account than sipd's, which it then creates too. */
+const byAdmin = (a: Answers) => creating(a) && !!a.mysql_admin_user && a.mysql_admin_user !== a.mysql_user;
+const MYSQL_USER_RE = /^[^\s"'\\]{1,32}$/;
+
+/** DB_MySQL_HostName's form: host, host:port, [v6]:port. */
+function mysqlHostCheck(v: string): string | undefined {
+  const m = /^(\[([^\]]+)\]|[^:\[\]]+):(\d{1,5})$/.exec(v);
+  const ok = m ? (m[2] ? isIPv6(m[2]) : isHost(m[1])) && portCheck(m[3]) === undefined : isHost(v);
+  return ok ? undefined : 'a host name or address, with :PORT when MySQL is not on port 3306 (IPv6 in brackets then)';
+}
 
 const QUESTIONS: Record<Key, Question> = {
   proxy_domain: { text: 'SIP domain this proxy serves (ProxyDomain; - for none)', check: (v) => (!v || isHostname(v) ? undefined : 'a domain name such as example.com') },
@@ -64,9 +91,25 @@ const QUESTIONS: Record<Key, Question> = {
     },
   },
   mysql: { text: 'Keep subscribers in MySQL (on/off)', check: (v) => (v === 'on' || v === 'off' ? undefined : 'on or off') },
-  mysql_host: { text: 'MySQL server host', check: (v) => (isHost(v) ? undefined : 'a host name or address'), when: mysqlOn },
-  mysql_user: { text: 'MySQL user name for sipd', check: (v) => (/^[^\s"'\\]{1,32}$/.test(v) ? undefined : 'a user name of 1 to 32 characters without blanks or quotes'), when: mysqlOn },
+  mysql_host: { text: 'MySQL server host (HOST or HOST:PORT)', check: mysqlHostCheck, when: mysqlOn },
+  mysql_user: { text: 'MySQL user name for sipd', check: (v) => (MYSQL_USER_RE.test(v) ? undefined : 'a user name of 1 to 32 characters without blanks or quotes'), when: mysqlOn },
   mysql_password: { text: 'MySQL password for that user', check: (v) => (/^[^\s"'\\]*$/.test(v) ? undefined : 'a password without blanks, quotes or backslashes'), when: mysqlOn },
+  mysql_create_db: {
+    text: 'Create (or upgrade) the sip database, its tables and that user now (yes/no)',
+    check: (v) => (v === 'yes' || v === 'no' ? undefined : 'yes or no'),
+    when: mysqlOn,
+  },
+  mysql_admin_user: {
+    text: 'MySQL administrator who creates them (- to do it as the sipd user, which must exist)',
+    check: (v, a) => {
+      if (v && !MYSQL_USER_RE.test(v)) return 'a user name of 1 to 32 characters without blanks or quotes, or - for the sipd user';
+      if (v && v !== a.mysql_user && !a.mysql_password) return 'an administrator only together with a mysql_password for the sipd user it creates (or - for the sipd user itself)';
+      return undefined;
+    },
+    when: creating,
+  },
+  // Any characters: it is used for one connection and never written anywhere.
+  mysql_admin_password: { text: 'Password of the MySQL administrator', check: () => undefined, when: byAdmin },
   snmp_community: { text: 'SNMP community for managers (read-write)', check: (v) => (/^[\x21-\x7e]{1,32}$/.test(v) && !/["'#\\]/.test(v) ? undefined : '1 to 32 printable characters, no blanks, quotes, # or \\') },
   snmp_v3_user: { text: 'SNMPv3 user (- for none)', check: (v) => (!v || /^[A-Za-z0-9_.-]{1,32}$/.test(v) ? undefined : 'letters, digits, _ . - (up to 32), or blank') },
   snmp_v3_auth_password: {
@@ -99,6 +142,12 @@ function normalise(k: Key, v: string): string {
     const l = t.toLowerCase();
     if (['on', 'yes', 'y', 'true', '1'].includes(l)) return 'on';
     if (['off', 'no', 'n', 'false', '0'].includes(l)) return 'off';
+  }
+  if (k === 'mysql_admin_user' && t === '-') return ''; // "-": sipd's own account, in files and options too
+  if (k === 'mysql_create_db') {
+    const l = t.toLowerCase();
+    if (['yes', 'y', 'on', 'true', '1'].includes(l)) return 'yes';
+    if (['no', 'n', 'off', 'false', '0'].includes(l)) return 'no';
   }
   if (k === 'farm_members' || k === 'trap_sink') return list(t).join(' ');
   return t;
@@ -146,7 +195,7 @@ export function parseAnswers(text: string, file: string): { answers: Answers; er
 export function formatAnswers(a: Answers): string {
   return (
     '# Answers of the last sps_setup run (sps_setup --answers FILE reads this format).\n' +
-    KEYS.filter((k) => a[k] !== undefined).map((k) => `${k}=${a[k]}`).join('\n') +
+    KEYS.filter((k) => a[k] !== undefined && !NOT_SAVED.has(k)).map((k) => `${k}=${a[k]}`).join('\n') +
     '\n'
   );
 }
@@ -322,6 +371,70 @@ export function placeBlock(lines: string[], block: readonly string[]): void {
 }
 
 // ---------------------------------------------------------------------------------------
+// MySQL: the database, its tables and sipd's account
+
+interface DbPlace {
+  readonly server: MySqlEndpoint;
+  readonly database: string;
+  readonly table: string;
+  readonly timeoutMs: number;
+}
+
+function sipdPool(a: Answers, p: DbPlace): MySqlPool {
+  return new MySqlPool({ primary: p.server, user: a.mysql_user ?? '', password: a.mysql_password ?? '', timeoutMs: p.timeoutMs, log: () => undefined });
+}
+
+/** The default of mysql_create_db: no when sipd's account already sees the subscriber table. */
+async function probeTable(a: Answers, p: DbPlace): Promise<{ answer: 'yes' | 'no'; note: string }> {
+  const pool = sipdPool(a, p);
+  const where = `${p.database}.${p.table} on ${endpointText(p.server)}`;
+  try {
+    const rows = await pool.query<RowDataPacket[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [p.database, p.table]);
+    return rows.length
+      ? { answer: 'no', note: `${where} exists already; yes only upgrades it when this release needs that, and keeps every row` }
+      : { answer: 'yes', note: `${where} does not exist yet` };
+  } catch (e) {
+    return { answer: 'yes', note: `${a.mysql_user} cannot use ${where} yet: ${guideMessage(e, p)}` };
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * install_mysql_db's work, as the administrator (creating sipd's account too) or as sipd's
+ * own account; then a read as sipd's account, so that a setup that passes is one sipd can
+ * use. Each line done goes to `report` as it happens. Throws the guide's message on failure.
+ */
+async function createDatabase(a: Answers, p: DbPlace, columns: SubscriberColumns, report: (line: string) => void): Promise<void> {
+  const admin = byAdmin(a);
+  try {
+    await installMySqlDb({
+      server: p.server,
+      adminUser: admin ? a.mysql_admin_user! : a.mysql_user!,
+      adminPassword: admin ? (a.mysql_admin_password ?? '') : (a.mysql_password ?? ''),
+      database: p.database,
+      table: p.table,
+      columns,
+      ...(admin && { account: { user: a.mysql_user!, password: a.mysql_password! } }),
+      timeoutMs: p.timeoutMs,
+      progress: report,
+    });
+  } catch (e) {
+    throw new Error(`as ${admin ? a.mysql_admin_user : a.mysql_user}: ${guideMessage(e, p)}`);
+  }
+  const pool = sipdPool(a, p);
+  try {
+    const rows = await pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${q(p.database)}.${q(p.table)}`);
+    const n = Number(rows[0]?.n ?? 0);
+    report(`${a.mysql_user} can read ${p.database}.${p.table} (${n} subscriber${n === 1 ? '' : 's'})`);
+  } catch (e) {
+    throw new Error(`the database is ready, but sipd's account ${a.mysql_user} cannot use it: ${guideMessage(e, p)}`);
+  } finally {
+    await pool.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // Putting it together
 
 interface FileEdit {
@@ -337,24 +450,65 @@ function readEdit(file: string): FileEdit {
 
 const textOf = (e: FileEdit) => e.lines.join('\n').replace(/\n*$/, '\n');
 
-/** Write via a temporary file and rename, keeping the old file's mode and owner. */
-function writeKeeping(file: string, text: string, newMode: number): void {
-  const tmp = `${file}.sps_setup.${process.pid}`;
-  let mode = newMode;
-  let owner: { uid: number; gid: number } | undefined;
+interface Perms {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** Name and id pairs of /etc/passwd or /etc/group (empty when unreadable). */
+function idTable(file: '/etc/passwd' | '/etc/group'): Array<[string, number]> {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.split(':'))
+      .filter((f) => /^\d+$/.test(f[2] ?? ''))
+      .map((f) => [f[0], Number(f[2])]);
+  } catch {
+    return [];
+  }
+}
+
+const groupId = (name: string) => idTable('/etc/group').find(([n]) => n === name)?.[1];
+const idName = (file: '/etc/passwd' | '/etc/group', id: number) => idTable(file).find(([, i]) => i === id)?.[0] ?? String(id);
+
+/**
+ * Mode and owner for a file: the old file's, or `newMode` for a new one. A file holding a
+ * password (`secret`) loses group write and every right of others; run as root, where the
+ * csps group exists, it becomes root:csps 0640, as the packages install it.
+ */
+function permsFor(file: string, newMode: number, secret: boolean): Perms {
+  let p: Perms;
   if (existsSync(file)) {
     const st = statSync(file);
-    mode = st.mode & 0o7777;
-    owner = { uid: st.uid, gid: st.gid };
+    p = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } else {
     const st = statSync(path.dirname(file));
-    owner = { uid: process.getuid?.() ?? st.uid, gid: st.gid };
+    p = { mode: newMode, uid: process.getuid?.() ?? st.uid, gid: st.gid };
   }
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode);
-  if (owner && process.geteuid?.() === 0) chownSync(tmp, owner.uid, owner.gid);
+  if (secret) {
+    p.mode &= ~0o027;
+    const csps = process.geteuid?.() === 0 ? groupId('csps') : undefined;
+    if (csps !== undefined) p = { mode: 0o640, uid: 0, gid: csps };
+  }
+  return p;
+}
+
+function applyPerms(file: string, p: Perms): void {
+  chmodSync(file, p.mode);
+  if (process.geteuid?.() === 0) chownSync(file, p.uid, p.gid);
+}
+
+/** Write via a temporary file and rename, with permsFor's mode and owner from the start. */
+function writeKeeping(file: string, text: string, newMode: number, secret = false): void {
+  const tmp = `${file}.sps_setup.${process.pid}`;
+  const p = permsFor(file, newMode, secret);
+  writeFileSync(tmp, text, { mode: p.mode & 0o600 });
+  applyPerms(tmp, p);
   renameSync(tmp, file);
 }
+
+const modeText = (m: number) => `0${(m & 0o7777).toString(8).padStart(3, '0')}`;
 
 function detectAddress(): string {
   for (const addrs of Object.values(os.networkInterfaces())) {
@@ -394,6 +548,10 @@ function defaults(): Answers {
     mysql_host: 'localhost',
     mysql_user: 'csps',
     mysql_password: '',
+    mysql_create_db: 'no',
+    mysql_admin_user: 'root',
+    // As the mysql client and install_mysql_db take it, so that it need not be typed or stored.
+    mysql_admin_password: process.env.MYSQL_PWD ?? '',
     snmp_community: 'cspsAdmin',
     snmp_v3_user: '',
     snmp_v3_auth_password: '',
@@ -415,8 +573,11 @@ function carry(a: Answers, k: Key, oldAddress: string, oldName: string): void {
   a[k] = one[0];
 }
 
+/** Looks at the MySQL server before mysql_create_db is asked: the default answer and why. */
+type CreateProbe = (a: Answers) => Promise<{ answer: 'yes' | 'no'; note: string }>;
+
 /** Ask every question that applies; empty input takes the default. */
-async function ask(base: Answers, oldAddress: string, oldName: string): Promise<Answers | string> {
+async function ask(base: Answers, oldAddress: string, oldName: string, probe: CreateProbe): Promise<Answers | string> {
   const rl = createInterface({ input: process.stdin, terminal: false });
   const it = rl[Symbol.asyncIterator]();
   const a: Answers = { ...base };
@@ -426,6 +587,11 @@ async function ask(base: Answers, oldAddress: string, oldName: string): Promise<
       const q = QUESTIONS[k];
       if (q.when && !q.when(a)) continue;
       if ((CARRIED as readonly Key[]).includes(k)) carry(a, k, oldAddress, oldName);
+      if (k === 'mysql_create_db') {
+        const p = await probe(a);
+        a.mysql_create_db = p.answer;
+        process.stdout.write(`  (${p.note})\n`);
+      }
       for (let tries = 0; ; tries++) {
         const shown = SECRET.has(k) && a[k] ? '********' : (a[k] ?? '');
         process.stdout.write(`${q.text} [${shown}]: `);
@@ -556,9 +722,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
+  // Where the subscriber table is, by the file as it stands (it is not asked).
+  const conn = parseConfig(textOf(sipd), sipd.file);
+  const place = (a: Answers, timeoutS: number): DbPlace => ({
+    server: parseMySqlHost(a.mysql_host ?? 'localhost'),
+    database: conn.ok ? conn.config.values.DB_MySQL_DB : (directiveValue(sipd.lines, 'DB_MySQL_DB') ?? 'sip'),
+    table: conn.ok ? conn.config.values.DB_MySQL_SubscriberTable : (directiveValue(sipd.lines, 'DB_MySQL_SubscriberTable') ?? 'subscriber'),
+    timeoutMs: timeoutS * 1000,
+  });
+
   let answers: Answers;
   if (args.interactive) {
-    const r = await ask(before, oldAddress, oldName);
+    const r = await ask(before, oldAddress, oldName, (a) => probeTable(a, place(a, 3)));
     if (typeof r === 'string') {
       process.stderr.write(`\nsps_setup: ${r}; nothing was changed\n`);
       return 2;
@@ -617,7 +792,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const checked = parseConfig(textOf(sipd), sipd.file);
   if (!checked.ok) problems.push(...checked.errors);
   problems.push(...parseSnmpdCnf(textOf(snmpd), snmpd.file).messages.filter((m) => m.severity === 'error'));
-  if (problems.length) {
+  if (problems.length || !checked.ok) {
     for (const p of problems) process.stderr.write(`sps_setup: ${formatMessage(p)}\n`);
     process.stderr.write('sps_setup: the result would not load, so nothing was changed\n');
     log(`run failed; nothing changed: ${problems.map(formatMessage).join('; ')}`);
@@ -626,12 +801,41 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const shown = KEYS.filter((k) => answers[k] !== undefined).map((k) => `${k}=${SECRET.has(k) && answers[k] ? '********' : answers[k]}`);
   log(`sps_setup ${args.interactive ? 'interactive' : 'non-interactive'} run in ${args.prefix}: ${shown.join(' ')}`);
+  // Notes and MySQL's messages may quote values: no password goes to the log or the screen.
+  const secrets = [...SECRET].map((k) => answers[k]).filter((x): x is string => !!x);
+  const mask = (n: string) => secrets.reduce((t, x) => t.split(x).join('********'), n);
+  const say = (n: string) => {
+    process.stdout.write(`sps_setup: ${mask(n)}\n`);
+    log(mask(n));
+  };
+
+  // The database before any file: when it fails, the files stay as they were.
+  const mysql = answers.mysql === 'on';
+  if (mysql && answers.mysql_create_db === 'yes') {
+    const v = checked.config.values;
+    const p: DbPlace = { ...place(answers, Math.max(v.DB_MySQL_Connect_Timeout, 10)), database: v.DB_MySQL_DB, table: v.DB_MySQL_SubscriberTable };
+    try {
+      await createDatabase(answers, p, columnsFromConfig(v), (line) => say(`MySQL ${endpointText(p.server)}: ${line}`));
+    } catch (e) {
+      const m = mask(`MySQL ${endpointText(p.server)}: ${(e as Error).message}`);
+      process.stderr.write(`sps_setup: ${m}\nsps_setup: the MySQL step failed, so no file was changed\n`);
+      log(`${m} (run failed, no file changed)`);
+      return 1;
+    }
+  }
+
   if (oldAddress && oldAddress !== newAddress) log(`address changed from ${oldAddress} to ${newAddress}`);
+  // sipd.conf is private to root and csps while it holds a password (DB_MySQL_Password).
+  const secretConf = !!directiveValue(sipd.lines, 'DB_MySQL_Password');
   try {
     for (const e of [sipd, snmpd, ps, ...others]) {
       const text = textOf(e);
-      if (text === e.before) continue;
-      writeKeeping(e.file, text, 0o640);
+      const secret = e === sipd && secretConf;
+      if (text === e.before) {
+        if (secret) applyPerms(e.file, permsFor(e.file, 0o640, true));
+        continue;
+      }
+      writeKeeping(e.file, text, 0o640, secret);
       log(`wrote ${e.file}`);
     }
     writeKeeping(answersFile, formatAnswers(answers), 0o600);
@@ -640,16 +844,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     log(`write failed: ${(e as Error).message}`);
     return 1;
   }
-  // Notes quote directive values: no password goes to the log or the screen.
-  const secrets = [...SECRET].map((k) => answers[k]).filter((x): x is string => !!x);
-  const mask = (n: string) => secrets.reduce((t, x) => t.split(x).join('********'), n);
   for (const n of notes) log(`  ${mask(n)}`);
   for (const n of notes) process.stdout.write(`  ${mask(n)}\n`);
   process.stdout.write(`sps_setup: ${sipd.file}: Syntax OK\n`);
-  if (answers.mysql === 'on') {
-    const note = 'MySQL: the DB_MySQL directives are written; creating the database, its tables and the account is not automated yet (it comes with MySQL support) — create them by hand for now';
-    process.stdout.write(`sps_setup: ${note}\n`);
-    log(note);
+  if (secretConf) {
+    const st = statSync(sipd.file);
+    say(`${path.basename(sipd.file)} holds the MySQL password: mode ${modeText(st.mode)}, owner ${idName('/etc/passwd', st.uid)}:${idName('/etc/group', st.gid)}${st.mode & 0o007 ? ' (readable by others: restrict it)' : ''}`);
+  }
+  if (mysql && answers.mysql_create_db !== 'yes') {
+    say(`MySQL: the database was not touched; if ${answers.mysql_user} cannot use it yet, run sps_setup again with mysql_create_db=yes, or install_mysql_db`);
   }
   process.stdout.write(`sps_setup: done (log: ${logFile}). Apply with "${path.join(args.prefix, 'bin', 'sip')} restart" (Listen and Port need a full restart).\n`);
   return 0;
