@@ -42,7 +42,8 @@ export async function startMariaDb(): Promise<MariaDb> {
   const asRoot = process.getuid?.() === 0;
   const inst = await run(
     installDb,
-    ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...(asRoot ? ['--user=root'] : [])],
+    // Its own --tmpdir (passed on to the bootstrap server): several tests install at once.
+    ['--no-defaults', `--datadir=${datadir}`, `--tmpdir=${dir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...(asRoot ? ['--user=root'] : [])],
     120_000,
   );
   if (inst.code !== 0) {
