@@ -92,7 +92,7 @@ async function main() {
   const conf = path.join(dir, 'snmpd.conf');
   writeFileSync(conf, `rocommunity ${COMMUNITY} 127.0.0.1\n`);
   // MIBS= : snmpd need not parse Debian's MIB files (it warns about each missing import).
-  const snmpd = start('snmpd', ['-C', '-c', conf, '-f', '-Lo', '-p', path.join(dir, 'snmpd.pid'), `udp:127.0.0.1:${snmpdPort}`], 15 * 60_000, { ...process.env, MIBS: '' });
+  const snmpd = start('snmpd', ['-C', '-c', conf, '-f', '-Lo', '-p', path.join(dir, 'snmpd.pid'), `udp:127.0.0.1:${snmpdPort}`], 15 * 60_000, { env: { ...process.env, MIBS: '' } });
   writeFileSync(
     path.join(dir, 'snmpd.cnf'),
     [

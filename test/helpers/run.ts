@@ -17,14 +17,25 @@ export interface Running {
   readonly done: Promise<RunResult>;
 }
 
+export interface StartOptions {
+  /** Environment (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Written to standard input, which is then closed; without it standard input is /dev/null. */
+  readonly input?: string;
+}
+
 /** Start a program; `done` settles when it exits or, after timeoutMs, when it has been killed. */
-export function start(cmd: string, args: readonly string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Running {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+export function start(cmd: string, args: readonly string[], timeoutMs: number, o: StartOptions = {}): Running {
+  const child = spawn(cmd, args, { stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: o.env ?? process.env });
   let stdout = '';
   let stderr = '';
   let timedOut = false;
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  if (o.input !== undefined) {
+    child.stdin!.on('error', () => undefined); // the program may exit without reading it all
+    child.stdin!.end(o.input);
+  }
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');
@@ -49,6 +60,16 @@ export function run(cmd: string, args: readonly string[], timeoutMs: number): Pr
 /** Run bin/sip or bin/sipd with this Node. */
 export function runBin(name: 'sip' | 'sipd', args: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
   return run(process.execPath, [path.join(BIN, name), ...args], timeoutMs);
+}
+
+/** Run any operator tool in bin/ with this Node, with standard input and environment as given (60 s by default). */
+export function runTool(name: string, args: readonly string[], opts: StartOptions & { readonly timeoutMs?: number } = {}): Promise<RunResult> {
+  return start(process.execPath, [path.join(BIN, name), ...args], opts.timeoutMs ?? 60_000, opts).done;
+}
+
+/** How a run ended, for assertion messages. */
+export function showRun(r: Pick<RunResult, 'code' | 'stdout' | 'stderr'>): string {
+  return `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 }
 
 export function startBin(name: 'sip' | 'sipd', args: readonly string[], timeoutMs = 30_000): Running {

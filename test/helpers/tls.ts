@@ -97,7 +97,7 @@ export class TestPki {
 }
 
 function runEnv(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
-  return start(cmd, args, 30_000, env).done;
+  return start(cmd, args, 30_000, { env }).done;
 }
 
 /** Read a PEM file for tls options. */

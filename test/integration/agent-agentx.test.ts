@@ -75,9 +75,9 @@ before(async () => {
 
   // Debian's snmpd as a subagent: no UDP port of its own, our socket, its own persistent dir.
   writeFileSync(path.join(dir, 'subagent.conf'), `agentXSocket ${sock}\nagentXTimeout 5\n`);
-  subagentSnmpd = start(snmpd, ['-f', '-Lo', '-X', '-C', '-c', path.join(dir, 'subagent.conf'), '-p', path.join(dir, 'subagent.pid'), '-M', '/nonexistent'], 300_000, {
+  subagentSnmpd = start(snmpd, ['-f', '-Lo', '-X', '-C', '-c', path.join(dir, 'subagent.conf'), '-p', path.join(dir, 'subagent.pid'), '-M', '/nonexistent'], 300_000, { env: {
     ...process.env, SNMP_PERSISTENT_DIR: path.join(dir, 'subagent-state'), MIBS: '',
-  });
+  } });
   await waitFor('snmpd to register UCD-SNMP-MIB through ciagent', async () => {
     const r = await snmp('snmpget', [...v2(), target, MEM_TOTAL_REAL]);
     return /INTEGER: \d+/.test(r.stdout);
@@ -245,9 +245,9 @@ describe('AgentX round trips and a subagent that stops answering (in-process mas
     // A short time limit so that three timeouts take seconds, not a quarter of a minute.
     await core.startAgentX(sock2, { defaultTimeoutMs: 1500 });
     writeFileSync(path.join(dir2, 'subagent.conf'), `agentXSocket ${sock2}\n`);
-    sub = start(snmpd, ['-f', '-Lo', '-X', '-C', '-c', path.join(dir2, 'subagent.conf'), '-p', path.join(dir2, 'subagent.pid'), '-M', '/nonexistent'], 300_000, {
+    sub = start(snmpd, ['-f', '-Lo', '-X', '-C', '-c', path.join(dir2, 'subagent.conf'), '-p', path.join(dir2, 'subagent.pid'), '-M', '/nonexistent'], 300_000, { env: {
       ...process.env, SNMP_PERSISTENT_DIR: path.join(dir2, 'subagent-state'), MIBS: '',
-    });
+    } });
     await waitFor('the second snmpd to register UCD-SNMP-MIB', async () => /INTEGER: \d+/.test((await snmp('snmpget', [...v2(), target2, MEM_TOTAL_REAL])).stdout), 60_000, 500);
   });
 

@@ -15,35 +15,14 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
 import { makeSecret } from '../../src/stores/secret.js';
-import { BIN, REPO, freePort, makeServerRoot, runBin, waitFor } from '../helpers/index.js';
+import { REPO, freePort, makeServerRoot, runBin, runTool, showRun, waitFor } from '../helpers/index.js';
 import type { ServerRoot } from '../helpers/index.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeer, SippPeerResult } from '../helpers/sip-peers.js';
 
-interface ToolResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Run one of the operator's bin/ tools, feeding `input` on standard input; killed after 60 s. */
-function tool(name: string, args: readonly string[], input = ''): Promise<ToolResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(BIN, name), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
-
-const show = (r: ToolResult) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+const tool = (name: string, args: readonly string[], input = '') => runTool(name, args, { input });
+const show = showRun;
 
 function ok(r: SippPeerResult, what: string): void {
   assert.equal(r.code, 0, `${what}\n${describePeer(r)}`);

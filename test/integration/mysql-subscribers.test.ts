@@ -5,7 +5,6 @@
 // messages, and a mysqldump / mysql backup round trip (ch. 3).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -18,7 +17,7 @@ import { openSubscriberStore } from '../../src/stores/subscribers.js';
 import { makeSecret, encodeSecret } from '../../src/stores/secret.js';
 import { StoreUnavailableError, emptySubscriber } from '../../src/stores/subscriber.js';
 import type { SubscriberStore } from '../../src/stores/subscriber.js';
-import { BIN, freePort, requireTool, waitFor } from '../helpers/index.js';
+import { freePort, requireTool, runTool, showRun, start, waitFor } from '../helpers/index.js';
 import { startMariaDb } from '../helpers/mariadb.js';
 import type { MariaDb } from '../helpers/mariadb.js';
 
@@ -27,7 +26,11 @@ let secondary: MariaDb;
 let root: string;
 
 before(async () => {
-  [primary, secondary] = await Promise.all([startMariaDb(), startMariaDb()]);
+  // allSettled: when one fails to start, the other must still be assigned so after() stops it.
+  const started = await Promise.allSettled([startMariaDb(), startMariaDb()]);
+  if (started[0].status === 'fulfilled') primary = started[0].value;
+  if (started[1].status === 'fulfilled') secondary = started[1].value;
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
   for (const db of [primary, secondary]) {
     await db.sql("CREATE USER 'sps'@'%' IDENTIFIED BY 'spspw'; GRANT ALL ON *.* TO 'sps'@'%';");
   }
@@ -52,28 +55,8 @@ function configOf(lines: string[]): Config {
   return r.config;
 }
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run one of our bin/ tools with this text on standard input. */
-function tool(name: string, args: string[], input = '', env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(BIN, name), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
+/** Run one of our bin/ tools with this text on standard input (and these variables added to the environment). */
+const tool = (name: string, args: string[], input = '', env: NodeJS.ProcessEnv = {}) => runTool(name, args, { input, env: { ...process.env, ...env } });
 
 const mysqlLines = (db: MariaDb, extra: string[] = []) => [
   'DB_MySQL On',
@@ -307,19 +290,13 @@ test('ch. 3 backup and restore: mysqldump --databases sip, drop, restore with my
   await store.close();
   const dumpFile = path.join(root, 'sip.sql');
   const common = ['--no-defaults', '-h', '127.0.0.1', '-P', String(primary.port), '-u', 'sps'];
-  const dump = await new Promise<number | null>((resolve) => {
-    const c = spawn(mysqldump, [...common, '--databases', 'sip', `--result-file=${dumpFile}`], { env: { ...process.env, MYSQL_PWD: 'spspw' }, stdio: 'ignore' });
-    c.on('close', resolve);
-  });
-  assert.equal(dump, 0);
+  const env = { ...process.env, MYSQL_PWD: 'spspw' };
+  const dump = await start(mysqldump, [...common, '--databases', 'sip', `--result-file=${dumpFile}`], 60_000, { env }).done;
+  assert.equal(dump.code, 0, showRun(dump));
   assert.match(readFileSync(dumpFile, 'utf8'), /CREATE TABLE `subscriber`/);
   await primary.sql('DROP DATABASE sip');
-  const restore = await new Promise<number | null>((resolve) => {
-    const c = spawn(mysqlCli, common, { env: { ...process.env, MYSQL_PWD: 'spspw' }, stdio: ['pipe', 'ignore', 'inherit'] });
-    c.on('close', resolve);
-    c.stdin!.end(readFileSync(dumpFile));
-  });
-  assert.equal(restore, 0);
+  const restore = await start(mysqlCli, common, 60_000, { env, input: readFileSync(dumpFile, 'utf8') }).done;
+  assert.equal(restore.code, 0, showRun(restore));
   const again = await openSubscriberStore(configOf(mysqlLines(primary)), () => undefined);
   try {
     assert.deepEqual(await again.list(), before);

@@ -4,40 +4,18 @@
 // change at once.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, freePort, makeServerRoot, runBin, waitFor } from '../helpers/index.js';
+import { freePort, makeServerRoot, runBin, runTool, showRun, waitFor } from '../helpers/index.js';
 import type { ServerRoot } from '../helpers/index.js';
 
 const roots: ServerRoot[] = [];
 after(() => roots.forEach((r) => r.remove()));
 
-interface ToolResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Run the tool with these arguments, feeding `input` on standard input; killed after 60 s. */
-function regroute(args: readonly string[], input = ''): Promise<ToolResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(BIN, 'sysadmin_sps_regroute'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
-
-const show = (r: ToolResult) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+const regroute = (args: readonly string[], input = '') => runTool('sysadmin_sps_regroute', args, { input });
+const show = showRun;
 
 async function stoppedRoot(extra: string[] = []): Promise<ServerRoot> {
   const sr = makeServerRoot(await freePort(), ['ProxyDomain example.com', ...extra]);

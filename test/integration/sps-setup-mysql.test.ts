@@ -5,7 +5,6 @@
 // setup again keeps the subscriber; a wrong administrator password (1045) or no server
 // (2002) fails with the guide's message, a non-zero status and no file changed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { setDirective } from '../../src/cli/sps-setup.js';
 import { loadConfigFile } from '../../src/config/loader.js';
 import { Sipd } from '../../src/server/sipd.js';
-import { BIN, FIXTURES, REPO, freePort, requireTool, run } from '../helpers/index.js';
+import { BIN, FIXTURES, REPO, freePort, requireTool, run, runTool } from '../helpers/index.js';
 import { startMariaDb } from '../helpers/mariadb.js';
 import type { MariaDb } from '../helpers/mariadb.js';
 import { describePeer, runUac } from '../helpers/sip-peers.js';
@@ -21,29 +20,11 @@ import { describePeer, runUac } from '../helpers/sip-peers.js';
 const ADMIN_PW = 'dba-Secret-77';
 const SIPD_PW = 'sipd-Secret-42';
 
-interface Result {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
 /** One of our bin/ tools, with this standard input; MYSQL_PWD only when given. */
-function tool(name: string, args: string[], input = '', env: NodeJS.ProcessEnv = {}): Promise<Result> {
+function tool(name: string, args: string[], input = '', env: NodeJS.ProcessEnv = {}) {
   const base = { ...process.env };
   delete base.MYSQL_PWD;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(BIN, name), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...base, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-    child.stdin.end(input);
-  });
+  return runTool(name, args, { input, env: { ...base, ...env }, timeoutMs: 90_000 });
 }
 
 describe('sps_setup with MySQL', () => {
@@ -105,10 +86,10 @@ describe('sps_setup with MySQL', () => {
 
   test('mysql_create_db=yes creates database sip, its tables and the account; sipd -t passes; sipd.conf becomes 0640', async () => {
     const r = await tool('sps_setup', ['--prefix', prefix, '--answers', answers('create.txt', ['mysql_create_db=yes', 'mysql_admin_user=dba'])], '', { MYSQL_PWD: ADMIN_PW });
-    assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /sip\.subscriber: version 1: create the subscriber table/);
-    assert.match(r.out, /account csps may read and write sip\.\*/);
-    assert.match(r.out, /csps can read sip\.subscriber \(0 subscribers\)/);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /sip\.subscriber: version 1: create the subscriber table/);
+    assert.match(r.stdout, /account csps may read and write sip\.\*/);
+    assert.match(r.stdout, /csps can read sip\.subscriber \(0 subscribers\)/);
     assert.deepEqual(await mysqlClient("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'sip' ORDER BY 1"), ['schema_version', 'subscriber']);
     assert.deepEqual(await mysqlClient("SELECT User FROM mysql.user WHERE User = 'csps'"), ['csps']);
     const text = readFileSync(sipdConf(), 'utf8');
@@ -118,17 +99,17 @@ describe('sps_setup with MySQL', () => {
     const t = await run(process.execPath, [path.join(BIN, 'sipd'), '-t', '-f', sipdConf()], 30_000);
     assert.equal(t.code, 0, t.stdout + t.stderr);
     assert.equal(statSync(sipdConf()).mode & 0o777, 0o640);
-    assert.match(r.out, /sipd\.conf holds the MySQL password: mode 0640/);
+    assert.match(r.stdout, /sipd\.conf holds the MySQL password: mode 0640/);
     const log = logText();
     assert.match(log, /version 1: create the subscriber table/);
     assert.ok(!log.includes(ADMIN_PW) && !log.includes(SIPD_PW), 'no password in sps_setup_log');
-    assert.ok(!(r.out + r.err).includes(ADMIN_PW) && !(r.out + r.err).includes(SIPD_PW), 'no password on screen');
+    assert.ok(!(r.stdout + r.stderr).includes(ADMIN_PW) && !(r.stdout + r.stderr).includes(SIPD_PW), 'no password on screen');
     assert.doesNotMatch(readFileSync(path.join(conf, 'sps_setup.answers'), 'utf8'), /mysql_admin_password|mysql_create_db/);
   });
 
   test('a sipd started on the written conf authenticates a subscriber added with sysadmin_mysql_user', async () => {
     const add = await tool('sysadmin_mysql_user', ['--conf', sipdConf(), 'add', '--user', '1001', '--password-stdin'], 'pw-1001\n');
-    assert.equal(add.code, 0, add.out + add.err);
+    assert.equal(add.code, 0, add.stdout + add.stderr);
     const loaded = loadConfigFile(sipdConf());
     assert.ok(loaded.ok, loaded.ok ? '' : loaded.errors.map((e) => e.message).join('; '));
     const sipd = await Sipd.start(loaded.config, { file: sipdConf(), load: {} });
@@ -151,9 +132,9 @@ describe('sps_setup with MySQL', () => {
 
   test('running setup again (create=yes) changes nothing in the database and keeps the subscriber', async () => {
     const r = await tool('sps_setup', ['--prefix', prefix, '--answers', answers('again.txt', ['mysql_create_db=yes', 'mysql_admin_user=dba', `mysql_admin_password=${ADMIN_PW}`])]);
-    assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /sip\.subscriber is up to date \(schema version \d+\)/);
-    assert.match(r.out, /csps can read sip\.subscriber \(1 subscriber\)/);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /sip\.subscriber is up to date \(schema version \d+\)/);
+    assert.match(r.stdout, /csps can read sip\.subscriber \(1 subscriber\)/);
     assert.deepEqual(await mysqlClient("SELECT user_id FROM sip.subscriber"), ['1001']);
     assert.ok(!logText().includes(ADMIN_PW));
   });
@@ -162,21 +143,21 @@ describe('sps_setup with MySQL', () => {
     // Enter for every question up to the MySQL password, then the input ends.
     const r = await tool('sps_setup', ['--prefix', prefix], '\n'.repeat(9));
     assert.equal(r.code, 2);
-    assert.match(r.out, /\(sip\.subscriber on 127\.0\.0\.1:\d+ exists already;[^)]*\)\nCreate \(or upgrade\) the sip database[^\n]*\[no\]: /);
+    assert.match(r.stdout, /\(sip\.subscriber on 127\.0\.0\.1:\d+ exists already;[^)]*\)\nCreate \(or upgrade\) the sip database[^\n]*\[no\]: /);
   });
 
   test('a wrong administrator password gives Error 1045, no server gives Error 2002; exit 1, no file changed', async () => {
     const before = confFiles();
     const denied = await tool('sps_setup', ['--prefix', prefix, '--answers', answers('denied.txt', ['mysql_create_db=yes', 'mysql_admin_user=dba', 'mysql_admin_password=wrong-one'])]);
-    assert.equal(denied.code, 1, denied.out + denied.err);
-    assert.match(denied.err, /Error 1045: Access denied for user 'dba'@'127\.0\.0\.1' \(using password: YES\)/);
-    assert.match(denied.err, /no file was changed/);
+    assert.equal(denied.code, 1, denied.stdout + denied.stderr);
+    assert.match(denied.stderr, /Error 1045: Access denied for user 'dba'@'127\.0\.0\.1' \(using password: YES\)/);
+    assert.match(denied.stderr, /no file was changed/);
     assert.match(logText(), /Error 1045: Access denied for user 'dba'/);
     assert.ok(!logText().includes('wrong-one'));
     const closed = await freePort();
     const down = await tool('sps_setup', ['--prefix', prefix, '--answers', answers('down.txt', [`mysql_host=127.0.0.1:${closed}`, 'mysql_create_db=yes', 'mysql_admin_user=dba', `mysql_admin_password=${ADMIN_PW}`])]);
-    assert.equal(down.code, 1, down.out + down.err);
-    assert.match(down.err, /Error 2002: Can't connect to MySQL server on '127\.0\.0\.1:\d+'/);
+    assert.equal(down.code, 1, down.stdout + down.stderr);
+    assert.match(down.stderr, /Error 2002: Can't connect to MySQL server on '127\.0\.0\.1:\d+'/);
     assert.deepEqual(confFiles(), before);
     assert.deepEqual(await mysqlClient("SELECT user_id FROM sip.subscriber"), ['1001']);
   });
