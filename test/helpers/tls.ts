@@ -119,18 +119,66 @@ export interface TlsSipPeer {
   close(): Promise<void>;
 }
 
+/**
+ * Messages as they arrive, taken out in any order: `next` waits for the first queued
+ * message `match` accepts, leaving the others for later calls.
+ */
+export class Mailbox<T> {
+  private readonly queue: T[] = [];
+  private readonly waiters = new Set<() => void>();
+  private closedReason: string | undefined;
+
+  constructor(private readonly label: (m: T) => string) {}
+
+  push(m: T): void {
+    this.queue.push(m);
+    for (const w of this.waiters) w();
+  }
+
+  /** No more messages will come: waiting calls fail with this reason. */
+  close(reason: string): void {
+    this.closedReason = reason;
+    for (const w of this.waiters) w();
+  }
+
+  next(what: string, match: (m: T) => boolean, wait = 10_000, who = ''): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const i = this.queue.findIndex(match);
+        if (i >= 0) {
+          done();
+          resolve(this.queue.splice(i, 1)[0]);
+        } else if (this.closedReason !== undefined) {
+          done();
+          reject(new Error(`${this.closedReason} while waiting for ${what}`));
+        }
+      };
+      const t = setTimeout(() => {
+        done();
+        reject(new Error(`${who}timed out after ${wait} ms waiting for ${what}; queued: ${this.queue.map(this.label).join(', ') || 'nothing'}`));
+      }, wait);
+      const done = () => {
+        clearTimeout(t);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+}
+
+/** A SIP message's method or status, for messages about what was queued. */
+export const sipLabel = (m: SipMessage) => (m.kind === 'request' ? m.method : String(m.status));
+
 /** Connect a TLS SIP peer; rejects if the handshake fails (within timeoutMs). */
 export function connectTlsPeer(options: tls.ConnectionOptions, timeoutMs = 5000): Promise<TlsSipPeer> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect(options);
-    const queue: SipMessage[] = [];
-    const waiters = new Set<() => void>();
+    const box = new Mailbox<SipMessage>(sipLabel);
     const framer = new StreamFramer();
-    let closedFlag = false;
     const closed = new Promise<void>((r) =>
       socket.on('close', () => {
-        closedFlag = true;
-        for (const w of waiters) w();
+        box.close('connection closed');
         r();
       }),
     );
@@ -146,9 +194,8 @@ export function connectTlsPeer(options: tls.ConnectionOptions, timeoutMs = 5000)
       for (const f of framer.push(chunk)) {
         if (f.kind !== 'message') continue;
         const p = parseMessage(f.data, { stream: true });
-        if (p.ok) queue.push(p.message);
+        if (p.ok) box.push(p.message);
       }
-      for (const w of waiters) w();
     });
     socket.once('secureConnect', () => {
       clearTimeout(timer);
@@ -163,28 +210,7 @@ export function connectTlsPeer(options: tls.ConnectionOptions, timeoutMs = 5000)
           socket.write(`${head}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
         },
         next(what, match, wait = 10_000) {
-          return new Promise((res, rej) => {
-            const check = () => {
-              const i = queue.findIndex(match);
-              if (i >= 0) {
-                done();
-                res(queue.splice(i, 1)[0]);
-              } else if (closedFlag) {
-                done();
-                rej(new Error(`connection closed while waiting for ${what}`));
-              }
-            };
-            const t = setTimeout(() => {
-              done();
-              rej(new Error(`timed out after ${wait} ms waiting for ${what}; queued: ${queue.map((m) => (m.kind === 'request' ? m.method : m.status)).join(', ') || 'nothing'}`));
-            }, wait);
-            const done = () => {
-              clearTimeout(t);
-              waiters.delete(check);
-            };
-            waiters.add(check);
-            check();
-          });
+          return box.next(what, match, wait);
         },
         close() {
           socket.end();

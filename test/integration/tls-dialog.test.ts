@@ -19,7 +19,7 @@ import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeer, SippPeerResult } from '../helpers/sip-peers.js';
 import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
 import type { TestProxy } from '../helpers/sipd.js';
-import { TestPki, connectTlsPeer, pem } from '../helpers/tls.js';
+import { Mailbox, TestPki, connectTlsPeer, pem, sipLabel } from '../helpers/tls.js';
 import type { CertFiles, TlsSipPeer } from '../helpers/tls.js';
 
 let seq = 0;
@@ -106,8 +106,7 @@ interface TlsUas {
 }
 
 async function startTlsUas(cert: CertFiles): Promise<TlsUas> {
-  const queue: { msg: SipMessage; socket: tls.TLSSocket }[] = [];
-  const waiters = new Set<() => void>();
+  const box = new Mailbox<{ msg: SipMessage; socket: tls.TLSSocket }>((q) => sipLabel(q.msg));
   const sockets = new Set<tls.TLSSocket>();
   const server = tls.createServer({ cert: pem(cert.cert), key: pem(cert.key) }, (socket) => {
     sockets.add(socket);
@@ -118,9 +117,8 @@ async function startTlsUas(cert: CertFiles): Promise<TlsUas> {
       for (const f of framer.push(chunk)) {
         if (f.kind !== 'message') continue;
         const p = parseMessage(f.data, { stream: true });
-        if (p.ok) queue.push({ msg: p.message, socket });
+        if (p.ok) box.push({ msg: p.message, socket });
       }
-      for (const w of waiters) w();
     });
   });
   const port = await freePort();
@@ -131,24 +129,7 @@ async function startTlsUas(cert: CertFiles): Promise<TlsUas> {
   return {
     port,
     next(what, match, wait = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const i = queue.findIndex((q) => match(q.msg));
-          if (i < 0) return;
-          done();
-          resolve(queue.splice(i, 1)[0]);
-        };
-        const t = setTimeout(() => {
-          done();
-          reject(new Error(`the TLS callee timed out after ${wait} ms waiting for ${what}; got: ${queue.map((q) => (q.msg.kind === 'request' ? q.msg.method : q.msg.status)).join(', ') || 'nothing'}`));
-        }, wait);
-        const done = () => {
-          clearTimeout(t);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+      return box.next(what, (q) => match(q.msg), wait, 'the TLS callee ');
     },
     close() {
       for (const s of sockets) s.destroy();
