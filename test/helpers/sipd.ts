@@ -1,7 +1,11 @@
 // A sipd started in-process on a scratch ServerRoot, for integration tests.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { loadConfigFile } from '../../src/config/loader.js';
 import { Sipd } from '../../src/server/sipd.js';
+import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
+import { makeSecret } from '../../src/stores/secret.js';
+import { emptySubscriber } from '../../src/stores/subscriber.js';
 import { freePort } from './ports.js';
 import { makeServerRoot } from './serverroot.js';
 import type { ServerRoot } from './serverroot.js';
@@ -12,14 +16,36 @@ export interface TestProxy {
   readonly port: number;
 }
 
+export interface TestSipdOptions {
+  /** Subscribers put in the embedded store (ServerRoot/data) before sipd starts: user → password, HA1 for `realm`. */
+  readonly subscribers?: Readonly<Record<string, string>>;
+  /** Default CISCO, AuthRealm's default. */
+  readonly realm?: string;
+}
+
 /** sipd on a free port with these sipd.conf lines (after the scratch root's own). */
-export async function startTestSipd(lines: readonly string[]): Promise<TestProxy> {
+export async function startTestSipd(lines: readonly string[], o: TestSipdOptions = {}): Promise<TestProxy> {
   const port = await freePort();
   const sr = makeServerRoot(port, [...lines]);
-  const r = loadConfigFile(sr.conf);
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-  const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
-  return { sr, sipd, port };
+  try {
+    if (o.subscribers) {
+      const store = await EmbeddedSubscriberStore.open({ dir: path.join(sr.root, 'data'), log: () => undefined });
+      try {
+        for (const [user, password] of Object.entries(o.subscribers)) {
+          await store.add({ ...emptySubscriber(user, ''), secret: makeSecret(user, o.realm ?? 'CISCO', password) });
+        }
+      } finally {
+        await store.close();
+      }
+    }
+    const r = loadConfigFile(sr.conf);
+    assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
+    const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
+    return { sr, sipd, port };
+  } catch (e) {
+    sr.remove();
+    throw e;
+  }
 }
 
 export async function stopTestSipd(p: TestProxy | undefined): Promise<void> {

@@ -6,50 +6,20 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfigFile } from '../../src/config/loader.js';
-import { Sipd } from '../../src/server/sipd.js';
-import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
-import { makeSecret } from '../../src/stores/secret.js';
-import { FIXTURES, freePort, makeServerRoot, udpExchange } from '../helpers/index.js';
-import type { ServerRoot } from '../helpers/index.js';
+import { FIXTURES, freePort, udpExchange } from '../helpers/index.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeerResult } from '../helpers/sip-peers.js';
 import { answer } from '../unit/auth/client.js';
+import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
+import type { TestProxy } from '../helpers/sipd.js';
 
 const S = (name: string) => path.join(FIXTURES, 'sipp', `${name}.xml`);
 const USERS: Record<string, string> = { alice: 'wonderland', bob: 'builder' };
 
-interface Proxy {
-  sr: ServerRoot;
-  sipd: Sipd;
-  port: number;
-}
+type Proxy = TestProxy;
 
-async function startSipd(extra: string[]): Promise<Proxy> {
-  const port = await freePort();
-  const sr = makeServerRoot(port, ['Cisco_Registry On', 'SipT1InMs 100', ...extra]);
-  try {
-    // Subscribers go into the embedded store sipd opens (ServerRoot/data), HA1 for realm CISCO.
-    const store = await EmbeddedSubscriberStore.open({ dir: path.join(sr.root, 'data'), log: () => undefined });
-    for (const [user, pw] of Object.entries(USERS)) {
-      await store.add({ user, domain: '', secret: makeSecret(user, 'CISCO', pw), firstName: '', middleName: '', lastName: '', cfu: '', cfb: '', cfna: '', cfunv: '', redirectDnPrivacy: false });
-    }
-    await store.close();
-    const r = loadConfigFile(sr.conf);
-    assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-    const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
-    return { sr, sipd, port };
-  } catch (e) {
-    sr.remove();
-    throw e;
-  }
-}
-
-async function stopSipd(p: Proxy | undefined): Promise<void> {
-  if (!p) return;
-  await p.sipd.stop('test over');
-  p.sr.remove();
-}
+const startSipd = (extra: string[]): Promise<Proxy> => startTestSipd(['Cisco_Registry On', 'SipT1InMs 100', ...extra], { subscribers: USERS });
+const stopSipd = stopTestSipd;
 
 function ok(r: SippPeerResult, what: string): void {
   assert.equal(r.code, 0, `${what}\n${describePeer(r)}`);

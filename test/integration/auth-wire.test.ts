@@ -10,16 +10,12 @@
 // and RFC 7616 §3.4 and does not import src/modules/auth (the server is not checked
 // against itself). The MD5 case with sipp stays in auth-sipp.test.ts.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfigFile } from '../../src/config/loader.js';
 import { NONCE_LIFETIME_MS } from '../../src/modules/auth/nonce.js';
-import { Sipd } from '../../src/server/sipd.js';
-import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
-import { makeSecret } from '../../src/stores/secret.js';
-import { freePort, makeServerRoot, udpExchange } from '../helpers/index.js';
-import type { ServerRoot } from '../helpers/index.js';
+import { udpExchange } from '../helpers/index.js';
 import { answer, challengeParams } from '../unit/auth/client.js';
+import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
+import type { TestProxy } from '../helpers/sipd.js';
 
 const PASSWORD = 'wonderland';
 
@@ -30,35 +26,10 @@ const realNow = Date.now;
 let clockOffsetMs = 0;
 Date.now = () => realNow.call(Date) + clockOffsetMs;
 
-interface Proxy {
-  sr: ServerRoot;
-  sipd: Sipd;
-  port: number;
-}
+type Proxy = TestProxy;
 
-async function startSipd(extra: string[]): Promise<Proxy> {
-  const port = await freePort();
-  const sr = makeServerRoot(port, ['Cisco_Registry On', 'SipT1InMs 100', 'Authentication On', ...extra]);
-  try {
-    // alice's password, kept in clear so that any algorithm can be answered (realm CISCO).
-    const store = await EmbeddedSubscriberStore.open({ dir: path.join(sr.root, 'data'), log: () => undefined });
-    await store.add({ user: 'alice', domain: '', secret: makeSecret('alice', 'CISCO', PASSWORD), firstName: '', middleName: '', lastName: '', cfu: '', cfb: '', cfna: '', cfunv: '', redirectDnPrivacy: false });
-    await store.close();
-    const r = loadConfigFile(sr.conf);
-    assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-    const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
-    return { sr, sipd, port };
-  } catch (e) {
-    sr.remove();
-    throw e;
-  }
-}
-
-async function stopSipd(p: Proxy | undefined): Promise<void> {
-  if (!p) return;
-  await p.sipd.stop('test over');
-  p.sr.remove();
-}
+const startSipd = (extra: string[]): Promise<Proxy> => startTestSipd(['Cisco_Registry On', 'SipT1InMs 100', 'Authentication On', ...extra], { subscribers: { alice: PASSWORD } });
+const stopSipd = stopTestSipd;
 
 let calls = 0;
 
