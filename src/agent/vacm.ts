@@ -7,6 +7,12 @@
 // view's families (longest matching subtree wins; masks per vacmViewTreeFamilyMask).
 // A view named `All` that the file does not define is the whole internet subtree
 // (1.3.6.1 included), as CIAgent's shipped configuration assumes.
+//
+// Steps 1-3 (group, access entry, view name) depend only on the security model, security
+// name, level, context and view type, not on the OID, so their outcome is cached: a walk
+// asks once per instance. A Vacm is built from one snmpd.cnf load and never changes (the
+// VACM tables are not writable over SNMP); a reload builds a new Vacm, whose cache starts
+// empty. invalidate() is there for any future in-place change.
 import type { AccessPolicy, AccessResult, RequestSecurity, ViewType } from './snmp-lib.js';
 import { oidToAddress } from './snmp-lib.js';
 import type { AccessEntry, SecLevel, SnmpdConfig, ViewEntry } from './config/snmpd-cnf.js';
@@ -26,12 +32,22 @@ function ipToInt(ip: string): number {
   return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
 }
 
+/** The view's families for a (security, context, view type), or why there are none. */
+type Decision = Family[] | Exclude<AccessResult, 'allowed' | 'notInView'>;
+
 export class Vacm implements AccessPolicy {
   private readonly groups = new Map<string, string>();
   private readonly access: AccessEntry[];
   private readonly views = new Map<string, Family[]>();
   private readonly communities: SnmpdConfig['communities'];
   private readonly targets: SnmpdConfig['targets'];
+  /** (model, securityName, level, context, viewType) → the view's families, or why there are none. */
+  private readonly decisions = new Map<string, Decision>();
+  private last: (Pick<RequestSecurity, 'model' | 'securityName' | 'level' | 'contextName'> & { viewType: ViewType; decision: Decision }) | undefined;
+  /** Contexts come from requests: keep the cache bounded whatever managers send. */
+  static readonly CACHE_MAX = 1024;
+  /** Steps 1-3 actually run (not answered from the cache): for tests and the bench. */
+  decisionsComputed = 0;
 
   constructor(config: SnmpdConfig) {
     for (const g of config.groups) {
@@ -100,18 +116,51 @@ export class Vacm implements AccessPolicy {
   }
 
   isAccessAllowed(sec: RequestSecurity, viewType: ViewType, oid: string): AccessResult {
+    const l = this.last;
+    let d: Decision | undefined;
+    // A walk asks with the same security for every instance: compare with the last question
+    // before building a map key.
+    if (l && l.viewType === viewType && l.model === sec.model && l.securityName === sec.securityName && l.level === sec.level && l.contextName === sec.contextName) {
+      d = l.decision;
+    } else {
+      const key = `${sec.model}\u0000${sec.securityName}\u0000${sec.level}\u0000${sec.contextName}\u0000${viewType}`;
+      d = this.decisions.get(key);
+      if (d === undefined) {
+        d = this.decide(sec, viewType);
+        if (this.decisions.size >= Vacm.CACHE_MAX) this.decisions.clear();
+        this.decisions.set(key, d);
+      }
+      this.last = { model: sec.model, securityName: sec.securityName, level: sec.level, contextName: sec.contextName, viewType, decision: d };
+    }
+    return typeof d === 'string' ? d : this.familiesAllow(d, oid);
+  }
+
+  /** Forget every cached decision (after a change of groups, access entries or views). */
+  invalidate(): void {
+    this.decisions.clear();
+    this.last = undefined;
+  }
+
+  /** RFC 3415 §3.2 steps 1-3: the families of the view for this request, or the error. */
+  private decide(sec: RequestSecurity, viewType: ViewType): Decision {
+    this.decisionsComputed++;
     const group = this.groupOf(sec.model, sec.securityName);
     if (group === undefined) return 'noGroupName';
     const entry = this.selectAccess(group, sec.contextName, sec.model, sec.level);
     if (!entry) return 'noAccessEntry';
     const viewName = viewType === 'read' ? entry.readView : viewType === 'write' ? entry.writeView : entry.notifyView;
-    return this.inView(viewName, oid);
+    const families = viewName === '' ? undefined : this.views.get(viewName);
+    return !families || families.length === 0 ? 'noSuchView' : families;
   }
 
   /** allowed | notInView | noSuchView for an OID in a named view. */
   inView(viewName: string, oid: string): AccessResult {
     const families = viewName === '' ? undefined : this.views.get(viewName);
     if (!families || families.length === 0) return 'noSuchView';
+    return this.familiesAllow(families, oid);
+  }
+
+  private familiesAllow(families: Family[], oid: string): AccessResult {
     let address: number[];
     try {
       address = oidToAddress(oid);

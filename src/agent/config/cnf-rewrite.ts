@@ -15,8 +15,9 @@ export const SNMP_MARK = '# added over SNMP';
 export interface CnfEdit {
   /** Entries to take out (with the SNMP_MARK comment right above them, if any). */
   remove?: (e: EntryLine) => boolean;
-  /** Entry lines to append, each below an SNMP_MARK comment. */
-  append?: string[];
+  /** Entries to append, each below an SNMP_MARK comment; a list of lines (one row written
+   *  as several entries, e.g. a trigger and its extension entries) shares one comment. */
+  append?: Array<string | string[]>;
 }
 
 /** Apply `edit` to the text of a file; undefined when nothing would change. */
@@ -38,7 +39,7 @@ export function editCnfText(text: string, file: string, edit: CnfEdit): string |
   if (drop.size === 0 && append.length === 0) return undefined;
   const kept = lines.filter((_, i) => !drop.has(i));
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  for (const line of append) kept.push(`${SNMP_MARK} ${stamp}`, line);
+  for (const group of append) kept.push(`${SNMP_MARK} ${stamp}`, ...(typeof group === 'string' ? [group] : group));
   return kept.length === 0 ? '' : kept.join(eol) + eol;
 }
 

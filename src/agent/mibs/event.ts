@@ -9,15 +9,19 @@
 // The tables' stored rows hold the configuration; after every committed SET the row is
 // read back into the engine (`changed`), which reschedules the trigger. Counters are live.
 //
-// Tables whose INDEX starts with another table's column (mteOwner) get hidden
-// not-accessible stand-in columns (numbers 1001, 1002) for those index parts: the module
-// contract indexes a table by its own columns only, and a not-accessible column never
-// appears on the wire, so the instance OIDs are exactly RFC 2981's.
+// Tables whose INDEX holds another table's columns (mteOwner is mteTriggerTable's; the
+// extension tables are indexed like their trigger or event) declare those as foreign index
+// components (module.ts ForeignIndexDef): their rows carry the foreign values first, then
+// their own columns, and no column exists that RFC 2981 does not define.
+//
+// Rows created over SNMP are written to the eventagt.cnf the module loaded once they are
+// active (and taken out when destroyed), so they survive a restart (see "persistence" in start()).
 import path from 'node:path';
 import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexDef, IndexValue, MaxAccess, SetError, SetPhase, SnmpType, SnmpValue, TableHandle } from '../module.js';
 import { OID } from '../oids.js';
 import { formatEntryMessage } from '../config/entry-lines.js';
-import { loadEventagtCnf } from '../config/eventagt-cnf.js';
+import { eventagtRowAsRead, loadEventagtCnf, removeEventagtRow, saveEventagtRow } from '../config/eventagt-cnf.js';
+import type { EventagtRow } from '../config/eventagt-cnf.js';
 import { EventEngine } from '../engines/event/engine.js';
 import type { EventIo } from '../engines/event/engine.js';
 import {
@@ -250,25 +254,32 @@ function columnsOf<R>(index: Array<{ n: number; name: string; type: SnmpType }>,
   return cols.sort((a, b) => a.number - b.number);
 }
 
-/** A stored row (values in `columns` order) from the engine row. */
-function rowFrom<R>(columns: ColumnDef[], index: SnmpValue[], fields: Field<R>[], r: R, status?: RowState): SnmpValue[] {
+/**
+ * A stored row from the engine row: the foreign index values, then one value per column
+ * (`own` fills the table's own index columns, in column order).
+ */
+function rowFrom<R>(columns: ColumnDef[], foreign: SnmpValue[], own: SnmpValue[], fields: Field<R>[], r: R, status?: RowState): SnmpValue[] {
   const byN = new Map(fields.map((f) => [f.n, f]));
   let i = 0;
-  return columns.map((c) => {
-    if (c.access === 'not-accessible') return index[i++];
-    if (c.rowStatus) return STATE_NUM[status ?? 'active'];
-    const f = byN.get(c.number)!;
-    return toWire(f.kind, f.get(r));
-  });
+  return [
+    ...foreign,
+    ...columns.map((c) => {
+      if (c.access === 'not-accessible') return own[i++];
+      if (c.rowStatus) return STATE_NUM[status ?? 'active'];
+      const f = byN.get(c.number)!;
+      return toWire(f.kind, f.get(r));
+    }),
+  ];
 }
 
-/** Copy a stored row's writable cells into the engine row. */
-function applyRow<R>(columns: ColumnDef[], values: SnmpValue[], fields: Field<R>[], r: R): void {
+/** Copy a stored row's writable cells into the engine row (`foreign`: how many foreign index values lead it). */
+function applyRow<R>(columns: ColumnDef[], foreign: number, values: SnmpValue[], fields: Field<R>[], r: R): void {
   const byN = new Map(fields.map((f) => [f.n, f]));
   columns.forEach((c, i) => {
     const f = byN.get(c.number);
-    if (f && values[i] !== null && values[i] !== undefined) {
-      const v = fromWire(f.kind, values[i]);
+    const v0 = values[foreign + i];
+    if (f && v0 !== null && v0 !== undefined) {
+      const v = fromWire(f.kind, v0);
       if (v !== undefined) f.put(r, v);
     }
   });
@@ -282,10 +293,10 @@ function checkCell<R>(fields: Field<R>[], cell: CellSet): SetError | undefined {
 
 const idx = (v: IndexValue) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
 
-// Hidden stand-ins for index parts that are columns of another table.
-const OWNER_STANDIN = { n: 1001, name: 'mteOwnerIndex', type: 'OctetString' as SnmpType };
-const NAME_STANDIN = { n: 1002, name: 'mteNameIndex', type: 'OctetString' as SnmpType };
-const OWNER_NAME_INDEX: IndexDef[] = [1001, { column: 1002, implied: true }];
+// Index components that are columns of other tables (RFC 2981 INDEX clauses).
+const OWNER: IndexDef = { foreign: 'mteTriggerTable', column: 1 };
+const TRIGGER_INDEX: IndexDef[] = [OWNER, { foreign: 'mteTriggerTable', column: 2, implied: true }];
+const EVENT_INDEX: IndexDef[] = [OWNER, { foreign: 'mteEventTable', column: 1, implied: true }];
 
 export interface EventModuleOptions {
   /** Default: <configDir>/eventagt.cnf. */
@@ -366,36 +377,42 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
       ctx.scalar({ name: 'mteTriggerFailures', oid: EVENT_MIB_OIDS.mteTriggerFailures, type: 'Counter32', access: 'read-only', get: () => e.triggerFailures % 2 ** 32 });
       ctx.scalar({ name: 'mteEventFailures', oid: EVENT_MIB_OIDS.mteEventFailures, type: 'Counter32', access: 'read-only', get: () => e.eventFailures % 2 ** 32 });
 
-      // ---- trigger table + extensions
-      const trigCols = columnsOf([{ n: 1, name: 'mteOwner', type: 'OctetString' }, { n: 2, name: 'mteTriggerName', type: 'OctetString' }], TRIGGER_FIELDS, { n: 15, name: 'mteTriggerEntryStatus' });
-      const ext = [
-        { name: 'mteTriggerDeltaTable', oid: EVENT_MIB_OIDS.mteTriggerDeltaEntry, fields: DELTA_FIELDS },
-        { name: 'mteTriggerExistenceTable', oid: EVENT_MIB_OIDS.mteTriggerExistenceEntry, fields: EXISTENCE_FIELDS },
-        { name: 'mteTriggerBooleanTable', oid: EVENT_MIB_OIDS.mteTriggerBooleanEntry, fields: BOOLEAN_FIELDS },
-        { name: 'mteTriggerThresholdTable', oid: EVENT_MIB_OIDS.mteTriggerThresholdEntry, fields: THRESHOLD_FIELDS },
-      ].map((x) => {
-        const columns = columnsOf([OWNER_STANDIN, NAME_STANDIN], x.fields);
-        const handle: TableHandle = ctx.table({
-          name: x.name, oid: x.oid, columns, index: OWNER_NAME_INDEX,
-          set: (cell, phase) => {
-            const t = e.getTrigger(idx(cell.index[0]), idx(cell.index[1]));
-            if (!t) return 'noCreation';
-            return phase === 'test' ? checkCell(x.fields, cell) : undefined;
-          },
-          create: () => undefined, // rows come with their mteTriggerEntry
-          changed: (index, row) => {
-            const t = e.getTrigger(idx(index[0]), idx(index[1]));
-            if (!t) return;
-            applyRow(columns, row, x.fields, t);
-            e.triggerChanged(t.owner, t.name);
-          },
-        });
-        return { handle, columns, fields: x.fields };
-      });
-      const putTriggerRows = (t: TriggerRow) => {
-        trig.setRow(rowFrom(trigCols, [t.owner, t.name], TRIGGER_FIELDS, t, t.status));
-        for (const x of ext) x.handle.setRow(rowFrom(x.columns, [t.owner, t.name], x.fields, t));
+      // ---- persistence of rows created over SNMP
+      // Rows created over SNMP in this run are written to the file when they become active
+      // and again whenever they change after that (a trigger's threshold cells can only be
+      // set once its row exists, so creating one takes several PDUs). Rows that came from
+      // the file are not rewritten by SETs of their cells (as critagt.cnf); destroying any
+      // row takes it out of the file. `fromFile` is kept as if the file had been re-read, so
+      // a SIGHUP leaves the rows written here running untouched.
+      const created = new Set<string>(); // 't'/'o'/'e' + row key
+      const persist = (what: string, r: EventagtRow, map: Map<string, string>, key: string, write: () => boolean, removing = false) => {
+        try {
+          if (write()) ctx.log('info', `eventagt.cnf: ${what} over SNMP; ${file} updated`);
+          if (removing) map.delete(key);
+          else map.set(key, JSON.stringify(Object.values(eventagtRowAsRead(r, file))[0]));
+        } catch (err) {
+          ctx.log('error', `eventagt.cnf: ${what} over SNMP, but ${file} cannot be written (${(err as Error).message}); the change lasts until ciagent restarts`);
+        }
       };
+      const saveTrigger = (t: TriggerRow) => {
+        const k = rowKey(t.owner, t.name);
+        if (!created.has(`t${k}`) || (t.status !== 'active' && !fromFile.triggers.has(k))) return;
+        persist(`trigger ${t.owner}/${t.name} was set`, { trigger: t }, fromFile.triggers, k, () => saveEventagtRow(file, { trigger: t }));
+      };
+      const saveObjects = (o: ObjectsRow) => {
+        const k = rowKey(o.owner, o.name, o.index);
+        if (!created.has(`o${k}`) || (o.status !== 'active' && !fromFile.objects.has(k))) return;
+        persist(`objects ${o.owner}/${o.name}/${o.index} was set`, { objects: o }, fromFile.objects, k, () => saveEventagtRow(file, { objects: o }));
+      };
+      const saveEvent = (ev: EventRow) => {
+        const k = rowKey(ev.owner, ev.name);
+        if (!created.has(`e${k}`) || (ev.status !== 'active' && !fromFile.events.has(k))) return;
+        persist(`event ${ev.owner}/${ev.name} was set`, { event: ev }, fromFile.events, k, () => saveEventagtRow(file, { event: ev }));
+      };
+
+      // ---- trigger table + extensions (registered after it: they take its index columns)
+      const trigCols = columnsOf([{ n: 1, name: 'mteOwner', type: 'OctetString' }, { n: 2, name: 'mteTriggerName', type: 'OctetString' }], TRIGGER_FIELDS, { n: 15, name: 'mteTriggerEntryStatus' });
+      const trigRow = (t: TriggerRow, status: RowState) => rowFrom(trigCols, [], [t.owner, t.name], TRIGGER_FIELDS, t, status);
       const trig: TableHandle = ctx.table({
         name: 'mteTriggerTable', oid: EVENT_MIB_OIDS.mteTriggerEntry, columns: trigCols, index: [1, { column: 2, implied: true }],
         set: (cell, phase) => {
@@ -411,65 +428,134 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
           const owner = idx(index[0]);
           const name = idx(index[1]);
           if (name === '' || Buffer.byteLength(name) > 32 || Buffer.byteLength(owner) > 32) return undefined;
-          const t = defaultTrigger(owner, name);
-          return rowFrom(trigCols, [owner, name], TRIGGER_FIELDS, t, action === 'createAndGo' ? 'active' : 'notInService');
+          created.add(`t${rowKey(owner, name)}`);
+          return trigRow(defaultTrigger(owner, name), action === 'createAndGo' ? 'active' : 'notInService');
         },
         destroyed: (index) => {
           const [owner, name] = [idx(index[0]), idx(index[1])];
           e.deleteTrigger(owner, name);
           for (const x of ext) x.handle.deleteRow([owner, name]);
+          const k = rowKey(owner, name);
+          created.delete(`t${k}`);
+          const r = { trigger: defaultTrigger(owner, name) };
+          persist(`trigger ${owner}/${name} was destroyed`, r, fromFile.triggers, k, () => removeEventagtRow(file, r), true);
         },
         changed: (index, row) => {
           const [owner, name] = [idx(index[0]), idx(index[1])];
           const existing = e.getTrigger(owner, name);
           const t = existing ?? defaultTrigger(owner, name);
-          applyRow(trigCols, row, TRIGGER_FIELDS, t);
+          applyRow(trigCols, 0, row, TRIGGER_FIELDS, t);
           t.status = stateOf(row[trigCols.findIndex((c) => c.rowStatus)]);
           if (!existing) {
             e.putTrigger(t);
-            for (const x of ext) x.handle.setRow(rowFrom(x.columns, [owner, name], x.fields, t));
+            for (const x of ext) x.handle.setRow(rowFrom(x.columns, [owner, name], [], x.fields, t));
           } else e.triggerChanged(owner, name);
+          saveTrigger(t);
         },
       });
+      const ext = [
+        { name: 'mteTriggerDeltaTable', oid: EVENT_MIB_OIDS.mteTriggerDeltaEntry, fields: DELTA_FIELDS },
+        { name: 'mteTriggerExistenceTable', oid: EVENT_MIB_OIDS.mteTriggerExistenceEntry, fields: EXISTENCE_FIELDS },
+        { name: 'mteTriggerBooleanTable', oid: EVENT_MIB_OIDS.mteTriggerBooleanEntry, fields: BOOLEAN_FIELDS },
+        { name: 'mteTriggerThresholdTable', oid: EVENT_MIB_OIDS.mteTriggerThresholdEntry, fields: THRESHOLD_FIELDS },
+      ].map((x) => {
+        const columns = columnsOf([], x.fields);
+        const handle: TableHandle = ctx.table({
+          name: x.name, oid: x.oid, columns, index: TRIGGER_INDEX,
+          set: (cell, phase) => {
+            const t = e.getTrigger(idx(cell.index[0]), idx(cell.index[1]));
+            if (!t) return 'noCreation';
+            return phase === 'test' ? checkCell(x.fields, cell) : undefined;
+          },
+          create: () => undefined, // rows come with their mteTriggerEntry
+          changed: (index, row) => {
+            const t = e.getTrigger(idx(index[0]), idx(index[1]));
+            if (!t) return;
+            applyRow(columns, 2, row, x.fields, t);
+            e.triggerChanged(t.owner, t.name);
+            saveTrigger(t);
+          },
+        });
+        return { handle, columns, fields: x.fields };
+      });
+      const putTriggerRows = (t: TriggerRow) => {
+        trig.setRow(trigRow(t, t.status));
+        for (const x of ext) x.handle.setRow(rowFrom(x.columns, [t.owner, t.name], [], x.fields, t));
+      };
       for (const t of e.triggers.values()) putTriggerRows(t);
 
-      // ---- objects table
-      const objCols = columnsOf([OWNER_STANDIN, { n: 1, name: 'mteObjectsName', type: 'OctetString' }, { n: 2, name: 'mteObjectsIndex', type: 'Unsigned32' }], OBJECTS_FIELDS, { n: 5, name: 'mteObjectsEntryStatus' });
-      // columnsOf sorts by number: 1 name, 2 index, …, 1001 owner; the stored index order is owner, name, index.
-      const objIndexOrder = (o: ObjectsRow): SnmpValue[] => [o.name, o.index, o.owner];
+      // ---- objects table: INDEX { mteOwner, mteObjectsName, mteObjectsIndex }
+      const objCols = columnsOf([{ n: 1, name: 'mteObjectsName', type: 'OctetString' }, { n: 2, name: 'mteObjectsIndex', type: 'Unsigned32' }], OBJECTS_FIELDS, { n: 5, name: 'mteObjectsEntryStatus' });
+      const rowFromObjects = (o: ObjectsRow, status: RowState) => rowFrom(objCols, [o.owner], [o.name, o.index], OBJECTS_FIELDS, o, status);
       const objs: TableHandle = ctx.table({
-        name: 'mteObjectsTable', oid: EVENT_MIB_OIDS.mteObjectsEntry, columns: objCols, index: [1001, 1, 2],
+        name: 'mteObjectsTable', oid: EVENT_MIB_OIDS.mteObjectsEntry, columns: objCols, index: [OWNER, 1, 2],
         set: (cell, phase) => (cell.column === 5 || phase === 'commit' ? undefined : checkCell(OBJECTS_FIELDS, cell)),
         create: (index, action) => {
           const [owner, name, n] = [idx(index[0]), idx(index[1]), Number(index[2])];
           if (name === '' || !Number.isInteger(n) || n < 1) return undefined;
-          const o = defaultObjects(owner, name, n);
-          return rowFromObjects(o, action === 'createAndGo' ? 'active' : 'notInService');
+          created.add(`o${rowKey(owner, name, n)}`);
+          return rowFromObjects(defaultObjects(owner, name, n), action === 'createAndGo' ? 'active' : 'notInService');
         },
-        destroyed: (index) => e.deleteObjects(idx(index[0]), idx(index[1]), Number(index[2])),
+        destroyed: (index) => {
+          const [owner, name, n] = [idx(index[0]), idx(index[1]), Number(index[2])];
+          e.deleteObjects(owner, name, n);
+          const k = rowKey(owner, name, n);
+          created.delete(`o${k}`);
+          const r = { objects: defaultObjects(owner, name, n) };
+          persist(`objects ${owner}/${name}/${n} was destroyed`, r, fromFile.objects, k, () => removeEventagtRow(file, r), true);
+        },
         changed: (index, row) => {
           const [owner, name, n] = [idx(index[0]), idx(index[1]), Number(index[2])];
-          const o = e.objects.get([owner, name, n].join('\u0000')) ?? defaultObjects(owner, name, n);
-          applyRow(objCols, row, OBJECTS_FIELDS, o);
-          o.status = stateOf(row[objCols.findIndex((c) => c.rowStatus)]);
+          const o = e.objects.get(rowKey(owner, name, n)) ?? defaultObjects(owner, name, n);
+          applyRow(objCols, 1, row, OBJECTS_FIELDS, o);
+          o.status = stateOf(row[1 + objCols.findIndex((c) => c.rowStatus)]);
           e.putObjects(o);
+          saveObjects(o);
         },
       });
-      function rowFromObjects(o: ObjectsRow, status: RowState): SnmpValue[] {
-        return rowFrom(objCols, objIndexOrder(o), OBJECTS_FIELDS, o, status);
-      }
       for (const o of e.objects.values()) objs.setRow(rowFromObjects(o, o.status));
 
-      // ---- event table + notification/set extensions
-      const evCols = columnsOf([OWNER_STANDIN, { n: 1, name: 'mteEventName', type: 'OctetString' }], EVENT_FIELDS, { n: 5, name: 'mteEventEntryStatus' });
-      const evIndex = (owner: string, name: string): SnmpValue[] => [name, owner]; // column order: 1 name, 1001 owner
+      // ---- event table + notification/set extensions: INDEX { mteOwner, IMPLIED mteEventName }
+      const evCols = columnsOf([{ n: 1, name: 'mteEventName', type: 'OctetString' }], EVENT_FIELDS, { n: 5, name: 'mteEventEntryStatus' });
+      const evRow = (ev: EventRow, status: RowState) => rowFrom(evCols, [ev.owner], [ev.name], EVENT_FIELDS, ev, status);
+      const evs: TableHandle = ctx.table({
+        name: 'mteEventTable', oid: EVENT_MIB_OIDS.mteEventEntry, columns: evCols, index: [OWNER, { column: 1, implied: true }],
+        set: (cell, phase) => (cell.column === 5 || phase === 'commit' ? undefined : checkCell(EVENT_FIELDS, cell)),
+        create: (index, action) => {
+          const [owner, name] = [idx(index[0]), idx(index[1])];
+          if (name === '' || Buffer.byteLength(name) > 32) return undefined;
+          created.add(`e${rowKey(owner, name)}`);
+          return evRow(defaultEvent(owner, name), action === 'createAndGo' ? 'active' : 'notInService');
+        },
+        destroyed: (index) => {
+          const [owner, name] = [idx(index[0]), idx(index[1])];
+          e.deleteEvent(owner, name);
+          for (const x of evExt) x.handle.deleteRow([owner, name]);
+          const k = rowKey(owner, name);
+          created.delete(`e${k}`);
+          const r = { event: defaultEvent(owner, name) };
+          persist(`event ${owner}/${name} was destroyed`, r, fromFile.events, k, () => removeEventagtRow(file, r), true);
+        },
+        changed: (index, row) => {
+          const [owner, name] = [idx(index[0]), idx(index[1])];
+          const existing = e.getEvent(owner, name);
+          const ev = existing ?? defaultEvent(owner, name);
+          applyRow(evCols, 1, row, EVENT_FIELDS, ev);
+          ev.status = stateOf(row[1 + evCols.findIndex((c) => c.rowStatus)]);
+          if (!existing) {
+            e.putEvent(ev);
+            for (const x of evExt) x.handle.setRow(extRow(x, ev));
+          }
+          saveEvent(ev);
+        },
+      });
       const evExt = [
         { name: 'mteEventNotificationTable', oid: EVENT_MIB_OIDS.mteEventNotificationEntry, fields: NOTIFICATION_FIELDS },
         { name: 'mteEventSetTable', oid: EVENT_MIB_OIDS.mteEventSetEntry, fields: SET_FIELDS },
       ].map((x) => {
-        const columns = columnsOf([OWNER_STANDIN, NAME_STANDIN], x.fields);
+        const columns = columnsOf([], x.fields);
         const handle: TableHandle = ctx.table({
-          name: x.name, oid: x.oid, columns, index: OWNER_NAME_INDEX,
+          name: x.name, oid: x.oid, columns, index: EVENT_INDEX,
           set: (cell, phase) => {
             if (!e.getEvent(idx(cell.index[0]), idx(cell.index[1]))) return 'noCreation';
             return phase === 'test' ? checkCell(x.fields, cell) : undefined;
@@ -477,41 +563,17 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
           create: () => undefined,
           changed: (index, row) => {
             const ev = e.getEvent(idx(index[0]), idx(index[1]));
-            if (ev) applyRow(columns, row, x.fields, ev);
+            if (!ev) return;
+            applyRow(columns, 2, row, x.fields, ev);
+            saveEvent(ev);
           },
         });
         return { handle, columns, fields: x.fields };
       });
-      // Stand-in columns sort after the fields (1001, 1002): rows list fields first.
-      const extRow = <R>(x: { columns: ColumnDef[]; fields: Field<R>[] }, owner: string, name: string, r: R) => rowFrom(x.columns, [owner, name], x.fields, r);
-      const evs: TableHandle = ctx.table({
-        name: 'mteEventTable', oid: EVENT_MIB_OIDS.mteEventEntry, columns: evCols, index: [1001, { column: 1, implied: true }],
-        set: (cell, phase) => (cell.column === 5 || phase === 'commit' ? undefined : checkCell(EVENT_FIELDS, cell)),
-        create: (index, action) => {
-          const [owner, name] = [idx(index[0]), idx(index[1])];
-          if (name === '' || Buffer.byteLength(name) > 32) return undefined;
-          return rowFrom(evCols, evIndex(owner, name), EVENT_FIELDS, defaultEvent(owner, name), action === 'createAndGo' ? 'active' : 'notInService');
-        },
-        destroyed: (index) => {
-          const [owner, name] = [idx(index[0]), idx(index[1])];
-          e.deleteEvent(owner, name);
-          for (const x of evExt) x.handle.deleteRow([owner, name]);
-        },
-        changed: (index, row) => {
-          const [owner, name] = [idx(index[0]), idx(index[1])];
-          const existing = e.getEvent(owner, name);
-          const ev = existing ?? defaultEvent(owner, name);
-          applyRow(evCols, row, EVENT_FIELDS, ev);
-          ev.status = stateOf(row[evCols.findIndex((c) => c.rowStatus)]);
-          if (!existing) {
-            e.putEvent(ev);
-            for (const x of evExt) x.handle.setRow(extRow(x, owner, name, ev));
-          }
-        },
-      });
+      const extRow = <R>(x: { columns: ColumnDef[]; fields: Field<R>[] }, r: R & { owner: string; name: string }) => rowFrom(x.columns, [r.owner, r.name], [], x.fields, r);
       for (const ev of e.events.values()) {
-        evs.setRow(rowFrom(evCols, evIndex(ev.owner, ev.name), EVENT_FIELDS, ev, ev.status));
-        for (const x of evExt) x.handle.setRow(extRow(x, ev.owner, ev.name, ev));
+        evs.setRow(evRow(ev, ev.status));
+        for (const x of evExt) x.handle.setRow(extRow(x, ev));
       }
 
       /**
@@ -546,8 +608,8 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
           const k = rowKey(ev.owner, ev.name);
           if (before.events.get(k) === next.events.get(k)) continue;
           e.putEvent(ev);
-          evs.setRow(rowFrom(evCols, evIndex(ev.owner, ev.name), EVENT_FIELDS, ev, ev.status));
-          for (const x of evExt) x.handle.setRow(extRow(x, ev.owner, ev.name, ev));
+          evs.setRow(evRow(ev, ev.status));
+          for (const x of evExt) x.handle.setRow(extRow(x, ev));
           changes++;
         }
         for (const [k, json] of before.objects) {

@@ -79,7 +79,8 @@ const LAUNCH_COLUMNS: ColumnDef[] = [
 ];
 
 // smRunTable is indexed {smLaunchOwner, smLaunchName, smRunIndex}: the first two are
-// smLaunchTable columns, stood in for by hidden columns 1001/1002 (see mibs/event.ts).
+// smLaunchTable's columns (foreign index components, module.ts): a row holds the launch
+// owner and name first, then these columns.
 const RUN_COLUMNS: ColumnDef[] = [
   { number: 1, name: 'smRunIndex', type: 'Integer', access: 'not-accessible' },
   { number: 2, name: 'smRunArgument', type: 'OctetString', access: 'read-only' },
@@ -94,9 +95,8 @@ const RUN_COLUMNS: ColumnDef[] = [
   { number: 11, name: 'smRunError', type: 'OctetString', access: 'read-only' },
   { number: 12, name: 'smRunResultTime', type: 'OctetString', access: 'read-only' },
   { number: 13, name: 'smRunErrorTime', type: 'OctetString', access: 'read-only' },
-  { number: 1001, name: 'smRunLaunchOwnerIndex', type: 'OctetString', access: 'not-accessible' },
-  { number: 1002, name: 'smRunLaunchNameIndex', type: 'OctetString', access: 'not-accessible' },
 ];
+const RUN_INDEX = [{ foreign: 'smLaunchTable', column: 1 }, { foreign: 'smLaunchTable', column: 2 }, 1];
 
 const idx = (v: IndexValue) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
 const isInt = (v: SnmpValue, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -158,8 +158,6 @@ export function runCell(e: ScriptEngine, r: RunRow, column: number): SnmpValue {
     case 11: return r.error;
     case 12: return dateAndTime(r.resultTime);
     case 13: return dateAndTime(r.errorTime);
-    case 1001: return r.launchOwner;
-    case 1002: return r.launchName;
   }
   return null;
 }
@@ -210,12 +208,12 @@ export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule 
         const want = new Set<string>();
         for (const r of engine.runs.values()) {
           want.add([r.launchOwner, r.launchName, r.index].join('\u0000'));
-          runs.setRow(RUN_COLUMNS.map((c) => runCell(engine!, r, c.number)));
+          runs.setRow([r.launchOwner, r.launchName, ...RUN_COLUMNS.map((c) => runCell(engine!, r, c.number))]);
         }
         for (const row of runs.rows()) {
-          // Stored order is RUN_COLUMNS order: index at 0, owner/name stand-ins last.
-          const k = [String(row[13]), String(row[14]), String(row[0])].join('\u0000');
-          if (!want.has(k)) runs.deleteRow([row[13] as IndexValue, row[14] as IndexValue, row[0] as IndexValue]);
+          // Stored order: launch owner, launch name (foreign index values), then RUN_COLUMNS (smRunIndex first).
+          const [owner, name, index] = row.slice(0, 3).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
+          if (!want.has([owner, name, index].join('\u0000'))) runs.deleteRow([row[0] as IndexValue, row[1] as IndexValue, row[2] as IndexValue]);
         }
       };
 
@@ -260,7 +258,7 @@ export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule 
       for (const l of e.launches.values()) launches.setRow(LAUNCH_COLUMNS.map((c) => launchCell(e, l, c.number)));
 
       runs = ctx.table({
-        name: 'smRunTable', oid: SCRIPT_MIB_OIDS.smRunEntry, columns: RUN_COLUMNS, index: [1001, 1002, 1],
+        name: 'smRunTable', oid: SCRIPT_MIB_OIDS.smRunEntry, columns: RUN_COLUMNS, index: RUN_INDEX,
         get: (index, column, current) => {
           const r = e.getRun(idx(index[0]), idx(index[1]), Number(index[2]));
           return r ? runCell(e, r, column) : current;
