@@ -11,6 +11,8 @@
 //                sipd forwards by the Request-URI host, and the UAC checks Record-Route.
 //                A kind sipd cannot serve yet (one probe call fails) is reported, not ramped.
 // --seconds N    length of each trial (default 5). --start/--max bound the ramp (10/5000).
+//                With --target sipd each trial also reports the CPU time sipd used per call
+//                (from /proc), which compares builds better than the ramp's noisy maximum.
 //
 // A trial at rate R runs R×N calls with sipp -r R; it passes when every call succeeded
 // and the calls were made at ≥ 90% of R (a generator that cannot keep up has not
@@ -89,6 +91,23 @@ interface Trial {
   readonly achieved: number;
   /** Response times in ms by rtd name (sipp -trace_rtt; whole milliseconds). */
   readonly rtt: Map<string, number[]>;
+  /** CPU time sipd used per successful call during the trial (user + system, ms); --target sipd only. */
+  readonly cpuMsPerCall?: number;
+}
+
+/** The sipd under test, whose CPU time each trial reads (undefined for --target uas). */
+let sipdPid: number | undefined;
+
+/** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What a UAC run needs besides the rate: scenario, where to send, keys. */
@@ -120,7 +139,9 @@ async function trial(load: Load, rate: number, seconds: number, transport: 'udp'
     ...(withRtt ? ['-trace_rtt', '-rtt_freq', String(Math.max(1, Math.floor(calls / 20)))] : []),
   ];
   const began = Date.now();
+  const cpuBefore = cpuMs(sipdPid);
   const r = await start(SIPP!, args, (seconds * 3 + 20) * 1000).done;
+  const cpuAfter = cpuMs(sipdPid);
   const elapsed = (Date.now() - began) / 1000;
   const counts = sippCallCounts(r.stdout);
   const rtt = new Map<string, number[]>();
@@ -147,7 +168,28 @@ async function trial(load: Load, rate: number, seconds: number, transport: 'udp'
   else if (failed) why = `${failed} failed`;
   else if (successful < calls) why = `only ${successful} of ${calls} calls completed`;
   else if (achieved < rate * 0.9) why = `paced at ${achieved.toFixed(0)}/s`;
-  return { rate, ok: why === '', why, successful, failed, achieved, rtt };
+  const cpuMsPerCall = cpuBefore !== undefined && cpuAfter !== undefined && successful ? (cpuAfter - cpuBefore) / successful : undefined;
+  return { rate, ok: why === '', why, successful, failed, achieved, rtt, cpuMsPerCall };
+}
+
+/**
+ * Wait between trials. An overloaded trial leaves sipd retransmitting and timing out
+ * transactions for up to 64×T1; the next trial would measure that backlog as well, so
+ * sipd is given until it idles (under 10% of a core for a second, at most 45 s).
+ */
+async function settle(): Promise<void> {
+  await sleep(1500);
+  const until = Date.now() + 45_000;
+  for (let last = cpuMs(sipdPid); last !== undefined && Date.now() < until; ) {
+    await sleep(1000);
+    const now = cpuMs(sipdPid);
+    if (now === undefined || now - last < 100) return;
+    last = now;
+  }
+}
+
+function cpuNote(t: Trial): string {
+  return t.cpuMsPerCall === undefined ? '' : ` (sipd CPU ${t.cpuMsPerCall.toFixed(3)} ms/call)`;
 }
 
 async function ramp(load: Load, o: Options): Promise<{ max: number; trials: Trial[] }> {
@@ -155,8 +197,8 @@ async function ramp(load: Load, o: Options): Promise<{ max: number; trials: Tria
   const run = async (rate: number) => {
     const t = await trial(load, Math.round(rate), o.seconds, o.transport, false);
     trials.push(t);
-    process.stderr.write(`  ${load.kind} ${t.rate}/s: ${t.ok ? 'ok' : t.why}\n`);
-    await sleep(1500); // let retransmissions and timers of the last trial die down
+    process.stderr.write(`  ${load.kind} ${t.rate}/s: ${t.ok ? 'ok' : t.why}${cpuNote(t)}\n`);
+    await settle(); // let retransmissions and timers of the last trial die down
     return t.ok;
   };
   let good = 0;
@@ -238,6 +280,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       const sr = makeServerRoot(port, ['AddRecordRoute On', 'LogLevel warn']);
       const sipd = startBin('sipd', ['-X', '-f', sr.conf], 24 * 3600 * 1000);
+      sipdPid = sipd.child.pid;
       stops.push(async () => {
         sipd.child.kill('SIGTERM');
         await Promise.race([sipd.done, sleep(10_000)]);
@@ -294,7 +337,7 @@ async function main(): Promise<void> {
         return `${name} ${percentile(s, 50)} / ${percentile(s, 95)} / ${percentile(s, 99)} / ${mean.toFixed(2)}, n=${s.length}`;
       }) : [];
       const half = r.half ? `${r.half.rate}/s${r.half.ok ? '' : ` (${r.half.why})`}` : '-';
-      console.log(`${r.kind.padEnd(9)} ${`${r.max}/s`.padEnd(20)} ${half.padEnd(10)} ${(times.join('; ') || '-').padEnd(64)} ${r.note}`);
+      console.log(`${r.kind.padEnd(9)} ${`${r.max}/s`.padEnd(20)} ${half.padEnd(10)} ${(times.join('; ') || '-').padEnd(64)} ${r.note}${r.half ? cpuNote(r.half) : ''}`);
     }
   } finally {
     await stopAll();

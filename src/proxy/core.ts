@@ -152,7 +152,7 @@ export class ProxyCore {
       from: stx.source,
       tag: undefined,
       send: (res) => {
-        if (stx.respond(res)) this.d.sent(stx.request, res, stx.source, serializeMessage(res).length);
+        if (stx.respond(res)) this.d.sent(stx.request, res, stx.source, stx.lastSentBytes);
       },
     };
   }

@@ -3,8 +3,8 @@
 // upstream copy of a response (§16.7 step 3: our Via removed).
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { parseAddress } from '../sip/address.js';
-import { HeaderList, splitList } from '../sip/headers.js';
-import type { HeaderField } from '../sip/headers.js';
+import { splitList } from '../sip/headers.js';
+import type { HeaderList } from '../sip/headers.js';
 import type { SipUri } from '../sip/uri.js';
 import { parseUri, serializeUri } from '../sip/uri.js';
 import { parseVia, serializeVia } from '../sip/via.js';
@@ -146,19 +146,13 @@ export function stampReceived(req: SipRequest, from: Inbound): SipRequest {
  * every other field keeps its place.
  */
 function withTopVia(headers: HeaderList, value: string | undefined): HeaderList {
-  const fields: HeaderField[] = [];
-  let done = false;
-  for (const f of headers) {
-    if (!done && f.name === 'Via') {
-      done = true;
-      const rest = splitList(f.value).slice(1);
-      const first = value === undefined ? [] : [value];
-      if (first.length || rest.length) fields.push({ name: 'Via', value: [...first, ...rest].join(', ') });
-      continue;
-    }
-    fields.push(f);
-  }
-  return new HeaderList(fields);
+  const out = headers.clone();
+  // The first Via field may hold several values (a comma list): only its first one is replaced.
+  const field = headers.get('Via');
+  if (field === undefined) return out;
+  const rest = splitList(field).slice(1);
+  const values = value === undefined ? rest : [value, ...rest];
+  return out.replaceFirst('Via', values.length ? values.join(', ') : undefined);
 }
 
 /** The response with its top Via (ours) removed, to go upstream. */

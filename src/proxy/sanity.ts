@@ -1,6 +1,6 @@
 // Stage 1 of the proxy: the checks RFC 3261 §16.3 asks of every request before any
 // routing — Max-Forwards, loops, Proxy-Require — each returning the refusal to send.
-import { createHash } from 'node:crypto';
+import { digestOf } from '../sip/digest.js';
 import type { SipRequest } from '../sip/message.js';
 import { tagOf } from '../sip/message.js';
 import { parseVias } from '../sip/via.js';
@@ -47,9 +47,8 @@ export function checkProxyRequire(req: SipRequest, ignored: readonly string[]): 
  * the Request-URI, the dialog identifiers and the fields that steer routing.
  */
 export function loopHash(req: SipRequest): string {
-  const h = createHash('sha1');
   const cseq = (req.headers.get('CSeq') ?? '').trim().split(/\s+/)[0];
-  for (const part of [
+  const parts = [
     req.uri,
     tagOf(req.headers.get('To')) ?? '',
     tagOf(req.headers.get('From')) ?? '',
@@ -58,9 +57,11 @@ export function loopHash(req: SipRequest): string {
     req.headers.values('Proxy-Require').join(','),
     req.headers.values('Proxy-Authorization').join(','),
     req.headers.values('Route').join(','),
-  ])
-    h.update(part + '\0');
-  return h.digest('base64url').slice(0, 12);
+  ]
+    .map((part) => part + '\0')
+    .join('');
+  // The one-shot hash: the same digest as a Hash object fed part by part, at a fraction of the cost.
+  return digestOf('sha1', parts, 'base64url').slice(0, 12);
 }
 
 /** The loop-detection suffix we append to our branches: "." + loopHash. */

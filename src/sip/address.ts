@@ -2,6 +2,7 @@
 // Record-Route, Reply-To, Refer-To. Parsing never throws; errors come back with a reason.
 import { splitList } from './headers.js';
 import { parseUri, serializeUri } from './uri.js';
+import { ParseCache } from './parse-cache.js';
 import type { Uri } from './uri.js';
 
 export interface HeaderParam {
@@ -22,13 +23,24 @@ export interface Address {
 
 export type AddressResult = { readonly ok: true; readonly address: Address } | { readonly ok: false; readonly reason: string };
 
-const TOKEN_CHARS = /[A-Za-z0-9\-.!%*_+`'~]/;
+/** RFC 3261 token characters by char code (a table: this runs once per character of every parameter name). */
+const TOKEN_CHAR: readonly boolean[] = Array.from({ length: 128 }, (_, c) => /[A-Za-z0-9\-.!%*_+`'~]/.test(String.fromCharCode(c)));
+const isTokenChar = (c: number) => c < 128 && TOKEN_CHAR[c];
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 // token, host (an IPv6 reference with or without brackets: received=2001:db8::9) or, handled apart, quoted-string.
 const GEN_VALUE = /^(?:[A-Za-z0-9\-.!%*_+`'~]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$/;
 
-/** Parse one name-addr or addr-spec with its header parameters. */
+const addressCache = new ParseCache(parseAddressText);
+
+/**
+ * Parse one name-addr or addr-spec with its header parameters. The result is shared
+ * with other callers parsing the same text: never change it (see parse-cache.ts).
+ */
 export function parseAddress(text: string): AddressResult {
+  return addressCache.get(text);
+}
+
+function parseAddressText(text: string): AddressResult {
   const s = text.trim();
   let i = 0;
   let displayName: string | undefined;
@@ -101,7 +113,7 @@ export function parseHeaderParams(s: string, i: number): { ok: true; params: Hea
     if (s[i] !== ';') return { ok: false, reason: `unexpected "${s[i]}" in parameters` };
     i = skipWs(s, i + 1);
     let j = i;
-    while (j < s.length && TOKEN_CHARS.test(s[j])) j++;
+    while (j < s.length && isTokenChar(s.charCodeAt(j))) j++;
     const name = s.slice(i, j);
     if (!name) return { ok: false, reason: 'empty parameter name' };
     i = skipWs(s, j);
@@ -155,10 +167,12 @@ export function serializeAddress(a: Address): string {
 /** Parse a list header of addresses (Route, Record-Route, Path…), all values in order. */
 export function parseAddressList(values: readonly string[]): { ok: true; addresses: Address[] } | { ok: false; reason: string } {
   const out: Address[] = [];
-  for (const v of values.flatMap(splitList)) {
-    const r = parseAddress(v);
-    if (!r.ok) return r;
-    out.push(r.address);
+  for (const field of values) {
+    for (const v of splitList(field)) {
+      const r = parseAddress(v);
+      if (!r.ok) return r;
+      out.push(r.address);
+    }
   }
   return { ok: true, addresses: out };
 }
@@ -174,7 +188,7 @@ export type ContactResult =
  * expires parameters are checked.
  */
 export function parseContacts(values: readonly string[]): ContactResult {
-  const items = values.flatMap(splitList);
+  const items = values.length === 1 ? splitList(values[0]) : values.flatMap(splitList);
   if (items.includes('*')) {
     if (items.length !== 1) return { ok: false, reason: 'Contact "*" mixed with other contacts' };
     return { ok: true, star: true };

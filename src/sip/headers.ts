@@ -5,6 +5,11 @@
 // spelling meet, and keep the fields in the order they arrived: the order of Via
 // and Record-Route values carries meaning.
 
+// Every header lookup goes through canonicalName; it remembers the spellings seen, up to
+// a bound so that a peer sending endless invented names cannot grow the cache without end.
+const CANONICAL_CACHE = new Map<string, string>();
+const CANONICAL_CACHE_MAX = 2000;
+
 /** Compact forms: RFC 3261 §7.3.3 and the extensions that define one. */
 const COMPACT: Readonly<Record<string, string>> = {
   a: 'Accept-Contact',
@@ -35,10 +40,11 @@ const SPECIAL_INDEX: ReadonlyMap<string, string> = new Map(SPECIAL.map((n) => [n
 
 /**
  * Headers whose values may NOT be split at commas: their grammar either contains
- * commas (dates, auth parameters) or is a single value by definition.
+ * commas (dates, auth parameters) or is a single value by definition. Held by
+ * canonical name, so that a lookup needs no case folding.
  */
 const NOT_A_LIST: ReadonlySet<string> = new Set(
-  ['WWW-Authenticate', 'Authorization', 'Proxy-Authenticate', 'Proxy-Authorization', 'Authentication-Info', 'Date', 'Call-ID', 'CSeq', 'From', 'To', 'Content-Length', 'Content-Type', 'Max-Forwards', 'Subject', 'Server', 'User-Agent', 'Retry-After', 'Expires', 'Min-Expires', 'Timestamp', 'Organization', 'Priority', 'Reply-To', 'MIME-Version', 'Content-Disposition', 'Referred-By', 'Refer-To', 'Event', 'Session-Expires', 'RAck', 'RSeq', 'Identity'].map((n) => n.toLowerCase()),
+  ['WWW-Authenticate', 'Authorization', 'Proxy-Authenticate', 'Proxy-Authorization', 'Authentication-Info', 'Date', 'Call-ID', 'CSeq', 'From', 'To', 'Content-Length', 'Content-Type', 'Max-Forwards', 'Subject', 'Server', 'User-Agent', 'Retry-After', 'Expires', 'Min-Expires', 'Timestamp', 'Organization', 'Priority', 'Reply-To', 'MIME-Version', 'Content-Disposition', 'Referred-By', 'Refer-To', 'Event', 'Session-Expires', 'RAck', 'RSeq', 'Identity'].map(canonicalName),
 );
 
 /** The canonical spelling of a header name: compact forms expanded, words capitalised. */
@@ -49,14 +55,9 @@ export function canonicalName(name: string): string {
   let canon: string;
   if (lower.length === 1 && COMPACT[lower]) canon = COMPACT[lower];
   else canon = SPECIAL_INDEX.get(lower) ?? lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
-  // Every header lookup goes through here; remember the spellings seen, up to a bound so
-  // that a peer sending endless invented names cannot grow the cache without end.
   if (CANONICAL_CACHE.size < CANONICAL_CACHE_MAX) CANONICAL_CACHE.set(name, canon);
   return canon;
 }
-
-const CANONICAL_CACHE = new Map<string, string>();
-const CANONICAL_CACHE_MAX = 2000;
 
 /** RFC 3261 token characters, the only ones allowed in a header name. */
 export const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
@@ -66,25 +67,43 @@ export const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
  * quoted strings and <...> URIs alone. Empty elements are dropped.
  */
 export function splitList(value: string): string[] {
-  const out: string[] = [];
+  return splitInto(value, [], false);
+}
+
+/**
+ * splitList's work, pushing onto `out` (header lookups split every field of a name into
+ * one array); with `firstOnly`, it stops after the first element.
+ */
+function splitInto(value: string, out: string[], firstOnly: boolean): string[] {
+  // Most values hold a single element: no scan, no intermediate arrays.
+  if (!value.includes(',')) {
+    const t = value.trim();
+    if (t.length) out.push(t);
+    return out;
+  }
   let depthAngle = 0;
   let quoted = false;
   let start = 0;
   for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
+    const ch = value.charCodeAt(i);
     if (quoted) {
-      if (ch === '\\') i++;
-      else if (ch === '"') quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === '<') depthAngle++;
-    else if (ch === '>') depthAngle = Math.max(0, depthAngle - 1);
-    else if (ch === ',' && depthAngle === 0) {
-      out.push(value.slice(start, i));
+      if (ch === 0x5c /* \ */) i++;
+      else if (ch === 0x22 /* " */) quoted = false;
+    } else if (ch === 0x22) quoted = true;
+    else if (ch === 0x3c /* < */) depthAngle++;
+    else if (ch === 0x3e /* > */) depthAngle = Math.max(0, depthAngle - 1);
+    else if (ch === 0x2c /* , */ && depthAngle === 0) {
+      const t = value.slice(start, i).trim();
+      if (t.length) {
+        out.push(t);
+        if (firstOnly) return out;
+      }
       start = i + 1;
     }
   }
-  out.push(value.slice(start));
-  return out.map((s) => s.trim()).filter((s) => s.length > 0);
+  const t = value.slice(start).trim();
+  if (t.length) out.push(t);
+  return out;
 }
 
 export interface HeaderField {
@@ -130,6 +149,16 @@ export class HeaderList {
     return this;
   }
 
+  /** Replace the value of the first field of this name (remove that field when `value` is undefined); every other field keeps its place. */
+  replaceFirst(name: string, value: string | undefined): this {
+    const canon = canonicalName(name);
+    const at = this.items.findIndex((f) => f.name === canon);
+    if (at < 0) return this;
+    if (value === undefined) this.items.splice(at, 1);
+    else this.items[at] = { name: canon, value: value.trim() };
+    return this;
+  }
+
   delete(name: string): this {
     const canon = canonicalName(name);
     for (let i = this.items.length - 1; i >= 0; i--) if (this.items[i].name === canon) this.items.splice(i, 1);
@@ -150,7 +179,9 @@ export class HeaderList {
   /** The raw values of every field of this name, in order (one per header line). */
   fields(name: string): string[] {
     const canon = canonicalName(name);
-    return this.items.filter((f) => f.name === canon).map((f) => f.value);
+    const out: string[] = [];
+    for (const f of this.items) if (f.name === canon) out.push(f.value);
+    return out;
   }
 
   /**
@@ -159,14 +190,23 @@ export class HeaderList {
    */
   values(name: string): string[] {
     const canon = canonicalName(name);
-    const raw = this.fields(canon);
-    if (NOT_A_LIST.has(canon.toLowerCase())) return raw;
-    return raw.flatMap(splitList);
+    if (NOT_A_LIST.has(canon)) return this.fields(canon);
+    const out: string[] = [];
+    for (const f of this.items) if (f.name === canon) splitInto(f.value, out, false);
+    return out;
   }
 
-  /** The top element of a list header (the first Via, the first Route…). */
+  /** The top element of a list header (the first Via, the first Route…): values(name)[0], without splitting the others. */
   first(name: string): string | undefined {
-    return this.values(name)[0];
+    const canon = canonicalName(name);
+    const list = !NOT_A_LIST.has(canon);
+    for (const f of this.items) {
+      if (f.name !== canon) continue;
+      if (!list) return f.value;
+      const v = splitInto(f.value, [], true);
+      if (v.length) return v[0];
+    }
+    return undefined;
   }
 
   get size(): number {
@@ -178,6 +218,9 @@ export class HeaderList {
   }
 
   clone(): HeaderList {
-    return new HeaderList(this.items);
+    // The fields are immutable and already canonical and trimmed: the copy shares them.
+    const copy = new HeaderList();
+    for (const f of this.items) copy.items.push(f);
+    return copy;
   }
 }

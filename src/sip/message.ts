@@ -6,7 +6,8 @@
 // all, and the part of the message that could be read — enough to answer it. Besides the
 // start line and CSeq, the Request-URI (uri.ts), every Via (via.ts), From, To, Contact,
 // Route and Record-Route (address.ts) are checked against their grammar.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { digestOf } from './digest.js';
 import { parseAddress, parseAddressList, parseContacts } from './address.js';
 import { HeaderList, TOKEN } from './headers.js';
 import { parseUri } from './uri.js';
@@ -94,7 +95,8 @@ export function isKeepAlive(buf: Buffer): boolean {
 /** Offset of the blank line that ends the headers and the offset of the body after it. */
 export function findHeaderEnd(buf: Buffer, from = 0): { headEnd: number; bodyStart: number } | undefined {
   const crlf = buf.indexOf('\r\n\r\n', from, 'latin1');
-  const lf = buf.indexOf('\n\n', from, 'latin1');
+  // Only a bare-LF blank line before the CRLF one matters: no need to search past it.
+  const lf = (crlf < 0 ? buf : buf.subarray(0, crlf + 1)).indexOf('\n\n', from, 'latin1');
   if (crlf < 0 && lf < 0) return undefined;
   if (lf < 0 || (crlf >= 0 && crlf < lf)) return { headEnd: crlf, bodyStart: crlf + 4 };
   return { headEnd: lf, bodyStart: lf + 2 };
@@ -110,9 +112,9 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   // Without the blank line the whole input is taken as headers and the body is empty.
   const headEnd = end ? end.headEnd : buf.length;
   const bodyStart = end ? end.bodyStart : buf.length;
-  const lines = buf.toString('utf8', start, headEnd).split(/\r?\n/);
+  const text = buf.toString('utf8', start, headEnd);
 
-  const startLine = lines[0];
+  let startLine = '';
   const headers = new HeaderList();
   let fault: string | undefined;
   // A fault in a header every response copies (RFC 3261 §8.2.6) makes any answer as
@@ -133,22 +135,32 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
     if (lastName !== undefined) headers.append(lastName, lastValue);
     lastName = undefined;
   };
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.startsWith(' ') || line.startsWith('\t')) {
-      if (lastName === undefined) note(`continuation line ${i + 1} has no header to continue`);
-      else lastValue += ' ' + line.trim();
-      continue;
+  // The lines of text.split(/\r?\n/), walked by index so that each is cut out once.
+  for (let i = 0, a = 0; ; i++) {
+    const nl = text.indexOf('\n', a);
+    const b = nl < 0 ? text.length : nl;
+    // The end of line i: a CR before the LF is not part of it.
+    const e = nl >= 0 && b > a && text.charCodeAt(b - 1) === 0x0d ? b - 1 : b;
+    if (i === 0) startLine = text.slice(a, e);
+    else {
+      const c0 = text.charCodeAt(a);
+      if (a < e && (c0 === 0x20 || c0 === 0x09)) {
+        if (lastName === undefined) note(`continuation line ${i + 1} has no header to continue`);
+        else lastValue += ' ' + text.slice(a, e).trim();
+      } else {
+        flush();
+        let colon = a;
+        while (colon < e && text.charCodeAt(colon) !== 0x3a /* : */) colon++;
+        const name = colon < e ? text.slice(a, colon).trim() : '';
+        if (colon >= e || !TOKEN.test(name)) note(`malformed header line ${i + 1}`);
+        else {
+          lastName = name;
+          lastValue = text.slice(colon + 1, e).trim();
+        }
+      }
     }
-    flush();
-    const colon = line.indexOf(':');
-    const name = colon < 0 ? '' : line.slice(0, colon).trim();
-    if (colon < 0 || !TOKEN.test(name)) {
-      note(`malformed header line ${i + 1}`);
-      continue;
-    }
-    lastName = name;
-    lastValue = line.slice(colon + 1).trim();
+    if (nl < 0) break;
+    a = nl + 1;
   }
   flush();
 
@@ -177,48 +189,48 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
     }
   }
 
-  for (const name of MANDATORY) if (!headers.has(name)) note(`missing ${name} header`);
+  // One pass collects the fields checked below (instead of a lookup per name).
+  const f = collectChecked(headers);
+  for (const name of MANDATORY) if (!hasMandatory(f, name)) note(`missing ${name} header`);
 
-  const cseq = headers.get('CSeq');
+  const cseq = f.cseq;
   if (cseq !== undefined) {
     const m = CSEQ.exec(cseq);
     if (!m || Number(m[1]) > MAX_CSEQ) noteCopied('malformed CSeq header');
     else if (message.kind === 'request' && m[2] !== message.method) note('CSeq method does not match the request method');
   }
-  const vias = headers.fields('Via');
-  if (vias.length) {
-    const v = parseVias(vias);
+  if (f.via.length) {
+    const v = parseVias(f.via);
     if (!v.ok) noteCopied(`malformed Via header: ${v.reason}`);
   }
   for (const name of ['From', 'To'] as const) {
-    const values = headers.fields(name);
+    const values = name === 'From' ? f.from : f.to;
     if (values.length > 1) noteCopied(`more than one ${name} header`);
     else if (values.length) {
       const a = parseAddress(values[0]);
       if (!a.ok) noteCopied(`malformed ${name} header: ${a.reason}`);
     }
   }
-  const contacts = headers.fields('Contact');
-  if (contacts.length) {
-    const c = parseContacts(contacts);
+  if (f.contact.length) {
+    const c = parseContacts(f.contact);
     if (!c.ok) note(c.reason);
   }
   for (const name of ['Route', 'Record-Route'] as const) {
-    const values = headers.fields(name);
+    const values = name === 'Route' ? f.route : f.recordRoute;
     if (values.length) {
       const r = parseAddressList(values);
       if (!r.ok) note(`malformed ${name} header: ${r.reason}`);
     }
   }
-  if (headers.fields('Call-ID').length > 1) noteCopied('more than one Call-ID header');
-  const maxForwards = headers.get('Max-Forwards');
+  if (f.callIds > 1) noteCopied('more than one Call-ID header');
+  const maxForwards = f.maxForwards;
   if (maxForwards !== undefined && !/^\d{1,3}$/.test(maxForwards)) note('malformed Max-Forwards header');
 
   // Body, sized by Content-Length (RFC 3261 §18.3).
-  const lengths = headers.fields('Content-Length');
+  const lengths = f.contentLength;
   let length: number | undefined;
   if (lengths.some((v) => !/^\d+$/.test(v))) note('malformed Content-Length header');
-  else if (new Set(lengths.map(Number)).size > 1) note('conflicting Content-Length headers');
+  else if (lengths.some((v) => Number(v) !== Number(lengths[0]))) note('conflicting Content-Length headers');
   else if (lengths.length) length = Number(lengths[0]);
   const available = buf.length - bodyStart;
   let bodyBytes: Buffer;
@@ -244,6 +256,80 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   if (!versionOk) return { ok: false, reason: `${message.version} is not supported`, status: 505, canRespond, message };
   if (uriTooLong) return { ok: false, reason: `Request-URI longer than ${opts.maxRequestUriLength ?? MAX_REQUEST_URI_LENGTH} characters`, status: 414, canRespond, message };
   return { ok: false, reason: fault!, status: 400, canRespond, message };
+}
+
+/** The fields parseMessage checks, gathered in one pass over the header list. */
+interface CheckedFields {
+  /** The first CSeq and Max-Forwards values. */
+  cseq?: string;
+  maxForwards?: string;
+  callIds: number;
+  via: string[];
+  from: string[];
+  to: string[];
+  contact: string[];
+  route: string[];
+  recordRoute: string[];
+  contentLength: string[];
+}
+
+const NONE: string[] = [];
+
+/** Every message is checked, so the lists are made only for the names it has. */
+function collectChecked(headers: HeaderList): CheckedFields {
+  const f: CheckedFields = { callIds: 0, via: NONE, from: NONE, to: NONE, contact: NONE, route: NONE, recordRoute: NONE, contentLength: NONE };
+  const add = (list: string[], value: string) => (list === NONE ? [value] : (list.push(value), list));
+  for (const { name, value } of headers) {
+    switch (name) {
+      case 'Via':
+        f.via = add(f.via, value);
+        break;
+      case 'From':
+        f.from = add(f.from, value);
+        break;
+      case 'To':
+        f.to = add(f.to, value);
+        break;
+      case 'Call-ID':
+        f.callIds++;
+        break;
+      case 'CSeq':
+        f.cseq ??= value;
+        break;
+      case 'Contact':
+        f.contact = add(f.contact, value);
+        break;
+      case 'Route':
+        f.route = add(f.route, value);
+        break;
+      case 'Record-Route':
+        f.recordRoute = add(f.recordRoute, value);
+        break;
+      case 'Max-Forwards':
+        f.maxForwards ??= value;
+        break;
+      case 'Content-Length':
+        f.contentLength = add(f.contentLength, value);
+        break;
+    }
+  }
+  return f;
+}
+
+/** Whether parseMessage's pass found a field of each mandatory name. */
+function hasMandatory(f: CheckedFields, name: (typeof MANDATORY)[number]): boolean {
+  switch (name) {
+    case 'Via':
+      return f.via.length > 0;
+    case 'From':
+      return f.from.length > 0;
+    case 'To':
+      return f.to.length > 0;
+    case 'Call-ID':
+      return f.callIds > 0;
+    case 'CSeq':
+      return f.cseq !== undefined;
+  }
 }
 
 function fail(reason: string, canRespond: boolean): ParseFailure {
@@ -358,12 +444,8 @@ export function newTag(): string {
  * keeps no transaction state still gives all its answers to one request one tag.
  */
 export function statelessTag(req: SipRequest): string {
-  const h = createHash('sha1');
-  h.update(req.headers.get('Call-ID') ?? '');
-  h.update('\0' + (tagOf(req.headers.get('From')) ?? ''));
-  h.update('\0' + (req.headers.first('Via') ?? ''));
-  h.update('\0' + (req.headers.get('CSeq') ?? ''));
-  return h.digest('hex').slice(0, 16);
+  const text = `${req.headers.get('Call-ID') ?? ''}\0${tagOf(req.headers.get('From')) ?? ''}\0${req.headers.first('Via') ?? ''}\0${req.headers.get('CSeq') ?? ''}`;
+  return digestOf('sha1', text, 'hex').slice(0, 16);
 }
 
 export interface ResponseOptions {

@@ -8,6 +8,7 @@
 // but the scheme (lower-cased) is kept as written, escapes intact, so serializeUri gives
 // back the text that was parsed; comparison works on normalised copies.
 import { isIPv4, isIPv6 } from 'node:net';
+import { ParseCache } from './parse-cache.js';
 
 export interface UriParam {
   /** As written; compare with lower case. */
@@ -54,8 +55,17 @@ const HOSTNAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z](?:[A-
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const SCHEME = /^[A-Za-z][A-Za-z0-9+\-.]*$/;
 
-/** Parse a SIP, SIPS or tel URI. Other schemes are refused with unsupportedScheme set. */
+const uriCache = new ParseCache(parseUriText);
+
+/**
+ * Parse a SIP, SIPS or tel URI. Other schemes are refused with unsupportedScheme set.
+ * The result is shared with other callers parsing the same text: never change it (see parse-cache.ts).
+ */
 export function parseUri(text: string): UriResult {
+  return uriCache.get(text);
+}
+
+function parseUriText(text: string): UriResult {
   const colon = text.indexOf(':');
   if (colon <= 0) return bad('no URI scheme');
   const scheme = text.slice(0, colon);

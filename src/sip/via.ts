@@ -5,6 +5,7 @@ import { parseHeaderParams, paramValue } from './address.js';
 import type { HeaderParam } from './address.js';
 import { splitList } from './headers.js';
 import { validHost } from './uri.js';
+import { ParseCache } from './parse-cache.js';
 
 export interface Via {
   /** "SIP" as written. */
@@ -30,8 +31,17 @@ export type ViaResult = { readonly ok: true; readonly via: Via } | { readonly ok
 const SENT_PROTOCOL = /^([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*\/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*\/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+/;
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 
-/** Parse one via-parm: "SIP/2.0/UDP host:port;branch=…;received=…;rport". */
+const viaCache = new ParseCache(parseViaText);
+
+/**
+ * Parse one via-parm: "SIP/2.0/UDP host:port;branch=…;received=…;rport". The result is
+ * shared with other callers parsing the same text: never change it (see parse-cache.ts).
+ */
 export function parseVia(text: string): ViaResult {
+  return viaCache.get(text);
+}
+
+function parseViaText(text: string): ViaResult {
   const s = text.trim();
   const m = SENT_PROTOCOL.exec(s);
   if (!m) return { ok: false, reason: 'malformed sent-protocol' };
@@ -102,10 +112,12 @@ export function parseVia(text: string): ViaResult {
 /** Parse every Via value of a message (all fields, comma lists split), top first. */
 export function parseVias(fields: readonly string[]): { ok: true; vias: Via[] } | { ok: false; reason: string } {
   const vias: Via[] = [];
-  for (const v of fields.flatMap(splitList)) {
-    const r = parseVia(v);
-    if (!r.ok) return r;
-    vias.push(r.via);
+  for (const field of fields) {
+    for (const v of splitList(field)) {
+      const r = parseVia(v);
+      if (!r.ok) return r;
+      vias.push(r.via);
+    }
   }
   return { ok: true, vias };
 }

@@ -23,6 +23,7 @@ export class ServerTransaction implements ServerTxn {
   private lastResponse: SipResponse | undefined;
   private interval: number;
   private cancelledFlag = false;
+  private sentBytes = 0;
   onCancel: ((cancel: SipRequest) => void) | undefined = undefined;
 
   constructor(
@@ -51,6 +52,9 @@ export class ServerTransaction implements ServerTxn {
   get finished(): boolean {
     return this.st !== 'trying' && this.st !== 'proceeding';
   }
+  get lastSentBytes(): number {
+    return this.sentBytes;
+  }
   /** The To tag of the last response sent, if any (the 200 to a CANCEL reuses it, RFC 3261 §9.2). */
   get toTag(): string | undefined {
     return this.lastResponse ? tagOf(this.lastResponse.headers.get('To')) : undefined;
@@ -68,7 +72,9 @@ export class ServerTransaction implements ServerTxn {
     if (this.finished) {
       // RFC 6026: further 2xx (from other forks) go out through the Accepted state.
       if (this.st !== 'accepted' || res.status >= 300) return false;
-      this.send(serializeMessage(res));
+      const out = serializeMessage(res);
+      this.sentBytes = out.length;
+      this.send(out);
       return true;
     }
     this.remember(res);
@@ -163,6 +169,7 @@ export class ServerTransaction implements ServerTxn {
   private remember(res: SipResponse): void {
     this.lastResponse = res;
     this.last = serializeMessage(res);
+    this.sentBytes = this.last.length;
   }
 
   private sendLast(): void {

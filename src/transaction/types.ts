@@ -78,6 +78,8 @@ export interface ServerTxn {
    * a final response is dropped after a long guard (see timers.ts abandonAfter).
    */
   respond(res: SipResponse): boolean;
+  /** Size in bytes of the response the last successful respond() sent (0 before any), for the access log. */
+  readonly lastSentBytes: number;
   /** Called once when a CANCEL matching this INVITE transaction arrives (after the layer answered the CANCEL 200). */
   onCancel: ((cancel: SipRequest) => void) | undefined;
 }

@@ -2,6 +2,9 @@
 // Responses go back to the datagram's source address and port (the simple reading of
 // RFC 3261 §18.2.2 for requests arriving without maddr; received/rport match it).
 import dgram from 'node:dgram';
+import dns from 'node:dns';
+import { isIP } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../server/directives.js';
 import { hostPort, plainAddress } from './types.js';
 import type { Inbound, MessageHandler, TransportLogger } from './types.js';
@@ -13,10 +16,15 @@ export interface BoundAddress {
 }
 
 export class UdpTransport {
+  /** Each socket's bound address, read once: socket.address() is a system call, and socketFor runs for every send. */
+  private readonly locals: readonly AddressInfo[];
+
   private constructor(
     private readonly sockets: dgram.Socket[],
     private readonly log: TransportLogger,
-  ) {}
+  ) {
+    this.locals = sockets.map((s) => s.address());
+  }
 
   /** Bind every address, or fail with a message naming the one that could not be bound. */
   static async bind(addresses: readonly ListenAddress[], handler: MessageHandler, log: TransportLogger): Promise<UdpTransport> {
@@ -54,15 +62,16 @@ export class UdpTransport {
   localFor(host: string): BoundAddress | undefined {
     const s = this.socketFor(host);
     if (!s) return undefined;
-    const a = s.address();
+    const a = this.locals[this.sockets.indexOf(s)];
     return { address: plainAddress(a.address), port: a.port };
   }
 
   private socketFor(host: string): dgram.Socket | undefined {
     const v6 = host.includes(':');
     let fallback: dgram.Socket | undefined;
-    for (const s of this.sockets) {
-      const a = s.address();
+    for (let i = 0; i < this.sockets.length; i++) {
+      const s = this.sockets[i];
+      const a = this.locals[i];
       const isV6 = a.family === 'IPv6';
       if (v6 === isV6 && !(isV6 && a.address.startsWith('::ffff:'))) return s;
       // An IPv6 socket bound to every address also reaches IPv4 peers (mapped).
@@ -88,6 +97,18 @@ export class UdpTransport {
   }
 }
 
+/**
+ * dgram resolves the destination of every send, and dns.lookup answers even an address
+ * literal on the next tick. Every SIP destination here is already an address, so it is
+ * answered at once and the datagram leaves without that extra turn; names still go to
+ * dns.lookup.
+ */
+function literalFirst(host: string, family: unknown, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const f = isIP(host);
+  if (f) callback(null, host, f);
+  else dns.lookup(host, family as dns.LookupOneOptions, callback);
+}
+
 function bindOne(a: ListenAddress, handler: MessageHandler, log: TransportLogger): Promise<dgram.Socket> {
   if (a.host) return bindFamily(a.host.includes(':') ? 'udp6' : 'udp4', a.host, a.port, handler, log);
   // Every address: one dual-stack socket when the host has IPv6, else IPv4 only.
@@ -99,7 +120,7 @@ function bindOne(a: ListenAddress, handler: MessageHandler, log: TransportLogger
 
 function bindFamily(type: 'udp4' | 'udp6', host: string, port: number, handler: MessageHandler, log: TransportLogger): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type, ipv6Only: false, reuseAddr: false });
+    const socket = dgram.createSocket({ type, ipv6Only: false, reuseAddr: false, lookup: literalFirst });
     const onBindError = (e: NodeJS.ErrnoException) => {
       socket.close();
       const err = new Error(`cannot listen on UDP ${hostPort(host, port)}: ${describeBindError(e)}`) as NodeJS.ErrnoException;
