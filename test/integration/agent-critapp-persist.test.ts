@@ -3,12 +3,11 @@
 // other lines stay as the administrator wrote them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, freePort, start, waitFor } from '../helpers/index.js';
-import type { Running } from '../helpers/index.js';
-import { lines, snmp, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
+import { freePort, waitFor } from '../helpers/index.js';
+import { lines, restartableCiagent, snmp, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 import { OID } from '../../src/agent/oids.js';
 import { parseCritagtCnf } from '../../src/agent/config/critagt-cnf.js';
 
@@ -30,23 +29,9 @@ test('rows created (createAndGo, createAndWait → active) and destroyed over SN
     '',
   ].join('\n');
   writeFileSync(cnf, adminText);
-  const pidFile = path.join(dir, 'ciagent.pid');
-  let agent: Running | undefined;
-  const launch = async () => {
-    agent = start(process.execPath, [path.join(BIN, 'ciagent'), '-f', '--config-dir', dir, '--data-dir', path.join(dir, 'data'), '--listen', `udp:${target}`, '--pid-file', pidFile, '--log-file', path.join(dir, 'ciagent_log')], 180_000);
-    await waitFor('the pid file', () => existsSync(pidFile), 30_000);
-    await waitFor('ciagent to answer', async () => (await snmp('snmpget', ['-v2c', '-c', 'cspsAdmin', '-t', '1', '-r', '0', target, `${OID.critAppNumProcs}.0`])).code === 0, 20_000, 250);
-  };
-  const halt = async () => {
-    agent?.child.kill('SIGTERM');
-    const end = await agent?.done;
-    agent = undefined;
-    assert.equal(end?.code, 0, end?.stderr);
-  };
-  const set = async (...vbs: string[]) => {
-    const r = await snmp('snmpset', ['-v2c', '-c', 'cspsAdmin', target, ...vbs]);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-  };
+  const agent = restartableCiagent(dir, agentPort, `${OID.critAppNumProcs}.0`);
+  const { launch, halt, set } = agent;
+
   /** critAppProcName and critAppRowStatus of rows 1, 2, 7, 8. */
   const table = async () => {
     const r = await snmp('snmpget', ['-v2c', '-c', 'cspsAdmin', target, ...[1, 2, 7, 8].flatMap((n) => [`${E}.2.${n}`, `${E}.17.${n}`])]);
@@ -76,7 +61,7 @@ test('rows created (createAndGo, createAndWait → active) and destroyed over SN
     assert.equal(parsed.config.procs[1].findOnStartup, false);
 
     // SIGHUP re-reads the file: the rows stay.
-    agent!.child.kill('SIGHUP');
+    agent.signal('SIGHUP');
     await waitFor('the reload to be logged', () => /critagt|SIGHUP/.test(readFileSync(path.join(dir, 'ciagent_log'), 'utf8')), 10_000);
     assert.deepEqual(await table(), expected);
 
@@ -86,10 +71,7 @@ test('rows created (createAndGo, createAndWait → active) and destroyed over SN
     const start7 = await snmp('snmpget', ['-v2c', '-c', 'cspsAdmin', target, `${E}.3.7`, `${E}.10.7`]);
     assert.deepEqual(lines(start7.stdout).map(([, v]) => v), ['STRING: "echo \\"go on\\""', 'INTEGER: 2']);
   } finally {
-    if (agent) {
-      agent.child.kill('SIGKILL');
-      await agent.done;
-    }
+    await agent.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 });

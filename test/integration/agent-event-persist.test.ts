@@ -5,12 +5,11 @@
 // restart the rows are there and the trigger fires its event at snmptrapd again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, freePort, start, waitFor } from '../helpers/index.js';
-import type { Running } from '../helpers/index.js';
-import { lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
+import { freePort, waitFor } from '../helpers/index.js';
+import { lines, restartableCiagent, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 import { parseEventagtCnf } from '../../src/agent/config/eventagt-cnf.js';
 
 const E = '1.3.6.1.2.1.88.1';
@@ -36,25 +35,10 @@ test('DISMAN-EVENT rows created over SNMP are written to eventagt.cnf and fire a
   const cnf = path.join(dir, 'eventagt.cnf');
   const adminText = '# the administrator\'s comment\nmteResourceSampleMinimum 1\n';
   writeFileSync(cnf, adminText);
-  const pidFile = path.join(dir, 'ciagent.pid');
-  const logFile = path.join(dir, 'ciagent_log');
   const trapd = await startTrapd(dir, trapPort);
-  let agent: Running | undefined;
-  const launch = async () => {
-    agent = start(process.execPath, [path.join(BIN, 'ciagent'), '-f', '--config-dir', dir, '--data-dir', path.join(dir, 'data'), '--listen', `udp:${target}`, '--pid-file', pidFile, '--log-file', logFile], 180_000);
-    await waitFor('the pid file', () => existsSync(pidFile), 30_000);
-    await waitFor('ciagent to answer', async () => (await snmp('snmpget', ['-v2c', '-c', 'cspsAdmin', '-t', '1', '-r', '0', target, `${E}.2.1.0`])).code === 0, 20_000, 250);
-  };
-  const halt = async () => {
-    agent?.child.kill('SIGTERM');
-    const end = await agent?.done;
-    agent = undefined;
-    assert.equal(end?.code, 0, end?.stderr);
-  };
-  const set = async (...vbs: string[]) => {
-    const r = await snmp('snmpset', ['-v2c', '-c', 'cspsAdmin', target, ...vbs]);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-  };
+  const agent = restartableCiagent(dir, agentPort, `${E}.2.1.0`);
+  const { launch, halt, set } = agent;
+
   /** t1 fired (with sysDescr.0 from the objects row) since `from` characters of snmptrapd's output. */
   const firedSince = (from: number) => traps(trapd.output().slice(from)).find((t) => t.includes(`OID: ${FIRED}`) && t.includes('STRING: "t1"'));
   try {
@@ -91,9 +75,9 @@ test('DISMAN-EVENT rows created over SNMP are written to eventagt.cnf and fire a
 
     // SIGHUP: the file now says what runs; nothing restarts (no second startup event).
     const before = trapd.output().length;
-    agent!.child.kill('SIGHUP');
-    await waitFor('the reload', () => /eventagt\.cnf re-read: \d+ row/.test(readFileSync(logFile, 'utf8')), 10_000);
-    assert.match(readFileSync(logFile, 'utf8'), /eventagt\.cnf re-read: 0 row\(s\)/);
+    agent.signal('SIGHUP');
+    await waitFor('the reload', () => /eventagt\.cnf re-read: \d+ row/.test(readFileSync(agent.logFile, 'utf8')), 10_000);
+    assert.match(readFileSync(agent.logFile, 'utf8'), /eventagt\.cnf re-read: 0 row\(s\)/);
 
     await halt();
     assert.equal(firedSince(before), undefined, 'the SIGHUP did not start t1 over');
@@ -104,10 +88,7 @@ test('DISMAN-EVENT rows created over SNMP are written to eventagt.cnf and fire a
     const rows = await snmp('snmpget', ['-v2c', '-c', 'cspsAdmin', target, trig(15), trig(7, '2.5'), ev(5, 'fire'), obj(3), ev(5, 'gone')]);
     assert.deepEqual(lines(rows.stdout).map(([, v]) => v), ['INTEGER: 1', 'STRING: "fire"', 'INTEGER: 1', `OID: .${SYS_DESCR}`, 'No Such Instance currently exists at this OID'], rows.stderr);
   } finally {
-    if (agent) {
-      agent.child.kill('SIGKILL');
-      await agent.done;
-    }
+    await agent.kill();
     await trapd.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,9 @@
 // Helpers for the agent tests: Net-SNMP's command-line tools (Debian package "snmp")
 // against an agent on 127.0.0.1, always with a time limit.
-import { writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { requireTool, run, start, waitFor } from '../../helpers/index.js';
+import { BIN, requireTool, run, start, waitFor } from '../../helpers/index.js';
 import type { RunResult, Running } from '../../helpers/index.js';
 
 export type SnmpTool = 'snmpget' | 'snmpgetnext' | 'snmpbulkget' | 'snmpbulkwalk' | 'snmpwalk' | 'snmpset';
@@ -71,4 +72,49 @@ export async function startTrapd(dir: string, port: number, format?: string): Pr
     throw e;
   }
   return { run: r, output: () => out, stop };
+}
+
+/**
+ * A ciagent in the foreground over `dir` (its .cnf files, data/, pid and log file), on
+ * 127.0.0.1:`port`, that a test can stop and start again to see what survives a restart.
+ * `probe` is an OID the agent answers once it is ready.
+ */
+export function restartableCiagent(dir: string, port: number, probe: string) {
+  const target = `127.0.0.1:${port}`;
+  const pidFile = path.join(dir, 'ciagent.pid');
+  const logFile = path.join(dir, 'ciagent_log');
+  let agent: Running | undefined;
+  return {
+    target,
+    logFile,
+    /** Start it and wait until it answers `probe`. */
+    async launch(): Promise<void> {
+      agent = start(process.execPath, [path.join(BIN, 'ciagent'), '-f', '--config-dir', dir, '--data-dir', path.join(dir, 'data'), '--listen', `udp:${target}`, '--pid-file', pidFile, '--log-file', logFile], 180_000);
+      await waitFor('the pid file', () => existsSync(pidFile), 30_000);
+      await waitFor('ciagent to answer', async () => (await snmp('snmpget', ['-v2c', '-c', 'cspsAdmin', '-t', '1', '-r', '0', target, probe])).code === 0, 20_000, 250);
+    },
+    /** Stop it with SIGTERM; it must exit 0. */
+    async halt(): Promise<void> {
+      agent?.child.kill('SIGTERM');
+      const end = await agent?.done;
+      agent = undefined;
+      assert.equal(end?.code, 0, end?.stderr);
+    },
+    signal(sig: NodeJS.Signals): void {
+      assert.ok(agent, 'ciagent is not running');
+      agent.child.kill(sig);
+    },
+    /** For finally blocks: SIGKILL whatever is still running. */
+    async kill(): Promise<void> {
+      if (!agent) return;
+      agent.child.kill('SIGKILL');
+      await agent.done;
+      agent = undefined;
+    },
+    /** snmpset as cspsAdmin over v2c; must succeed. */
+    async set(...vbs: string[]): Promise<void> {
+      const r = await snmp('snmpset', ['-v2c', '-c', 'cspsAdmin', target, ...vbs]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+    },
+  };
 }
