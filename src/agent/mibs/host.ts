@@ -7,8 +7,8 @@
 // the OS's business), hrStorageSize, hrSWRunStatus (killing a process over SNMP).
 import type { AgentContext, AgentModule, SnmpValue, TableHandle } from '../module.js';
 import { OID } from '../oids.js';
-import { acquireHostData, encodeDateAndTime, releaseHostData, syncTable } from '../engines/hostdata/index.js';
-import type { HostDataCache, HostTopic } from '../engines/hostdata/index.js';
+import { encodeDateAndTime, holdHostData, syncTable } from '../engines/hostdata/index.js';
+import type { HostDataHold, HostTopic } from '../engines/hostdata/index.js';
 import { clip, col, UNKNOWN_DATE } from '../engines/hostdata/columns.js';
 
 const H = OID.host;
@@ -38,14 +38,14 @@ export const HR = {
 const STORAGE_TYPE = { other: 1, ram: 2, virtualMemory: 3, fixedDisk: 4 } as const;
 const DEVICE_TYPE = { processor: 3, network: 4, diskStorage: 6 } as const;
 
-let cache: HostDataCache | undefined;
-let listener: ((topic: HostTopic) => void) | undefined;
+let hold: HostDataHold | undefined;
 
 export const hostModule: AgentModule = {
   name: 'hostagt',
 
   async start(ctx: AgentContext) {
-    const c = (cache = await acquireHostData({ upTime: () => ctx.sysUpTime(), rootDir: ctx.rootDir }));
+    hold = await holdHostData({ upTime: () => ctx.sysUpTime(), rootDir: ctx.rootDir });
+    const c = hold.cache;
 
     // hrSystem
     ctx.scalar({ name: 'hrSystemUptime', oid: HR.hrSystemUptime, type: 'TimeTicks', access: 'read-only', get: () => c.system().uptimeCs });
@@ -163,21 +163,11 @@ export const hostModule: AgentModule = {
       system: () => undefined,
       interfaces: () => undefined,
     };
-    for (const fn of Object.values(update)) fn();
-    listener = (topic: HostTopic) => {
-      try {
-        update[topic]?.();
-      } catch (e) {
-        ctx.log('warn', `hostagt: updating rows after a ${topic} refresh failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    };
-    c.on('change', listener);
+    hold.follow(update, (topic, e) => ctx.log('warn', `hostagt: updating rows after a ${topic} refresh failed: ${e instanceof Error ? e.message : String(e)}`));
   },
 
   stop() {
-    if (cache && listener) cache.off('change', listener);
-    if (cache) releaseHostData();
-    cache = undefined;
-    listener = undefined;
+    hold?.release();
+    hold = undefined;
   },
 };

@@ -5,12 +5,11 @@
 // SNMP is not something the SIP appliance should do.
 import type { AgentContext, AgentModule, SnmpValue } from '../module.js';
 import { OID } from '../oids.js';
-import { acquireHostData, releaseHostData, syncTable } from '../engines/hostdata/index.js';
-import type { HostDataCache, HostTopic, IfRow } from '../engines/hostdata/index.js';
+import { holdHostData, syncTable } from '../engines/hostdata/index.js';
+import type { HostDataHold, IfRow } from '../engines/hostdata/index.js';
 import { clip, col } from '../engines/hostdata/columns.js';
 
-let cache: HostDataCache | undefined;
-let listener: ((topic: HostTopic) => void) | undefined;
+let hold: HostDataHold | undefined;
 
 /** One ifTable row, columns 1-22 in order. */
 export function ifTableRow(i: IfRow): SnmpValue[] {
@@ -44,7 +43,8 @@ export const interfacesModule: AgentModule = {
   name: 'interfaces',
 
   async start(ctx: AgentContext) {
-    const c = (cache = await acquireHostData({ upTime: () => ctx.sysUpTime(), rootDir: ctx.rootDir }));
+    hold = await holdHostData({ upTime: () => ctx.sysUpTime(), rootDir: ctx.rootDir });
+    const c = hold.cache;
     ctx.scalar({ name: 'ifNumber', oid: OID.ifNumber, type: 'Integer', access: 'read-only', get: () => c.interfaces().length });
     const table = ctx.table({
       name: 'ifTable',
@@ -75,23 +75,14 @@ export const interfacesModule: AgentModule = {
       ],
       index: [1],
     });
-    const update = () => syncTable(table, c.interfaces().map(ifTableRow), (row) => [row[0] as number]);
-    update();
-    listener = (topic) => {
-      if (topic !== 'interfaces') return;
-      try {
-        update();
-      } catch (e) {
-        ctx.log('warn', `interfaces: updating ifTable failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    };
-    c.on('change', listener);
+    hold.follow(
+      { interfaces: () => syncTable(table, c.interfaces().map(ifTableRow), (row) => [row[0] as number]) },
+      (_topic, e) => ctx.log('warn', `interfaces: updating ifTable failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
   },
 
   stop() {
-    if (cache && listener) cache.off('change', listener);
-    if (cache) releaseHostData();
-    cache = undefined;
-    listener = undefined;
+    hold?.release();
+    hold = undefined;
   },
 };

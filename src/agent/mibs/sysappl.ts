@@ -4,8 +4,8 @@
 // sysApplPastRunTable (exit state other(3): we watch /proc, we are not their parent).
 import type { AgentContext, AgentModule } from '../module.js';
 import { OID } from '../oids.js';
-import { acquireHostData, encodeDateAndTime, releaseHostData, syncTable } from '../engines/hostdata/index.js';
-import type { ApplRun, HostDataCache, HostTopic } from '../engines/hostdata/index.js';
+import { encodeDateAndTime, holdHostData, syncTable } from '../engines/hostdata/index.js';
+import type { ApplRun, HostDataHold } from '../engines/hostdata/index.js';
 import { clip, col, UNKNOWN_DATE } from '../engines/hostdata/columns.js';
 
 const S = OID.sysApplMIB;
@@ -20,8 +20,7 @@ export const SYSAPPL = {
 /** Past runs kept (RFC 2287's default for sysApplPastRunMaxRows is 500). */
 const PAST_MAX = 500;
 
-let cache: HostDataCache | undefined;
-let listener: ((topic: HostTopic) => void) | undefined;
+let hold: HostDataHold | undefined;
 
 const dateOf = (ms: number | undefined) => (ms === undefined ? UNKNOWN_DATE : encodeDateAndTime(new Date(ms)));
 
@@ -29,7 +28,8 @@ export const sysApplModule: AgentModule = {
   name: 'sappagt',
 
   async start(ctx: AgentContext) {
-    const c = (cache = await acquireHostData({ upTime: () => ctx.sysUpTime(), rootDir: ctx.rootDir }));
+    hold = await holdHostData({ upTime: () => ctx.sysUpTime(), rootDir: ctx.rootDir });
+    const c = hold.cache;
     const pkgTable = ctx.table({
       name: 'sysApplInstallPkgTable',
       oid: SYSAPPL.sysApplInstallPkgEntry,
@@ -96,22 +96,11 @@ export const sysApplModule: AgentModule = {
       }
       current = next;
     };
-    update();
-    listener = (topic) => {
-      if (topic !== 'processes') return;
-      try {
-        update();
-      } catch (e) {
-        ctx.log('warn', `sappagt: updating sysApplRunTable failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    };
-    c.on('change', listener);
+    hold.follow({ processes: update }, (_topic, e) => ctx.log('warn', `sappagt: updating sysApplRunTable failed: ${e instanceof Error ? e.message : String(e)}`));
   },
 
   stop() {
-    if (cache && listener) cache.off('change', listener);
-    if (cache) releaseHostData();
-    cache = undefined;
-    listener = undefined;
+    hold?.release();
+    hold = undefined;
   },
 };

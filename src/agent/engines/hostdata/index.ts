@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { INSTALL_PREFIX, VERSION } from '../../../server/install.js';
 import { HostDataCache } from './cache.js';
-import type { HostDataOptions } from './cache.js';
+import type { HostDataOptions, HostTopic } from './cache.js';
 
 export { HostDataCache, ourName } from './cache.js';
 export type { HostDataOptions, HostTopic } from './cache.js';
@@ -48,6 +48,44 @@ export function releaseHostData(): void {
     shared.cache.stop();
     shared = undefined;
   }
+}
+
+/**
+ * A MIB module's use of the shared cache: `follow` fills its tables once and refreshes
+ * them on each change of the topics it names (a failing refresh is logged, the others go
+ * on); `release` stops following and gives the cache back.
+ */
+export interface HostDataHold {
+  readonly cache: HostDataCache;
+  follow(updates: Partial<Record<HostTopic, () => void>>, failed: (topic: HostTopic, e: unknown) => void): void;
+  release(): void;
+}
+
+/** acquireHostData for a MIB module, with its table refreshes wired to the cache's change events. */
+export async function holdHostData(options: Parameters<typeof acquireHostData>[0] = {}): Promise<HostDataHold> {
+  const cache = await acquireHostData(options);
+  let listener: ((topic: HostTopic) => void) | undefined;
+  let released = false;
+  return {
+    cache,
+    follow(updates, failed) {
+      for (const fn of Object.values(updates)) fn?.();
+      listener = (topic) => {
+        try {
+          updates[topic]?.();
+        } catch (e) {
+          failed(topic, e);
+        }
+      };
+      cache.on('change', listener);
+    },
+    release() {
+      if (released) return;
+      released = true;
+      if (listener) cache.off('change', listener);
+      releaseHostData();
+    },
+  };
 }
 
 /**
