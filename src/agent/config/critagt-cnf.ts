@@ -17,8 +17,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
 import { cnfField, editCnfFile } from './cnf-rewrite.js';
-import { enumField, fieldDescriptionWarning, intField, isFieldDescription, readEntryLines, stringField, truthField, unknownEntryError } from './entry-lines.js';
-import type { EntryLine, Field, FieldResult } from './entry-lines.js';
+import { enumField, fieldDescriptionWarning, indexClaims, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, truthField, unknownEntryError } from './entry-lines.js';
+import type { EntryLine, Field, FieldResult, Report } from './entry-lines.js';
 
 export type AdminStatus = 'up' | 'down';
 export const ADMIN_STATUS = { up: 1, down: 2 } as const;
@@ -89,22 +89,14 @@ const INT32_MAX = 2147483647;
 export function parseCritagtCnf(text: string, file: string): CritagtResult {
   const { entries, messages } = readEntryLines(text, file);
   const config: CritagtConfig = { procs: [], trapWhenNotAllRunning: false, trapWhenAllRunning: false };
-  const seen = new Map<number, number>();
-  const err = (line: number, col: number, message: string) => messages.push({ severity: 'error', file, line, col, message });
-  const warn = (line: number, col: number, message: string) => messages.push({ severity: 'warning', file, line, col, message });
+  const { err, warn } = reporters(file, messages);
+  const claim = indexClaims('critAppProcEntry', err);
 
   for (const e of entries) {
     switch (e.type) {
       case 'critAppProcEntry': {
         const row = readProcEntry(e, err, warn);
-        if (!row) break;
-        const earlier = seen.get(row.index);
-        if (earlier !== undefined) {
-          err(e.line, 1, `critAppProcEntry index ${row.index} is already used on line ${earlier}; each entry needs its own index`);
-          break;
-        }
-        seen.set(row.index, e.line);
-        config.procs.push(row);
+        if (row && claim(row.index, e.line)) config.procs.push(row);
         break;
       }
       case 'critAppTrapWhenNotAllRunning':
@@ -127,10 +119,8 @@ export function parseCritagtCnf(text: string, file: string): CritagtResult {
       }
     }
   }
-  return { config, messages, ok: !messages.some((m) => m.severity === 'error') };
+  return { config, messages, ok: noErrors(messages) };
 }
-
-type Report = (line: number, col: number, message: string) => void;
 
 function readProcEntry(e: EntryLine, err: Report, warn: Report): CritAppProcConfig | undefined {
   const f = e.fields;

@@ -242,3 +242,36 @@ export function unknownEntryError(e: EntryLine, file: string, known: readonly st
   const guess = nearest(e.type, known);
   return { severity: 'error', file, line: e.line, col: 1, message: `unknown entry type "${e.type}"${guess ? ` (did you mean ${guess}?)` : ''}; ${label} knows ${known.join(', ')}` };
 }
+
+/** Reports a problem at a line and column of the file being read. */
+export type Report = (line: number, col: number, message: string) => void;
+
+/** Error and warning reporters that add file:line:col messages to `messages`. */
+export function reporters(file: string, messages: ConfigMessage[]): { err: Report; warn: Report } {
+  return {
+    err: (line, col, message) => messages.push({ severity: 'error', file, line, col, message }),
+    warn: (line, col, message) => messages.push({ severity: 'warning', file, line, col, message }),
+  };
+}
+
+/** True when none of the messages is an error (warnings do not stop a file from loading). */
+export function noErrors(messages: readonly ConfigMessage[]): boolean {
+  return !messages.some((m) => m.severity === 'error');
+}
+
+/**
+ * The row indexes one entry type has used so far: a second entry with the same index is
+ * an error that names the line of the first. `claim` says whether the row may be kept.
+ */
+export function indexClaims(type: string, err: Report): (index: number, line: number) => boolean {
+  const seen = new Map<number, number>();
+  return (index, line) => {
+    const earlier = seen.get(index);
+    if (earlier !== undefined) {
+      err(line, 1, `${type} index ${index} is already used on line ${earlier}; each entry needs its own index`);
+      return false;
+    }
+    seen.set(index, line);
+    return true;
+  };
+}

@@ -28,7 +28,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
 import { cnfField, editCnfFile } from './cnf-rewrite.js';
-import { enumField, intField, isFieldDescription, readEntryLines, stringField, truthField, unknownEntryError } from './entry-lines.js';
+import { enumField, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, truthField, unknownEntryError } from './entry-lines.js';
 import type { EntryLine, Field, FieldResult } from './entry-lines.js';
 import {
   BOOLEAN_COMPARISON,
@@ -214,7 +214,7 @@ export function parseEventagtCnf(text: string, file: string): EventagtResult {
   const events = new Map<string, { row: EventRow; line: number }>();
   const extensions: Array<{ e: EntryLine; v: Record<string, unknown> }> = [];
 
-  const err = (line: number, col: number, message: string) => messages.push({ severity: 'error', file, line, col, message });
+  const { err } = reporters(file, messages);
 
   for (const e of entries) {
     const names = EVENTAGT_FIELDS[e.type];
@@ -462,7 +462,7 @@ export function parseEventagtCnf(text: string, file: string): EventagtResult {
     events: [...events.values()].map((x) => x.row),
   };
   messages.sort((a, b) => a.line - b.line); // stable: same-line messages keep their order
-  return { config, messages, ok: !messages.some((m) => m.severity === 'error') };
+  return { config, messages, ok: noErrors(messages) };
 }
 
 /** Read and parse an eventagt.cnf file; an unreadable file is an error message, not an exception. */

@@ -12,8 +12,8 @@
 // Fields missing at the end take LOG-MIB defaults with a warning.
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
-import { enumField, fieldDescriptionWarning, intField, isFieldDescription, readEntryLines, stringField, unknownEntryError } from './entry-lines.js';
-import type { EntryLine, Field, FieldResult } from './entry-lines.js';
+import { enumField, fieldDescriptionWarning, indexClaims, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, unknownEntryError } from './entry-lines.js';
+import type { EntryLine, Field, FieldResult, Report } from './entry-lines.js';
 
 export const YES_NO = { yes: 1, no: 2 } as const;
 
@@ -95,9 +95,8 @@ const UINT32_MAX = 4294967295;
 export function parseLogagtCnf(text: string, file: string): LogagtResult {
   const { entries, messages } = readEntryLines(text, file);
   const config: LogagtConfig = { globalPollInterval: SILOG_DEFAULTS.globalPollInterval, entries: [] };
-  const seen = new Map<number, number>();
-  const err = (line: number, col: number, message: string) => messages.push({ severity: 'error', file, line, col, message });
-  const warn = (line: number, col: number, message: string) => messages.push({ severity: 'warning', file, line, col, message });
+  const { err, warn } = reporters(file, messages);
+  const claim = indexClaims('siLogEntry', err);
 
   for (const e of entries) {
     switch (e.type) {
@@ -113,14 +112,7 @@ export function parseLogagtCnf(text: string, file: string): LogagtResult {
       }
       case 'siLogEntry': {
         const row = readLogEntry(e, err, warn);
-        if (!row) break;
-        const earlier = seen.get(row.index);
-        if (earlier !== undefined) {
-          err(e.line, 1, `siLogEntry index ${row.index} is already used on line ${earlier}; each entry needs its own index`);
-          break;
-        }
-        seen.set(row.index, e.line);
-        config.entries.push(row);
+        if (row && claim(row.index, e.line)) config.entries.push(row);
         break;
       }
       default: {
@@ -128,10 +120,8 @@ export function parseLogagtCnf(text: string, file: string): LogagtResult {
       }
     }
   }
-  return { config, messages, ok: !messages.some((m) => m.severity === 'error') };
+  return { config, messages, ok: noErrors(messages) };
 }
-
-type Report = (line: number, col: number, message: string) => void;
 
 /** A JavaScript regular expression, or a message saying why it is not one. */
 export function checkRegex(source: string): string | undefined {

@@ -14,7 +14,7 @@
 // MAX-RUNNING and MAX-COMPLETED default to 1.
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
-import { enumField, intField, isFieldDescription, readEntryLines, stringField, unknownEntryError } from './entry-lines.js';
+import { enumField, intField, isFieldDescription, readEntryLines, reporters, stringField, unknownEntryError } from './entry-lines.js';
 import type { EntryLine, Field, FieldResult } from './entry-lines.js';
 import { LAUNCH_ADMIN, SCRIPT_ADMIN } from '../engines/script/types.js';
 import type { LaunchRow, ScriptRow } from '../engines/script/types.js';
@@ -64,7 +64,7 @@ export function parseSmPop(text: string, file: string): SmPopResult {
   const { entries, messages } = readEntryLines(text, file);
   const scripts = new Map<string, ScriptRow>();
   const launches = new Map<string, LaunchRow>();
-  const err = (line: number, col: number, message: string) => messages.push({ severity: 'error', file, line, col, message });
+  const { err } = reporters(file, messages);
 
   const read = (e: EntryLine, names: readonly string[], required: number) => {
     if (e.fields.length < required || e.fields.length > names.length) {
