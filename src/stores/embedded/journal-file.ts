@@ -9,10 +9,10 @@
 // from memory; those changes are then not journaled at all. Compaction writes the
 // snapshot to <snapshot>.tmp, syncs it, renames it over the snapshot, syncs the
 // directory and empties the journal, so a crash at any point leaves a loadable pair.
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { decodeRecords } from './journal-format.js';
+import { decodeRecords, discardIfTooOld } from './journal-format.js';
 
 export type StoreLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
@@ -204,9 +204,41 @@ export class JournalFile<Op> {
   }
 }
 
-/** Remove the temporary snapshot a crash during compaction may have left (the real one is intact). */
-export function removeTornSnapshot(snapshotPath: string): void {
-  rmSync(`${snapshotPath}.tmp`, { force: true });
+export interface DatabasePlace {
+  readonly dir: string;
+  readonly snapshotPath: string;
+  readonly journalPath: string;
+  /** "registry", "route": the database named in messages. */
+  readonly what: string;
+  /** The Max_DB_Age_on_Boot directive and its value in seconds. */
+  readonly maxAgeDirective: string;
+  readonly maxAgeOnBootSeconds: number;
+  /** What the server starts with when the files are discarded, e.g. "an empty registry". */
+  readonly emptyAs: string;
+  readonly nowMs: number;
+  readonly log: StoreLog;
+}
+
+/**
+ * Before loading: create the directory, remove the temporary snapshot a crash during
+ * compaction may have left (the real one is intact), and delete a database whose newer
+ * file is older than Max_DB_Age_on_Boot (both files are one database: a snapshot can be
+ * old while the journal is fresh, and dropping it alone would lose live entries).
+ */
+export function prepareDatabaseFiles(p: DatabasePlace): void {
+  try {
+    mkdirSync(p.dir, { recursive: true });
+  } catch (e) {
+    throw new Error(`${p.what} database directory ${p.dir} cannot be created: ${errCode(e)}`);
+  }
+  rmSync(`${p.snapshotPath}.tmp`, { force: true });
+  const old = discardIfTooOld([p.snapshotPath, p.journalPath], p.nowMs, p.maxAgeOnBootSeconds);
+  if (!old) return;
+  p.log(
+    'warn',
+    `${p.what} database ${p.snapshotPath.replace(/\.snapshot$/, '')}.{snapshot,journal} was last written ${new Date(old.newest).toISOString()}, ` +
+      `${Math.round(old.ageSeconds)} s ago, more than ${p.maxAgeDirective} (${p.maxAgeOnBootSeconds} s): deleted; starting with ${p.emptyAs}`,
+  );
 }
 
 /** A database file's bytes, or undefined when it does not exist. */

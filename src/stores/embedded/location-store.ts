@@ -12,11 +12,10 @@
 //
 // Durability: a write resolves only after its journal line is fdatasync'ed, with group
 // commit (journal-file.ts, shared with the route database).
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Binding, LocationStore, ReceivedFrom } from '../../modules/registry/location.js';
-import { discardIfTooOld, encodeRecord } from './journal-format.js';
-import { JournalFile, readDatabaseFile, removeTornSnapshot, replayRecords } from './journal-file.js';
+import { encodeRecord } from './journal-format.js';
+import { JournalFile, prepareDatabaseFiles, readDatabaseFile, replayRecords } from './journal-file.js';
 import type { StoreLog } from './journal-file.js';
 
 export type { StoreLog } from './journal-file.js';
@@ -119,13 +118,17 @@ export class EmbeddedLocationStore implements LocationStore {
   /** Open (creating the directory and files as needed), load, and compact once. */
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedLocationStore> {
     const s = new EmbeddedLocationStore(opts);
-    try {
-      mkdirSync(opts.dir, { recursive: true });
-    } catch (e) {
-      throw new Error(`registry database directory ${opts.dir} cannot be created: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    removeTornSnapshot(s.snapshotPath);
-    s.discardIfTooOld();
+    prepareDatabaseFiles({
+      dir: opts.dir,
+      snapshotPath: s.snapshotPath,
+      journalPath: s.journalPath,
+      what: 'registry',
+      maxAgeDirective: 'Cisco_Registry_Max_DB_Age_on_Boot',
+      maxAgeOnBootSeconds: opts.maxAgeOnBootSeconds,
+      emptyAs: 'an empty registry',
+      nowMs: s.now(),
+      log: opts.log,
+    });
     s.load(s.snapshotPath, 'snapshot');
     const journalBytes = s.load(s.journalPath, 'journal');
     s.purgeExpired(s.now());
@@ -299,21 +302,6 @@ export class EmbeddedLocationStore implements LocationStore {
   }
 
   // -- loading --
-
-  /**
-   * Cisco_Registry_Max_DB_Age_on_Boot: the snapshot and journal are one database, so its
-   * age is that of the newer file (the last time anything was written). A snapshot can be
-   * old while the journal is fresh; dropping it alone would lose bindings still in use.
-   */
-  private discardIfTooOld(): void {
-    const old = discardIfTooOld([this.snapshotPath, this.journalPath], this.now(), this.opts.maxAgeOnBootSeconds);
-    if (!old) return;
-    this.log(
-      'warn',
-      `registry database ${path.join(this.opts.dir, this.opts.name)}.{snapshot,journal} was last written ${new Date(old.newest).toISOString()}, ` +
-        `${Math.round(old.ageSeconds)} s ago, more than Cisco_Registry_Max_DB_Age_on_Boot (${this.opts.maxAgeOnBootSeconds} s): deleted; starting with an empty registry`,
-    );
-  }
 
   /** Apply a file's records; returns its size. */
   private load(file: string, what: 'snapshot' | 'journal'): number {

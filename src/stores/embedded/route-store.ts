@@ -23,15 +23,14 @@
 // directory synced). Writes arriving during one fdatasync go out together in the next
 // (group commit). A database whose newer file is older than
 // Cisco_Routing_Max_DB_Age_on_Boot is deleted at start, and that is logged.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/loader.js';
 import { RouteMatcher } from '../../modules/routing/matcher.js';
 import type { Pattern } from '../../modules/routing/pattern.js';
 import type { Route, RouteStore, RouteType } from '../../modules/routing/route.js';
 import { checkRoute } from '../../modules/routing/route.js';
-import { decodeRecords, discardIfTooOld, encodeRecord } from './journal-format.js';
-import { JournalFile, readDatabaseFile, removeTornSnapshot, replayRecords } from './journal-file.js';
+import { decodeRecords, encodeRecord } from './journal-format.js';
+import { JournalFile, prepareDatabaseFiles, readDatabaseFile, replayRecords } from './journal-file.js';
 import type { StoreLog } from './journal-file.js';
 
 export type { StoreLog } from './journal-file.js';
@@ -108,13 +107,17 @@ export class EmbeddedRouteStore implements RouteStore {
 
   static async open(opts: EmbeddedRouteStoreOptions): Promise<EmbeddedRouteStore> {
     const s = new EmbeddedRouteStore(opts);
-    try {
-      mkdirSync(opts.dir, { recursive: true });
-    } catch (e) {
-      throw new Error(`route database directory ${opts.dir} cannot be created: ${code(e)}`);
-    }
-    removeTornSnapshot(s.snapshotPath);
-    s.discardIfTooOld();
+    prepareDatabaseFiles({
+      dir: opts.dir,
+      snapshotPath: s.snapshotPath,
+      journalPath: s.journalPath,
+      what: 'route',
+      maxAgeDirective: 'Cisco_Routing_Max_DB_Age_on_Boot',
+      maxAgeOnBootSeconds: opts.maxAgeOnBootSeconds,
+      emptyAs: 'an empty route table',
+      nowMs: s.now(),
+      log: opts.log,
+    });
     const snap = s.loadSnapshot();
     const journal = s.loadJournal();
     let nextGen = 0;
@@ -234,16 +237,6 @@ export class EmbeddedRouteStore implements RouteStore {
 
   // -- loading --
 
-  private discardIfTooOld(): void {
-    const old = discardIfTooOld([this.snapshotPath, this.journalPath], this.now(), this.opts.maxAgeOnBootSeconds);
-    if (!old) return;
-    this.log(
-      'warn',
-      `route database ${path.join(this.opts.dir, this.opts.name)}.{snapshot,journal} was last written ${new Date(old.newest).toISOString()}, ` +
-        `${Math.round(old.ageSeconds)} s ago, more than Cisco_Routing_Max_DB_Age_on_Boot (${this.opts.maxAgeOnBootSeconds} s): deleted; starting with an empty route table`,
-    );
-  }
-
   /** Load the snapshot; false when there is none usable (then a new one is written). */
   private loadSnapshot(): boolean {
     const data = readDatabaseFile(this.snapshotPath, 'route snapshot');
@@ -333,10 +326,6 @@ export class EmbeddedRouteStore implements RouteStore {
     if (rows.length) parts.push(encodeRecord({ o: 'rows', r: rows }));
     await write(parts.join(''));
   }
-}
-
-function code(e: unknown): string {
-  return (e as NodeJS.ErrnoException)?.code ?? String(e);
 }
 
 function closedError(): Promise<never> {
