@@ -15,22 +15,12 @@ import type { Route } from '../src/modules/routing/route.js';
 import { selectRoutes } from '../src/modules/routing/select.js';
 import { openEmbeddedRouteStore } from '../src/stores/embedded/route-store.js';
 import type { EmbeddedRouteStore } from '../src/stores/embedded/route-store.js';
+import { seeded } from '../test/helpers/seeded.js';
 
 const seconds = Number(process.argv[2] ?? 1);
 const base = process.argv[3] ?? os.tmpdir();
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** mulberry32, so both sizes and every run see the same tables. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Country codes with the national number length that follows them.
 const COUNTRIES: readonly [string, number][] = [

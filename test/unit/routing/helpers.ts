@@ -62,19 +62,9 @@ export class MemoryRouteStore implements RouteStore {
   async close() {}
 }
 
-/** mulberry32: a small seeded generator, so statistical tests are repeatable. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export { configOf } from '../../helpers/values.js';
+export { seeded } from '../../helpers/seeded.js';
 
 /** An INVITE to `ruri`; expandedUser as number expansion would leave it (here: unchanged unless given). */
 export function ctxFor(ruri: string, config: Config, expandedUser?: string): RequestContext {

@@ -2,6 +2,7 @@
 // requests of different shapes (bodies, compact headers, an IPv6 Via, a folded line)
 // and, from a seeded PRNG, hundreds of truncated, corrupted and contradictory variants.
 // Not a test itself: test/integration/sipd-fuzz.test.ts sends it to sipd.
+import { seeded } from '../../helpers/seeded.js';
 
 export interface FuzzCase {
   /** What was done to which base request, e.g. "invite-sdp: truncated after line 4". */
@@ -18,17 +19,6 @@ export interface CorpusOptions {
   readonly random?: number;
 }
 
-/** mulberry32: a small, fast, seedable PRNG; the same seed gives the same corpus. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SDP = ['v=0', 'o=alice 2890844526 2890844526 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 49170 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
 
@@ -131,7 +121,7 @@ function setContentLength(text: string, ...values: string[]): string {
  */
 export function fuzzCorpus(o: CorpusOptions): FuzzCase[] {
   const target = `${o.host ?? '127.0.0.1'}:${o.port}`;
-  const rand = prng(o.seed ?? 0x5eed);
+  const rand = seeded(o.seed ?? 0x5eed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const out: FuzzCase[] = [];
   let n = 0;
