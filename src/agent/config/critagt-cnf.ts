@@ -17,8 +17,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
 import { cnfField, editCnfFile } from './cnf-rewrite.js';
-import { enumField, fieldDescriptionWarning, indexClaims, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, truthField, unknownEntryError } from './entry-lines.js';
-import type { EntryLine, Field, FieldResult, Report } from './entry-lines.js';
+import { enumField, fieldDescriptionWarning, fieldReader, indexClaims, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, truthField, unknownEntryError } from './entry-lines.js';
+import type { EntryLine, Report } from './entry-lines.js';
 
 export type AdminStatus = 'up' | 'down';
 export const ADMIN_STATUS = { up: 1, down: 2 } as const;
@@ -133,27 +133,19 @@ function readProcEntry(e: EntryLine, err: Report, warn: Report): CritAppProcConf
     err(extra.line, extra.col, `critAppProcEntry takes ${PROC_CIAGENT_FIELDS} fields (${PROC_FIELDS.slice(0, PROC_CIAGENT_FIELDS).join(', ')}) and an optional pid file, found ${f.length}`);
     return undefined;
   }
-  let bad = false;
-  const take = <T>(i: number, parse: (x: Field) => FieldResult<T>, fallback: T): T => {
-    const field = f[i];
-    if (!field) return fallback;
-    const r = parse(field);
-    if (r.ok) return r.value;
-    err(field.line, field.col, `critAppProcEntry field ${i + 1} (${PROC_FIELDS[i]}): ${r.message}`);
-    bad = true;
-    return fallback;
-  };
+  const reader = fieldReader(e, PROC_FIELDS, err);
+  const take = reader.take;
 
   const index = take(0, (x) => intField(x, 1, INT32_MAX), 0);
   const name = stringField(f[1]);
   if (name === '' || name.length > 255) {
     err(f[1].line, f[1].col, 'critAppProcEntry field 2 (process name): give the name the process runs under, 1 to 255 characters (for example sipd)');
-    bad = true;
+    reader.fail();
   }
   const startCommand = stringField(f[2]);
   if (startCommand === '') {
     err(f[2].line, f[2].col, 'critAppProcEntry field 3 (start command): a start command is required, for example "/usr/local/sip/bin/sip start"');
-    bad = true;
+    reader.fail();
   }
   const d = CRITAPP_DEFAULTS;
   const row: CritAppProcConfig = {
@@ -169,7 +161,7 @@ function readProcEntry(e: EntryLine, err: Report, warn: Report): CritAppProcConf
     findOnStartup: take(9, truthField, d.findOnStartup),
     pidFile: f[10] ? stringField(f[10]) : d.pidFile,
   };
-  if (bad) return undefined;
+  if (reader.bad()) return undefined;
   if (f.length < PROC_CIAGENT_FIELDS) {
     const defaults: string[] = [];
     const shown: Record<number, string> = {

@@ -275,3 +275,27 @@ export function indexClaims(type: string, err: Report): (index: number, line: nu
     return true;
   };
 }
+
+/**
+ * Reads one entry's fields by position. `take` parses field i (the fallback when the
+ * entry is shorter), reporting a bad field as `<type> field N (<name>): <why>`; `fail`
+ * marks the entry bad for a check made outside `take`; `bad` says whether anything was.
+ */
+export function fieldReader(e: EntryLine, names: readonly string[], err: Report) {
+  let bad = false;
+  return {
+    take<T>(i: number, parse: (f: Field) => FieldResult<T>, fallback: T): T {
+      const f = e.fields[i];
+      if (!f) return fallback;
+      const r = parse(f);
+      if (r.ok) return r.value;
+      err(f.line, f.col, `${e.type} field ${i + 1} (${names[i]}): ${r.message}`);
+      bad = true;
+      return fallback;
+    },
+    fail(): void {
+      bad = true;
+    },
+    bad: (): boolean => bad,
+  };
+}

@@ -12,7 +12,7 @@
 // Fields missing at the end take LOG-MIB defaults with a warning.
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
-import { enumField, fieldDescriptionWarning, indexClaims, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, unknownEntryError } from './entry-lines.js';
+import { enumField, fieldDescriptionWarning, fieldReader, indexClaims, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, unknownEntryError } from './entry-lines.js';
 import type { EntryLine, Field, FieldResult, Report } from './entry-lines.js';
 
 export const YES_NO = { yes: 1, no: 2 } as const;
@@ -139,16 +139,8 @@ function readLogEntry(e: EntryLine, err: Report, warn: Report): SiLogConfig | un
     err(e.line, 1, `siLogEntry needs at least ${REQUIRED} fields (index, description, path), found ${f.length}`);
     return undefined;
   }
-  let bad = false;
-  const take = <T>(i: number, parse: (x: Field) => FieldResult<T>, fallback: T): T => {
-    const field = f[i];
-    if (!field) return fallback;
-    const r = parse(field);
-    if (r.ok) return r.value;
-    err(field.line, field.col, `siLogEntry field ${i + 1} (${FIELDS[i]}): ${r.message}`);
-    bad = true;
-    return fallback;
-  };
+  const reader = fieldReader(e, FIELDS, err);
+  const take = reader.take;
   const str = (i: number, fallback: string) => (f[i] ? stringField(f[i]) : fallback);
   const yesNo = (x: Field): FieldResult<boolean> => {
     const r = enumField(x, YES_NO);
@@ -160,14 +152,14 @@ function readLogEntry(e: EntryLine, err: Report, warn: Report): SiLogConfig | un
   const path = stringField(f[2]);
   if (path === '' || path.length > 255) {
     err(f[2].line, f[2].col, 'siLogEntry field 3 (path): give the full path of the file to watch (1 to 255 characters)');
-    bad = true;
+    reader.fail();
   }
   const regex = str(3, d.regex);
   if (regex !== '') {
     const problem = checkRegex(regex);
     if (problem) {
       err(f[3].line, f[3].col, `siLogEntry field 4 (regular expression): ${problem}`);
-      bad = true;
+      reader.fail();
     }
   }
   const row: SiLogConfig = {
@@ -188,7 +180,7 @@ function readLogEntry(e: EntryLine, err: Report, warn: Report): SiLogConfig | un
   };
   // Field 11 (size at save time) must still be a number if present, so typos show.
   take(10, (x) => intField(x, 0, Number.MAX_SAFE_INTEGER), 0);
-  if (bad) return undefined;
+  if (reader.bad()) return undefined;
   if (row.matchStop !== 0 && row.matchStop < row.matchStart) {
     warn(f[6].line, f[6].col, `siLogEntry ${index}: the match stop position (${row.matchStop}) is before the start position (${row.matchStart}), so no line can match; use 0 for "to the end of the line"`);
   }

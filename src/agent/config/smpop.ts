@@ -14,7 +14,7 @@
 // MAX-RUNNING and MAX-COMPLETED default to 1.
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
-import { enumField, intField, isFieldDescription, readEntryLines, reporters, stringField, unknownEntryError } from './entry-lines.js';
+import { enumField, fieldReader, intField, isFieldDescription, readEntryLines, reporters, stringField, unknownEntryError } from './entry-lines.js';
 import type { EntryLine, Field, FieldResult } from './entry-lines.js';
 import { LAUNCH_ADMIN, SCRIPT_ADMIN } from '../engines/script/types.js';
 import type { LaunchRow, ScriptRow } from '../engines/script/types.js';
@@ -71,17 +71,7 @@ export function parseSmPop(text: string, file: string): SmPopResult {
       err(e.line, 1, `${e.type} takes ${required === names.length ? names.length : `${required} to ${names.length}`} fields (${names.join(', ')}), found ${e.fields.length}`);
       return undefined;
     }
-    let bad = false;
-    const take = <T>(i: number, parse: (f: Field) => FieldResult<T>, fallback: T): T => {
-      const f = e.fields[i];
-      if (!f) return fallback;
-      const r = parse(f);
-      if (r.ok) return r.value;
-      err(f.line, f.col, `${e.type} field ${i + 1} (${names[i]}): ${r.message}`);
-      bad = true;
-      return fallback;
-    };
-    return { take, bad: () => bad };
+    return fieldReader(e, names, err);
   };
 
   for (const e of entries) {
