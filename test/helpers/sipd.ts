@@ -14,6 +14,8 @@ export interface TestProxy {
   readonly sr: ServerRoot;
   readonly sipd: Sipd;
   readonly port: number;
+  /** With `keepStore`: the test's own writer of sipd's subscriber files, as the provisioning tools write them. */
+  readonly subscribers?: EmbeddedSubscriberStore;
 }
 
 export interface TestSipdOptions {
@@ -21,28 +23,33 @@ export interface TestSipdOptions {
   readonly subscribers?: Readonly<Record<string, string>>;
   /** Default CISCO, AuthRealm's default. */
   readonly realm?: string;
+  /** Keep a writer of the embedded subscriber store open for the test (closed by stopTestSipd). */
+  readonly keepStore?: boolean;
 }
 
 /** sipd on a free port with these sipd.conf lines (after the scratch root's own). */
 export async function startTestSipd(lines: readonly string[], o: TestSipdOptions = {}): Promise<TestProxy> {
   const port = await freePort();
   const sr = makeServerRoot(port, [...lines]);
+  let store: EmbeddedSubscriberStore | undefined;
   try {
-    if (o.subscribers) {
-      const store = await EmbeddedSubscriberStore.open({ dir: path.join(sr.root, 'data'), log: () => undefined });
-      try {
-        for (const [user, password] of Object.entries(o.subscribers)) {
-          await store.add({ ...emptySubscriber(user, ''), secret: makeSecret(user, o.realm ?? 'CISCO', password) });
-        }
-      } finally {
+    if (o.subscribers || o.keepStore) {
+      // Where sipd's embedded store reads (DB_MySQL Off); changes reach sipd within refreshMs.
+      store = await EmbeddedSubscriberStore.open({ dir: path.join(sr.root, 'data'), log: () => undefined, refreshMs: 50 });
+      for (const [user, password] of Object.entries(o.subscribers ?? {})) {
+        await store.add({ ...emptySubscriber(user, ''), secret: makeSecret(user, o.realm ?? 'CISCO', password) });
+      }
+      if (!o.keepStore) {
         await store.close();
+        store = undefined;
       }
     }
     const r = loadConfigFile(sr.conf);
     assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
     const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
-    return { sr, sipd, port };
+    return { sr, sipd, port, ...(store && { subscribers: store }) };
   } catch (e) {
+    await store?.close();
     sr.remove();
     throw e;
   }
@@ -51,5 +58,6 @@ export async function startTestSipd(lines: readonly string[], o: TestSipdOptions
 export async function stopTestSipd(p: TestProxy | undefined): Promise<void> {
   if (!p) return;
   await p.sipd.stop('test over');
+  await p.subscribers?.close();
   p.sr.remove();
 }

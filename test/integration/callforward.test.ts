@@ -6,29 +6,20 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfigFile } from '../../src/config/loader.js';
-import { Sipd } from '../../src/server/sipd.js';
 import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
-import { embeddedSubscriberDir } from '../../src/stores/subscribers.js';
 import type { Subscriber } from '../../src/stores/subscriber.js';
-import { FIXTURES, freePort, makeServerRoot, sleep } from '../helpers/index.js';
-import type { ServerRoot } from '../helpers/index.js';
+import { FIXTURES, sleep } from '../helpers/index.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeer, SippPeerResult } from '../helpers/sip-peers.js';
+import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
+import type { TestProxy } from '../helpers/sipd.js';
 
 const S = (name: string) => path.join(FIXTURES, 'sipp', `${name}.xml`);
 
-interface Proxy {
-  sr: ServerRoot;
-  sipd: Sipd;
-  port: number;
-  /** The test's own writer of sipd's subscriber files (as the provisioning tools write them). */
-  subscribers: EmbeddedSubscriberStore;
-}
+type Proxy = TestProxy & { readonly subscribers: EmbeddedSubscriberStore };
 
 async function startSipd(recursive: boolean): Promise<Proxy> {
-  const port = await freePort();
-  const sr = makeServerRoot(port, [
+  const p = await startTestSipd([
     'Cisco_Registry On',
     'SipT1InMs 100',
     'SipT3InMs 4000',
@@ -41,21 +32,11 @@ async function startSipd(recursive: boolean): Promise<Proxy> {
     'CallForwardUnavailableTimer 1000',
     'AddDiversionHeader On',
     'DiversionHeaderName CC-Diversion',
-  ]);
-  const r = loadConfigFile(sr.conf);
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-  // Written where sipd's embedded store reads (DB_MySQL Off), as the provisioning tools do.
-  const subscribers = await EmbeddedSubscriberStore.open({ dir: embeddedSubscriberDir(r.config), log: () => undefined, refreshMs: 50 });
-  const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
-  return { sr, sipd, port, subscribers };
+  ], { keepStore: true });
+  return { ...p, subscribers: p.subscribers! };
 }
 
-async function stopSipd(p: Proxy | undefined): Promise<void> {
-  if (!p) return;
-  await p.sipd.stop('test over');
-  await p.subscribers.close();
-  p.sr.remove();
-}
+const stopSipd = stopTestSipd;
 
 function ok(r: SippPeerResult, what: string): void {
   assert.equal(r.code, 0, `${what}\n${describePeer(r)}`);

@@ -8,16 +8,14 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfigFile } from '../../src/config/loader.js';
-import { Sipd } from '../../src/server/sipd.js';
 import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
-import { embeddedSubscriberDir } from '../../src/stores/subscribers.js';
 import { makeSecret } from '../../src/stores/secret.js';
 import type { Subscriber } from '../../src/stores/subscriber.js';
-import { FIXTURES, freePort, makeServerRoot, sleep } from '../helpers/index.js';
-import type { ServerRoot } from '../helpers/index.js';
+import { FIXTURES, sleep } from '../helpers/index.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeer, SippPeerResult } from '../helpers/sip-peers.js';
+import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
+import type { TestProxy } from '../helpers/sipd.js';
 
 const S = (name: string) => path.join(FIXTURES, 'sipp', `${name}.xml`);
 const ATA = '127.0.0.1';
@@ -26,16 +24,10 @@ const REALM = 'CISCO';
 const PASSWORD = 'clir-secret';
 const DOMAIN = 'sps.example';
 
-interface Proxy {
-  sr: ServerRoot;
-  sipd: Sipd;
-  port: number;
-  subscribers: EmbeddedSubscriberStore;
-}
+type Proxy = TestProxy & { readonly subscribers: EmbeddedSubscriberStore };
 
 async function startSipd(): Promise<Proxy> {
-  const port = await freePort();
-  const sr = makeServerRoot(port, [
+  const p = await startTestSipd([
     'Cisco_Registry On',
     'SipT1InMs 100',
     `ProxyDomain ${DOMAIN}`,
@@ -54,26 +46,16 @@ async function startSipd(): Promise<Proxy> {
     'PrivacyWithDiversion On',
     'CallForwardBusy On',
     'DiversionHeaderName Diversion',
-  ]);
-  const r = loadConfigFile(sr.conf);
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-  // Written where sipd's embedded store reads (DB_MySQL Off), as the provisioning tools do.
-  const subscribers = await EmbeddedSubscriberStore.open({ dir: embeddedSubscriberDir(r.config), log: () => undefined, refreshMs: 50 });
-  await subscribers.add(subscriber('5001', {}));
-  const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
-  return { sr, sipd, port, subscribers };
+  ], { keepStore: true });
+  await p.subscribers!.add(subscriber('5001', {}));
+  return { ...p, subscribers: p.subscribers! };
 }
 
 function subscriber(user: string, fields: Partial<Subscriber>): Subscriber {
   return { user, domain: '', secret: makeSecret(user, REALM, PASSWORD), firstName: '', middleName: '', lastName: user, cfu: '', cfb: '', cfna: '', cfunv: '', redirectDnPrivacy: false, ...fields };
 }
 
-async function stopSipd(p: Proxy | undefined): Promise<void> {
-  if (!p) return;
-  await p.sipd.stop('test over');
-  await p.subscribers.close();
-  p.sr.remove();
-}
+const stopSipd = stopTestSipd;
 
 function ok(r: SippPeerResult, what: string): void {
   assert.equal(r.code, 0, `${what}\n${describePeer(r)}`);
