@@ -16,6 +16,6 @@ export function configOf(lines: readonly string[] | string = []): Config {
 /** A parsed URI; fails the test when the text does not parse. */
 export function uriOf(text: string): Uri {
   const r = parseUri(text);
-  assert.ok(r.ok, text);
+  assert.ok(r.ok, `${text}: ${r.ok ? '' : r.reason}`);
   return r.uri;
 }

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { formatMessage, parseConfig } from '../../../src/config/loader.js';
 import type { Config } from '../../../src/config/loader.js';
 import { numericKinds } from '../../../src/modules/numexp/interpret.js';
-import { parseUri } from '../../../src/sip/uri.js';
-import type { Uri } from '../../../src/sip/uri.js';
+import { uriOf } from '../../helpers/values.js';
 
 function conf(...lines: string[]): Config {
   const r = parseConfig(lines.join('\n') + '\n', '/srv/sip/conf/sipd.conf');
@@ -13,11 +12,7 @@ function conf(...lines: string[]): Config {
   return r.config;
 }
 
-function uri(text: string): Uri {
-  const r = parseUri(text);
-  if (!r.ok) assert.fail(`${text}: ${r.reason}`);
-  return r.uri;
-}
+const uri = uriOf;
 
 test('the default is E164_IP: a number first, then a user name', () => {
   assert.deepEqual(numericKinds(uri('sip:50122@example.com'), conf()), ['e164', 'ip']);

@@ -4,19 +4,14 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aorKey, homeDomain, normalizeUser, servedDomain } from '../../../src/modules/registry/aor.js';
 import { isThisServer, normalizeHost } from '../../../src/modules/registry/this-server.js';
-import { parseUri } from '../../../src/sip/uri.js';
-import type { Uri } from '../../../src/sip/uri.js';
 import { BOUND, COMPANIES_CONF, tempRoot } from './helpers.js';
+import { uriOf } from '../../helpers/values.js';
 
 const t = tempRoot();
 after(() => t.remove());
 const config = t.config(COMPANIES_CONF);
 
-function uri(text: string): Uri {
-  const u = parseUri(text);
-  assert.ok(u.ok, `${text}: ${u.ok ? '' : u.reason}`);
-  return u.uri;
-}
+const uri = uriOf;
 
 function regKey(text: string): string {
   const k = aorKey(uri(text), config, { registering: true, bound: BOUND });

@@ -7,10 +7,9 @@ import path from 'node:path';
 import { MAX_EXPIRES, MIN_EXPIRES, Registrar } from '../../../src/modules/registry/registrar.js';
 import type { Binding } from '../../../src/modules/registry/location.js';
 import type { SipResponse } from '../../../src/sip/message.js';
-import { parseUri } from '../../../src/sip/uri.js';
-import type { Uri } from '../../../src/sip/uri.js';
 import { BOUND, COMPANIES_CONF, SOURCE, manualClock, recordLog, register, tempRoot } from './helpers.js';
 import type { RegisterOptions } from './helpers.js';
+import { uriOf } from '../../helpers/values.js';
 
 const roots: ReturnType<typeof tempRoot>[] = [];
 after(() => roots.forEach((r) => r.remove()));
@@ -27,11 +26,7 @@ async function fixture(extra: readonly string[] = []) {
   return { t, config, clock, rec, reg, send, find };
 }
 
-function uri(text: string): Uri {
-  const u = parseUri(text);
-  assert.ok(u.ok, text);
-  return u.uri;
-}
+const uri = uriOf;
 
 /** The Contact values of a response as { uri: expires/q }. */
 function contacts(r: SipResponse): Map<string, { expires: number; q: number }> {

@@ -2,14 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { normalizeEscapes, parseUri, serializeUri, unescapeUri, uriEquals, uriParam } from '../../../src/sip/uri.js';
-import type { SipUri, TelUri, Uri } from '../../../src/sip/uri.js';
+import type { SipUri, TelUri } from '../../../src/sip/uri.js';
 import { sipPkg } from './oracle.js';
+import { uriOf } from '../../helpers/values.js';
 
-function uri(text: string): Uri {
-  const r = parseUri(text);
-  assert.ok(r.ok, `${text}: ${r.ok ? '' : r.reason}`);
-  return r.uri;
-}
+const uri = uriOf;
 const sipUri = (text: string) => uri(text) as SipUri;
 
 describe('parsing SIP and SIPS URIs', () => {
