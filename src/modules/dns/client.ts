@@ -1,4 +1,4 @@
-// A small stub resolver: one question to the configured name servers over UDP, again
+// A small DNS client (a "stub resolver" in RFC 1034's terms): one question to the configured name servers over UDP, again
 // over TCP when the answer comes back truncated. Node's own resolver gives NAPTR and
 // SRV records without their TTLs, and the cache needs them (library-findings.md "DNS"),
 // so the packets are built and read here with dns-packet.
