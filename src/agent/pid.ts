@@ -1,6 +1,6 @@
-// Pid-file helpers for ciagent, on the same checks sipd's pid file uses (src/server/pidfile.ts).
-import { isProgram, processExists, programPidState, readPid, removePidFile } from '../server/pidfile.js';
-import type { PidFileState } from '../server/pidfile.js';
+// Pid-file helpers for ciagent, on the same checks sipd's pid file uses (src/common/pidfile.ts).
+import { isProgram, processExists, programPidState, readPid, removePidFile } from '../common/pidfile.js';
+import type { PidFileState } from '../common/pidfile.js';
 
 export type CiagentState = PidFileState;
 

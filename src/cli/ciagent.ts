@@ -15,10 +15,10 @@ import { AGENT_MODULES } from '../agent/modules.js';
 import { parseAgentxAddress } from '../agent/agentx/master.js';
 import { setLoadWindow } from '../agent/engines/hostdata/index.js';
 import { OID } from '../agent/oids.js';
-import { INSTALL_PREFIX } from '../server/install.js';
+import { INSTALL_PREFIX } from '../common/install.js';
 import { formatErrorLine } from '../logging/error-log.js';
 import { ciagentPidState, stopCiagent } from '../agent/pid.js';
-import { removePidFile, writePidFile } from '../server/pidfile.js';
+import { removePidFile, writePidFile } from '../common/pidfile.js';
 
 export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE]
                [--log-file FILE] [--data-dir DIR] [--agentx SOCKET] [--load-window SECONDS]

@@ -3,7 +3,7 @@
 // file exists), 2 usage, 3 not running (status).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { INSTALL_PREFIX } from '../server/install.js';
+import { INSTALL_PREFIX } from '../common/install.js';
 import { parseArgs } from './ciagent.js';
 import { ciagentPidState, stopCiagent } from '../agent/pid.js';
 

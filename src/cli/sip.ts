@@ -12,8 +12,8 @@ import path from 'node:path';
 import { formatMessage, loadConfigFile, parseConfig } from '../config/loader.js';
 import { controlRequest, controlSocketPath } from '../server/control.js';
 import type { ControlReply } from '../server/control.js';
-import { DEFAULT_CONFIG_FILE, INSTALL_PREFIX } from '../server/install.js';
-import { pidFileState, processExists, removeStalePidFile } from '../server/pidfile.js';
+import { DEFAULT_CONFIG_FILE, INSTALL_PREFIX } from '../common/install.js';
+import { pidFileState, processExists, removeStalePidFile } from '../common/pidfile.js';
 
 const USAGE = `Usage: sip start|stop|restart|graceful|status [-f FILE]
        sip txngraceful-restart SECONDS BEHAVIOR [-f FILE]

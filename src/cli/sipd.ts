@@ -11,8 +11,8 @@ import path from 'node:path';
 import { formatMessage, loadConfigFile } from '../config/loader.js';
 import { tlsFileProblems } from '../transport/tls.js';
 import type { Config, LoadOptions } from '../config/loader.js';
-import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION } from '../server/install.js';
-import { daemonStderrPath, pidFileState } from '../server/pidfile.js';
+import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION } from '../common/install.js';
+import { daemonStderrPath, pidFileState } from '../common/pidfile.js';
 import { Sipd, StartError } from '../server/sipd.js';
 
 const USAGE = `Usage: sipd [-f FILE] [-d SERVERROOT] [-C "directive"]... [-c "directive"]... [-t] [-X | -DFOREGROUND] [-v]

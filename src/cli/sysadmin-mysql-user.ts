@@ -22,7 +22,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatMessage, loadConfigFile, parseConfig } from '../config/loader.js';
 import type { Config } from '../config/loader.js';
-import { DEFAULT_CONFIG_FILE } from '../server/install.js';
+import { DEFAULT_CONFIG_FILE } from '../common/install.js';
 import { EmbeddedSubscriberStore } from '../stores/embedded/subscriber-store.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';

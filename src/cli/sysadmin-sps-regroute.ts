@@ -29,8 +29,8 @@ import type { LocationStore } from '../modules/registry/location.js';
 import { controlRequest, controlSocketPath } from '../server/control.js';
 import { DbOperations, MAX_PAGE } from '../server/db-control.js';
 import type { DbName, DbReply, DbRequest } from '../server/db-control.js';
-import { DEFAULT_CONFIG_FILE } from '../server/install.js';
-import { pidFileState } from '../server/pidfile.js';
+import { DEFAULT_CONFIG_FILE } from '../common/install.js';
+import { pidFileState } from '../common/pidfile.js';
 import { openEmbeddedLocationStore } from '../stores/embedded/location-store.js';
 import { openEmbeddedRouteStore, routeStoreOptions } from '../stores/embedded/route-store.js';
 

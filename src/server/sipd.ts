@@ -35,8 +35,8 @@ import { SipCounters } from './counters.js';
 import { ControlServer, controlSocketPath } from './control.js';
 import type { ControlReply, ControlRequest } from './control.js';
 import type { ListenAddress } from './directives.js';
-import { SERVER_TOKEN } from './install.js';
-import { daemonStderrPath, pidFileState, removePidFile, removeStalePidFile, writePidFile } from './pidfile.js';
+import { SERVER_TOKEN } from '../common/install.js';
+import { daemonStderrPath, pidFileState, removePidFile, removeStalePidFile, writePidFile } from '../common/pidfile.js';
 import { chownForAccount, isRoot, resolveAccount, switchTo } from './privileges.js';
 import type { Account } from './privileges.js';
 

@@ -9,7 +9,7 @@ import { BIN } from '../helpers/paths.js';
 import { freePort } from '../helpers/ports.js';
 import { runBin, waitFor } from '../helpers/run.js';
 import { makeServerRoot } from '../helpers/serverroot.js';
-import { readPid } from '../../src/server/pidfile.js';
+import { readPid } from '../../src/common/pidfile.js';
 import { CritAppEngine } from '../../src/agent/engines/critapp/engine.js';
 import type { ExitInfo } from '../../src/agent/engines/critapp/engine.js';
 

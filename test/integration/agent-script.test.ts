@@ -10,7 +10,7 @@ import path from 'node:path';
 import { AgentCore } from '../../src/agent/core.js';
 import { createScriptModule } from '../../src/agent/mibs/script.js';
 import { createEventModule } from '../../src/agent/mibs/event.js';
-import { readPid } from '../../src/server/pidfile.js';
+import { readPid } from '../../src/common/pidfile.js';
 import { BIN, REPO, freePort, makeServerRoot, requireTool, run, runBin, waitFor } from '../helpers/index.js';
 import { lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 

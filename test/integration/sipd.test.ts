@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { controlRequest } from '../../src/server/control.js';
-import { processExists, readPid } from '../../src/server/pidfile.js';
+import { processExists, readPid } from '../../src/common/pidfile.js';
 import {
   udpExchange,
   FIXTURES,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AgentModule, SetError, SnmpValue } from '../module.js';
 import { OID } from '../oids.js';
 import { readSnmpdCnf } from '../config/snmpd-cnf.js';
-import { VERSION } from '../../server/install.js';
+import { VERSION } from '../../common/install.js';
 
 /** Host + application layers (RFC 3418 sysServices: 8 + 64). */
 const SYS_SERVICES = 72;

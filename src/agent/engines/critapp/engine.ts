@@ -28,7 +28,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { CritAppProcConfig, AdminStatus } from '../../config/critagt-cnf.js';
-import { readPid } from '../../../server/pidfile.js';
+import { readPid } from '../../../common/pidfile.js';
 import { findProcesses, processInfo, processIsCalled } from './proc-scan.js';
 import { runShell } from './shell.js';
 import type { ShellResult, ShellRun } from './shell.js';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** dist/src/server/install.js (or lib/src/server/install.js) → the prefix three directories up. */
+/** dist/src/common/install.js (or lib/src/common/install.js) → the prefix three directories up. */
 export const INSTALL_PREFIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export const DEFAULT_CONFIG_FILE = path.join(INSTALL_PREFIX, 'conf', 'sipd.conf');
