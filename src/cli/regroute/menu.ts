@@ -63,6 +63,21 @@ export class Menu {
     this.out(`  database: ${this.db} (through ${this.backend.describe})`);
   }
 
+  /**
+   * One screen of a submenu: the header, its items, the M/P/Q line, then one answer.
+   * M, P, Q and the end of input come back as where to go; any other answer as typed,
+   * in upper case.
+   */
+  private async submenu(title: string, items: readonly string[]): Promise<{ go: Next } | { choice: string }> {
+    this.header(title);
+    for (const item of items) this.out(`  ${item}`);
+    this.out('  M  main menu   P  previous menu   Q  quit');
+    const c = (await this.answers.ask('Choice: '))?.toUpperCase();
+    if (c === undefined) return { go: 'quit' };
+    const n = nav(c);
+    return n ? { go: n } : { choice: c };
+  }
+
   async run(): Promise<void> {
     for (;;) {
       this.header('main menu');
@@ -85,15 +100,9 @@ export class Menu {
 
   private async selectMenu(): Promise<Next> {
     for (;;) {
-      this.header('select database');
-      this.out('  Y  registry database');
-      this.out('  Z  routing database');
-      this.out('  D  display the database information');
-      this.out('  M  main menu   P  previous menu   Q  quit');
-      const c = (await this.answers.ask('Choice: '))?.toUpperCase();
-      if (c === undefined) return 'quit';
-      const n = nav(c);
-      if (n) return n;
+      const r = await this.submenu('select database', ['Y  registry database', 'Z  routing database', 'D  display the database information']);
+      if ('go' in r) return r.go;
+      const c = r.choice;
       if (c === 'Y') this.db = 'registry';
       else if (c === 'Z') this.db = 'routing';
       else if (c === 'D') {
@@ -106,16 +115,14 @@ export class Menu {
 
   private async dataMenu(): Promise<Next> {
     for (;;) {
-      this.header('query, add or delete');
-      this.out('  A  add an entry to the database');
-      this.out('  D  delete an entry from the database');
-      this.out('  S  search the database');
-      this.out('  L  list everything in the database');
-      this.out('  M  main menu   P  previous menu   Q  quit');
-      const c = (await this.answers.ask('Choice: '))?.toUpperCase();
-      if (c === undefined) return 'quit';
-      const n = nav(c);
-      if (n) return n;
+      const r = await this.submenu('query, add or delete', [
+        'A  add an entry to the database',
+        'D  delete an entry from the database',
+        'S  search the database',
+        'L  list everything in the database',
+      ]);
+      if ('go' in r) return r.go;
+      const c = r.choice;
       if (c === 'L') await listDb(this.backend, this.db, undefined, this.out);
       else if (c === 'A' || c === 'D' || c === 'S') {
         const r = await this.entryMenu(c);
@@ -129,15 +136,10 @@ export class Menu {
     const what = { A: 'add', D: 'delete', S: 'search' }[action];
     const subject = action === 'S' ? (this.db === 'routing' ? 'the destination pattern' : 'the registry user ID') : this.db === 'routing' ? 'the route' : 'the registry user ID';
     for (;;) {
-      this.header(`${what} (${this.db})`);
-      this.out(`  E  enter ${subject}`);
-      this.out('  M  main menu   P  previous menu   Q  quit');
-      const c = (await this.answers.ask('Choice: '))?.toUpperCase();
-      if (c === undefined) return 'quit';
-      const n = nav(c);
-      if (n) return n;
-      if (c !== 'E') {
-        this.out(`"${c}" is not a choice here; type E, M, P or Q`);
+      const r = await this.submenu(`${what} (${this.db})`, [`E  enter ${subject}`]);
+      if ('go' in r) return r.go;
+      if (r.choice !== 'E') {
+        this.out(`"${r.choice}" is not a choice here; type E, M, P or Q`);
         continue;
       }
       const done = action === 'A' ? await this.add() : action === 'D' ? await this.remove() : await this.search();
