@@ -2,7 +2,8 @@
 // the package staging.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { directiveValue, parseAnswers, quoteArg, replaceWord, setDirective } from '../../../src/cli/sps-setup.js';
+import { parseAnswers } from '../../../src/cli/sps-setup/answers-file.js';
+import { directiveValue, quoteArg, replaceWord, setDirective } from '../../../src/cli/sps-setup/conf-edit.js';
 import { installedLauncher } from '../../../packaging/stage.js';
 
 test('setDirective replaces the active line in place, drops duplicates, keeps comments and blocks', () => {

@@ -1,0 +1,217 @@
+// sps_setup's main: gathers the answers, edits every conf file in memory, checks the result
+// as `sipd -t` and the agent would, runs the MySQL step, and only then writes the files.
+// Every run is logged in logs/sps_setup_log; no password reaches the log or the screen.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { formatMessage, parseConfig } from '../../config/loader.js';
+import type { ConfigMessage } from '../../config/loader.js';
+import { isIPv6 } from '../../config/define.js';
+import { parseSnmpdCnf } from '../../agent/config/snmpd-cnf.js';
+import { endpointText, parseMySqlHost } from '../../stores/mysql/pool.js';
+import { columnsFromConfig } from '../../stores/mysql/subscriber-store.js';
+import { KEYS, SECRET, checkAnswers } from './questions.js';
+import type { Answers } from './questions.js';
+import { formatAnswers, parseAnswers } from './answers-file.js';
+import { HOST_NAME_DIRECTIVES, directiveValue, quoteArg, replaceWord, setDirective } from './conf-edit.js';
+import { placeBlock, snmpdBlock } from './snmpd-block.js';
+import { createDatabase, probeTable } from './mysql.js';
+import type { DbPlace } from './mysql.js';
+import { applyPerms, idName, modeText, permsFor, readEdit, textOf, writeKeeping } from './file-writing.js';
+import type { FileEdit } from './file-writing.js';
+import { CARRIED, answersFromFiles, carry, defaults } from './starting-answers.js';
+import { ask } from './interview.js';
+import { USAGE, parseArgs } from './options.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    if (args) process.stderr.write(`sps_setup: ${args}\n`);
+    process.stderr.write(USAGE + '\n');
+    return args ? 2 : 0;
+  }
+  const conf = path.join(args.prefix, 'conf');
+  const sipdConf = path.join(conf, 'sipd.conf');
+  const answersFile = path.join(conf, 'sps_setup.answers');
+  const logFile = path.join(args.prefix, 'logs', 'sps_setup_log');
+  if (!existsSync(sipdConf)) {
+    process.stderr.write(`sps_setup: ${sipdConf} not found: --prefix must name an OpenSPS installation (the directory holding conf/sipd.conf)\n`);
+    return 2;
+  }
+  const log = (s: string) => {
+    try {
+      mkdirSync(path.dirname(logFile), { recursive: true });
+      appendFileSync(logFile, `[${new Date().toISOString()}] ${s}\n`);
+    } catch (e) {
+      process.stderr.write(`sps_setup: cannot write ${logFile}: ${(e as Error).message}\n`);
+    }
+  };
+
+  // Previous answers, then what the files say now: the defaults of this run.
+  const errors: string[] = [];
+  let previous: Answers = {};
+  if (existsSync(answersFile)) {
+    const r = parseAnswers(readFileSync(answersFile, 'utf8'), answersFile);
+    previous = r.answers;
+    errors.push(...r.errors);
+  }
+  const sipd = readEdit(sipdConf);
+  const ps = readEdit(path.join(conf, 'ps.conf'));
+  const current: Answers = { ...previous, ...answersFromFiles(sipd.lines, ps.lines) };
+  const before: Answers = { ...defaults(), ...current };
+  // What this host was set up with (not what we would guess): the address and name to replace.
+  const oldAddress = current.host_address ?? '';
+  const oldName = current.host_name ?? '';
+  let given: Answers = {};
+  if (args.answersFile) {
+    let text: string;
+    try {
+      text = readFileSync(args.answersFile, 'utf8');
+    } catch (e) {
+      process.stderr.write(`sps_setup: cannot read ${args.answersFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return 2;
+    }
+    const r = parseAnswers(text, args.answersFile);
+    given = r.answers;
+    errors.push(...r.errors);
+  }
+  given = { ...given, ...args.given };
+  if (errors.length) {
+    for (const e of errors) process.stderr.write(`sps_setup: ${e}\n`);
+    return 2;
+  }
+
+  // Where the subscriber table is, by the file as it stands (it is not asked).
+  const conn = parseConfig(textOf(sipd), sipd.file);
+  const place = (a: Answers, timeoutS: number): DbPlace => ({
+    server: parseMySqlHost(a.mysql_host ?? 'localhost'),
+    database: conn.ok ? conn.config.values.DB_MySQL_DB : (directiveValue(sipd.lines, 'DB_MySQL_DB') ?? 'sip'),
+    table: conn.ok ? conn.config.values.DB_MySQL_SubscriberTable : (directiveValue(sipd.lines, 'DB_MySQL_SubscriberTable') ?? 'subscriber'),
+    timeoutMs: timeoutS * 1000,
+  });
+
+  let answers: Answers;
+  if (args.interactive) {
+    const r = await ask(before, oldAddress, oldName, (a) => probeTable(a, place(a, 3)));
+    if (typeof r === 'string') {
+      process.stderr.write(`\nsps_setup: ${r}; nothing was changed\n`);
+      return 2;
+    }
+    answers = r;
+  } else {
+    answers = { ...before, ...given };
+  }
+
+  if (!args.interactive) for (const k of CARRIED) if (given[k] === undefined) carry(answers, k, oldAddress, oldName);
+  const bad = checkAnswers(answers);
+  if (bad.length) {
+    for (const e of bad) process.stderr.write(`sps_setup: ${e}\n`);
+    process.stderr.write('sps_setup: nothing was changed\n');
+    return 2;
+  }
+
+  // Every place holding the old address: all conf files, comments excepted.
+  const notes: string[] = [];
+  const others: FileEdit[] = [];
+  const snmpd = readEdit(path.join(conf, 'snmpd.cnf'));
+  for (const name of readdirSync(conf).sort()) {
+    if (!/\.(cnf|conf)$/.test(name) || ['sipd.conf', 'ps.conf', 'snmpd.cnf'].includes(name)) continue;
+    others.push(readEdit(path.join(conf, name)));
+  }
+  const newAddress = answers.host_address!;
+  for (const e of [sipd, snmpd, ps, ...others]) notes.push(...replaceWord(e.lines, oldAddress, newAddress, e.file));
+  if (oldName && answers.host_name) notes.push(...replaceWord(sipd.lines, oldName, answers.host_name, sipd.file, HOST_NAME_DIRECTIVES));
+
+  // sipd.conf directives.
+  const port = answers.sip_port!;
+  const listen = isIPv6(newAddress) ? `[${newAddress}]:${port}` : `${newAddress}:${port}`;
+  const set = (n: string, v: string | undefined) => notes.push(...setDirective(sipd.lines, n, v ? [v] : [], sipd.file));
+  set('ProxyDomain', answers.proxy_domain);
+  set('ServerName', answers.host_name);
+  set('Port', port);
+  set('Listen', listen);
+  set('IpAddrInPathHeaders', newAddress);
+  const farm = answers.farm_members ? quoteArg(answers.farm_members) : undefined;
+  set('Cisco_Registry_Farm_Members', farm);
+  set('Cisco_Routing_Farm_Members', farm);
+  set('DB_MySQL', answers.mysql === 'on' ? 'On' : 'Off');
+  if (answers.mysql === 'on') {
+    set('DB_MySQL_HostName', answers.mysql_host);
+    set('DB_MySQL_Username', quoteArg(answers.mysql_user!));
+    set('DB_MySQL_Password', answers.mysql_password ? quoteArg(answers.mysql_password) : undefined);
+  }
+
+  // snmpd.cnf block and ps.conf.
+  placeBlock(snmpd.lines, snmpdBlock(answers));
+  if (ps.before === undefined) ps.lines = ['# ps.conf -- provisioning server (pserver) settings, written by sps_setup.', ''];
+  notes.push(...setDirective(ps.lines, 'PServerPort', [answers.pserver_port!], ps.file));
+
+  // Check before writing anything: sipd.conf as `sipd -t` would, snmpd.cnf as the agent would.
+  const problems: ConfigMessage[] = [];
+  const checked = parseConfig(textOf(sipd), sipd.file);
+  if (!checked.ok) problems.push(...checked.errors);
+  problems.push(...parseSnmpdCnf(textOf(snmpd), snmpd.file).messages.filter((m) => m.severity === 'error'));
+  if (problems.length || !checked.ok) {
+    for (const p of problems) process.stderr.write(`sps_setup: ${formatMessage(p)}\n`);
+    process.stderr.write('sps_setup: the result would not load, so nothing was changed\n');
+    log(`run failed; nothing changed: ${problems.map(formatMessage).join('; ')}`);
+    return 1;
+  }
+
+  const shown = KEYS.filter((k) => answers[k] !== undefined).map((k) => `${k}=${SECRET.has(k) && answers[k] ? '********' : answers[k]}`);
+  log(`sps_setup ${args.interactive ? 'interactive' : 'non-interactive'} run in ${args.prefix}: ${shown.join(' ')}`);
+  // Notes and MySQL's messages may quote values: no password goes to the log or the screen.
+  const secrets = [...SECRET].map((k) => answers[k]).filter((x): x is string => !!x);
+  const mask = (n: string) => secrets.reduce((t, x) => t.split(x).join('********'), n);
+  const say = (n: string) => {
+    process.stdout.write(`sps_setup: ${mask(n)}\n`);
+    log(mask(n));
+  };
+
+  // The database before any file: when it fails, the files stay as they were.
+  const mysql = answers.mysql === 'on';
+  if (mysql && answers.mysql_create_db === 'yes') {
+    const v = checked.config.values;
+    const p: DbPlace = { ...place(answers, Math.max(v.DB_MySQL_Connect_Timeout, 10)), database: v.DB_MySQL_DB, table: v.DB_MySQL_SubscriberTable };
+    try {
+      await createDatabase(answers, p, columnsFromConfig(v), (line) => say(`MySQL ${endpointText(p.server)}: ${line}`));
+    } catch (e) {
+      const m = mask(`MySQL ${endpointText(p.server)}: ${(e as Error).message}`);
+      process.stderr.write(`sps_setup: ${m}\nsps_setup: the MySQL step failed, so no file was changed\n`);
+      log(`${m} (run failed, no file changed)`);
+      return 1;
+    }
+  }
+
+  if (oldAddress && oldAddress !== newAddress) log(`address changed from ${oldAddress} to ${newAddress}`);
+  // sipd.conf is private to root and csps while it holds a password (DB_MySQL_Password).
+  const secretConf = !!directiveValue(sipd.lines, 'DB_MySQL_Password');
+  try {
+    for (const e of [sipd, snmpd, ps, ...others]) {
+      const text = textOf(e);
+      const secret = e === sipd && secretConf;
+      if (text === e.before) {
+        if (secret) applyPerms(e.file, permsFor(e.file, 0o640, true));
+        continue;
+      }
+      writeKeeping(e.file, text, 0o640, secret);
+      log(`wrote ${e.file}`);
+    }
+    writeKeeping(answersFile, formatAnswers(answers), 0o600);
+  } catch (e) {
+    process.stderr.write(`sps_setup: ${(e as Error).message}\n`);
+    log(`write failed: ${(e as Error).message}`);
+    return 1;
+  }
+  for (const n of notes) log(`  ${mask(n)}`);
+  for (const n of notes) process.stdout.write(`  ${mask(n)}\n`);
+  process.stdout.write(`sps_setup: ${sipd.file}: Syntax OK\n`);
+  if (secretConf) {
+    const st = statSync(sipd.file);
+    say(`${path.basename(sipd.file)} holds the MySQL password: mode ${modeText(st.mode)}, owner ${idName('/etc/passwd', st.uid)}:${idName('/etc/group', st.gid)}${st.mode & 0o007 ? ' (readable by others: restrict it)' : ''}`);
+  }
+  if (mysql && answers.mysql_create_db !== 'yes') {
+    say(`MySQL: the database was not touched; if ${answers.mysql_user} cannot use it yet, run sps_setup again with mysql_create_db=yes, or install_mysql_db`);
+  }
+  process.stdout.write(`sps_setup: done (log: ${logFile}). Apply with "${path.join(args.prefix, 'bin', 'sip')} restart" (Listen and Port need a full restart).\n`);
+  return 0;
+}

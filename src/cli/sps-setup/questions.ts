@@ -1,0 +1,127 @@
+// sps_setup's questions: the answer keys in the order they are asked, what each means,
+// when it applies, and what a valid answer looks like. Answers typed, read from a file
+// or given as options all pass through normalise() and checkAnswers() here.
+import { isHostname, isIPv4, isIPv6 } from '../../config/define.js';
+
+export const KEYS = [
+  'proxy_domain', 'host_address', 'host_name', 'sip_port', 'farm_members',
+  'mysql', 'mysql_host', 'mysql_user', 'mysql_password', 'mysql_create_db', 'mysql_admin_user', 'mysql_admin_password',
+  'snmp_community', 'snmp_v3_user', 'snmp_v3_auth_password', 'snmp_v3_priv_password', 'trap_sink',
+  'pserver_port',
+] as const;
+export type Key = (typeof KEYS)[number];
+export type Answers = Partial<Record<Key, string>>;
+
+export const SECRET: ReadonlySet<Key> = new Set(['mysql_password', 'mysql_admin_password', 'snmp_v3_auth_password', 'snmp_v3_priv_password']);
+
+interface Question {
+  readonly text: string;
+  /** Undefined when the value is fine, else what is valid. */
+  check(v: string, a: Answers): string | undefined;
+  /** Asked only when this holds for the answers so far. */
+  when?(a: Answers): boolean;
+}
+
+const isAddress = (s: string) => isIPv4(s) || isIPv6(s);
+const isHost = (s: string) => isAddress(s) || isHostname(s);
+const portCheck = (v: string) => (/^\d{1,5}$/.test(v) && +v >= 1 && +v <= 65535 ? undefined : 'a port number from 1 to 65535');
+export const list = (v: string) => v.split(/[\s,]+/).filter(Boolean);
+const mysqlOn = (a: Answers) => a.mysql === 'on';
+const creating = (a: Answers) => mysqlOn(a) && a.mysql_create_db === 'yes';
+/** The database is created by another account than sipd's, which it then creates too. */
+export const byAdmin = (a: Answers) => creating(a) && !!a.mysql_admin_user && a.mysql_admin_user !== a.mysql_user;
+const MYSQL_USER_RE = /^[^\s"'\\]{1,32}$/;
+
+/** DB_MySQL_HostName's form: host, host:port, [v6]:port. */
+function mysqlHostCheck(v: string): string | undefined {
+  const m = /^(\[([^\]]+)\]|[^:\[\]]+):(\d{1,5})$/.exec(v);
+  const ok = m ? (m[2] ? isIPv6(m[2]) : isHost(m[1])) && portCheck(m[3]) === undefined : isHost(v);
+  return ok ? undefined : 'a host name or address, with :PORT when MySQL is not on port 3306 (IPv6 in brackets then)';
+}
+
+export const QUESTIONS: Record<Key, Question> = {
+  proxy_domain: { text: 'SIP domain this proxy serves (ProxyDomain; - for none)', check: (v) => (!v || isHostname(v) ? undefined : 'a domain name such as example.com') },
+  host_address: { text: 'IP address of this host', check: (v) => (isAddress(v) ? undefined : 'an IPv4 or IPv6 address such as 10.1.1.1') },
+  host_name: { text: 'Host name of this host (ServerName; - for none)', check: (v) => (!v || isHostname(v) ? undefined : 'a host name such as sps1.example.com') },
+  sip_port: { text: 'SIP port', check: portCheck },
+  farm_members: {
+    text: 'Other members of the proxy farm, blank-separated (- for no farm)',
+    check: (v) => {
+      const bad = list(v).filter((h) => !isHost(h));
+      return bad.length ? `host names or addresses; not valid: ${bad.join(', ')}` : undefined;
+    },
+  },
+  mysql: { text: 'Keep subscribers in MySQL (on/off)', check: (v) => (v === 'on' || v === 'off' ? undefined : 'on or off') },
+  mysql_host: { text: 'MySQL server host (HOST or HOST:PORT)', check: mysqlHostCheck, when: mysqlOn },
+  mysql_user: { text: 'MySQL user name for sipd', check: (v) => (MYSQL_USER_RE.test(v) ? undefined : 'a user name of 1 to 32 characters without blanks or quotes'), when: mysqlOn },
+  mysql_password: { text: 'MySQL password for that user', check: (v) => (/^[^\s"'\\]*$/.test(v) ? undefined : 'a password without blanks, quotes or backslashes'), when: mysqlOn },
+  mysql_create_db: {
+    text: 'Create (or upgrade) the sip database, its tables and that user now (yes/no)',
+    check: (v) => (v === 'yes' || v === 'no' ? undefined : 'yes or no'),
+    when: mysqlOn,
+  },
+  mysql_admin_user: {
+    text: 'MySQL administrator who creates them (- to do it as the sipd user, which must exist)',
+    check: (v, a) => {
+      if (v && !MYSQL_USER_RE.test(v)) return 'a user name of 1 to 32 characters without blanks or quotes, or - for the sipd user';
+      if (v && v !== a.mysql_user && !a.mysql_password) return 'an administrator only together with a mysql_password for the sipd user it creates (or - for the sipd user itself)';
+      return undefined;
+    },
+    when: creating,
+  },
+  // Any characters: it is used for one connection and never written anywhere.
+  mysql_admin_password: { text: 'Password of the MySQL administrator', check: () => undefined, when: byAdmin },
+  snmp_community: { text: 'SNMP community for managers (read-write)', check: (v) => (/^[\x21-\x7e]{1,32}$/.test(v) && !/["'#\\]/.test(v) ? undefined : '1 to 32 printable characters, no blanks, quotes, # or \\') },
+  snmp_v3_user: { text: 'SNMPv3 user (- for none)', check: (v) => (!v || /^[A-Za-z0-9_.-]{1,32}$/.test(v) ? undefined : 'letters, digits, _ . - (up to 32), or blank') },
+  snmp_v3_auth_password: {
+    text: 'SNMPv3 authentication passphrase (SHA)',
+    check: (v) => (/^[\x21-\x7e]{8,64}$/.test(v) && !/["'#\\]/.test(v) ? undefined : '8 to 64 printable characters, no blanks, quotes, # or \\'),
+    when: (a) => !!a.snmp_v3_user,
+  },
+  snmp_v3_priv_password: {
+    text: 'SNMPv3 privacy passphrase (AES; - for no privacy)',
+    check: (v) => (!v || (/^[\x21-\x7e]{8,64}$/.test(v) && !/["'#\\]/.test(v)) ? undefined : '8 to 64 printable characters, or blank'),
+    when: (a) => !!a.snmp_v3_user,
+  },
+  trap_sink: {
+    text: 'Where else to send SNMP traps, ADDRESS[:PORT] blank-separated (- for only where snmpd.cnf already says)',
+    check: (v) => {
+      const bad = list(v).filter((t) => {
+        const m = /^(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(t);
+        return !m || !isIPv4(m[1]) || (m[2] !== undefined && portCheck(m[2]) !== undefined);
+      });
+      return bad.length ? `IPv4 ADDRESS or ADDRESS:PORT; not valid: ${bad.join(', ')}` : undefined;
+    },
+  },
+  pserver_port: { text: 'Provisioning server (pserver) port', check: portCheck },
+};
+
+/** Normalise what people type: on/off spellings, lists with commas. */
+export function normalise(k: Key, v: string): string {
+  const t = v.trim();
+  if (k === 'mysql') {
+    const l = t.toLowerCase();
+    if (['on', 'yes', 'y', 'true', '1'].includes(l)) return 'on';
+    if (['off', 'no', 'n', 'false', '0'].includes(l)) return 'off';
+  }
+  if (k === 'mysql_admin_user' && t === '-') return ''; // "-": sipd's own account, in files and options too
+  if (k === 'mysql_create_db') {
+    const l = t.toLowerCase();
+    if (['yes', 'y', 'on', 'true', '1'].includes(l)) return 'yes';
+    if (['no', 'n', 'off', 'false', '0'].includes(l)) return 'no';
+  }
+  if (k === 'farm_members' || k === 'trap_sink') return list(t).join(' ');
+  return t;
+}
+
+/** Check every answer that applies; messages name the key and what is valid. */
+export function checkAnswers(a: Answers): string[] {
+  const errors: string[] = [];
+  for (const k of KEYS) {
+    const q = QUESTIONS[k];
+    if (q.when && !q.when(a)) continue;
+    const why = q.check(a[k] ?? '', a);
+    if (why) errors.push(`${k}: "${SECRET.has(k) ? '…' : (a[k] ?? '')}" is not valid; expected ${why}`);
+  }
+  return errors;
+}
