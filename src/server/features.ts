@@ -21,7 +21,7 @@ import { PrivacyHooks } from '../modules/privacy/rewrite.js';
 import type { ForwardHooks } from '../proxy/stages.js';
 import type { SubscriberStore } from '../stores/subscriber.js';
 import { openSubscriberStore } from '../stores/subscribers.js';
-import type { RouteStore } from '../modules/routing/route.js';
+import type { RouteStore } from '../stores/route-store.js';
 import { StaticRouter } from '../modules/routing/stage.js';
 import { openEmbeddedRouteStore, routeStoreOptions } from '../stores/embedded/route-store.js';
 

@@ -13,7 +13,7 @@
 // Durability: a write resolves only after its journal line is fdatasync'ed, with group
 // commit (journal-file.ts, shared with the route database).
 import path from 'node:path';
-import type { Binding, LocationStore, ReceivedFrom } from '../../modules/registry/location.js';
+import type { Binding, LocationStore, ReceivedFrom } from '../location-store.js';
 import { encodeRecord } from './journal-format.js';
 import { JournalFile, prepareDatabaseFiles, readDatabaseFile, replayRecords } from './journal-file.js';
 import type { StoreLog } from './journal-file.js';

@@ -25,10 +25,10 @@
 // Cisco_Routing_Max_DB_Age_on_Boot is deleted at start, and that is logged.
 import path from 'node:path';
 import type { Config } from '../../config/loader.js';
-import { RouteMatcher } from '../../modules/routing/matcher.js';
-import type { Pattern } from '../../modules/routing/pattern.js';
-import type { Route, RouteStore, RouteType } from '../../modules/routing/route.js';
-import { checkRoute } from '../../modules/routing/route.js';
+import { RouteMatcher } from './route-matcher.js';
+import type { Pattern } from '../route-pattern.js';
+import type { Route, RouteStore, RouteType } from '../route-store.js';
+import { checkRoute } from '../route-store.js';
 import { decodeRecords, encodeRecord } from './journal-format.js';
 import { JournalFile, prepareDatabaseFiles, readDatabaseFile, replayRecords } from './journal-file.js';
 import type { StoreLog } from './journal-file.js';
