@@ -32,7 +32,8 @@ import type { DbName, DbReply, DbRequest } from '../server/db-control.js';
 import { DEFAULT_CONFIG_FILE } from '../common/install.js';
 import { pidFileState } from '../common/pidfile.js';
 import { openEmbeddedLocationStore } from '../stores/embedded/location-store.js';
-import { openEmbeddedRouteStore, routeStoreOptions } from '../stores/embedded/route-store.js';
+import { openEmbeddedRouteStore } from '../stores/embedded/route-store.js';
+import { routeStoreOptions } from '../stores/open.js';
 
 export const USAGE = `Usage: sysadmin_sps_regroute [-m routing|registry|both] [-l] [-i file] [-x file] [-p file]
   -m WHICH  the database: routing (1), registry (2) or both (3, the default)

@@ -11,7 +11,7 @@ export interface ReceivedFrom {
 
 /** One contact bound to an address-of-record. */
 export interface Binding {
-  /** The AOR key (see src/modules/registry/aor.ts): "+14085558000" or "2000@companya.com". */
+  /** The AOR key (the registrar's aorKey): "+14085558000" or "2000@companya.com". */
   readonly aor: string;
   /** The contact URI as the user agent wrote it (no <>, no header parameters). */
   readonly contact: string;

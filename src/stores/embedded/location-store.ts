@@ -16,9 +16,7 @@ import path from 'node:path';
 import type { Binding, LocationStore, ReceivedFrom } from '../location-store.js';
 import { encodeRecord } from './journal-format.js';
 import { JournalFile, prepareDatabaseFiles, readDatabaseFile, replayRecords } from './journal-file.js';
-import type { StoreLog } from './journal-file.js';
-
-export type { StoreLog } from './journal-file.js';
+import type { StoreLog } from '../store-log.js';
 
 export interface EmbeddedStoreOptions {
   /** Directory of the files (absolute); created when missing. */

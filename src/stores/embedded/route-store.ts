@@ -24,16 +24,13 @@
 // (group commit). A database whose newer file is older than
 // Cisco_Routing_Max_DB_Age_on_Boot is deleted at start, and that is logged.
 import path from 'node:path';
-import type { Config } from '../../config/loader.js';
 import { RouteMatcher } from './route-matcher.js';
 import type { Pattern } from '../route-pattern.js';
 import type { Route, RouteStore, RouteType } from '../route-store.js';
 import { checkRoute } from '../route-store.js';
 import { decodeRecords, encodeRecord } from './journal-format.js';
 import { JournalFile, prepareDatabaseFiles, readDatabaseFile, replayRecords } from './journal-file.js';
-import type { StoreLog } from './journal-file.js';
-
-export type { StoreLog } from './journal-file.js';
+import type { StoreLog } from '../store-log.js';
 
 export interface EmbeddedRouteStoreOptions {
   /** Directory of the files (absolute); created when missing. */
@@ -53,12 +50,6 @@ export interface EmbeddedRouteStoreOptions {
   readonly bulkPut?: number;
   /** fdatasync each batch (default true). Only benchmarks turn it off. */
   readonly sync?: boolean;
-}
-
-/** The options for the database a configuration names. */
-export function routeStoreOptions(config: Config, log: StoreLog): EmbeddedRouteStoreOptions {
-  const v = config.values;
-  return { dir: config.path(v.Cisco_Routing_Rendezvous_Directory), name: v.Cisco_Routing_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Routing_Max_DB_Age_on_Boot, log };
 }
 
 // ---- rows ----
