@@ -4,7 +4,7 @@
 // A flavour (tcp.ts, tls.ts) supplies only how sockets are made and what a
 // connection's messages must pass before they are delivered.
 import type net from 'node:net';
-import type { ListenAddress } from '../server/directives.js';
+import type { ListenAddress } from './directives.js';
 import { StreamFramer } from './framing.js';
 import { describeBindError } from './errors.js';
 import { hostPort, plainAddress } from './types.js';

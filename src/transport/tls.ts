@@ -15,7 +15,7 @@ import { isIP } from 'node:net';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { Config } from '../config/loader.js';
-import type { ListenAddress } from '../server/directives.js';
+import type { ListenAddress } from './directives.js';
 import { SERVER_TOKEN } from '../common/install.js';
 import { buildResponse, parseMessage, serializeMessage, statelessTag } from '../sip/message.js';
 import { parseVia } from '../sip/via.js';

@@ -11,7 +11,8 @@ import type { SipRequest, SipResponse } from '../../../src/sip/message.js';
 import { parseUri } from '../../../src/sip/uri.js';
 import { StoreUnavailableError } from '../../../src/stores/subscriber-store.js';
 import type { Subscriber, SubscriberStore } from '../../../src/stores/subscriber-store.js';
-import type { ClientTxn, ClientTxnEvents, Destination, ServerTxn } from '../../../src/transaction/types.js';
+import type { ClientTxn, ClientTxnEvents, ServerTxn } from '../../../src/transaction/types.js';
+import type { Destination } from '../../../src/transport/types.js';
 
 export { configOf } from '../../helpers/values.js';
 
