@@ -5,6 +5,13 @@
 import type { TransportName } from './directives.js';
 export type { TransportName };
 
+/** The parts of a certificate (as Node reports it) that name its owner. */
+export interface CertificateNames {
+  readonly subject?: { readonly CN?: string | readonly string[] } | null;
+  /** Node's text form: "DNS:a.example, IP Address:10.0.0.1, URI:sip:example.com". */
+  readonly subjectaltname?: string;
+}
+
 export interface Inbound {
   readonly transport: TransportName;
   /** Peer address as the socket reports it (IPv4-mapped IPv6 addresses unwrapped). */
@@ -12,6 +19,13 @@ export interface Inbound {
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
+  /**
+   * Set only on what arrives over a TLS connection the peer opened while
+   * SipTlsMutualAuthentication is On: the names of the client certificate the handshake
+   * verified (against SipTlsCACertificateFile), or null when the peer presented none.
+   * The proxy's first stage matches the top Via against them (src/proxy/tls-peer.ts).
+   */
+  readonly tlsClientCertificate?: CertificateNames | null;
 }
 
 /**
