@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Route } from '../src/modules/routing/route.js';
+import type { Route } from '../src/stores/route-store.js';
 import { selectRoutes } from '../src/modules/routing/select.js';
 import { openEmbeddedRouteStore } from '../src/stores/embedded/route-store.js';
 import type { EmbeddedRouteStore } from '../src/stores/embedded/route-store.js';

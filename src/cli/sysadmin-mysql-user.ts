@@ -28,7 +28,7 @@ import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';
 import { MySqlSubscriberStore, columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
 import { makeSecret } from '../stores/secret.js';
-import { embeddedSubscriberDir } from '../stores/subscribers.js';
+import { embeddedSubscriberDir } from '../stores/open.js';
 import {
   FORWARD_FIELDS,
   StoreUnavailableError,
@@ -36,8 +36,8 @@ import {
   emptySubscriber,
   forwardUrlProblem,
   userIdProblem,
-} from '../stores/subscriber.js';
-import type { ForwardField, Subscriber, SubscriberStore } from '../stores/subscriber.js';
+} from '../stores/subscriber-store.js';
+import type { ForwardField, Subscriber, SubscriberStore } from '../stores/subscriber-store.js';
 
 const USAGE = `usage: sysadmin_mysql_user [--conf FILE] [--host H[:PORT]] [--db-user U] [--db NAME] [--table NAME] [--embedded]
          [show|list|add|modify|remove] [--user ID] [--domain D] [--detail]

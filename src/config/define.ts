@@ -83,11 +83,47 @@ export function isHostname(s: string): boolean {
   return HOSTNAME.test(s);
 }
 
-/** A host name, IPv4 address or IPv6 address (bracketed or bare). */
+// ---- directive arguments that name hosts, addresses and tokens ----
+
+/**
+ * A host name, IPv4 address or IPv6 address (bracketed or bare). Digits and dots alone
+ * (a trailing dot included) are a mistyped address, never a host name (RFC 1123 §2.1).
+ */
 export function parseHost(a: Arg, index = 0): string {
   const t = a.text.replace(/^\[(.*)\]$/, '$1');
-  if (isIPv4(t) || isIPv6(t) || (isHostname(t) && !/^\d+(\.\d+)*$/.test(t))) return t;
+  if (isIPv4(t) || isIPv6(t) || (isHostname(t) && !/^[\d.]+$/.test(t))) return t;
   throw new ValueError(`"${a.text}" is not a host name or IP address`, index);
+}
+
+/** A DNS domain or host name (not an IP address); a trailing dot is dropped. */
+export function parseDomainName(a: Arg, index = 0): string {
+  const t = a.text.replace(/\.$/, '');
+  if (!t || !isHostname(t) || /^[\d.]+$/.test(t)) {
+    throw new ValueError(`"${a.text}" is not a DNS domain name (e.g. example.com)`, index);
+  }
+  return t;
+}
+
+/** A literal IPv4 or IPv6 address (IPv6 may be written in brackets). */
+export function parseIpAddress(a: Arg, index = 0): string {
+  const t = a.text.replace(/^\[(.*)\]$/, '$1');
+  if (isIPv4(t) || isIPv6(t)) return t;
+  throw new ValueError(`"${a.text}" is not an IPv4 or IPv6 address`, index);
+}
+
+/** A host name (not an address); a trailing dot is dropped. */
+export function parseHostName(a: Arg, index = 0): string {
+  const t = a.text.replace(/\.$/, '');
+  if (t && isHostname(t) && !/^[\d.]+$/.test(t)) return t;
+  throw new ValueError(`"${a.text}" is not a host name`, index);
+}
+
+const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+
+/** An RFC 3261 token: option tags, header names. */
+export function parseToken(a: Arg, what: string, index = 0): string {
+  if (TOKEN.test(a.text)) return a.text;
+  throw new ValueError(`"${a.text}" is not a valid ${what} (letters, digits and - . ! % * _ + \` ' ~ only)`, index);
 }
 
 export function rangeText(min: number, max: number): string {

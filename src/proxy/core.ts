@@ -12,10 +12,10 @@ import { parseUri, serializeUri } from '../sip/uri.js';
 import { parseVia } from '../sip/via.js';
 import type { Via } from '../sip/via.js';
 import { statelessBranch } from '../transaction/branch.js';
-import type { Destination, ServerTxn, TransactionLayerApi } from '../transaction/types.js';
+import type { ServerTxn, TransactionLayerApi } from '../transaction/types.js';
 import type { SipTransports } from '../transport/outbound.js';
 import { hostPort } from '../transport/types.js';
-import type { Inbound, Reply, TransportName } from '../transport/types.js';
+import type { Destination, Inbound, Reply, TransportName } from '../transport/types.js';
 import { ForkContext, secureDestinations } from './fork.js';
 import type { Target } from './fork.js';
 import { forwardCopy, popVia, preprocessRoute, recordRouteValues, responseTarget, sipUriOf, stampReceived } from './forward.js';
@@ -23,6 +23,7 @@ import type { ProxyIdentity } from './identity.js';
 import type { NextHopResolver } from './next-hop.js';
 import { checkLoop, checkMaxForwards, checkProxyRequire, loopSuffix } from './sanity.js';
 import type { Refusal } from './sanity.js';
+import { checkTlsPeer } from './tls-peer.js';
 import type { AdmissionStage, ForwardHooks, NormaliseStage, RequestContext, RouteStage, TranslationModule } from './stages.js';
 
 /** What the proxy needs of the registrar (src/modules/registry). */
@@ -170,6 +171,12 @@ export class ProxyCore {
   private async front(a: Answerer, config: Config): Promise<Front | undefined> {
     const v = config.values;
     const req0 = a.request;
+    // First: a peer whose client certificate does not name its Via learns nothing more (an ACK is dropped, never answered).
+    const tlsPeer = checkTlsPeer(req0, a.from);
+    if (tlsPeer) {
+      this.d.log.warn(tlsPeer.log);
+      return req0.method === 'ACK' ? undefined : void this.answer(a, tlsPeer.refusal);
+    }
     const mf = checkMaxForwards(req0);
     if (mf) {
       // OPTIONS to the proxy itself may still be answered (RFC 3261 §11.2).

@@ -1,55 +1,10 @@
 // Server-core directives owned by the proxy core: what kind of server sipd is (proxy or
 // redirect, stateful or not), how it forks and recurses, and what it writes in the
 // Via / Record-Route headers it adds.
-import { directivesFor, isHostname, isIPv4 } from '../config/define.js';
-import { ValueError } from '../config/spec.js';
+import { directivesFor, parseDomainName, parseIpAddress, parseToken } from '../config/define.js';
 import type { Arg } from '../config/spec.js';
-import { isIPv6 as isIPv6Strict } from 'node:net';
 
 const d = directivesFor('proxy', 'server-core');
-
-// ---- small checks shared with the feature modules' directives ----
-
-/** A DNS domain or host name (not an IP address); a trailing dot is dropped. */
-export function parseDomainName(a: Arg, index = 0): string {
-  const t = a.text.replace(/\.$/, '');
-  if (!t || !isHostname(t) || /^[\d.]+$/.test(t)) {
-    throw new ValueError(`"${a.text}" is not a DNS domain name (e.g. example.com)`, index);
-  }
-  return t;
-}
-
-/** A literal IPv4 or IPv6 address (IPv6 may be written in brackets). */
-export function parseIpAddress(a: Arg, index = 0): string {
-  const t = a.text.replace(/^\[(.*)\]$/, '$1');
-  if (isIPv4(t) || isIPv6Strict(t)) return t;
-  throw new ValueError(`"${a.text}" is not an IPv4 or IPv6 address`, index);
-}
-
-/** A host name (not an address); a trailing dot is dropped. */
-export function parseHostName(a: Arg, index = 0): string {
-  const t = a.text.replace(/\.$/, '');
-  if (t && isHostname(t) && !/^[\d.]+$/.test(t)) return t;
-  throw new ValueError(`"${a.text}" is not a host name`, index);
-}
-
-/**
- * A host name or a literal IPv4/IPv6 address (IPv6 bare or in brackets). Stricter than
- * define.ts's parseHost, which takes "10.1.1.1:5060" for an IPv6 address.
- */
-export function parseHostOrAddress(a: Arg, index = 0): string {
-  const t = a.text.replace(/^\[(.*)\]$/, '$1');
-  if (isIPv4(t) || isIPv6Strict(t) || (isHostname(t) && !/^[\d.]+$/.test(t))) return t;
-  throw new ValueError(`"${a.text}" is not a host name or IP address`, index);
-}
-
-const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
-
-/** An RFC 3261 token: option tags, header names. */
-export function parseToken(a: Arg, what: string, index = 0): string {
-  if (TOKEN.test(a.text)) return a.text;
-  throw new ValueError(`"${a.text}" is not a valid ${what} (letters, digits and - . ! % * _ + \` ' ~ only)`, index);
-}
 
 export const proxyDirectives = [
   d.text('CSPSVersion', {

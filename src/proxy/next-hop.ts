@@ -6,8 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { SipUri, Uri } from '../sip/uri.js';
 import { uriParam } from '../sip/uri.js';
-import type { Destination } from '../transaction/types.js';
-import type { TransportName } from '../transport/types.js';
+import type { Destination, TransportName } from '../transport/types.js';
 
 export interface NextHopResolver {
   /**

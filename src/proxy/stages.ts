@@ -7,8 +7,7 @@
 import type { Config } from '../config/loader.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import type { Uri } from '../sip/uri.js';
-import type { Destination } from '../transaction/types.js';
-import type { Inbound } from '../transport/types.js';
+import type { Destination, Inbound } from '../transport/types.js';
 import type { Target } from './fork.js';
 import type { Refusal } from './sanity.js';
 

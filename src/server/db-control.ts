@@ -16,12 +16,12 @@
 // nothing and the reply lists the errors with their lines.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { LocationStore } from '../modules/registry/location.js';
+import type { LocationStore } from '../stores/location-store.js';
 import { formatRegistrationCsv, importRegistrations, liveBindings, parseRegistrationCsv, registrationKey } from '../modules/registry/csv.js';
 import type { CsvError } from '../modules/routing/csv.js';
 import { formatRouteCsv, importRoutes, parseRouteCsv } from '../modules/routing/csv.js';
-import type { Route, RouteStore, RouteType } from '../modules/routing/route.js';
-import { routeKey } from '../modules/routing/route.js';
+import type { Route, RouteStore, RouteType } from '../stores/route-store.js';
+import { routeKey } from '../stores/route-store.js';
 
 export type DbName = 'routing' | 'registry';
 

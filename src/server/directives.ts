@@ -1,29 +1,10 @@
 // Server-global and host-specific directives owned by the sipd process itself:
 // where it lives, which sockets it binds, which account it runs as.
-import { directivesFor, expectArgs, parseHost, parsePort } from '../config/define.js';
-import { ValueError } from '../config/spec.js';
+import { directivesFor, expectArgs, parseHost } from '../config/define.js';
 import type { Arg } from '../config/spec.js';
+import { parseListen } from '../transport/directives.js';
 
 const d = directivesFor('server', 'server-global');
-
-export interface ListenAddress {
-  /** Undefined means every local address. */
-  readonly host?: string;
-  readonly port: number;
-}
-
-/** `Listen 5060`, `Listen 10.23.56.78:5060`, `Listen [::1]:5060` — a port is always required. */
-export function parseListen(a: Arg): ListenAddress {
-  const t = a.text;
-  if (/^\d+$/.test(t)) return { port: parsePort(a) };
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(t) ?? /^([^:]+):(\d+)$/.exec(t);
-  if (!m) {
-    throw new ValueError(`"${t}" needs a port: write PORT or IP:PORT (an address alone is not accepted)`, 0, 'PORT, IP:PORT, [IPv6]:PORT');
-  }
-  const host = parseHost({ ...a, text: m[1] });
-  const port = parsePort({ ...a, text: m[2] });
-  return { host, port };
-}
 
 const NO_EFFECT =
   'Accepted for compatibility and has no effect: sipd is one event-driven process, so there is no pool of child processes to size.';

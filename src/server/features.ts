@@ -19,11 +19,11 @@ import { SubscriberLookup } from '../modules/callforward/lookup.js';
 import { NumberExpander } from '../modules/numexp/expand.js';
 import { PrivacyHooks } from '../modules/privacy/rewrite.js';
 import type { ForwardHooks } from '../proxy/stages.js';
-import type { SubscriberStore } from '../stores/subscriber.js';
-import { openSubscriberStore } from '../stores/subscribers.js';
-import type { RouteStore } from '../modules/routing/route.js';
+import type { SubscriberStore } from '../stores/subscriber-store.js';
+import { openSubscriberStore, routeStoreOptions } from '../stores/open.js';
+import type { RouteStore } from '../stores/route-store.js';
 import { StaticRouter } from '../modules/routing/stage.js';
-import { openEmbeddedRouteStore, routeStoreOptions } from '../stores/embedded/route-store.js';
+import { openEmbeddedRouteStore } from '../stores/embedded/route-store.js';
 
 export type FeatureLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 

@@ -34,7 +34,7 @@ import { UdpTransport } from '../transport/udp.js';
 import { SipCounters } from './counters.js';
 import { ControlServer, controlSocketPath } from './control.js';
 import type { ControlReply, ControlRequest } from './control.js';
-import type { ListenAddress } from './directives.js';
+import type { ListenAddress } from '../transport/directives.js';
 import { SERVER_TOKEN } from '../common/install.js';
 import { daemonStderrPath, pidFileState, removePidFile, removeStalePidFile, writePidFile } from '../common/pidfile.js';
 import { chownForAccount, isRoot, resolveAccount, switchTo } from './privileges.js';

@@ -7,7 +7,7 @@
 // serving a subscriber under another realm) makes the stored secrets useless for Digest
 // until each password is set again; a `plain` secret (legacy tables) has no such limit.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { StoredSecret } from './subscriber.js';
+import type { StoredSecret } from './subscriber-store.js';
 
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess';
 

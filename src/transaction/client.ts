@@ -3,11 +3,13 @@
 // (Timers E, F, K). Each one sends the exact bytes it serialized once.
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { serializeMessage } from '../sip/message.js';
-import type { LayerContext } from './internals.js';
-import { guarded, TimerSlots } from './internals.js';
+import type { LayerContext } from './layer-context.js';
+import { guarded } from './layer-context.js';
+import { TimerSlots } from './timer-slots.js';
 import { buildAck, buildCancel } from './requests.js';
 import { expiresOf, giveUpAfter, provisionalWait } from './timers.js';
-import type { ClientTxn, ClientTxnEvents, Destination, TxnTimers } from './types.js';
+import type { ClientTxn, ClientTxnEvents, TxnTimers } from './types.js';
+import type { Destination } from '../transport/types.js';
 
 type State = ClientTxn['state'];
 

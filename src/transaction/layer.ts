@@ -3,22 +3,20 @@
 // the proxy sends, answers CANCELs of pending INVITEs, and keeps the counters.
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { buildResponse } from '../sip/message.js';
-import type { Inbound, Reply } from '../transport/types.js';
+import type { Destination, Inbound, Reply, TxnTransport } from '../transport/types.js';
 import { newBranch } from './branch.js';
 import { ClientTransaction } from './client.js';
-import type { Counters, LayerContext, LogFn } from './internals.js';
+import type { Counters, LayerContext, LogFn } from './layer-context.js';
 import { clientKey, responseKey, serverKey } from './keys.js';
 import { viaValue, withTopVia } from './requests.js';
 import { ServerTransaction } from './server.js';
 import type {
   ClientTxn,
   ClientTxnEvents,
-  Destination,
   Received,
   TransactionLayerApi,
   TransactionStats,
   TxnTimers,
-  TxnTransport,
   ViaSentBy,
 } from './types.js';
 

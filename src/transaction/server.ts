@@ -4,8 +4,9 @@
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { serializeMessage, tagOf } from '../sip/message.js';
 import type { Inbound, Reply } from '../transport/types.js';
-import type { LayerContext } from './internals.js';
-import { guarded, TimerSlots } from './internals.js';
+import type { LayerContext } from './layer-context.js';
+import { guarded } from './layer-context.js';
+import { TimerSlots } from './timer-slots.js';
 import { serverKey, matchedByBranch } from './keys.js';
 import { abandonAfter, giveUpAfter } from './timers.js';
 import type { Received, ServerTxn, TxnTimers } from './types.js';

@@ -2,27 +2,7 @@
 // transports below it and the proxy core above it. Kept in one small file so each side
 // can be built and tested against it alone.
 import type { SipRequest, SipResponse } from '../sip/message.js';
-import type { Inbound, Reply, TransportName } from '../transport/types.js';
-
-/** Where a request (or a response not going back on its arrival path) is sent. */
-export interface Destination {
-  readonly transport: TransportName;
-  /** An IP address (v4 or v6, no brackets); names are resolved before this point. */
-  readonly host: string;
-  readonly port: number;
-  /** The name a TLS server's certificate must carry (the target URI's host), when it is a name. */
-  readonly serverName?: string;
-}
-
-/** What the transaction layer needs of the transports. */
-export interface TxnTransport {
-  /**
-   * Send one message. Resolves once handed to the socket (UDP) or written on a
-   * connection (TCP, opened or reused as needed); rejects with a transport error
-   * (connection refused or timed out, unreachable) so the caller can fail over.
-   */
-  send(dest: Destination, data: Buffer): Promise<void>;
-}
+import type { Destination, Inbound, Reply, TransportName } from '../transport/types.js';
 
 /** The guide's timer and retransmission directives, in milliseconds and counts. */
 export interface TxnTimers {

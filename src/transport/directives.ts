@@ -1,6 +1,6 @@
 // Directives owned by the transports: packet marking, TCP connection handling, and the
 // TLS listener (section "tls"). sipd speaks TLS 1.2 and 1.3 only.
-import { directivesFor } from '../config/define.js';
+import { directivesFor, parseHost, parsePort } from '../config/define.js';
 import { ValueError } from '../config/spec.js';
 import type { Arg } from '../config/spec.js';
 
@@ -8,6 +8,26 @@ const d = directivesFor('transport', 'server-core');
 
 export const TRANSPORTS = ['UDP', 'TCP', 'TLS'] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
+
+/** An address and port a transport binds (the Listen directive, src/server/directives.ts). */
+export interface ListenAddress {
+  /** Undefined means every local address. */
+  readonly host?: string;
+  readonly port: number;
+}
+
+/** `Listen 5060`, `Listen 10.23.56.78:5060`, `Listen [::1]:5060` — a port is always required. */
+export function parseListen(a: Arg): ListenAddress {
+  const t = a.text;
+  if (/^\d+$/.test(t)) return { port: parsePort(a) };
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(t) ?? /^([^:]+):(\d+)$/.exec(t);
+  if (!m) {
+    throw new ValueError(`"${t}" needs a port: write PORT or IP:PORT (an address alone is not accepted)`, 0, 'PORT, IP:PORT, [IPv6]:PORT');
+  }
+  const host = parseHost({ ...a, text: m[1] });
+  const port = parsePort({ ...a, text: m[2] });
+  return { host, port };
+}
 
 function parsePath(a: Arg): string {
   if (!a.text.trim()) throw new ValueError('the file name is empty', 0);

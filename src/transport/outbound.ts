@@ -1,10 +1,10 @@
 // One sending interface over every transport, for the transaction layer and for
 // stateless forwarding. Without a TLS transport (SipTlsEnable Off) a TLS target fails
 // like an unreachable one, so the caller fails over or answers 503.
-import type { Destination, TxnTransport } from '../transaction/types.js';
 import type { TcpTransport } from './tcp.js';
 import type { TlsTransport } from './tls.js';
 import { hostPort } from './types.js';
+import type { Destination, TxnTransport } from './types.js';
 import type { UdpTransport } from './udp.js';
 
 /**

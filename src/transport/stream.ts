@@ -4,7 +4,7 @@
 // A flavour (tcp.ts, tls.ts) supplies only how sockets are made and what a
 // connection's messages must pass before they are delivered.
 import type net from 'node:net';
-import type { ListenAddress } from '../server/directives.js';
+import type { ListenAddress } from './directives.js';
 import { StreamFramer } from './framing.js';
 import { describeBindError } from './errors.js';
 import { hostPort, plainAddress } from './types.js';
@@ -41,10 +41,10 @@ export interface StreamFlavour {
    */
   connect(host: string, port: number, serverName: string | undefined): { socket: net.Socket; ready: 'connect' | 'secureConnect' };
   /**
-   * Gate for each message received on a connection: return true to deliver it. A
-   * flavour that refuses a message answers it itself (through reply) and says why.
+   * What the flavour adds to where each message received on a connection came from
+   * (TLS: the client certificate); `from` as it is when there is nothing to add.
    */
-  admit?(data: Buffer, socket: net.Socket, direction: Direction, reply: Reply): boolean;
+  inbound?(from: Inbound, socket: net.Socket, direction: Direction): Inbound;
 }
 
 export class StreamTransport {
@@ -272,8 +272,7 @@ export class StreamTransport {
 
   private deliver(data: Buffer, from: Inbound, reply: Reply, socket: net.Socket, direction: Direction): void {
     try {
-      if (this.flavour.admit && !this.flavour.admit(data, socket, direction, reply)) return;
-      this.handler(data, from, reply);
+      this.handler(data, this.flavour.inbound ? this.flavour.inbound(from, socket, direction) : from, reply);
     } catch (e) {
       this.log('error', `${this.name} message from ${hostPort(from.remoteAddress, from.remotePort)} not handled: ${(e as Error).stack ?? e}`);
     }

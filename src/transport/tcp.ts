@@ -3,7 +3,7 @@
 // Connections left idle for idleMs are closed. The connection table is shared with
 // TLS (stream.ts); this file only says how plain TCP sockets are made.
 import net from 'node:net';
-import type { ListenAddress } from '../server/directives.js';
+import type { ListenAddress } from './directives.js';
 import { STREAM_DEFAULTS, StreamTransport } from './stream.js';
 import type { StreamFlavour, StreamOptions } from './stream.js';
 import type { MessageHandler, TransportLogger } from './types.js';

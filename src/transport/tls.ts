@@ -15,14 +15,11 @@ import { isIP } from 'node:net';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { Config } from '../config/loader.js';
-import type { ListenAddress } from '../server/directives.js';
-import { SERVER_TOKEN } from '../common/install.js';
-import { buildResponse, parseMessage, serializeMessage, statelessTag } from '../sip/message.js';
-import { parseVia } from '../sip/via.js';
+import type { ListenAddress } from './directives.js';
 import { STREAM_DEFAULTS, StreamTransport } from './stream.js';
 import type { Direction, StreamFlavour, StreamOptions } from './stream.js';
 import { hostPort } from './types.js';
-import type { MessageHandler, Reply, TransportLogger, TransportName } from './types.js';
+import type { CertificateNames, Inbound, MessageHandler, TransportLogger, TransportName } from './types.js';
 
 /** TLS 1.3 suites, then TLS 1.2 suites with forward secrecy and authenticated encryption only. */
 export const TLS_CIPHERS = [
@@ -46,13 +43,6 @@ const CLIENT_SESSION_CACHE_SIZE = 1024;
 
 // ---------------------------------------------------------------------------
 // Certificate identities
-
-/** The parts of a certificate (as Node reports it) that name its owner. */
-export interface CertificateNames {
-  readonly subject?: { readonly CN?: string | readonly string[] } | null;
-  /** Node's text form: "DNS:a.example, IP Address:10.0.0.1, URI:sip:example.com". */
-  readonly subjectaltname?: string;
-}
 
 export interface CertificateIdentities {
   /** DNS names, plus the host of each sip:/sips: URI name (RFC 5922 §7.1). Lower case. */
@@ -296,7 +286,7 @@ export class TlsTransport extends StreamTransport {
       transport: 'TLS',
       createServer: (onSocket) => self.t!.createServer(onSocket),
       connect: (host, port, serverName) => self.t!.connect(host, port, serverName),
-      admit: (data, socket, direction, reply) => self.t!.admit(data, socket, direction, reply),
+      inbound: (from, socket, direction) => self.t!.inbound(from, socket, direction),
     };
     super(flavour, handler, log, opts);
     self.t = this;
@@ -403,30 +393,15 @@ export class TlsTransport extends StreamTransport {
   /**
    * Mutual authentication, second half (guide "TLS Server Behavior"): a request on a
    * connection a client opened must carry, in its top Via, a host the client's
-   * certificate names. Otherwise it is answered 403 (an ACK is dropped). Responses and
-   * what arrives on our own connections are not checked: their top Via is ours.
+   * certificate names. The transport hands the certificate's names up with each message;
+   * the proxy's first stage matches them and answers 403 (src/proxy/tls-peer.ts). What
+   * arrives on our own connections is not checked: its top Via is ours.
    */
-  private admit(data: Buffer, socket: net.Socket, direction: Direction, reply: Reply): boolean {
-    if (!this.settings.mutualAuth || direction !== 'in') return true;
-    const s = socket as tls.TLSSocket;
-    const parsed = parseMessage(data, { stream: true });
-    // Unparseable messages go on: sipd answers them 400 as over any transport.
-    if (!parsed.ok || parsed.message.kind !== 'request') return true;
-    const req = parsed.message;
-    const top = req.headers.first('Via');
-    const via = top === undefined ? undefined : parseVia(top);
-    if (!via?.ok) return true;
-    const cert = s.getPeerCertificate();
-    const host = via.via.host.replace(/^\[(.*)\]$/, '$1');
-    if (cert && Object.keys(cert).length && certificateMatchesHost(cert, host)) return true;
-    const peer = hostPort(s.remoteAddress ?? '', s.remotePort ?? 0);
-    const why = cert && Object.keys(cert).length ? checkSipServerIdentity(host, cert)!.message : 'no client certificate';
-    this.log('warn', `TLS ${req.method} from ${peer} refused: its Via sent-by ${via.via.host} does not match the client certificate (${why})`);
-    if (req.method !== 'ACK') {
-      const res = buildResponse(req, 403, 'Via Does Not Match TLS Certificate', { toTag: statelessTag(req), headers: [['Server', SERVER_TOKEN]] });
-      reply(serializeMessage(res));
-    }
-    return false;
+  private inbound(from: Inbound, socket: net.Socket, direction: Direction): Inbound {
+    if (!this.settings.mutualAuth || direction !== 'in') return from;
+    const cert = (socket as tls.TLSSocket).getPeerCertificate();
+    const names: CertificateNames | null = cert && Object.keys(cert).length ? { subject: cert.subject, subjectaltname: cert.subjectaltname } : null;
+    return { ...from, tlsClientCertificate: names };
   }
 }
 

@@ -5,7 +5,7 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { ListenAddress } from '../server/directives.js';
+import type { ListenAddress } from './directives.js';
 import { hostPort, plainAddress } from './types.js';
 import type { Inbound, MessageHandler, TransportLogger } from './types.js';
 import { describeBindError } from './errors.js';

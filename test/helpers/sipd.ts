@@ -5,7 +5,7 @@ import { loadConfigFile } from '../../src/config/loader.js';
 import { Sipd } from '../../src/server/sipd.js';
 import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
 import { makeSecret } from '../../src/stores/secret.js';
-import { emptySubscriber } from '../../src/stores/subscriber.js';
+import { emptySubscriber } from '../../src/stores/subscriber-store.js';
 import { freePort } from './ports.js';
 import { makeServerRoot } from './serverroot.js';
 import type { ServerRoot } from './serverroot.js';

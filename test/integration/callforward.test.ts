@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
-import type { Subscriber } from '../../src/stores/subscriber.js';
+import type { Subscriber } from '../../src/stores/subscriber-store.js';
 import { FIXTURES, sleep } from '../helpers/index.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeer, SippPeerResult } from '../helpers/sip-peers.js';

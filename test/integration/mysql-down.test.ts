@@ -21,7 +21,7 @@ import { MySqlPool } from '../../src/stores/mysql/pool.js';
 import { installSchema } from '../../src/stores/mysql/schema.js';
 import { MySqlSubscriberStore } from '../../src/stores/mysql/subscriber-store.js';
 import { makeSecret } from '../../src/stores/secret.js';
-import { emptySubscriber } from '../../src/stores/subscriber.js';
+import { emptySubscriber } from '../../src/stores/subscriber-store.js';
 import { waitFor } from '../helpers/index.js';
 import { startMariaDb } from '../helpers/mariadb.js';
 import type { MariaDb } from '../helpers/mariadb.js';

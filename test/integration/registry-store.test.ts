@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Binding } from '../../src/modules/registry/location.js';
+import type { Binding } from '../../src/stores/location-store.js';
 import { openEmbeddedLocationStore } from '../../src/stores/embedded/location-store.js';
 import type { EmbeddedStoreOptions } from '../../src/stores/embedded/location-store.js';
 import { killAfterAcks } from '../helpers/kill-writer.js';

@@ -4,7 +4,7 @@
 // each batch resolves (once durable). A small compaction threshold makes snapshots
 // happen along the way, so the kill may land in one.
 import { openEmbeddedRouteStore } from '../../src/stores/embedded/route-store.js';
-import type { Route } from '../../src/modules/routing/route.js';
+import type { Route } from '../../src/stores/route-store.js';
 
 const dir = process.argv[2];
 const total = Number(process.argv[3] ?? 100000);

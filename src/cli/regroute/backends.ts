@@ -3,14 +3,15 @@
 // A running sipd whose socket does not answer is an error: the files are never opened
 // behind a running server's back.
 import type { Config } from '../../config/loader.js';
-import type { RouteStore } from '../../modules/routing/route.js';
-import type { LocationStore } from '../../modules/registry/location.js';
+import type { RouteStore } from '../../stores/route-store.js';
+import type { LocationStore } from '../../stores/location-store.js';
 import { controlRequest, controlSocketPath } from '../../server/control.js';
 import { DbOperations } from '../../server/db-control.js';
 import type { DbReply, DbRequest } from '../../server/db-control.js';
 import { pidFileState } from '../../common/pidfile.js';
 import { openEmbeddedLocationStore } from '../../stores/embedded/location-store.js';
-import { openEmbeddedRouteStore, routeStoreOptions } from '../../stores/embedded/route-store.js';
+import { openEmbeddedRouteStore } from '../../stores/embedded/route-store.js';
+import { locationStoreOptions, routeStoreOptions } from '../../stores/open.js';
 
 export interface Backend {
   /** "sipd (pid N)" or "the database files". */
@@ -27,15 +28,8 @@ function openLocalRouteStore(config: Config): Promise<RouteStore> {
   return openEmbeddedRouteStore({ ...routeStoreOptions(config, log), compactEveryMs: 0 });
 }
 
-async function openLocalRegistry(config: Config): Promise<LocationStore> {
-  const v = config.values;
-  return openEmbeddedLocationStore({
-    dir: config.path(v.Cisco_Registry_Rendezvous_Directory),
-    name: v.Cisco_Registry_Rendezvous_Name,
-    maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot,
-    log,
-    compactEveryMs: 0,
-  });
+function openLocalRegistry(config: Config): Promise<LocationStore> {
+  return openEmbeddedLocationStore({ ...locationStoreOptions(config, log), compactEveryMs: 0 });
 }
 
 /** Stores opened on first use, closed (flushed) at the end. */

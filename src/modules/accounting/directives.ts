@@ -1,9 +1,8 @@
 // Directives of the accounting module: which calls produce RADIUS Start/Stop records,
 // how they are stamped, and where they are sent.
-import { directivesFor, expectArgs } from '../../config/define.js';
+import { directivesFor, expectArgs, parseToken, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
 import type { Arg } from '../../config/spec.js';
-import { parseToken, parseHostOrAddress } from '../../proxy/directives.js';
 
 const d = directivesFor('accounting', 'accounting');
 
@@ -54,7 +53,7 @@ export const accountingDirectives = [
   }),
   d.optText('PrimaryRadiusAcctIp', {
     type: 'host name or IP address',
-    check: (a: Arg) => parseHostOrAddress(a),
+    check: (a: Arg) => parseHost(a),
     doc: 'RADIUS accounting server records go to first.',
   }),
   d.int('PrimaryRadiusAcctPort', { default: 1813, min: 1, max: 65535, doc: 'UDP port of the primary accounting server (1813 is the standard port).' }),
@@ -65,7 +64,7 @@ export const accountingDirectives = [
   }),
   d.optText('SecondaryRadiusAcctIp', {
     type: 'host name or IP address',
-    check: (a: Arg) => parseHostOrAddress(a),
+    check: (a: Arg) => parseHost(a),
     doc: 'RADIUS accounting server used while the primary does not answer.',
   }),
   d.int('SecondaryRadiusAcctPort', { default: 1813, min: 1, max: 65535, doc: 'UDP port of the secondary accounting server.' }),

@@ -2,7 +2,7 @@
 // password crosses the network in clear text. sipd accepts it only with
 // AuthScheme HTTP_Basic and says once per process that it is deprecated.
 import { checkBasic } from '../../stores/secret.js';
-import type { StoredSecret } from '../../stores/subscriber.js';
+import type { StoredSecret } from '../../stores/subscriber-store.js';
 import type { AuthValue, Parsed } from './digest.js';
 
 export interface BasicCredentials {

@@ -6,7 +6,7 @@
 // a fresh challenge, never a crash.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ha1For } from '../../stores/secret.js';
-import type { StoredSecret } from '../../stores/subscriber.js';
+import type { StoredSecret } from '../../stores/subscriber-store.js';
 
 export const DIGEST_ALGORITHMS = ['MD5', 'MD5-sess', 'SHA-256', 'SHA-256-sess'] as const;
 export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];

@@ -1,9 +1,8 @@
 // Directives of the authentication module: whether requests must be authenticated,
 // with which scheme, checked locally or by RADIUS.
-import { directivesFor } from '../../config/define.js';
+import { directivesFor, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
 import type { Arg } from '../../config/spec.js';
-import { parseHostOrAddress } from '../../proxy/directives.js';
 import { parseIncludedHeader, parseSecret } from '../accounting/directives.js';
 
 const d = directivesFor('auth', 'authentication');
@@ -71,7 +70,7 @@ export const authDirectives = [
   }),
   d.optText('PrimaryRadiusAuthIp', {
     type: 'host name or IP address',
-    check: (a: Arg) => parseHostOrAddress(a),
+    check: (a: Arg) => parseHost(a),
     doc: 'RADIUS server asked first when AuthServer is Radius.',
   }),
   d.int('PrimaryRadiusAuthPort', { default: 1812, min: 1, max: 65535, doc: 'UDP port of the primary authentication server (1812 is the standard port).' }),
@@ -82,7 +81,7 @@ export const authDirectives = [
   }),
   d.optText('SecondaryRadiusAuthIp', {
     type: 'host name or IP address',
-    check: (a: Arg) => parseHostOrAddress(a),
+    check: (a: Arg) => parseHost(a),
     doc: 'RADIUS server asked while the primary does not answer.',
   }),
   d.int('SecondaryRadiusAuthPort', { default: 1812, min: 1, max: 65535, doc: 'UDP port of the secondary authentication server.' }),

@@ -3,7 +3,7 @@
 // DiversionHeaderName: RFC 5806 Diversion, or Cisco's older CC-Diversion / CC-Redirect,
 // all three written the same way: <diverting URI>;reason="…";counter=1.
 import type { Config } from '../../config/loader.js';
-import type { Subscriber } from '../../stores/subscriber.js';
+import type { Subscriber } from '../../stores/subscriber-store.js';
 import { parseUri, serializeUri } from '../../sip/uri.js';
 
 /** RFC 5806 diversion reasons for the four kinds of forwarding. */

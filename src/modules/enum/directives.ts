@@ -1,8 +1,7 @@
 // Directives of the ENUM module (RFC 6116): turning an E.164 number into Request-URIs
 // through NAPTR records under a DNS suffix.
-import { directivesFor } from '../../config/define.js';
+import { directivesFor, parseDomainName } from '../../config/define.js';
 import type { Arg } from '../../config/spec.js';
-import { parseDomainName } from '../../proxy/directives.js';
 
 const d = directivesFor('enum', 'enum');
 

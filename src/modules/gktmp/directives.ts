@@ -1,8 +1,7 @@
 // Directives of the GKTMP module: the TCP link to a network application manager (NAM)
 // that answers number-portability and 800/900 translation queries.
-import { directivesFor } from '../../config/define.js';
+import { directivesFor, parseHostName, parseIpAddress } from '../../config/define.js';
 import type { Arg } from '../../config/spec.js';
-import { parseHostName, parseIpAddress } from '../../proxy/directives.js';
 import { TRANSPORTS } from '../../transport/directives.js';
 
 const d = directivesFor('gktmp', 'gktmp');

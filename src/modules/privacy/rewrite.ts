@@ -22,7 +22,7 @@ import type { HeaderList } from '../../sip/headers.js';
 import type { SipRequest, SipResponse } from '../../sip/message.js';
 import { parseUri, uriEquals } from '../../sip/uri.js';
 import type { SipUri } from '../../sip/uri.js';
-import type { Destination } from '../../transaction/types.js';
+import type { Destination } from '../../transport/types.js';
 
 export const PAI = 'P-Asserted-Identity';
 export const RPID = 'Remote-Party-ID';

@@ -1,9 +1,8 @@
 // Directives of the RAS module: asking H.323 gatekeepers (LRQ, H.225 RAS) where a number
 // lives, cluster by cluster in priority order, and the technology prefixes to use.
-import { directivesFor, expectArgs, parseChoice, parsePort } from '../../config/define.js';
+import { directivesFor, expectArgs, parseChoice, parsePort, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
 import type { Arg } from '../../config/spec.js';
-import { parseHostOrAddress } from '../../proxy/directives.js';
 import { TRANSPORTS } from '../../transport/directives.js';
 
 const d = directivesFor('ras', 'ras');
@@ -43,7 +42,7 @@ export const RAS_PORT = 1719;
 
 export function parseRasGatekeeper(args: readonly Arg[]): RasGatekeeper {
   expectArgs(args, 1, 2, 'host [port]');
-  return { host: parseHostOrAddress(args[0], 0), port: args[1] ? parsePort(args[1], 1) : RAS_PORT };
+  return { host: parseHost(args[0], 0), port: args[1] ? parsePort(args[1], 1) : RAS_PORT };
 }
 
 export const rasDirectives = [

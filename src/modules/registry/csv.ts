@@ -18,7 +18,7 @@
 // The AOR is filed as written (domain in lower case); mapping this server's own
 // addresses to its home domain is the registrar's job at REGISTER time, so write the
 // domain a caller would use.
-import type { Binding, LocationStore } from './location.js';
+import type { Binding, LocationStore } from '../../stores/location-store.js';
 import { normalizeUser } from './aor.js';
 import { parseUri, unescapeUri } from '../../sip/uri.js';
 import { csvLine, fieldsByColumn, headerColumns, readCsvRecords, requiredCount } from '../routing/csv.js';

@@ -17,7 +17,7 @@ import { parseUri, serializeUri, uriEquals } from '../../sip/uri.js';
 import type { Inbound } from '../../transport/types.js';
 import { openEmbeddedLocationStore } from '../../stores/embedded/location-store.js';
 import { aorKey, normalizeUser, servedDomain } from './aor.js';
-import type { Binding, LocationStore } from './location.js';
+import type { Binding, LocationStore } from '../../stores/location-store.js';
 import type { BoundAddress } from './this-server.js';
 import { isThisServer } from './this-server.js';
 

@@ -13,9 +13,9 @@
 // Parsing either gives every route or every error (line number and what is valid), so an
 // import with any error writes nothing. The generic CSV reader and writer here serve the
 // registry's CSV too (src/modules/registry/csv.ts).
-import { parsePattern } from './pattern.js';
-import type { Route, RouteStore, RouteType, TechPrefixAction } from './route.js';
-import { TECH_PREFIX, checkRoute, routeKey, validNextHop } from './route.js';
+import { parsePattern } from '../../stores/route-pattern.js';
+import type { Route, RouteStore, RouteType, TechPrefixAction } from '../../stores/route-store.js';
+import { TECH_PREFIX, checkRoute, routeKey, validNextHop } from '../../stores/route-store.js';
 
 /** The most routes a table holds (import overflow). No directive sets it. */
 export const ROUTE_LIMIT = 1_000_000;
@@ -234,7 +234,7 @@ export const ROUTE_DEFAULTS: Omit<Route, 'pattern' | 'type' | 'nextHop'> = {
 
 /**
  * Is the pattern one a route of this type can hold? A message naming what is valid, or
- * undefined when it is fine (the routing module's own parser decides: pattern.ts).
+ * undefined when it is fine (the route pattern parser decides: src/stores/route-pattern.ts).
  */
 export function checkRoutePattern(pattern: string, type: RouteType): string | undefined {
   const p = parsePattern(type, pattern);

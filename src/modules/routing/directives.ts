@@ -1,9 +1,8 @@
 // Directives of the routing module: static next-hop routes by number pattern or domain,
 // kept in a route database that farm members share.
-import { directivesFor, expectArgs } from '../../config/define.js';
+import { directivesFor, expectArgs, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
 import type { Arg } from '../../config/spec.js';
-import { parseHostOrAddress } from '../../proxy/directives.js';
 
 const d = directivesFor('routing', 'routing');
 
@@ -17,7 +16,7 @@ export function parseFarmMembers(args: readonly Arg[], prev: readonly string[]):
   args.forEach((a, i) => {
     const names = a.text.split(/[\s,]+/).filter(Boolean);
     if (names.length === 0) throw new ValueError('empty farm member list', i);
-    for (const n of names) next.push(parseHostOrAddress({ ...a, text: n }, i));
+    for (const n of names) next.push(parseHost({ ...a, text: n }, i));
   });
   return next;
 }

@@ -16,7 +16,7 @@
 // routing ends there with 403. Reached only through the less specific search, it ends the
 // search instead (the routes already listed have been tried by then and a refusal can
 // no longer be sent).
-import type { Route } from './route.js';
+import type { Route } from '../../stores/route-store.js';
 
 export interface SelectOptions {
   /** Cisco_Routing_Global_Less_Specific_Route_Search. */

@@ -30,8 +30,8 @@ import type { SipUri, Uri } from '../../sip/uri.js';
 import { parseUri, serializeUri, unescapeUri, uriParam } from '../../sip/uri.js';
 import type { Config } from '../../config/loader.js';
 import { isNumericUserPart, numericKinds } from '../numexp/interpret.js';
-import { removeVisualSeparators } from './pattern.js';
-import type { Route, RouteStore, RouteType } from './route.js';
+import { removeVisualSeparators } from '../../stores/route-pattern.js';
+import type { Route, RouteStore, RouteType } from '../../stores/route-store.js';
 import { selectRoutes } from './select.js';
 
 /** Thrown by route() when a blocked route matches: the core answers with `status`. */

@@ -1,9 +1,8 @@
 // Directives of the RPMS module: a RADIUS preauthorization query to a resource pool
 // manager for new INVITEs arriving from listed previous hops.
-import { directivesFor, expectArgs, parsePort } from '../../config/define.js';
+import { directivesFor, expectArgs, parsePort, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
 import type { Arg } from '../../config/spec.js';
-import { parseHostOrAddress } from '../../proxy/directives.js';
 import { parseAclHosts } from '../acl/directives.js';
 import type { AclHost } from '../acl/directives.js';
 
@@ -17,7 +16,7 @@ export interface RpmsServer {
 
 export function parseRpmsServer(args: readonly Arg[]): RpmsServer {
   expectArgs(args, 3, 3, 'host port secret');
-  const host = parseHostOrAddress(args[0], 0);
+  const host = parseHost(args[0], 0);
   const port = parsePort(args[1], 1);
   if (!args[2].text) throw new ValueError('the shared secret is empty', 2);
   return { host, port, secret: args[2].text };

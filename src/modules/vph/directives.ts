@@ -1,8 +1,7 @@
 // Directives of the virtual-proxy-host module: extra domains (with their own name and
 // address) that this server answers for as if it were a separate proxy.
-import { directivesFor } from '../../config/define.js';
+import { directivesFor, parseDomainName, parseHostName, parseIpAddress } from '../../config/define.js';
 import type { Arg } from '../../config/spec.js';
-import { parseDomainName, parseHostName, parseIpAddress } from '../../proxy/directives.js';
 
 const d = directivesFor('vph', 'virtual-proxy-host');
 

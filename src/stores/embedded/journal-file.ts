@@ -13,8 +13,8 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 
 import { open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { decodeRecords, discardIfTooOld } from './journal-format.js';
+import type { StoreLog } from '../store-log.js';
 
-export type StoreLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
 export interface JournalFileOptions<Op> {
   readonly dir: string;

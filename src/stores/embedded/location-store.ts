@@ -12,31 +12,14 @@
 //
 // Durability: a write resolves only after its journal line is fdatasync'ed, with group
 // commit (journal-file.ts, shared with the route database).
-import path from 'node:path';
-import type { Binding, LocationStore, ReceivedFrom } from '../../modules/registry/location.js';
+import type { Binding, LocationStore, ReceivedFrom } from '../location-store.js';
 import { encodeRecord } from './journal-format.js';
-import { JournalFile, prepareDatabaseFiles, readDatabaseFile, replayRecords } from './journal-file.js';
-import type { StoreLog } from './journal-file.js';
+import { readDatabaseFile, replayRecords } from './journal-file.js';
+import { JournaledStore } from './journaled-store.js';
+import type { JournaledStoreOptions } from './journaled-store.js';
 
-export type { StoreLog } from './journal-file.js';
-
-export interface EmbeddedStoreOptions {
-  /** Directory of the files (absolute); created when missing. */
-  readonly dir: string;
-  /** Base name of the files: Cisco_Registry_Rendezvous_Name. */
-  readonly name: string;
-  /** Cisco_Registry_Max_DB_Age_on_Boot, in seconds. */
-  readonly maxAgeOnBootSeconds: number;
-  readonly log: StoreLog;
-  /** Clock (ms since the epoch); tests move it. */
-  readonly now?: () => number;
-  /** Compact once the journal holds this many bytes (and more than the snapshot). Default 8 MiB. */
-  readonly compactBytes?: number;
-  /** Compact at this interval when the journal is not empty. Default an hour; 0 turns it off. */
-  readonly compactEveryMs?: number;
-  /** fdatasync each batch (default true). Only the benchmark turns it off, to compare. */
-  readonly sync?: boolean;
-}
+/** The files (Cisco_Registry_Rendezvous_Directory / _Name), their age limit, the clock and the compaction settings. */
+export type EmbeddedStoreOptions = JournaledStoreOptions;
 
 interface Entry {
   dynamic: Binding[];
@@ -98,57 +81,23 @@ function fromStored(aor: string, x: unknown, isStatic: boolean): Binding | undef
 
 // ---- the store ----
 
-export class EmbeddedLocationStore implements LocationStore {
-  readonly snapshotPath: string;
-  readonly journalPath: string;
+export class EmbeddedLocationStore extends JournaledStore<JournalRecord> implements LocationStore {
   private readonly map = new Map<string, Entry>();
-  private readonly log: StoreLog;
-  private readonly now: () => number;
-  private journal!: JournalFile<JournalRecord>;
-  private closed = false;
   private count = 0;
 
-  private constructor(private readonly opts: EmbeddedStoreOptions) {
-    this.snapshotPath = path.join(opts.dir, `${opts.name}.snapshot`);
-    this.journalPath = path.join(opts.dir, `${opts.name}.journal`);
-    this.log = opts.log;
-    this.now = opts.now ?? Date.now;
+  private constructor(opts: EmbeddedStoreOptions) {
+    super(opts, { what: 'registry', maxAgeDirective: 'Cisco_Registry_Max_DB_Age_on_Boot', emptyAs: 'an empty registry' });
   }
 
   /** Open (creating the directory and files as needed), load, and compact once. */
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedLocationStore> {
     const s = new EmbeddedLocationStore(opts);
-    prepareDatabaseFiles({
-      dir: opts.dir,
-      snapshotPath: s.snapshotPath,
-      journalPath: s.journalPath,
-      what: 'registry',
-      maxAgeDirective: 'Cisco_Registry_Max_DB_Age_on_Boot',
-      maxAgeOnBootSeconds: opts.maxAgeOnBootSeconds,
-      emptyAs: 'an empty registry',
-      nowMs: s.now(),
-      log: opts.log,
-    });
+    s.prepareFiles();
     s.load(s.snapshotPath, 'snapshot');
     const journalBytes = s.load(s.journalPath, 'journal');
     s.purgeExpired(s.now());
     // Always start from a clean snapshot of what was loaded; that also drops a torn journal tail.
-    s.journal = await JournalFile.open<JournalRecord>(
-      {
-        dir: opts.dir,
-        snapshotPath: s.snapshotPath,
-        journalPath: s.journalPath,
-        what: 'registry',
-        log: opts.log,
-        compactBytes: opts.compactBytes ?? 8 * 1024 * 1024,
-        compactEveryMs: opts.compactEveryMs ?? 3_600_000,
-        sync: opts.sync ?? true,
-        encode: encodeRecord,
-        writeSnapshot: (write) => s.writeSnapshot(write),
-      },
-      journalBytes,
-      true,
-    );
+    await s.openJournal({ encode: encodeRecord, writeSnapshot: (write) => s.writeSnapshot(write) }, journalBytes, true);
     return s;
   }
 
@@ -178,27 +127,27 @@ export class EmbeddedLocationStore implements LocationStore {
   // -- writes: applied to memory at once (so the next REGISTER sees them), acknowledged once durable --
 
   put(aor: string, bindings: readonly Binding[]): Promise<void> {
-    if (this.closed) return closedError();
+    if (this.closed) return this.closedError();
     const dyn = bindings.map((b) => ({ ...b, aor, static: false }));
     this.applyPut(aor, dyn);
     return this.journal.write({ o: 'put', a: aor, b: dyn.map(toStored) });
   }
 
   removeAll(aor: string): Promise<void> {
-    if (this.closed) return closedError();
+    if (this.closed) return this.closedError();
     this.applyPut(aor, []);
     return this.journal.write({ o: 'del', a: aor });
   }
 
   setStatic(aor: string, binding: Binding): Promise<void> {
-    if (this.closed) return closedError();
+    if (this.closed) return this.closedError();
     const b: Binding = { ...binding, aor, static: true, expiresAt: Infinity };
     this.applySetStatic(aor, b);
     return this.journal.write({ o: 'sput', a: aor, b: toStored(b) });
   }
 
   async removeStatic(aor: string, contact: string): Promise<boolean> {
-    if (this.closed) return closedError();
+    if (this.closed) return this.closedError();
     if (!this.applyRemoveStatic(aor, contact)) return false;
     await this.journal.write({ o: 'sdel', a: aor, c: contact });
     return true;
@@ -214,28 +163,6 @@ export class EmbeddedLocationStore implements LocationStore {
       this.setEntry(aor, keep, e.statics);
     }
     return removed;
-  }
-
-  /** Fold the journal into a new snapshot now (after any writes already queued). */
-  compact(): Promise<void> {
-    if (this.closed) return closedError();
-    return this.journal.snapshot();
-  }
-
-  /** Bytes in the journal since the last compaction (for tests and the benchmark). */
-  get journalSize(): number {
-    return this.journal.size;
-  }
-
-  /** Journal batches written (one fdatasync each), the records they held, and compactions. */
-  get stats(): { readonly batches: number; readonly records: number; readonly compactions: number } {
-    return this.journal.stats;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.journal.close();
   }
 
   // -- memory --
@@ -323,10 +250,6 @@ export class EmbeddedLocationStore implements LocationStore {
     }
     await write(parts.join(''));
   }
-}
-
-function closedError(): Promise<never> {
-  return Promise.reject(new Error('the registry database is closed'));
 }
 
 /** Open the embedded store at <dir>/<name>.{snapshot,journal}. */

@@ -23,42 +23,19 @@
 // directory synced). Writes arriving during one fdatasync go out together in the next
 // (group commit). A database whose newer file is older than
 // Cisco_Routing_Max_DB_Age_on_Boot is deleted at start, and that is logged.
-import path from 'node:path';
-import type { Config } from '../../config/loader.js';
-import { RouteMatcher } from '../../modules/routing/matcher.js';
-import type { Pattern } from '../../modules/routing/pattern.js';
-import type { Route, RouteStore, RouteType } from '../../modules/routing/route.js';
-import { checkRoute } from '../../modules/routing/route.js';
+import { RouteMatcher } from './route-matcher.js';
+import type { Pattern } from '../route-pattern.js';
+import type { Route, RouteStore, RouteType } from '../route-store.js';
+import { checkRoute } from '../route-store.js';
 import { decodeRecords, encodeRecord } from './journal-format.js';
-import { JournalFile, prepareDatabaseFiles, readDatabaseFile, replayRecords } from './journal-file.js';
-import type { StoreLog } from './journal-file.js';
+import { readDatabaseFile, replayRecords } from './journal-file.js';
+import { JournaledStore } from './journaled-store.js';
+import type { JournaledStoreOptions } from './journaled-store.js';
 
-export type { StoreLog } from './journal-file.js';
-
-export interface EmbeddedRouteStoreOptions {
-  /** Directory of the files (absolute); created when missing. */
-  readonly dir: string;
-  /** Base name of the files: Cisco_Routing_Rendezvous_Name. */
-  readonly name: string;
-  /** Cisco_Routing_Max_DB_Age_on_Boot, in seconds. */
-  readonly maxAgeOnBootSeconds: number;
-  readonly log: StoreLog;
-  /** Clock (ms since the epoch). */
-  readonly now?: () => number;
-  /** Compact once the journal holds this many bytes (and more than the snapshot). Default 8 MiB. */
-  readonly compactBytes?: number;
-  /** Compact at this interval when the journal is not empty. Default an hour; 0 turns it off. */
-  readonly compactEveryMs?: number;
+/** The files (Cisco_Routing_Rendezvous_Directory / _Name), their age limit, the clock and the compaction settings. */
+export interface EmbeddedRouteStoreOptions extends JournaledStoreOptions {
   /** A put of more routes than this is written as a new snapshot. Default 20,000. */
   readonly bulkPut?: number;
-  /** fdatasync each batch (default true). Only benchmarks turn it off. */
-  readonly sync?: boolean;
-}
-
-/** The options for the database a configuration names. */
-export function routeStoreOptions(config: Config, log: StoreLog): EmbeddedRouteStoreOptions {
-  const v = config.values;
-  return { dir: config.path(v.Cisco_Routing_Rendezvous_Directory), name: v.Cisco_Routing_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Routing_Max_DB_Age_on_Boot, log };
 }
 
 // ---- rows ----
@@ -84,53 +61,26 @@ type Op = { kind: 'put'; routes: Route[] } | { kind: 'del'; keys: string[] };
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-export class EmbeddedRouteStore implements RouteStore {
-  readonly snapshotPath: string;
-  readonly journalPath: string;
+export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore {
   private readonly table = new RouteMatcher();
-  private readonly log: StoreLog;
-  private readonly now: () => number;
   private readonly bulkPut: number;
   /** Repeated strings (next hops, labels) kept once: a million routes share a few hundred. */
   private readonly strings = new Map<string, string>();
-  private journal!: JournalFile<Op>;
   private gen = 0;
-  private closed = false;
 
-  private constructor(private readonly opts: EmbeddedRouteStoreOptions) {
-    this.snapshotPath = path.join(opts.dir, `${opts.name}.snapshot`);
-    this.journalPath = path.join(opts.dir, `${opts.name}.journal`);
-    this.log = opts.log;
-    this.now = opts.now ?? Date.now;
+  private constructor(opts: EmbeddedRouteStoreOptions) {
+    super(opts, { what: 'route', maxAgeDirective: 'Cisco_Routing_Max_DB_Age_on_Boot', emptyAs: 'an empty route table' });
     this.bulkPut = opts.bulkPut ?? 20_000;
   }
 
   static async open(opts: EmbeddedRouteStoreOptions): Promise<EmbeddedRouteStore> {
     const s = new EmbeddedRouteStore(opts);
-    prepareDatabaseFiles({
-      dir: opts.dir,
-      snapshotPath: s.snapshotPath,
-      journalPath: s.journalPath,
-      what: 'route',
-      maxAgeDirective: 'Cisco_Routing_Max_DB_Age_on_Boot',
-      maxAgeOnBootSeconds: opts.maxAgeOnBootSeconds,
-      emptyAs: 'an empty route table',
-      nowMs: s.now(),
-      log: opts.log,
-    });
+    s.prepareFiles();
     const snap = s.loadSnapshot();
     const journal = s.loadJournal();
     let nextGen = 0;
-    s.journal = await JournalFile.open<Op>(
+    await s.openJournal(
       {
-        dir: opts.dir,
-        snapshotPath: s.snapshotPath,
-        journalPath: s.journalPath,
-        what: 'route',
-        log: opts.log,
-        compactBytes: opts.compactBytes ?? 8 * 1024 * 1024,
-        compactEveryMs: opts.compactEveryMs ?? 3_600_000,
-        sync: opts.sync ?? true,
         encode: (op) => (op.kind === 'put' ? encodeRecord({ o: 'put', g: s.gen, r: op.routes.map(toRow) }) : encodeRecord({ o: 'del', g: s.gen, k: op.keys })),
         writeSnapshot: (write) => s.writeSnapshot((nextGen = s.gen + 1), write),
         snapshotCommitted: () => (s.gen = nextGen),
@@ -157,55 +107,30 @@ export class EmbeddedRouteStore implements RouteStore {
     return this.table.size();
   }
 
-  // -- writes --
+  // -- writes: put and replaceAll check the whole batch before touching the table; the
+  // table changes before they return (an async function runs up to its first await at once) --
 
-  put(routes: readonly Route[]): Promise<void> {
-    if (this.closed) return closedError();
-    let clean: { route: Route; parsed: Pattern }[];
-    try {
-      clean = routes.map((r, i) => this.checked(r, `route ${i + 1} of ${routes.length}`));
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+  async put(routes: readonly Route[]): Promise<void> {
+    if (this.closed) return this.closedError();
+    const clean = this.checkedBatch(routes);
     for (const c of clean) this.table.put(c.route, c.parsed);
     return clean.length > this.bulkPut ? this.journal.snapshot() : this.journal.write({ kind: 'put', routes: clean.map((c) => c.route) });
   }
 
   async remove(keys: readonly string[]): Promise<number> {
-    if (this.closed) return closedError();
+    if (this.closed) return this.closedError();
     let n = 0;
     for (const k of keys) if (this.table.remove(k)) n++;
     if (n) await this.journal.write({ kind: 'del', keys: [...keys] });
     return n;
   }
 
-  replaceAll(routes: readonly Route[]): Promise<void> {
-    if (this.closed) return closedError();
-    let clean: { route: Route; parsed: Pattern }[];
-    try {
-      clean = routes.map((r, i) => this.checked(r, `route ${i + 1} of ${routes.length}`));
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+  async replaceAll(routes: readonly Route[]): Promise<void> {
+    if (this.closed) return this.closedError();
+    const clean = this.checkedBatch(routes);
     this.table.clear();
     for (const c of clean) this.table.put(c.route, c.parsed);
     return this.journal.snapshot();
-  }
-
-  /** Fold the journal into a new snapshot (after the writes already queued). */
-  compact(): Promise<void> {
-    if (this.closed) return closedError();
-    return this.journal.snapshot();
-  }
-
-  /** Bytes in the journal since the last snapshot. */
-  get journalSize(): number {
-    return this.journal.size;
-  }
-
-  /** Journal batches written (one fdatasync each), the records they held, and compactions. */
-  get stats(): { readonly batches: number; readonly records: number; readonly compactions: number } {
-    return this.journal.stats;
   }
 
   /** The generation of the current snapshot. */
@@ -213,13 +138,12 @@ export class EmbeddedRouteStore implements RouteStore {
     return this.gen;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.journal.close();
-  }
-
   // -- memory --
+
+  /** Every route checked; the first bad one throws, naming its place in the batch. */
+  private checkedBatch(routes: readonly Route[]): { route: Route; parsed: Pattern }[] {
+    return routes.map((r, i) => this.checked(r, `route ${i + 1} of ${routes.length}`));
+  }
 
   private checked(r: unknown, where: string): { route: Route; parsed: Pattern } {
     const c = checkRoute(r);
@@ -326,10 +250,6 @@ export class EmbeddedRouteStore implements RouteStore {
     if (rows.length) parts.push(encodeRecord({ o: 'rows', r: rows }));
     await write(parts.join(''));
   }
-}
-
-function closedError(): Promise<never> {
-  return Promise.reject(new Error('the route database is closed'));
 }
 
 /** Open the embedded route database at <dir>/<name>.{snapshot,journal}. */

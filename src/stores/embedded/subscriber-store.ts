@@ -19,10 +19,10 @@ import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'no
 import path from 'node:path';
 import { decodeRecords, encodeRecord } from './journal-format.js';
 import { decodeSecret, encodeSecret } from '../secret.js';
-import { StoreUnavailableError, SubscriberValidationError, uniqueKey, validateSubscriber } from '../subscriber.js';
-import type { Subscriber, SubscriberStore } from '../subscriber.js';
+import { StoreUnavailableError, SubscriberValidationError, uniqueKey, validateSubscriber } from '../subscriber-store.js';
+import type { Subscriber, SubscriberStore } from '../subscriber-store.js';
+import type { StoreLog } from '../store-log.js';
 
-export type StoreLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
 export interface EmbeddedSubscriberOptions {
   /** Directory of the files (absolute); created when missing. */

@@ -1,9 +1,8 @@
 // Directives of the MySQL store: where the subscriber table lives, how to log in, and
 // which column holds each subscriber field when an existing table uses other names.
-import { directivesFor } from '../../config/define.js';
+import { directivesFor, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
 import type { Arg } from '../../config/spec.js';
-import { parseHostOrAddress } from '../../proxy/directives.js';
 
 const d = directivesFor('mysql', 'mysql');
 
@@ -24,10 +23,10 @@ export function parseMySqlHostArg(a: Arg): string {
   if (m) {
     const port = Number(m[2]);
     if (port < 1 || port > 65535) throw new ValueError(`port ${m[2]} is out of range (1 to 65535)`, 0);
-    parseHostOrAddress({ ...a, text: m[1] });
+    parseHost({ ...a, text: m[1] });
     return a.text;
   }
-  parseHostOrAddress(a);
+  parseHost(a);
   return a.text;
 }
 

@@ -14,9 +14,9 @@
 // that a dead server's connections can be dropped at once and nothing lingers at close.
 import mysql from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
-import { StoreUnavailableError } from '../subscriber.js';
+import { StoreUnavailableError } from '../subscriber-store.js';
+import type { StoreLog } from '../store-log.js';
 
-export type StoreLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
 export interface MySqlEndpoint {
   readonly host: string;

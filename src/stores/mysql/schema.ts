@@ -9,7 +9,7 @@
 //
 // Column names follow the DB_MySQL_*_Field mapping, so a sipd.conf that renames columns
 // gets a table it can use.
-import { USER_UNIQUE_CHARS, SUBSCRIBER_LIMITS } from '../subscriber.js';
+import { USER_UNIQUE_CHARS, SUBSCRIBER_LIMITS } from '../subscriber-store.js';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { SubscriberColumns } from './subscriber-store.js';
 import { DEFAULT_COLUMNS, q } from './subscriber-store.js';

@@ -13,27 +13,17 @@ import mysql from 'mysql2/promise';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { ConfigValues } from '../../config/schema.js';
 import { decodeSecret, encodeSecret } from '../secret.js';
-import { StoreUnavailableError, SubscriberValidationError, USER_UNIQUE_CHARS, validateSubscriber } from '../subscriber.js';
-import type { Subscriber, SubscriberStore } from '../subscriber.js';
-import type { MySqlPool, StoreLog } from './pool.js';
+import { StoreUnavailableError, SubscriberValidationError, USER_UNIQUE_CHARS, validateSubscriber } from '../subscriber-store.js';
+import type { Subscriber, SubscriberStore } from '../subscriber-store.js';
+import type { StoreLog } from '../store-log.js';
+import type { MySqlPool } from './pool.js';
 import { describeMySqlError } from './pool.js';
 
-/** Column of each subscriber field. */
-export interface SubscriberColumns {
-  readonly user: string;
-  readonly domain: string;
-  readonly password: string;
-  readonly firstName: string;
-  readonly middleName: string;
-  readonly lastName: string;
-  readonly cfu: string;
-  readonly cfb: string;
-  readonly cfna: string;
-  readonly cfunv: string;
-  readonly redirectDnPrivacy: string;
-}
+/** A stored field: each of the record's, with the secret kept in the password column. */
+export type SubscriberField = Exclude<keyof Subscriber, 'secret'> | 'password';
 
-export type SubscriberField = keyof SubscriberColumns;
+/** Column of each subscriber field. */
+export type SubscriberColumns = { readonly [F in SubscriberField]: string };
 
 export const DEFAULT_COLUMNS: SubscriberColumns = {
   user: 'user_id',

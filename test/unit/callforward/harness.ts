@@ -9,9 +9,10 @@ import type { ForwardHooks, RequestContext } from '../../../src/proxy/stages.js'
 import { buildResponse, parseMessage } from '../../../src/sip/message.js';
 import type { SipRequest, SipResponse } from '../../../src/sip/message.js';
 import { parseUri } from '../../../src/sip/uri.js';
-import { StoreUnavailableError } from '../../../src/stores/subscriber.js';
-import type { Subscriber, SubscriberStore } from '../../../src/stores/subscriber.js';
-import type { ClientTxn, ClientTxnEvents, Destination, ServerTxn } from '../../../src/transaction/types.js';
+import { StoreUnavailableError } from '../../../src/stores/subscriber-store.js';
+import type { Subscriber, SubscriberStore } from '../../../src/stores/subscriber-store.js';
+import type { ClientTxn, ClientTxnEvents, ServerTxn } from '../../../src/transaction/types.js';
+import type { Destination } from '../../../src/transport/types.js';
 
 export { configOf } from '../../helpers/values.js';
 

@@ -10,7 +10,7 @@ import { forwardCopy } from '../../../src/proxy/forward.js';
 import type { RequestContext } from '../../../src/proxy/stages.js';
 import { buildResponse } from '../../../src/sip/message.js';
 import type { SipRequest } from '../../../src/sip/message.js';
-import type { Destination } from '../../../src/transaction/types.js';
+import type { Destination } from '../../../src/transport/types.js';
 import { configOf, request } from '../callforward/harness.js';
 
 const A1 = '10.0.0.1';

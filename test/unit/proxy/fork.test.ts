@@ -11,7 +11,8 @@ import type { ForwardHooks, RequestContext } from '../../../src/proxy/stages.js'
 import { buildResponse, parseMessage } from '../../../src/sip/message.js';
 import type { SipRequest, SipResponse } from '../../../src/sip/message.js';
 import { parseUri } from '../../../src/sip/uri.js';
-import type { ClientTxn, ClientTxnEvents, Destination, ServerTxn } from '../../../src/transaction/types.js';
+import type { ClientTxn, ClientTxnEvents, ServerTxn } from '../../../src/transaction/types.js';
+import type { Destination } from '../../../src/transport/types.js';
 
 function invite(): SipRequest {
   const text = [

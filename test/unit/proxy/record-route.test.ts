@@ -14,8 +14,7 @@ import { parseMessage } from '../../../src/sip/message.js';
 import type { SipRequest } from '../../../src/sip/message.js';
 import type { SipUri } from '../../../src/sip/uri.js';
 import { parseUri, serializeUri } from '../../../src/sip/uri.js';
-import type { Destination } from '../../../src/transaction/types.js';
-import type { Inbound, TransportName } from '../../../src/transport/types.js';
+import type { Destination, Inbound, TransportName } from '../../../src/transport/types.js';
 
 const US = '192.0.2.9';
 const BOUND: BoundSocket[] = [

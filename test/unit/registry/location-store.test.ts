@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Binding } from '../../../src/modules/registry/location.js';
+import type { Binding } from '../../../src/stores/location-store.js';
 import { openEmbeddedLocationStore } from '../../../src/stores/embedded/location-store.js';
 import { crc32, decodeRecords, encodeRecord } from '../../../src/stores/embedded/journal-format.js';
 import { manualClock, recordLog, tempRoot } from './helpers.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_EXPIRES, MIN_EXPIRES, Registrar } from '../../../src/modules/registry/registrar.js';
-import type { Binding } from '../../../src/modules/registry/location.js';
+import type { Binding } from '../../../src/stores/location-store.js';
 import type { SipResponse } from '../../../src/sip/message.js';
 import { BOUND, COMPANIES_CONF, SOURCE, manualClock, recordLog, register, tempRoot } from './helpers.js';
 import type { RegisterOptions } from './helpers.js';

@@ -12,8 +12,8 @@ import {
   readCsvRecords,
 } from '../../../src/modules/routing/csv.js';
 import type { CsvError } from '../../../src/modules/routing/csv.js';
-import { routeKey } from '../../../src/modules/routing/route.js';
-import type { Route, RouteStore, RouteType } from '../../../src/modules/routing/route.js';
+import { routeKey } from '../../../src/stores/route-store.js';
+import type { Route, RouteStore, RouteType } from '../../../src/stores/route-store.js';
 
 function routes(text: string, limit?: number): readonly Route[] {
   const r = parseRouteCsv(text, { limit });

@@ -2,9 +2,9 @@
 // matcher, a seeded random source, and a request context for a Request-URI.
 import assert from 'node:assert/strict';
 import type { Config } from '../../../src/config/loader.js';
-import { RouteMatcher } from '../../../src/modules/routing/matcher.js';
-import type { Route, RouteStore, RouteType } from '../../../src/modules/routing/route.js';
-import { checkRoute } from '../../../src/modules/routing/route.js';
+import { RouteMatcher } from '../../../src/stores/embedded/route-matcher.js';
+import type { Route, RouteStore, RouteType } from '../../../src/stores/route-store.js';
+import { checkRoute } from '../../../src/stores/route-store.js';
 import type { Target } from '../../../src/proxy/fork.js';
 import type { RequestContext } from '../../../src/proxy/stages.js';
 import { parseMessage } from '../../../src/sip/message.js';

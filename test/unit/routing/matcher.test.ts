@@ -3,10 +3,10 @@
 // the same patterns, most specific first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NumberIndex, RouteMatcher } from '../../../src/modules/routing/matcher.js';
-import { compareNumberSpecificity, parseNumberPattern } from '../../../src/modules/routing/pattern.js';
-import type { NumberPattern } from '../../../src/modules/routing/pattern.js';
-import { routeKey } from '../../../src/modules/routing/route.js';
+import { NumberIndex, RouteMatcher } from '../../../src/stores/embedded/route-matcher.js';
+import { compareNumberSpecificity, parseNumberPattern } from '../../../src/stores/route-pattern.js';
+import type { NumberPattern } from '../../../src/stores/route-pattern.js';
+import { routeKey } from '../../../src/stores/route-store.js';
 import { route, seeded } from './helpers.js';
 
 function toRegExp(p: string): RegExp {

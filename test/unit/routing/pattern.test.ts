@@ -2,16 +2,16 @@
 // troubleshooting "Routing"), and the most-specific-first order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NumberPattern } from '../../../src/modules/routing/pattern.js';
+import type { NumberPattern } from '../../../src/stores/route-pattern.js';
 import {
   canonicalPattern,
   compareNumberSpecificity,
   parseDomainPattern,
   parseNumberPattern,
   removeVisualSeparators,
-} from '../../../src/modules/routing/pattern.js';
-import { RouteMatcher } from '../../../src/modules/routing/matcher.js';
-import { checkRoute } from '../../../src/modules/routing/route.js';
+} from '../../../src/stores/route-pattern.js';
+import { RouteMatcher } from '../../../src/stores/embedded/route-matcher.js';
+import { checkRoute } from '../../../src/stores/route-store.js';
 import { route } from './helpers.js';
 
 function num(text: string): NumberPattern {

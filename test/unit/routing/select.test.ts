@@ -3,7 +3,7 @@
 // of service routes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Route } from '../../../src/modules/routing/route.js';
+import type { Route } from '../../../src/stores/route-store.js';
 import { selectRoutes } from '../../../src/modules/routing/select.js';
 import { route, seeded } from './helpers.js';
 

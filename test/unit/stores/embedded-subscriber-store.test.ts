@@ -10,8 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedSubscriberStore } from '../../../src/stores/embedded/subscriber-store.js';
 import { makeSecret } from '../../../src/stores/secret.js';
-import { SubscriberValidationError, emptySubscriber } from '../../../src/stores/subscriber.js';
-import type { Subscriber } from '../../../src/stores/subscriber.js';
+import { SubscriberValidationError, emptySubscriber } from '../../../src/stores/subscriber-store.js';
+import type { Subscriber } from '../../../src/stores/subscriber-store.js';
 import { waitFor } from '../../helpers/run.js';
 
 const quiet = () => undefined;

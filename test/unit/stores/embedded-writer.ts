@@ -1,7 +1,7 @@
 // Child process for the kill -9 test: adds subscribers w0, w1, … to the embedded store in
 // argv[2] and prints "acked N" after each add has resolved (i.e. is on disk).
 import { EmbeddedSubscriberStore } from '../../../src/stores/embedded/subscriber-store.js';
-import { emptySubscriber } from '../../../src/stores/subscriber.js';
+import { emptySubscriber } from '../../../src/stores/subscriber-store.js';
 
 const dir = process.argv[2];
 if (dir) {

@@ -5,8 +5,8 @@ import { mock } from 'node:test';
 import type { SipRequest, SipResponse } from '../../../src/sip/message.js';
 import { buildResponse, parseMessage, serializeMessage } from '../../../src/sip/message.js';
 import { TransactionLayer } from '../../../src/transaction/layer.js';
-import type { ClientTxnEvents, Destination, TxnTimers, TxnTransport, ViaSentBy } from '../../../src/transaction/types.js';
-import type { Inbound, Reply } from '../../../src/transport/types.js';
+import type { ClientTxnEvents, TxnTimers, ViaSentBy } from '../../../src/transaction/types.js';
+import type { Destination, Inbound, Reply, TxnTransport } from '../../../src/transport/types.js';
 
 /** The guide's defaults (Appendix B). */
 export const DEFAULT_TIMERS: TxnTimers = { t1: 500, t2: 4000, t3: 60000, maxT3: 180000, t4: 32000, maxInviteRetx: 6, maxNonInviteRetx: 10 };

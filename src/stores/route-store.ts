@@ -2,8 +2,8 @@
 // the store that keeps them. One interface, implemented by the embedded file-backed
 // store (src/stores/embedded/route-store.ts); the proxy reads it on every request.
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Pattern } from './pattern.js';
-import { parsePattern } from './pattern.js';
+import type { Pattern } from './route-pattern.js';
+import { parsePattern } from './route-pattern.js';
 
 /** Number routes match the user part (user=phone); domain routes the host (user=ip). */
 export type RouteType = 'phone' | 'ip';

@@ -1,7 +1,7 @@
 // Finding every pattern that matches a number or a host, for tables of a million routes.
 //
 // Numbers: a pattern is a literal head, then runs of `.` each followed by a literal run,
-// then perhaps `*` (see pattern.ts). The index is a tree of hash maps keyed by whole
+// then perhaps `*` (see ../route-pattern.ts). The index is a tree of hash maps keyed by whole
 // literal runs rather than by single characters: the top level maps each head to its
 // entry, an entry holds the group of the pattern that ends there (exactly, or with `*`)
 // and, per run length of `.`, a sub-level for what follows the dots. A lookup tries, at
@@ -13,10 +13,10 @@
 //
 // Domains: a trie of labels from the top-level domain down (`.com.ibm.*` is the path
 // com → ibm with a `*` group on the ibm node).
-import type { DomainPattern, NumberPattern, Pattern } from './pattern.js';
-import { canonicalPattern, compareDomainSpecificity, compareNumberSpecificity, parseDomainPattern, parseNumberPattern, parsePattern } from './pattern.js';
-import type { Route, RouteType } from './route.js';
-import { parseRouteKey } from './route.js';
+import type { DomainPattern, NumberPattern, Pattern } from '../route-pattern.js';
+import { canonicalPattern, compareDomainSpecificity, compareNumberSpecificity, parseDomainPattern, parseNumberPattern, parsePattern } from '../route-pattern.js';
+import type { Route, RouteType } from '../route-store.js';
+import { parseRouteKey } from '../route-store.js';
 
 /** A group of routes sharing one pattern, with its rank precomputed for sorting. */
 export interface Group<T> {
@@ -27,7 +27,7 @@ export interface Group<T> {
   readonly items: T[];
 }
 
-/** Larger is more specific: literals, then dots, then no final `*` (pattern.ts compareNumberSpecificity). */
+/** Larger is more specific: literals, then dots, then no final `*` (../route-pattern.ts compareNumberSpecificity). */
 export function numberRank(p: NumberPattern): number {
   return p.literals * 10_000 + p.dots * 10 + (p.star ? 0 : 1);
 }
@@ -350,7 +350,7 @@ export function domainKey(host: string): string {
 /**
  * The route table in memory: both indexes, routes grouped by pattern. The embedded
  * store keeps one and makes it durable; any other store can use it as its cache.
- * Routes must have passed checkRoute (route.ts): a bad pattern throws here.
+ * Routes must have passed checkRoute (../route-store.ts): a bad pattern throws here.
  */
 export class RouteMatcher {
   private readonly numbers = new NumberIndex<Route>();

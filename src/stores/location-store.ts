@@ -1,6 +1,6 @@
 // The location service (RFC 3261 §10): what REGISTER writes and the proxy reads. One
-// interface, implemented by the embedded file-backed store (src/stores/embedded) and,
-// later, by the MySQL store used in farms.
+// interface, here with the other store interfaces; the embedded file-backed store
+// (src/stores/embedded/location-store.ts) implements it, and src/stores/open.ts opens it.
 
 /** Where a REGISTER came from, kept so that a contact behind NAT can still be reached. */
 export interface ReceivedFrom {
@@ -11,7 +11,7 @@ export interface ReceivedFrom {
 
 /** One contact bound to an address-of-record. */
 export interface Binding {
-  /** The AOR key (see aor.ts): "+14085558000" or "2000@companya.com". */
+  /** The AOR key (the registrar's aorKey): "+14085558000" or "2000@companya.com". */
   readonly aor: string;
   /** The contact URI as the user agent wrote it (no <>, no header parameters). */
   readonly contact: string;

@@ -1,0 +1,94 @@
+// Opening the stores sipd.conf asks for, one function per store, each choosing the
+// implementation: the subscriber store is the embedded one in ServerRoot/data
+// (DB_MySQL Off) or the MySQL table (DB_MySQL On); the route database and the location
+// service (registry) are embedded, in the Cisco_Routing_ / Cisco_Registry_Rendezvous
+// directory and name. Opening never waits for MySQL: a server that is down is found
+// out, and marked bad, by the first call.
+import path from 'node:path';
+import type { Config } from '../config/loader.js';
+import { openEmbeddedLocationStore } from './embedded/location-store.js';
+import type { EmbeddedStoreOptions } from './embedded/location-store.js';
+import { openEmbeddedRouteStore } from './embedded/route-store.js';
+import type { EmbeddedRouteStoreOptions } from './embedded/route-store.js';
+import { EmbeddedSubscriberStore } from './embedded/subscriber-store.js';
+import type { LocationStore } from './location-store.js';
+import { MySqlPool, parseMySqlHost } from './mysql/pool.js';
+import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-store.js';
+import type { RouteStore } from './route-store.js';
+import type { StoreLog } from './store-log.js';
+import type { SubscriberStore } from './subscriber-store.js';
+
+export type { StoreLog };
+
+// ---- subscribers ----
+
+/** Where the embedded subscriber store keeps its files. */
+export function embeddedSubscriberDir(config: Config): string {
+  return path.join(config.serverRoot, 'data');
+}
+
+/** A configuration problem that keeps the store from opening; the message names file:line. */
+export class SubscriberStoreConfigError extends Error {}
+
+/** The MySQL connection settings of a config, checked (DB_MySQL_Username is required). */
+export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: string | undefined = config.values.DB_MySQL_DB): MySqlPool {
+  const v = config.values;
+  if (!v.DB_MySQL_Username) {
+    const at = config.origin('DB_MySQL');
+    const where = at ? `${at.file}:${at.line}` : config.file;
+    throw new SubscriberStoreConfigError(`${where}: DB_MySQL is On but DB_MySQL_Username is not set: add "DB_MySQL_Username <account>" (and DB_MySQL_Password)`);
+  }
+  return new MySqlPool({
+    primary: parseMySqlHost(v.DB_MySQL_HostName),
+    ...(v.DB_MySQL_Secondary_HostName ? { secondary: parseMySqlHost(v.DB_MySQL_Secondary_HostName) } : {}),
+    user: v.DB_MySQL_Username,
+    password: v.DB_MySQL_Password ?? '',
+    ...(database ? { database } : {}),
+    timeoutMs: v.DB_MySQL_Connect_Timeout * 1000,
+    log,
+  });
+}
+
+/**
+ * The subscriber store for this configuration. `log` receives the store's messages;
+ * 'debug' ones are the DBMySQL debug output (send them to ErrorLog.flag('DBMySQL', …)).
+ * Close it with store.close() at stop, and at a graceful restart when any DB_MySQL
+ * directive changed (open the new one first).
+ */
+export async function openSubscriberStore(config: Config, log: StoreLog): Promise<SubscriberStore> {
+  const v = config.values;
+  if (!v.DB_MySQL) return EmbeddedSubscriberStore.open({ dir: embeddedSubscriberDir(config), log });
+  return new MySqlSubscriberStore({
+    pool: mysqlPoolFromConfig(config, log),
+    database: v.DB_MySQL_DB,
+    table: v.DB_MySQL_SubscriberTable,
+    columns: columnsFromConfig(v),
+    log,
+  });
+}
+
+// ---- route database ----
+
+/** The embedded route database a configuration names (Cisco_Routing_Rendezvous_Directory / _Name). */
+export function routeStoreOptions(config: Config, log: StoreLog): EmbeddedRouteStoreOptions {
+  const v = config.values;
+  return { dir: config.path(v.Cisco_Routing_Rendezvous_Directory), name: v.Cisco_Routing_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Routing_Max_DB_Age_on_Boot, log };
+}
+
+/** The route database for this configuration; 'debug' messages are the Routing debug output. */
+export function openRouteStore(config: Config, log: StoreLog): Promise<RouteStore> {
+  return openEmbeddedRouteStore(routeStoreOptions(config, log));
+}
+
+// ---- location service (registry) ----
+
+/** The embedded location store a configuration names (Cisco_Registry_Rendezvous_Directory / _Name). */
+export function locationStoreOptions(config: Config, log: StoreLog): EmbeddedStoreOptions {
+  const v = config.values;
+  return { dir: config.path(v.Cisco_Registry_Rendezvous_Directory), name: v.Cisco_Registry_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot, log };
+}
+
+/** The location store for this configuration, to hand to the registrar (RegistrarOptions.store). */
+export function openLocationStore(config: Config, log: StoreLog): Promise<LocationStore> {
+  return openEmbeddedLocationStore(locationStoreOptions(config, log));
+}
