@@ -20,7 +20,7 @@ import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { formatMessage, parseConfig } from '../config/loader.js';
+import { formatMessage, parseConfig } from '../server/config.js';
 import type { ConfigMessage } from '../config/loader.js';
 import { isHostname, isIPv4, isIPv6 } from '../config/define.js';
 import { nearest } from '../config/suggest.js';

@@ -19,7 +19,7 @@ import { closeSync, openSync, rmSync, writeFileSync, writeSync, readFileSync, mk
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { formatMessage, loadConfigFile } from '../config/loader.js';
+import { formatMessage, loadConfigFile } from '../server/config.js';
 import type { Config } from '../config/loader.js';
 import { REGISTRATION_COLUMNS } from '../modules/registry/csv.js';
 import { ROUTE_COLUMNS, ROUTE_DEFAULTS, csvLine, readCsvRecords } from '../modules/routing/csv.js';

@@ -3,7 +3,7 @@
 // Via / Record-Route headers it adds.
 import { directivesFor, isHostname, isIPv4 } from '../config/define.js';
 import { ValueError } from '../config/spec.js';
-import type { Arg } from '../config/spec.js';
+import type { Arg, ValuesOf } from '../config/spec.js';
 import { isIPv6 as isIPv6Strict } from 'node:net';
 
 const d = directivesFor('proxy', 'server-core');
@@ -139,3 +139,8 @@ export const proxyDirectives = [
     doc: 'Service port of the farm synchronisation service on each member.',
   }),
 ] as const;
+
+type ProxyValues = ValuesOf<typeof proxyDirectives>;
+declare module '../config/values.js' {
+  interface ConfigValues extends ProxyValues {}
+}

@@ -5,7 +5,7 @@
 // sipd is one event-driven process. Apache's process-pool directives are accepted
 // and reported as having no effect; "graceful" re-reads the file in place and new
 // requests take the new snapshot while requests already being handled keep theirs.
-import { formatMessage, gracefulSnapshot, loadConfigFile } from '../config/loader.js';
+import { formatMessage, gracefulSnapshot, loadConfigFile } from './config.js';
 import type { Config, ConfigMessage, LoadOptions } from '../config/loader.js';
 import { AccessLog, ErrorLog, MemStatsLog, StatsLog } from '../logging/index.js';
 import type { AccessEntry, AccessLogOptions, ErrorLogOptions, LogLevelName } from '../logging/index.js';
@@ -22,7 +22,7 @@ import { TransactionLayer } from '../transaction/layer.js';
 import { timersFrom } from '../transaction/timers.js';
 import { SipTransports } from '../transport/outbound.js';
 import { loadPersistentTcp } from '../transport/persistent.js';
-import { DIRECTIVES } from '../config/schema.js';
+import { DIRECTIVES } from './config.js';
 import type { AnyDirective } from '../config/spec.js';
 import { STREAM_MAX_MESSAGE_BYTES } from '../transport/framing.js';
 import { TCP_DEFAULTS, TcpTransport } from '../transport/tcp.js';

@@ -3,7 +3,7 @@
 // identity headers (used by the privacy module).
 import { directivesFor, expectArgs, isHostname } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf } from '../../config/spec.js';
 import { isIPv4, isIPv6 } from 'node:net';
 
 const d = directivesFor('acl', 'access-control');
@@ -217,3 +217,8 @@ export const aclDirectives = [
     doc: 'All: a request must pass both the Allow/Deny check and authentication; Any: passing either one is enough. Authentication must also be On for it to take part.',
   }),
 ] as const;
+
+type AclValues = ValuesOf<typeof aclDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends AclValues {}
+}

@@ -2,7 +2,7 @@
 // layer: which destination each branch goes to, and what reaches the caller.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig } from '../../../src/config/loader.js';
+import { parseConfig } from '../../../src/server/config.js';
 import type { Config } from '../../../src/config/loader.js';
 import { ForkContext } from '../../../src/proxy/fork.js';
 import type { Target } from '../../../src/proxy/fork.js';
