@@ -11,21 +11,22 @@ import { proxyDirectives } from '../proxy/directives.js';
 import { transactionChecks, transactionDirectives } from '../transaction/directives.js';
 import { transportChecks, transportDirectives } from '../transport/directives.js';
 import { mysqlDirectives } from '../stores/mysql/directives.js';
-import { dnsDirectives } from '../modules/dns/directives.js';
-import { radiusDirectives } from '../modules/radius/directives.js';
-import { gktmpDirectives } from '../modules/gktmp/directives.js';
-import { accountingDirectives } from '../modules/accounting/directives.js';
-import { authDirectives } from '../modules/auth/directives.js';
-import { aclDirectives } from '../modules/acl/directives.js';
-import { privacyDirectives } from '../modules/privacy/directives.js';
-import { rpmsDirectives } from '../modules/rpms/directives.js';
-import { callforwardDirectives } from '../modules/callforward/directives.js';
-import { numexpContainers, numexpDirectives } from '../modules/numexp/directives.js';
-import { enumDirectives } from '../modules/enum/directives.js';
-import { routingDirectives } from '../modules/routing/directives.js';
-import { registryDirectives } from '../modules/registry/directives.js';
-import { vphChecks, vphContainers } from '../modules/vph/directives.js';
-import { rasContainers, rasDirectives } from '../modules/ras/directives.js';
+import type { SipdModule } from '../modules/module.js';
+import { virtualProxyHostModule } from '../modules/virtual-proxy-host/index.js';
+import { dnsModule } from '../modules/dns/index.js';
+import { radiusModule } from '../modules/radius/index.js';
+import { accountingModule } from '../modules/accounting/index.js';
+import { aclModule } from '../modules/acl/index.js';
+import { authModule } from '../modules/auth/index.js';
+import { numexpModule } from '../modules/numexp/index.js';
+import { callforwardModule } from '../modules/callforward/index.js';
+import { registryModule } from '../modules/registry/index.js';
+import { enumModule } from '../modules/enum/index.js';
+import { gktmpModule } from '../modules/gktmp/index.js';
+import { routingModule } from '../modules/routing/index.js';
+import { rasModule } from '../modules/ras/index.js';
+import { privacyModule } from '../modules/privacy/index.js';
+import { rpmsModule } from '../modules/rpms/index.js';
 
 type MysqlValues = ValuesOf<typeof mysqlDirectives>;
 declare module '../config/values.js' {
@@ -42,22 +43,30 @@ export const CORE: readonly DirectiveOwner[] = [
   { name: 'mysql', sections: [{ id: 'mysql', title: 'MySQL subscriber-table interface', page: 13 }], directives: mysqlDirectives },
 ];
 
-export const MODULES: readonly DirectiveOwner[] = [
-  { name: 'vph', sections: [{ id: 'virtual-proxy-host', title: 'Virtual proxy hosts', page: 29 }], directives: [], containers: vphContainers, checks: vphChecks },
-  { name: 'dns', directives: dnsDirectives },
-  { name: 'radius', directives: radiusDirectives },
-  { name: 'accounting', sections: [{ id: 'accounting', title: 'Accounting (RADIUS)', page: 15 }], directives: accountingDirectives },
-  { name: 'acl', sections: [{ id: 'access-control', title: 'Access control and trust lists', page: 19 }], directives: aclDirectives },
-  { name: 'auth', sections: [{ id: 'authentication', title: 'Authentication and authorization', page: 17 }], directives: authDirectives },
-  { name: 'numexp', sections: [{ id: 'number-expansion', title: 'Number expansion', page: 24 }], directives: numexpDirectives, containers: numexpContainers },
-  { name: 'callforward', sections: [{ id: 'call-forwarding', title: 'Call forwarding', page: 23 }], directives: callforwardDirectives },
-  { name: 'registry', sections: [{ id: 'registry', title: 'Registry services', page: 27 }], directives: registryDirectives },
-  { name: 'enum', sections: [{ id: 'enum', title: 'E.164 to Request-URI translation (ENUM)', page: 25 }], directives: enumDirectives },
-  { name: 'gktmp', sections: [{ id: 'gktmp', title: 'GKTMP interface', page: 14 }], directives: gktmpDirectives },
-  { name: 'routing', sections: [{ id: 'routing', title: 'Next-hop routing', page: 26 }], directives: routingDirectives },
-  { name: 'ras', sections: [{ id: 'ras', title: 'H.323 RAS', page: 29 }], directives: rasDirectives, containers: rasContainers },
-  { name: 'privacy', sections: [{ id: 'privacy', title: 'Privacy', page: 21 }], directives: privacyDirectives },
-  { name: 'rpms', sections: [{ id: 'preauth', title: 'Preauthorization query (RPMS)', page: 22 }], directives: rpmsDirectives },
+/**
+ * The modules, in stage order. Services others use come first (virtual hosts name who we
+ * are, DNS serves the resolver and ENUM, RADIUS serves accounting and authentication);
+ * then admission, normalising, the translation chain (call forward unconditional, the
+ * registry, ENUM, GKTMP), routing, and the forward hooks (call forwarding before
+ * privacy, so privacy sees the Diversion it adds). Within a group of sipd.conf shared by
+ * several owners (server-core), this is also the order of their directives.
+ */
+export const MODULES: readonly SipdModule[] = [
+  virtualProxyHostModule,
+  dnsModule,
+  radiusModule,
+  accountingModule,
+  aclModule,
+  authModule,
+  numexpModule,
+  callforwardModule,
+  registryModule,
+  enumModule,
+  gktmpModule,
+  routingModule,
+  rasModule,
+  privacyModule,
+  rpmsModule,
 ];
 
 /** sipd.conf's schema: every directive, block and check of the list above. */

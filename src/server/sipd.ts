@@ -14,9 +14,10 @@ import type { SipRequest, SipResponse } from '../sip/message.js';
 import { ProxyCore } from '../proxy/core.js';
 import { proxyIdentity } from '../proxy/identity.js';
 import type { BoundSocket } from '../proxy/identity.js';
-import { Registrar } from '../modules/registry/registrar.js';
-import { Features } from './features.js';
 import { handleDbControl } from './db-control.js';
+import { MODULES } from './modules.js';
+import { OpenModules } from './open-modules.js';
+import { OpenStores } from './stores.js';
 import { isThisServer } from '../modules/registry/this-server.js';
 import { TransactionLayer } from '../transaction/layer.js';
 import { timersFrom } from '../transaction/timers.js';
@@ -115,9 +116,9 @@ export class Sipd {
   private tls: TlsTransport | undefined;
   private control: ControlServer | undefined;
   private txn: TransactionLayer | undefined;
-  private registrar: Registrar | undefined;
+  private stores: OpenStores | undefined;
+  private modules: OpenModules | undefined;
   private proxy: ProxyCore | undefined;
-  private features: Features | undefined;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<GracefulResult> = Promise.resolve({ ok: true });
   private readonly pidFile: string;
@@ -263,7 +264,7 @@ export class Sipd {
     };
   }
 
-  /** The transaction layer, the registrar and the proxy core over the bound sockets. */
+  /** The transaction layer, the stores, the modules (in the order of modules.ts) and the proxy core over the bound sockets. */
   private async startProxy(c: Config): Promise<void> {
     const log = this.logs.error;
     const transports = new SipTransports(this.udp!, this.tcp!, this.tls);
@@ -273,21 +274,22 @@ export class Sipd {
       ...(this.tls?.bound ?? []).map((b) => ({ transport: 'TLS' as const, address: b.address, port: b.port })),
     ];
     this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m));
-    if (c.values.Cisco_Registry) this.registrar = await Registrar.open(c, (level, m) => log.log(level, m), { bound });
+    const isUs = (host: string, port: number | undefined) => isThisServer(host, port, this.current, bound);
+    this.stores = await OpenStores.open(c, log);
     this.loadPersistentPeers(c);
     const identity = proxyIdentity(c, bound);
-    // The stage modules (Admission, NumberExpander, CallForwardHooks, PrivacyHooks, ENUM, routes, RFC 3263) live in features.ts.
-    this.features = await Features.open(c, { log, isThisServer: (host, port) => isThisServer(host, port, this.current, bound) });
-    if (this.registrar) this.registrar.expandUser = (user, config) => this.features!.expandUser(user, config);
+    this.modules = await OpenModules.open(MODULES, c, { log, bound, isThisServer: isUs, stores: this.stores });
+    const resolver = this.modules.resolver;
+    if (!resolver) throw new StartError('no module in src/server/modules.ts resolves next hops');
     this.proxy = new ProxyCore({
-      ...this.features.stages(),
+      parts: this.modules.parts,
+      resolver,
       txn: this.txn,
       transports,
       identity,
-      registrar: () => this.registrar,
       log,
       serverToken: SERVER_TOKEN,
-      isThisServer: (host, port) => isThisServer(host, port, this.current, bound),
+      isThisServer: isUs,
       sent: (req, res, from, bytes) => this.logResponse(req, res, from, bytes),
     });
     this.counters.gauges = () => {
@@ -298,7 +300,7 @@ export class Sipd {
         retransmissionsSent: t?.retransmissionsSent ?? 0,
         retransmissionsAbsorbed: t?.retransmissionsAbsorbed ?? 0,
         'transactions.timeouts': t?.timeouts ?? 0,
-        'registrations.active': this.registrar?.activeCount() ?? 0,
+        'registrations.active': this.stores?.locations?.activeCount(Date.now()) ?? 0,
       };
     };
   }
@@ -421,7 +423,7 @@ export class Sipd {
       case 'txngraceful':
         return this.txnGraceful(req.seconds, req.behavior, req.retryAfter ?? DRAIN_RETRY_AFTER);
       case 'db':
-        return handleDbControl(req, this.registrar, this.features?.routeStore);
+        return handleDbControl(req, this.stores?.locations, this.stores?.routes);
     }
   }
 
@@ -488,8 +490,8 @@ export class Sipd {
     this.tls?.reconfigureTls(tlsSettingsFrom(config));
     this.txn?.setTimers(timersFrom(config.values));
     this.loadPersistentPeers(config);
-    this.registrar?.reconfigure(config);
-    await this.features?.reconfigure(config);
+    await this.stores?.reconfigure(config);
+    await this.modules?.reconfigure(config);
 
     this.current = config;
     this.pending = pending;
@@ -542,7 +544,8 @@ export class Sipd {
     this.drain = undefined;
     const settle = (p: Promise<unknown> | undefined) => (p ? p.catch(() => undefined) : undefined);
     this.txn?.close();
-    await Promise.all([settle(this.udp?.close()), settle(this.tcp?.close()), settle(this.tls?.close()), settle(this.control?.close()), settle(this.registrar?.close()), settle(this.features?.close())]);
+    await Promise.all([settle(this.udp?.close()), settle(this.tcp?.close()), settle(this.tls?.close()), settle(this.control?.close()), settle(this.modules?.close())]);
+    await settle(this.stores?.close());
     removePidFile(this.pidFile);
     await Promise.all([settle(this.logs.stats?.close()), settle(this.logs.mem?.close()), settle(this.logs.access?.close())]);
     await settle(this.logs.error.close());

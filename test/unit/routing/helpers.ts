@@ -5,7 +5,7 @@ import type { Config } from '../../../src/config/loader.js';
 import { RouteMatcher } from '../../../src/modules/routing/matcher.js';
 import type { Route, RouteStore, RouteType } from '../../../src/modules/routing/route.js';
 import { checkRoute } from '../../../src/modules/routing/route.js';
-import type { Target } from '../../../src/proxy/fork.js';
+import type { Target } from '../../../src/proxy/stages.js';
 import type { RequestContext } from '../../../src/proxy/stages.js';
 import { parseMessage } from '../../../src/sip/message.js';
 import type { SipRequest } from '../../../src/sip/message.js';
