@@ -5,7 +5,6 @@ import type { Config } from '../config/loader.js';
 import { buildResponse } from '../sip/message.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { contactQ, parseContacts } from '../sip/address.js';
-import type { Uri } from '../sip/uri.js';
 import { serializeUri, uriParam } from '../sip/uri.js';
 import { tlsDowngradeAllowed } from '../transport/tls.js';
 import type { ClientTxn, Destination, ServerTxn } from '../transaction/types.js';
