@@ -39,7 +39,8 @@ function intToIpv4(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
 
-function ipv6ToBig(s: string): bigint {
+/** An IPv6 address (a dotted IPv4 tail allowed) as a 128-bit number; evaluate.ts compares with it too. */
+export function ipv6ToBig(s: string): bigint {
   let text = s;
   // An embedded dotted IPv4 tail (::ffff:10.1.2.3) becomes two hex groups.
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
