@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { renderDefaultConf, renderDirectiveDocs } from '../config/render.js';
+import { renderDefaultConf, renderDirectiveDocs } from '../server/config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 writeFileSync(path.join(root, 'conf/sipd.conf'), renderDefaultConf() + '\n');

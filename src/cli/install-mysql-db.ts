@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { formatMessage, loadConfigFile, parseConfig } from '../config/loader.js';
+import { formatMessage, loadConfigFile, parseConfig } from '../server/config.js';
 import { DEFAULT_CONFIG_FILE } from '../common/install.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { formatMessage, loadConfigFile, parseConfig } from '../config/loader.js';
+import { formatMessage, loadConfigFile, parseConfig } from '../server/config.js';
 import { controlRequest, controlSocketPath } from '../server/control.js';
 import type { ControlReply } from '../server/control.js';
 import { DEFAULT_CONFIG_FILE, INSTALL_PREFIX } from '../common/install.js';

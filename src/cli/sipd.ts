@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { formatMessage, loadConfigFile } from '../config/loader.js';
+import { formatMessage, loadConfigFile } from '../server/config.js';
 import { tlsFileProblems } from '../transport/tls.js';
 import type { Config, LoadOptions } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION } from '../common/install.js';

@@ -20,7 +20,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { formatMessage, loadConfigFile, parseConfig } from '../config/loader.js';
+import { formatMessage, loadConfigFile, parseConfig } from '../server/config.js';
 import type { Config } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE } from '../common/install.js';
 import { EmbeddedSubscriberStore } from '../stores/embedded/subscriber-store.js';

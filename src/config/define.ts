@@ -135,6 +135,22 @@ function hexRange(min: number, max: number): string {
 
 // ---- builders ----
 
+/** One integer in o.min..o.max (int and optInt). */
+function intParser(o: { min: number; max: number; unit?: string }): (args: readonly Arg[]) => number {
+  return (args) => {
+    expectArgs(args, 1, 1, o.unit ? `integer, ${o.unit}` : 'integer');
+    return parseIntIn(args[0], o.min, o.max);
+  };
+}
+
+/** One word of free text, checked by o.check when given (text and optText). */
+function textParser(o: { type?: string; check?: (a: Arg) => string }): (args: readonly Arg[]) => string {
+  return (args) => {
+    expectArgs(args, 1, 1, o.type ?? 'string');
+    return o.check ? o.check(args[0]) : args[0].text;
+  };
+}
+
 type Spec<N extends string, T> = DirectiveSpec<N, T>;
 
 export function directivesFor(owner: string, section: Section) {
@@ -181,10 +197,7 @@ export function directivesFor(owner: string, section: Section) {
         default: o.default,
         defaultText: String(o.default),
         repeat: false,
-        parse: (args) => {
-          expectArgs(args, 1, 1, o.unit ? `integer, ${o.unit}` : 'integer');
-          return parseIntIn(args[0], o.min, o.max);
-        },
+        parse: intParser(o),
       });
     },
 
@@ -196,10 +209,7 @@ export function directivesFor(owner: string, section: Section) {
         default: undefined,
         defaultText: '(none)',
         repeat: false,
-        parse: (args) => {
-          expectArgs(args, 1, 1, o.unit ? `integer, ${o.unit}` : 'integer');
-          return parseIntIn(args[0], o.min, o.max);
-        },
+        parse: intParser(o),
       });
     },
 
@@ -226,10 +236,7 @@ export function directivesFor(owner: string, section: Section) {
         default: o.default,
         defaultText: o.default === '' ? '(none)' : o.default,
         repeat: false,
-        parse: (args) => {
-          expectArgs(args, 1, 1, o.type ?? 'string');
-          return o.check ? o.check(args[0]) : args[0].text;
-        },
+        parse: textParser(o),
       });
     },
 
@@ -241,10 +248,7 @@ export function directivesFor(owner: string, section: Section) {
         default: undefined,
         defaultText: '(none)',
         repeat: false,
-        parse: (args) => {
-          expectArgs(args, 1, 1, o.type ?? 'string');
-          return o.check ? o.check(args[0]) : args[0].text;
-        },
+        parse: textParser(o),
       });
     },
 

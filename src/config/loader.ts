@@ -1,16 +1,18 @@
 // Turns sipd.conf text into one immutable, typed Config snapshot, or into the full list of
 // errors (file:line:column, what was expected, the valid values). Nothing half-applied:
-// a file with any error yields no Config at all.
+// a file with any error yields no Config at all. The loader knows directives only through
+// the schema it is given (configLoader); sipd's binding is src/server/config.ts.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lex } from './lexer.js';
 import type { Statement } from './lexer.js';
-import { CONTAINERS, CONTAINER_INDEX, DIRECTIVES, DIRECTIVE_INDEX } from './schema.js';
-import type { ConfigValues } from './schema.js';
-import type { AnyContainer, AnyDirective, Arg, Context } from './spec.js';
+import type { Schema } from './schema.js';
+import type { ConfigValues } from './values.js';
+import type { AnyContainer, AnyDirective, Arg, Context, Origin } from './spec.js';
 import { ValueError } from './spec.js';
 import { nearest } from './suggest.js';
-import { CHECKS } from './checks.js';
+
+export type { Origin } from './spec.js';
 
 export interface ConfigMessage {
   readonly severity: 'error' | 'warning';
@@ -22,11 +24,6 @@ export interface ConfigMessage {
 
 export function formatMessage(m: ConfigMessage): string {
   return `${m.file}:${m.line}:${m.col}: ${m.severity === 'warning' ? 'warning: ' : ''}${m.message}`;
-}
-
-export interface Origin {
-  readonly file: string;
-  readonly line: number;
 }
 
 export interface Config {
@@ -67,9 +64,6 @@ interface Block {
   readonly setAt: Map<string, Origin>;
 }
 
-const CONTAINER_NAMES = (CONTAINERS as readonly AnyContainer[]).map((c) => c.name);
-const DIRECTIVE_NAMES = [...DIRECTIVE_INDEX.values()].map((s) => s.name);
-
 function defaultsOf(specs: readonly AnyDirective[]): Values {
   const v: Values = {};
   for (const s of specs) v[s.name] = s.default;
@@ -87,14 +81,15 @@ function deepFreeze<T>(o: T): T {
 class Applier {
   readonly errors: ConfigMessage[] = [];
   readonly warnings: ConfigMessage[] = [];
-  readonly values: Values = defaultsOf(DIRECTIVES as readonly AnyDirective[]);
+  readonly values: Values;
   readonly blocks = new Map<string, Block[]>();
   readonly origins = new Map<string, Origin>();
   private open: Block | undefined;
   private file = '';
 
-  constructor() {
-    for (const c of CONTAINERS as readonly AnyContainer[]) this.blocks.set(c.name, []);
+  constructor(private readonly schema: Schema) {
+    this.values = defaultsOf(schema.directives);
+    for (const c of schema.containers) this.blocks.set(c.name, []);
   }
 
   private error(line: number, col: number, message: string): void {
@@ -118,14 +113,14 @@ class Applier {
   private statement(st: Statement): void {
     if (st.kind === 'open') return this.openBlock(st);
     if (st.kind === 'close') return this.closeBlock(st);
-    const spec = DIRECTIVE_INDEX.get(st.name.toLowerCase());
+    const spec = this.schema.directiveIndex.get(st.name.toLowerCase());
     if (!spec) {
-      const block = CONTAINER_INDEX.get(st.name.toLowerCase());
+      const block = this.schema.containerIndex.get(st.name.toLowerCase());
       if (block) return this.error(st.line, st.col, `${block.name} opens a block: write <${block.name} id> … </${block.name}>`);
-      const hint = nearest(st.name, DIRECTIVE_NAMES);
+      const hint = nearest(st.name, [...this.schema.directiveIndex.values()].map((s) => s.name));
       return this.error(st.line, st.col, `unknown directive "${st.name}"${hint ? `; did you mean "${hint}"?` : ''}`);
     }
-    const context: Context = this.open ? (this.open.spec.name as Context) : 'main';
+    const context: Context = this.open ? this.open.spec.name : 'main';
     if (spec.context !== context) {
       if (spec.context === 'main') return this.error(st.line, st.col, `${spec.name} is not allowed inside <${context}>; put it outside the block`);
       return this.error(st.line, st.col, `${spec.name} is only valid inside a <${spec.context}> block`);
@@ -149,9 +144,9 @@ class Applier {
   }
 
   private openBlock(st: Extract<Statement, { kind: 'open' }>): void {
-    const spec = CONTAINER_INDEX.get(st.name.toLowerCase());
+    const spec = this.schema.containerIndex.get(st.name.toLowerCase());
     if (!spec) {
-      const hint = nearest(st.name, CONTAINER_NAMES);
+      const hint = nearest(st.name, this.schema.containers.map((c) => c.name));
       return this.error(st.line, st.col, `unknown block <${st.name}>${hint ? `; did you mean <${hint}>?` : ''}`);
     }
     if (this.open) {
@@ -193,8 +188,8 @@ class Applier {
 }
 
 /** Parse sipd.conf text. `file` is the name used in messages and to derive ServerRoot. */
-export function parseConfig(text: string, file: string, opts: LoadOptions = {}): LoadResult {
-  const a = new Applier();
+function parseConfig(schema: Schema, text: string, file: string, opts: LoadOptions): LoadResult {
+  const a = new Applier(schema);
   if (opts.before?.length) a.applyText(opts.before.join('\n'), '<command line -C>');
   a.applyText(text, file);
   if (opts.after?.length) a.applyText(opts.after.join('\n'), '<command line -c>');
@@ -207,13 +202,13 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   }
   a.values.ServerRoot = serverRoot;
 
-  for (const c of CONTAINERS as readonly AnyContainer[]) {
+  for (const c of schema.containers) {
     a.values[c.name] = a.blocks.get(c.name)!.map((b) => ({ id: b.id, line: b.line, ...b.values }));
   }
 
   const values = deepFreeze(a.values) as unknown as ConfigValues;
   const origin = (name: string) => a.origins.get(name);
-  for (const check of CHECKS) {
+  for (const check of schema.checks) {
     for (const problem of check(values, origin)) {
       const o = origin(problem.directive);
       a.errors.push({ severity: 'error', file: o?.file ?? file, line: o?.line ?? 1, col: 1, message: `${problem.directive}: ${problem.message}` });
@@ -235,8 +230,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   return { ok: true, config, warnings };
 }
 
-/** Read and parse a sipd.conf file; an unreadable file is reported like any other error. */
-export function loadConfigFile(file: string, opts: LoadOptions = {}): LoadResult {
+function loadConfigFile(schema: Schema, file: string, opts: LoadOptions): LoadResult {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -244,13 +238,12 @@ export function loadConfigFile(file: string, opts: LoadOptions = {}): LoadResult
     const err = e as NodeJS.ErrnoException;
     return { ok: false, errors: [{ severity: 'error', file, line: 0, col: 0, message: `cannot read the file: ${err.code ?? err.message}` }], warnings: [] };
   }
-  return parseConfig(text, file, opts);
+  return parseConfig(schema, text, file, opts);
 }
 
-/** Names of directives needing a full restart whose value differs between two snapshots. */
-export function restartPending(running: Config, next: Config): string[] {
+function restartPending(schema: Schema, running: Config, next: Config): string[] {
   const names: string[] = [];
-  const specs: readonly { name: string; restart: string }[] = [...(DIRECTIVES as readonly AnyDirective[]), ...(CONTAINERS as readonly AnyContainer[])];
+  const specs: readonly { name: string; restart: string }[] = [...schema.directives, ...schema.containers];
   for (const s of specs) {
     if (s.restart !== 'restart') continue;
     const a = (running.values as unknown as Values)[s.name];
@@ -260,12 +253,8 @@ export function restartPending(running: Config, next: Config): string[] {
   return names;
 }
 
-/**
- * The snapshot a graceful restart switches to: the new file's values, except that
- * directives needing a full restart keep their running values until then.
- */
-export function gracefulSnapshot(running: Config, next: Config): { config: Config; pending: string[] } {
-  const pending = restartPending(running, next);
+function gracefulSnapshot(schema: Schema, running: Config, next: Config): { config: Config; pending: string[] } {
+  const pending = restartPending(schema, running, next);
   if (!pending.length) return { config: next, pending };
   const merged: Values = { ...(next.values as unknown as Values) };
   for (const name of pending) merged[name] = (running.values as unknown as Values)[name];
@@ -279,5 +268,29 @@ export function gracefulSnapshot(running: Config, next: Config): { config: Confi
       values,
       path: (p: string) => (path.isAbsolute(p) ? p : path.join(serverRoot, p)),
     }),
+  };
+}
+
+/** The loader of one program's configuration file, bound to its schema. */
+export interface ConfigLoader {
+  /** Parse configuration text. `file` is the name used in messages and to derive ServerRoot. */
+  parseConfig(text: string, file: string, opts?: LoadOptions): LoadResult;
+  /** Read and parse a file; an unreadable file is reported like any other error. */
+  loadConfigFile(file: string, opts?: LoadOptions): LoadResult;
+  /** Names of directives needing a full restart whose value differs between two snapshots. */
+  restartPending(running: Config, next: Config): string[];
+  /**
+   * The snapshot a graceful restart switches to: the new file's values, except that
+   * directives needing a full restart keep their running values until then.
+   */
+  gracefulSnapshot(running: Config, next: Config): { config: Config; pending: string[] };
+}
+
+export function configLoader(schema: Schema): ConfigLoader {
+  return {
+    parseConfig: (text, file, opts = {}) => parseConfig(schema, text, file, opts),
+    loadConfigFile: (file, opts = {}) => loadConfigFile(schema, file, opts),
+    restartPending: (running, next) => restartPending(schema, running, next),
+    gracefulSnapshot: (running, next) => gracefulSnapshot(schema, running, next),
   };
 }

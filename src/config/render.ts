@@ -1,11 +1,19 @@
-// Renders the schema as the default conf/sipd.conf and as docs/directives.md, so the
+// Renders a schema as the default conf/sipd.conf and as docs/directives.md, so the
 // shipped file, the reference and the parser cannot drift apart (a test compares them).
-import { CONTAINERS, DIRECTIVES } from './schema.js';
-import { SECTIONS } from './spec.js';
-import type { AnyContainer, AnyDirective } from './spec.js';
+import type { Schema } from './schema.js';
+import type { AnyContainer, AnyDirective, SectionSpec } from './spec.js';
 
-const directives = DIRECTIVES as readonly AnyDirective[];
-const containers = CONTAINERS as readonly AnyContainer[];
+/** Each group that has directives or blocks, with them, in the schema's order. */
+function groups(schema: Schema): { section: SectionSpec; ds: AnyDirective[]; cs: AnyContainer[] }[] {
+  return schema.sections
+    .map((section) => ({ section, ds: schema.directives.filter((s) => s.section === section.id), cs: schema.containers.filter((c) => c.section === section.id) }))
+    .filter((g) => g.ds.length || g.cs.length);
+}
+
+/** How a block opens, for both outputs: `<Name id>` or `<Name 1-10>`. */
+function blockHead(c: AnyContainer): string {
+  return `<${c.name} ${c.id.kind === 'int' ? `${c.id.min}-${c.id.max}` : 'id'}>`;
+}
 
 function wrap(text: string, width: number, prefix: string): string[] {
   const out: string[] = [];
@@ -41,7 +49,7 @@ function directiveLines(s: AnyDirective): string[] {
   return lines;
 }
 
-export function renderDefaultConf(): string {
+export function renderDefaultConf(schema: Schema): string {
   const out: string[] = [
     '# sipd.conf -- configuration of the OpenSPS SIP proxy server (sipd).',
     '#',
@@ -53,15 +61,12 @@ export function renderDefaultConf(): string {
     '# marked "needs a full restart" wait for "sip restart").',
     '',
   ];
-  for (const [id, title] of SECTIONS) {
-    const ds = directives.filter((s) => s.section === id);
-    const cs = containers.filter((c) => c.section === id);
-    if (!ds.length && !cs.length) continue;
-    out.push('#' + '-'.repeat(78), `# ${title}`, '#' + '-'.repeat(78), '');
+  for (const { section, ds, cs } of groups(schema)) {
+    out.push('#' + '-'.repeat(78), `# ${section.title}`, '#' + '-'.repeat(78), '');
     for (const s of ds) out.push(...directiveLines(s), '');
     for (const c of cs) {
       out.push(...wrap(c.doc, 76, '# '));
-      out.push(`# Block: <${c.name} ${c.id.kind === 'int' ? `${c.id.min}-${c.id.max}` : 'id'}> ... </${c.name}>${c.maxCount ? `, at most ${c.maxCount}` : ''}.`);
+      out.push(`# Block: ${blockHead(c)} ... </${c.name}>${c.maxCount ? `, at most ${c.maxCount}` : ''}.`);
       for (const child of c.children) out.push(...wrap(`${child.name}: ${child.doc} Type: ${child.type}; default: ${child.defaultText}.`, 74, '#   '));
       for (const e of c.example ?? []) out.push(`#${e}`);
       out.push('');
@@ -74,7 +79,8 @@ function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-export function renderDirectiveDocs(): string {
+export function renderDirectiveDocs(schema: Schema): string {
+  const { directives, containers } = schema;
   const out: string[] = [
     '# sipd.conf directive reference',
     '',
@@ -86,17 +92,14 @@ export function renderDirectiveDocs(): string {
     `${directives.length + containers.reduce((n, c) => n + c.children.length, 0)} directives and ${containers.length} blocks.`,
     '',
   ];
-  for (const [id, title] of SECTIONS) {
-    const ds = directives.filter((s) => s.section === id);
-    const cs = containers.filter((c) => c.section === id);
-    if (!ds.length && !cs.length) continue;
-    out.push(`## ${title}`, '', '| Directive | Type | Default | Valid values / range | Restart | Owner | What it does |', '|---|---|---|---|---|---|---|');
+  for (const { section, ds, cs } of groups(schema)) {
+    out.push(`## ${section.title}`, '', '| Directive | Type | Default | Valid values / range | Restart | Owner | What it does |', '|---|---|---|---|---|---|---|');
     const row = (s: AnyDirective, prefix = '') =>
       `| ${prefix}\`${s.name}\`${s.repeat ? ' (repeatable' + (s.maxCount ? `, max ${s.maxCount}` : '') + ')' : ''} | ${cell(s.type)} | ${cell(s.defaultText)} | ${cell(s.valid || '—')} | ${s.restart === 'restart' ? 'full' : 'graceful'} | ${s.owner} | ${cell(s.doc)} |`;
     for (const s of ds) out.push(row(s));
     for (const c of cs) {
       out.push(
-        `| \`<${c.name} ${c.id.kind === 'int' ? `${c.id.min}-${c.id.max}` : 'id'}>\`${c.maxCount ? ` (max ${c.maxCount})` : ''} | block | — | — | ${c.restart === 'restart' ? 'full' : 'graceful'} | ${c.owner} | ${cell(c.doc)} |`,
+        `| \`${blockHead(c)}\`${c.maxCount ? ` (max ${c.maxCount})` : ''} | block | — | — | ${c.restart === 'restart' ? 'full' : 'graceful'} | ${c.owner} | ${cell(c.doc)} |`,
       );
       for (const child of c.children) out.push(row(child, '↳ '));
     }

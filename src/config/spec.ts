@@ -1,6 +1,7 @@
 // The directive schema: what every sipd.conf directive is, who owns it, and how its
 // arguments become a typed value. Owners declare their directives with the builders in
 // define.ts; the parser, the default sipd.conf and docs/directives.md all come from here.
+import type { ConfigValues } from './values.js';
 
 /** One whitespace-separated argument of a directive line, with its position. */
 export interface Arg {
@@ -10,8 +11,8 @@ export interface Arg {
   readonly col: number;
 }
 
-/** Where a directive may appear: at top level or inside one kind of container. */
-export type Context = 'main' | 'NumberPlan' | 'VirtualProxyHost' | 'RASGatekeeperCluster';
+/** Where a directive may appear: 'main' (top level) or the name of the container it belongs in. */
+export type Context = string;
 
 /**
  * graceful: a `sip graceful` applies the new value.
@@ -20,29 +21,21 @@ export type Context = 'main' | 'NumberPlan' | 'VirtualProxyHost' | 'RASGatekeepe
  */
 export type RestartClass = 'graceful' | 'restart';
 
-/** Groups as in the guide's Appendix B; also the order of the default sipd.conf. */
-export const SECTIONS = [
-  ['server-global', 'Server-global directives'],
-  ['host-specific', 'Host-specific directives (logs, user, port)'],
-  ['server-core', 'Server-core directives'],
-  ['tls', 'TLS transport'],
-  ['debug', 'Debug flags'],
-  ['mysql', 'MySQL subscriber-table interface'],
-  ['gktmp', 'GKTMP interface'],
-  ['accounting', 'Accounting (RADIUS)'],
-  ['authentication', 'Authentication and authorization'],
-  ['access-control', 'Access control and trust lists'],
-  ['privacy', 'Privacy'],
-  ['preauth', 'Preauthorization query (RPMS)'],
-  ['call-forwarding', 'Call forwarding'],
-  ['number-expansion', 'Number expansion'],
-  ['enum', 'E.164 to Request-URI translation (ENUM)'],
-  ['routing', 'Next-hop routing'],
-  ['registry', 'Registry services'],
-  ['virtual-proxy-host', 'Virtual proxy hosts'],
-  ['ras', 'H.323 RAS'],
-] as const;
-export type Section = (typeof SECTIONS)[number][0];
+/** The id of a group of directives in the default sipd.conf and the docs (a SectionSpec's id). */
+export type Section = string;
+
+/**
+ * A group of directives as the guide's Appendix B groups them. The owner that heads the
+ * group declares it; groups are written in the order of their page in Appendix B (ties
+ * in the order they are declared), which is the order of the default sipd.conf.
+ */
+export interface SectionSpec {
+  readonly id: Section;
+  readonly title: string;
+  /** The page of Appendix B that describes the group: 4 for "B-4". */
+  readonly page: number;
+}
+
 
 /** Context handed to parse functions. */
 export interface ParseEnv {
@@ -131,3 +124,18 @@ export type BlockOf<C> = C extends ContainerSpec<string, infer Ch> ? { readonly 
 export type ContainerValuesOf<L extends readonly AnyContainer[]> = {
   readonly [S in L[number] as S['name']]: readonly BlockOf<S>[];
 };
+
+/** Where a directive was last set. */
+export interface Origin {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** What a cross-directive check found wrong, blamed on one directive (the loader adds its file:line). */
+export interface Problem {
+  readonly directive: string;
+  readonly message: string;
+}
+
+/** A check that involves more than one directive, run after the whole file is read. */
+export type Check = (v: ConfigValues, origin: (name: string) => Origin | undefined) => Problem[];

@@ -1,7 +1,8 @@
 // Directives of the logging module: error_log, access_log, stats_log and the debug flags.
 import { directivesFor, expectArgs, parseChoice, parseOnOff } from '../config/define.js';
 import { ValueError } from '../config/spec.js';
-import type { Arg } from '../config/spec.js';
+import type { Arg, ValuesOf, Check, Problem } from '../config/spec.js';
+import { compileLogFormat } from './log-format.js';
 
 const d = directivesFor('logging', 'host-specific');
 
@@ -155,3 +156,40 @@ export const loggingDirectives = [
     doc: 'Turns detailed debug output of one module on or off; the output goes to error_log in long form (it is written whatever LogLevel says). Flags: StateMachine (transactions), Parser, SipTcp, SipTls, Radius, DBMySQL, GKTMP, GktmpAPI, RPMS, Numexpand, Enum, Routing, Registry, Privacy, RAS, RasAPI.',
   }),
 ] as const;
+
+
+const accessLogFormat: Check = (v) => {
+  const problems: Problem[] = [];
+  for (const name of ['CustomLog', 'CommonLog'] as const) {
+    const setting = v[name];
+    if (!setting) continue;
+    if (!setting.format.includes('%') && !(setting.format in v.LogFormat)) {
+      problems.push({ directive: name, message: `"${setting.format}" is neither a LogFormat nickname nor a format string; known nicknames: ${Object.keys(v.LogFormat).join(', ')}` });
+    }
+  }
+  return problems;
+};
+
+// A LogFormat (or a CustomLog given a literal format) must compile: unknown % codes are errors.
+const logFormatCodes: Check = (v) => {
+  const problems: Problem[] = [];
+  for (const [nick, fmt] of Object.entries(v.LogFormat)) {
+    const r = compileLogFormat(fmt);
+    if (!r.ok) problems.push({ directive: 'LogFormat', message: `format "${nick}": ${r.error} at character ${r.index + 1}` });
+  }
+  for (const name of ['CustomLog', 'CommonLog'] as const) {
+    const fmt = v[name]?.format;
+    if (!fmt?.includes('%')) continue;
+    const r = compileLogFormat(fmt);
+    if (!r.ok) problems.push({ directive: name, message: `${r.error} at character ${r.index + 1}` });
+  }
+  return problems;
+};
+
+/** Checks across the logging directives, run after the whole file is read. */
+export const loggingChecks: readonly Check[] = [accessLogFormat, logFormatCodes];
+
+type LoggingValues = ValuesOf<typeof loggingDirectives>;
+declare module '../config/values.js' {
+  interface ConfigValues extends LoggingValues {}
+}

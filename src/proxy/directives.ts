@@ -2,7 +2,7 @@
 // redirect, stateful or not), how it forks and recurses, and what it writes in the
 // Via / Record-Route headers it adds.
 import { directivesFor, parseDomainName, parseIpAddress, parseToken } from '../config/define.js';
-import type { Arg } from '../config/spec.js';
+import type { Arg, ValuesOf } from '../config/spec.js';
 
 const d = directivesFor('proxy', 'server-core');
 
@@ -94,3 +94,8 @@ export const proxyDirectives = [
     doc: 'Service port of the farm synchronisation service on each member.',
   }),
 ] as const;
+
+type ProxyValues = ValuesOf<typeof proxyDirectives>;
+declare module '../config/values.js' {
+  interface ConfigValues extends ProxyValues {}
+}

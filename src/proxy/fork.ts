@@ -5,34 +5,15 @@ import type { Config } from '../config/loader.js';
 import { buildResponse } from '../sip/message.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { contactQ, parseContacts } from '../sip/address.js';
-import type { Uri } from '../sip/uri.js';
 import { serializeUri, uriParam } from '../sip/uri.js';
 import { tlsDowngradeAllowed } from '../transport/tls.js';
 import type { ClientTxn, ServerTxn } from '../transaction/types.js';
 import type { Destination, TransportName } from '../transport/types.js';
 import { hostPort } from '../transport/types.js';
 import { chooseBest } from './best-response.js';
-import type { ProxyDeps } from './core.js';
 import { forwardCopy, ownRoutesRemoved, popVia } from './forward.js';
 import { loopSuffix } from './sanity.js';
-import type { ForkControl, ForwardHooks, RequestContext } from './stages.js';
-
-export interface Target {
-  /** Where to send: the Request-URI's host, a contact, or the top Route. */
-  readonly uri: Uri;
-  /** The Request-URI the forwarded copy gets; undefined keeps the request's own. */
-  readonly requestUri: string | undefined;
-  readonly q?: number;
-  /** Headers added to the copy sent to this target, or to the 3xx when it is redirected to (Diversion). */
-  readonly headers?: readonly (readonly [string, string])[];
-  /**
-   * A call-forwarding destination: a proxy that is not Recursive answers 302 with it
-   * (and its headers) instead of sending the request there itself (guide E-4 to E-11).
-   */
-  readonly forwarded?: boolean;
-  /** Where to go next when this target fails (timeout, 503, no response): the route database's failover order. */
-  readonly failover?: readonly Target[];
-}
+import type { ForkControl, ForwardHooks, ProxyDeps, RequestContext, Target } from './stages.js';
 
 /** Upper bound on branches over the life of one request, recursion included. */
 const MAX_BRANCHES_TOTAL = 20;

@@ -1,15 +1,38 @@
 // The contract between the proxy core and the feature modules that plug into its
 // stages (ARCHITECTURE.md "The request path"). The core knows these shapes, not the
-// features: access control and authentication admit a request, translation modules
-// turn the Request-URI into contacts, routing turns a contact into next hops, and the
-// forward hooks adjust what goes out (privacy) and what happens when a call is not
-// answered (call forwarding).
+// features: access control and authentication admit a request, the registrar answers
+// REGISTER, translation modules turn the Request-URI into contacts, routing turns a
+// contact into next hops, and the forward hooks adjust what goes out (privacy) and what
+// happens when a call is not answered (call forwarding). A module contributes its
+// StageParts; the core, the fork and the modules all import from here, never the reverse.
 import type { Config } from '../config/loader.js';
+import type { ErrorLog } from '../logging/index.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import type { Uri } from '../sip/uri.js';
+import type { TransactionLayerApi } from '../transaction/types.js';
+import type { SipTransports } from '../transport/outbound.js';
 import type { Destination, Inbound } from '../transport/types.js';
-import type { Target } from './fork.js';
+import type { ProxyIdentity } from './identity.js';
+import type { NextHopResolver } from './next-hop.js';
 import type { Refusal } from './sanity.js';
+
+/** Where a request goes: a contact or next hop, with what the copy sent there gets. */
+export interface Target {
+  /** Where to send: the Request-URI's host, a contact, or the top Route. */
+  readonly uri: Uri;
+  /** The Request-URI the forwarded copy gets; undefined keeps the request's own. */
+  readonly requestUri: string | undefined;
+  readonly q?: number;
+  /** Headers added to the copy sent to this target, or to the 3xx when it is redirected to (Diversion). */
+  readonly headers?: readonly (readonly [string, string])[];
+  /**
+   * A call-forwarding destination: a proxy that is not Recursive answers 302 with it
+   * (and its headers) instead of sending the request there itself (guide E-4 to E-11).
+   */
+  readonly forwarded?: boolean;
+  /** Where to go next when this target fails (timeout, 503, no response): the route database's failover order. */
+  readonly failover?: readonly Target[];
+}
 
 /** What the stages learn about one request as it passes through them. */
 export interface RequestContext {
@@ -27,12 +50,22 @@ export interface RequestContext {
   expandedUser?: string;
   /** Stage 5: the From user after number expansion (accounting, call forwarding, privacy). */
   expandedFromUser?: string;
+  /** Stage 5: the Request-URI names this server or ProxyDomain, so our number plan and registry apply to it. */
+  ours?: boolean;
 }
 
 /** Stages 2-3: access lists and authentication decide together (Satisfy All|Any). */
 export interface AdmissionStage {
   /** Undefined to let the request go on; otherwise the answer to send (403, or 401/407 with a challenge). */
   admit(ctx: RequestContext): Promise<Refusal | undefined>;
+  /** True when `address` (an IP address) passes the "Allow to" / "Deny to" lists: privacy trusts it. */
+  trustedDestination?(address: string, config: Config): boolean;
+}
+
+/** Stage 4: a REGISTER addressed to this server (src/modules/registry). */
+export interface LocalStage {
+  /** The answer to send, or undefined when this part does not take the request (the core then answers 403). */
+  register(ctx: RequestContext): Promise<SipResponse | undefined>;
 }
 
 /** Stage 5: number expansion of user parts (src/modules/numexp). */
@@ -90,4 +123,41 @@ export interface ForwardHooks {
   beforeFinal?(ctx: RequestContext, best: SipResponse, ctl: ForkControl): boolean;
   /** Translation found no contact for a request to our domain: a chance to forward as unavailable. */
   noContacts?(ctx: RequestContext, ruri: Uri): Promise<readonly Target[] | undefined>;
+}
+
+/**
+ * What one module contributes to the stages, opened from a config snapshot. Every part
+ * is optional; the core runs each kind in the order of the module list
+ * (src/server/modules.ts): admissions in turn until one refuses, the first local part
+ * that answers a REGISTER, the translation chain until one finds contacts, the first
+ * router and resolver, and every module's forward hooks.
+ */
+export interface StageParts {
+  readonly admission?: AdmissionStage;
+  readonly local?: LocalStage;
+  readonly normalise?: NormaliseStage;
+  readonly translation?: TranslationModule;
+  readonly router?: RouteStage;
+  readonly resolver?: NextHopResolver;
+  readonly hooks?: ForwardHooks;
+  /** A new config snapshot (graceful restart), applied before new requests get it. */
+  reconfigure?(config: Config): Promise<void> | void;
+  close(): Promise<void>;
+}
+
+/** What the proxy core works with: the layers below it and the modules' stage parts. */
+export interface ProxyDeps {
+  readonly txn: TransactionLayerApi;
+  readonly transports: SipTransports;
+  readonly identity: ProxyIdentity;
+  /** Stage 8: next-hop resolution (RFC 3263). */
+  readonly resolver: NextHopResolver;
+  /** Every module's parts, in the order of the module list. */
+  readonly parts: readonly StageParts[];
+  readonly log: ErrorLog;
+  readonly serverToken: string;
+  /** True when host[:port] names this server (its addresses, names, domains, virtual hosts). */
+  isThisServer(host: string, port: number | undefined): boolean;
+  /** Every response sipd sends upstream (answered or forwarded), for the access log and counters. */
+  sent(req: SipRequest, res: SipResponse, from: Inbound, bytes: number): void;
 }

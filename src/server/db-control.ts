@@ -217,12 +217,9 @@ export class DbOperations {
   }
 }
 
-/**
- * The control-socket handler sipd calls for {"cmd":"db"}. sipd.ts wires it as
- *   case 'db': return handleDbControl(req, this.registrar, <the route store>);
- */
-export function handleDbControl(req: DbRequest, registrar: { readonly locationStore: LocationStore } | undefined, routes: RouteStore | undefined): Promise<DbReply> {
-  return new DbOperations(registrar?.locationStore, routes).run(req);
+/** The control-socket handler sipd calls for {"cmd":"db"}, with the stores it opened (stores.ts). */
+export function handleDbControl(req: DbRequest, locations: LocationStore | undefined, routes: RouteStore | undefined): Promise<DbReply> {
+  return new DbOperations(locations, routes).run(req);
 }
 
 export type { Route };

@@ -1,7 +1,7 @@
 // Server-global and host-specific directives owned by the sipd process itself:
 // where it lives, which sockets it binds, which account it runs as.
 import { directivesFor, expectArgs, parseHost } from '../config/define.js';
-import type { Arg } from '../config/spec.js';
+import type { Arg, SectionSpec, ValuesOf } from '../config/spec.js';
 import { parseListen } from '../transport/directives.js';
 
 const d = directivesFor('server', 'server-global');
@@ -98,3 +98,20 @@ export const serverDirectives = [
     doc: 'DNS name that clients use for this server or farm, when it differs from the host\'s own name (e.g. sip-proxy.example.com). Used in path headers when ProxyAddressResolutionType is A. Needed only in a farm.',
   }),
 ] as const;
+
+/**
+ * The guide's core groups (Appendix B, B-4 to B-12), which the core layers share: the
+ * server heads them. TLS and the debug flags close the server-core pages in the guide.
+ */
+export const serverSections: readonly SectionSpec[] = [
+  { id: 'server-global', title: 'Server-global directives', page: 4 },
+  { id: 'host-specific', title: 'Host-specific directives (logs, user, port)', page: 5 },
+  { id: 'server-core', title: 'Server-core directives', page: 8 },
+  { id: 'tls', title: 'TLS transport', page: 8 },
+  { id: 'debug', title: 'Debug flags', page: 8 },
+];
+
+type ServerValues = ValuesOf<typeof serverDirectives>;
+declare module '../config/values.js' {
+  interface ConfigValues extends ServerValues {}
+}

@@ -5,7 +5,7 @@
 // sipd is one event-driven process. Apache's process-pool directives are accepted
 // and reported as having no effect; "graceful" re-reads the file in place and new
 // requests take the new snapshot while requests already being handled keep theirs.
-import { formatMessage, gracefulSnapshot, loadConfigFile } from '../config/loader.js';
+import { DIRECTIVES, formatMessage, gracefulSnapshot, loadConfigFile } from './config.js';
 import type { Config, ConfigMessage, LoadOptions } from '../config/loader.js';
 import { AccessLog, ErrorLog, MemStatsLog, StatsLog } from '../logging/index.js';
 import type { AccessEntry, AccessLogOptions, ErrorLogOptions, LogLevelName } from '../logging/index.js';
@@ -13,43 +13,33 @@ import { buildResponse, isKeepAlive, parseMessage, serializeMessage, statelessTa
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { ProxyCore } from '../proxy/core.js';
 import { proxyIdentity } from '../proxy/identity.js';
-import type { BoundSocket } from '../proxy/identity.js';
-import { Registrar } from '../modules/registry/registrar.js';
-import { Features } from './features.js';
 import { handleDbControl } from './db-control.js';
+import { DRAIN_RETRY_AFTER, Drain } from './drain.js';
+import { MODULES } from './modules.js';
+import { OpenModules } from './open-modules.js';
+import { OpenStores } from './stores.js';
+import { Listeners } from './listeners.js';
 import { isThisServer } from '../modules/registry/this-server.js';
 import { TransactionLayer } from '../transaction/layer.js';
 import { timersFrom } from '../transaction/timers.js';
-import { SipTransports } from '../transport/outbound.js';
 import { loadPersistentTcp } from '../transport/persistent.js';
-import { DIRECTIVES } from '../config/schema.js';
 import type { AnyDirective } from '../config/spec.js';
 import { STREAM_MAX_MESSAGE_BYTES } from '../transport/framing.js';
-import { TCP_DEFAULTS, TcpTransport } from '../transport/tcp.js';
-import { TlsTransport, loadTlsCredentials, tlsListenAddresses, tlsSettingsFrom } from '../transport/tls.js';
+import { TCP_DEFAULTS } from '../transport/tcp.js';
 import type { TcpOptions } from '../transport/tcp.js';
 import { hostPort } from '../transport/types.js';
-import type { Inbound, Reply, TransportLogger } from '../transport/types.js';
-import { UdpTransport } from '../transport/udp.js';
+import type { Inbound, Reply } from '../transport/types.js';
 import { SipCounters } from './counters.js';
 import { ControlServer, controlSocketPath } from './control.js';
 import type { ControlReply, ControlRequest } from './control.js';
-import type { ListenAddress } from '../transport/directives.js';
 import { SERVER_TOKEN } from '../common/install.js';
 import { daemonStderrPath, pidFileState, removePidFile, removeStalePidFile, writePidFile } from '../common/pidfile.js';
 import { chownForAccount, isRoot, resolveAccount, switchTo } from './privileges.js';
 import type { Account } from './privileges.js';
 
 export { ALLOWED_METHODS, SUPPORTED_OPTION_TAGS } from '../proxy/core.js';
+export { DRAIN_RETRY_AFTER } from './drain.js';
 
-/** Default Retry-After (seconds) of the 503s sent during a transaction-graceful drain. */
-export const DRAIN_RETRY_AFTER = 60;
-/**
- * A drain outlives its announced time by this much, so that the sip script (which
- * sleeps for the same time and then stops sipd) never finds sipd answering normally
- * again; if nothing stops sipd by then, it resumes normal operation.
- */
-const DRAIN_GRACE_MS = 30_000;
 /** Longest wait for the logs to flush and the sockets to close at stop. */
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -73,13 +63,6 @@ export interface GracefulResult {
   readonly warnings?: string[];
 }
 
-interface Drain {
-  readonly behavior: 1 | 2;
-  readonly retryAfter: number;
-  readonly endsAt: number;
-  readonly timer: NodeJS.Timeout;
-}
-
 type Logs = {
   error: ErrorLog;
   access?: AccessLog;
@@ -95,11 +78,6 @@ function accessLogOptions(c: Config): AccessLogOptions {
   return { setting: c.values.CommonLog ?? c.values.CustomLog, formats: c.values.LogFormat, hostnameLookups: c.values.HostnameLookups, serverRoot: c.serverRoot };
 }
 
-function listenAddresses(c: Config): ListenAddress[] {
-  const listen = c.values.Listen as readonly ListenAddress[];
-  return listen.length ? [...listen] : [{ port: c.values.Port }];
-}
-
 function fileTarget(c: Config, t: { kind: 'file'; path: string } | { kind: 'pipe'; command: string }): string | undefined {
   return t.kind === 'file' ? c.path(t.path) : undefined;
 }
@@ -109,19 +87,16 @@ export class Sipd {
   readonly startedAt = new Date();
   private current: Config;
   private pending: string[] = [];
-  private drain: Drain | undefined;
-  private udp: UdpTransport | undefined;
-  private tcp: TcpTransport | undefined;
-  private tls: TlsTransport | undefined;
+  private readonly drain: Drain;
+  private readonly listeners: Listeners;
   private control: ControlServer | undefined;
   private txn: TransactionLayer | undefined;
-  private registrar: Registrar | undefined;
+  private stores: OpenStores | undefined;
+  private modules: OpenModules | undefined;
   private proxy: ProxyCore | undefined;
-  private features: Features | undefined;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<GracefulResult> = Promise.resolve({ ok: true });
   private readonly pidFile: string;
-  private readonly tcpOptions: TcpOptions;
 
   private constructor(
     config: Config,
@@ -129,8 +104,9 @@ export class Sipd {
     private readonly logs: Logs,
   ) {
     this.current = config;
+    this.drain = new Drain(logs.error);
     this.pidFile = config.path(config.values.PidFile);
-    this.tcpOptions = { ...TCP_DEFAULTS, ...opts.tcp };
+    this.listeners = new Listeners(logs.error, { ...TCP_DEFAULTS, ...opts.tcp });
   }
 
   /** The snapshot new requests are handled with. */
@@ -202,16 +178,7 @@ export class Sipd {
     this.logs.stats = await StatsLog.open({ enabled: c.values.SIPStatsLog, intervalSeconds: c.values.SIPStatsInterval, serverRoot: c.serverRoot, counters: () => this.counters.snapshot() });
     this.logs.mem = await MemStatsLog.open({ enabled: c.values.SharedMemoryStatsLog, intervalMinutes: c.values.SharedMemoryStatsInterval, serverRoot: c.serverRoot });
 
-    const addresses = listenAddresses(c);
-    const tlog: TransportLogger = (level, message) => {
-      if (level === 'debug' && this.logs.error.isFlagOn('SipTcp') && message.startsWith('TCP')) this.logs.error.flag('SipTcp', message);
-      else if (level === 'debug' && this.logs.error.isFlagOn('SipTls') && message.startsWith('TLS')) this.logs.error.flag('SipTls', message);
-      else this.logs.error.log(level, message);
-    };
-    const handler = (data: Buffer, from: Inbound, reply: Reply) => this.onMessage(data, from, reply);
-    this.udp = await UdpTransport.bind(addresses, handler, tlog);
-    this.tcp = await TcpTransport.listen(addresses, handler, tlog, this.tcpLimits(c));
-    if (c.values.SipTlsEnable) this.tls = await this.listenTls(c, addresses, handler, tlog);
+    await this.listeners.bind(c, (data, from, reply) => this.onMessage(data, from, reply));
     await this.startProxy(c);
 
     writePidFile(this.pidFile);
@@ -237,8 +204,7 @@ export class Sipd {
       log.debug(`not started as root: User ${c.values.User} and Group ${c.values.Group} are ignored; running as uid ${uid ?? 'unknown'}`);
     }
 
-    const where = [...this.udp.bound.map((b) => `UDP ${hostPort(b.address, b.port)}`), ...this.tcp.bound.map((b) => `TCP ${hostPort(b.address, b.port)}`), ...(this.tls?.bound ?? []).map((b) => `TLS ${hostPort(b.address, b.port)}`)];
-    log.notice(`listening on ${where.join(', ')}`);
+    log.notice(`listening on ${this.listeners.describe('log').join(', ')}`);
     for (const spec of DIRECTIVES as readonly AnyDirective[]) {
       const o = spec.noEffect ? c.origin(spec.name) : undefined;
       if (o) log.notice(`${spec.name} (${o.file}:${o.line}) has no effect: ${spec.noEffect}`);
@@ -246,48 +212,28 @@ export class Sipd {
     log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (pid ${process.pid}, config ${c.file})`);
   }
 
-  /** SipTlsEnable On: the TLS listener on SipTlsPort; unusable certificate or key files stop the start. */
-  private async listenTls(c: Config, addresses: readonly ListenAddress[], handler: (data: Buffer, from: Inbound, reply: Reply) => void, tlog: TransportLogger): Promise<TlsTransport> {
-    const creds = loadTlsCredentials(c);
-    if (!creds.ok) throw new StartError(`TLS cannot be enabled: ${creds.errors.join('; ')}`);
-    for (const w of creds.warnings) this.logs.error.warn(w);
-    return TlsTransport.listen(tlsListenAddresses(addresses, c.values.SipTlsPort), handler, tlog, this.tcpLimits(c), creds.credentials, tlsSettingsFrom(c));
-  }
-
-  private tcpLimits(c: Config): TcpOptions {
-    return {
-      ...this.tcpOptions,
-      maxConnections: c.values.SipTcpMaxTCPConnections,
-      connectTimeoutMs: c.values.SipTcpMaxConnectTimeout,
-      reuseInbound: c.values.SipTcpReuseConnection,
-    };
-  }
-
-  /** The transaction layer, the registrar and the proxy core over the bound sockets. */
+  /** The transaction layer, the stores, the modules (in the order of modules.ts) and the proxy core over the bound sockets. */
   private async startProxy(c: Config): Promise<void> {
     const log = this.logs.error;
-    const transports = new SipTransports(this.udp!, this.tcp!, this.tls);
-    const bound: BoundSocket[] = [
-      ...this.udp!.bound.map((b) => ({ transport: 'UDP' as const, address: b.address, port: b.port })),
-      ...this.tcp!.bound.map((b) => ({ transport: 'TCP' as const, address: b.address, port: b.port })),
-      ...(this.tls?.bound ?? []).map((b) => ({ transport: 'TLS' as const, address: b.address, port: b.port })),
-    ];
+    const transports = this.listeners.transports();
+    const bound = this.listeners.bound();
     this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m));
-    if (c.values.Cisco_Registry) this.registrar = await Registrar.open(c, (level, m) => log.log(level, m), { bound });
+    const isUs = (host: string, port: number | undefined) => isThisServer(host, port, this.current, bound);
+    this.stores = await OpenStores.open(c, log);
     this.loadPersistentPeers(c);
     const identity = proxyIdentity(c, bound);
-    // The stage modules (Admission, NumberExpander, CallForwardHooks, PrivacyHooks, ENUM, routes, RFC 3263) live in features.ts.
-    this.features = await Features.open(c, { log, isThisServer: (host, port) => isThisServer(host, port, this.current, bound) });
-    if (this.registrar) this.registrar.expandUser = (user, config) => this.features!.expandUser(user, config);
+    this.modules = await OpenModules.open(MODULES, c, { log, bound, isThisServer: isUs, stores: this.stores });
+    const resolver = this.modules.resolver;
+    if (!resolver) throw new StartError('no module in src/server/modules.ts resolves next hops');
     this.proxy = new ProxyCore({
-      ...this.features.stages(),
+      parts: this.modules.parts,
+      resolver,
       txn: this.txn,
       transports,
       identity,
-      registrar: () => this.registrar,
       log,
       serverToken: SERVER_TOKEN,
-      isThisServer: (host, port) => isThisServer(host, port, this.current, bound),
+      isThisServer: isUs,
       sent: (req, res, from, bytes) => this.logResponse(req, res, from, bytes),
     });
     this.counters.gauges = () => {
@@ -298,7 +244,7 @@ export class Sipd {
         retransmissionsSent: t?.retransmissionsSent ?? 0,
         retransmissionsAbsorbed: t?.retransmissionsAbsorbed ?? 0,
         'transactions.timeouts': t?.timeouts ?? 0,
-        'registrations.active': this.registrar?.activeCount() ?? 0,
+        'registrations.active': this.stores?.locations?.activeCount(Date.now()) ?? 0,
       };
     };
   }
@@ -310,7 +256,7 @@ export class Sipd {
       for (const e of r.errors) this.logs.error.error(e);
       return;
     }
-    this.tcp?.setPersistent(r.peers);
+    this.listeners.setPersistent(r.peers);
   }
 
   /** Files sipd writes under its own name (for the ownership change after binding). */
@@ -362,12 +308,12 @@ export class Sipd {
   }
 
   private handleRequest(req: SipRequest, config: Config, from: Inbound, reply: Reply, start: bigint, time: Date): void {
-    const drain = this.drain;
-    if (drain && (req.method === 'INVITE' || req.method === 'REGISTER')) {
-      if (drain.behavior === 2) {
-        this.counters.drainDropped++;
-        return;
-      }
+    const drain = this.drain.verdict(req);
+    if (drain?.drop) {
+      this.counters.drainDropped++;
+      return;
+    }
+    if (drain) {
       this.counters.drainRejected++;
       const res = buildResponse(req, 503, undefined, { toTag: statelessTag(req), headers: [['Retry-After', String(drain.retryAfter)], ['Server', SERVER_TOKEN]] });
       this.respond(req, res, from, reply, start, time);
@@ -421,7 +367,7 @@ export class Sipd {
       case 'txngraceful':
         return this.txnGraceful(req.seconds, req.behavior, req.retryAfter ?? DRAIN_RETRY_AFTER);
       case 'db':
-        return handleDbControl(req, this.registrar, this.features?.routeStore);
+        return handleDbControl(req, this.stores?.locations, this.stores?.routes);
     }
   }
 
@@ -435,11 +381,11 @@ export class Sipd {
       serverRoot: c.serverRoot,
       loadedAt: c.loadedAt.toISOString(),
       logLevel: this.logs.error.level,
-      listen: [...(this.udp?.bound ?? []).map((b) => `udp:${hostPort(b.address, b.port)}`), ...(this.tcp?.bound ?? []).map((b) => `tcp:${hostPort(b.address, b.port)}`), ...(this.tls?.bound ?? []).map((b) => `tls:${hostPort(b.address, b.port)}`)],
-      tcpConnections: this.tcp?.connectionCount ?? 0,
+      listen: this.listeners.describe('status'),
+      tcpConnections: this.listeners.tcpConnections,
       counters: this.counters.snapshot(),
       pending: [...this.pending],
-      draining: this.drain ? { behavior: this.drain.behavior, retryAfter: this.drain.retryAfter, secondsLeft: Math.max(0, Math.ceil((this.drain.endsAt - Date.now()) / 1000)) } : false,
+      draining: this.drain.status(),
     };
   }
 
@@ -483,13 +429,11 @@ export class Sipd {
     }
     await this.logs.stats?.reconfigure({ enabled: config.values.SIPStatsLog, intervalSeconds: config.values.SIPStatsInterval, serverRoot: config.serverRoot, counters: () => this.counters.snapshot() });
     await this.logs.mem?.reconfigure({ enabled: config.values.SharedMemoryStatsLog, intervalMinutes: config.values.SharedMemoryStatsInterval, serverRoot: config.serverRoot });
-    this.tcp?.reconfigure(this.tcpLimits(config));
-    this.tls?.reconfigure(this.tcpLimits(config));
-    this.tls?.reconfigureTls(tlsSettingsFrom(config));
+    this.listeners.reconfigure(config);
     this.txn?.setTimers(timersFrom(config.values));
     this.loadPersistentPeers(config);
-    this.registrar?.reconfigure(config);
-    await this.features?.reconfigure(config);
+    await this.stores?.reconfigure(config);
+    await this.modules?.reconfigure(config);
 
     this.current = config;
     this.pending = pending;
@@ -508,17 +452,7 @@ export class Sipd {
    */
   txnGraceful(seconds: number, behavior: 1 | 2, retryAfter: number = DRAIN_RETRY_AFTER): ControlReply {
     const log = this.logs.error;
-    if (this.drain) clearTimeout(this.drain.timer);
-    const endsAt = Date.now() + seconds * 1000;
-    const timer = setTimeout(() => {
-      this.drain = undefined;
-      log.warn('transaction-graceful drain over and sipd was not stopped: accepting INVITE and REGISTER again');
-    }, seconds * 1000 + DRAIN_GRACE_MS);
-    timer.unref();
-    this.drain = { behavior, retryAfter, endsAt, timer };
-    log.notice(
-      `transaction-graceful restart: for ${seconds} s new INVITE and REGISTER requests ${behavior === 1 ? `are answered 503 Service Unavailable (Retry-After: ${retryAfter})` : 'get no answer'}; sipd will then be stopped`,
-    );
+    this.drain.start(seconds, behavior, retryAfter);
     const warnings: string[] = [];
     if (this.current.values.AddRecordRoute) {
       const m = 'AddRecordRoute is On: calls that recorded this proxy in their route lose their in-dialog requests while sipd is down';
@@ -538,11 +472,11 @@ export class Sipd {
   }
 
   private async teardown(): Promise<void> {
-    if (this.drain) clearTimeout(this.drain.timer);
-    this.drain = undefined;
+    this.drain.stop();
     const settle = (p: Promise<unknown> | undefined) => (p ? p.catch(() => undefined) : undefined);
     this.txn?.close();
-    await Promise.all([settle(this.udp?.close()), settle(this.tcp?.close()), settle(this.tls?.close()), settle(this.control?.close()), settle(this.registrar?.close()), settle(this.features?.close())]);
+    await Promise.all([...this.listeners.close().map(settle), settle(this.control?.close()), settle(this.modules?.close())]);
+    await settle(this.stores?.close());
     removePidFile(this.pidFile);
     await Promise.all([settle(this.logs.stats?.close()), settle(this.logs.mem?.close()), settle(this.logs.access?.close())]);
     await settle(this.logs.error.close());

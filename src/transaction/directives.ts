@@ -1,6 +1,7 @@
 // Server-core directives owned by the transaction layer (RFC 3261 section 17): the base
 // timers and how many times a request is retransmitted before giving up.
 import { directivesFor } from '../config/define.js';
+import type { ValuesOf, Check } from '../config/spec.js';
 
 const d = directivesFor('transaction', 'server-core');
 
@@ -53,3 +54,15 @@ export const transactionDirectives = [
     doc: 'Most retransmissions of any other request sent without an answer; 10 spans the full 32 s of Timer F at the default timers.',
   }),
 ] as const;
+
+
+const timers: Check = (v) =>
+  v.SipMaxT3InMs < v.SipT3InMs ? [{ directive: 'SipMaxT3InMs', message: `${v.SipMaxT3InMs} is below SipT3InMs (${v.SipT3InMs}); the maximum wait cannot be shorter than the default wait` }] : [];
+
+/** Checks across the timer directives, run after the whole file is read. */
+export const transactionChecks: readonly Check[] = [timers];
+
+type TransactionValues = ValuesOf<typeof transactionDirectives>;
+declare module '../config/values.js' {
+  interface ConfigValues extends TransactionValues {}
+}

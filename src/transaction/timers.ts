@@ -1,6 +1,6 @@
 // The transaction timers from sipd.conf, and the derived waits RFC 3261 §17 builds on
 // them. Everything is in milliseconds.
-import type { ConfigValues } from '../config/schema.js';
+import type { ConfigValues } from '../config/values.js';
 import type { SipRequest } from '../sip/message.js';
 import type { TxnTimers } from './types.js';
 

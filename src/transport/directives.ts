@@ -2,7 +2,7 @@
 // TLS listener (section "tls"). sipd speaks TLS 1.2 and 1.3 only.
 import { directivesFor, parseHost, parsePort } from '../config/define.js';
 import { ValueError } from '../config/spec.js';
-import type { Arg } from '../config/spec.js';
+import type { Arg, ValuesOf, Check } from '../config/spec.js';
 
 const d = directivesFor('transport', 'server-core');
 
@@ -120,3 +120,18 @@ export const transportDirectives = [
     doc: 'Ask connecting clients for a certificate, check it against SipTlsCACertificateFile, and match its names against the Via header of what they send.',
   }),
 ] as const;
+
+
+const tlsFiles: Check = (v) => {
+  if (!v.SipTlsEnable) return [];
+  const missing = (['SipTlsCertificateFile', 'SipTlsCertificateKeyFile'] as const).filter((n) => !v[n]);
+  return missing.length ? [{ directive: 'SipTlsEnable', message: `TLS is On but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set` }] : [];
+};
+
+/** Checks across the transport directives, run after the whole file is read. */
+export const transportChecks: readonly Check[] = [tlsFiles];
+
+type TransportValues = ValuesOf<typeof transportDirectives>;
+declare module '../config/values.js' {
+  interface ConfigValues extends TransportValues {}
+}

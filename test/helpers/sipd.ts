@@ -1,7 +1,7 @@
 // A sipd started in-process on a scratch ServerRoot, for integration tests.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { loadConfigFile } from '../../src/config/loader.js';
+import { loadConfigFile } from '../../src/server/config.js';
 import { Sipd } from '../../src/server/sipd.js';
 import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
 import { makeSecret } from '../../src/stores/secret.js';

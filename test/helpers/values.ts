@@ -1,6 +1,6 @@
 // Values the unit tests build again and again: a parsed sipd.conf snapshot and a URI.
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../src/config/loader.js';
+import { parseConfig } from '../../src/server/config.js';
 import type { Config } from '../../src/config/loader.js';
 import { parseUri } from '../../src/sip/uri.js';
 import type { Uri } from '../../src/sip/uri.js';

@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'nod
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../src/config/loader.js';
+import { parseConfig } from '../../src/server/config.js';
 import type { Config } from '../../src/config/loader.js';
 import { MySqlPool } from '../../src/stores/mysql/pool.js';
 import { installSchema } from '../../src/stores/mysql/schema.js';

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfigFile } from '../../src/config/loader.js';
+import { loadConfigFile } from '../../src/server/config.js';
 import { ROUTE_DEFAULTS } from '../../src/modules/routing/csv.js';
 import { Sipd } from '../../src/server/sipd.js';
 import { openEmbeddedRouteStore } from '../../src/stores/embedded/route-store.js';

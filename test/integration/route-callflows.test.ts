@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfigFile } from '../../src/config/loader.js';
+import { loadConfigFile } from '../../src/server/config.js';
 import type { Route } from '../../src/stores/route-store.js';
 import { ROUTE_DEFAULTS } from '../../src/modules/routing/csv.js';
 import { Sipd } from '../../src/server/sipd.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { loadConfigFile } from '../../src/config/loader.js';
+import { loadConfigFile } from '../../src/server/config.js';
 import { controlRequest } from '../../src/server/control.js';
 import { Sipd } from '../../src/server/sipd.js';
 import { freePort, makeServerRoot, udpExchange, waitFor } from '../helpers/index.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setDirective } from '../../src/cli/sps-setup/conf-edit.js';
-import { loadConfigFile } from '../../src/config/loader.js';
+import { loadConfigFile } from '../../src/server/config.js';
 import { Sipd } from '../../src/server/sipd.js';
 import { BIN, FIXTURES, REPO, freePort, requireTool, run, runTool } from '../helpers/index.js';
 import { startMariaDb } from '../helpers/mariadb.js';

@@ -8,7 +8,7 @@ import { appendFileSync } from 'node:fs';
 import { constants } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
-import { loadConfigFile } from '../../src/config/loader.js';
+import { loadConfigFile } from '../../src/server/config.js';
 import { Sipd, StartError } from '../../src/server/sipd.js';
 import type { SipMessage } from '../../src/sip/message.js';
 import { freePort, makeServerRoot, waitFor } from '../helpers/index.js';

@@ -1,7 +1,7 @@
 // sysadmin_sps_regroute's main: parses the options, loads sipd.conf (it names the database
 // files and sipd's pid file), connects, then runs -i, -x and -l in that order, or the menu.
 // Exit status: 0 done, 1 failed (nothing imported on any error), 2 usage.
-import { formatMessage, loadConfigFile } from '../../config/loader.js';
+import { formatMessage, loadConfigFile } from '../../server/config.js';
 import { USAGE, parseArgs } from './options.js';
 import { connect } from './backends.js';
 import type { Backend } from './backends.js';

@@ -3,7 +3,7 @@
 // Every run is logged in logs/sps_setup_log; no password reaches the log or the screen.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { formatMessage, parseConfig } from '../../config/loader.js';
+import { formatMessage, parseConfig } from '../../server/config.js';
 import type { ConfigMessage } from '../../config/loader.js';
 import { isIPv6 } from '../../config/define.js';
 import { parseSnmpdCnf } from '../../agent/config/snmpd-cnf.js';

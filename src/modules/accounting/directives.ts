@@ -2,7 +2,7 @@
 // how they are stamped, and where they are sent.
 import { directivesFor, expectArgs, parseToken, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('accounting', 'accounting');
 
@@ -81,3 +81,8 @@ export const accountingDirectives = [
     doc: 'Copy this SIP header, whole line as received (from the 200 OK for Start, from the BYE for Stop), into a Cisco-AVPair sip-hdr attribute of accounting records. One header per line, at most 50.',
   }),
 ] as const;
+
+type AccountingValues = ValuesOf<typeof accountingDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends AccountingValues {}
+}

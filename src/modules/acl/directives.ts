@@ -3,7 +3,7 @@
 // identity headers (used by the privacy module).
 import { directivesFor, expectArgs, isHostname } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf } from '../../config/spec.js';
 import { isIPv4, isIPv6 } from 'node:net';
 
 const d = directivesFor('acl', 'access-control');
@@ -39,7 +39,8 @@ function intToIpv4(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
 
-function ipv6ToBig(s: string): bigint {
+/** An IPv6 address (a dotted IPv4 tail allowed) as a 128-bit number; evaluate.ts compares with it too. */
+export function ipv6ToBig(s: string): bigint {
   let text = s;
   // An embedded dotted IPv4 tail (::ffff:10.1.2.3) becomes two hex groups.
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
@@ -217,3 +218,8 @@ export const aclDirectives = [
     doc: 'All: a request must pass both the Allow/Deny check and authentication; Any: passing either one is enough. Authentication must also be On for it to take part.',
   }),
 ] as const;
+
+type AclValues = ValuesOf<typeof aclDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends AclValues {}
+}

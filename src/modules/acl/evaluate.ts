@@ -22,6 +22,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Config } from '../../config/loader.js';
+import { ipv6ToBig } from './directives.js';
 import type { AclHost, AclOrder, AclRule } from './directives.js';
 
 /** Forward resolution of one name: every IPv4 and IPv6 address, or an error. */
@@ -43,20 +44,6 @@ function v4Value(s: string): bigint {
   return s.split('.').reduce((n, o) => (n << 8n) | BigInt(Number(o)), 0n);
 }
 
-function v6Value(s: string): bigint {
-  let text = s;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const n = v4Value(v4[1]);
-    text = text.slice(0, v4.index) + `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
-  }
-  const [head, tail] = text.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
-}
-
 /**
  * Parse an address as the socket or the resolver gives it: IPv4, IPv6 (brackets and a
  * zone index tolerated). An IPv4-mapped IPv6 address counts as the IPv4 address.
@@ -68,7 +55,7 @@ export function parseAddr(text: string): Addr | undefined {
   if (zone >= 0) s = s.slice(0, zone);
   if (isIPv4(s)) return { family: 4, value: v4Value(s) };
   if (!isIPv6(s)) return undefined;
-  const value = v6Value(s);
+  const value = ipv6ToBig(s);
   if (value >> 32n === 0xffffn) return { family: 4, value: value & 0xffffffffn };
   return { family: 6, value };
 }
@@ -99,7 +86,7 @@ function hostMatcher(h: AclHost, domainAddrs: ReadonlyMap<string, ReadonlySet<st
       return (a) => key(a) === k;
     }
     case 'net': {
-      const net = h.family === 4 ? v4Value(h.network) : v6Value(h.network);
+      const net = h.family === 4 ? v4Value(h.network) : ipv6ToBig(h.network);
       return (a) => inNet(a, h.family, net, h.prefix);
     }
     case 'domain': {

@@ -2,7 +2,7 @@
 // with which scheme, checked locally or by RADIUS.
 import { directivesFor, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf } from '../../config/spec.js';
 import { parseIncludedHeader, parseSecret } from '../accounting/directives.js';
 
 const d = directivesFor('auth', 'authentication');
@@ -98,3 +98,8 @@ export const authDirectives = [
     doc: 'Copy this SIP header, whole line as received, into a Cisco-AVPair sip-hdr attribute of the RADIUS requests sent to authenticate. One header per line, at most 50.',
   }),
 ] as const;
+
+type AuthValues = ValuesOf<typeof authDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends AuthValues {}
+}

@@ -2,7 +2,7 @@
 // unconditional, registry, ENUM, GKTMP"). A call for a subscriber with a CFU destination
 // goes there whether or not the subscriber is registered (figures E-4, E-5). It also
 // fetches the callee's record for the other kinds of forwarding, which decide later.
-import type { Target } from '../../proxy/fork.js';
+import type { Target } from '../../proxy/stages.js';
 import type { RequestContext, TranslationModule } from '../../proxy/stages.js';
 import type { Uri } from '../../sip/uri.js';
 import { SubscriberLookup } from './lookup.js';

@@ -1,6 +1,7 @@
 // Directives of the call-forwarding module. Targets come from each subscriber's record
 // (dest_url_cfu/cfb/cfna/cfunv), so forwarding needs the subscriber store.
 import { directivesFor } from '../../config/define.js';
+import type { ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('callforward', 'call-forwarding');
 
@@ -45,3 +46,8 @@ export const callforwardDirectives = [
     doc: 'Name of the header added on forwarding; CC-Diversion and CC-Redirect are older spellings some Cisco equipment expects. With Diversion, a subscriber marked private gets privacy=full in it.',
   }),
 ] as const;
+
+type CallforwardValues = ValuesOf<typeof callforwardDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends CallforwardValues {}
+}

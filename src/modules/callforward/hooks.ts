@@ -8,7 +8,7 @@
 // not answers 302 with the destination as Contact and the diversion header (ctl.redirect).
 // Each call is forwarded at most once here; a destination that is itself one of our
 // subscribers comes back to us as a new request and gets its own forwarding.
-import type { Target } from '../../proxy/fork.js';
+import type { Target } from '../../proxy/stages.js';
 import type { ForkControl, ForwardHooks, RequestContext } from '../../proxy/stages.js';
 import type { SipResponse } from '../../sip/message.js';
 import type { Uri } from '../../sip/uri.js';

@@ -6,7 +6,7 @@
 import type { Config } from '../../config/loader.js';
 import type { ErrorLog } from '../../logging/index.js';
 import type { RequestContext } from '../../proxy/stages.js';
-import type { Target } from '../../proxy/fork.js';
+import type { Target } from '../../proxy/stages.js';
 import type { Subscriber, SubscriberStore } from '../../stores/subscriber-store.js';
 import { parseUri } from '../../sip/uri.js';
 import type { Uri } from '../../sip/uri.js';

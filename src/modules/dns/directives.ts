@@ -1,7 +1,7 @@
 // Server-core directives owned by the resolver (RFC 3263): when SRV and NAPTR lookups
 // are done, and which transport to try when NAPTR gives no answer.
 import { directivesFor, expectArgs, isIPv4, isIPv6, parsePort } from '../../config/define.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf } from '../../config/spec.js';
 import { ValueError } from '../../config/spec.js';
 
 const d = directivesFor('dns', 'server-core');
@@ -86,3 +86,8 @@ export const dnsDirectives = [
     },
   }),
 ] as const;
+
+type DnsValues = ValuesOf<typeof dnsDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends DnsValues {}
+}

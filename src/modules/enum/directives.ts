@@ -1,7 +1,7 @@
 // Directives of the ENUM module (RFC 6116): turning an E.164 number into Request-URIs
 // through NAPTR records under a DNS suffix.
 import { directivesFor, parseDomainName } from '../../config/define.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('enum', 'enum');
 
@@ -22,3 +22,8 @@ export const enumDirectives = [
     doc: 'DNS suffix for numbers that start with +, and for all numbers when Cisco_Enum_Domain is unset.',
   }),
 ] as const;
+
+type EnumValues = ValuesOf<typeof enumDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends EnumValues {}
+}

@@ -10,7 +10,7 @@
 // domain, a bounded number of times.
 // Which Request-URIs: those numericKinds (NumericUsernameInterpretation) lets be numbers.
 import type { Config } from '../../config/loader.js';
-import type { Target } from '../../proxy/fork.js';
+import type { Target } from '../../proxy/stages.js';
 import type { RequestContext, TranslationModule } from '../../proxy/stages.js';
 import type { Uri } from '../../sip/uri.js';
 import { parseUri, serializeUri } from '../../sip/uri.js';

@@ -1,7 +1,7 @@
 // Directives of the GKTMP module: the TCP link to a network application manager (NAM)
 // that answers number-portability and 800/900 translation queries.
 import { directivesFor, parseHostName, parseIpAddress } from '../../config/define.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf } from '../../config/spec.js';
 import { TRANSPORTS } from '../../transport/directives.js';
 
 const d = directivesFor('gktmp', 'gktmp');
@@ -47,3 +47,8 @@ export const gktmpDirectives = [
     doc: 'Transport put on the routes that GKTMP answers return.',
   }),
 ] as const;
+
+type GktmpValues = ValuesOf<typeof gktmpDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends GktmpValues {}
+}

@@ -3,7 +3,7 @@
 // server-core directives that decide when a user part counts as a number.
 import { directivesFor, expectArgs } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf, ContainerValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('numexp', 'number-expansion');
 
@@ -89,3 +89,8 @@ export const numexpContainers = [
     doc: 'A named set of NumExp rules, tried in order until one matches; the name (e.g. Global) is only a label.',
   }),
 ] as const;
+
+type NumexpValues = ValuesOf<typeof numexpDirectives> & ContainerValuesOf<typeof numexpContainers>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends NumexpValues {}
+}

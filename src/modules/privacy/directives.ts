@@ -2,6 +2,7 @@
 // Remote-Party-ID, Diversion) are trusted, added and removed. Trust comes from the
 // access-control lists: "Allow/Deny from" for upstream hosts, "Allow/Deny to" for downstream.
 import { directivesFor } from '../../config/define.js';
+import type { ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('privacy', 'privacy');
 
@@ -23,3 +24,8 @@ export const privacyDirectives = [
     doc: 'Manage Diversion headers: keep them only from trusted hosts, correct the top one after a 3xx to match the request actually sent, and show a privacy=full one as Anonymous to untrusted hosts. Off passes them untouched.',
   }),
 ] as const;
+
+type PrivacyValues = ValuesOf<typeof privacyDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends PrivacyValues {}
+}

@@ -1,6 +1,7 @@
 // Server-core directives owned by the RADIUS client shared by accounting, authentication
 // and preauthorization: retries, failover and the User-Name attribute.
 import { directivesFor } from '../../config/define.js';
+import type { ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('radius', 'server-core');
 
@@ -36,3 +37,8 @@ export const radiusDirectives = [
     doc: 'How long to stay on the secondary server before trying the primary again after it stopped answering.',
   }),
 ] as const;
+
+type RadiusValues = ValuesOf<typeof radiusDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends RadiusValues {}
+}

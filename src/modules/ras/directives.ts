@@ -2,7 +2,7 @@
 // lives, cluster by cluster in priority order, and the technology prefixes to use.
 import { directivesFor, expectArgs, parseChoice, parsePort, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf, ContainerValuesOf } from '../../config/spec.js';
 import { TRANSPORTS } from '../../transport/directives.js';
 
 const d = directivesFor('ras', 'ras');
@@ -120,3 +120,8 @@ export const rasContainers = [
     doc: 'A group of gatekeepers asked together; the id is its priority, 1 to 65535, and clusters are tried from the lowest number up.',
   }),
 ] as const;
+
+type RasValues = ValuesOf<typeof rasDirectives> & ContainerValuesOf<typeof rasContainers>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends RasValues {}
+}

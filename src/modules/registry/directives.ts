@@ -1,6 +1,7 @@
 // Directives of the registry module: the location service that REGISTER fills, its
 // expiry sweep, and the database that registry farm members share.
 import { directivesFor } from '../../config/define.js';
+import type { ValuesOf } from '../../config/spec.js';
 import { parseFarmMembers, parseRendezvousName, SHARED_MEMORY_NO_EFFECT } from '../routing/directives.js';
 
 const d = directivesFor('registry', 'registry');
@@ -65,3 +66,8 @@ export const registryDirectives = [
     doc: 'At start, a registration database file older than this is discarded and fetched again from the farm. Keep it above the longest registration lifetime.',
   }),
 ] as const;
+
+type RegistryValues = ValuesOf<typeof registryDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends RegistryValues {}
+}

@@ -16,6 +16,7 @@ import type { Uri } from '../../sip/uri.js';
 import { parseUri, serializeUri, uriEquals } from '../../sip/uri.js';
 import type { Inbound } from '../../transport/types.js';
 import { openEmbeddedLocationStore } from '../../stores/embedded/location-store.js';
+import { locationStoreOptions } from '../../stores/open.js';
 import { aorKey, normalizeUser, servedDomain } from './aor.js';
 import type { Binding, LocationStore } from '../../stores/location-store.js';
 import type { BoundAddress } from './this-server.js';
@@ -67,25 +68,18 @@ export class Registrar {
     private readonly store: LocationStore,
     private readonly now: () => number,
     bound: readonly BoundAddress[],
+    /** True when open() opened the store itself, so close() closes it; a store handed in stays with its opener. */
+    private readonly ownsStore: boolean,
   ) {
     this.bound = bound;
     this.startTimer();
   }
 
-  /** Open the location store named by Cisco_Registry_Rendezvous_Directory / _Name and start the cleanup timer. */
+  /** Open the registrar on the store handed in (or, alone in tests, the embedded one the config names) and start the cleanup timer. */
   static async open(config: Config, log: RegistrarLog, opts: RegistrarOptions = {}): Promise<Registrar> {
     const now = opts.now ?? Date.now;
-    const v = config.values;
-    const store =
-      opts.store ??
-      (await openEmbeddedLocationStore({
-        dir: config.path(v.Cisco_Registry_Rendezvous_Directory),
-        name: v.Cisco_Registry_Rendezvous_Name,
-        maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot,
-        log,
-        now,
-      }));
-    const r = new Registrar(config, log, store, now, opts.bound ?? []);
+    const store = opts.store ?? (await openEmbeddedLocationStore({ ...locationStoreOptions(config, log), now }));
+    const r = new Registrar(config, log, store, now, opts.bound ?? [], !opts.store);
     r.expandUser = opts.expand;
     return r;
   }
@@ -288,7 +282,7 @@ export class Registrar {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.store.close();
+    if (this.ownsStore) await this.store.close();
   }
 
   private startTimer(): void {

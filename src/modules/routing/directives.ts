@@ -2,7 +2,7 @@
 // kept in a route database that farm members share.
 import { directivesFor, expectArgs, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('routing', 'routing');
 
@@ -87,3 +87,8 @@ export const routingDirectives = [
     doc: 'When every route found has failed (no final answer, or only 5xx), go on to less specific matching routes, except past a route whose AllowLessSpecificRoute is Off. Leave Off when using TLS.',
   }),
 ] as const;
+
+type RoutingValues = ValuesOf<typeof routingDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends RoutingValues {}
+}

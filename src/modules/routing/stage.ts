@@ -25,7 +25,7 @@
 // starts with (guide: RASTechPrefix 1919321... 001# INCLUDE, 1919456... 002# STRIP).
 import { isIPv4, isIPv6 } from 'node:net';
 import type { RequestContext, RouteStage } from '../../proxy/stages.js';
-import type { Target } from '../../proxy/fork.js';
+import type { Target } from '../../proxy/stages.js';
 import type { SipUri, Uri } from '../../sip/uri.js';
 import { parseUri, serializeUri, unescapeUri, uriParam } from '../../sip/uri.js';
 import type { Config } from '../../config/loader.js';

@@ -2,7 +2,7 @@
 // manager for new INVITEs arriving from listed previous hops.
 import { directivesFor, expectArgs, parsePort, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf } from '../../config/spec.js';
 import { parseAclHosts } from '../acl/directives.js';
 import type { AclHost } from '../acl/directives.js';
 
@@ -58,3 +58,8 @@ export const rpmsDirectives = [
     doc: 'Previous hops whose INVITEs are preauthorized, written like Allow/Deny hosts, or ALL for every hop; up to 100 entries over any number of lines.',
   }),
 ] as const;
+
+type RpmsValues = ValuesOf<typeof rpmsDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends RpmsValues {}
+}

@@ -2,7 +2,7 @@
 // which column holds each subscriber field when an existing table uses other names.
 import { directivesFor, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('mysql', 'mysql');
 
@@ -106,3 +106,8 @@ export const mysqlDirectives = [
   field('DB_MySQL_DestUrlCfunv_Field', 'dest_url_cfunv', 'the call-forward-unavailable target URL'),
   field('DB_MySQL_RedirectDnPrivacy_Field', 'redirect_dn_privacy', 'the flag that hides the forwarding number (privacy=full in Diversion)'),
 ] as const;
+
+type MysqlValues = ValuesOf<typeof mysqlDirectives>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends MysqlValues {}
+}

@@ -11,7 +11,7 @@
 // an older table, the password itself; both are read.
 import mysql from 'mysql2/promise';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { ConfigValues } from '../../config/schema.js';
+import type { ConfigValues } from '../../config/values.js';
 import { decodeSecret, encodeSecret } from '../secret.js';
 import { StoreUnavailableError, SubscriberValidationError, USER_UNIQUE_CHARS, validateSubscriber } from '../subscriber-store.js';
 import type { Subscriber, SubscriberStore } from '../subscriber-store.js';

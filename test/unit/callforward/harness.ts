@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import type { Config } from '../../../src/config/loader.js';
 import { ForkContext } from '../../../src/proxy/fork.js';
-import type { Target } from '../../../src/proxy/fork.js';
-import type { ProxyDeps } from '../../../src/proxy/core.js';
+import type { Target } from '../../../src/proxy/stages.js';
+import type { ProxyDeps } from '../../../src/proxy/stages.js';
 import type { ForwardHooks, RequestContext } from '../../../src/proxy/stages.js';
 import { buildResponse, parseMessage } from '../../../src/sip/message.js';
 import type { SipRequest, SipResponse } from '../../../src/sip/message.js';

@@ -2,7 +2,7 @@
 // Arg objects as the sipd.conf parser would (the Listen parser is tested elsewhere).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONTAINER_INDEX, DIRECTIVE_INDEX } from '../../../src/config/schema.js';
+import { CONTAINER_INDEX, DIRECTIVE_INDEX } from '../../../src/server/config.js';
 import { ValueError } from '../../../src/config/spec.js';
 import type { AnyDirective, Arg } from '../../../src/config/spec.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatMessage, gracefulSnapshot, loadConfigFile, parseConfig, restartPending } from '../../../src/config/loader.js';
+import { formatMessage, gracefulSnapshot, loadConfigFile, parseConfig, restartPending } from '../../../src/server/config.js';
 import type { Config } from '../../../src/config/loader.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');

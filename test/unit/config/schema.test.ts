@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONTAINERS, DIRECTIVES } from '../../../src/config/schema.js';
+import { CONTAINERS, DIRECTIVES } from '../../../src/server/config.js';
 import type { AnyContainer, AnyDirective } from '../../../src/config/spec.js';
-import { formatMessage, parseConfig } from '../../../src/config/loader.js';
-import { renderDefaultConf, renderDirectiveDocs } from '../../../src/config/render.js';
+import { formatMessage, parseConfig } from '../../../src/server/config.js';
+import { renderDefaultConf, renderDirectiveDocs } from '../../../src/server/config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const directives = DIRECTIVES as readonly AnyDirective[];

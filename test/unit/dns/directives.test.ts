@@ -1,7 +1,7 @@
 // DnsServer (our addition) as sipd.conf spells it, and what a bad value says.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatMessage, parseConfig } from '../../../src/config/loader.js';
+import { formatMessage, parseConfig } from '../../../src/server/config.js';
 import { dnsServersOf, readResolvConf } from '../../../src/modules/dns/client.js';
 
 function values(text: string) {

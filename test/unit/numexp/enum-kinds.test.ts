@@ -3,7 +3,7 @@
 // part is a URL user and no NAPTR question is asked.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConfig } from '../../../src/config/loader.js';
+import { parseConfig } from '../../../src/server/config.js';
 import type { Config } from '../../../src/config/loader.js';
 import { EnumTranslator } from '../../../src/modules/enum/enum.js';
 import type { RequestContext } from '../../../src/proxy/stages.js';

@@ -2,7 +2,7 @@
 // CompanyA/CompanyB dialling plan of ch. 1 "Registrar Server for Multiple Domains".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatMessage, parseConfig } from '../../../src/config/loader.js';
+import { formatMessage, parseConfig } from '../../../src/server/config.js';
 import type { Config } from '../../../src/config/loader.js';
 import { NumberExpander, compilePlan, matchingRule } from '../../../src/modules/numexp/expand.js';
 

@@ -1,7 +1,7 @@
 // NumericUsernameInterpretation and NumericUsernameCharacterSet (Appendix B, SIP server core).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatMessage, parseConfig } from '../../../src/config/loader.js';
+import { formatMessage, parseConfig } from '../../../src/server/config.js';
 import type { Config } from '../../../src/config/loader.js';
 import { numericKinds } from '../../../src/modules/numexp/interpret.js';
 import { uriOf } from '../../helpers/values.js';

@@ -2,11 +2,11 @@
 // layer: which destination each branch goes to, and what reaches the caller.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig } from '../../../src/config/loader.js';
+import { parseConfig } from '../../../src/server/config.js';
 import type { Config } from '../../../src/config/loader.js';
 import { ForkContext } from '../../../src/proxy/fork.js';
-import type { Target } from '../../../src/proxy/fork.js';
-import type { ProxyDeps } from '../../../src/proxy/core.js';
+import type { Target } from '../../../src/proxy/stages.js';
+import type { ProxyDeps } from '../../../src/proxy/stages.js';
 import type { ForwardHooks, RequestContext } from '../../../src/proxy/stages.js';
 import { buildResponse, parseMessage } from '../../../src/sip/message.js';
 import type { SipRequest, SipResponse } from '../../../src/sip/message.js';

@@ -3,7 +3,7 @@
 // network: the values sipd writes, what it takes off, and where a sips dialog may go.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig } from '../../../src/config/loader.js';
+import { parseConfig } from '../../../src/server/config.js';
 import type { Config } from '../../../src/config/loader.js';
 import { secureDestinations } from '../../../src/proxy/fork.js';
 import { forwardCopy, isSipsRequest, ownRoutesRemoved, preprocessRoute, recordRouteValues } from '../../../src/proxy/forward.js';

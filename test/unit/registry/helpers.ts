@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../../src/config/loader.js';
-import { formatMessage, parseConfig } from '../../../src/config/loader.js';
+import { formatMessage, parseConfig } from '../../../src/server/config.js';
 import type { SipRequest } from '../../../src/sip/message.js';
 import { parseMessage } from '../../../src/sip/message.js';
 import type { Inbound } from '../../../src/transport/types.js';

@@ -5,7 +5,7 @@ import type { Config } from '../../../src/config/loader.js';
 import { RouteMatcher } from '../../../src/stores/embedded/route-matcher.js';
 import type { Route, RouteStore, RouteType } from '../../../src/stores/route-store.js';
 import { checkRoute } from '../../../src/stores/route-store.js';
-import type { Target } from '../../../src/proxy/fork.js';
+import type { Target } from '../../../src/proxy/stages.js';
 import type { RequestContext } from '../../../src/proxy/stages.js';
 import { parseMessage } from '../../../src/sip/message.js';
 import type { SipRequest } from '../../../src/sip/message.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouteBlockedError, StaticRouter } from '../../../src/modules/routing/stage.js';
 import { serializeUri } from '../../../src/sip/uri.js';
-import type { Target } from '../../../src/proxy/fork.js';
+import type { Target } from '../../../src/proxy/stages.js';
 import { configOf, contactTarget, ctxFor, MemoryRouteStore, route, ruriTarget, seeded } from './helpers.js';
 
 const US = new Set(['sps.example.com', '192.0.2.9']);

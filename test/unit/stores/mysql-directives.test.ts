@@ -1,7 +1,7 @@
 // DB_MySQL_HostName / _Secondary_HostName take host[:port]; bad values name file:line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../../src/config/loader.js';
+import { parseConfig } from '../../../src/server/config.js';
 import { parseMySqlHost } from '../../../src/stores/mysql/pool.js';
 import { columnsFromConfig } from '../../../src/stores/mysql/subscriber-store.js';
 

@@ -2,7 +2,7 @@
 // §16.11) and the timer directives as the layer reads them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConfig } from '../../../src/config/loader.js';
+import { parseConfig } from '../../../src/server/config.js';
 import { MAGIC_COOKIE, newBranch, statelessBranch } from '../../../src/transaction/branch.js';
 import { provisionalWait, timersFrom } from '../../../src/transaction/timers.js';
 import { DEFAULT_TIMERS, request } from './fixtures.js';

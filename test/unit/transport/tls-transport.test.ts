@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { parseConfig } from '../../../src/config/loader.js';
+import { parseConfig } from '../../../src/server/config.js';
 import { STREAM_DEFAULTS } from '../../../src/transport/stream.js';
 import { TlsTransport, loadTlsCredentials, tlsFileProblems } from '../../../src/transport/tls.js';
 import type { TlsCredentials } from '../../../src/transport/tls.js';

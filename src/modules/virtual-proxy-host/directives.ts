@@ -1,7 +1,7 @@
 // Directives of the virtual-proxy-host module: extra domains (with their own name and
 // address) that this server answers for as if it were a separate proxy.
 import { directivesFor, parseDomainName, parseHostName, parseIpAddress } from '../../config/define.js';
-import type { Arg } from '../../config/spec.js';
+import type { Arg, ContainerValuesOf, Check } from '../../config/spec.js';
 
 const d = directivesFor('vph', 'virtual-proxy-host');
 
@@ -40,3 +40,19 @@ export const vphContainers = [
     doc: 'One virtual proxy host, up to 10 of them; the id after the name is a label of your choice. Requests for its domain, name or address are handled as local.',
   }),
 ] as const;
+
+
+// The guide (B-29): Virtual_Proxy_Domain must differ from ProxyDomain.
+const virtualDomains: Check = (v) =>
+  v.VirtualProxyHost.filter((b) => v.ProxyDomain && b.Virtual_Proxy_Domain?.toLowerCase() === v.ProxyDomain.toLowerCase()).map((b) => ({
+    directive: 'ProxyDomain',
+    message: `<VirtualProxyHost ${b.id}> (line ${b.line}) uses the same domain "${b.Virtual_Proxy_Domain}"; a virtual proxy domain must differ from ProxyDomain`,
+  }));
+
+/** Checks across the virtual proxy host blocks, run after the whole file is read. */
+export const vphChecks: readonly Check[] = [virtualDomains];
+
+type VphValues = ContainerValuesOf<typeof vphContainers>;
+declare module '../../config/values.js' {
+  interface ConfigValues extends VphValues {}
+}

@@ -1,0 +1,26 @@
+// Stages 2-3: access lists (modules/acl's directives) and authentication decide
+// together under Satisfy All|Any; the admission part also tells privacy which
+// destinations are trusted. Each snapshot's lists are compiled before requests get it.
+import type { SipdModule } from '../module.js';
+import { Admission } from './admission.js';
+import { authDirectives } from './directives.js';
+
+export const authModule: SipdModule = {
+  name: 'auth',
+  sections: [{ id: 'authentication', title: 'Authentication and authorization', page: 17 }],
+  directives: authDirectives,
+  async open(config, deps) {
+    const admission = new Admission({
+      subscribers: () => deps.stores.subscribers(),
+      log: deps.log,
+      expand: (user, c) => deps.expand(user, c),
+      isThisServer: (host, port) => deps.isThisServer(host, port),
+    });
+    await admission.prepare(config);
+    return {
+      admission,
+      reconfigure: async (next) => void (await admission.prepare(next)),
+      close: () => Promise.resolve(),
+    };
+  },
+};
