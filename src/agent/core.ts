@@ -9,15 +9,15 @@ import type { MibNode, RawColumn, RawProvider, RawUser, Session } from 'net-snmp
 import type {
   AgentContext, AgentModule, CellSet, ColumnDef, IndexDef, IndexValue, LogLevel, MaxAccess, ScalarDef, ScalarHandle,
   ScalarHandlers, SetError, SetPhase, SnmpType, SnmpValue, TableDef, TableHandle, TableHandlers, Varbind,
-} from './module.js';
-import { isForeignIndex } from './module.js';
+} from './mib-module.js';
+import { isForeignIndex } from './mib-module.js';
 import { OID } from './oids.js';
 import { createNetSnmpAgent, localSubtrees, nextInstance, oidToAddress, readInstance, setProviderHooks, SET_ERROR_STATUS } from './snmp-lib.js';
 import { AgentxMaster } from './agentx/master.js';
 import type { NetSnmpAgent, RequestSecurity } from './snmp-lib.js';
 import { MibLibrary } from './mib-store.js';
-import { readSnmpdCnf } from './config/snmpd-cnf.js';
-import type { SnmpdConfig, TargetParamsEntry } from './config/snmpd-cnf.js';
+import { readSnmpdCnf } from './cnf/snmpd-cnf.js';
+import type { SnmpdConfig, TargetParamsEntry } from './cnf/snmpd-cnf.js';
 import type { ConfigMessage } from '../config/loader.js';
 import { Vacm } from './vacm.js';
 

@@ -15,7 +15,7 @@
 // empty. invalidate() is there for any future in-place change.
 import type { AccessPolicy, AccessResult, RequestSecurity, ViewType } from './snmp-lib.js';
 import { oidToAddress } from './snmp-lib.js';
-import type { AccessEntry, SecLevel, SnmpdConfig, ViewEntry } from './config/snmpd-cnf.js';
+import type { AccessEntry, SecLevel, SnmpdConfig, ViewEntry } from './cnf/snmpd-cnf.js';
 
 const LEVEL_RANK: Record<SecLevel, number> = { noAuthNoPriv: 1, authNoPriv: 2, authPriv: 3 };
 const MODEL_NAME = { v1: 'snmpv1', v2c: 'snmpv2c', usm: 'usm' } as const;

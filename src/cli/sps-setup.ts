@@ -24,7 +24,7 @@ import { formatMessage, parseConfig } from '../config/loader.js';
 import type { ConfigMessage } from '../config/loader.js';
 import { isHostname, isIPv4, isIPv6 } from '../config/define.js';
 import { nearest } from '../config/suggest.js';
-import { parseSnmpdCnf } from '../agent/config/snmpd-cnf.js';
+import { parseSnmpdCnf } from '../agent/cnf/snmpd-cnf.js';
 import { INSTALL_PREFIX } from '../common/install.js';
 import type { RowDataPacket } from 'mysql2/promise';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { ExternalRegion, ExternalSet, ExternalTree, ExternalView, RawVarbind } from '../snmp-lib.js';
 import { ErrorStatus, ExternalError, ObjectType, oidToAddress } from '../snmp-lib.js';
-import type { LogLevel, SnmpType, SnmpValue, Varbind as ModuleVarbind } from '../module.js';
+import type { LogLevel, SnmpType, SnmpValue, Varbind as ModuleVarbind } from '../mib-module.js';
 import { AgentxError, AgentxParseError, CloseReason, decodePdu, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, readHeader } from './pdu.js';
 import type { Pdu, Varbind } from './pdu.js';
 import { Registry, regionAfter, regionAt, successor } from './registry.js';

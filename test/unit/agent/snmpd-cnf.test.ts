@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import path from 'node:path';
-import { parseSnmpdCnf, readSnmpdCnf } from '../../../src/agent/config/snmpd-cnf.js';
+import { parseSnmpdCnf, readSnmpdCnf } from '../../../src/agent/cnf/snmpd-cnf.js';
 import { Vacm } from '../../../src/agent/vacm.js';
 import type { RequestSecurity } from '../../../src/agent/snmp-lib.js';
 import { FIXTURES, REPO } from '../../helpers/index.js';

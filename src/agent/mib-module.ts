@@ -33,7 +33,7 @@
 //     stop() { clearInterval(timer); },
 //   };
 //
-// Then add the module to the list in ./modules.ts.
+// Then add the module to the list in ./mib-modules.ts.
 //
 // Tables defined in one of our MIB files (mibs/) need not be typed by hand:
 // `ctx.tableFromMib('DISMAN-EVENT-MIB', 'mteTriggerTable', handlers)` builds the columns,

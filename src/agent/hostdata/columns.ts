@@ -1,5 +1,5 @@
 // Column helpers shared by the hostagt, interfaces and sappagt MIB adapters (src/agent/mibs/).
-import type { ColumnDef, MaxAccess, SnmpType } from '../../module.js';
+import type { ColumnDef, MaxAccess, SnmpType } from '../mib-module.js';
 
 export function col(number: number, name: string, type: SnmpType, access: MaxAccess = 'read-only'): ColumnDef {
   return { number, name, type, access };

@@ -2,7 +2,7 @@
 // event rows, samples each active and enabled trigger every mteTriggerFrequency seconds
 // through the injected `io`, runs the existence / boolean / threshold tests per sampled
 // instance and fires the events' notification and set actions. It knows no SNMP library;
-// src/agent/mibs/event.ts connects it to the agent.
+// ./index.ts connects it to the agent.
 //
 // Local only: a trigger with a non-empty mteTriggerTargetTag (sampling another agent) fails
 // each sample with badDestination; context names are carried into the notifications but
@@ -11,7 +11,7 @@ import { booleanTest, existenceTest, freshThresholdState, thresholdTest } from '
 import type { BooleanState, ThresholdState } from './trigger-tests.js';
 import type { EventRow, ObjectsRow, ResourceParams, TriggerRow } from './types.js';
 import { ZERO_DOT_ZERO, rowKey } from './types.js';
-import type { SnmpType, SnmpValue, Varbind } from '../../module.js';
+import type { SnmpType, SnmpValue, Varbind } from '../../mib-module.js';
 
 export const EVENT_OIDS = {
   mteHotTrigger: '1.3.6.1.2.1.88.2.1.1',

@@ -13,11 +13,11 @@
 // and EXPIRE-TIME are centiseconds (defaults 360000, one hour, as in the MIB);
 // MAX-RUNNING and MAX-COMPLETED default to 1.
 import { readFileSync } from 'node:fs';
-import type { ConfigMessage } from '../../config/loader.js';
-import { enumField, fieldReader, intField, isFieldDescription, readEntryLines, reporters, stringField, unknownEntryError } from './entry-lines.js';
-import type { EntryLine, Field, FieldResult } from './entry-lines.js';
-import { LAUNCH_ADMIN, SCRIPT_ADMIN } from '../engines/script/types.js';
-import type { LaunchRow, ScriptRow } from '../engines/script/types.js';
+import type { ConfigMessage } from '../../../config/loader.js';
+import { enumField, fieldReader, intField, isFieldDescription, readEntryLines, reporters, stringField, unknownEntryError } from '../../cnf/entry-lines.js';
+import type { EntryLine, Field, FieldResult } from '../../cnf/entry-lines.js';
+import { LAUNCH_ADMIN, SCRIPT_ADMIN } from './types.js';
+import type { LaunchRow, ScriptRow } from './types.js';
 
 export interface SmPopConfig {
   scripts: ScriptRow[];

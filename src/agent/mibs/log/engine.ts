@@ -29,7 +29,7 @@ import { EventEmitter } from 'node:events';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
-import type { SiLogConfig } from '../../config/logagt-cnf.js';
+import type { SiLogConfig } from './logagt-cnf.js';
 import { runShell } from '../critapp/shell.js';
 import type { ShellResult } from '../critapp/shell.js';
 

@@ -26,10 +26,10 @@
 // a description running into an entry on the same line, and an entry whose `\`
 // continuation was lost (the next line starts with a value, not an entry type).
 import { readFileSync } from 'node:fs';
-import type { ConfigMessage } from '../../config/loader.js';
-import { cnfField, editCnfFile } from './cnf-rewrite.js';
-import { enumField, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, truthField, unknownEntryError } from './entry-lines.js';
-import type { EntryLine, Field, FieldResult } from './entry-lines.js';
+import type { ConfigMessage } from '../../../config/loader.js';
+import { cnfField, editCnfFile } from '../../cnf/cnf-rewrite.js';
+import { enumField, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, truthField, unknownEntryError } from '../../cnf/entry-lines.js';
+import type { EntryLine, Field, FieldResult } from '../../cnf/entry-lines.js';
 import {
   BOOLEAN_COMPARISON,
   DISCONTINUITY_TYPE,
@@ -42,8 +42,8 @@ import {
   defaultObjects,
   defaultTrigger,
   rowKey,
-} from '../engines/event/types.js';
-import type { EventRow, ObjectsRow, ResourceParams, RowState, TriggerRow } from '../engines/event/types.js';
+} from './types.js';
+import type { EventRow, ObjectsRow, ResourceParams, RowState, TriggerRow } from './types.js';
 
 export interface EventagtConfig {
   resource: ResourceParams;
@@ -480,7 +480,7 @@ export function loadEventagtCnf(file: string): EventagtResult {
   return parseEventagtCnf(text, file);
 }
 
-// ---- writing entries (rows created over SNMP, see mibs/event.ts) ----------------------
+// ---- writing entries (rows created over SNMP, see ./index.ts) ----------------------
 // One formatter per entry type the reader takes, in CIAgent's notation (numbers for
 // enumerations and TruthValues, `u` on Unsigned32 values, BITS as hex octets), so that
 // parseEventagtCnf(format(x)) gives x back; test/unit/agent/event-persist.test.ts checks it.

@@ -3,11 +3,11 @@
 // stays the same while the interface exists. Counters are Counter32 (the kernel's 64-bit
 // counters modulo 2^32). ifAdminStatus is served read-only: bringing links up or down over
 // SNMP is not something the SIP appliance should do.
-import type { AgentContext, AgentModule, SnmpValue } from '../module.js';
-import { OID } from '../oids.js';
-import { holdHostData, syncTable } from '../engines/hostdata/index.js';
-import type { HostDataHold, IfRow } from '../engines/hostdata/index.js';
-import { clip, col } from '../engines/hostdata/columns.js';
+import type { AgentContext, AgentModule, SnmpValue } from '../../mib-module.js';
+import { OID } from '../../oids.js';
+import { holdHostData, syncTable } from '../../hostdata/index.js';
+import type { HostDataHold, IfRow } from '../../hostdata/index.js';
+import { clip, col } from '../../hostdata/columns.js';
 
 let hold: HostDataHold | undefined;
 

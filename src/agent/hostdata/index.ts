@@ -2,7 +2,7 @@
 // modules: the first module to start it starts the timers, the last to release it stops them.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { INSTALL_PREFIX, VERSION } from '../../../common/install.js';
+import { INSTALL_PREFIX, VERSION } from '../../common/install.js';
 import { HostDataCache } from './cache.js';
 import type { HostDataOptions, HostTopic } from './cache.js';
 

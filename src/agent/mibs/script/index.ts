@@ -12,14 +12,14 @@
 //     (notWritable): a command or its argument never comes from the network.
 // smScriptSource reads as the registered command line.
 import path from 'node:path';
-import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, SetError, SetPhase, SnmpValue, TableHandle } from '../module.js';
-import { OID } from '../oids.js';
-import { formatEntryMessage } from '../config/entry-lines.js';
-import { loadSmPop } from '../config/smpop.js';
-import { ScriptEngine } from '../engines/script/engine.js';
-import type { ScriptEngineOptions } from '../engines/script/engine.js';
-import { EXIT_CODE, LAUNCH_ADMIN, LAUNCH_OPER, RUN_CONTROL, RUN_STATE, SCRIPT_ADMIN, SCRIPT_OPER, dateAndTime } from '../engines/script/types.js';
-import type { LaunchRow, RunRow, ScriptRow } from '../engines/script/types.js';
+import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, SetError, SetPhase, SnmpValue, TableHandle } from '../../mib-module.js';
+import { OID } from '../../oids.js';
+import { formatEntryMessage } from '../../cnf/entry-lines.js';
+import { loadSmPop } from './smpop.js';
+import { ScriptEngine } from './engine.js';
+import type { ScriptEngineOptions } from './engine.js';
+import { EXIT_CODE, LAUNCH_ADMIN, LAUNCH_OPER, RUN_CONTROL, RUN_STATE, SCRIPT_ADMIN, SCRIPT_OPER, dateAndTime } from './types.js';
+import type { LaunchRow, RunRow, ScriptRow } from './types.js';
 
 const S = OID.scriptMIB;
 export const SCRIPT_MIB_OIDS = {
@@ -79,7 +79,7 @@ const LAUNCH_COLUMNS: ColumnDef[] = [
 ];
 
 // smRunTable is indexed {smLaunchOwner, smLaunchName, smRunIndex}: the first two are
-// smLaunchTable's columns (foreign index components, module.ts): a row holds the launch
+// smLaunchTable's columns (foreign index components, ../../mib-module.ts): a row holds the launch
 // owner and name first, then these columns.
 const RUN_COLUMNS: ColumnDef[] = [
   { number: 1, name: 'smRunIndex', type: 'Integer', access: 'not-accessible' },

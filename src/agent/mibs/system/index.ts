@@ -4,10 +4,10 @@
 // restart (snmpd.cnf stays the place to make it permanent).
 import os from 'node:os';
 import path from 'node:path';
-import type { AgentModule, SetError, SnmpValue } from '../module.js';
-import { OID } from '../oids.js';
-import { readSnmpdCnf } from '../config/snmpd-cnf.js';
-import { VERSION } from '../../common/install.js';
+import type { AgentModule, SetError, SnmpValue } from '../../mib-module.js';
+import { OID } from '../../oids.js';
+import { readSnmpdCnf } from '../../cnf/snmpd-cnf.js';
+import { VERSION } from '../../../common/install.js';
 
 /** Host + application layers (RFC 3418 sysServices: 8 + 64). */
 const SYS_SERVICES = 72;

@@ -2,11 +2,11 @@
 // version from package.json, install date, install root) and the runs of our programs
 // (sipd, pserver, ciagent) found in the host's process list. Ended runs move to
 // sysApplPastRunTable (exit state other(3): we watch /proc, we are not their parent).
-import type { AgentContext, AgentModule } from '../module.js';
-import { OID } from '../oids.js';
-import { encodeDateAndTime, holdHostData, syncTable } from '../engines/hostdata/index.js';
-import type { ApplRun, HostDataHold } from '../engines/hostdata/index.js';
-import { clip, col, UNKNOWN_DATE } from '../engines/hostdata/columns.js';
+import type { AgentContext, AgentModule } from '../../mib-module.js';
+import { OID } from '../../oids.js';
+import { encodeDateAndTime, holdHostData, syncTable } from '../../hostdata/index.js';
+import type { ApplRun, HostDataHold } from '../../hostdata/index.js';
+import { clip, col, UNKNOWN_DATE } from '../../hostdata/columns.js';
 
 const S = OID.sysApplMIB;
 export const SYSAPPL = {

@@ -1,7 +1,7 @@
 // Bring a table's rows in line with a fresh list without clearing it: rows whose values are
 // unchanged are left alone, changed rows are replaced, vanished rows deleted. A walk running
 // across a refresh therefore never sees the table empty.
-import type { IndexValue, SnmpValue, TableHandle } from '../../module.js';
+import type { IndexValue, SnmpValue, TableHandle } from '../mib-module.js';
 
 function sameValue(a: SnmpValue, b: SnmpValue): boolean {
   if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) {

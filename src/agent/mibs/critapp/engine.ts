@@ -27,7 +27,7 @@
 //                                     launcher ended without the process appearing
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import type { CritAppProcConfig, AdminStatus } from '../../config/critagt-cnf.js';
+import type { CritAppProcConfig, AdminStatus } from './critagt-cnf.js';
 import { readPid } from '../../../common/pidfile.js';
 import { findProcesses, processInfo, processIsCalled } from './proc-scan.js';
 import { runShell } from './shell.js';

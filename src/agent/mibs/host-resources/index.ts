@@ -5,11 +5,11 @@
 //
 // Writable objects of the RFC are served read-only: hrSystemDate (setting the host clock is
 // the OS's business), hrStorageSize, hrSWRunStatus (killing a process over SNMP).
-import type { AgentContext, AgentModule, SnmpValue, TableHandle } from '../module.js';
-import { OID } from '../oids.js';
-import { encodeDateAndTime, holdHostData, syncTable } from '../engines/hostdata/index.js';
-import type { HostDataHold, HostTopic } from '../engines/hostdata/index.js';
-import { clip, col, UNKNOWN_DATE } from '../engines/hostdata/columns.js';
+import type { AgentContext, AgentModule, SnmpValue, TableHandle } from '../../mib-module.js';
+import { OID } from '../../oids.js';
+import { encodeDateAndTime, holdHostData, syncTable } from '../../hostdata/index.js';
+import type { HostDataHold, HostTopic } from '../../hostdata/index.js';
+import { clip, col, UNKNOWN_DATE } from '../../hostdata/columns.js';
 
 const H = OID.host;
 export const HR = {

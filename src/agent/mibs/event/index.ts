@@ -11,26 +11,26 @@
 //
 // Tables whose INDEX holds another table's columns (mteOwner is mteTriggerTable's; the
 // extension tables are indexed like their trigger or event) declare those as foreign index
-// components (module.ts ForeignIndexDef): their rows carry the foreign values first, then
+// components (../../mib-module.ts ForeignIndexDef): their rows carry the foreign values first, then
 // their own columns, and no column exists that RFC 2981 does not define.
 //
 // Rows created over SNMP are written to the eventagt.cnf the module loaded once they are
 // active (and taken out when destroyed), so they survive a restart (see "persistence" in start()).
 import path from 'node:path';
-import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexDef, IndexValue, MaxAccess, SetError, SetPhase, SnmpType, SnmpValue, TableHandle } from '../module.js';
-import { OID } from '../oids.js';
-import { formatEntryMessage } from '../config/entry-lines.js';
-import { eventagtRowAsRead, loadEventagtCnf, removeEventagtRow, saveEventagtRow } from '../config/eventagt-cnf.js';
-import type { EventagtRow } from '../config/eventagt-cnf.js';
-import { EventEngine } from '../engines/event/engine.js';
-import type { EventIo } from '../engines/event/engine.js';
+import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexDef, IndexValue, MaxAccess, SetError, SetPhase, SnmpType, SnmpValue, TableHandle } from '../../mib-module.js';
+import { OID } from '../../oids.js';
+import { formatEntryMessage } from '../../cnf/entry-lines.js';
+import { eventagtRowAsRead, loadEventagtCnf, removeEventagtRow, saveEventagtRow } from './eventagt-cnf.js';
+import type { EventagtRow } from './eventagt-cnf.js';
+import { EventEngine } from './engine.js';
+import type { EventIo } from './engine.js';
 import {
   BOOLEAN_COMPARISON, DISCONTINUITY_TYPE, ROW_STATUS, SAMPLE_TYPE, THRESHOLD_STARTUP,
   bitsFromBuffer, bitsToBuffer, defaultEvent, defaultObjects, defaultTrigger,
-} from '../engines/event/types.js';
-import type { EventRow, ObjectsRow, RowState, TriggerRow } from '../engines/event/types.js';
-import { rowKey } from '../engines/event/types.js';
-import type { EventagtConfig } from '../config/eventagt-cnf.js';
+} from './types.js';
+import type { EventRow, ObjectsRow, RowState, TriggerRow } from './types.js';
+import { rowKey } from './types.js';
+import type { EventagtConfig } from './eventagt-cnf.js';
 
 const E = OID.dismanEventMIB;
 export const EVENT_MIB_OIDS = {

@@ -1,14 +1,14 @@
 // The Script MIB engine (RFC 3165) in plain TypeScript: languages, registered scripts,
 // launch buttons and runs. Only scripts the administrator registered in the population
 // file (conf/smpop.cnf) run; nothing received over the network becomes a command or an
-// argument (src/agent/mibs/script.ts refuses those writes). A run is
+// argument (./index.ts refuses those writes). A run is
 // `/bin/sh -c COMMAND sh [ARGUMENT]` in the install directory, in its own process group so
 // that a lifetime kill also ends what the script started.
 //
-// src/agent/mibs/script.ts maps the rows onto DISMAN-SCRIPT-MIB tables.
+// ./index.ts maps the rows onto DISMAN-SCRIPT-MIB tables.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import type { Varbind } from '../../module.js';
+import type { Varbind } from '../../mib-module.js';
 import { SCRIPT_OIDS, SH_LANGUAGE_OID, OPENSPS_ENTERPRISE, EXIT_CODE, dateAndTime, ownerNameIndex } from './types.js';
 import type { ExitCode, LangRow, LaunchRow, RunRow, ScriptOperStatus, ScriptRow, LaunchOperStatus } from './types.js';
 

@@ -7,20 +7,20 @@
 // (configDir/critagt.cnf) and may be created (createAndGo/createAndWait) or destroyed
 // over SNMP; destroying a row stops supervising without stopping the process. Created
 // rows (when they become active) and destroyed rows are written to critagt.cnf
-// (config/cnf-rewrite.ts); SETs of single cells last until the next restart.
+// (../../cnf/cnf-rewrite.ts); SETs of single cells last until the next restart.
 //
 // Notifications: critAppProcStarted / critAppProcExited per row (critAppTrapOnStart /
 // critAppTrapOnExit), critAppAllRunning / critAppNotAllRunning on a change of the
 // "every admin-up process runs" judgement (critAppTrapWhenAllRunning / ...NotAllRunning).
 import path from 'node:path';
-import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, ScalarHandle, SetError, SetPhase, SnmpValue, Varbind } from '../module.js';
-import { OID } from '../oids.js';
-import { CRITAPP_DEFAULTS, loadCritagtCnf, removeCritAppRow, saveCritAppRow } from '../config/critagt-cnf.js';
-import type { CritAppProcConfig } from '../config/critagt-cnf.js';
-import { formatEntryMessage } from '../config/entry-lines.js';
-import { CritAppEngine } from '../engines/critapp/engine.js';
-import type { CritAppEngineOptions, CritAppRow, OperStatus } from '../engines/critapp/engine.js';
-import { encodeDateAndTime } from '../engines/hostdata/date-and-time.js';
+import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, ScalarHandle, SetError, SetPhase, SnmpValue, Varbind } from '../../mib-module.js';
+import { OID } from '../../oids.js';
+import { CRITAPP_DEFAULTS, loadCritagtCnf, removeCritAppRow, saveCritAppRow } from './critagt-cnf.js';
+import type { CritAppProcConfig } from './critagt-cnf.js';
+import { formatEntryMessage } from '../../cnf/entry-lines.js';
+import { CritAppEngine } from './engine.js';
+import type { CritAppEngineOptions, CritAppRow, OperStatus } from './engine.js';
+import { encodeDateAndTime } from '../../hostdata/date-and-time.js';
 
 const ENTRY = OID.critAppProcEntry;
 

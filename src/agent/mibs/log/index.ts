@@ -6,13 +6,13 @@
 // Notifications: siLogMatchFound per matching line (siLogMatchTrap yes; the engine caps
 // them per poll), siLogMaxSizeReached once per crossing of siLogMaxSize (siLogMaxSizeTrap).
 import path from 'node:path';
-import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, SetError, SetPhase, SnmpValue, Varbind } from '../module.js';
-import { OID } from '../oids.js';
-import { checkRegex, loadLogagtCnf } from '../config/logagt-cnf.js';
-import type { SiLogConfig } from '../config/logagt-cnf.js';
-import { formatEntryMessage } from '../config/entry-lines.js';
-import { LogMonEngine } from '../engines/logmon/engine.js';
-import type { LogMonOptions, SiLogRow } from '../engines/logmon/engine.js';
+import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, SetError, SetPhase, SnmpValue, Varbind } from '../../mib-module.js';
+import { OID } from '../../oids.js';
+import { checkRegex, loadLogagtCnf } from './logagt-cnf.js';
+import type { SiLogConfig } from './logagt-cnf.js';
+import { formatEntryMessage } from '../../cnf/entry-lines.js';
+import { LogMonEngine } from './engine.js';
+import type { LogMonOptions, SiLogRow } from './engine.js';
 
 const ENTRY = OID.siLogEntry;
 const YES_NO = { 1: 'yes', 2: 'no' };

@@ -11,9 +11,9 @@
 // may be `-` for none; the traps are yes(1)/no(2); POLL 0 means the global interval.
 // Fields missing at the end take LOG-MIB defaults with a warning.
 import { readFileSync } from 'node:fs';
-import type { ConfigMessage } from '../../config/loader.js';
-import { enumField, fieldDescriptionWarning, fieldReader, indexClaims, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, unknownEntryError } from './entry-lines.js';
-import type { EntryLine, Field, FieldResult, Report } from './entry-lines.js';
+import type { ConfigMessage } from '../../../config/loader.js';
+import { enumField, fieldDescriptionWarning, fieldReader, indexClaims, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, unknownEntryError } from '../../cnf/entry-lines.js';
+import type { EntryLine, Field, FieldResult, Report } from '../../cnf/entry-lines.js';
 
 export const YES_NO = { yes: 1, no: 2 } as const;
 

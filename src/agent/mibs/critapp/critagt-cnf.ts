@@ -15,10 +15,10 @@
 // missing: CIAgent files have ten fields.
 // A bad entry is reported (file:line:col) and left out; the rest of the file still loads.
 import { readFileSync } from 'node:fs';
-import type { ConfigMessage } from '../../config/loader.js';
-import { cnfField, editCnfFile } from './cnf-rewrite.js';
-import { enumField, fieldDescriptionWarning, fieldReader, indexClaims, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, truthField, unknownEntryError } from './entry-lines.js';
-import type { EntryLine, Report } from './entry-lines.js';
+import type { ConfigMessage } from '../../../config/loader.js';
+import { cnfField, editCnfFile } from '../../cnf/cnf-rewrite.js';
+import { enumField, fieldDescriptionWarning, fieldReader, indexClaims, intField, isFieldDescription, noErrors, readEntryLines, reporters, stringField, truthField, unknownEntryError } from '../../cnf/entry-lines.js';
+import type { EntryLine, Report } from '../../cnf/entry-lines.js';
 
 export type AdminStatus = 'up' | 'down';
 export const ADMIN_STATUS = { up: 1, down: 2 } as const;
