@@ -1,4 +1,4 @@
-// ciagent's core: one net-snmp agent (with our fixes, snmp-lib.ts), the snmpd.cnf
+// ciagent's core: one net-snmp agent (with our fixes, net-snmp/), the snmpd.cnf
 // configuration (communities, VACM, USM users, trap targets), the AgentContext handed to
 // every MIB module, notifications, and the SNMPv2-MIB snmp group.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,9 +12,12 @@ import type {
 } from './mib-module.js';
 import { isForeignIndex } from './mib-module.js';
 import { OID } from './oids.js';
-import { createNetSnmpAgent, localSubtrees, nextInstance, oidToAddress, readInstance, setProviderHooks, SET_ERROR_STATUS } from './snmp-lib.js';
+import {
+  createInForeignIndexedTables, createNetSnmpAgent, keepBinaryOctetStrings, localSubtrees, nextInstance, oidToAddress, readInstance, setProviderHooks,
+  SET_ERROR_STATUS,
+} from './net-snmp/index.js';
 import { AgentxMaster } from './agentx/master.js';
-import type { NetSnmpAgent, RequestSecurity } from './snmp-lib.js';
+import type { NetSnmpAgent, RequestSecurity } from './net-snmp/index.js';
 import { MibLibrary } from './mib-store.js';
 import { readSnmpdCnf } from './cnf/snmpd-cnf.js';
 import type { SnmpdConfig, TargetParamsEntry } from './cnf/snmpd-cnf.js';
@@ -144,38 +147,7 @@ export class AgentCore {
     });
     this.applySecurity();
     this.registerSnmpGroup();
-    this.createInForeignIndexedTables();
-  }
-
-  /**
-   * net-snmp's RowStatus create (tryCreateInstance) checks the createHandler's row against
-   * the table's own column count and types it by position, so creating a row in a table
-   * indexed by another table's column (foreign values lead the row) threw. Such tables are
-   * created here; every other table keeps the library's path.
-   */
-  private createInForeignIndexedTables(): void {
-    const raw = this.agent.raw as unknown as { tryCreateInstance(vb: { oid: string; value: unknown }, pduType: number): unknown };
-    const library = raw.tryCreateInstance.bind(raw);
-    const mib = this.agent.mib;
-    const Mib = mib.constructor as unknown as { getRowIndexFromOid(oid: string, index: unknown): IndexValue[] };
-    raw.tryCreateInstance = (vb, pduType) => {
-      const p = mib.getAncestorProviderFromOid(vb.oid);
-      if (!p || p.type !== snmp.MibProviderType.Table || !p.tableIndex?.some((i) => i.foreign)) return library(vb, pduType);
-      const rest = vb.oid.slice(p.oid.length + 1).split('.');
-      const column = Number(rest.shift());
-      const action = vb.value === snmp.RowStatus.createAndGo ? 'createAndGo' : vb.value === snmp.RowStatus.createAndWait ? 'createAndWait' : undefined;
-      if (pduType !== snmp.PduType.SetRequest || !action || !p.createHandler || !p.tableColumns?.find((c) => c.number === column)?.rowStatus) return undefined;
-      let index: IndexValue[];
-      try {
-        index = Mib.getRowIndexFromOid(rest.join('.'), p.tableIndex);
-      } catch {
-        return undefined; // not an index of this table: noSuchInstance / noCreation
-      }
-      const row = p.createHandler({ provider: p, action, row: index });
-      if (!Array.isArray(row)) return undefined;
-      mib.addTableRow(p.name, row);
-      return { instanceNode: mib.lookup(oidToAddress(vb.oid)), providerType: p.type, action, rowIndex: index, row };
-    };
+    createInForeignIndexedTables(this.agent);
   }
 
   /** Read snmpd.cnf (errors → ConfigError with file:line), bind, start nothing else yet. */
@@ -738,25 +710,6 @@ export class AgentCore {
     }
     await this.agent.close();
   }
-}
-
-/**
- * net-snmp hands SET handlers an OCTET STRING as Buffer.toString() (UTF-8), so octets that
- * are not UTF-8 text arrived mangled (a BITS value 0x80, mteEventActions' notification bit,
- * became U+FFFD). Values that do not survive that conversion stay Buffers; text is a string
- * as before. (The library's own object: patched once per process.)
- */
-function keepBinaryOctetStrings(): void {
-  type Cast = (type: number, value: unknown, constraints?: unknown) => unknown;
-  const util = (snmp as unknown as { ObjectTypeUtil: { castSetValue: Cast & { keepsBinary?: true } } }).ObjectTypeUtil;
-  if (util.castSetValue.keepsBinary) return;
-  const cast = util.castSetValue.bind(util);
-  const fixed: Cast & { keepsBinary?: true } = (type, value, constraints) => {
-    const out = cast(type, value, constraints);
-    return type === T.OctetString && Buffer.isBuffer(value) && typeof out === 'string' && !Buffer.from(out).equals(value) ? value : out;
-  };
-  fixed.keepsBinary = true;
-  util.castSetValue = fixed;
 }
 
 function safeSet(log: (l: LogLevel, m: string) => void, name: string, f: () => SetError | undefined): SetError | undefined {

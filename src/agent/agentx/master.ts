@@ -1,6 +1,6 @@
 // The AgentX master (RFC 2741): a stream listener (Unix socket, or tcp:HOST:PORT) that accepts
 // subagent sessions and registrations, and answers the SNMP request path's questions about
-// the OID space subagents own (ExternalTree in ../snmp-lib.ts). Requests for a subagent's
+// the OID space subagents own (ExternalTree in ../net-snmp/external.ts). Requests for a subagent's
 // objects become AgentX Get/GetNext/TestSet… PDUs on its session, each with a time limit (the
 // registration's timeout, else the session's from its Open, else 5 s); a subagent that does not
 // answer in time makes the SNMP request fail with genErr. A subagent's Notify goes out through
@@ -9,8 +9,8 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { ExternalRegion, ExternalSet, ExternalTree, ExternalView, RawVarbind } from '../snmp-lib.js';
-import { ErrorStatus, ExternalError, ObjectType, oidToAddress } from '../snmp-lib.js';
+import type { ExternalRegion, ExternalSet, ExternalTree, ExternalView, RawVarbind } from '../net-snmp/index.js';
+import { compareOids, ErrorStatus, ExternalError, ObjectType, oidToAddress } from '../net-snmp/index.js';
 import type { LogLevel, SnmpType, SnmpValue, Varbind as ModuleVarbind } from '../mib-module.js';
 import { AgentxError, AgentxParseError, CloseReason, decodePdu, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, readHeader } from './pdu.js';
 import type { Pdu, Varbind } from './pdu.js';
@@ -384,7 +384,7 @@ export class AgentxMaster implements ExternalTree {
     if (regions.length === 0) return undefined;
     /** Whether one of our own subtrees overlaps [from, to). */
     const localIn = (from: number[], to: number[]) =>
-      compare(from, to) < 0 && local.some((l) => compare(l, to) < 0 && compare(successor(l), from) > 0);
+      compareOids(from, to) < 0 && local.some((l) => compareOids(l, to) < 0 && compareOids(successor(l), from) > 0);
     const transactionID = this.nextTransactionID;
     this.nextTransactionID = (this.nextTransactionID % 0xffffffff) + 1;
     const master = this;
@@ -408,8 +408,8 @@ export class AgentxMaster implements ExternalTree {
       const vb = res.varbinds[0];
       if (!vb || vb.type === ObjectType.EndOfMibView) return undefined;
       // A subagent must stay inside the range it was given; one that does not ends the region.
-      const c0 = compare(vb.oid, from);
-      if (c0 < 0 || (c0 === 0 && !include) || compare(vb.oid, region.end) >= 0) {
+      const c0 = compareOids(vb.oid, from);
+      if (c0 < 0 || (c0 === 0 && !include) || compareOids(vb.oid, region.end) >= 0) {
         master.options.log('warn', `AgentX session ${s.id} answered ${vb.oid.join('.')} to a GetNext for [${from.join('.')}, ${region.end.join('.')}); ignored`);
         return undefined;
       }
@@ -486,7 +486,7 @@ export class AgentxMaster implements ExternalTree {
             complete = true;
             break;
           }
-          const c = compare(vb.oid, prev);
+          const c = compareOids(vb.oid, prev);
           if (c < 0 || (c === 0 && !(first && include))) {
             master.options.log('debug', `AgentX session ${s.id} answered ${vb.oid.join('.')} after ${prev.join('.')} in a GetBulk; rest of the answer ignored`);
             if (first) {
@@ -497,7 +497,7 @@ export class AgentxMaster implements ExternalTree {
             }
             break;
           }
-          if (compare(vb.oid, end) >= 0) {
+          if (compareOids(vb.oid, end) >= 0) {
             complete = true;
             break;
           }
@@ -557,12 +557,6 @@ export class AgentxMaster implements ExternalTree {
       },
     };
   }
-}
-
-function compare(a: number[], b: number[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
 }
 
 /** A subagent's res.error as an SNMP error-status (AgentX-only codes become genErr). */

@@ -1,6 +1,6 @@
 // Minimal typings for the parts of net-snmp 3.29 that OpenSPS uses (@types/net-snmp types
 // the agent side as `any`). Internal objects (Mib, MibNode, Message, Listener) are typed
-// only as far as src/agent/snmp-lib.ts touches them.
+// only as far as src/agent/net-snmp/ touches them.
 declare module 'net-snmp' {
   export const Version1: 0;
   export const Version2c: 1;
