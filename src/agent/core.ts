@@ -19,6 +19,7 @@ import {
 import { AgentxMaster } from './agentx/master.js';
 import type { NetSnmpAgent, RequestSecurity } from './net-snmp/index.js';
 import { MibLibrary } from './mib-store.js';
+import { scalarDefFromMib, tableDefFromMib, typeName } from './mib-tables.js';
 import { readSnmpdCnf } from './cnf/snmpd-cnf.js';
 import type { SnmpdConfig, TargetParamsEntry } from './cnf/snmpd-cnf.js';
 import type { ConfigMessage } from '../config/loader.js';
@@ -54,16 +55,6 @@ function typeNumber(t: SnmpType): number {
 
 function accessNumber(a: MaxAccess): number {
   return snmp.MaxAccess[a];
-}
-
-const TYPE_NAMES: Record<number, SnmpType> = {
-  [T.Boolean]: 'Boolean', [T.Integer]: 'Integer', [T.BitString]: 'BitString', [T.OctetString]: 'OctetString',
-  [T.Null]: 'Null', [T.OID]: 'OID', [T.IpAddress]: 'IpAddress', [T.Counter]: 'Counter', [T.Gauge]: 'Gauge',
-  [T.TimeTicks]: 'TimeTicks', [T.Opaque]: 'Opaque', [T.Counter64]: 'Counter64',
-};
-
-export function typeName(n: number): SnmpType {
-  return TYPE_NAMES[n] ?? 'OctetString';
 }
 
 function zeroOf(type: number): SnmpValue {
@@ -550,40 +541,17 @@ export class AgentCore {
   }
 
   tableFromMib(mibModule: string, tableName: string, handlers: TableHandlers = {}): TableHandle {
-    const p = this.mibs.tableProvider(mibModule, tableName);
-    const columns: ColumnDef[] = (p.tableColumns ?? []).map((c) => ({
-      number: c.number,
-      name: c.name,
-      type: typeName(c.type),
-      access: (snmp.MaxAccess[c.maxAccess] as MaxAccess) ?? 'not-accessible',
-      ...(c.rowStatus ? { rowStatus: true } : {}),
-      ...(c.defVal !== undefined ? { defVal: c.defVal as SnmpValue } : {}),
-      ...(c.constraints ? { constraints: c.constraints as ColumnDef['constraints'] } : {}),
-    }));
-    if (p.tableAugments) throw new Error(`table ${tableName} AUGMENTS ${p.tableAugments}: register it with ctx.table and the base table's index columns`);
-    const index = (p.tableIndex ?? []).map((i): IndexDef => {
-      const col = columns.find((c) => c.name === i.columnName || c.number === i.columnNumber);
-      if (col) return i.implied ? { column: col.number, implied: true } : col.number;
-      // An INDEX object of another table (RFC 2578 §7.7), which must be registered already.
-      const other = Object.values(this.agent.mib.providers).find((o) => o.tableColumns?.some((c) => c.name === i.columnName));
-      const number = other?.tableColumns?.find((c) => c.name === i.columnName)?.number;
-      if (!other || number === undefined) throw new Error(`table ${tableName}: index ${i.columnName ?? i.columnNumber} is neither one of its columns nor a column of a registered table`);
-      return { foreign: other.name, column: number, ...(i.implied ? { implied: true } : {}) };
-    });
-    return this.table({ name: p.tableName ?? tableName, oid: p.oid, columns, index, ...handlers });
+    // An INDEX object of another module's table must be registered already (RFC 2578 §7.7).
+    const registered = (columnName: string) => {
+      const other = Object.values(this.agent.mib.providers).find((o) => o.tableColumns?.some((c) => c.name === columnName));
+      const column = other?.tableColumns?.find((c) => c.name === columnName)?.number;
+      return other && column !== undefined ? { foreign: other.name, column } : undefined;
+    };
+    return this.table({ ...tableDefFromMib(mibModule, tableName, {}, this.mibs, registered), ...handlers });
   }
 
   scalarFromMib(mibModule: string, scalarName: string, handlers: ScalarHandlers = {}): ScalarHandle {
-    const p = this.mibs.scalarProvider(mibModule, scalarName);
-    return this.scalar({
-      name: p.name,
-      oid: p.oid,
-      type: typeName(p.scalarType ?? T.Integer),
-      access: (snmp.MaxAccess[p.maxAccess ?? 0] as MaxAccess) ?? 'read-only',
-      ...(p.constraints ? { constraints: p.constraints as ScalarDef['constraints'] } : {}),
-      ...(handlers.value === undefined && p.defVal !== undefined ? { value: p.defVal as SnmpValue } : {}),
-      ...handlers,
-    });
+    return this.scalar({ ...scalarDefFromMib(mibModule, scalarName, this.mibs), ...handlers });
   }
 
   get(oid: string): Varbind | undefined {

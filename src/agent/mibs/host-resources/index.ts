@@ -4,12 +4,14 @@
 // only read memory.
 //
 // Writable objects of the RFC are served read-only: hrSystemDate (setting the host clock is
-// the OS's business), hrStorageSize, hrSWRunStatus (killing a process over SNMP).
+// the OS's business), hrStorageSize, hrSWRunStatus (killing a process over SNMP): the tables
+// come from the MIB text with `readOnly`.
 import type { AgentContext, AgentModule, SnmpValue, TableHandle } from '../../mib-module.js';
 import { OID } from '../../oids.js';
 import { encodeDateAndTime, holdHostData, syncTable } from '../../hostdata/index.js';
 import type { HostDataHold, HostTopic } from '../../hostdata/index.js';
-import { clip, col, UNKNOWN_DATE } from '../../hostdata/columns.js';
+import { clip, UNKNOWN_DATE } from '../../hostdata/columns.js';
+import { tableDefFromMib } from '../../mib-tables.js';
 
 const H = OID.host;
 export const HR = {
@@ -58,88 +60,25 @@ export const hostModule: AgentModule = {
 
     // hrStorage
     ctx.scalar({ name: 'hrMemorySize', oid: HR.hrMemorySize, type: 'Integer', access: 'read-only', get: () => c.memorySizeKB() });
-    const storage = ctx.table({
-      name: 'hrStorageTable',
-      oid: HR.hrStorageEntry,
-      columns: [
-        col(1, 'hrStorageIndex', 'Integer'),
-        col(2, 'hrStorageType', 'OID'),
-        col(3, 'hrStorageDescr', 'OctetString'),
-        col(4, 'hrStorageAllocationUnits', 'Integer'),
-        col(5, 'hrStorageSize', 'Integer'),
-        col(6, 'hrStorageUsed', 'Integer'),
-        col(7, 'hrStorageAllocationFailures', 'Counter'),
-      ],
-      index: [1],
-    });
+    const storage = ctx.table(tableDefFromMib('HOST-RESOURCES-MIB', 'hrStorageTable', { readOnly: true }));
 
     // hrDevice
-    const devices = ctx.table({
-      name: 'hrDeviceTable',
-      oid: HR.hrDeviceEntry,
-      columns: [
-        col(1, 'hrDeviceIndex', 'Integer'),
-        col(2, 'hrDeviceType', 'OID'),
-        col(3, 'hrDeviceDescr', 'OctetString'),
-        col(4, 'hrDeviceID', 'OID'),
-        col(5, 'hrDeviceStatus', 'Integer'),
-        col(6, 'hrDeviceErrors', 'Counter'),
-      ],
-      index: [1],
-    });
-    const processors = ctx.table({
-      name: 'hrProcessorTable',
-      oid: HR.hrProcessorEntry,
-      // INDEX { hrDeviceIndex }: a column of hrDeviceTable (rows: device index first).
-      columns: [col(1, 'hrProcessorFrwID', 'OID'), col(2, 'hrProcessorLoad', 'Integer')],
-      index: [{ foreign: 'hrDeviceTable', column: 1 }],
-    });
-    const networks = ctx.table({
-      name: 'hrNetworkTable',
-      oid: HR.hrNetworkEntry,
-      columns: [col(1, 'hrNetworkIfIndex', 'Integer')],
-      index: [{ foreign: 'hrDeviceTable', column: 1 }],
-    });
+    const devices = ctx.table(tableDefFromMib('HOST-RESOURCES-MIB', 'hrDeviceTable', { readOnly: true }));
+    // hrProcessorEntry and hrNetworkEntry: INDEX { hrDeviceIndex }, a column of hrDeviceTable
+    // (rows: device index first).
+    const processors = ctx.table(tableDefFromMib('HOST-RESOURCES-MIB', 'hrProcessorTable', { readOnly: true }));
+    const networks = ctx.table(tableDefFromMib('HOST-RESOURCES-MIB', 'hrNetworkTable', { readOnly: true }));
 
     // hrSWRun, hrSWRunPerf
     ctx.scalar({ name: 'hrSWOSIndex', oid: HR.hrSWOSIndex, type: 'Integer', access: 'read-only', value: 1 });
-    const swRun = ctx.table({
-      name: 'hrSWRunTable',
-      oid: HR.hrSWRunEntry,
-      columns: [
-        col(1, 'hrSWRunIndex', 'Integer'),
-        col(2, 'hrSWRunName', 'OctetString'),
-        col(3, 'hrSWRunID', 'OID'),
-        col(4, 'hrSWRunPath', 'OctetString'),
-        col(5, 'hrSWRunParameters', 'OctetString'),
-        col(6, 'hrSWRunType', 'Integer'),
-        col(7, 'hrSWRunStatus', 'Integer'),
-      ],
-      index: [1],
-    });
-    const swRunPerf = ctx.table({
-      name: 'hrSWRunPerfTable',
-      oid: HR.hrSWRunPerfEntry,
-      // hrSWRunPerfEntry AUGMENTS hrSWRunEntry: INDEX { hrSWRunIndex } of hrSWRunTable.
-      columns: [col(1, 'hrSWRunPerfCPU', 'Integer'), col(2, 'hrSWRunPerfMem', 'Integer')],
-      index: [{ foreign: 'hrSWRunTable', column: 1 }],
-    });
+    const swRun = ctx.table(tableDefFromMib('HOST-RESOURCES-MIB', 'hrSWRunTable', { readOnly: true }));
+    // hrSWRunPerfEntry AUGMENTS hrSWRunEntry: indexed by hrSWRunIndex of hrSWRunTable.
+    const swRunPerf = ctx.table(tableDefFromMib('HOST-RESOURCES-MIB', 'hrSWRunPerfTable', { readOnly: true }));
 
     // hrSWInstalled
     ctx.scalar({ name: 'hrSWInstalledLastChange', oid: HR.hrSWInstalledLastChange, type: 'TimeTicks', access: 'read-only', get: () => c.installedTimes().lastChange });
     ctx.scalar({ name: 'hrSWInstalledLastUpdateTime', oid: HR.hrSWInstalledLastUpdateTime, type: 'TimeTicks', access: 'read-only', get: () => c.installedTimes().lastUpdate });
-    const installed = ctx.table({
-      name: 'hrSWInstalledTable',
-      oid: HR.hrSWInstalledEntry,
-      columns: [
-        col(1, 'hrSWInstalledIndex', 'Integer'),
-        col(2, 'hrSWInstalledName', 'OctetString'),
-        col(3, 'hrSWInstalledID', 'OID'),
-        col(4, 'hrSWInstalledType', 'Integer'),
-        col(5, 'hrSWInstalledDate', 'OctetString'),
-      ],
-      index: [1],
-    });
+    const installed = ctx.table(tableDefFromMib('HOST-RESOURCES-MIB', 'hrSWInstalledTable', { readOnly: true }));
 
     const first = (row: readonly SnmpValue[]) => [row[0] as number];
     const sync = (t: TableHandle, rows: SnmpValue[][]) => syncTable(t, rows, first);

@@ -6,7 +6,8 @@ import type { AgentContext, AgentModule } from '../../mib-module.js';
 import { OID } from '../../oids.js';
 import { encodeDateAndTime, holdHostData, syncTable } from '../../hostdata/index.js';
 import type { ApplRun, HostDataHold } from '../../hostdata/index.js';
-import { clip, col, UNKNOWN_DATE } from '../../hostdata/columns.js';
+import { clip, UNKNOWN_DATE } from '../../hostdata/columns.js';
+import { tableDefFromMib } from '../../mib-tables.js';
 
 const S = OID.sysApplMIB;
 export const SYSAPPL = {
@@ -30,43 +31,11 @@ export const sysApplModule: AgentModule = {
   async start(ctx: AgentContext) {
     hold = await holdHostData({ upTime: () => ctx.sysUpTime(), rootDir: ctx.rootDir });
     const c = hold.cache;
-    const pkgTable = ctx.table({
-      name: 'sysApplInstallPkgTable',
-      oid: SYSAPPL.sysApplInstallPkgEntry,
-      columns: [
-        col(1, 'sysApplInstallPkgIndex', 'Unsigned32', 'not-accessible'),
-        col(2, 'sysApplInstallPkgManufacturer', 'OctetString'),
-        col(3, 'sysApplInstallPkgProductName', 'OctetString'),
-        col(4, 'sysApplInstallPkgVersion', 'OctetString'),
-        col(5, 'sysApplInstallPkgSerialNumber', 'OctetString'),
-        col(6, 'sysApplInstallPkgDate', 'OctetString'),
-        col(7, 'sysApplInstallPkgLocation', 'OctetString'),
-      ],
-      index: [1],
-    });
-    const runTable = ctx.table({
-      name: 'sysApplRunTable',
-      oid: SYSAPPL.sysApplRunEntry,
-      // INDEX { sysApplInstallPkgIndex, sysApplRunIndex }: the first is sysApplInstallPkgTable's
-      // (rows: package index first, then the columns).
-      columns: [
-        col(1, 'sysApplRunIndex', 'Unsigned32', 'not-accessible'),
-        col(2, 'sysApplRunStarted', 'OctetString'),
-        col(3, 'sysApplRunCurrentState', 'Integer'),
-      ],
-      index: [{ foreign: 'sysApplInstallPkgTable', column: 1 }, 1],
-    });
-    const pastTable = ctx.table({
-      name: 'sysApplPastRunTable',
-      oid: SYSAPPL.sysApplPastRunEntry,
-      columns: [
-        col(1, 'sysApplPastRunIndex', 'Unsigned32', 'not-accessible'),
-        col(2, 'sysApplPastRunStarted', 'OctetString'),
-        col(3, 'sysApplPastRunExitState', 'Integer'),
-        col(4, 'sysApplPastRunTimeEnded', 'OctetString'),
-      ],
-      index: [{ foreign: 'sysApplInstallPkgTable', column: 1 }, 1],
-    });
+    const pkgTable = ctx.table(tableDefFromMib('SYSAPPL-MIB', 'sysApplInstallPkgTable', { readOnly: true }));
+    // sysApplRunEntry and sysApplPastRunEntry: INDEX { sysApplInstallPkgIndex, ... }, the first a
+    // column of sysApplInstallPkgTable (rows: package index first, then the columns).
+    const runTable = ctx.table(tableDefFromMib('SYSAPPL-MIB', 'sysApplRunTable', { readOnly: true }));
+    const pastTable = ctx.table(tableDefFromMib('SYSAPPL-MIB', 'sysApplPastRunTable', { readOnly: true }));
     let removed = 0;
     ctx.scalar({ name: 'sysApplPastRunMaxRows', oid: SYSAPPL.sysApplPastRunMaxRows, type: 'Unsigned32', access: 'read-only', value: PAST_MAX });
     ctx.scalar({ name: 'sysApplPastRunTableRemItems', oid: SYSAPPL.sysApplPastRunTableRemItems, type: 'Counter', access: 'read-only', get: () => removed });

@@ -8,6 +8,7 @@ import type { AgentModule, SetError, SnmpValue } from '../../mib-module.js';
 import { OID } from '../../oids.js';
 import { readSnmpdCnf } from '../../cnf/snmpd-cnf.js';
 import { VERSION } from '../../../common/install.js';
+import { tableDefFromMib } from '../../mib-tables.js';
 
 /** Host + application layers (RFC 3418 sysServices: 8 + 64). */
 const SYS_SERVICES = 72;
@@ -48,16 +49,7 @@ export const systemModule: AgentModule = {
     writable('sysLocation', 6, config.sysLocation ?? '');
     ctx.scalar({ name: 'sysServices', oid: OID.sysServices, type: 'Integer', access: 'read-only', value: SYS_SERVICES });
     ctx.scalar({ name: 'sysORLastChange', oid: OID.sysORLastChange, type: 'TimeTicks', access: 'read-only', value: 0 });
-    const table = ctx.table({
-      name: 'sysORTable', oid: OID.sysOREntry,
-      columns: [
-        { number: 1, name: 'sysORIndex', type: 'Integer', access: 'not-accessible' },
-        { number: 2, name: 'sysORID', type: 'OID', access: 'read-only' },
-        { number: 3, name: 'sysORDescr', type: 'OctetString', access: 'read-only' },
-        { number: 4, name: 'sysORUpTime', type: 'TimeTicks', access: 'read-only' },
-      ],
-      index: [1],
-    });
+    const table = ctx.table(tableDefFromMib('SNMPv2-MIB', 'sysORTable', { readOnly: true }));
     SYS_OR.forEach((e, i) => table.setRow([i + 1, e.id, e.descr, 0]));
   },
   stop() {
