@@ -36,6 +36,12 @@ export interface MibTableOptions {
   readOnly?: boolean;
   /** Deviations from the MIB text, by column name. */
   columns?: Record<string, ColumnOverride>;
+  /** The columns whose SYNTAX limits the agent checks (default: every column); the module's
+   *  set handler checks the others itself. */
+  limits?: readonly string[];
+  /** The columns that keep their DEFVAL (default: every column); for tables whose module
+   *  builds new rows itself (a `create` handler). */
+  defVals?: readonly string[];
 }
 
 /** The columns, INDEX and OID of a table as the MIB text defines them. */
@@ -49,14 +55,17 @@ export function shippedMibs(): MibLibrary {
   return shipped;
 }
 
-function columnOf(c: NonNullable<RawProvider['tableColumns']>[number], readOnly: boolean, override: ColumnOverride = {}): ColumnDef {
+function columnOf(c: NonNullable<RawProvider['tableColumns']>[number], options: MibTableOptions): ColumnDef {
+  const override = options.columns?.[c.name] ?? {};
   let access = (snmp.MaxAccess[c.maxAccess] as MaxAccess) ?? 'not-accessible';
-  if (readOnly && (access === 'read-write' || access === 'read-create')) access = 'read-only';
+  if (options.readOnly && (access === 'read-write' || access === 'read-create')) access = 'read-only';
   const out: ColumnDef = { number: c.number, name: c.name, type: override.type ?? typeName(c.type), access: override.access ?? access };
   if (c.rowStatus) out.rowStatus = true;
-  const defVal = override.defVal === undefined ? (c.defVal as SnmpValue | undefined) : override.defVal;
+  const mibDefVal = !options.defVals || options.defVals.includes(c.name) ? (c.defVal as SnmpValue | undefined) : undefined;
+  const defVal = override.defVal === undefined ? mibDefVal : override.defVal;
   if (defVal !== undefined && defVal !== null) out.defVal = defVal;
-  const constraints = override.constraints === undefined ? (readOnly ? undefined : (c.constraints as Constraints | undefined)) : override.constraints;
+  const checked = !options.readOnly && (!options.limits || options.limits.includes(c.name));
+  const constraints = override.constraints === undefined ? (checked ? (c.constraints as Constraints | undefined) : undefined) : override.constraints;
   if (constraints) out.constraints = constraints;
   return out;
 }
@@ -75,11 +84,10 @@ export function tableDefFromMib(
   elsewhere?: (columnName: string) => ForeignIndexDef | undefined,
 ): MibTableDef {
   const p = mibs.tableProvider(mibModule, tableName);
-  const overrides = options.columns ?? {};
-  for (const name of Object.keys(overrides)) {
+  for (const name of [...Object.keys(options.columns ?? {}), ...(options.limits ?? []), ...(options.defVals ?? [])]) {
     if (!p.tableColumns?.some((c) => c.name === name)) throw new Error(`table ${tableName}: ${mibModule} has no column ${name}`);
   }
-  const columns = (p.tableColumns ?? []).map((c) => columnOf(c, !!options.readOnly, overrides[c.name]));
+  const columns = (p.tableColumns ?? []).map((c) => columnOf(c, options));
   return { name: p.tableName ?? tableName, oid: p.oid, columns, index: indexOf(mibModule, p, mibs, elsewhere) };
 }
 

@@ -15,6 +15,8 @@
 import path from 'node:path';
 import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, ScalarHandle, SetError, SetPhase, SnmpValue, Varbind } from '../../mib-module.js';
 import { OID } from '../../oids.js';
+import { tableDefFromMib } from '../../mib-tables.js';
+import type { MibTableDef } from '../../mib-tables.js';
 import { CRITAPP_DEFAULTS, loadCritagtCnf, removeCritAppRow, saveCritAppRow } from './critagt-cnf.js';
 import type { CritAppProcConfig } from './critagt-cnf.js';
 import { formatEntryMessage } from '../../cnf/entry-lines.js';
@@ -56,29 +58,28 @@ const ROW_ACTIVE = 1;
 const ROW_NOT_READY = 3;
 const ROW_CREATE_AND_GO = 4;
 
-const COLUMNS: ColumnDef[] = [
-  { number: 1, name: 'critAppProcIndex', type: 'Integer', access: 'not-accessible', constraints: { ranges: [{ min: 1, max: 2147483647 }] } },
-  // SIZE (1..255) in the MIB; the row a createAndWait/createAndGo makes starts with an empty
-  // name (notReady until one is set), which net-snmp's row check would refuse: the 1-octet
-  // minimum is enforced by setCell (wrongLength) instead.
-  { number: 2, name: 'critAppProcName', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
-  { number: 3, name: 'critAppStartCommand', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
-  { number: 4, name: 'critAppTerminateCommand', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
-  { number: 5, name: 'critAppAdminStatus', type: 'Integer', access: 'read-create', defVal: 2, constraints: { enumeration: { 1: 'up', 2: 'down' } } },
-  { number: 6, name: 'critAppRestartOnExit', type: 'Integer', access: 'read-create', defVal: 2, constraints: { enumeration: TRUTH } },
-  { number: 7, name: 'critAppRestartInterval', type: 'Integer', access: 'read-create', defVal: 3000, constraints: { ranges: [INT32] } },
-  { number: 8, name: 'critAppTrapOnExit', type: 'Integer', access: 'read-create', defVal: 1, constraints: { enumeration: TRUTH } },
-  { number: 9, name: 'critAppTrapOnStart', type: 'Integer', access: 'read-create', defVal: 1, constraints: { enumeration: TRUTH } },
-  { number: 10, name: 'critAppFindOnStartup', type: 'Integer', access: 'read-create', defVal: 1, constraints: { enumeration: TRUTH } },
-  { number: 11, name: 'critAppOperStatus', type: 'Integer', access: 'read-only', constraints: { enumeration: { 1: 'up', 2: 'down', 3: 'starting', 4: 'stopping' } } },
-  { number: 12, name: 'critAppProcessId', type: 'Integer', access: 'read-only' },
-  { number: 13, name: 'critAppLastStartTime', type: 'OctetString', access: 'read-only' },
-  { number: 14, name: 'critAppLastExitTime', type: 'OctetString', access: 'read-only' },
-  { number: 15, name: 'critAppLastExitCode', type: 'Integer', access: 'read-only' },
-  { number: 16, name: 'critAppRestartCount', type: 'Counter', access: 'read-only' },
-  { number: 17, name: 'critAppRowStatus', type: 'Integer', access: 'read-create', rowStatus: true },
-  { number: 18, name: 'critAppPidFile', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
-];
+/** critAppProcTable as CRITAPP-MIB defines it, read once on first use. */
+let procTable: MibTableDef | undefined;
+function critAppProcTable(): MibTableDef {
+  procTable ??= tableDefFromMib('CRITAPP-MIB', 'critAppProcTable', {
+    columns: {
+      // SIZE (1..255) in the MIB; the row a createAndWait/createAndGo makes starts with an empty
+      // name (notReady until one is set), which net-snmp's row check would refuse: the 1-octet
+      // minimum is enforced by setCell (wrongLength) instead.
+      critAppProcName: { defVal: '', constraints: { sizes: [DISPLAY] } },
+      // No DEFVAL in the MIB: a row created over SNMP starts without commands.
+      critAppStartCommand: { defVal: '' },
+      critAppTerminateCommand: { defVal: '' },
+      // Read-only values the engine fills, and the RowStatus (set-checks.ts checks its values).
+      critAppProcessId: { constraints: null },
+      critAppLastStartTime: { constraints: null },
+      critAppLastExitTime: { constraints: null },
+      critAppLastExitCode: { constraints: null },
+      critAppRowStatus: { constraints: null },
+    },
+  });
+  return procTable;
+}
 
 export interface CritAppModuleOptions {
   /** Default: <configDir>/critagt.cnf. */
@@ -117,7 +118,7 @@ export function critAppCell(r: CritAppRow, column: number, rowStatus = ROW_ACTIV
 
 /** A full stored row (columns 1..17) from the engine's row. */
 function rowValues(r: CritAppRow): SnmpValue[] {
-  return COLUMNS.map((c) => critAppCell(r, c.number));
+  return critAppProcTable().columns.map((c) => critAppCell(r, c.number));
 }
 
 /** The engine configuration a (complete) SNMP row describes. */
@@ -189,10 +190,7 @@ export function createCritAppModule(opts: CritAppModuleOptions = {}): AgentModul
       ctx.scalar({ name: 'critAppNumRunning', oid: OID.critAppNumRunning, type: 'Gauge', access: 'read-only', get: () => e.counts().numRunning });
 
       const t = ctx.table({
-        name: 'critAppProcTable',
-        oid: ENTRY,
-        columns: COLUMNS,
-        index: [1],
+        ...critAppProcTable(),
         get: (index: IndexValue[], column: number, current: SnmpValue) => {
           const r = e.row(Number(index[0]));
           return r ? critAppCell(r, column, column === 17 ? num(current) : ROW_ACTIVE) : current;
@@ -201,7 +199,7 @@ export function createCritAppModule(opts: CritAppModuleOptions = {}): AgentModul
         create: (index: IndexValue[], action) => {
           const n = Number(index[0]);
           if (!Number.isInteger(n) || n < 1) return undefined;
-          return COLUMNS.map((c) => (c.number === 1 ? n : c.number === 17 ? (action === 'createAndGo' ? ROW_ACTIVE : ROW_NOT_READY) : c.defVal ?? defaultReadOnly(c.number)));
+          return critAppProcTable().columns.map((c) => (c.number === 1 ? n : c.number === 17 ? (action === 'createAndGo' ? ROW_ACTIVE : ROW_NOT_READY) : c.defVal ?? defaultReadOnly(c.number)));
         },
         destroyed: (index: IndexValue[]) => {
           e.removeRow(Number(index[0]));

@@ -8,6 +8,8 @@
 import path from 'node:path';
 import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, SetError, SetPhase, SnmpValue, Varbind } from '../../mib-module.js';
 import { OID } from '../../oids.js';
+import { tableDefFromMib } from '../../mib-tables.js';
+import type { MibTableDef } from '../../mib-tables.js';
 import { checkRegex, loadLogagtCnf } from './logagt-cnf.js';
 import type { SiLogConfig } from './logagt-cnf.js';
 import { formatEntryMessage } from '../../cnf/entry-lines.js';
@@ -43,25 +45,23 @@ export const SILOG_COL = {
   rowStatus: 17,
 } as const;
 
-const COLUMNS: ColumnDef[] = [
-  { number: 1, name: 'siLogIndex', type: 'Integer', access: 'not-accessible', constraints: { ranges: [{ min: 1, max: 2147483647 }] } },
-  { number: 2, name: 'siLogDescr', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
-  { number: 3, name: 'siLogPath', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [{ min: 1, max: 255 }] } },
-  { number: 4, name: 'siLogRegex', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
-  { number: 5, name: 'siLogMatchStart', type: 'Integer', access: 'read-create', defVal: 0, constraints: { ranges: [{ min: 0, max: 2147483647 }] } },
-  { number: 6, name: 'siLogMatchStop', type: 'Integer', access: 'read-create', defVal: 0, constraints: { ranges: [{ min: 0, max: 2147483647 }] } },
-  { number: 7, name: 'siLogMatchCount', type: 'Counter', access: 'read-only' },
-  { number: 8, name: 'siLogMatchCommand', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
-  { number: 9, name: 'siLogMatchTrap', type: 'Integer', access: 'read-create', defVal: 2, constraints: { enumeration: YES_NO } },
-  { number: 10, name: 'siLogSize', type: 'Gauge', access: 'read-only' },
-  { number: 11, name: 'siLogMaxSize', type: 'Unsigned32', access: 'read-create', defVal: 0 },
-  { number: 12, name: 'siLogMaxSizeCommand', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
-  { number: 13, name: 'siLogMaxSizeTrap', type: 'Integer', access: 'read-create', defVal: 1, constraints: { enumeration: YES_NO } },
-  { number: 14, name: 'siLogPollInterval', type: 'Integer', access: 'read-create', defVal: 0, constraints: { ranges: [{ min: 0, max: 86400 }] } },
-  { number: 15, name: 'siLogOwner', type: 'OctetString', access: 'read-create', defVal: '', constraints: { sizes: [DISPLAY] } },
-  { number: 16, name: 'siLogLastMatch', type: 'OctetString', access: 'read-only' },
-  { number: 17, name: 'siLogRowStatus', type: 'Integer', access: 'read-create', rowStatus: true },
-];
+/** siLogTable as LOG-MIB defines it, read once on first use. */
+let logTable: MibTableDef | undefined;
+function siLogTable(): MibTableDef {
+  logTable ??= tableDefFromMib('LOG-MIB', 'siLogTable', {
+    columns: {
+      // No DEFVAL in the MIB: a row created over SNMP starts with empty text (siLogPath's
+      // SIZE (1..255) then keeps it notReady until a path is set).
+      siLogDescr: { defVal: '' },
+      siLogPath: { defVal: '' },
+      siLogOwner: { defVal: '' },
+      // Read-only text the engine fills; set-checks.ts checks the RowStatus values.
+      siLogLastMatch: { constraints: null },
+      siLogRowStatus: { constraints: null },
+    },
+  });
+  return logTable;
+}
 
 export interface LogModuleOptions {
   /** Default: <configDir>/logagt.cnf. */
@@ -157,10 +157,7 @@ export function createLogModule(opts: LogModuleOptions = {}): AgentModule & { re
       });
 
       const t = ctx.table({
-        name: 'siLogTable',
-        oid: ENTRY,
-        columns: COLUMNS,
-        index: [1],
+        ...siLogTable(),
         get: (index: IndexValue[], column: number, current: SnmpValue) => {
           const r = e.row(Number(index[0]));
           return r ? siLogCell(r, column, column === 17 ? num(current) : ROW_ACTIVE) : current;
@@ -169,7 +166,7 @@ export function createLogModule(opts: LogModuleOptions = {}): AgentModule & { re
         create: (index: IndexValue[], action) => {
           const n = Number(index[0]);
           if (!Number.isInteger(n) || n < 1) return undefined;
-          return COLUMNS.map((c) => {
+          return siLogTable().columns.map((c) => {
             if (c.number === 1) return n;
             if (c.number === 17) return action === 'createAndGo' ? ROW_ACTIVE : ROW_NOT_READY;
             if (c.number === 16) return '';
@@ -202,7 +199,7 @@ export function createLogModule(opts: LogModuleOptions = {}): AgentModule & { re
       const sync = () => {
         for (const r of e.rows()) {
           const stored = t.getRow([r.index]);
-          const values = COLUMNS.map((c) => siLogCell(r, c.number));
+          const values = siLogTable().columns.map((c) => siLogCell(r, c.number));
           if (stored) values[16] = stored[16];
           t.setRow(values);
         }
