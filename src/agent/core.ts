@@ -7,7 +7,7 @@ import path from 'node:path';
 import snmp from 'net-snmp';
 import type { MibNode, RawColumn, RawProvider, RawUser, Session } from 'net-snmp';
 import type {
-  AgentContext, AgentModule, CellSet, ColumnDef, IndexDef, IndexValue, LogLevel, MaxAccess, ScalarDef, ScalarHandle,
+  AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, LogLevel, MaxAccess, ScalarDef, ScalarHandle,
   ScalarHandlers, SetError, SetPhase, SnmpType, SnmpValue, TableDef, TableHandle, TableHandlers, Varbind,
 } from './mib-module.js';
 import { isForeignIndex } from './mib-module.js';

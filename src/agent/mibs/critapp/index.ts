@@ -13,7 +13,7 @@
 // critAppTrapOnExit), critAppAllRunning / critAppNotAllRunning on a change of the
 // "every admin-up process runs" judgement (critAppTrapWhenAllRunning / ...NotAllRunning).
 import path from 'node:path';
-import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, ScalarHandle, SetError, SetPhase, SnmpValue, Varbind } from '../../mib-module.js';
+import type { AgentContext, AgentModule, CellSet, IndexValue, ScalarHandle, SetError, SetPhase, SnmpValue, Varbind } from '../../mib-module.js';
 import { OID } from '../../oids.js';
 import { tableDefFromMib } from '../../mib-tables.js';
 import type { MibTableDef } from '../../mib-tables.js';

@@ -6,7 +6,7 @@
 // Notifications: siLogMatchFound per matching line (siLogMatchTrap yes; the engine caps
 // them per poll), siLogMaxSizeReached once per crossing of siLogMaxSize (siLogMaxSizeTrap).
 import path from 'node:path';
-import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, SetError, SetPhase, SnmpValue, Varbind } from '../../mib-module.js';
+import type { AgentContext, AgentModule, CellSet, IndexValue, SetError, SetPhase, SnmpValue, Varbind } from '../../mib-module.js';
 import { OID } from '../../oids.js';
 import { tableDefFromMib } from '../../mib-tables.js';
 import type { MibTableDef } from '../../mib-tables.js';

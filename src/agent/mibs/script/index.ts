@@ -12,8 +12,10 @@
 //     (notWritable): a command or its argument never comes from the network.
 // smScriptSource reads as the registered command line.
 import path from 'node:path';
-import type { AgentContext, AgentModule, CellSet, ColumnDef, IndexValue, SetError, SetPhase, SnmpValue, TableHandle } from '../../mib-module.js';
+import type { AgentContext, AgentModule, CellSet, IndexValue, SetError, SetPhase, SnmpValue, TableHandle } from '../../mib-module.js';
 import { OID } from '../../oids.js';
+import { tableDefFromMib } from '../../mib-tables.js';
+import type { MibTableDef } from '../../mib-tables.js';
 import { formatEntryMessage } from '../../cnf/entry-lines.js';
 import { loadSmPop } from './smpop.js';
 import { ScriptEngine } from './engine.js';
@@ -33,70 +35,25 @@ export const SCRIPT_MIB_OIDS = {
 const STORAGE_PERMANENT = 4;
 const ROW_ACTIVE = 1;
 
-const LANG_COLUMNS: ColumnDef[] = [
-  { number: 1, name: 'smLangIndex', type: 'Integer', access: 'not-accessible' },
-  { number: 2, name: 'smLangLanguage', type: 'OID', access: 'read-only' },
-  { number: 3, name: 'smLangVersion', type: 'OctetString', access: 'read-only' },
-  { number: 4, name: 'smLangVendor', type: 'OID', access: 'read-only' },
-  { number: 5, name: 'smLangRevision', type: 'OctetString', access: 'read-only' },
-  { number: 6, name: 'smLangDescr', type: 'OctetString', access: 'read-only' },
-];
-
-const SCRIPT_COLUMNS: ColumnDef[] = [
-  { number: 1, name: 'smScriptOwner', type: 'OctetString', access: 'not-accessible' },
-  { number: 2, name: 'smScriptName', type: 'OctetString', access: 'not-accessible' },
-  { number: 3, name: 'smScriptDescr', type: 'OctetString', access: 'read-create' },
-  { number: 4, name: 'smScriptLanguage', type: 'Integer', access: 'read-create' },
-  { number: 5, name: 'smScriptSource', type: 'OctetString', access: 'read-create' },
-  { number: 6, name: 'smScriptAdminStatus', type: 'Integer', access: 'read-create', constraints: { enumeration: { 1: 'enabled', 2: 'disabled', 3: 'editing' } } },
-  { number: 7, name: 'smScriptOperStatus', type: 'Integer', access: 'read-only' },
-  { number: 8, name: 'smScriptStorageType', type: 'Integer', access: 'read-create' },
-  { number: 9, name: 'smScriptRowStatus', type: 'Integer', access: 'read-create', rowStatus: true },
-  { number: 10, name: 'smScriptError', type: 'OctetString', access: 'read-only' },
-  { number: 11, name: 'smScriptLastChange', type: 'OctetString', access: 'read-only' },
-];
-
-const LAUNCH_COLUMNS: ColumnDef[] = [
-  { number: 1, name: 'smLaunchOwner', type: 'OctetString', access: 'not-accessible' },
-  { number: 2, name: 'smLaunchName', type: 'OctetString', access: 'not-accessible' },
-  { number: 3, name: 'smLaunchScriptOwner', type: 'OctetString', access: 'read-create' },
-  { number: 4, name: 'smLaunchScriptName', type: 'OctetString', access: 'read-create' },
-  { number: 5, name: 'smLaunchArgument', type: 'OctetString', access: 'read-create' },
-  { number: 6, name: 'smLaunchMaxRunning', type: 'Unsigned32', access: 'read-create' },
-  { number: 7, name: 'smLaunchMaxCompleted', type: 'Unsigned32', access: 'read-create' },
-  { number: 8, name: 'smLaunchLifeTime', type: 'Integer', access: 'read-create' },
-  { number: 9, name: 'smLaunchExpireTime', type: 'Integer', access: 'read-create' },
-  { number: 10, name: 'smLaunchStart', type: 'Integer', access: 'read-create' },
-  { number: 11, name: 'smLaunchControl', type: 'Integer', access: 'read-create' },
-  { number: 12, name: 'smLaunchAdminStatus', type: 'Integer', access: 'read-create' },
-  { number: 13, name: 'smLaunchOperStatus', type: 'Integer', access: 'read-only' },
-  { number: 14, name: 'smLaunchRunIndexNext', type: 'Integer', access: 'read-only' },
-  { number: 15, name: 'smLaunchStorageType', type: 'Integer', access: 'read-create' },
-  { number: 16, name: 'smLaunchRowStatus', type: 'Integer', access: 'read-create', rowStatus: true },
-  { number: 17, name: 'smLaunchError', type: 'OctetString', access: 'read-only' },
-  { number: 18, name: 'smLaunchLastChange', type: 'OctetString', access: 'read-only' },
-  { number: 19, name: 'smLaunchRowExpireTime', type: 'Integer', access: 'read-create' },
-];
-
-// smRunTable is indexed {smLaunchOwner, smLaunchName, smRunIndex}: the first two are
-// smLaunchTable's columns (foreign index components, ../../mib-module.ts): a row holds the launch
-// owner and name first, then these columns.
-const RUN_COLUMNS: ColumnDef[] = [
-  { number: 1, name: 'smRunIndex', type: 'Integer', access: 'not-accessible' },
-  { number: 2, name: 'smRunArgument', type: 'OctetString', access: 'read-only' },
-  { number: 3, name: 'smRunStartTime', type: 'OctetString', access: 'read-only' },
-  { number: 4, name: 'smRunEndTime', type: 'OctetString', access: 'read-only' },
-  { number: 5, name: 'smRunLifeTime', type: 'Integer', access: 'read-write' },
-  { number: 6, name: 'smRunExpireTime', type: 'Integer', access: 'read-write' },
-  { number: 7, name: 'smRunExitCode', type: 'Integer', access: 'read-only' },
-  { number: 8, name: 'smRunResult', type: 'OctetString', access: 'read-only' },
-  { number: 9, name: 'smRunControl', type: 'Integer', access: 'read-write' },
-  { number: 10, name: 'smRunState', type: 'Integer', access: 'read-only' },
-  { number: 11, name: 'smRunError', type: 'OctetString', access: 'read-only' },
-  { number: 12, name: 'smRunResultTime', type: 'OctetString', access: 'read-only' },
-  { number: 13, name: 'smRunErrorTime', type: 'OctetString', access: 'read-only' },
-];
-const RUN_INDEX = [{ foreign: 'smLaunchTable', column: 1 }, { foreign: 'smLaunchTable', column: 2 }, 1];
+/**
+ * The four tables as DISMAN-SCRIPT-MIB defines them, read once on first use. The module's set
+ * handlers check values themselves (setScriptCell, setLaunchCell, setRunCell) and rows are
+ * never created over SNMP, so SYNTAX limits (but smScriptAdminStatus's) and DEFVALs are left
+ * out. smRunTable is indexed {smLaunchOwner, smLaunchName, smRunIndex}: the first two are
+ * smLaunchTable's columns (foreign index components, ../../mib-module.ts), so a row holds
+ * the launch owner and name first, then smRunTable's columns.
+ */
+let tables: Record<'lang' | 'script' | 'launch' | 'run', MibTableDef> | undefined;
+function scriptTables(): NonNullable<typeof tables> {
+  const mib = (name: string, limits: string[] = []) => tableDefFromMib('DISMAN-SCRIPT-MIB', name, { limits, defVals: [] });
+  tables ??= {
+    lang: mib('smLangTable'),
+    script: mib('smScriptTable', ['smScriptAdminStatus']),
+    launch: mib('smLaunchTable'),
+    run: mib('smRunTable'),
+  };
+  return tables;
+}
 
 const idx = (v: IndexValue) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
 const isInt = (v: SnmpValue, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -208,10 +165,10 @@ export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule 
         const want = new Set<string>();
         for (const r of engine.runs.values()) {
           want.add([r.launchOwner, r.launchName, r.index].join('\u0000'));
-          runs.setRow([r.launchOwner, r.launchName, ...RUN_COLUMNS.map((c) => runCell(engine!, r, c.number))]);
+          runs.setRow([r.launchOwner, r.launchName, ...scriptTables().run.columns.map((c) => runCell(engine!, r, c.number))]);
         }
         for (const row of runs.rows()) {
-          // Stored order: launch owner, launch name (foreign index values), then RUN_COLUMNS (smRunIndex first).
+          // Stored order: launch owner, launch name (foreign index values), then smRunTable's columns (smRunIndex first).
           const [owner, name, index] = row.slice(0, 3).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
           if (!want.has([owner, name, index].join('\u0000'))) runs.deleteRow([row[0] as IndexValue, row[1] as IndexValue, row[2] as IndexValue]);
         }
@@ -231,12 +188,12 @@ export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule 
       let fromFile = fileRows(loaded.config);
 
       const langs = ctx.table({
-        name: 'smLangTable', oid: SCRIPT_MIB_OIDS.smLangEntry, columns: LANG_COLUMNS, index: [1],
+        ...scriptTables().lang,
       });
       for (const l of e.langs) langs.setRow([l.index, l.language, l.version, l.vendor, l.revision, l.descr]);
 
       const scripts = ctx.table({
-        name: 'smScriptTable', oid: SCRIPT_MIB_OIDS.smScriptEntry, columns: SCRIPT_COLUMNS, index: [1, 2],
+        ...scriptTables().script,
         get: (index, column, current) => {
           const s = e.getScript(idx(index[0]), idx(index[1]));
           return s ? scriptCell(e, s, column) : current;
@@ -244,10 +201,10 @@ export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule 
         create: () => undefined, // scripts are registered in smpop.cnf only
         set: (cell, phase) => setScriptCell(e, cell, phase),
       });
-      for (const s of e.scripts.values()) scripts.setRow(SCRIPT_COLUMNS.map((c) => scriptCell(e, s, c.number)));
+      for (const s of e.scripts.values()) scripts.setRow(scriptTables().script.columns.map((c) => scriptCell(e, s, c.number)));
 
       const launches = ctx.table({
-        name: 'smLaunchTable', oid: SCRIPT_MIB_OIDS.smLaunchEntry, columns: LAUNCH_COLUMNS, index: [1, 2],
+        ...scriptTables().launch,
         get: (index, column, current) => {
           const l = e.getLaunch(idx(index[0]), idx(index[1]));
           return l ? launchCell(e, l, column) : current;
@@ -255,10 +212,10 @@ export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule 
         create: () => undefined, // launch buttons are registered in smpop.cnf only
         set: (cell, phase) => setLaunchCell(e, cell, phase),
       });
-      for (const l of e.launches.values()) launches.setRow(LAUNCH_COLUMNS.map((c) => launchCell(e, l, c.number)));
+      for (const l of e.launches.values()) launches.setRow(scriptTables().launch.columns.map((c) => launchCell(e, l, c.number)));
 
       runs = ctx.table({
-        name: 'smRunTable', oid: SCRIPT_MIB_OIDS.smRunEntry, columns: RUN_COLUMNS, index: RUN_INDEX,
+        ...scriptTables().run,
         get: (index, column, current) => {
           const r = e.getRun(idx(index[0]), idx(index[1]), Number(index[2]));
           return r ? runCell(e, r, column) : current;
@@ -305,7 +262,7 @@ export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule 
           const k = rowKey(s.owner, s.name);
           if (before.scripts.get(k) === next.scripts.get(k)) continue;
           e.addScript(s);
-          scripts.setRow(SCRIPT_COLUMNS.map((c) => scriptCell(e, s, c.number)));
+          scripts.setRow(scriptTables().script.columns.map((c) => scriptCell(e, s, c.number)));
           changes++;
         }
         const autostart: LaunchRow[] = [];
@@ -317,7 +274,7 @@ export function createScriptModule(opts: ScriptModuleOptions = {}): AgentModule 
           if (running) Object.assign(l, { lastStarted: running.lastStarted, runIndexNext: running.runIndexNext });
           else if (l.adminStatus === 'autostart') autostart.push(l);
           e.addLaunch(l);
-          launches.setRow(LAUNCH_COLUMNS.map((c) => launchCell(e, l, c.number)));
+          launches.setRow(scriptTables().launch.columns.map((c) => launchCell(e, l, c.number)));
           changes++;
         }
         for (const l of autostart) {
