@@ -5,41 +5,45 @@
 // handles to update rows later. Request handlers (get/set below) run on the request
 // path: they must be synchronous and only read memory (a cache refreshed on a timer).
 //
-// Example (a scalar and a table; numeric OIDs come from ./oids.ts):
+// Tables come from the MIB text (mibs/*, our own files): no module types a column list.
+// `tableDefFromMib` (./mib-tables.ts) reads a table's columns (number, name, type, MAX-ACCESS,
+// SYNTAX limits, DEFVAL, RowStatus) and its INDEX, foreign components and AUGMENTS included;
+// the module adds its handlers and says where it serves a column differently from the MIB.
+// `ctx.tableFromMib(module, table, handlers)` does the same in one call. RowStatus
+// createAndGo/createAndWait/destroy work on every table that has a RowStatus column.
+// Numeric OIDs of scalars and notifications come from ./oids.ts.
 //
-//   import type { AgentModule, AgentContext, TableHandle } from '../module.js';
-//   import { OID } from '../oids.js';
+// Example: DEMO-MIB (mibs/DEMO-MIB) defines demoPolls (Counter32, read-only) and demoTable
+// (INDEX { demoIndex }; demoName, a DisplayString, read-create; demoRowStatus).
+//
+//   import type { AgentModule, AgentContext, TableHandle } from '../../mib-module.js';
+//   import { tableDefFromMib } from '../../mib-tables.js';
+//   import { OID } from '../../oids.js';
 //
 //   let timer: NodeJS.Timeout | undefined;
-//   export const demoModule: AgentModule = {
+//   export const demoModule: AgentModule = {                      // src/agent/mibs/demo/index.ts
 //     name: 'demo',
 //     start(ctx: AgentContext) {
 //       let polls = 0;
-//       ctx.scalar({ name: 'demoPolls', oid: `${OID.openSps}.99.1`, type: 'Counter', access: 'read-only',
-//                    get: () => polls });
+//       ctx.scalarFromMib('DEMO-MIB', 'demoPolls', { get: () => polls });
 //       const table: TableHandle = ctx.table({
-//         name: 'demoTable', oid: `${OID.openSps}.99.2.1`,          // the *Entry* OID
-//         columns: [
-//           { number: 1, name: 'demoIndex', type: 'Integer', access: 'not-accessible' },
-//           { number: 2, name: 'demoName', type: 'OctetString', access: 'read-write' },
-//         ],
-//         index: [1],
+//         ...tableDefFromMib('DEMO-MIB', 'demoTable', {
+//           // Deviations from the MIB, each with its reason: here an empty default name.
+//           columns: { demoName: { defVal: '' } },
+//         }),
 //         set: (cell, phase) => (phase === 'test' && String(cell.value).length > 32 ? 'wrongLength' : undefined),
 //       });
-//       table.setRow([1, 'first']);                                  // add or replace (index columns included)
+//       table.setRow([1, 'first', 1]);                               // every column, index included
 //       timer = setInterval(() => { polls++; table.setCell([1], 2, `poll ${polls}`); }, 5000).unref();
 //       void ctx.notify(`${OID.openSps}.99.0.1`, [{ oid: `${OID.openSps}.99.1.0`, type: 'Counter', value: polls }]);
 //     },
 //     stop() { clearInterval(timer); },
 //   };
 //
-// Then add the module to the list in ./mib-modules.ts.
-//
-// Tables defined in one of our MIB files (mibs/) need not be typed by hand:
-// `ctx.tableFromMib('DISMAN-EVENT-MIB', 'mteTriggerTable', handlers)` builds the columns,
-// index, DEFVALs and RowStatus column from the MIB text (defects 3/4/5 of
-// library-findings.md are fixed there). RowStatus createAndGo/createAndWait/destroy
-// work on every table that has a column with `rowStatus: true`.
+// Then add the module to the list in ./mib-modules.ts. Options of tableDefFromMib:
+// `readOnly` (serve the MIB's writable columns read-only), `limits` / `defVals` (the columns
+// whose SYNTAX limits / DEFVALs apply, when the module checks values or builds rows itself),
+// `columns` (per-column deviations). ctx.table with a hand-made TableDef remains for tests.
 
 /** Value types, as net-snmp names them (Integer32/Counter32/Gauge32/Unsigned32 are aliases). */
 export type SnmpType =

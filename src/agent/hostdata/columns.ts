@@ -1,9 +1,4 @@
-// Column helpers shared by the hostagt, interfaces and sappagt MIB adapters (src/agent/mibs/).
-import type { ColumnDef, MaxAccess, SnmpType } from '../mib-module.js';
-
-export function col(number: number, name: string, type: SnmpType, access: MaxAccess = 'read-only'): ColumnDef {
-  return { number, name, type, access };
-}
+// Value helpers shared by the hostagt, interfaces and sappagt MIB adapters (src/agent/mibs/).
 
 /** Cut a string to at most `max` bytes of UTF-8 without splitting a character (DisplayString sizes). */
 export function clip(s: string, max: number): string {

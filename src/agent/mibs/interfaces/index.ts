@@ -7,7 +7,8 @@ import type { AgentContext, AgentModule, SnmpValue } from '../../mib-module.js';
 import { OID } from '../../oids.js';
 import { holdHostData, syncTable } from '../../hostdata/index.js';
 import type { HostDataHold, IfRow } from '../../hostdata/index.js';
-import { clip, col } from '../../hostdata/columns.js';
+import { clip } from '../../hostdata/columns.js';
+import { tableDefFromMib } from '../../mib-tables.js';
 
 let hold: HostDataHold | undefined;
 
@@ -46,35 +47,7 @@ export const interfacesModule: AgentModule = {
     hold = await holdHostData({ upTime: () => ctx.sysUpTime(), rootDir: ctx.rootDir });
     const c = hold.cache;
     ctx.scalar({ name: 'ifNumber', oid: OID.ifNumber, type: 'Integer', access: 'read-only', get: () => c.interfaces().length });
-    const table = ctx.table({
-      name: 'ifTable',
-      oid: OID.ifEntry,
-      columns: [
-        col(1, 'ifIndex', 'Integer'),
-        col(2, 'ifDescr', 'OctetString'),
-        col(3, 'ifType', 'Integer'),
-        col(4, 'ifMtu', 'Integer'),
-        col(5, 'ifSpeed', 'Gauge'),
-        col(6, 'ifPhysAddress', 'OctetString'),
-        col(7, 'ifAdminStatus', 'Integer'),
-        col(8, 'ifOperStatus', 'Integer'),
-        col(9, 'ifLastChange', 'TimeTicks'),
-        col(10, 'ifInOctets', 'Counter'),
-        col(11, 'ifInUcastPkts', 'Counter'),
-        col(12, 'ifInNUcastPkts', 'Counter'),
-        col(13, 'ifInDiscards', 'Counter'),
-        col(14, 'ifInErrors', 'Counter'),
-        col(15, 'ifInUnknownProtos', 'Counter'),
-        col(16, 'ifOutOctets', 'Counter'),
-        col(17, 'ifOutUcastPkts', 'Counter'),
-        col(18, 'ifOutNUcastPkts', 'Counter'),
-        col(19, 'ifOutDiscards', 'Counter'),
-        col(20, 'ifOutErrors', 'Counter'),
-        col(21, 'ifOutQLen', 'Gauge'),
-        col(22, 'ifSpecific', 'OID'),
-      ],
-      index: [1],
-    });
+    const table = ctx.table(tableDefFromMib('IF-MIB', 'ifTable', { readOnly: true }));
     hold.follow(
       { interfaces: () => syncTable(table, c.interfaces().map(ifTableRow), (row) => [row[0] as number]) },
       (_topic, e) => ctx.log('warn', `interfaces: updating ifTable failed: ${e instanceof Error ? e.message : String(e)}`),
