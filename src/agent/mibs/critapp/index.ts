@@ -50,7 +50,6 @@ export const CRITAPP_COL = {
 
 const OPER: Record<OperStatus, number> = { up: 1, down: 2, starting: 3, stopping: 4 };
 const TRUTH = { 1: 'true', 2: 'false' };
-const INT32 = { min: 0, max: 2147483647 };
 const DISPLAY = { min: 0, max: 255 };
 /** DateAndTime of something that has not happened (the MIB says all-zero octets). */
 const NEVER = Buffer.alloc(8);

@@ -17,8 +17,6 @@ import { LogMonEngine } from './engine.js';
 import type { LogMonOptions, SiLogRow } from './engine.js';
 
 const ENTRY = OID.siLogEntry;
-const YES_NO = { 1: 'yes', 2: 'no' };
-const DISPLAY = { min: 0, max: 255 };
 const GAUGE_MAX = 4294967295;
 const ROW_ACTIVE = 1;
 const ROW_NOT_IN_SERVICE = 2;
