@@ -30,62 +30,11 @@ import path from 'node:path';
 import type { CritAppProcConfig, AdminStatus } from './critagt-cnf.js';
 import { readPid } from '../../../common/pidfile.js';
 import { findProcesses, processInfo, processIsCalled } from './proc-scan.js';
-import { runShell } from './shell.js';
+import { commandSettings, runShell } from './shell.js';
 import type { ShellResult, ShellRun } from './shell.js';
 
-export type OperStatus = 'up' | 'down' | 'starting' | 'stopping';
-
-export interface ExitInfo {
-  readonly time: Date;
-  /** Exit status (0-255, or 128 + signal); null when the process was not our child. */
-  readonly code: number | null;
-  /** True when the exit was asked for (admin status down or a stop in progress). */
-  readonly requested: boolean;
-}
-
-/** A read-only snapshot of one row. */
-export interface CritAppRow extends CritAppProcConfig {
-  readonly operStatus: OperStatus;
-  /** 0 when not running. */
-  readonly pid: number;
-  readonly lastStartTime: Date | undefined;
-  readonly lastExit: ExitInfo | undefined;
-  readonly restartCount: number;
-  /** A restart is scheduled (the row waits out its restart interval). */
-  readonly restartPending: boolean;
-}
-
-export interface RunningCounts {
-  readonly numProcs: number;
-  readonly numRunning: number;
-}
-
-export interface CommandFailure {
-  readonly which: 'start' | 'stop';
-  readonly command: string;
-  readonly reason: 'exit' | 'timeout' | 'noProcess' | 'noCommand' | 'spawn';
-  readonly result?: ShellResult;
-}
-
-export interface CritAppEngineOptions {
-  /** How often /proc is scanned, ms (default 2000). */
-  pollMs?: number;
-  /** Limit for a start command to produce its process, and for a stop command (default 60 s). */
-  commandTimeoutMs?: number;
-  /** With no stop command: SIGTERM, then SIGKILL after this long (default 10 s). */
-  stopGraceMs?: number;
-  /** Working directory for the commands. */
-  cwd?: string;
-  log?: (level: 'info' | 'warning' | 'error', message: string) => void;
-}
-
-export interface CritAppEngineEvents {
-  started: [row: CritAppRow];
-  exited: [row: CritAppRow, exit: ExitInfo];
-  allRunning: [counts: RunningCounts];
-  notAllRunning: [counts: RunningCounts];
-  commandFailed: [row: CritAppRow, failure: CommandFailure];
-}
+export type { CommandFailure, CritAppEngineEvents, CritAppEngineOptions, CritAppRow, ExitInfo, OperStatus, RunningCounts } from './types.js';
+import type { CommandFailure, CritAppEngineEvents, CritAppEngineOptions, CritAppRow, ExitInfo, OperStatus, RunningCounts } from './types.js';
 
 interface RowState {
   cfg: CritAppProcConfig;
@@ -126,10 +75,8 @@ export class CritAppEngine extends EventEmitter<CritAppEngineEvents> {
   constructor(rows: readonly CritAppProcConfig[], opts: CritAppEngineOptions = {}) {
     super();
     this.pollMs = opts.pollMs ?? 2000;
-    this.commandTimeoutMs = opts.commandTimeoutMs ?? 60_000;
     this.stopGraceMs = opts.stopGraceMs ?? 10_000;
-    this.cwd = opts.cwd;
-    this.log = opts.log ?? (() => {});
+    ({ commandTimeoutMs: this.commandTimeoutMs, cwd: this.cwd, log: this.log } = commandSettings(opts));
     for (const cfg of rows) this.rowsByIndex.set(cfg.index, newRow(cfg));
   }
 

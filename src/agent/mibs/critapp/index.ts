@@ -15,6 +15,7 @@
 import path from 'node:path';
 import type { AgentContext, AgentModule, CellSet, IndexValue, ScalarHandle, SetError, SetPhase, SnmpValue, Varbind } from '../../mib-module.js';
 import { OID } from '../../oids.js';
+import { asNumber, asText, createdRow, syncEngineRows, truthValue } from '../engine-table.js';
 import { tableDefFromMib } from '../../mib-tables.js';
 import type { MibTableDef } from '../../mib-tables.js';
 import { CRITAPP_DEFAULTS, loadCritagtCnf, removeCritAppRow, saveCritAppRow } from './critagt-cnf.js';
@@ -86,9 +87,6 @@ export interface CritAppModuleOptions {
   engine?: CritAppEngineOptions;
 }
 
-const truth = (b: boolean) => (b ? 1 : 2);
-const text = (v: SnmpValue) => (Buffer.isBuffer(v) ? v.toString('utf8') : v === null || v === undefined ? '' : String(v));
-const num = (v: SnmpValue) => (typeof v === 'number' ? v : Number(v));
 
 /** The value of one cell, from the engine's row. */
 export function critAppCell(r: CritAppRow, column: number, rowStatus = ROW_ACTIVE): SnmpValue {
@@ -98,11 +96,11 @@ export function critAppCell(r: CritAppRow, column: number, rowStatus = ROW_ACTIV
     case 3: return r.startCommand;
     case 4: return r.terminateCommand;
     case 5: return r.adminStatus === 'up' ? 1 : 2;
-    case 6: return truth(r.restartOnExit);
+    case 6: return truthValue(r.restartOnExit);
     case 7: return r.restartInterval;
-    case 8: return truth(r.trapOnExit);
-    case 9: return truth(r.trapOnStart);
-    case 10: return truth(r.findOnStartup);
+    case 8: return truthValue(r.trapOnExit);
+    case 9: return truthValue(r.trapOnStart);
+    case 10: return truthValue(r.findOnStartup);
     case 11: return OPER[r.operStatus];
     case 12: return r.pid;
     case 13: return r.lastStartTime ? encodeDateAndTime(r.lastStartTime) : NEVER;
@@ -125,16 +123,16 @@ function configFromRow(index: number, row: SnmpValue[]): CritAppProcConfig {
   const at = (col: number) => row[col - 1];
   return {
     index,
-    name: text(at(2)),
-    startCommand: text(at(3)),
-    terminateCommand: text(at(4)),
-    adminStatus: num(at(5)) === 1 ? 'up' : 'down',
-    restartOnExit: num(at(6)) === 1,
-    restartInterval: Number.isFinite(num(at(7))) ? num(at(7)) : CRITAPP_DEFAULTS.restartInterval,
-    trapOnExit: num(at(8)) !== 2,
-    trapOnStart: num(at(9)) !== 2,
-    findOnStartup: num(at(10)) !== 2,
-    pidFile: text(at(18)),
+    name: asText(at(2)),
+    startCommand: asText(at(3)),
+    terminateCommand: asText(at(4)),
+    adminStatus: asNumber(at(5)) === 1 ? 'up' : 'down',
+    restartOnExit: asNumber(at(6)) === 1,
+    restartInterval: Number.isFinite(asNumber(at(7))) ? asNumber(at(7)) : CRITAPP_DEFAULTS.restartInterval,
+    trapOnExit: asNumber(at(8)) !== 2,
+    trapOnStart: asNumber(at(9)) !== 2,
+    findOnStartup: asNumber(at(10)) !== 2,
+    pidFile: asText(at(18)),
   };
 }
 
@@ -179,7 +177,7 @@ export function createCritAppModule(opts: CritAppModuleOptions = {}): AgentModul
           oid: (OID as Record<string, string>)[name],
           type: 'Integer',
           access: 'read-write',
-          value: truth(initial),
+          value: truthValue(initial),
           constraints: { enumeration: TRUTH },
           set: (v, phase) => (phase === 'test' && v !== 1 && v !== 2 ? 'wrongValue' : undefined),
         });
@@ -192,21 +190,17 @@ export function createCritAppModule(opts: CritAppModuleOptions = {}): AgentModul
         ...critAppProcTable(),
         get: (index: IndexValue[], column: number, current: SnmpValue) => {
           const r = e.row(Number(index[0]));
-          return r ? critAppCell(r, column, column === 17 ? num(current) : ROW_ACTIVE) : current;
+          return r ? critAppCell(r, column, column === 17 ? asNumber(current) : ROW_ACTIVE) : current;
         },
         set: (cell: CellSet, phase: SetPhase) => setCell(e, cell, phase),
-        create: (index: IndexValue[], action) => {
-          const n = Number(index[0]);
-          if (!Number.isInteger(n) || n < 1) return undefined;
-          return critAppProcTable().columns.map((c) => (c.number === 1 ? n : c.number === 17 ? (action === 'createAndGo' ? ROW_ACTIVE : ROW_NOT_READY) : c.defVal ?? defaultReadOnly(c.number)));
-        },
+        create: (index: IndexValue[], action) => createdRow(critAppProcTable().columns, index, action, (c) => c.defVal ?? defaultReadOnly(c.number)),
         destroyed: (index: IndexValue[]) => {
           e.removeRow(Number(index[0]));
           persist(`row ${Number(index[0])} was destroyed`, () => removeCritAppRow(file, Number(index[0])));
         },
         changed: (index: IndexValue[], row: SnmpValue[]) => {
           const n = Number(index[0]);
-          const status = num(row[16]);
+          const status = asNumber(row[16]);
           const cfg = configFromRow(n, row);
           if (!cfg.name || !cfg.startCommand) {
             // Not complete yet: keep it out of the engine until it is.
@@ -228,14 +222,7 @@ export function createCritAppModule(opts: CritAppModuleOptions = {}): AgentModul
 
       // Copy the engine's rows into the table (rows created over SNMP but not complete
       // yet exist only in the table and are left alone).
-      const sync = () => {
-        for (const r of e.rows()) {
-          const stored = t.getRow([r.index]);
-          const values = rowValues(r);
-          if (stored) values[16] = stored[16];
-          t.setRow(values);
-        }
-      };
+      const sync = () => syncEngineRows(t, e.rows(), rowValues, 16);
       sync();
       syncRows = sync;
       dropRow = (index) => void t.deleteRow([index]);
@@ -293,8 +280,8 @@ export function createCritAppModule(opts: CritAppModuleOptions = {}): AgentModul
         ctx.log('error', 'critagt.cnf has errors; the running configuration is kept');
         return;
       }
-      trapWhenNotAll?.set(truth(loaded.config.trapWhenNotAllRunning));
-      trapWhenAll?.set(truth(loaded.config.trapWhenAllRunning));
+      trapWhenNotAll?.set(truthValue(loaded.config.trapWhenNotAllRunning));
+      trapWhenAll?.set(truthValue(loaded.config.trapWhenAllRunning));
       const wanted = new Set(loaded.config.procs.map((p) => p.index));
       for (const r of e.rows()) {
         if (wanted.has(r.index)) continue;
@@ -337,16 +324,16 @@ function setCell(e: CritAppEngine, cell: CellSet, phase: SetPhase): SetError | u
   if (phase === 'test') {
     switch (cell.column) {
       case 2: {
-        const s = text(v);
+        const s = asText(v);
         if (s.length < 1 || Buffer.byteLength(s) > 255) return 'wrongLength';
         return /[\r\n]/.test(s) ? 'wrongValue' : undefined;
       }
       case 3:
       case 4:
       case 18:
-        if (Buffer.byteLength(text(v)) > 255) return 'wrongLength';
+        if (Buffer.byteLength(asText(v)) > 255) return 'wrongLength';
         // One line in critagt.cnf each (rows created over SNMP are saved there).
-        return /[\r\n]/.test(text(v)) ? 'wrongValue' : undefined;
+        return /[\r\n]/.test(asText(v)) ? 'wrongValue' : undefined;
       case 5:
       case 6:
       case 8:

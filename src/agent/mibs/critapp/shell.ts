@@ -102,3 +102,17 @@ export function runShell(command: string, opts: ShellOptions): ShellRun {
   });
   return { child, pid: child.pid, done, kill: killGroup };
 }
+
+/** How an engine (critapp's, logmon's) runs the administrator's commands. */
+export interface CommandSettings {
+  /** A command still running after this long is killed (with its process group). */
+  commandTimeoutMs: number;
+  /** Working directory of the commands (and base of relative paths). */
+  cwd: string | undefined;
+  log: (level: 'info' | 'warning' | 'error', message: string) => void;
+}
+
+/** The settings an engine's options give, with their defaults (60 s, the agent's cwd, no log). */
+export function commandSettings(opts: Partial<CommandSettings>): CommandSettings {
+  return { commandTimeoutMs: opts.commandTimeoutMs ?? 60_000, cwd: opts.cwd, log: opts.log ?? (() => {}) };
+}

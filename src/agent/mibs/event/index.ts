@@ -17,7 +17,7 @@
 // Rows created over SNMP are written to the eventagt.cnf the module loaded once they are
 // active (and taken out when destroyed), so they survive a restart (see "persistence" in start()).
 import path from 'node:path';
-import type { AgentContext, AgentModule, ColumnDef, TableHandle } from '../../mib-module.js';
+import type { AgentContext, AgentModule, ColumnDef, IndexValue, TableHandle } from '../../mib-module.js';
 import { OID } from '../../oids.js';
 import { tableDefFromMib } from '../../mib-tables.js';
 import type { MibTableDef } from '../../mib-tables.js';
@@ -178,6 +178,31 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
         persist(`event ${ev.owner}/${ev.name} was set`, { event: ev }, fromFile.events, k, () => saveEventagtRow(file, { event: ev }));
       };
 
+      /**
+       * An extension table (RFC 2981: the Delta/Existence/Boolean/Threshold rows of a trigger, the
+       * Notification/Set rows of an event): indexed like its trigger or event, rows come and go
+       * with it (no creation over SNMP); a SET of a cell is read back into the engine's row.
+       */
+      const extensionTable = <R,>(name: string, fields: Field<R>[], find: (index: IndexValue[]) => R | undefined, applied: (r: R) => void) => {
+        const def = eventTable(name);
+        const columns = def.columns;
+        const handle: TableHandle = ctx.table({
+          ...def,
+          set: (cell, phase) => {
+            if (!find(cell.index)) return 'noCreation';
+            return phase === 'test' ? checkCell(columns, fields, cell) : undefined;
+          },
+          create: () => undefined, // rows come with their mteTriggerEntry / mteEventEntry
+          changed: (index, row) => {
+            const r = find(index);
+            if (!r) return;
+            applyRow(columns, 2, row, fields, r);
+            applied(r);
+          },
+        });
+        return { handle, columns, fields };
+      };
+
       // ---- trigger table + extensions (registered after it: they take its index columns)
       const trigDef = eventTable('mteTriggerTable');
       const trigCols = trigDef.columns;
@@ -222,32 +247,18 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
           saveTrigger(t);
         },
       });
-      const ext = [
-        { name: 'mteTriggerDeltaTable', fields: DELTA_FIELDS },
-        { name: 'mteTriggerExistenceTable', fields: EXISTENCE_FIELDS },
-        { name: 'mteTriggerBooleanTable', fields: BOOLEAN_FIELDS },
-        { name: 'mteTriggerThresholdTable', fields: THRESHOLD_FIELDS },
-      ].map((x) => {
-        const def = eventTable(x.name);
-        const columns = def.columns;
-        const handle: TableHandle = ctx.table({
-          ...def,
-          set: (cell, phase) => {
-            const t = e.getTrigger(idx(cell.index[0]), idx(cell.index[1]));
-            if (!t) return 'noCreation';
-            return phase === 'test' ? checkCell(columns, x.fields, cell) : undefined;
-          },
-          create: () => undefined, // rows come with their mteTriggerEntry
-          changed: (index, row) => {
-            const t = e.getTrigger(idx(index[0]), idx(index[1]));
-            if (!t) return;
-            applyRow(columns, 2, row, x.fields, t);
-            e.triggerChanged(t.owner, t.name);
-            saveTrigger(t);
-          },
-        });
-        return { handle, columns, fields: x.fields };
-      });
+      const trigExtensions: Array<[string, Field<TriggerRow>[]]> = [
+        ['mteTriggerDeltaTable', DELTA_FIELDS],
+        ['mteTriggerExistenceTable', EXISTENCE_FIELDS],
+        ['mteTriggerBooleanTable', BOOLEAN_FIELDS],
+        ['mteTriggerThresholdTable', THRESHOLD_FIELDS],
+      ];
+      const ext = trigExtensions.map(([name, fields]) =>
+        extensionTable(name, fields, (index) => e.getTrigger(idx(index[0]), idx(index[1])), (t) => {
+          e.triggerChanged(t.owner, t.name);
+          saveTrigger(t);
+        }),
+      );
       const putTriggerRows = (t: TriggerRow) => {
         trig.setRow(trigRow(t, t.status));
         for (const x of ext) x.handle.setRow(rowFrom(x.columns, [t.owner, t.name], [], x.fields, t));
@@ -321,28 +332,11 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
           saveEvent(ev);
         },
       });
-      const evExt = [
-        { name: 'mteEventNotificationTable', fields: NOTIFICATION_FIELDS },
-        { name: 'mteEventSetTable', fields: SET_FIELDS },
-      ].map((x) => {
-        const def = eventTable(x.name);
-        const columns = def.columns;
-        const handle: TableHandle = ctx.table({
-          ...def,
-          set: (cell, phase) => {
-            if (!e.getEvent(idx(cell.index[0]), idx(cell.index[1]))) return 'noCreation';
-            return phase === 'test' ? checkCell(columns, x.fields, cell) : undefined;
-          },
-          create: () => undefined,
-          changed: (index, row) => {
-            const ev = e.getEvent(idx(index[0]), idx(index[1]));
-            if (!ev) return;
-            applyRow(columns, 2, row, x.fields, ev);
-            saveEvent(ev);
-          },
-        });
-        return { handle, columns, fields: x.fields };
-      });
+      const evExtensions: Array<[string, Field<EventRow>[]]> = [
+        ['mteEventNotificationTable', NOTIFICATION_FIELDS],
+        ['mteEventSetTable', SET_FIELDS],
+      ];
+      const evExt = evExtensions.map(([name, fields]) => extensionTable(name, fields, (index) => e.getEvent(idx(index[0]), idx(index[1])), saveEvent));
       const extRow = <R>(x: { columns: ColumnDef[]; fields: Field<R>[] }, r: R & { owner: string; name: string }) => rowFrom(x.columns, [r.owner, r.name], [], x.fields, r);
       for (const ev of e.events.values()) {
         evs.setRow(evRow(ev, ev.status));

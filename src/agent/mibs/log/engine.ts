@@ -30,7 +30,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import type { SiLogConfig } from './logagt-cnf.js';
-import { runShell } from '../critapp/shell.js';
+import { commandSettings, runShell } from '../critapp/shell.js';
 import type { ShellResult } from '../critapp/shell.js';
 
 /** A read-only snapshot of one row. */
@@ -99,10 +99,8 @@ export class LogMonEngine extends EventEmitter<LogMonEvents> {
     super();
     this.global = globalPollInterval;
     this.maxEvents = opts.maxEventsPerPoll ?? 20;
-    this.commandTimeoutMs = opts.commandTimeoutMs ?? 60_000;
     this.maxRead = opts.maxReadPerPoll ?? 8 * 1024 * 1024;
-    this.cwd = opts.cwd;
-    this.log = opts.log ?? (() => {});
+    ({ commandTimeoutMs: this.commandTimeoutMs, cwd: this.cwd, log: this.log } = commandSettings(opts));
     for (const cfg of rows) this.rowsByIndex.set(cfg.index, newRow(cfg));
   }
 

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { AgentContext, AgentModule, CellSet, IndexValue, SetError, SetPhase, SnmpValue, Varbind } from '../../mib-module.js';
 import { OID } from '../../oids.js';
+import { asNumber, asText, createdRow, syncEngineRows, truthValue } from '../engine-table.js';
 import { tableDefFromMib } from '../../mib-tables.js';
 import type { MibTableDef } from '../../mib-tables.js';
 import { checkRegex, loadLogagtCnf } from './logagt-cnf.js';
@@ -67,9 +68,6 @@ export interface LogModuleOptions {
   engine?: LogMonOptions;
 }
 
-const yesNo = (b: boolean) => (b ? 1 : 2);
-const text = (v: SnmpValue) => (Buffer.isBuffer(v) ? v.toString('utf8') : v === null || v === undefined ? '' : String(v));
-const num = (v: SnmpValue) => (typeof v === 'number' ? v : Number(v));
 
 /** The value of one cell, from the engine's row. */
 export function siLogCell(r: SiLogRow, column: number, rowStatus = ROW_ACTIVE): SnmpValue {
@@ -82,11 +80,11 @@ export function siLogCell(r: SiLogRow, column: number, rowStatus = ROW_ACTIVE): 
     case 6: return r.matchStop;
     case 7: return r.matchCount;
     case 8: return r.matchCommand;
-    case 9: return yesNo(r.matchTrap);
+    case 9: return truthValue(r.matchTrap);
     case 10: return Math.min(r.size, GAUGE_MAX);
     case 11: return r.maxSize;
     case 12: return r.maxSizeCommand;
-    case 13: return yesNo(r.maxSizeTrap);
+    case 13: return truthValue(r.maxSizeTrap);
     case 14: return r.pollInterval;
     case 15: return r.owner;
     case 16: return r.lastMatch;
@@ -97,22 +95,22 @@ export function siLogCell(r: SiLogRow, column: number, rowStatus = ROW_ACTIVE): 
 
 function configFromRow(index: number, row: SnmpValue[], matchCount: number): SiLogConfig {
   const at = (col: number) => row[col - 1];
-  const n = (col: number, fallback: number) => (Number.isFinite(num(at(col))) ? num(at(col)) : fallback);
+  const n = (col: number, fallback: number) => (Number.isFinite(asNumber(at(col))) ? asNumber(at(col)) : fallback);
   return {
     index,
-    descr: text(at(2)),
-    path: text(at(3)),
-    regex: text(at(4)),
+    descr: asText(at(2)),
+    path: asText(at(3)),
+    regex: asText(at(4)),
     matchStart: n(5, 0),
     matchStop: n(6, 0),
     matchCount,
-    matchCommand: text(at(8)),
-    matchTrap: num(at(9)) === 1,
+    matchCommand: asText(at(8)),
+    matchTrap: asNumber(at(9)) === 1,
     maxSize: n(11, 0),
-    maxSizeCommand: text(at(12)),
-    maxSizeTrap: num(at(13)) !== 2,
+    maxSizeCommand: asText(at(12)),
+    maxSizeTrap: asNumber(at(13)) !== 2,
     pollInterval: n(14, 0),
-    owner: text(at(15)),
+    owner: asText(at(15)),
   };
 }
 
@@ -158,25 +156,16 @@ export function createLogModule(opts: LogModuleOptions = {}): AgentModule & { re
         ...siLogTable(),
         get: (index: IndexValue[], column: number, current: SnmpValue) => {
           const r = e.row(Number(index[0]));
-          return r ? siLogCell(r, column, column === 17 ? num(current) : ROW_ACTIVE) : current;
+          return r ? siLogCell(r, column, column === 17 ? asNumber(current) : ROW_ACTIVE) : current;
         },
         set: (cell: CellSet, phase: SetPhase) => (phase === 'test' ? checkCell(cell) : undefined),
-        create: (index: IndexValue[], action) => {
-          const n = Number(index[0]);
-          if (!Number.isInteger(n) || n < 1) return undefined;
-          return siLogTable().columns.map((c) => {
-            if (c.number === 1) return n;
-            if (c.number === 17) return action === 'createAndGo' ? ROW_ACTIVE : ROW_NOT_READY;
-            if (c.number === 16) return '';
-            return c.defVal ?? 0;
-          });
-        },
+        create: (index: IndexValue[], action) => createdRow(siLogTable().columns, index, action, (c) => (c.number === 16 ? '' : c.defVal ?? 0)),
         destroyed: (index: IndexValue[]) => {
           void e.removeRow(Number(index[0]));
         },
         changed: (index: IndexValue[], row: SnmpValue[]) => {
           const n = Number(index[0]);
-          const status = num(row[16]);
+          const status = asNumber(row[16]);
           const cfg = configFromRow(n, row, e.row(n)?.matchCount ?? 0);
           if (!cfg.path) {
             if (status === ROW_ACTIVE) t.setCell([n], 17, ROW_NOT_READY);
@@ -194,14 +183,7 @@ export function createLogModule(opts: LogModuleOptions = {}): AgentModule & { re
         },
       });
 
-      const sync = () => {
-        for (const r of e.rows()) {
-          const stored = t.getRow([r.index]);
-          const values = siLogTable().columns.map((c) => siLogCell(r, c.number));
-          if (stored) values[16] = stored[16];
-          t.setRow(values);
-        }
-      };
+      const sync = () => syncEngineRows(t, e.rows(), (r) => siLogTable().columns.map((c) => siLogCell(r, c.number)), 16);
       sync();
       syncRows = sync;
       dropRow = (index) => void t.deleteRow([index]);
@@ -267,13 +249,13 @@ function checkCell(cell: CellSet): SetError | undefined {
     case 8:
     case 12:
     case 15:
-      return Buffer.byteLength(text(v)) > 255 ? 'wrongLength' : undefined;
+      return Buffer.byteLength(asText(v)) > 255 ? 'wrongLength' : undefined;
     case 3: {
-      const s = text(v);
+      const s = asText(v);
       return s.length < 1 || Buffer.byteLength(s) > 255 ? 'wrongLength' : undefined;
     }
     case 4: {
-      const s = text(v);
+      const s = asText(v);
       if (Buffer.byteLength(s) > 255) return 'wrongLength';
       return s === '' || checkRegex(s) === undefined ? undefined : 'wrongValue';
     }
@@ -288,7 +270,7 @@ function checkCell(cell: CellSet): SetError | undefined {
     case 14:
       return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 86400 ? undefined : 'wrongValue';
     case 17: {
-      if (v === ROW_ACTIVE && !text(cell.row[2])) return 'inconsistentValue';
+      if (v === ROW_ACTIVE && !asText(cell.row[2])) return 'inconsistentValue';
       return undefined;
     }
     default:
