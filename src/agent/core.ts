@@ -108,7 +108,7 @@ export class AgentCore {
     });
     this.applySecurity();
     this.registerSnmpGroup();
-    createInForeignIndexedTables(this.agent);
+    createInForeignIndexedTables(this.agent.raw, this.agent.mib);
   }
 
   /** Read snmpd.cnf (errors → ConfigError with file:line), bind, start nothing else yet. */

@@ -5,8 +5,7 @@
 // createInForeignIndexedTables: the library's row create cannot handle a table indexed by
 // another table's column (RFC 2578 §7.7).
 import snmp from 'net-snmp';
-import type { Mib, MibRequest, RawProvider } from 'net-snmp';
-import type { NetSnmpAgent } from './agent.js';
+import type { Agent, Mib, MibRequest, RawProvider } from 'net-snmp';
 import { oidToAddress } from './oid.js';
 import type { IndexValue } from '../mib-module.js';
 
@@ -39,10 +38,9 @@ export function installRowStatusCommit(mib: Mib): void {
  * indexed by another table's column (foreign values lead the row) threw. Such tables are
  * created here; every other table keeps the library's path.
  */
-export function createInForeignIndexedTables(agent: NetSnmpAgent): void {
-  const raw = agent.raw as unknown as { tryCreateInstance(vb: { oid: string; value: unknown }, pduType: number): unknown };
+export function createInForeignIndexedTables(agent: Agent, mib: Mib): void {
+  const raw = agent as unknown as { tryCreateInstance(vb: { oid: string; value: unknown }, pduType: number): unknown };
   const library = raw.tryCreateInstance.bind(raw);
-  const mib = agent.mib;
   const Mib = mib.constructor as unknown as { getRowIndexFromOid(oid: string, index: unknown): IndexValue[] };
   raw.tryCreateInstance = (vb, pduType) => {
     const p = mib.getAncestorProviderFromOid(vb.oid);
