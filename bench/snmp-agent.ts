@@ -16,9 +16,9 @@ import snmp from 'net-snmp';
 import { freePort } from '../test/helpers/ports.js';
 import { run, sleep, start, waitFor } from '../test/helpers/run.js';
 import { AgentCore } from '../src/agent/core.js';
-import { hostModule } from '../src/agent/mibs/host.js';
-import { interfacesModule } from '../src/agent/mibs/interfaces.js';
-import { sysApplModule } from '../src/agent/mibs/sysappl.js';
+import { hostModule } from '../src/agent/mibs/host-resources/index.js';
+import { interfacesModule } from '../src/agent/mibs/interfaces/index.js';
+import { sysApplModule } from '../src/agent/mibs/sysappl/index.js';
 import { REPO } from '../test/helpers/paths.js';
 
 const seconds = Number(process.argv[2] === '--serve' ? 0 : (process.argv[2] ?? 3));

@@ -1,23 +1,23 @@
-// ciagent's core: one net-snmp agent (with our fixes, snmp-lib.ts), the snmpd.cnf
+// ciagent's core: one net-snmp agent (with our fixes, net-snmp/), the snmpd.cnf
 // configuration (communities, VACM, USM users, trap targets), the AgentContext handed to
 // every MIB module, notifications, and the SNMPv2-MIB snmp group.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import snmp from 'net-snmp';
-import type { MibNode, RawColumn, RawProvider, RawUser, Session } from 'net-snmp';
+import type { MibNode, RawUser, Session } from 'net-snmp';
 import type {
-  AgentContext, AgentModule, CellSet, ColumnDef, IndexDef, IndexValue, LogLevel, MaxAccess, ScalarDef, ScalarHandle,
-  ScalarHandlers, SetError, SetPhase, SnmpType, SnmpValue, TableDef, TableHandle, TableHandlers, Varbind,
-} from './module.js';
-import { isForeignIndex } from './module.js';
+  AgentContext, AgentModule, LogLevel, ScalarDef, ScalarHandle, ScalarHandlers, SnmpValue, TableDef, TableHandle, TableHandlers, Varbind,
+} from './mib-module.js';
 import { OID } from './oids.js';
-import { createNetSnmpAgent, localSubtrees, nextInstance, oidToAddress, readInstance, setProviderHooks, SET_ERROR_STATUS } from './snmp-lib.js';
+import { createInForeignIndexedTables, createNetSnmpAgent, keepBinaryOctetStrings, localSubtrees, nextInstance, oidToAddress, readInstance } from './net-snmp/index.js';
+import { registerScalar, registerTable, typeNumber } from './providers.js';
 import { AgentxMaster } from './agentx/master.js';
-import type { NetSnmpAgent, RequestSecurity } from './snmp-lib.js';
+import type { NetSnmpAgent, RequestSecurity } from './net-snmp/index.js';
 import { MibLibrary } from './mib-store.js';
-import { readSnmpdCnf } from './config/snmpd-cnf.js';
-import type { SnmpdConfig, TargetParamsEntry } from './config/snmpd-cnf.js';
+import { scalarDefFromMib, tableDefFromMib, typeName } from './mib-tables.js';
+import { readSnmpdCnf } from './cnf/snmpd-cnf.js';
+import type { SnmpdConfig, TargetParamsEntry } from './cnf/snmpd-cnf.js';
 import type { ConfigMessage } from '../config/loader.js';
 import { Vacm } from './vacm.js';
 
@@ -40,42 +40,6 @@ export interface AgentCoreOptions {
 export class ConfigError extends Error {
   constructor(readonly messages: ConfigMessage[]) {
     super(messages.map((m) => `${m.file}:${m.line}:${m.col}: ${m.message}`).join('\n'));
-  }
-}
-
-function typeNumber(t: SnmpType): number {
-  const n = T[t];
-  if (n === undefined) throw new Error(`unknown SNMP type ${t}`);
-  return n;
-}
-
-function accessNumber(a: MaxAccess): number {
-  return snmp.MaxAccess[a];
-}
-
-const TYPE_NAMES: Record<number, SnmpType> = {
-  [T.Boolean]: 'Boolean', [T.Integer]: 'Integer', [T.BitString]: 'BitString', [T.OctetString]: 'OctetString',
-  [T.Null]: 'Null', [T.OID]: 'OID', [T.IpAddress]: 'IpAddress', [T.Counter]: 'Counter', [T.Gauge]: 'Gauge',
-  [T.TimeTicks]: 'TimeTicks', [T.Opaque]: 'Opaque', [T.Counter64]: 'Counter64',
-};
-
-export function typeName(n: number): SnmpType {
-  return TYPE_NAMES[n] ?? 'OctetString';
-}
-
-function zeroOf(type: number): SnmpValue {
-  switch (type) {
-    case T.OctetString:
-    case T.Opaque:
-      return '';
-    case T.OID:
-      return '0.0';
-    case T.IpAddress:
-      return '0.0.0.0';
-    case T.Boolean:
-      return false;
-    default:
-      return 0;
   }
 }
 
@@ -144,38 +108,7 @@ export class AgentCore {
     });
     this.applySecurity();
     this.registerSnmpGroup();
-    this.createInForeignIndexedTables();
-  }
-
-  /**
-   * net-snmp's RowStatus create (tryCreateInstance) checks the createHandler's row against
-   * the table's own column count and types it by position, so creating a row in a table
-   * indexed by another table's column (foreign values lead the row) threw. Such tables are
-   * created here; every other table keeps the library's path.
-   */
-  private createInForeignIndexedTables(): void {
-    const raw = this.agent.raw as unknown as { tryCreateInstance(vb: { oid: string; value: unknown }, pduType: number): unknown };
-    const library = raw.tryCreateInstance.bind(raw);
-    const mib = this.agent.mib;
-    const Mib = mib.constructor as unknown as { getRowIndexFromOid(oid: string, index: unknown): IndexValue[] };
-    raw.tryCreateInstance = (vb, pduType) => {
-      const p = mib.getAncestorProviderFromOid(vb.oid);
-      if (!p || p.type !== snmp.MibProviderType.Table || !p.tableIndex?.some((i) => i.foreign)) return library(vb, pduType);
-      const rest = vb.oid.slice(p.oid.length + 1).split('.');
-      const column = Number(rest.shift());
-      const action = vb.value === snmp.RowStatus.createAndGo ? 'createAndGo' : vb.value === snmp.RowStatus.createAndWait ? 'createAndWait' : undefined;
-      if (pduType !== snmp.PduType.SetRequest || !action || !p.createHandler || !p.tableColumns?.find((c) => c.number === column)?.rowStatus) return undefined;
-      let index: IndexValue[];
-      try {
-        index = Mib.getRowIndexFromOid(rest.join('.'), p.tableIndex);
-      } catch {
-        return undefined; // not an index of this table: noSuchInstance / noCreation
-      }
-      const row = p.createHandler({ provider: p, action, row: index });
-      if (!Array.isArray(row)) return undefined;
-      mib.addTableRow(p.name, row);
-      return { instanceNode: mib.lookup(oidToAddress(vb.oid)), providerType: p.type, action, rowIndex: index, row };
-    };
+    createInForeignIndexedTables(this.agent.raw, this.agent.mib);
   }
 
   /** Read snmpd.cnf (errors → ConfigError with file:line), bind, start nothing else yet. */
@@ -368,250 +301,25 @@ export class AgentCore {
   }
 
   scalar(def: ScalarDef): ScalarHandle {
-    const mib = this.agent.mib;
-    const type = typeNumber(def.type);
-    const provider: RawProvider = {
-      name: def.name,
-      type: snmp.MibProviderType.Scalar,
-      oid: def.oid,
-      scalarType: type,
-      maxAccess: accessNumber(def.access),
-      constraints: def.constraints,
-      handler: (req) => {
-        if (req.operation === snmp.PduType.SetRequest) {
-          const phase: SetPhase = req.testSet ? 'test' : 'commit';
-          const err = safeSet(this.log, def.name, () => def.set?.(req.setValue as SnmpValue, phase));
-          return req.done(err ? { errorStatus: SET_ERROR_STATUS[err], type: T.Null, value: null } : undefined);
-        }
-        if (def.get && req.instanceNode) req.instanceNode.value = def.get();
-        req.done();
-      },
-    };
-    if (def.get) setProviderHooks(provider, { read: () => def.get?.() });
-    mib.registerProvider(provider);
-    mib.setScalarValue(def.name, def.value ?? (def.get ? def.get() : undefined) ?? zeroOf(type));
-    return {
-      name: def.name,
-      get: () => (def.get ? def.get() : (mib.getScalarValue(def.name) as SnmpValue)),
-      set: (value) => mib.setScalarValue(def.name, value),
-    };
+    return registerScalar(this.agent.mib, this.log, def);
   }
 
   table(def: TableDef): TableHandle {
-    const mib = this.agent.mib;
-    const columns = def.columns.map<RawColumn>((c) => ({
-      number: c.number,
-      name: c.name,
-      type: typeNumber(c.type),
-      maxAccess: accessNumber(c.access),
-      ...(c.rowStatus ? { rowStatus: true } : {}),
-      ...(c.defVal !== undefined ? { defVal: c.defVal } : {}),
-      ...(c.constraints ? { constraints: c.constraints } : {}),
-    }));
-    // Index components from other tables (RFC 2578 §7.7) lead the row and the index; net-snmp
-    // keeps them the same way (foreign values first) and takes their syntax from that table.
-    const foreignCount = def.index.filter(isForeignIndex).length;
-    def.index.forEach((ix, k) => {
-      if (!isForeignIndex(ix)) return;
-      if (k >= foreignCount) throw new Error(`table ${def.name}: index components of other tables must come before its own`);
-      const other = mib.providers[ix.foreign];
-      if (!other?.tableColumns?.some((c) => c.number === ix.column)) throw new Error(`table ${def.name}: index ${ix.foreign} column ${ix.column} is not a column of a registered table (register ${ix.foreign} first)`);
-    });
-    const position = new Map(def.columns.map((c, i) => [c.number, foreignCount + i]));
-    // -1 for a foreign component: indexColumns.indexOf(column) is a position in the index.
-    const indexColumns = def.index.map((i) => (isForeignIndex(i) ? -1 : typeof i === 'number' ? i : i.column));
-    for (const n of indexColumns) if (n !== -1 && !position.has(n)) throw new Error(`table ${def.name}: index column ${n} is not among its columns`);
-    const rowLength = foreignCount + def.columns.length;
-    const indexOfRow = (row: readonly SnmpValue[]) => indexColumns.map((n, k) => (n === -1 ? row[k] : row[position.get(n)!]) as IndexValue);
-    const rowStatusPos = def.columns.findIndex((c) => c.rowStatus);
-    const Mib = mib.constructor as unknown as { getRowIndexFromOid(oid: string, index: unknown): IndexValue[] };
-    const provider: RawProvider = {
-      name: def.name,
-      type: snmp.MibProviderType.Table,
-      oid: def.oid,
-      maxAccess: snmp.MaxAccess['not-accessible'],
-      tableColumns: columns,
-      tableIndex: def.index.map((i) =>
-        typeof i === 'number' ? { columnNumber: i } : isForeignIndex(i) ? { foreign: i.foreign, columnNumber: i.column, implied: !!i.implied } : { columnNumber: i.column, implied: !!i.implied },
-      ),
-    };
-    const stored = (c: ColumnDef) =>
-      !indexColumns.includes(c.number) || !(c.access === 'not-accessible' || c.access === 'accessible-for-notify');
-    const firstStored = def.columns.find(stored);
-    if (!firstStored) throw new Error(`table ${def.name}: no readable column`);
-
-    const decode = (node: MibNode): { index: IndexValue[]; column: number } => {
-      const rest = node.address.slice(oidToAddress(def.oid).length);
-      const column = rest[0];
-      return { column, index: Mib.getRowIndexFromOid(rest.slice(1).join('.'), provider.tableIndex) };
-    };
-    const suffix = (index: IndexValue[]) => mib.getTableRowInstanceFromRowIndex(provider, index);
-    const cellNode = (index: IndexValue[], column: number) => mib.lookup([...oidToAddress(def.oid), column, ...suffix(index)]);
-    const getRow = (index: IndexValue[]): SnmpValue[] | undefined => {
-      if (!cellNode(index, firstStored.number)) return undefined;
-      const row: SnmpValue[] = index.slice(0, foreignCount) as SnmpValue[];
-      for (const c of def.columns) {
-        const at = indexColumns.indexOf(c.number);
-        if (at >= 0 && !stored(c)) row.push(index[at] as SnmpValue);
-        else row.push((cellNode(index, c.number)?.value as SnmpValue) ?? null);
-      }
-      return row;
-    };
-    const pendingChanged = new Map<string, IndexValue[]>();
-    const flushChanged = () => {
-      for (const index of pendingChanged.values()) {
-        const row = getRow(index);
-        try {
-          if (row) def.changed?.(index, row);
-          else def.destroyed?.(index);
-        } catch (e) {
-          this.log('error', `table ${def.name}: change handler failed: ${(e as Error).message}`);
-        }
-      }
-      pendingChanged.clear();
-    };
-
-    provider.handler = (req) => {
-      const node = req.instanceNode;
-      if (req.operation !== snmp.PduType.SetRequest) {
-        if (def.get && node) {
-          const { index, column } = decode(node);
-          node.value = def.get(index, column, node.value as SnmpValue);
-        }
-        return req.done();
-      }
-      if (!node) return req.done();
-      const { index, column } = decode(node);
-      const phase: SetPhase = req.testSet ? 'test' : 'commit';
-      const cell: CellSet = { index, column, value: req.setValue as SnmpValue, row: getRow(index) ?? [] };
-      const err = safeSet(this.log, def.name, () => def.set?.(cell, phase));
-      if (err) return req.done({ errorStatus: SET_ERROR_STATUS[err], type: T.Null, value: null });
-      req.done();
-      if (phase === 'commit' && (def.changed || def.destroyed)) {
-        if (pendingChanged.size === 0) setImmediate(flushChanged);
-        pendingChanged.set(suffix(index).join('.'), index);
-      }
-    };
-    // Row creation over SNMP (RowStatus createAndGo/createAndWait).
-    provider.createHandler = (req) => {
-      const index = (Array.isArray(req.row) ? req.row : [req.row]) as IndexValue[];
-      const action = req.action === 'createAndWait' ? 'createAndWait' : 'createAndGo';
-      let row: SnmpValue[] | undefined;
-      try {
-        row = def.create
-          ? def.create(index, action)
-          : [
-              ...(index.slice(0, foreignCount) as SnmpValue[]),
-              ...def.columns.map((c) => {
-                const at = indexColumns.indexOf(c.number);
-                if (at >= 0) return index[at] as SnmpValue;
-                return c.defVal !== undefined ? c.defVal : zeroOf(typeNumber(c.type));
-              }),
-            ];
-      } catch (e) {
-        this.log('error', `table ${def.name}: create handler failed: ${(e as Error).message}`);
-        row = undefined;
-      }
-      if (!row || row.length !== rowLength) return undefined;
-      row = [...row];
-      // The library recognises a new row by its RowStatus cell holding the create action.
-      if (rowStatusPos >= 0) row[foreignCount + rowStatusPos] = snmp.RowStatus[action];
-      return row;
-    };
-    if (def.get) {
-      setProviderHooks(provider, {
-        read: (node) => {
-          const { index, column } = decode(node);
-          return def.get?.(index, column, node.value as SnmpValue);
-        },
-      });
-    }
-    mib.registerProvider(provider);
-
-    const handle: TableHandle = {
-      name: def.name,
-      setRow: (row) => {
-        if (row.length !== rowLength) throw new Error(`table ${def.name}: a row needs ${rowLength} values, got ${row.length}`);
-        const index = indexOfRow(row);
-        if (cellNode(index, firstStored.number)) {
-          // Existing row: update the cells in place (no tree reshaping).
-          def.columns.forEach((c, i) => {
-            if (!stored(c)) return;
-            const node = cellNode(index, c.number);
-            if (node) node.value = row[foreignCount + i];
-            else mib.addTableRow(def.name, row);
-          });
-        } else {
-          mib.addTableRow(def.name, row);
-        }
-      },
-      setCell: (index, column, value) => {
-        const node = cellNode(index, column);
-        if (!node) return false;
-        node.value = value;
-        return true;
-      },
-      getRow,
-      deleteRow: (index) => {
-        if (!cellNode(index, firstStored.number)) return false;
-        mib.deleteTableRow(def.name, index);
-        return true;
-      },
-      rows: () => {
-        const out: SnmpValue[][] = [];
-        const colAddr = [...oidToAddress(def.oid), firstStored.number];
-        let at: number[] = colAddr;
-        for (;;) {
-          const node = nextInstance(mib, at);
-          if (!node || node.address.length <= colAddr.length || colAddr.some((p, i) => node.address[i] !== p)) break;
-          const row = getRow(decode(node).index);
-          if (row) out.push(row);
-          at = node.address;
-        }
-        return out;
-      },
-      clear: () => {
-        for (const row of handle.rows()) handle.deleteRow(indexOfRow(row));
-      },
-    };
-    return handle;
+    return registerTable(this.agent.mib, this.log, def);
   }
 
   tableFromMib(mibModule: string, tableName: string, handlers: TableHandlers = {}): TableHandle {
-    const p = this.mibs.tableProvider(mibModule, tableName);
-    const columns: ColumnDef[] = (p.tableColumns ?? []).map((c) => ({
-      number: c.number,
-      name: c.name,
-      type: typeName(c.type),
-      access: (snmp.MaxAccess[c.maxAccess] as MaxAccess) ?? 'not-accessible',
-      ...(c.rowStatus ? { rowStatus: true } : {}),
-      ...(c.defVal !== undefined ? { defVal: c.defVal as SnmpValue } : {}),
-      ...(c.constraints ? { constraints: c.constraints as ColumnDef['constraints'] } : {}),
-    }));
-    if (p.tableAugments) throw new Error(`table ${tableName} AUGMENTS ${p.tableAugments}: register it with ctx.table and the base table's index columns`);
-    const index = (p.tableIndex ?? []).map((i): IndexDef => {
-      const col = columns.find((c) => c.name === i.columnName || c.number === i.columnNumber);
-      if (col) return i.implied ? { column: col.number, implied: true } : col.number;
-      // An INDEX object of another table (RFC 2578 §7.7), which must be registered already.
-      const other = Object.values(this.agent.mib.providers).find((o) => o.tableColumns?.some((c) => c.name === i.columnName));
-      const number = other?.tableColumns?.find((c) => c.name === i.columnName)?.number;
-      if (!other || number === undefined) throw new Error(`table ${tableName}: index ${i.columnName ?? i.columnNumber} is neither one of its columns nor a column of a registered table`);
-      return { foreign: other.name, column: number, ...(i.implied ? { implied: true } : {}) };
-    });
-    return this.table({ name: p.tableName ?? tableName, oid: p.oid, columns, index, ...handlers });
+    // An INDEX object of another module's table must be registered already (RFC 2578 §7.7).
+    const registered = (columnName: string) => {
+      const other = Object.values(this.agent.mib.providers).find((o) => o.tableColumns?.some((c) => c.name === columnName));
+      const column = other?.tableColumns?.find((c) => c.name === columnName)?.number;
+      return other && column !== undefined ? { foreign: other.name, column } : undefined;
+    };
+    return this.table({ ...tableDefFromMib(mibModule, tableName, {}, this.mibs, registered), ...handlers });
   }
 
   scalarFromMib(mibModule: string, scalarName: string, handlers: ScalarHandlers = {}): ScalarHandle {
-    const p = this.mibs.scalarProvider(mibModule, scalarName);
-    return this.scalar({
-      name: p.name,
-      oid: p.oid,
-      type: typeName(p.scalarType ?? T.Integer),
-      access: (snmp.MaxAccess[p.maxAccess ?? 0] as MaxAccess) ?? 'read-only',
-      ...(p.constraints ? { constraints: p.constraints as ScalarDef['constraints'] } : {}),
-      ...(handlers.value === undefined && p.defVal !== undefined ? { value: p.defVal as SnmpValue } : {}),
-      ...handlers,
-    });
+    return this.scalar({ ...scalarDefFromMib(mibModule, scalarName, this.mibs), ...handlers });
   }
 
   get(oid: string): Varbind | undefined {
@@ -737,34 +445,6 @@ export class AgentCore {
       }
     }
     await this.agent.close();
-  }
-}
-
-/**
- * net-snmp hands SET handlers an OCTET STRING as Buffer.toString() (UTF-8), so octets that
- * are not UTF-8 text arrived mangled (a BITS value 0x80, mteEventActions' notification bit,
- * became U+FFFD). Values that do not survive that conversion stay Buffers; text is a string
- * as before. (The library's own object: patched once per process.)
- */
-function keepBinaryOctetStrings(): void {
-  type Cast = (type: number, value: unknown, constraints?: unknown) => unknown;
-  const util = (snmp as unknown as { ObjectTypeUtil: { castSetValue: Cast & { keepsBinary?: true } } }).ObjectTypeUtil;
-  if (util.castSetValue.keepsBinary) return;
-  const cast = util.castSetValue.bind(util);
-  const fixed: Cast & { keepsBinary?: true } = (type, value, constraints) => {
-    const out = cast(type, value, constraints);
-    return type === T.OctetString && Buffer.isBuffer(value) && typeof out === 'string' && !Buffer.from(out).equals(value) ? value : out;
-  };
-  fixed.keepsBinary = true;
-  util.castSetValue = fixed;
-}
-
-function safeSet(log: (l: LogLevel, m: string) => void, name: string, f: () => SetError | undefined): SetError | undefined {
-  try {
-    return f();
-  } catch (e) {
-    log('error', `${name}: SET handler failed: ${(e as Error).message}`);
-    return 'genErr';
   }
 }
 

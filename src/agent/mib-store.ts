@@ -12,6 +12,8 @@
 //     we convert them to values of the column's type. Unconvertible ones are dropped (the
 //     column then has no default) rather than crashing a later createAndGo.
 //  (+) BITS columns are typed Integer by the library; they are OCTET STRINGs on the wire.
+//  (+) A column whose SYNTAX is plain DisplayString gets the TC's SIZE (0..255) (RFC 2579):
+//      the library keeps only limits written on the object itself.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import snmp from 'net-snmp';
@@ -179,6 +181,7 @@ function fixColumn(store: ModuleStore, entry: Record<string, unknown> | undefine
     column.type = snmp.ObjectType.OctetString;
     delete column.constraints;
   }
+  if (entry?.SYNTAX === 'DisplayString' && !column.constraints) column.constraints = { sizes: [{ min: 0, max: 255 }] };
   if (column.defVal !== undefined) {
     // Defect 4: DEFVAL text → a value of the column's type.
     const v = convertDefVal(store, column.defVal, column.type, column.constraints as Constraints | undefined, entry);

@@ -13,9 +13,9 @@
 // asks once per instance. A Vacm is built from one snmpd.cnf load and never changes (the
 // VACM tables are not writable over SNMP); a reload builds a new Vacm, whose cache starts
 // empty. invalidate() is there for any future in-place change.
-import type { AccessPolicy, AccessResult, RequestSecurity, ViewType } from './snmp-lib.js';
-import { oidToAddress } from './snmp-lib.js';
-import type { AccessEntry, SecLevel, SnmpdConfig, ViewEntry } from './config/snmpd-cnf.js';
+import type { AccessPolicy, AccessResult, RequestSecurity, ViewType } from './net-snmp/index.js';
+import { oidToAddress } from './net-snmp/index.js';
+import type { AccessEntry, SecLevel, SnmpdConfig, ViewEntry } from './cnf/snmpd-cnf.js';
 
 const LEVEL_RANK: Record<SecLevel, number> = { noAuthNoPriv: 1, authNoPriv: 2, authPriv: 3 };
 const MODEL_NAME = { v1: 'snmpv1', v2c: 'snmpv2c', usm: 'usm' } as const;

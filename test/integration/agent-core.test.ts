@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { AgentCore } from '../../src/agent/core.js';
-import { AGENT_MODULES } from '../../src/agent/modules.js';
+import { AGENT_MODULES } from '../../src/agent/mib-modules.js';
 import { BIN, REPO, freePort, requireTool, sleep, start, waitFor } from '../helpers/index.js';
 import { lines, snmp } from '../unit/agent/snmp-tools.js';
 

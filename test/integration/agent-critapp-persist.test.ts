@@ -9,7 +9,7 @@ import path from 'node:path';
 import { freePort, waitFor } from '../helpers/index.js';
 import { lines, restartableCiagent, snmp, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 import { OID } from '../../src/agent/oids.js';
-import { parseCritagtCnf } from '../../src/agent/config/critagt-cnf.js';
+import { parseCritagtCnf } from '../../src/agent/mibs/critapp/critagt-cnf.js';
 
 const E = OID.critAppProcEntry;
 

@@ -10,8 +10,8 @@ import { freePort } from '../helpers/ports.js';
 import { runBin, waitFor } from '../helpers/run.js';
 import { makeServerRoot } from '../helpers/serverroot.js';
 import { readPid } from '../../src/common/pidfile.js';
-import { CritAppEngine } from '../../src/agent/engines/critapp/engine.js';
-import type { ExitInfo } from '../../src/agent/engines/critapp/engine.js';
+import { CritAppEngine } from '../../src/agent/mibs/critapp/engine.js';
+import type { ExitInfo } from '../../src/agent/mibs/critapp/engine.js';
 
 test('critAppAdminStatus up/down runs `sip start` / `sip stop`; oper status is the real sipd', async () => {
   const sr = makeServerRoot(await freePort());

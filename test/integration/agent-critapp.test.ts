@@ -12,7 +12,7 @@ import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/run.js';
 import { lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 import { AgentCore } from '../../src/agent/core.js';
-import { createCritAppModule } from '../../src/agent/mibs/critapp.js';
+import { createCritAppModule } from '../../src/agent/mibs/critapp/index.js';
 import { OID } from '../../src/agent/oids.js';
 
 const E = OID.critAppProcEntry;

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from '../helpers/index.js';
 import { lines, restartableCiagent, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
-import { parseEventagtCnf } from '../../src/agent/config/eventagt-cnf.js';
+import { parseEventagtCnf } from '../../src/agent/mibs/event/eventagt-cnf.js';
 
 const E = '1.3.6.1.2.1.88.1';
 const FIRED = '.1.3.6.1.2.1.88.2.0.1';

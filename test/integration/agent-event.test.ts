@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentCore } from '../../src/agent/core.js';
-import { createEventModule } from '../../src/agent/mibs/event.js';
-import type { AgentModule } from '../../src/agent/module.js';
+import { createEventModule } from '../../src/agent/mibs/event/index.js';
+import type { AgentModule } from '../../src/agent/mib-module.js';
 import { REPO, freePort, waitFor } from '../helpers/index.js';
 import { lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 

@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentCore } from '../../src/agent/core.js';
-import { hostModule } from '../../src/agent/mibs/host.js';
-import { interfacesModule } from '../../src/agent/mibs/interfaces.js';
-import { sysApplModule } from '../../src/agent/mibs/sysappl.js';
-import { decodeDateAndTime } from '../../src/agent/engines/hostdata/date-and-time.js';
+import { hostModule } from '../../src/agent/mibs/host-resources/index.js';
+import { interfacesModule } from '../../src/agent/mibs/interfaces/index.js';
+import { sysApplModule } from '../../src/agent/mibs/sysappl/index.js';
+import { decodeDateAndTime } from '../../src/agent/hostdata/date-and-time.js';
 import { freePort, REPO, requireTool, run } from '../helpers/index.js';
 
 const COMMUNITY = 'cspsAdmin';

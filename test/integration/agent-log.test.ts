@@ -11,7 +11,7 @@ import { freePort } from '../helpers/ports.js';
 import { sleep, waitFor } from '../helpers/run.js';
 import { lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 import { AgentCore } from '../../src/agent/core.js';
-import { createLogModule } from '../../src/agent/mibs/log.js';
+import { createLogModule } from '../../src/agent/mibs/log/index.js';
 import { OID } from '../../src/agent/oids.js';
 
 const E = OID.siLogEntry;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN, freePort, sleep, start, waitFor } from '../helpers/index.js';
 import { ONE_LINE_FORMAT, lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
-import { ownerNameIndex } from '../../src/agent/engines/script/types.js';
+import { ownerNameIndex } from '../../src/agent/mibs/script/types.js';
 
 const E = '1.3.6.1.2.1.88';
 const RISING = `.${E}.2.0.2`;

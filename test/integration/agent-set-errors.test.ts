@@ -10,7 +10,7 @@ import path from 'node:path';
 import { REPO, freePort } from '../helpers/index.js';
 import { lines, snmp } from '../unit/agent/snmp-tools.js';
 import { AgentCore } from '../../src/agent/core.js';
-import { createCritAppModule } from '../../src/agent/mibs/critapp.js';
+import { createCritAppModule } from '../../src/agent/mibs/critapp/index.js';
 import { OID } from '../../src/agent/oids.js';
 
 const E = OID.critAppProcEntry;

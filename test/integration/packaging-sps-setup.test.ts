@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseSnmpdCnf } from '../../src/agent/config/snmpd-cnf.js';
+import { parseSnmpdCnf } from '../../src/agent/cnf/snmpd-cnf.js';
 import { BIN, REPO } from '../helpers/index.js';
 
 function sipd_t(conf: string) {

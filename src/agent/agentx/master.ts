@@ -1,6 +1,6 @@
 // The AgentX master (RFC 2741): a stream listener (Unix socket, or tcp:HOST:PORT) that accepts
 // subagent sessions and registrations, and answers the SNMP request path's questions about
-// the OID space subagents own (ExternalTree in ../snmp-lib.ts). Requests for a subagent's
+// the OID space subagents own (ExternalTree in ../net-snmp/external.ts). Requests for a subagent's
 // objects become AgentX Get/GetNext/TestSet… PDUs on its session, each with a time limit (the
 // registration's timeout, else the session's from its Open, else 5 s); a subagent that does not
 // answer in time makes the SNMP request fail with genErr. A subagent's Notify goes out through
@@ -9,20 +9,21 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { ExternalRegion, ExternalSet, ExternalTree, ExternalView, RawVarbind } from '../snmp-lib.js';
-import { ErrorStatus, ExternalError, ObjectType, oidToAddress } from '../snmp-lib.js';
-import type { LogLevel, SnmpType, SnmpValue, Varbind as ModuleVarbind } from '../module.js';
+import type { ExternalTree, ExternalView } from '../net-snmp/index.js';
+import type { LogLevel, Varbind as ModuleVarbind } from '../mib-module.js';
 import { AgentxError, AgentxParseError, CloseReason, decodePdu, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, readHeader } from './pdu.js';
 import type { Pdu, Varbind } from './pdu.js';
-import { Registry, regionAfter, regionAt, successor } from './registry.js';
+import { Registry } from './registry.js';
 import type { Region, Registration } from './registry.js';
+import type { Connection, Session } from './sessions.js';
+import { regionView } from './master-view.js';
+import type { ViewHost } from './master-view.js';
+import { toModuleVarbind } from './varbinds.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 /** Consecutive unanswered requests after which a session is closed (Close-PDU reason
  *  timeouts, RFC 2741 §6.2.2). */
 export const DEFAULT_MAX_TIMEOUTS = 3;
-/** Repetitions asked of a subagent in one GetBulk (its answer is one stream message). */
-const MAX_BULK_REPETITIONS = 100;
 const SYS_UPTIME_0 = '1.3.6.1.2.1.1.3.0';
 const SNMP_TRAP_OID_0 = '1.3.6.1.6.3.1.1.4.1.0';
 
@@ -44,34 +45,6 @@ export interface AgentxMasterOptions {
   socketMode?: number;
 }
 
-interface Pending {
-  resolve: (pdu: Pdu & { type: 18 }) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-interface Session {
-  readonly id: number;
-  readonly conn: Connection;
-  readonly timeoutMs: number;
-  readonly bigEndian: boolean;
-  readonly descr: string;
-  readonly oid: string;
-  packetID: number;
-  readonly pending: Map<number, Pending>;
-  /** Requests in a row that got no answer in time (reset by every answer in time). */
-  timeouts: number;
-  /** Requests sent (GetBulk included): tests and logs count round trips with it. */
-  requests: number;
-  /** Its GetBulk answers proved unusable: walks use GetNext only. */
-  getNextOnly?: boolean;
-}
-
-interface Connection {
-  readonly socket: net.Socket;
-  readonly sessions: Set<number>;
-  readonly framer: PduFramer;
-}
 
 /** Where and how the listener binds. */
 export function parseAgentxAddress(spec: string): { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | string {
@@ -382,241 +355,15 @@ export class AgentxMaster implements ExternalTree {
     if (!this.cache || this.cache.key !== key) this.cache = { key, regions: this.registry.regions(local) };
     const regions = this.cache.regions;
     if (regions.length === 0) return undefined;
-    /** Whether one of our own subtrees overlaps [from, to). */
-    const localIn = (from: number[], to: number[]) =>
-      compare(from, to) < 0 && local.some((l) => compare(l, to) < 0 && compare(successor(l), from) > 0);
     const transactionID = this.nextTransactionID;
     this.nextTransactionID = (this.nextTransactionID % 0xffffffff) + 1;
-    const master = this;
-    const regOf = (r: ExternalRegion) => (r as Region).registration;
-    const sessionOf = (r: ExternalRegion, index: number) => {
-      const s = master.sessions.get(regOf(r).sessionID);
-      if (!s) throw new ExternalError(ErrorStatus.GeneralError, index, 'the subagent has gone');
-      return s;
+    const host: ViewHost = {
+      sessions: this.sessions,
+      options: this.options,
+      request: (session, pdu, timeoutMs) => this.request(session, pdu, timeoutMs),
+      send: (conn, pdu, bigEndian) => this.send(conn, pdu, bigEndian),
+      timeoutFor: (reg) => this.timeoutFor(reg),
     };
-    const base = { flags: 0, transactionID, sessionID: 0, packetID: 0 };
-
-    const getNext = async (region: ExternalRegion, from: number[], include: boolean): Promise<RawVarbind | undefined> => {
-      const s = sessionOf(region, 0);
-      let res: Pdu & { type: 18 };
-      try {
-        res = await master.request(s, { ...base, type: 6, ranges: [{ start: from, include, end: region.end }] }, master.timeoutFor(regOf(region)));
-      } catch (e) {
-        throw new ExternalError(ErrorStatus.GeneralError, 0, (e as Error).message);
-      }
-      if (res.error !== 0) throw new ExternalError(snmpStatus(res.error), 0, `subagent ${s.id} answered error ${res.error} to a GetNext`);
-      const vb = res.varbinds[0];
-      if (!vb || vb.type === ObjectType.EndOfMibView) return undefined;
-      // A subagent must stay inside the range it was given; one that does not ends the region.
-      const c0 = compare(vb.oid, from);
-      if (c0 < 0 || (c0 === 0 && !include) || compare(vb.oid, region.end) >= 0) {
-        master.options.log('warn', `AgentX session ${s.id} answered ${vb.oid.join('.')} to a GetNext for [${from.join('.')}, ${region.end.join('.')}); ignored`);
-        return undefined;
-      }
-      return toRawVarbind(vb);
-    };
-
-    return {
-      owner: (address) => regionAt(regions, address),
-      following: (address) => regionAfter(regions, address),
-
-      async get(items) {
-        // One Get per session and time limit, all in parallel.
-        const groups = new Map<string, number[]>();
-        items.forEach((it, k) => {
-          const reg = regOf(it.region);
-          const key = `${reg.sessionID}|${master.timeoutFor(reg)}`;
-          groups.set(key, [...(groups.get(key) ?? []), k]);
-        });
-        const out: RawVarbind[] = new Array(items.length);
-        await Promise.all(
-          [...groups.values()].map(async (ks) => {
-            const s = sessionOf(items[ks[0]].region, ks[0]);
-            const ranges = ks.map((k) => ({ start: oidToAddress(items[k].oid), include: false, end: [] }));
-            let res: Pdu & { type: 18 };
-            try {
-              res = await master.request(s, { ...base, type: 5, ranges }, master.timeoutFor(regOf(items[ks[0]].region)));
-            } catch (e) {
-              throw new ExternalError(ErrorStatus.GeneralError, ks[0], (e as Error).message);
-            }
-            if (res.error !== 0) throw new ExternalError(snmpStatus(res.error), ks[Math.max(0, res.index - 1)] ?? ks[0], `subagent ${s.id} answered error ${res.error}`);
-            ks.forEach((k, n) => {
-              const vb = res.varbinds[n];
-              out[k] = vb ? toRawVarbind(vb) : { oid: items[k].oid, type: ObjectType.NoSuchObject, value: null };
-              out[k].oid = items[k].oid;
-            });
-          }),
-        );
-        return out;
-      },
-
-      next: getNext,
-
-      async bulk(region, from, include, max) {
-        const s = sessionOf(region, 0);
-        if (s.getNextOnly) {
-          const one = await getNext(region, from, include);
-          return { varbinds: one ? [one] : [], complete: !one, end: region.end };
-        }
-        // One GetBulk, a single repeater (RFC 2741 §6.2.7), over this region and the ones
-        // right after it that the same session owns (subagents such as snmpd register table
-        // by table or column by column: a range per region would cost a round trip each).
-        // A gap between two of its regions is bridged when none of our own objects lie in it
-        // (anything the subagent answers there is dropped below: it did not register it).
-        let at = regions.indexOf(region as Region);
-        while (at >= 0 && at + 1 < regions.length && regOf(regions[at + 1]).sessionID === s.id && !localIn(regions[at].end, regions[at + 1].start)) at++;
-        const end = at >= 0 ? regions[at].end : region.end;
-        const maxRepetitions = Math.max(1, Math.min(max, MAX_BULK_REPETITIONS));
-        let res: Pdu & { type: 18 };
-        try {
-          res = await master.request(s, { ...base, type: 7, nonRepeaters: 0, maxRepetitions, ranges: [{ start: from, include, end }] }, master.timeoutFor(regOf(region)));
-        } catch (e) {
-          throw new ExternalError(ErrorStatus.GeneralError, 0, (e as Error).message);
-        }
-        if (res.error !== 0) throw new ExternalError(snmpStatus(res.error), 0, `subagent ${s.id} answered error ${res.error} to a GetBulk`);
-        // Keep the answer's increasing run inside the range; endOfMibView or an OID at or past
-        // the range end means the region has nothing more. Anything else out of order is
-        // dropped from there on (the walk then asks again from the last good instance).
-        const varbinds: RawVarbind[] = [];
-        let complete = false;
-        let prev = from;
-        let first = true;
-        for (const vb of res.varbinds) {
-          if (vb.type === ObjectType.EndOfMibView) {
-            complete = true;
-            break;
-          }
-          const c = compare(vb.oid, prev);
-          if (c < 0 || (c === 0 && !(first && include))) {
-            master.options.log('debug', `AgentX session ${s.id} answered ${vb.oid.join('.')} after ${prev.join('.')} in a GetBulk; rest of the answer ignored`);
-            if (first) {
-              // Not even the first answer follows the start (net-snmp's npm Subagent ignores the
-              // range of a GetBulk): one GetNext per instance is then cheaper than two requests.
-              s.getNextOnly = true;
-              master.options.log('info', `AgentX session ${s.id} (${s.descr || 'no description'}) answers GetBulk out of order; using GetNext for it`);
-            }
-            break;
-          }
-          if (compare(vb.oid, end) >= 0) {
-            complete = true;
-            break;
-          }
-          prev = vb.oid;
-          first = false;
-          if (regionAt(regions, vb.oid)?.registration.sessionID !== s.id) continue;
-          varbinds.push(toRawVarbind(vb));
-        }
-        return { varbinds, complete, end };
-      },
-
-      set(items): ExternalSet {
-        const bySession = new Map<number, number[]>();
-        items.forEach((it, k) => {
-          const id = regOf(it.region).sessionID;
-          bySession.set(id, [...(bySession.get(id) ?? []), k]);
-        });
-        const tested: number[] = [];
-        const timeout = (ks: number[]) => Math.max(...ks.map((k) => master.timeoutFor(regOf(items[k].region))));
-        // Run one phase on the given sessions; the first failure (status, item index) or undefined.
-        const phase = async (type: 8 | 9 | 10, ids: number[]) => {
-          const results = await Promise.all(
-            ids.map(async (id) => {
-              const ks = bySession.get(id)!;
-              const s = master.sessions.get(id);
-              if (!s) return { status: type === 10 ? ErrorStatus.UndoFailed : ErrorStatus.GeneralError, index: ks[0] };
-              const pdu: Pdu = type === 8 ? { ...base, type, varbinds: ks.map((k) => fromRawVarbind(items[k].vb)) } : { ...base, type };
-              try {
-                const res = await master.request(s, pdu, timeout(ks));
-                if (res.error === 0) return undefined;
-                return { status: type === 10 ? ErrorStatus.UndoFailed : snmpStatus(res.error), index: ks[Math.max(0, res.index - 1)] ?? ks[0] };
-              } catch (e) {
-                master.options.log('warn', (e as Error).message);
-                const status = type === 8 ? ErrorStatus.GeneralError : type === 9 ? ErrorStatus.CommitFailed : ErrorStatus.UndoFailed;
-                return { status, index: ks[0] };
-              }
-            }),
-          );
-          return results.find((r) => r !== undefined);
-        };
-        return {
-          async test() {
-            const ids = [...bySession.keys()];
-            tested.push(...ids);
-            return phase(8, ids);
-          },
-          commit: () => phase(9, tested),
-          undo: () => phase(10, tested),
-          cleanup() {
-            // CleanupSet has no response (RFC 2741 §7.2.4.4).
-            for (const id of tested) {
-              const s = master.sessions.get(id);
-              if (s) master.send(s.conn, { ...base, type: 11, sessionID: id, packetID: s.packetID++ }, s.bigEndian);
-            }
-          },
-        };
-      },
-    };
+    return regionView(host, regions, local, transactionID);
   }
 }
-
-function compare(a: number[], b: number[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-
-/** A subagent's res.error as an SNMP error-status (AgentX-only codes become genErr). */
-function snmpStatus(error: number): number {
-  return error > 0 && error <= 18 ? error : ErrorStatus.GeneralError;
-}
-
-/** Counter64 for net-snmp: the BER content octets (unsigned, minimal). */
-function counter64Buffer(v: bigint): Buffer {
-  let hex = v.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  const b = Buffer.from(hex, 'hex');
-  return b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b;
-}
-
-function toRawVarbind(vb: Varbind): RawVarbind {
-  let value: unknown = vb.value;
-  if (Array.isArray(vb.value)) value = vb.value.join('.');
-  else if (typeof vb.value === 'bigint') value = counter64Buffer(vb.value);
-  return { oid: vb.oid.join('.'), type: vb.type, value };
-}
-
-function fromRawVarbind(vb: RawVarbind): Varbind {
-  let value: Varbind['value'] = null;
-  const v = vb.value as unknown;
-  switch (vb.type) {
-    case ObjectType.OID:
-      value = String(v).split('.').filter((x) => x !== '').map(Number);
-      break;
-    case ObjectType.Counter64:
-      value = Buffer.isBuffer(v) ? (v.length ? BigInt(`0x${v.toString('hex')}`) : 0n) : BigInt(Number(v ?? 0));
-      break;
-    case ObjectType.OctetString:
-    case ObjectType.Opaque:
-      value = Buffer.isBuffer(v) ? v : Buffer.from(String(v ?? ''));
-      break;
-    case ObjectType.IpAddress:
-      value = String(v);
-      break;
-    case ObjectType.Null:
-      value = null;
-      break;
-    default:
-      value = Number(v ?? 0);
-  }
-  return { oid: oidToAddress(vb.oid), type: vb.type ?? ObjectType.Null, value };
-}
-
-const MODULE_TYPE: Record<number, SnmpType> = {
-  2: 'Integer', 4: 'OctetString', 5: 'Null', 6: 'OID', 64: 'IpAddress', 65: 'Counter', 66: 'Gauge', 67: 'TimeTicks', 68: 'Opaque', 70: 'Counter64',
-};
-
-function toModuleVarbind(vb: Varbind): ModuleVarbind {
-  const raw = toRawVarbind(vb);
-  return { oid: raw.oid, type: MODULE_TYPE[vb.type] ?? 'Null', value: (raw.value ?? null) as SnmpValue };
-}
-

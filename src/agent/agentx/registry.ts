@@ -7,7 +7,7 @@
 // LONGEST subtree containing it; equal subtrees are decided by priority (ours first on a tie).
 // regions() turns that rule into sorted, disjoint [start, end) runs owned by subagents, which
 // is what the request path needs to walk across owners in lexicographic order.
-import { compareOids } from '../snmp-lib.js';
+import { compareOids } from '../net-snmp/index.js';
 
 export const DEFAULT_PRIORITY = 127;
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { formatMessage, parseConfig } from '../../server/config.js';
 import type { ConfigMessage } from '../../config/loader.js';
 import { isIPv6 } from '../../config/define.js';
-import { parseSnmpdCnf } from '../../agent/config/snmpd-cnf.js';
+import { parseSnmpdCnf } from '../../agent/cnf/snmpd-cnf.js';
 import { endpointText, parseMySqlHost } from '../../stores/mysql/pool.js';
 import { columnsFromConfig } from '../../stores/mysql/subscriber-store.js';
 import { KEYS, SECRET, checkAnswers } from './questions.js';

@@ -8,8 +8,8 @@ import net from 'node:net';
 import { AgentxMaster } from '../../../src/agent/agentx/master.js';
 import { CloseReason, decodePdu, encodePdu, PduFramer, VarType } from '../../../src/agent/agentx/pdu.js';
 import type { Pdu, Varbind } from '../../../src/agent/agentx/pdu.js';
-import { ExternalError } from '../../../src/agent/snmp-lib.js';
-import type { ExternalView } from '../../../src/agent/snmp-lib.js';
+import { ExternalError } from '../../../src/agent/net-snmp/index.js';
+import type { ExternalView } from '../../../src/agent/net-snmp/index.js';
 import { freePort, waitFor } from '../../helpers/index.js';
 
 const oid = (s: string) => s.split('.').map(Number);

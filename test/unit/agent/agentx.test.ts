@@ -6,7 +6,7 @@ import { AgentxParseError, decodePdu, encodePdu, PduFramer, VarType } from '../.
 import type { Pdu } from '../../../src/agent/agentx/pdu.js';
 import { Registry, regionAfter, regionAt } from '../../../src/agent/agentx/registry.js';
 import type { Registration } from '../../../src/agent/agentx/registry.js';
-import { compareOids } from '../../../src/agent/snmp-lib.js';
+import { compareOids } from '../../../src/agent/net-snmp/index.js';
 
 const oid = (s: string) => s.split('.').map(Number);
 const head = { flags: 0, sessionID: 7, transactionID: 9, packetID: 11 };

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SNMP_MARK, cnfField, editCnfText } from '../../../src/agent/config/cnf-rewrite.js';
-import { formatCritAppProcEntry, parseCritagtCnf, removeCritAppRow, saveCritAppRow } from '../../../src/agent/config/critagt-cnf.js';
-import type { CritAppProcConfig } from '../../../src/agent/config/critagt-cnf.js';
+import { SNMP_MARK, cnfField, editCnfText } from '../../../src/agent/cnf/cnf-rewrite.js';
+import { formatCritAppProcEntry, parseCritagtCnf, removeCritAppRow, saveCritAppRow } from '../../../src/agent/mibs/critapp/critagt-cnf.js';
+import type { CritAppProcConfig } from '../../../src/agent/mibs/critapp/critagt-cnf.js';
 
 const ADMIN_FILE = [
   '# critagt.cnf (administrator)',

@@ -13,8 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import snmpLib from 'net-snmp';
 import { AgentCore } from '../../../src/agent/core.js';
-import { createNetSnmpAgent } from '../../../src/agent/snmp-lib.js';
-import type { SnmpValue, TableDef } from '../../../src/agent/module.js';
+import { createNetSnmpAgent } from '../../../src/agent/net-snmp/index.js';
+import type { SnmpValue, TableDef } from '../../../src/agent/mib-module.js';
 import { REPO, freePort } from '../../helpers/index.js';
 import { lines, snmp } from './snmp-tools.js';
 

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { FIXTURES, REPO } from '../../helpers/paths.js';
-import { loadCritagtCnf, parseCritagtCnf } from '../../../src/agent/config/critagt-cnf.js';
-import { formatEntryMessage, readEntryLines } from '../../../src/agent/config/entry-lines.js';
+import { loadCritagtCnf, parseCritagtCnf } from '../../../src/agent/mibs/critapp/critagt-cnf.js';
+import { formatEntryMessage, readEntryLines } from '../../../src/agent/cnf/entry-lines.js';
 
 const GUIDE = path.join(FIXTURES, 'agent', 'guide-critagt.cnf');
 

@@ -7,10 +7,10 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../../helpers/run.js';
-import { CritAppEngine } from '../../../src/agent/engines/critapp/engine.js';
-import type { CritAppRow, ExitInfo } from '../../../src/agent/engines/critapp/engine.js';
-import type { CritAppProcConfig } from '../../../src/agent/config/critagt-cnf.js';
-import { findProcesses, processIsCalled } from '../../../src/agent/engines/critapp/proc-scan.js';
+import { CritAppEngine } from '../../../src/agent/mibs/critapp/engine.js';
+import type { CritAppRow, ExitInfo } from '../../../src/agent/mibs/critapp/engine.js';
+import type { CritAppProcConfig } from '../../../src/agent/mibs/critapp/critagt-cnf.js';
+import { findProcesses, processIsCalled } from '../../../src/agent/mibs/critapp/proc-scan.js';
 
 let seq = 0;
 /** A temporary dir with a sleep binary under a name no other process has (≤ 15 chars). */

@@ -7,9 +7,9 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../../helpers/run.js';
-import { createCritAppModule } from '../../../src/agent/mibs/critapp.js';
+import { createCritAppModule } from '../../../src/agent/mibs/critapp/index.js';
 import { OID } from '../../../src/agent/oids.js';
-import type { AgentContext, ScalarDef, ScalarHandle, SnmpValue, TableDef, TableHandle, Varbind } from '../../../src/agent/module.js';
+import type { AgentContext, ScalarDef, ScalarHandle, SnmpValue, TableDef, TableHandle, Varbind } from '../../../src/agent/mib-module.js';
 
 /** Records registrations and notifications; tables keep rows by their integer index. */
 function recordingContext(configDir: string) {

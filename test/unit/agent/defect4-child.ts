@@ -3,7 +3,7 @@
 // Serves DISMAN-EVENT-MIB's mteTriggerTable with the RowStatus column marked (defect 3
 // fixed in both modes) and DEFVALs as the library leaves them (unfixed) or converted (fixed).
 import path from 'node:path';
-import { createNetSnmpAgent } from '../../../src/agent/snmp-lib.js';
+import { createNetSnmpAgent } from '../../../src/agent/net-snmp/index.js';
 import { MibLibrary } from '../../../src/agent/mib-store.js';
 import { REPO } from '../../helpers/paths.js';
 

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { loadEventagtCnf, parseEventagtCnf } from '../../../src/agent/config/eventagt-cnf.js';
-import { formatEntryMessage } from '../../../src/agent/config/entry-lines.js';
+import { loadEventagtCnf, parseEventagtCnf } from '../../../src/agent/mibs/event/eventagt-cnf.js';
+import { formatEntryMessage } from '../../../src/agent/cnf/entry-lines.js';
 import { FIXTURES, REPO } from '../../helpers/index.js';
 
 const errors = (r: ReturnType<typeof parseEventagtCnf>) => r.messages.filter((m) => m.severity === 'error').map(formatEntryMessage);

@@ -2,12 +2,12 @@
 // injected sampler (no timers: each step calls sampleTrigger directly).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EVENT_OIDS, EventEngine } from '../../../src/agent/engines/event/engine.js';
-import type { EventIo, Sampled } from '../../../src/agent/engines/event/engine.js';
-import { defaultEvent, defaultObjects, defaultTrigger } from '../../../src/agent/engines/event/types.js';
-import type { ThresholdStartup, TriggerRow } from '../../../src/agent/engines/event/types.js';
-import type { Varbind } from '../../../src/agent/module.js';
-import { loadEventagtCnf } from '../../../src/agent/config/eventagt-cnf.js';
+import { EVENT_OIDS, EventEngine } from '../../../src/agent/mibs/event/engine.js';
+import type { EventIo, Sampled } from '../../../src/agent/mibs/event/engine.js';
+import { defaultEvent, defaultObjects, defaultTrigger } from '../../../src/agent/mibs/event/types.js';
+import type { ThresholdStartup, TriggerRow } from '../../../src/agent/mibs/event/types.js';
+import type { Varbind } from '../../../src/agent/mib-module.js';
+import { loadEventagtCnf } from '../../../src/agent/mibs/event/eventagt-cnf.js';
 import { FIXTURES } from '../../helpers/index.js';
 import path from 'node:path';
 

@@ -9,10 +9,11 @@ import path from 'node:path';
 import {
   formatEventEntry, formatEventNotificationEntry, formatEventSetEntry, formatObjectsEntry, formatResourceSampleInstanceMaximum,
   formatResourceSampleMinimum, formatTriggerBooleanEntry, formatTriggerDeltaEntry, formatTriggerEntry, formatTriggerExistenceEntry,
-  formatTriggerThresholdEntry, parseEventagtCnf, removeEventagtRow, saveEventagtRow, EVENTAGT_FIELDS,
-} from '../../../src/agent/config/eventagt-cnf.js';
-import { defaultEvent, defaultObjects, defaultTrigger } from '../../../src/agent/engines/event/types.js';
-import type { EventRow, TriggerRow } from '../../../src/agent/engines/event/types.js';
+  formatTriggerThresholdEntry, removeEventagtRow, saveEventagtRow,
+} from '../../../src/agent/mibs/event/eventagt-cnf-write.js';
+import { parseEventagtCnf, EVENTAGT_FIELDS } from '../../../src/agent/mibs/event/eventagt-cnf.js';
+import { defaultEvent, defaultObjects, defaultTrigger } from '../../../src/agent/mibs/event/types.js';
+import type { EventRow, TriggerRow } from '../../../src/agent/mibs/event/types.js';
 
 const F = 'eventagt.cnf';
 const parse = (...lines: string[]) => {

@@ -2,12 +2,12 @@
 // refreshes that survive failures, ifLastChange, and row diffs into agent tables.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LoadWindow, PercentIntegrator } from '../../../src/agent/engines/hostdata/load-window.js';
-import { HostDataCache } from '../../../src/agent/engines/hostdata/cache.js';
-import type { HostSources } from '../../../src/agent/engines/hostdata/sources.js';
-import { syncTable } from '../../../src/agent/engines/hostdata/table-sync.js';
-import type { CpuTimes, IfInfo, ProcInfo } from '../../../src/agent/engines/hostdata/types.js';
-import type { IndexValue, SnmpValue, TableHandle } from '../../../src/agent/module.js';
+import { LoadWindow, PercentIntegrator } from '../../../src/agent/hostdata/load-window.js';
+import { HostDataCache } from '../../../src/agent/hostdata/cache.js';
+import type { HostSources } from '../../../src/agent/hostdata/sources.js';
+import { syncTable } from '../../../src/agent/hostdata/table-sync.js';
+import type { CpuTimes, IfInfo, ProcInfo } from '../../../src/agent/hostdata/types.js';
+import type { IndexValue, SnmpValue, TableHandle } from '../../../src/agent/mib-module.js';
 
 test('hrProcessorLoad: the average over the last minute, not the last sample', () => {
   const w = new LoadWindow(60_000);

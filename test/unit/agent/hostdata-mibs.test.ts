@@ -2,12 +2,12 @@
 // machine's real /proc and /sys: what they register and the rows they keep.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AgentContext, IndexValue, ScalarDef, ScalarHandle, SnmpValue, TableDef, TableHandle } from '../../../src/agent/module.js';
-import { isForeignIndex } from '../../../src/agent/module.js';
-import { hostModule } from '../../../src/agent/mibs/host.js';
-import { interfacesModule } from '../../../src/agent/mibs/interfaces.js';
-import { sysApplModule } from '../../../src/agent/mibs/sysappl.js';
-import { decodeDateAndTime } from '../../../src/agent/engines/hostdata/date-and-time.js';
+import type { AgentContext, IndexValue, ScalarDef, ScalarHandle, SnmpValue, TableDef, TableHandle } from '../../../src/agent/mib-module.js';
+import { isForeignIndex } from '../../../src/agent/mib-module.js';
+import { hostModule } from '../../../src/agent/mibs/host-resources/index.js';
+import { interfacesModule } from '../../../src/agent/mibs/interfaces/index.js';
+import { sysApplModule } from '../../../src/agent/mibs/sysappl/index.js';
+import { decodeDateAndTime } from '../../../src/agent/hostdata/date-and-time.js';
 import { REPO } from '../../helpers/paths.js';
 
 class RecordingTable implements TableHandle {

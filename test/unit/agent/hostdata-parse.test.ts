@@ -23,9 +23,9 @@ import {
   storageUnits,
   swRunStatus,
   swRunType,
-} from '../../../src/agent/engines/hostdata/parse.js';
-import { decodeDateAndTime, encodeDateAndTime } from '../../../src/agent/engines/hostdata/date-and-time.js';
-import { ourName } from '../../../src/agent/engines/hostdata/cache.js';
+} from '../../../src/agent/hostdata/parse.js';
+import { decodeDateAndTime, encodeDateAndTime } from '../../../src/agent/hostdata/date-and-time.js';
+import { ourName } from '../../../src/agent/hostdata/cache.js';
 
 const STAT_A = `cpu  300 0 100 1600 0 0 0 0 0 0
 cpu0 100 0 50 850 0 0 0 0 0 0
@@ -201,7 +201,7 @@ test('our processes are recognised by program name, also when run by node', () =
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { systemSources } from '../../../src/agent/engines/hostdata/sources.js';
+import { systemSources } from '../../../src/agent/hostdata/sources.js';
 
 function tree(root: string, files: Record<string, string>) {
   for (const [rel, text] of Object.entries(files)) {

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { FIXTURES, REPO } from '../../helpers/paths.js';
-import { loadLogagtCnf, parseLogagtCnf } from '../../../src/agent/config/logagt-cnf.js';
-import { formatEntryMessage } from '../../../src/agent/config/entry-lines.js';
+import { loadLogagtCnf, parseLogagtCnf } from '../../../src/agent/mibs/log/logagt-cnf.js';
+import { formatEntryMessage } from '../../../src/agent/cnf/entry-lines.js';
 
 test('guide logagt.cnf example (chapter 4) loads: two logs, 5000000-byte limit, 10 s polls', () => {
   const r = loadLogagtCnf(path.join(FIXTURES, 'agent', 'guide-logagt.cnf'));

@@ -6,9 +6,9 @@ import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncate
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../../helpers/run.js';
-import { LogMonEngine } from '../../../src/agent/engines/logmon/engine.js';
-import type { SiLogConfig } from '../../../src/agent/config/logagt-cnf.js';
-import { SILOG_DEFAULTS } from '../../../src/agent/config/logagt-cnf.js';
+import { LogMonEngine } from '../../../src/agent/mibs/log/engine.js';
+import type { SiLogConfig } from '../../../src/agent/mibs/log/logagt-cnf.js';
+import { SILOG_DEFAULTS } from '../../../src/agent/mibs/log/logagt-cnf.js';
 
 function tmp(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'logmon-'));

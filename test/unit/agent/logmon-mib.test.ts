@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogModule } from '../../../src/agent/mibs/log.js';
+import { createLogModule } from '../../../src/agent/mibs/log/index.js';
 import { OID } from '../../../src/agent/oids.js';
-import type { AgentContext, ScalarDef, SnmpValue, TableDef, TableHandle, Varbind } from '../../../src/agent/module.js';
+import type { AgentContext, ScalarDef, SnmpValue, TableDef, TableHandle, Varbind } from '../../../src/agent/mib-module.js';
 
 function recordingContext(dir: string) {
   const scalars = new Map<string, ScalarDef>();

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ScriptEngine } from '../../../src/agent/engines/script/engine.js';
-import { SCRIPT_OIDS } from '../../../src/agent/engines/script/types.js';
-import type { LaunchRow, ScriptRow } from '../../../src/agent/engines/script/types.js';
-import { DEFAULT_SMPOP, loadSmPop, parseSmPop } from '../../../src/agent/config/smpop.js';
-import { formatEntryMessage } from '../../../src/agent/config/entry-lines.js';
-import type { Varbind } from '../../../src/agent/module.js';
+import { ScriptEngine } from '../../../src/agent/mibs/script/engine.js';
+import { SCRIPT_OIDS } from '../../../src/agent/mibs/script/types.js';
+import type { LaunchRow, ScriptRow } from '../../../src/agent/mibs/script/types.js';
+import { DEFAULT_SMPOP, loadSmPop, parseSmPop } from '../../../src/agent/mibs/script/smpop.js';
+import { formatEntryMessage } from '../../../src/agent/cnf/entry-lines.js';
+import type { Varbind } from '../../../src/agent/mib-module.js';
 import { REPO, waitFor } from '../../helpers/index.js';
 
 function script(owner: string, name: string, command: string, extra: Partial<ScriptRow> = {}): ScriptRow {

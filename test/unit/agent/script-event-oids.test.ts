@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { REPO, requireTool, run } from '../../helpers/index.js';
-import { SCRIPT_MIB_OIDS } from '../../../src/agent/mibs/script.js';
-import { EVENT_MIB_OIDS } from '../../../src/agent/mibs/event.js';
-import { EVENT_OIDS } from '../../../src/agent/engines/event/engine.js';
-import { SCRIPT_OIDS } from '../../../src/agent/engines/script/types.js';
+import { SCRIPT_MIB_OIDS } from '../../../src/agent/mibs/script/index.js';
+import { EVENT_MIB_OIDS } from '../../../src/agent/mibs/event/index.js';
+import { EVENT_OIDS } from '../../../src/agent/mibs/event/engine.js';
+import { SCRIPT_OIDS } from '../../../src/agent/mibs/script/types.js';
 
 test('the Script and Event MIB OIDs in the code are the ones in mibs/DISMAN-SCRIPT-MIB and mibs/DISMAN-EVENT-MIB', async () => {
   const bin = requireTool('snmptranslate', 'snmp');

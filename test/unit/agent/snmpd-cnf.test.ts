@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import path from 'node:path';
-import { parseSnmpdCnf, readSnmpdCnf } from '../../../src/agent/config/snmpd-cnf.js';
+import { parseSnmpdCnf, readSnmpdCnf } from '../../../src/agent/cnf/snmpd-cnf.js';
 import { Vacm } from '../../../src/agent/vacm.js';
-import type { RequestSecurity } from '../../../src/agent/snmp-lib.js';
+import type { RequestSecurity } from '../../../src/agent/net-snmp/index.js';
 import { FIXTURES, REPO } from '../../helpers/index.js';
 
 const v2c = (securityName: string): RequestSecurity => ({ model: 'v2c', securityName, level: 'noAuthNoPriv', contextName: '', address: '127.0.0.1', port: 1 });

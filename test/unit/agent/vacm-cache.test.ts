@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseSnmpdCnf } from '../../../src/agent/config/snmpd-cnf.js';
+import { parseSnmpdCnf } from '../../../src/agent/cnf/snmpd-cnf.js';
 import { Vacm } from '../../../src/agent/vacm.js';
 import { AgentCore } from '../../../src/agent/core.js';
-import type { RequestSecurity, ViewType } from '../../../src/agent/snmp-lib.js';
+import type { RequestSecurity, ViewType } from '../../../src/agent/net-snmp/index.js';
 import { REPO, freePort } from '../../helpers/index.js';
 import { lines, snmp } from './snmp-tools.js';
 

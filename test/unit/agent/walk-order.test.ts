@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentCore } from '../../../src/agent/core.js';
-import type { TableHandle } from '../../../src/agent/module.js';
+import type { TableHandle } from '../../../src/agent/mib-module.js';
 import { REPO } from '../../helpers/index.js';
 import { lines, snmp } from './snmp-tools.js';
 
