@@ -1,5 +1,5 @@
 // Loading our MIB text files (mibs/) into net-snmp and turning their OBJECT-TYPEs into
-// provider definitions, with the library's defects 3, 4 and 5 fixed (library-findings.md):
+// provider definitions, with the library's defects 3, 4 and 5 fixed (docs/net-snmp-defects.md):
 //
 //  5. net-snmp's ModuleStore keeps every module it ever parsed; one file that fails poisons
 //     every later load, each load re-serializes all modules, and a missing import is only a

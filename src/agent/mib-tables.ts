@@ -2,7 +2,7 @@
 // under the install prefix, shipped beside the code), so no module types a MIB's column list
 // by hand: names, numbers, types, MAX-ACCESS, SYNTAX limits, DEFVALs, INDEX and AUGMENTS all
 // come from the OBJECT-TYPEs (through mib-store.ts, where library defects 3, 4 and 5 of
-// library-findings.md are fixed). Where a module deliberately serves a column differently
+// docs/net-snmp-defects.md are fixed). Where a module deliberately serves a column differently
 // from the MIB, it says so in `columns` with the reason beside it.
 import path from 'node:path';
 import snmp from 'net-snmp';

@@ -1,4 +1,4 @@
-// The contract of one sipd module (ARCHITECTURE.md "The request path"): each folder's
+// The contract of one sipd module (docs/architecture.md "The request path"): each folder's
 // index.ts exports one SipdModule — its directives, the checks that span them, and
 // open(), which turns a config snapshot into the stage parts the proxy core runs.
 // src/server/modules.ts lists the modules in stage order; the server opens them in that

@@ -1,5 +1,5 @@
 // The proxy core: every request sipd does not simply answer passes here, through the
-// stages of ARCHITECTURE.md in order — the front stages (front.ts: sanity, admission,
+// stages of docs/architecture.md in order — the front stages (front.ts: sanity, admission,
 // local handling, number expansion, translation, routing), then forwarding (stateful
 // with forking, or stateless) or a redirect (redirect.ts). The modules plug into the
 // stages through their StageParts (stages.ts); the core knows stages, not features.

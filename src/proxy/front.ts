@@ -1,5 +1,5 @@
 // The front stages every request passes before it is forwarded or redirected
-// (ARCHITECTURE.md "The request path", stages 1-7): sanity, admission, local handling
+// (docs/architecture.md "The request path", stages 1-7): sanity, admission, local handling
 // (REGISTER, OPTIONS to us), number expansion, translation and routing. The modules'
 // stage parts run in the order of the module list; the result is the list of targets,
 // or nothing when the request was answered here.

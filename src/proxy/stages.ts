@@ -1,5 +1,5 @@
 // The contract between the proxy core and the feature modules that plug into its
-// stages (ARCHITECTURE.md "The request path"). The core knows these shapes, not the
+// stages (docs/architecture.md "The request path"). The core knows these shapes, not the
 // features: access control and authentication admit a request, the registrar answers
 // REGISTER, translation modules turn the Request-URI into contacts, routing turns a
 // contact into next hops, and the forward hooks adjust what goes out (privacy) and what

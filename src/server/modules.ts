@@ -1,5 +1,5 @@
 // Everything sipd is made of, in one list: the core layers that own directives, then
-// the feature modules in the order of the proxy's stages (ARCHITECTURE.md "The request
+// the feature modules in the order of the proxy's stages (docs/architecture.md "The request
 // path"). The loader's schema, the default sipd.conf and docs/directives.md are derived
 // from this list, so they cannot drift apart.
 import type { DirectiveOwner } from '../config/schema.js';

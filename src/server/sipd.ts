@@ -50,7 +50,7 @@ export interface SipdOptions {
   readonly file: string;
   /** The -C / -c / -d of the command line, applied again at each graceful restart. */
   readonly load: LoadOptions;
-  /** TCP limits not (yet) taken from sipd.conf. */
+  /** TCP limits that sipd.conf has no directive for (tests shorten them). */
   readonly tcp?: Partial<TcpOptions>;
 }
 

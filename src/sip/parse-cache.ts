@@ -1,6 +1,6 @@
 // A bounded memo for the pure text parsers (URI, Via, name-addr). One request is read by
 // several stages — the parser's grammar checks, transaction matching, the received
-// stamp, loop detection, route preprocessing — and each used to parse the same header
+// stamp, loop detection, route preprocessing — and each would parse the same header
 // value again. With the memo the later readers get the first parse's result.
 //
 // Results are shared between callers: their types are readonly throughout, and nothing

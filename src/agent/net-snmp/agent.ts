@@ -1,5 +1,5 @@
 // One net-snmp agent, with our fixes (the default) or as the library ships it (`fixes: false`,
-// for the regression tests that prove each fix of library-findings.md is needed and works).
+// for the regression tests that prove each fix of docs/net-snmp-defects.md is needed and works).
 // The fixes are installed on this agent's own objects only, never on the library's classes:
 // tree-cache.ts (defect 6), row-status.ts (defect 3), receive.ts (defects 1, 2, 4 and VACM).
 import snmp from 'net-snmp';

@@ -1,7 +1,6 @@
 // Our wrapper around net-snmp's agent, one file per concern; this index is what the rest of
-// the agent imports. The defects worked around are numbered in
-// /work/shared/reference/library-findings.md (net-snmp section), and each file's header names
-// the ones it fixes:
+// the agent imports. The defects worked around are numbered in docs/net-snmp-defects.md,
+// and each file's header names the ones it fixes:
 //   agent.ts           one agent, fixed (default) or as the library ships it (regression tests)
 //   receive.ts         per-datagram decode, community → securityName, dispatch (defect 4)
 //   get.ts, next.ts    GET / GETNEXT / GETBULK with the VACM read view (defects 1, 2)

@@ -1,7 +1,7 @@
 // Reading one instance's value as the request path answers it: the provider's live hook
 // (a module's `get`, ../core.ts) applied over the stored value, and the MAX-ACCESS check.
 // net-snmp calls handlers only for GET, one varbind at a time; walks (defects 1, 2, 6 of
-// library-findings.md, fixed in next.ts) read values here without a handler round.
+// docs/net-snmp-defects.md, fixed in next.ts) read values here without a handler round.
 import snmp from 'net-snmp';
 import type { Mib, MibNode, RawProvider } from 'net-snmp';
 

@@ -1,5 +1,5 @@
 // GETNEXT and GETBULK answered from our tree and subagents' regions, VACM read view applied.
-// Defect 1 of library-findings.md (net-snmp section): past the end the library answered
+// Defect 1 of docs/net-snmp-defects.md: past the end the library answered
 // noSuchObject at the same OID, so walks never ended; here it is endOfMibView (RFC 3416 §4.2.2).
 // Defect 2: GETBULK capped the whole response at max-repetitions varbinds; here it counts
 // repetitions of the repeaters (RFC 3416 §4.2.3). Defect 6: each step is a binary search in

@@ -1,5 +1,5 @@
 // OCTET STRING values on net-snmp's SET path (not among the numbered defects of
-// library-findings.md): the library hands SET handlers Buffer.toString(), which mangles
+// docs/net-snmp-defects.md): the library hands SET handlers Buffer.toString(), which mangles
 // octets that are not UTF-8 text, such as BITS values (RFC 2578 §7.1.4).
 import snmp from 'net-snmp';
 

@@ -2,7 +2,7 @@
 // library's Listener.processIncoming (BER, USM auth/priv, reports), map community to
 // securityName through the AccessPolicy (or drop: snmpInBadCommunityNames), then answer
 // GET (get.ts), GETNEXT/GETBULK (next.ts) or SET (set.ts).
-// Defect 4 of library-findings.md (net-snmp section): a handler that throws inside the library's
+// Defect 4 of docs/net-snmp-defects.md: a handler that throws inside the library's
 // UDP handler killed the process; here whatever a request throws stays inside its datagram.
 // Also: RFC 3414 §3.2 reports for failed authentication/decryption (the library dropped them),
 // the snmp group counters, and SNMPv2 error codes for v2c/v3 responses (RFC 3416 §4.2.5).

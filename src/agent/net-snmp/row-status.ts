@@ -1,4 +1,4 @@
-// RowStatus (RFC 2579) on net-snmp's tables. Defect 3 of library-findings.md (second half):
+// RowStatus (RFC 2579) on net-snmp's tables. Defect 3 of docs/net-snmp-defects.md (second half):
 // after createAndGo/createAndWait the library stores the requested value, so the new row read
 // back as createAndGo(4) instead of active(1)/notInService(2); installRowStatusCommit fixes that.
 // The first half (MIB-built providers never get `rowStatus: true`) is fixed in ../mib-store.ts.

@@ -1,4 +1,4 @@
-// Defect 6 of library-findings.md (net-snmp section): getNext sorts a node's child keys on every
+// Defect 6 of docs/net-snmp-defects.md: getNext sorts a node's child keys on every
 // step, so a 5,000-row table bulkwalked in 5.5 s. Here each node keeps its sorted keys,
 // rebuilt only after the tree's shape changed, and the next instance is found by binary search.
 import type { Mib, MibNode } from 'net-snmp';

@@ -1,7 +1,7 @@
 // A small DNS client (a "stub resolver" in RFC 1034's terms): one question to the
 // configured name servers over UDP, again over TCP when the answer comes back truncated.
 // Node's own resolver gives NAPTR and SRV records without their TTLs, and the cache needs
-// them (library-findings.md "DNS"), so the packets are built and read here with dns-packet.
+// them (RFC 3263 §4 caching, RFC 2308 negative caching), so the packets are built and read here with dns-packet.
 //
 // Nothing here throws: a timeout, an unreadable packet or a server failure comes back
 // as a reply whose rcode says so, and the caller treats it as "no answer".

@@ -1,4 +1,4 @@
-// Regression tests for the six net-snmp agent defects of library-findings.md. Each test
+// Regression tests for the six net-snmp agent defects of docs/net-snmp-defects.md. Each test
 // runs the same scenario against net-snmp as shipped (fixes: false) — where the defect
 // must show — and against our wrapper (fixes: true) — where it must not.
 import assert from 'node:assert/strict';

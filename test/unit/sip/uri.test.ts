@@ -201,7 +201,7 @@ describe('the `sip` package as an oracle for URIs', () => {
 
   test('known `sip` defects: IPv6 hosts and tel URIs are refused; ours parses them', () => {
     for (const text of ['sip:bob@[2001:db8::1]:5060', 'sip:[::1]', 'tel:+1-201-555-0123', 'tel:7042;phone-context=example.com']) {
-      assert.equal(sipPkg.parseUri(text), undefined, `sip now parses ${text}: update library-findings.md`);
+      assert.equal(sipPkg.parseUri(text), undefined, `sip now parses ${text}: update docs/decisions.md ("SIP messages")`);
       assert.ok(parseUri(text).ok, text);
     }
   });
