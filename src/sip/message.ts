@@ -214,8 +214,10 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   }
   for (const name of ['From', 'To'] as const) {
     const values = name === 'From' ? f.from : f.to;
-    if (values.length > 1) noteCopied(`more than one ${name} header`);
-    else if (values.length) {
+    // Two of a single-value field (RFC 4475 §3.3.8) are answered 400: the response copies
+    // the first, so it stays well formed as long as that one is.
+    if (values.length > 1) note(`more than one ${name} header`);
+    if (values.length) {
       const a = parseAddress(values[0]);
       // Another scheme is valid syntax (RFC 4475 §3.3.4): a registrar refuses it, a proxy forwards it.
       if (!a.ok && !a.unsupportedScheme) noteCopied(`malformed ${name} header: ${a.reason}`);
@@ -232,7 +234,7 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
       if (!r.ok) note(`malformed ${name} header: ${r.reason}`);
     }
   }
-  if (f.callIds > 1) noteCopied('more than one Call-ID header');
+  if (f.callIds > 1) note('more than one Call-ID header');
   const maxForwards = f.maxForwards;
   // 1*DIGIT: leading zeros are valid ("0068", RFC 4475 §3.1.1.1).
   if (maxForwards !== undefined && !/^0*\d{1,3}$/.test(maxForwards)) note('malformed Max-Forwards header');
