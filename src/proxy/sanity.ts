@@ -19,7 +19,8 @@ export const DEFAULT_MAX_FORWARDS = 70;
 export function maxForwards(req: SipRequest): number | undefined | Refusal {
   const raw = req.headers.get('Max-Forwards');
   if (raw === undefined) return undefined;
-  if (!/^\d{1,3}$/.test(raw.trim())) return { status: 400, reason: 'Bad Max-Forwards header' };
+  // 1*DIGIT: leading zeros are valid ("0068", RFC 4475 §3.1.1.1).
+  if (!/^0*\d{1,3}$/.test(raw.trim())) return { status: 400, reason: 'Bad Max-Forwards header' };
   return Number(raw.trim());
 }
 

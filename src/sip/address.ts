@@ -21,7 +21,12 @@ export interface Address {
   readonly params: readonly HeaderParam[];
 }
 
-export type AddressResult = { readonly ok: true; readonly address: Address } | { readonly ok: false; readonly reason: string };
+/**
+ * A failure with `unsupportedScheme` set is a well-formed name-addr or addr-spec whose
+ * URI has a scheme other than sip, sips or tel (an absoluteURI, RFC 3261 §25.1): valid
+ * syntax that this code cannot use, as in RFC 4475 §3.3.4.
+ */
+export type AddressResult = { readonly ok: true; readonly address: Address } | { readonly ok: false; readonly reason: string; readonly unsupportedScheme?: boolean };
 
 /** RFC 3261 token characters by char code (a table: this runs once per character of every parameter name). */
 const TOKEN_CHAR: readonly boolean[] = Array.from({ length: 128 }, (_, c) => /[A-Za-z0-9\-.!%*_+`'~]/.test(String.fromCharCode(c)));
@@ -79,8 +84,8 @@ function parseAddressText(text: string): AddressResult {
     i = j;
   }
   const u = parseUri(uriText);
-  if (!u.ok) return { ok: false, reason: u.reason };
   const p = parseHeaderParams(s, i);
+  if (!u.ok) return p.ok && u.unsupportedScheme ? { ok: false, reason: u.reason, unsupportedScheme: true } : { ok: false, reason: u.reason };
   if (!p.ok) return p;
   return { ok: true, address: { uri: u.uri, angle, params: p.params, ...(displayName !== undefined && { displayName }) } };
 }
@@ -180,7 +185,7 @@ export function parseAddressList(values: readonly string[]): { ok: true; address
 export type ContactResult =
   | { readonly ok: true; readonly star: true }
   | { readonly ok: true; readonly star: false; readonly contacts: readonly Address[] }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly reason: string; readonly unsupportedScheme?: boolean };
 
 /**
  * Parse every Contact field of a message: either the lone `*` (RFC 3261 §10.2.2, only
@@ -196,7 +201,7 @@ export function parseContacts(values: readonly string[]): ContactResult {
   const contacts: Address[] = [];
   for (const v of items) {
     const r = parseAddress(v);
-    if (!r.ok) return { ok: false, reason: `malformed Contact: ${r.reason}` };
+    if (!r.ok) return { ok: false, reason: `malformed Contact: ${r.reason}`, ...(r.unsupportedScheme && { unsupportedScheme: true }) };
     const q = paramValue(r.address.params, 'q');
     if (q !== undefined && !/^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/.test(q)) return { ok: false, reason: 'malformed q parameter in Contact' };
     const e = paramValue(r.address.params, 'expires');

@@ -76,7 +76,14 @@ export const MAX_MESSAGE_BYTES = 65535;
 /** Default Request-URI length limit. */
 export const MAX_REQUEST_URI_LENGTH = 2048;
 
-const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) +(\S+) +(SIP\/\d+\.\d+)$/i;
+// Request-Line = Method SP Request-URI SP SIP-Version: one SP each (RFC 3261 §25.1).
+const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) (\S+) (SIP\/\d+\.\d+)$/i;
+/**
+ * A request line broken only by its spacing: several SPs between the parts (RFC 4475
+ * §3.1.2.9), SPs at the end (§3.1.2.10) or LWS inside the Request-URI (§3.1.2.8). It is
+ * refused, but its method and headers are read so that the 400 can be sent.
+ */
+const LOOSE_REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) +(\S.*?) *(SIP\/\d+\.\d+) *$/i;
 const STATUS_LINE = /^(SIP\/\d+\.\d+) +(\d{3})(?: (.*))?$/i;
 /** RFC 3986 absoluteURI, for Request-URIs of schemes we do not parse ourselves. */
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+\-.]*:[^\s<>"]+$/;
@@ -165,7 +172,9 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   flush();
 
   let message: SipMessage;
-  const req = REQUEST_LINE.exec(startLine);
+  const loose = REQUEST_LINE.test(startLine) ? null : LOOSE_REQUEST_LINE.exec(startLine);
+  if (loose) note('malformed request line: extra whitespace');
+  const req = loose ?? REQUEST_LINE.exec(startLine);
   const res = req ? null : STATUS_LINE.exec(startLine);
   const body = Buffer.alloc(0);
   if (req) {
@@ -205,15 +214,18 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   }
   for (const name of ['From', 'To'] as const) {
     const values = name === 'From' ? f.from : f.to;
-    if (values.length > 1) noteCopied(`more than one ${name} header`);
-    else if (values.length) {
+    // Two of a single-value field (RFC 4475 §3.3.8) are answered 400: the response copies
+    // the first, so it stays well formed as long as that one is.
+    if (values.length > 1) note(`more than one ${name} header`);
+    if (values.length) {
       const a = parseAddress(values[0]);
-      if (!a.ok) noteCopied(`malformed ${name} header: ${a.reason}`);
+      // Another scheme is valid syntax (RFC 4475 §3.3.4): a registrar refuses it, a proxy forwards it.
+      if (!a.ok && !a.unsupportedScheme) noteCopied(`malformed ${name} header: ${a.reason}`);
     }
   }
   if (f.contact.length) {
     const c = parseContacts(f.contact);
-    if (!c.ok) note(c.reason);
+    if (!c.ok && !c.unsupportedScheme) note(c.reason);
   }
   for (const name of ['Route', 'Record-Route'] as const) {
     const values = name === 'Route' ? f.route : f.recordRoute;
@@ -222,9 +234,10 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
       if (!r.ok) note(`malformed ${name} header: ${r.reason}`);
     }
   }
-  if (f.callIds > 1) noteCopied('more than one Call-ID header');
+  if (f.callIds > 1) note('more than one Call-ID header');
   const maxForwards = f.maxForwards;
-  if (maxForwards !== undefined && !/^\d{1,3}$/.test(maxForwards)) note('malformed Max-Forwards header');
+  // 1*DIGIT: leading zeros are valid ("0068", RFC 4475 §3.1.1.1).
+  if (maxForwards !== undefined && !/^0*\d{1,3}$/.test(maxForwards)) note('malformed Max-Forwards header');
 
   // Body, sized by Content-Length (RFC 3261 §18.3).
   const lengths = f.contentLength;

@@ -135,6 +135,8 @@ export class Registrar {
     // The address-of-record, from To (step 3).
     const toText = req.headers.get('To');
     const to = toText === undefined ? undefined : parseAddress(toText);
+    // An AOR must be a SIP or SIPS URI: another scheme in To is answered 400 (RFC 4475 §3.3.4).
+    if (to && !to.ok && to.unsupportedScheme) return { status: 400, reason: 'The address-of-record must be a SIP or SIPS URI' };
     if (!to || !to.ok) return { status: 400, reason: 'Malformed To header' };
     if (to.address.uri.scheme === 'tel') return { status: 404, reason: 'The address-of-record must be a SIP or SIPS URI' };
     const aor = aorKey(to.address.uri, config, { registering: true, bound: this.bound, expand: this.expandUser });
