@@ -57,7 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const sipd = readEdit(sipdConf);
   const ps = readEdit(path.join(conf, 'ps.conf'));
   const current: Answers = { ...previous, ...answersFromFiles(sipd.lines, ps.lines) };
-  const before: Answers = { ...defaults(), ...current };
+  const fresh = defaults();
+  const before: Answers = { ...fresh, ...current };
   // What this host was set up with (not what we would guess): the address and name to replace.
   const oldAddress = current.host_address ?? '';
   const oldName = current.host_name ?? '';
@@ -185,10 +186,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (oldAddress && oldAddress !== newAddress) log(`address changed from ${oldAddress} to ${newAddress}`);
   // sipd.conf is private to root and csps while it holds a password (DB_MySQL_Password).
   const secretConf = !!directiveValue(sipd.lines, 'DB_MySQL_Password');
+  // snmpd.cnf is private the same way while it holds the SNMPv3 user's passphrases.
+  const secretSnmpd = !!answers.snmp_v3_user;
   try {
     for (const e of [sipd, snmpd, ps, ...others]) {
       const text = textOf(e);
-      const secret = e === sipd && secretConf;
+      const secret = (e === sipd && secretConf) || (e === snmpd && secretSnmpd);
       if (text === e.before) {
         if (secret) applyPerms(e.file, permsFor(e.file, 0o640, true));
         continue;
@@ -208,6 +211,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (secretConf) {
     const st = statSync(sipd.file);
     say(`${path.basename(sipd.file)} holds the MySQL password: mode ${modeText(st.mode)}, owner ${idName('/etc/passwd', st.uid)}:${idName('/etc/group', st.gid)}${st.mode & 0o007 ? ' (readable by others: restrict it)' : ''}`);
+  }
+  const generated = (['snmp_v3_auth_password', 'snmp_v3_priv_password'] as const).filter((k) => answers.snmp_v3_user && answers[k] === fresh[k]);
+  if (generated.length) {
+    say(`SNMPv3 user ${answers.snmp_v3_user} (SHA-256, AES): generated ${generated.join(' and ')}; read ${generated.length > 1 ? 'them' : 'it'} in ${answersFile} (mode 0600), or run sps_setup again to choose your own`);
   }
   if (mysql && answers.mysql_create_db !== 'yes') {
     say(`MySQL: the database was not touched; if ${answers.mysql_user} cannot use it yet, run sps_setup again with mysql_create_db=yes, or install_mysql_db`);

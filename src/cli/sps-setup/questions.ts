@@ -6,7 +6,7 @@ import { isHostname, isIPv4, isIPv6 } from '../../config/define.js';
 export const KEYS = [
   'proxy_domain', 'host_address', 'host_name', 'sip_port', 'farm_members',
   'mysql', 'mysql_host', 'mysql_user', 'mysql_password', 'mysql_create_db', 'mysql_admin_user', 'mysql_admin_password',
-  'snmp_community', 'snmp_v3_user', 'snmp_v3_auth_password', 'snmp_v3_priv_password', 'trap_sink',
+  'snmp_community', 'snmp_community_sources', 'snmp_v3_user', 'snmp_v3_auth_password', 'snmp_v3_priv_password', 'trap_sink',
   'pserver_port',
 ] as const;
 export type Key = (typeof KEYS)[number];
@@ -37,6 +37,25 @@ function mysqlHostCheck(v: string): string | undefined {
   const m = /^(\[([^\]]+)\]|[^:\[\]]+):(\d{1,5})$/.exec(v);
   const ok = m ? (m[2] ? isIPv6(m[2]) : isHost(m[1])) && portCheck(m[3]) === undefined : isHost(v);
   return ok ? undefined : 'a host name or address, with :PORT when MySQL is not on port 3306 (IPv6 in brackets then)';
+}
+
+/**
+ * An SNMPv3 passphrase: RFC 3414 §11.2 asks for at least 8 characters and the net-snmp tools
+ * refuse shorter ones, so a manager could not use the user.
+ */
+function passphraseCheck(v: string): string | undefined {
+  if (v.length < 8) return 'a passphrase of at least 8 characters (RFC 3414 §11.2; snmpget and snmpset refuse shorter ones)';
+  return /^[\x21-\x7e]{8,64}$/.test(v) && !/["'#\\]/.test(v) ? undefined : '8 to 64 printable characters, no blanks, quotes, # or \\';
+}
+
+/** A community source, ADDRESS or ADDRESS/BITS, as address and mask; undefined if not valid. */
+export function sourceRange(s: string): { address: string; mask: string } | undefined {
+  const m = /^(\d+\.\d+\.\d+\.\d+)(?:\/(\d{1,2}))?$/.exec(s);
+  if (!m || !isIPv4(m[1])) return undefined;
+  const bits = m[2] === undefined ? 32 : Number(m[2]);
+  if (bits > 32) return undefined;
+  const n = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return { address: m[1], mask: [24, 16, 8, 0].map((sh) => (n >>> sh) & 0xff).join('.') };
 }
 
 export const QUESTIONS: Record<Key, Question> = {
@@ -71,16 +90,31 @@ export const QUESTIONS: Record<Key, Question> = {
   },
   // Any characters: it is used for one connection and never written anywhere.
   mysql_admin_password: { text: 'Password of the MySQL administrator', check: () => undefined, when: byAdmin },
-  snmp_community: { text: 'SNMP community for managers (read-write)', check: (v) => (/^[\x21-\x7e]{1,32}$/.test(v) && !/["'#\\]/.test(v) ? undefined : '1 to 32 printable characters, no blanks, quotes, # or \\') },
-  snmp_v3_user: { text: 'SNMPv3 user (- for none)', check: (v) => (!v || /^[A-Za-z0-9_.-]{1,32}$/.test(v) ? undefined : 'letters, digits, _ . - (up to 32), or blank') },
+  snmp_community: {
+    text: 'SNMP community for managers (read-only; SNMPv1/v2c)',
+    check: (v) => (/^[\x21-\x7e]{1,32}$/.test(v) && !/["'#\\]/.test(v) ? undefined : '1 to 32 printable characters, no blanks, quotes, # or \\'),
+  },
+  snmp_community_sources: {
+    text: 'Addresses that may use that community, ADDRESS[/BITS] blank-separated (127.0.0.1: this host only; 0.0.0.0/0: any)',
+    check: (v) => {
+      const all = list(v);
+      const bad = all.filter((s) => sourceRange(s) === undefined);
+      if (bad.length) return `IPv4 ADDRESS or ADDRESS/BITS (0 to 32); not valid: ${bad.join(', ')}`;
+      return all.length ? undefined : 'at least one IPv4 address (127.0.0.1 for this host only)';
+    },
+  },
+  snmp_v3_user: {
+    text: 'SNMPv3 user for managers: reads and writes, SHA-256 authentication and AES privacy (- for none)',
+    check: (v) => (!v || /^[A-Za-z0-9_.]([A-Za-z0-9_.-]{0,31})$/.test(v) ? undefined : 'letters, digits, _ . - (up to 32, not starting with -), or - for none'),
+  },
   snmp_v3_auth_password: {
-    text: 'SNMPv3 authentication passphrase (SHA)',
-    check: (v) => (/^[\x21-\x7e]{8,64}$/.test(v) && !/["'#\\]/.test(v) ? undefined : '8 to 64 printable characters, no blanks, quotes, # or \\'),
+    text: 'SNMPv3 authentication passphrase (HMAC-SHA-256; 8 to 64 characters)',
+    check: passphraseCheck,
     when: (a) => !!a.snmp_v3_user,
   },
   snmp_v3_priv_password: {
-    text: 'SNMPv3 privacy passphrase (AES; - for no privacy)',
-    check: (v) => (!v || (/^[\x21-\x7e]{8,64}$/.test(v) && !/["'#\\]/.test(v)) ? undefined : '8 to 64 printable characters, or blank'),
+    text: 'SNMPv3 privacy passphrase (AES-128; 8 to 64 characters, privacy is always on)',
+    check: passphraseCheck,
     when: (a) => !!a.snmp_v3_user,
   },
   trap_sink: {
@@ -104,13 +138,14 @@ export function normalise(k: Key, v: string): string {
     if (['on', 'yes', 'y', 'true', '1'].includes(l)) return 'on';
     if (['off', 'no', 'n', 'false', '0'].includes(l)) return 'off';
   }
-  if (k === 'mysql_admin_user' && t === '-') return ''; // "-": sipd's own account, in files and options too
+  // "-": sipd's own account / no SNMPv3 user, in files and options too.
+  if ((k === 'mysql_admin_user' || k === 'snmp_v3_user') && t === '-') return '';
   if (k === 'mysql_create_db') {
     const l = t.toLowerCase();
     if (['yes', 'y', 'on', 'true', '1'].includes(l)) return 'yes';
     if (['no', 'n', 'off', 'false', '0'].includes(l)) return 'no';
   }
-  if (k === 'farm_members' || k === 'trap_sink') return list(t).join(' ');
+  if (k === 'farm_members' || k === 'trap_sink' || k === 'snmp_community_sources') return list(t).join(' ');
   return t;
 }
 

@@ -1,5 +1,6 @@
 // The answers an sps_setup run starts from: guesses from this host, what the conf files
 // say now, and carrying a new address or host name into answers that held the old one.
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { isHostname } from '../../config/define.js';
 import { directiveValue, replaceWord } from './conf-edit.js';
@@ -49,9 +50,12 @@ export function defaults(): Answers {
     // As the mysql client and install_mysql_db take it, so that it need not be typed or stored.
     mysql_admin_password: process.env.MYSQL_PWD ?? '',
     snmp_community: 'cspsAdmin',
-    snmp_v3_user: '',
-    snmp_v3_auth_password: '',
-    snmp_v3_priv_password: '',
+    snmp_community_sources: '127.0.0.1',
+    // Secure by default: an SNMPv3 user with passphrases of 128 random bits each (kept in
+    // sps_setup.answers and snmpd.cnf, both private to root and csps).
+    snmp_v3_user: 'spsAdmin',
+    snmp_v3_auth_password: randomBytes(16).toString('hex'),
+    snmp_v3_priv_password: randomBytes(16).toString('hex'),
     trap_sink: '',
     pserver_port: '26005',
   };
