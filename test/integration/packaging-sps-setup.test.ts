@@ -92,8 +92,14 @@ describe('sps_setup', () => {
     const parsed = parseSnmpdCnf(snmpd, 'snmpd.cnf');
     assert.deepEqual(parsed.messages.filter((m) => m.severity === 'error'), []);
     assert.ok(parsed.config.communities.some((c) => c.community === 'opsCommunity'));
-    assert.ok(parsed.config.users.some((u) => u.user === 'spsadmin' && u.auth === 'sha' && u.priv === 'aes'));
-    assert.deepEqual(parsed.config.targets.filter((x) => x.name.startsWith('spsSetup')).map((x) => `${x.host}:${x.port}`), ['10.1.1.1:162', '10.1.1.50:162']);
+    assert.ok(parsed.config.users.some((u) => u.user === 'spsadmin' && u.auth === 'sha256' && u.priv === 'aes'));
+    // The v3 user's group reads and writes only at authPriv; the community reads, from 127.0.0.1 only.
+    assert.deepEqual(parsed.config.access.filter((x) => x.group === 'spsSetupV3Group').map((x) => [x.model, x.level, x.writeView]), [['usm', 'authPriv', 'spsSetupView']]);
+    assert.deepEqual(parsed.config.access.filter((x) => x.group === 'spsSetupGroup').map((x) => x.writeView), ['', '']);
+    const community = parsed.config.communities.find((c) => c.community === 'opsCommunity')!;
+    assert.deepEqual(parsed.config.targets.filter((x) => x.tags.includes(community.transportTag)).map((x) => [x.host, x.tmask?.host, x.params]), [['127.0.0.1', '255.255.255.255', '']]);
+    assert.equal(statSync(path.join(conf, 'snmpd.cnf')).mode & 0o027, 0, 'snmpd.cnf holds passphrases: no group write, nothing for others');
+    assert.deepEqual(parsed.config.targets.filter((x) => x.name.startsWith('spsSetupSink')).map((x) => `${x.host}:${x.port}`), ['10.1.1.1:162', '10.1.1.50:162']);
     assert.match(snmpd, /^snmpTargetParamsEntry spsSetupTrapParams 1 snmpv2c spsSetupSec noAuthNoPriv nonVolatile$/m);
     assert.match(readFileSync(path.join(conf, 'ps.conf'), 'utf8'), /^PServerPort 26005$/m);
     // The log has the run, but no password.
@@ -135,6 +141,21 @@ describe('sps_setup', () => {
     assert.deepEqual(readdirSync(conf).map((f) => readFileSync(path.join(conf, f), 'utf8')), before);
   });
 
+  test('SNMPv3 passphrases: under 8 characters refused with a message, privacy cannot be left out', () => {
+    const before = readdirSync(conf).map((f) => readFileSync(path.join(conf, f), 'utf8'));
+    const short = setup(['--prefix', prefix, '--snmp-v3-user', 'nms', '--snmp-v3-auth-password', 'short12', '--snmp-v3-priv-password', 'privpass123']);
+    assert.equal(short.code, 2);
+    assert.match(short.err, /snmp_v3_auth_password: "…" is not valid; expected a passphrase of at least 8 characters/);
+    assert.doesNotMatch(short.err, /short12/, 'the passphrase is not echoed');
+    const noPriv = setup(['--prefix', prefix, '--snmp-v3-user', 'nms', '--snmp-v3-auth-password', 'authpass123', '--snmp-v3-priv-password', '-']);
+    assert.equal(noPriv.code, 2);
+    assert.match(noPriv.err, /snmp_v3_priv_password: "…" is not valid; expected a passphrase of at least 8 characters/);
+    const wide = setup(['--prefix', prefix, '--snmp-community-sources', '10.0.0.0/33 bad']);
+    assert.equal(wide.code, 2);
+    assert.match(wide.err, /snmp_community_sources: .*not valid: 10\.0\.0\.0\/33, bad/);
+    assert.deepEqual(readdirSync(conf).map((f) => readFileSync(path.join(conf, f), 'utf8')), before);
+  });
+
   test('a sipd.conf that would not load is reported with file:line and left alone', () => {
     const broken = sipdConf() + 'MaxForks 99\n';
     writeFileSync(path.join(conf, 'sipd.conf'), broken);
@@ -148,8 +169,9 @@ describe('sps_setup', () => {
 
   test('interactive: questions with defaults; a wrong answer is asked again', () => {
     // proxy_domain, host_address, host_name, sip_port (wrong, then right), farm_members, mysql (off:
-    // no MySQL questions), snmp_community, snmp_v3_user (- for none: no passphrases), trap_sink, pserver_port.
-    const input = ['example.org', '10.2.2.2', '', '99999', '5080', '', 'off', '', '-', '', '26010', ''].join('\n');
+    // no MySQL questions), snmp_community, snmp_community_sources, snmp_v3_user (- for none: no
+    // passphrases), trap_sink, pserver_port.
+    const input = ['example.org', '10.2.2.2', '', '99999', '5080', '', 'off', '', '', '-', '', '26010', ''].join('\n');
     const r = setup(['--prefix', prefix], input);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /SIP port \[5070\]: +not valid: expected a port number/);
