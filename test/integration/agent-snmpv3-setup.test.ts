@@ -2,13 +2,14 @@
 // snmpd.cnf that bin/sps_setup writes into a copy of the shipped conf/: the SNMPv3 user it
 // creates reads and writes at authPriv (HMAC-SHA-256, AES); a v2c SET and a v3 authNoPriv
 // SET are refused; the community answers 127.0.0.1 only until snmp_community_sources widens it.
+// Then a v3 trap target at authPriv, as docs/snmp-agent.md describes it, seen by snmptrapd.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BIN, REPO, freePort, waitFor } from '../helpers/index.js';
+import { BIN, REPO, freePort, requireTool, start, waitFor } from '../helpers/index.js';
 import { lines, restartableCiagent, snmp } from '../unit/agent/snmp-tools.js';
 
 const SYS_DESCR = '.1.3.6.1.2.1.1.1.0';
@@ -117,4 +118,39 @@ describe('SNMP after sps_setup', () => {
     const gone = await snmp('snmpget', [...v3('authPriv', 'spsAdmin', 'x'.repeat(8), 'y'.repeat(8)), '-r', '0', agent.target, SYS_DESCR]);
     assert.match(gone.stderr, /Unknown user name/);
   });
+});
+
+test('a v3 trap target (MP-MODEL 3, authPriv): snmptrapd with the user under the agent engine ID gets coldStart', async () => {
+  const snmptrapd = requireTool('snmptrapd', 'snmptrapd');
+  const dir = mkdtempSync(path.join(tmpdir(), 'snmpv3-trap-'));
+  const engine = '80001f88804f70656e53505331';
+  const [trapPort, agentPort] = [await freePort(), await freePort()];
+  writeFileSync(path.join(dir, 'snmpd.cnf'), [
+    `snmpEngineID ${engine}`,
+    'snmpCommunityEntry t1 cspsAdmin roSec localSnmpID - - nonVolatile',
+    'vacmSecurityToGroupEntry snmpv2c roSec ro nonVolatile',
+    'vacmAccessEntry ro - snmpv2c noAuthNoPriv exact All - All nonVolatile',
+    'usmUserEntry localSnmpID spsAdmin sha256 aes nonVolatile "auth-pass-1" "priv-pass-1"',
+    'vacmSecurityToGroupEntry usm spsAdmin v3 nonVolatile',
+    'vacmAccessEntry v3 - usm authPriv exact All All All nonVolatile',
+    `snmpTargetAddrEntry v3sink snmpUDPDomain 127.0.0.1:${trapPort} 100 3 Console v3Params nonVolatile`,
+    'snmpTargetParamsEntry v3Params 3 usm spsAdmin authPriv nonVolatile',
+    '',
+  ].join('\n'), { mode: 0o600 });
+  // Only messages from this user at authPriv are logged (authUser … priv).
+  writeFileSync(path.join(dir, 'snmptrapd.conf'), `createUser -e 0x${engine} spsAdmin SHA-256 auth-pass-1 AES priv-pass-1\nauthUser log spsAdmin priv\n`);
+  const traps = start(snmptrapd, ['-f', '-Lo', '-On', '-n', '-m', '', '-M', '/nonexistent', '-C', '-c', path.join(dir, 'snmptrapd.conf'), '-p', path.join(dir, 'snmptrapd.pid'), `udp:127.0.0.1:${trapPort}`], 120_000);
+  let out = '';
+  traps.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const agent = restartableCiagent(dir, agentPort, SYS_DESCR);
+  try {
+    await waitFor('snmptrapd to start', () => /NET-SNMP version/i.test(out), 20_000);
+    await agent.launch();
+    await waitFor('coldStart at snmptrapd', () => /\.1\.3\.6\.1\.6\.3\.1\.1\.4\.1\.0 = OID: \.1\.3\.6\.1\.6\.3\.1\.1\.5\.1\b/.test(out), 20_000);
+  } finally {
+    await agent.kill();
+    traps.child.kill('SIGTERM');
+    await traps.done;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
