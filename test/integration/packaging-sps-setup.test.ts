@@ -154,6 +154,13 @@ describe('sps_setup', () => {
     assert.equal(wide.code, 2);
     assert.match(wide.err, /snmp_community_sources: .*not valid: 10\.0\.0\.0\/33, bad/);
     assert.deepEqual(readdirSync(conf).map((f) => readFileSync(path.join(conf, f), 'utf8')), before);
+    // Answers from before snmp_community_sources existed: the run says the community narrowed.
+    const kept = path.join(conf, 'sps_setup.answers');
+    writeFileSync(kept, readFileSync(kept, 'utf8').replace(/^snmp_community_sources=.*\n/m, ''), { mode: 0o600 });
+    const old = setup(['--prefix', prefix, '-n']);
+    assert.equal(old.code, 0, old.out + old.err);
+    assert.match(old.out, /snmp_community_sources: the community opsCommunity now answers 127\.0\.0\.1 only \(earlier runs let it answer any address\)/);
+    assert.match(readFileSync(kept, 'utf8'), /^snmp_community_sources=127\.0\.0\.1$/m);
   });
 
   test('a sipd.conf that would not load is reported with file:line and left alone', () => {

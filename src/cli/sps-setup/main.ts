@@ -212,6 +212,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const st = statSync(sipd.file);
     say(`${path.basename(sipd.file)} holds the MySQL password: mode ${modeText(st.mode)}, owner ${idName('/etc/passwd', st.uid)}:${idName('/etc/group', st.gid)}${st.mode & 0o007 ? ' (readable by others: restrict it)' : ''}`);
   }
+  if (previous.snmp_community !== undefined && previous.snmp_community_sources === undefined && answers.snmp_community_sources === fresh.snmp_community_sources) {
+    say(`snmp_community_sources: the community ${answers.snmp_community} now answers ${answers.snmp_community_sources} only (earlier runs let it answer any address); widen it with --snmp-community-sources "ADDRESS[/BITS] ..." if a manager elsewhere still uses v2c`);
+  }
   const generated = (['snmp_v3_auth_password', 'snmp_v3_priv_password'] as const).filter((k) => answers.snmp_v3_user && answers[k] === fresh[k]);
   if (generated.length) {
     say(`SNMPv3 user ${answers.snmp_v3_user} (SHA-256, AES): generated ${generated.join(' and ')}; read ${generated.length > 1 ? 'them' : 'it'} in ${answersFile} (mode 0600), or run sps_setup again to choose your own`);

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseAnswers } from '../../../src/cli/sps-setup/answers-file.js';
+import { checkAnswers, sourceRange } from '../../../src/cli/sps-setup/questions.js';
+import { snmpdBlock } from '../../../src/cli/sps-setup/snmpd-block.js';
 import { directiveValue, quoteArg, replaceWord, setDirective } from '../../../src/cli/sps-setup/conf-edit.js';
 import { installedLauncher } from '../../../packaging/stage.js';
 
@@ -53,4 +55,34 @@ test('installedLauncher points Node launchers at lib/ and refuses one it cannot 
   assert.equal(installedLauncher('sipd', '#!/usr/bin/env node\nimport "../dist/src/cli/sipd.js";\n'), '#!/usr/bin/env node\nimport "../lib/src/cli/sipd.js";\n');
   assert.equal(installedLauncher('x', '#!/bin/sh\nexec foo\n'), '#!/bin/sh\nexec foo\n');
   assert.throws(() => installedLauncher('odd', '#!/usr/bin/env node\nimport "./elsewhere.js";\n'), /bin\/odd: a Node launcher/);
+});
+
+test('sourceRange: ADDRESS or ADDRESS/BITS as the address and TMASK of a community source', () => {
+  assert.deepEqual(sourceRange('127.0.0.1'), { address: '127.0.0.1', mask: '255.255.255.255' });
+  assert.deepEqual(sourceRange('10.1.5.0/24'), { address: '10.1.5.0', mask: '255.255.255.0' });
+  assert.deepEqual(sourceRange('10.1.5.0/20'), { address: '10.1.5.0', mask: '255.255.240.0' });
+  assert.deepEqual(sourceRange('0.0.0.0/0'), { address: '0.0.0.0', mask: '0.0.0.0' });
+  for (const bad of ['10.1.5.0/33', '10.1.5.256', 'host.example.com', '::1', '10.1.5.0/']) assert.equal(sourceRange(bad), undefined, bad);
+});
+
+test('snmpdBlock: a read-only community limited to its sources; the v3 user SHA-256/AES with one authPriv access row', () => {
+  const block = snmpdBlock({ snmp_community: 'ops', snmp_community_sources: '127.0.0.1 10.1.5.0/24', snmp_v3_user: 'nms', snmp_v3_auth_password: 'auth-pass-1', snmp_v3_priv_password: 'priv-pass-1' });
+  assert.ok(block.includes('snmpCommunityEntry spsSetup1 ops spsSetupSec localSnmpID - spsSetupManagers nonVolatile'));
+  assert.deepEqual(block.filter((l) => l.includes(' spsSetupManagers - ')), [
+    'snmpTargetAddrEntry spsSetupManager1 snmpUDPDomain 127.0.0.1:0 100 3 spsSetupManagers - nonVolatile 255.255.255.255:0',
+    'snmpTargetAddrEntry spsSetupManager2 snmpUDPDomain 10.1.5.0:0 100 3 spsSetupManagers - nonVolatile 255.255.255.0:0',
+  ]);
+  assert.ok(block.includes('usmUserEntry localSnmpID nms usmHMAC192SHA256AuthProtocol usmAesCfb128Protocol nonVolatile auth-pass-1 priv-pass-1'));
+  assert.deepEqual(block.filter((l) => l.startsWith('vacmAccessEntry spsSetupV3Group')), ['vacmAccessEntry spsSetupV3Group - usm authPriv exact spsSetupView spsSetupView spsSetupView nonVolatile']);
+  assert.deepEqual(block.filter((l) => l.startsWith('vacmAccessEntry spsSetupGroup')).map((l) => l.split(' ')[7]), ['-', '-'], 'no write view for the community');
+  assert.ok(!snmpdBlock({ snmp_community: 'ops', snmp_v3_user: '' }).some((l) => l.startsWith('usmUserEntry')));
+});
+
+test('checkAnswers: the SNMPv3 passphrases are both required, at least 8 characters, never echoed', () => {
+  const base = { snmp_community: 'ops', snmp_community_sources: '127.0.0.1', snmp_v3_user: 'nms' };
+  const errs = checkAnswers({ ...base, snmp_v3_auth_password: 'seven77', snmp_v3_priv_password: '' }).filter((e) => e.startsWith('snmp_'));
+  assert.deepEqual(errs.map((e) => e.split(':')[0]), ['snmp_v3_auth_password', 'snmp_v3_priv_password']);
+  assert.ok(errs.every((e) => /at least 8 characters/.test(e) && !e.includes('seven77')));
+  assert.deepEqual(checkAnswers({ ...base, snmp_v3_auth_password: 'eight888', snmp_v3_priv_password: 'eight888' }).filter((e) => e.startsWith('snmp_')), []);
+  assert.match(checkAnswers({ ...base, snmp_community_sources: '' }).join('\n'), /snmp_community_sources: .*at least one IPv4 address/);
 });
