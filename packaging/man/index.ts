@@ -113,6 +113,14 @@ export function renderManPages(o: ManOptions): ManPage[] {
 }
 
 /**
+ * Makes the pages of a staged tree and writes them under manDir (gzip'd for Linux).
+ * Returns the files written, relative to manDir.
+ */
+export function stageManPages(manDir: string, o: ManOptions & { readonly gzip: boolean }): string[] {
+  return writeManPages(manDir, renderManPages(o), o.gzip);
+}
+
+/**
  * Writes the pages under dir (man8/, man5/), gzip'd when asked (Linux man-db reads .gz;
  * Solaris's man reads plain files). Returns the files written, relative to dir.
  */

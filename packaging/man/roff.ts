@@ -184,7 +184,7 @@ export function commentsRoff(fileText: string): string[] {
       // the file's own title line ("name — what it is") is the page's NAME already
       if (/^\S+\.(cnf|conf)\s+[—-]/.test(t)) continue;
     }
-    const heading = /^-{2,}\s*(.+?)\s*-*$/.exec(t) ?? /^Entry type:\s*(\S+)\s*$/.exec(t);
+    const heading = /^-{2,}\s*(.+?)\s*-*$/.exec(t) ?? /^Entry type:\s*(.+?)\s*$/.exec(t);
     if (heading) {
       flushFill();
       flushPre();
