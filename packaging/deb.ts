@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DESCRIPTION, MAINTAINER, PACKAGE_NAME, PREFIX_LINUX, SERVICES, SUMMARY } from './layout.js';
+import { DESCRIPTION, MAINTAINER, MAN_DIR_LINUX, PACKAGE_NAME, PREFIX_LINUX, SERVICES, SUMMARY } from './layout.js';
+import { stageManPages } from './man/index.js';
 import type { BuildOptions } from './rpm.js';
 import { debScripts } from './scripts.js';
 import { INIT_SCRIPT, systemdUnit, withPrefix } from './services.js';
@@ -39,11 +40,13 @@ export function buildDeb(o: BuildOptions): string {
   for (const s of SERVICES) if (tree.services.includes(s.bin)) writeFileSync(path.join(root, DEB_UNIT_DIR, s.unit), systemdUnit(s.bin, PREFIX_LINUX), { mode: 0o644 });
   mkdirSync(path.join(root, path.dirname(DEB_INIT_SCRIPT)), { recursive: true });
   writeFileSync(path.join(root, DEB_INIT_SCRIPT), withPrefix(INIT_SCRIPT, PREFIX_LINUX), { mode: 0o755 });
+  stageManPages(path.join(root, MAN_DIR_LINUX), { treeDir: tree.dir, prefix: PREFIX_LINUX, version, gzip: true });
 
   const size = kib(root);
   const debian = path.join(root, 'DEBIAN');
   mkdirSync(debian, { mode: 0o755 });
   const description = DESCRIPTION.replace(/(.{1,72})(\s+|$)/g, ' $1\n').trimEnd();
+  // procps: /bin/kill, which ciagent.service runs to reload the agent.
   writeFileSync(
     path.join(debian, 'control'),
     `Package: ${PACKAGE_NAME}
@@ -51,7 +54,7 @@ Version: ${version}
 Architecture: all
 Maintainer: ${MAINTAINER}
 Installed-Size: ${size}
-Depends: nodejs (>= 20), passwd
+Depends: nodejs (>= 20), passwd, procps
 Section: net
 Priority: optional
 Homepage: https://example.org/opensps

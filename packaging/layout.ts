@@ -14,6 +14,15 @@ export const LICENSE = 'Apache-2.0';
 export const PREFIX_LINUX = '/usr/local/sip';
 export const PREFIX_SOLARIS = '/opt/sip';
 
+/**
+ * Manual pages on Linux: /usr/local/share/man is in man-db's default search path on RHEL
+ * (/etc/man_db.conf) and Debian (/etc/manpath.config), so `man sipd` (and `systemctl help
+ * sipd`) find them with no MANPATH; /usr/share/man would clash with Apache's rotatelogs(8).
+ * Solaris keeps them in the package, BASEDIR/man, which man derives from BASEDIR/bin on the PATH.
+ */
+export const MAN_DIR_LINUX = '/usr/local/share/man';
+export const MAN_DIR_SOLARIS = 'man';
+
 /** The account sipd, pserver and the control script run as (the guide's default). */
 export const ACCOUNT = 'csps';
 

@@ -2,7 +2,8 @@
 // (/opt/sip), in datastream form (pkgadd -d FILE), built with our SVR4 builder.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ACCOUNT, DESCRIPTION, PREFIX_SOLARIS, SUMMARY, SVR4_PKG, VENDOR } from './layout.js';
+import { ACCOUNT, DESCRIPTION, MAN_DIR_SOLARIS, PREFIX_SOLARIS, SUMMARY, SVR4_PKG, VENDOR } from './layout.js';
+import { stageManPages } from './man/index.js';
 import type { BuildOptions } from './rpm.js';
 import { svr4Scripts } from './scripts.js';
 import { stageTree } from './stage.js';
@@ -19,6 +20,8 @@ export function buildPkgFromCheckout(o: BuildOptions): { file: string; built: Bu
   const version = checkPkgVersion(o.version);
   const stageDir = path.join(o.workDir, 'pkg-root');
   const tree = stageTree({ repo: o.repo, dir: stageDir, prefix: PREFIX_SOLARIS, version, os: 'solaris' });
+  // Plain pages, as Solaris packages ship theirs.
+  stageManPages(path.join(stageDir, MAN_DIR_SOLARIS), { treeDir: stageDir, prefix: PREFIX_SOLARIS, version, gzip: false });
   const scanned = scanTree(stageDir, 'root', 'bin');
   const conf = new Set(tree.confFiles);
   // Configuration: editable files of class "config" (kept across pkgrm/pkgadd), readable by csps.

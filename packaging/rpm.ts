@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ACCOUNT, DESCRIPTION, LICENSE, PACKAGE_NAME, PREFIX_LINUX, SERVICES, SUMMARY, VENDOR } from './layout.js';
+import { ACCOUNT, DESCRIPTION, LICENSE, MAN_DIR_LINUX, PACKAGE_NAME, PREFIX_LINUX, SERVICES, SUMMARY, VENDOR } from './layout.js';
+import { stageManPages } from './man/index.js';
 import { rpmScripts } from './scripts.js';
 import { INIT_SCRIPT, systemdUnit, withPrefix } from './services.js';
 import { stageTree, type StagedTree } from './stage.js';
@@ -27,7 +28,7 @@ export function checkRpmVersion(v: string): string {
 }
 
 /** Spec text; script bodies have % doubled so that rpm does not read them as macros. */
-export function rpmSpec(version: string, tree: StagedTree, stageRoot: string): string {
+export function rpmSpec(version: string, tree: StagedTree, stageRoot: string, manFiles: readonly string[] = []): string {
   const p = PREFIX_LINUX;
   const s = rpmScripts({ prefix: p, services: tree.services, initScript: RPM_INIT_SCRIPT });
   const esc = (t: string) => t.replace(/%/g, '%%');
@@ -72,6 +73,7 @@ ${p}/share
 %dir %attr(0775,root,${ACCOUNT}) ${p}/conf
 ${tree.confFiles.map((f) => `%config(noreplace) %attr(0640,root,${ACCOUNT}) ${p}/${f}`).join('\n')}
 ${units.join('\n')}
+${manFiles.map((f) => `${MAN_DIR_LINUX}/${f}`).join('\n')}
 %attr(0755,root,root) ${RPM_INIT_SCRIPT}
 `;
 }
@@ -85,11 +87,12 @@ export function buildRpm(o: BuildOptions): string {
   for (const s of SERVICES) if (tree.services.includes(s.bin)) writeFileSync(path.join(root, RPM_UNIT_DIR, s.unit), systemdUnit(s.bin, PREFIX_LINUX), { mode: 0o644 });
   mkdirSync(path.join(root, path.dirname(RPM_INIT_SCRIPT)), { recursive: true });
   writeFileSync(path.join(root, RPM_INIT_SCRIPT), withPrefix(INIT_SCRIPT, PREFIX_LINUX), { mode: 0o755 });
+  const manFiles = stageManPages(path.join(root, MAN_DIR_LINUX), { treeDir: tree.dir, prefix: PREFIX_LINUX, version, gzip: true });
 
   const top = path.join(o.workDir, 'rpmbuild');
   for (const d of ['BUILD', 'RPMS', 'SOURCES', 'SPECS', 'SRPMS', 'BUILDROOT']) mkdirSync(path.join(top, d), { recursive: true });
   const spec = path.join(top, 'SPECS', `${PACKAGE_NAME}.spec`);
-  writeFileSync(spec, rpmSpec(version, tree, root));
+  writeFileSync(spec, rpmSpec(version, tree, root, manFiles));
   try {
     execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', '_binary_payload w6.gzdio', spec], {
       stdio: ['ignore', 'pipe', 'pipe'],

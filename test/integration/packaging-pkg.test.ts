@@ -14,6 +14,7 @@ import type { BuiltPkg } from '../../packaging/svr4/build-pkg.js';
 import { requireTool } from '../helpers/index.js';
 import { parseDatastream, serializeDatastream, verifyDatastream, type Datastream } from '../unit/packaging/svr4-verify.js';
 import { accountIn, makeScratchRoot } from '../unit/packaging/scratch-root.js';
+import { MAN_PAGES } from '../unit/packaging/man-pages.js';
 
 const BASEDIR = '/opt/sip';
 
@@ -77,6 +78,11 @@ describe('Solaris package', () => {
     assert.ok(lines.some((l) => /^1 e config conf\/sipd\.conf 0640 root csps \d+ \d+ \d+$/.test(l)), 'sipd.conf is an editable file of class config');
     assert.ok(lines.some((l) => /^1 f none bin\/sipd 0755 root bin /.test(l)));
     assert.ok(lines.some((l) => /^1 f none lib\/src\/cli\/sipd\.js 0644 /.test(l)));
+    // Manual pages under BASEDIR/man, plain (not gzip'd).
+    for (const [name, section] of MAN_PAGES) {
+      const re = new RegExp(`^1 f none man/man${section}/${name.replace(/\./g, '\\.')}\\.${section} 0644 `);
+      assert.ok(lines.some((l) => re.test(l)), `${name}(${section}) missing from the pkgmap`);
+    }
     for (const s of ['checkinstall', 'preinstall', 'postinstall', 'preremove', 'postremove', 'i.config', 'r.config']) {
       assert.ok(lines.some((l) => l.startsWith(`1 i ${s} `)), `${s} is an information file`);
     }

@@ -1,0 +1,275 @@
+// What the manual pages say beyond what the programs print: a one-line summary, the
+// description, exit status, files and cross-references. SYNOPSIS and OPTIONS come from
+// each command's --help output, sipd.conf(5) from the directive schema, and the format
+// sections of the .cnf pages from the comments of the files we ship (see ./index.ts), so
+// those parts cannot drift from the programs. @PREFIX@ is the install prefix.
+
+/** A block of a section: a paragraph, lines shown as they are, or term/description items. */
+export type Block = string | { readonly pre: readonly string[] } | { readonly items: readonly (readonly [string, string])[] };
+
+export interface Section {
+  readonly title: string;
+  readonly blocks: readonly Block[];
+}
+
+export interface PageText {
+  /** File and NAME: sipd, sipd.conf, critagt.cnf. */
+  readonly name: string;
+  readonly section: 5 | 8;
+  /** The NAME line's description. */
+  readonly summary: string;
+  readonly description: readonly Block[];
+  /** Sections after OPTIONS (commands) or after the format (files). */
+  readonly sections?: readonly Section[];
+  readonly seeAlso: readonly string[];
+}
+
+export interface CommandPage extends PageText {
+  readonly section: 8;
+}
+
+export interface FilePage extends PageText {
+  readonly section: 5;
+  /** The shipped file under conf/ whose comments give the format (not for sipd.conf). */
+  readonly shipped?: string;
+}
+
+const exitStatus = (items: [string, string][]): Section => ({ title: 'EXIT STATUS', blocks: [{ items }] });
+const files = (items: [string, string][]): Section => ({ title: 'FILES', blocks: [{ items }] });
+
+const CONF = '@PREFIX@/conf/sipd.conf';
+
+export const COMMAND_PAGES: readonly CommandPage[] = [
+  {
+    name: 'sipd',
+    section: 8,
+    summary: 'OpenSPS SIP proxy, registrar and redirect server',
+    description: [
+      'sipd is the SIP server of OpenSPS: a proxy (stateful or stateless), registrar and redirect server after RFC 3261, configured by sipd.conf(5) as the Cisco SIP Proxy Server 2.2 was.',
+      'Without -X it checks the configuration, starts a copy of itself in the background, waits until that copy has bound its sockets and written its pid file, and exits 0; when the copy fails it prints why and exits 1. With -X it stays in the foreground. Started as root, it binds its ports and then runs as the User and Group of the configuration.',
+      'Operators normally start and stop sipd with sip(8) (or the sipd service), which also performs graceful restarts; sipd -t checks a file without starting anything.',
+    ],
+    sections: [
+      {
+        title: 'SIGNALS',
+        blocks: [
+          {
+            items: [
+              ['SIGTERM, SIGINT', 'stop: close the sockets, finish the logs and remove the pid file.'],
+              ['SIGHUP, SIGUSR1', 'graceful restart: read the configuration again and apply what can change without a restart (sip graceful does the same over the control socket).'],
+            ],
+          },
+        ],
+      },
+      exitStatus([
+        ['0', 'started (or, with -t, the configuration is valid: "Syntax OK").'],
+        ['1', 'the configuration has errors or the server could not start.'],
+        ['2', 'wrong command line.'],
+      ]),
+      files([
+        [CONF, 'the configuration, see sipd.conf(5).'],
+        ['@PREFIX@/logs/sipd.pid', 'the process id of the running server (PidFile).'],
+        ['@PREFIX@/logs/error_log, access_log, stats_log', 'the logs (ErrorLog, CustomLog, SIPStatsLog).'],
+        ['@PREFIX@/data/', 'the registration and route tables of the embedded store.'],
+      ]),
+    ],
+    seeAlso: ['sip(8)', 'sipd.conf(5)', 'sps_setup(8)', 'sysadmin_sps_regroute(8)', 'rotatelogs(8)', 'ciagent(8)'],
+  },
+  {
+    name: 'sip',
+    section: 8,
+    summary: 'start, stop and gracefully restart the OpenSPS SIP server',
+    description: [
+      'sip is the control script of sipd(8). It finds the server through the PidFile of the configuration file, talks to it over the control socket beside the pid file, and falls back to signals when that socket is not there.',
+      'start starts sipd and returns once it has bound its sockets; stop stops it; restart does both; graceful re-reads the configuration without dropping calls in progress (directives that need a full restart are reported); status tells whether sipd runs. txngraceful-restart drains the server first: for the given number of seconds new INVITE and REGISTER requests are refused (behaviour 1, 503 with Retry-After) or left unanswered (behaviour 2) while transactions in progress finish, then sipd is restarted.',
+    ],
+    sections: [
+      exitStatus([
+        ['0', 'done (status: running).'],
+        ['1', 'the action failed.'],
+        ['2', 'wrong command line.'],
+        ['3', 'status: sipd is stopped.'],
+      ]),
+      files([[CONF, 'the configuration whose PidFile names the server.']]),
+    ],
+    seeAlso: ['sipd(8)', 'sipd.conf(5)', 'csps_ciagent_ctl(8)'],
+  },
+  {
+    name: 'ciagent',
+    section: 8,
+    summary: 'OpenSPS SNMP master agent',
+    description: [
+      'ciagent answers SNMP requests about the host and the SIP server, and drives the server through the MIBs the Cisco SIP Proxy Server\'s agent served: CRITAPP-MIB starts, stops and watches sipd (critagt.cnf(5)), LOG-MIB watches log files (logagt.cnf(5)), DISMAN-EVENT-MIB sends notifications on thresholds (eventagt.cnf(5)) and DISMAN-SCRIPT-MIB runs registered commands such as a graceful restart (smpop.cnf(5)). Communities, SNMPv3 users, access control and notification targets are in snmpd.cnf(5).',
+      'Without -f it starts a detached copy of itself and returns once that copy answers on its port (exit 0) or has failed (exit 1). A coldStart notification goes out at every start.',
+    ],
+    sections: [
+      {
+        title: 'SIGNALS',
+        blocks: [
+          {
+            items: [
+              ['SIGTERM', 'stop.'],
+              ['SIGHUP', 're-read snmpd.cnf and let each MIB module reload its own file.'],
+            ],
+          },
+        ],
+      },
+      files([
+        ['@PREFIX@/conf/snmpd.cnf', 'communities, users, access control, notification targets; see snmpd.cnf(5).'],
+        ['@PREFIX@/conf/critagt.cnf, logagt.cnf, eventagt.cnf, smpop.cnf', 'the MIB modules\' rows; see their pages.'],
+        ['@PREFIX@/logs/ciagent.pid, ciagent_log', 'the pid file and the log.'],
+        ['@PREFIX@/data/', 'state kept across restarts (the SNMP engine id).'],
+      ]),
+    ],
+    seeAlso: ['csps_ciagent_ctl(8)', 'snmpd.cnf(5)', 'critagt.cnf(5)', 'logagt.cnf(5)', 'eventagt.cnf(5)', 'smpop.cnf(5)', 'sipd(8)'],
+  },
+  {
+    name: 'csps_ciagent_ctl',
+    section: 8,
+    summary: 'start and stop the OpenSPS SNMP agent',
+    description: [
+      'csps_ciagent_ctl controls ciagent(8) in the manner of an init script. start starts the agent unless it runs already, stop stops it, restart does both and status reports it. Options after the action are passed to ciagent (for example --pid-file, which both read).',
+    ],
+    sections: [
+      exitStatus([
+        ['0', 'done (status: running).'],
+        ['1', 'the action failed (status: the agent is dead but its pid file exists).'],
+        ['2', 'wrong command line.'],
+        ['3', 'status: the agent is stopped.'],
+      ]),
+    ],
+    seeAlso: ['ciagent(8)', 'sip(8)'],
+  },
+  {
+    name: 'sps_setup',
+    section: 8,
+    summary: 'set up an installed OpenSPS',
+    description: [
+      'sps_setup asks for (or reads) the proxy domain, this host\'s address and name, the farm members, the MySQL subscriber database, the SNMP settings and the provisioning server\'s port, and writes them into conf/sipd.conf (the directives\' values edited in place, comments and every other line kept), a block of conf/snmpd.cnf that it owns, and conf/ps.conf.',
+      'Run it again to change anything, the IP address in particular: the previous answers are kept in conf/sps_setup.answers and every place holding the old address is rewritten. Nothing is written unless the result passes the same check as sipd -t. With MySQL on and mysql_create_db=yes it also creates or upgrades the database before any file is written.',
+    ],
+    sections: [
+      files([
+        ['@PREFIX@/conf/sps_setup.answers', 'the answers of the last run.'],
+        ['@PREFIX@/logs/sps_setup_log', 'a record of every run.'],
+      ]),
+    ],
+    seeAlso: ['sipd.conf(5)', 'snmpd.cnf(5)', 'install_mysql_db(8)', 'sipd(8)'],
+  },
+  {
+    name: 'sysadmin_sps_regroute',
+    section: 8,
+    summary: 'list, import and export the OpenSPS registry and routing databases',
+    description: [
+      'sysadmin_sps_regroute manages the static registrations and the routes of sipd(8). With -l, -i or -x it does that and ends (import first, then export, then list); otherwise it shows its menu and reads one answer per line from standard input.',
+      'When sipd runs, every request goes over its control socket, so the server sees a change on its next request. When sipd is stopped, the tool opens the database files itself. A running sipd whose socket does not answer is an error: the files are never written behind a running server\'s back.',
+      'Files are comma-separated; -x appends, and each database starts with its own header line, so one file can hold both and -i with -m both sends each part to its database.',
+    ],
+    sections: [
+      exitStatus([
+        ['0', 'done.'],
+        ['1', 'failed (an import with any error imports nothing).'],
+        ['2', 'wrong command line.'],
+      ]),
+    ],
+    seeAlso: ['sipd(8)', 'sipd.conf(5)'],
+  },
+  {
+    name: 'sysadmin_mysql_user',
+    section: 8,
+    summary: 'show, add, change and remove subscribers of the OpenSPS MySQL database',
+    description: [
+      'sysadmin_mysql_user manages the subscribers (accounts, passwords and call-forwarding targets) that sipd(8) authenticates and forwards for. Without a command it asks for the MySQL host, user, password, database and table (defaults from sipd.conf) and shows its menu, reading one line at a time from standard input, so that a script can drive it. With a command (show, list, add, modify, remove) it does that one operation and exits.',
+      'The MySQL password comes from the environment variable MYSQL_PWD or the DB_MySQL_Password directive; a subscriber\'s password is best given with --password-stdin. --embedded works on the embedded store instead (the default when sipd.conf has DB_MySQL Off).',
+    ],
+    sections: [
+      { title: 'ENVIRONMENT', blocks: [{ items: [['MYSQL_PWD', 'the password of the MySQL account.']] }] },
+      exitStatus([
+        ['0', 'done.'],
+        ['1', 'the operation failed (the reason is on standard error).'],
+        ['2', 'wrong command line.'],
+      ]),
+    ],
+    seeAlso: ['install_mysql_db(8)', 'sipd.conf(5)', 'sipd(8)'],
+  },
+  {
+    name: 'install_mysql_db',
+    section: 8,
+    summary: 'create or upgrade the OpenSPS subscriber database in MySQL',
+    description: [
+      'install_mysql_db creates the sip database and its subscriber table, or brings an existing one up to the current schema; it is safe to run again. Names, host and sipd\'s account come from the DB_MySQL_* directives of sipd.conf; the options override them.',
+      'The administrator\'s password is read from MYSQL_PWD or, with --admin-password-stdin, from the first line of standard input. --create-user also creates the account named by DB_MySQL_Username (password DB_MySQL_Password) and lets it read and write the database\'s tables.',
+    ],
+    sections: [{ title: 'ENVIRONMENT', blocks: [{ items: [['MYSQL_PWD', 'the password of the MySQL administrator account.']] }] }],
+    seeAlso: ['sysadmin_mysql_user(8)', 'sps_setup(8)', 'sipd.conf(5)'],
+  },
+  {
+    name: 'rotatelogs',
+    section: 8,
+    summary: 'write log lines to files that are rotated by time or size',
+    description: [
+      'rotatelogs is the program that the ErrorLog and CustomLog directives of sipd.conf(5) pipe their logs into, so that logs are rotated without restarting sipd(8). It is modelled on the Apache program of the same name.',
+      'In time mode the file name\'s suffix is the start of the current period; a restarted rotatelogs appends to the file of the current period. In size mode a new file is started before the next line would make the current one larger than the limit, and the suffix is the time the file was opened. A line is never split over two files.',
+    ],
+    sections: [
+      exitStatus([
+        ['0', 'end of input, or SIGTERM or SIGINT after writing what was read.'],
+        ['1', 'wrong arguments.'],
+        ['2', 'the log file cannot be opened or written.'],
+      ]),
+    ],
+    seeAlso: ['sipd.conf(5)', 'sipd(8)'],
+  },
+];
+
+const AGENT_FILE_SEE_ALSO = ['ciagent(8)', 'snmpd.cnf(5)'];
+
+export const FILE_PAGES: readonly FilePage[] = [
+  {
+    name: 'sipd.conf',
+    section: 5,
+    summary: 'configuration file of the OpenSPS SIP server',
+    description: [], // written from the directive schema, see ./sipd-conf.ts
+    seeAlso: ['sipd(8)', 'sip(8)', 'sps_setup(8)', 'rotatelogs(8)'],
+  },
+  {
+    name: 'snmpd.cnf',
+    section: 5,
+    summary: 'communities, SNMPv3 users, access control and notification targets of the OpenSPS SNMP agent',
+    description: ['snmpd.cnf configures ciagent(8): who may ask what (SNMPv1/v2c communities, SNMPv3 users, view-based access control) and where notifications go. The agent reads it at start and again on SIGHUP. The file can hold SNMPv3 passphrases, so keep it readable by root only.'],
+    shipped: 'snmpd.cnf',
+    seeAlso: ['ciagent(8)', 'sps_setup(8)', 'critagt.cnf(5)', 'eventagt.cnf(5)'],
+  },
+  {
+    name: 'critagt.cnf',
+    section: 5,
+    summary: 'processes supervised by the OpenSPS SNMP agent (CRITAPP-MIB)',
+    description: ['critagt.cnf lists the processes that ciagent(8) starts, stops and watches through the CRITAPP-MIB critAppProcTable; entry 1 is the SIP server.'],
+    shipped: 'critagt.cnf',
+    seeAlso: [...AGENT_FILE_SEE_ALSO, 'sip(8)'],
+  },
+  {
+    name: 'logagt.cnf',
+    section: 5,
+    summary: 'log files watched by the OpenSPS SNMP agent (LOG-MIB)',
+    description: ['logagt.cnf lists the log files whose size and contents ciagent(8) watches through the LOG-MIB siLogTable.'],
+    shipped: 'logagt.cnf',
+    seeAlso: [...AGENT_FILE_SEE_ALSO, 'rotatelogs(8)'],
+  },
+  {
+    name: 'eventagt.cnf',
+    section: 5,
+    summary: 'event triggers of the OpenSPS SNMP agent (DISMAN-EVENT-MIB)',
+    description: ['eventagt.cnf holds the DISMAN-EVENT-MIB (RFC 2981) rows that ciagent(8) starts with: what to sample, how often, and which notification to send when a threshold is crossed.'],
+    shipped: 'eventagt.cnf',
+    seeAlso: AGENT_FILE_SEE_ALSO,
+  },
+  {
+    name: 'smpop.cnf',
+    section: 5,
+    summary: 'commands the OpenSPS SNMP agent may run (DISMAN-SCRIPT-MIB)',
+    description: ['smpop.cnf registers the commands that ciagent(8) may run through the DISMAN-SCRIPT-MIB; only commands registered here can ever run.'],
+    shipped: 'smpop.cnf',
+    seeAlso: [...AGENT_FILE_SEE_ALSO, 'sip(8)'],
+  },
+];
