@@ -1,11 +1,13 @@
 // A sipd started in-process on a scratch ServerRoot, for integration tests.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfigFile } from '../../src/server/config.js';
 import { Sipd } from '../../src/server/sipd.js';
 import { EmbeddedSubscriberStore } from '../../src/stores/embedded/subscriber-store.js';
 import { makeSecret } from '../../src/stores/secret.js';
 import { emptySubscriber } from '../../src/stores/subscriber-store.js';
+import type { TcpOptions } from '../../src/transport/tcp.js';
 import { freePort } from './ports.js';
 import { makeServerRoot } from './serverroot.js';
 import type { ServerRoot } from './serverroot.js';
@@ -25,6 +27,10 @@ export interface TestSipdOptions {
   readonly realm?: string;
   /** Keep a writer of the embedded subscriber store open for the test (closed by stopTestSipd). */
   readonly keepStore?: boolean;
+  /** Files written under the ServerRoot before sipd starts, e.g. { 'conf/persistent_tcp.conf': '127.0.0.1:5070\n' }. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** TCP limits sipd.conf has no directive for (Sipd.start's `tcp`), e.g. a short idle time. */
+  readonly tcp?: Partial<TcpOptions>;
 }
 
 /** sipd on a free port with these sipd.conf lines (after the scratch root's own). */
@@ -44,9 +50,10 @@ export async function startTestSipd(lines: readonly string[], o: TestSipdOptions
         store = undefined;
       }
     }
+    for (const [name, text] of Object.entries(o.files ?? {})) writeFileSync(path.join(sr.root, name), text);
     const r = loadConfigFile(sr.conf);
     assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
-    const sipd = await Sipd.start(r.config, { file: sr.conf, load: {} });
+    const sipd = await Sipd.start(r.config, { file: sr.conf, load: {}, ...(o.tcp && { tcp: o.tcp }) });
     return { sr, sipd, port, ...(store && { subscribers: store }) };
   } catch (e) {
     await store?.close();

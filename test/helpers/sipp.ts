@@ -1,5 +1,5 @@
 // Run one sipp scenario against a server, with a hard time limit, and keep its traces.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES } from './paths.js';
@@ -99,4 +99,17 @@ export function sippCallCounts(stdout: string): SippCallCounts | undefined {
   const created = cumulative('Total Calls created');
   if (successful === undefined || failed === undefined) return undefined;
   return { created: created ?? successful + failed, successful, failed };
+}
+
+/**
+ * A copy of a scenario with words replaced, in a fresh temporary directory, for what
+ * sipp takes no keyword for (the method of a request line). remove() deletes it.
+ */
+export function sippScenarioCopy(name: string, replace: Readonly<Record<string, string>>): { readonly path: string; remove(): void } {
+  let text = readFileSync(sippScenario(name), 'utf8');
+  for (const [from, to] of Object.entries(replace)) text = text.split(from).join(to);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sipp-scenario-'));
+  const file = path.join(dir, path.basename(sippScenario(name)));
+  writeFileSync(file, text);
+  return { path: file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
