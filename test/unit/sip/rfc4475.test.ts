@@ -18,24 +18,24 @@ const PARSE = [
 
 /** Refused messages: the status, and whether a response can be addressed and matched. */
 const REFUSE: Readonly<Record<string, { status: number; canRespond: boolean }>> = {
-  badinv01: { status: 400, canRespond: false }, // the top Via is malformed and every response copies it
+  badinv01: { status: 400, canRespond: true }, // §3.1.2.1: the top Via's parameters are broken, its sent-by is not; the 400 copies it as it is
   clerr: { status: 400, canRespond: true },
   ncl: { status: 400, canRespond: true },
-  scalar02: { status: 400, canRespond: false }, // the CSeq is malformed and every response copies it
+  scalar02: { status: 400, canRespond: true }, // §3.1.2.4: the 400 copies the overlarge CSeq as it is
   scalarlg: { status: 400, canRespond: false }, // a response
-  quotbal: { status: 400, canRespond: false }, // the To is malformed and every response copies it
+  quotbal: { status: 400, canRespond: true }, // §3.1.2.6: the 400 copies the unbalanced To as it is
   ltgtruri: { status: 400, canRespond: true },
   lwsruri: { status: 400, canRespond: true },
   lwsstart: { status: 400, canRespond: true },
   trws: { status: 400, canRespond: true },
   escruri: { status: 400, canRespond: true },
   regbadct: { status: 400, canRespond: true },
-  baddn: { status: 400, canRespond: false }, // the From is malformed and every response copies it
+  baddn: { status: 400, canRespond: true }, // §3.1.2.15: the 400 copies the bad From and To as they are
   badvers: { status: 505, canRespond: true },
   mismatch01: { status: 400, canRespond: true },
   mismatch02: { status: 400, canRespond: true },
   bigcode: { status: 400, canRespond: false }, // a response
-  insuf: { status: 400, canRespond: false }, // no Call-ID, From or To
+  insuf: { status: 400, canRespond: true }, // §3.3.1 "ideally 400": it has a top Via and a CSeq; the 400 carries those
   multi01: { status: 400, canRespond: true },
   mcl01: { status: 400, canRespond: true },
 };
