@@ -56,9 +56,10 @@ function readHead(bytes: Buffer): RawHead {
       }
       continue;
     }
+    // A line without a colon is kept (nameless) so that the parse below sees it.
     const colon = line.indexOf(':');
-    last = colon < 0 ? undefined : { name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim(), lines: [line] };
-    if (last) fields.push(last);
+    last = colon < 0 ? { name: '', value: line, lines: [line] } : { name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim(), lines: [line] };
+    fields.push(last);
   }
   return { startLine: lines[0] ?? '', fields: fields.map((f) => ({ ...f, value: f.value.trim() })), rest: bytes.subarray(restAt) };
 }
