@@ -95,7 +95,10 @@ function readSentBy(s: string): { ok: true; sentBy: SentBy } | { ok: false; reas
 export function topViaHasSentBy(fields: readonly string[]): boolean {
   for (const field of fields) {
     const top = splitList(field)[0];
-    if (top !== undefined) return readSentBy(top).ok;
+    if (top === undefined) continue;
+    const r = readSentBy(top);
+    // "192.0.2.1:5060x" is no sent-by: it must end at a parameter, a space or the end.
+    return r.ok && [undefined, ';', ' ', '\t'].includes(top[r.sentBy.rest]);
   }
   return false;
 }

@@ -145,6 +145,7 @@ describe('invalid torture messages', () => {
     { name: 'top Via with a bad port', text: topVia('SIP/2.0/UDP 192.0.2.2:99999;branch=z9hG4bK2'), status: 400, reason: /malformed Via header: malformed sent-by port/, canRespond: false },
     { name: 'top Via without sent-by', text: topVia('SIP/2.0/UDP'), status: 400, reason: /malformed Via header: malformed sent-protocol/, canRespond: false },
     { name: 'top Via with a bad host', text: topVia('SIP/2.0/UDP exa_mple..com;branch=z9hG4bK2'), status: 400, reason: /malformed Via header: malformed sent-by host/, canRespond: false },
+    { name: 'top Via whose port runs into other characters', text: topVia('SIP/2.0/UDP 192.0.2.2:5060x;branch=z9hG4bK2'), status: 400, reason: /malformed Via header/, canRespond: false },
     { name: 'top Via with broken parameters but a sent-by (RFC 4475 §3.1.2.1 style)', text: topVia('SIP/2.0/UDP 192.0.2.2;;,;,,'), status: 400, reason: /malformed Via header/, canRespond: true },
     { name: 'Contact with q over 1', text: req('REGISTER', 'sip:example.com', ['Contact: <sip:a@192.0.2.1>;q=2']), status: 400, reason: /malformed q parameter/ },
     { name: 'Contact star mixed with an address', text: req('REGISTER', 'sip:example.com', ['Contact: *, <sip:a@192.0.2.1>']), status: 400, reason: /Contact "\*" mixed/ },
