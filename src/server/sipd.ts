@@ -288,9 +288,12 @@ export class Sipd {
     const parsed = parseMessage(data, stream ? { stream, maxMessageBytes: STREAM_MAX_MESSAGE_BYTES } : { stream });
     if (!parsed.ok) {
       this.counters.parseErrors++;
-      log.info(`malformed SIP message from ${peer} (${from.transport}): ${parsed.reason}`);
       const req = parsed.message;
-      if (parsed.canRespond && req?.kind === 'request') {
+      // A request is answered whenever it can be (RFC 4475 §3): message.ts's canRespond says when.
+      const answer = parsed.canRespond && req?.kind === 'request';
+      const unanswered = req?.kind === 'request' && !answer ? ' (not answered: no top Via with a sent-by, no CSeq, or an ACK)' : '';
+      log.info(`malformed SIP message from ${peer} (${from.transport}): ${parsed.reason}${unanswered}`);
+      if (answer) {
         this.counters.countRequest(req.method);
         const phrase = parsed.status === 400 ? capitalise(parsed.reason) : undefined;
         this.respond(req, buildResponse(req, parsed.status, phrase, { toTag: statelessTag(req), headers: [['Server', SERVER_TOKEN]] }), from, reply, start, time);

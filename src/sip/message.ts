@@ -2,8 +2,8 @@
 // build the response to a request (RFC 3261 §7, §8.2.6).
 //
 // Parsing never throws. A malformed message comes back as a value that says what is
-// wrong, which status fits (400, 414, 505 or 513), whether a response can be built at
-// all, and the part of the message that could be read — enough to answer it. Besides the
+// wrong, which status fits (400, 414, 505 or 513), whether it can be answered at all,
+// and the part of the message that could be read — enough to answer it. Besides the
 // start line and CSeq, the Request-URI (uri.ts), every Via (via.ts), From, To, Contact,
 // Route and Record-Route (address.ts) are checked against their grammar.
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import { digestOf } from './digest.js';
 import { parseAddress, parseAddressList, parseContacts } from './address.js';
 import { HeaderList, TOKEN } from './headers.js';
 import { parseUri } from './uri.js';
-import { parseVias } from './via.js';
+import { parseVias, topViaHasSentBy } from './via.js';
 
 export const SIP_VERSION = 'SIP/2.0';
 
@@ -48,8 +48,12 @@ export interface ParseFailure {
    */
   readonly status: 400 | 414 | 505 | 513;
   /**
-   * True when the input is a request (not ACK) whose start line and Via, From, To,
-   * Call-ID and CSeq could be read, so a response can be addressed and matched.
+   * True when the input is a request (not ACK) that can be answered: its start line
+   * could be read, its top Via has a readable sent-by (where the answer goes) and it has
+   * a CSeq (the client matches the answer by the top Via's branch and the CSeq method,
+   * RFC 3261 §17.1.3). The other fields the answer copies (RFC 3261 §8.2.6.2) may be
+   * missing or malformed: RFC 4475 asks for a 400 to such requests (§3.1.2.1, §3.1.2.4,
+   * §3.1.2.6, §3.1.2.15, §3.3.1), which copies what there is, as it is.
    */
   readonly canRespond: boolean;
   /** What could be read, when the start line could; use it to build the response. */
@@ -90,7 +94,7 @@ const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+\-.]*:[^\s<>"]+$/;
 const CSEQ = /^(\d{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)$/;
 const MAX_CSEQ = 2 ** 31 - 1;
 
-/** Headers without which no response can be matched to its request (RFC 3261 §8.1.1). */
+/** Headers every request carries (RFC 3261 §8.1.1). */
 const MANDATORY = ['Via', 'From', 'To', 'Call-ID', 'CSeq'] as const;
 
 /** True for the CRLF keep-alives of RFC 5626 §4.4 (and any all-whitespace datagram). */
@@ -124,13 +128,6 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   let startLine = '';
   const headers = new HeaderList();
   let fault: string | undefined;
-  // A fault in a header every response copies (RFC 3261 §8.2.6) makes any answer as
-  // broken as the request: such requests are dropped rather than answered.
-  let copiedHeaderBroken = false;
-  const noteCopied = (why: string) => {
-    copiedHeaderBroken = true;
-    note(why);
-  };
   const note = (why: string) => {
     fault ??= why;
   };
@@ -205,12 +202,12 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   const cseq = f.cseq;
   if (cseq !== undefined) {
     const m = CSEQ.exec(cseq);
-    if (!m || Number(m[1]) > MAX_CSEQ) noteCopied('malformed CSeq header');
+    if (!m || Number(m[1]) > MAX_CSEQ) note('malformed CSeq header');
     else if (message.kind === 'request' && m[2] !== message.method) note('CSeq method does not match the request method');
   }
   if (f.via.length) {
     const v = parseVias(f.via);
-    if (!v.ok) noteCopied(`malformed Via header: ${v.reason}`);
+    if (!v.ok) note(`malformed Via header: ${v.reason}`);
   }
   for (const name of ['From', 'To'] as const) {
     const values = name === 'From' ? f.from : f.to;
@@ -220,7 +217,7 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
     if (values.length) {
       const a = parseAddress(values[0]);
       // Another scheme is valid syntax (RFC 4475 §3.3.4): a registrar refuses it, a proxy forwards it.
-      if (!a.ok && !a.unsupportedScheme) noteCopied(`malformed ${name} header: ${a.reason}`);
+      if (!a.ok && !a.unsupportedScheme) note(`malformed ${name} header: ${a.reason}`);
     }
   }
   if (f.contact.length) {
@@ -264,7 +261,10 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): ParseResult 
   const tooLarge = buf.length > maxBytes;
   if (!fault && versionOk && !tooLarge && !uriTooLong) return { ok: true, message };
 
-  const canRespond = message.kind === 'request' && message.method !== 'ACK' && !copiedHeaderBroken && MANDATORY.every((n) => headers.has(n));
+  // RFC 3261 §18.2.2 sends a response by the top Via. sipd answers to where the
+  // request came from (its datagram's source, or its connection), but never to a
+  // request whose top Via has no readable sent-by: that is no SIP client to answer.
+  const canRespond = message.kind === 'request' && message.method !== 'ACK' && f.cseq !== undefined && topViaHasSentBy(f.via);
   if (tooLarge) return { ok: false, reason: `message of ${buf.length} bytes is larger than ${maxBytes}`, status: 513, canRespond, message };
   if (!versionOk) return { ok: false, reason: `${message.version} is not supported`, status: 505, canRespond, message };
   if (uriTooLong) return { ok: false, reason: `Request-URI longer than ${opts.maxRequestUriLength ?? MAX_REQUEST_URI_LENGTH} characters`, status: 414, canRespond, message };
@@ -472,7 +472,8 @@ export interface ResponseOptions {
 /**
  * Build the response to a request as RFC 3261 §8.2.6 says: the Via fields in order,
  * From, To (with a tag added unless the request had one or this is a 100), Call-ID and
- * CSeq copied; then the caller's headers; Content-Length from the body.
+ * CSeq copied; then the caller's headers; Content-Length from the body. The copies are
+ * the request's text as it is, malformed or not; a field the request lacks is left out.
  */
 export function buildResponse(req: SipRequest, status: number, reason: string = reasonPhrase(status), opts: ResponseOptions = {}): SipResponse {
   const h = new HeaderList();

@@ -41,8 +41,20 @@ export function parseVia(text: string): ViaResult {
   return viaCache.get(text);
 }
 
-function parseViaText(text: string): ViaResult {
-  const s = text.trim();
+/** The sent-protocol and sent-by at the start of a via-parm, and where its parameters begin. */
+interface SentBy {
+  readonly protocolName: string;
+  readonly protocolVersion: string;
+  /** Upper case. */
+  readonly transport: string;
+  readonly host: string;
+  readonly port?: number;
+  /** Offset of the first character after the sent-by in the trimmed text. */
+  readonly rest: number;
+}
+
+/** Read "SIP/2.0/UDP host:port" from the start of `s` (already trimmed). */
+function readSentBy(s: string): { ok: true; sentBy: SentBy } | { ok: false; reason: string } {
   const m = SENT_PROTOCOL.exec(s);
   if (!m) return { ok: false, reason: 'malformed sent-protocol' };
   let i = m[0].length;
@@ -71,6 +83,31 @@ function parseViaText(text: string): ViaResult {
     port = Number(digits);
     i = j;
   }
+  return { ok: true, sentBy: { protocolName: m[1], protocolVersion: m[2], transport: m[3].toUpperCase(), host, ...(port !== undefined && { port }), rest: i } };
+}
+
+/**
+ * Whether the top Via of these fields names a place a response can go: its
+ * sent-protocol and sent-by read cleanly, whatever follows them (RFC 3261 §18.2.2 sends
+ * a response by the top Via). Its parameters may be broken: a response copies them as
+ * they are.
+ */
+export function topViaHasSentBy(fields: readonly string[]): boolean {
+  for (const field of fields) {
+    const top = splitList(field)[0];
+    if (top === undefined) continue;
+    const r = readSentBy(top);
+    // "192.0.2.1:5060x" is no sent-by: it must end at a parameter, a space or the end.
+    return r.ok && [undefined, ';', ' ', '\t'].includes(top[r.sentBy.rest]);
+  }
+  return false;
+}
+
+function parseViaText(text: string): ViaResult {
+  const s = text.trim();
+  const sb = readSentBy(s);
+  if (!sb.ok) return sb;
+  const { protocolName, protocolVersion, transport, host, port, rest: i } = sb.sentBy;
   const p = parseHeaderParams(s, i);
   if (!p.ok) return { ok: false, reason: p.reason };
   const params = p.params;
@@ -94,9 +131,9 @@ function parseViaText(text: string): ViaResult {
   const t = paramValue(params, 'ttl');
   if (t !== undefined && (!/^\d{1,3}$/.test(t) || Number(t) > 255)) return { ok: false, reason: 'malformed ttl parameter' };
   const via: Via = {
-    protocolName: m[1],
-    protocolVersion: m[2],
-    transport: m[3].toUpperCase(),
+    protocolName,
+    protocolVersion,
+    transport,
     host,
     params,
     ...(port !== undefined && { port }),

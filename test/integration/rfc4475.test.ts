@@ -6,8 +6,11 @@
 // chair-dnrc.example.com, registrar.example.com) are routed by a test DNS server to a
 // small UDP peer that records what reaches it, so "forwarded" is seen on the wire.
 //
-// Where sipd sends nothing (a stray response, or a request without the fields a
-// response needs) the case says why, and sipd must then still answer an OPTIONS.
+// Where sipd sends nothing (a stray response, or a request whose top Via gives no
+// sent-by to answer) the case says why, and sipd must then still answer an OPTIONS.
+// Every answer is checked by test/helpers/sip-answer.ts: the fields it copies from the
+// request (Via, From, To, Call-ID, CSeq) are the request's own, as they are, malformed or
+// not; the rest must parse.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import { findHeaderEnd, parseMessage } from '../../src/sip/message.js';
 import type { SipResponse } from '../../src/sip/message.js';
 import { FIXTURES, sleep } from '../helpers/index.js';
+import { checkAnswer } from '../helpers/sip-answer.js';
 import { TestDnsServer } from '../helpers/dns-server.js';
 import type { Zone } from '../helpers/dns-server.js';
 import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
@@ -29,8 +33,12 @@ const fixture = (name: string) => readFileSync(path.join(DIR, `${name}.dat`));
 type Outcome =
   /** The request reaches the next hop: the UDP peer, or with 'route' the peer on 127.0.0.1:5080 its Route header names. */
   | { readonly forward: true | 'route' }
-  /** sipd answers with this status (or one of these). */
-  | { readonly status: number | readonly number[]; readonly header?: readonly [string, RegExp] }
+  /**
+   * sipd answers with this status (or one of these). `copied` names malformed or missing
+   * fields of the request the answer copies as they are (or leaves out when missing);
+   * sipd must then go on answering.
+   */
+  | { readonly status: number | readonly number[]; readonly header?: readonly [string, RegExp]; readonly copied?: readonly string[] }
   /** No answer and nothing forwarded; `why` says why none can be sent. */
   | { readonly none: string };
 
@@ -61,12 +69,12 @@ const CASES: readonly Case[] = [
   { name: 'noreason', section: '3.1.1.13', rfc: 'Empty reason phrase: valid.', expect: { none: 'a response matching no transaction of ours, whose top Via is not ours, is discarded (RFC 3261 §18.1.2)' } },
 
   // ---- §3.1.2 invalid messages ----
-  { name: 'badinv01', section: '3.1.2.1', rfc: 'Extraneous ";" and "," in Via and Contact: should be answered 400.', expect: { none: 'the top Via is malformed; any response must copy it' }, note: 'RFC asks 400; sipd drops (see the report)' },
+  { name: 'badinv01', section: '3.1.2.1', rfc: 'Extraneous ";" and "," in Via and Contact: should be answered 400.', expect: { status: 400, copied: ['Via'] }, note: 'the top Via\'s sent-by (192.0.2.15) reads; its broken parameters are copied as they are' },
   { name: 'clerr', section: '3.1.2.2', rfc: 'Content-Length larger than the datagram: over UDP, answer 400.', expect: { status: 400 } },
   { name: 'ncl', section: '3.1.2.3', rfc: 'Negative Content-Length: answer with an error (400); over UDP discard the rest of the datagram.', expect: { status: 400 } },
-  { name: 'scalar02', section: '3.1.2.4', rfc: 'CSeq over 2**32-1 (and Max-Forwards, Expires out of range): should be answered 400 because of the CSeq.', expect: { none: 'the CSeq is malformed; any response must copy it' }, note: 'RFC asks 400; sipd drops (see the report)' },
+  { name: 'scalar02', section: '3.1.2.4', rfc: 'CSeq over 2**32-1 (and Max-Forwards, Expires out of range): should be answered 400 because of the CSeq.', expect: { status: 400, copied: ['CSeq'] } },
   { name: 'scalarlg', section: '3.1.2.5', rfc: 'A response with overlarge scalar values: the receiver discards it.', expect: { none: 'a response is never answered; this one is malformed and discarded' } },
-  { name: 'quotbal', section: '3.1.2.6', rfc: 'Unterminated quoted display name in To: should be answered 400.', expect: { none: 'the To is malformed; any response must copy it' }, note: 'RFC asks 400; sipd drops (see the report)' },
+  { name: 'quotbal', section: '3.1.2.6', rfc: 'Unterminated quoted display name in To: should be answered 400.', expect: { status: 400, copied: ['To'] }, note: 'the To tag sipd adds lands inside the open quote: the request\'s fault, copied as RFC 3261 §8.2.6.2 says' },
   { name: 'ltgtruri', section: '3.1.2.7', rfc: 'Request-URI enclosed in <>: should be answered 400.', expect: { status: 400 } },
   { name: 'lwsruri', section: '3.1.2.8', rfc: 'LWS inside the Request-URI: should be answered 400.', expect: { status: 400 } },
   { name: 'lwsstart', section: '3.1.2.9', rfc: 'Several SPs between the Request-Line elements: not valid; answered 400.', expect: { status: 400 } },
@@ -75,7 +83,7 @@ const CASES: readonly Case[] = [
   { name: 'baddate', section: '3.1.2.12', rfc: 'Date with a non-GMT zone: a proxy forwards the request unchanged (only a UAS might object).', expect: { forward: true } },
   { name: 'regbadct', section: '3.1.2.13', rfc: 'Contact URI with "?" not enclosed in <>: reasonable to answer 400.', expect: { status: 400 } },
   { name: 'badaspec', section: '3.1.2.14', rfc: 'Spaces within an addr-spec: reasonable to answer 400; a liberal element may ignore the spaces.', expect: { forward: true }, note: 'the liberal choice the RFC allows' },
-  { name: 'baddn', section: '3.1.2.15', rfc: 'Unquoted display names with non-token characters: reasonable to always answer 400.', expect: { none: 'the From is malformed; any response must copy it' }, note: 'RFC asks 400; sipd drops (see the report)' },
+  { name: 'baddn', section: '3.1.2.15', rfc: 'Unquoted display names with non-token characters: reasonable to always answer 400.', expect: { status: 400, copied: ['From', 'To'] } },
   { name: 'badvers', section: '3.1.2.16', rfc: 'SIP/7.0: answered 505 Version Not Supported.', expect: { status: 505 } },
   { name: 'mismatch01', section: '3.1.2.17', rfc: 'Start line and CSeq methods differ: should be answered 400.', expect: { status: 400 } },
   { name: 'mismatch02', section: '3.1.2.18', rfc: 'Unknown method and a CSeq method that differs: 501 is preferred, 400 acceptable.', expect: { status: [400, 501] } },
@@ -85,7 +93,7 @@ const CASES: readonly Case[] = [
   { name: 'badbranch', section: '3.2.1', rfc: 'Branch is the bare magic cookie: answer 400 (statelessly) or fall back to RFC 2543 matching.', expect: { forward: true }, note: 'the fallback the RFC allows' },
 
   // ---- §3.3 application layer ----
-  { name: 'insuf', section: '3.3.1', rfc: 'No Call-ID, From or To: must not break; ideally answered 400.', expect: { none: 'without Call-ID, From and To a response cannot be built (RFC 3261 §8.2.6.2)' }, note: 'RFC prefers 400; test/unit/sip/torture.test.ts asserts canRespond false for a missing To/From/Call-ID' },
+  { name: 'insuf', section: '3.3.1', rfc: 'No Call-ID, From or To: must not break; ideally answered 400.', expect: { status: 400, copied: ['Call-ID', 'From', 'To'] }, note: 'the 400 carries the Via and CSeq it has, which is what the client matches it by (RFC 3261 §17.1.3)' },
   { name: 'unkscm', section: '3.3.2', rfc: 'Request-URI of an unknown scheme: answered 416 Unsupported URI Scheme.', expect: { status: 416 } },
   { name: 'novelsc', section: '3.3.3', rfc: 'soap.beep Request-URI: an element that does not support the scheme answers 416.', expect: { status: 416 } },
   { name: 'unksm2', section: '3.3.4', rfc: 'Unknown schemes in To, From and Contact: valid; a registrar answers 400 (an AOR must be a SIP or SIPS URI).', expect: { status: 400 } },
@@ -166,15 +174,32 @@ async function udpSend(port: number, bytes: Buffer, stop?: () => boolean): Promi
   return got;
 }
 
-/** Final responses among what came back (100 Trying is provisional). */
-function finals(got: readonly Buffer[]): SipResponse[] {
-  const out: SipResponse[] = [];
-  for (const b of got) {
-    const r = parseMessage(b);
-    if (r.ok && r.message.kind === 'response' && r.message.status >= 200) out.push(r.message);
+/** A final answer (100 Trying is provisional); `message` is it parsed, when it parses as it is. */
+interface Answer {
+  readonly status: number;
+  readonly reason: string;
+  readonly bytes: Buffer;
+  readonly message?: SipResponse;
+}
+
+/** Final responses among what came back in answer to `request`; any that fails the answer check fails the test. */
+function finals(got: readonly Buffer[], request: Buffer): Answer[] {
+  const out: Answer[] = [];
+  for (const bytes of got) {
+    const r = checkAnswer(bytes, request);
+    assert.ok(r.ok, r.ok ? '' : `a well-formed answer: ${r.kind}: ${r.detail}`);
+    if (r.status >= 200) out.push({ status: r.status, reason: r.reason, bytes, ...(r.message && { message: r.message }) });
   }
   return out;
 }
+
+/** The value of a request's field as written (first of its name, long or compact), folding joined. */
+function rawField(request: Buffer, long: string, compact?: string): string | undefined {
+  const head = request.toString('utf8', 0, findHeaderEnd(request)?.headEnd ?? request.length).replace(/\r?\n[ \t]+/g, ' ');
+  const names = compact ? `${long}|${compact}` : long;
+  return new RegExp(`^(?:${names})[ \\t]*:[ \\t]*(.*?)[ \\t]*\\r?$`, 'im').exec(head)?.[1];
+}
+const COMPACT: Readonly<Record<string, string>> = { Via: 'v', From: 'f', To: 't', 'Call-ID': 'i' };
 
 let probes = 0;
 /** An OPTIONS to sipd itself, which it answers 200 when it is up. */
@@ -197,7 +222,8 @@ function probe(port: number, transport: 'UDP' | 'TCP' = 'UDP'): Buffer {
 }
 
 async function assertAlive(port: number): Promise<void> {
-  const got = finals(await udpSend(port, probe(port)));
+  const req = probe(port);
+  const got = finals(await udpSend(port, req), req);
   assert.ok(
     got.some((r) => r.status === 200),
     `sipd answers OPTIONS afterwards (got ${got.map((r) => r.status).join(', ') || 'nothing'})`,
@@ -258,7 +284,8 @@ describe('RFC 4475 torture messages through sipd over UDP (proxy and registrar f
     p = await startProxy(dns);
     // The users of example.com the messages call, bound to the peer.
     for (const user of ['user', 'UserB', 'remote-target']) {
-      const got = finals(await udpSend(p.port, register(user, peer.port)));
+      const req = register(user, peer.port);
+      const got = finals(await udpSend(p.port, req), req);
       assert.equal(got[0]?.status, 200, `REGISTER ${user}`);
     }
   });
@@ -283,7 +310,7 @@ describe('RFC 4475 torture messages through sipd over UDP (proxy and registrar f
       const hop = 'forward' in c.expect && c.expect.forward === 'route' ? routePeer : peer;
       if (!hop) return t.skip('127.0.0.1:5080, the next hop its Route names, is in use here');
       const got = await udpSend(p.port, bytes, forward ? () => hop.reached(callId) : undefined);
-      const answers = finals(got).filter((r) => !forward || r.status >= 300);
+      const answers = finals(got, bytes).filter((r) => !forward || r.status >= 300);
       const seen = `answers: ${answers.map((r) => `${r.status} ${r.reason}`).join(' | ') || 'none'}; forwarded: ${hop.reached(callId)}`;
       if ('forward' in c.expect) {
         assert.ok(hop.reached(callId), `forwarded to the next hop (${seen})`);
@@ -292,8 +319,19 @@ describe('RFC 4475 torture messages through sipd over UDP (proxy and registrar f
         const want = ([] as number[]).concat(c.expect.status);
         assert.equal(answers.length, 1, `one final answer (${seen})`);
         assert.ok(want.includes(answers[0].status), `answered ${want.join(' or ')} (${seen})`);
-        if (c.expect.header) assert.match(answers[0].headers.get(c.expect.header[0]) ?? '', c.expect.header[1]);
+        if (c.expect.header) assert.match(answers[0].message?.headers.get(c.expect.header[0]) ?? '', c.expect.header[1]);
         assert.ok(!peer.reached(callId), `not forwarded (${seen})`);
+        if (c.expect.copied) {
+          // The malformed fields come back as they were sent; the missing ones stay missing.
+          const text = answers[0].bytes.toString('utf8');
+          for (const name of c.expect.copied) {
+            const value = rawField(bytes, name, COMPACT[name]);
+            const line = new RegExp(`^${name}: (.*)\\r$`, 'm').exec(text)?.[1];
+            if (value === undefined) assert.equal(line, undefined, `no ${name} in the answer, as in the request`);
+            else assert.ok(line === value || line?.startsWith(`${value};tag=`), `${name} copied as it is: sent ${JSON.stringify(value)}, answered ${JSON.stringify(line)}`);
+          }
+          await assertAlive(p.port);
+        }
       } else {
         assert.deepEqual(answers, [], `no answer: ${c.expect.none} (${seen})`);
         assert.ok(!peer.reached(callId), `not forwarded (${seen})`);
@@ -314,6 +352,44 @@ describe('RFC 4475 torture messages through sipd over UDP (proxy and registrar f
     assert.equal(r.message.headers.get('Max-Forwards'), '67');
   });
 
+  // badinv01 with its top Via's sent-by broken as well: no answer can be addressed, so none
+  // is sent (RFC 3261 §18.2.2 answers by the top Via); sipd drops it and goes on.
+  for (const [what, via] of [
+    ['a port out of range', 'SIP/2.0/UDP 192.0.2.15:99999;;,;,,'],
+    ['a port running into letters', 'SIP/2.0/UDP 192.0.2.15:5060x;;,;,,'],
+    ['no sent-protocol', ';;,;,,'],
+    ['no host', 'SIP/2.0/UDP ;;,;,,'],
+  ] as const) {
+    test(`§3.1.2.1 badinv01 with a top Via of ${what}: dropped, no sent-by to answer`, async () => {
+      const bytes = Buffer.from(fixture('badinv01').toString('latin1').replace('Via: SIP/2.0/UDP 192.0.2.15;;,;,,', `Via: ${via}`), 'latin1');
+      assert.ok(bytes.includes(`Via: ${via}`), 'the Via was replaced');
+      const got = await udpSend(p.port, bytes);
+      assert.deepEqual(
+        got.map((b) => b.toString('latin1').split('\r\n')[0]),
+        [],
+        'nothing sent back',
+      );
+      assert.ok(!peer.reached(callIdOf(bytes)), 'not forwarded');
+      await assertAlive(p.port);
+    });
+  }
+
+  test('§3.1.2.1 badinv01 with a top Via naming another UDP socket: the 400 goes to where the request came from, never to the Via', async () => {
+    const elsewhere = await Peer.start();
+    try {
+      const bytes = Buffer.from(fixture('badinv01').toString('latin1').replace('Via: SIP/2.0/UDP 192.0.2.15;;,;,,', `Via: SIP/2.0/UDP 127.0.0.1:${elsewhere.port};;,;,,`), 'latin1');
+      const answers = finals(await udpSend(p.port, bytes), bytes);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [400],
+        'the sender got the 400',
+      );
+      assert.equal(elsewhere.got.length, 0, 'nothing went to the address in the Via');
+    } finally {
+      elsewhere.close();
+    }
+  });
+
   test('sipd is still up after the whole archive', () => assertAlive(p.port));
 });
 
@@ -330,10 +406,10 @@ describe('RFC 4475 §3.3.7 regaut01 at a registrar that authenticates', () => {
   });
 
   test('an Authorization of an unknown scheme is no credential: 401 with a Digest challenge', async () => {
-    const answers = finals(await udpSend(p.port, fixture('regaut01')));
+    const answers = finals(await udpSend(p.port, fixture('regaut01')), fixture('regaut01'));
     assert.equal(answers.length, 1, `one answer, got ${answers.map((r) => r.status).join(', ') || 'none'}`);
     assert.equal(answers[0].status, 401);
-    assert.match(answers[0].headers.get('WWW-Authenticate') ?? '', /^Digest /);
+    assert.match(answers[0].message?.headers.get('WWW-Authenticate') ?? '', /^Digest /);
   });
 });
 

@@ -121,13 +121,18 @@ describe('Appendix C: sip start, status, graceful, txngraceful-restart, stop', (
     assert.match(r.messages, /SIP\/2\.0 200 OK/);
   });
 
-  test('a malformed request over UDP gets 400 naming the fault; one without Call-ID gets nothing', async () => {
+  test('a malformed request over UDP gets 400 naming the fault, even without a Call-ID (RFC 4475 §3.3.1); one without a CSeq gets nothing', async () => {
     const mismatch = badRequest(sr.port, BASE_REQUEST.map((l) => (l.startsWith('CSeq') ? 'CSeq: 1 INVITE' : l)));
     const answer = await udpExchange(sr.port, mismatch, 3000);
     assert.ok(answer, 'an answer came');
     assert.match(answer!, /^SIP\/2\.0 400 CSeq method does not match the request method\r\n/);
     const noCallId = badRequest(sr.port, BASE_REQUEST.filter((l) => !l.startsWith('Call-ID')));
-    assert.equal(await udpExchange(sr.port, noCallId, 700), undefined);
+    const answered = await udpExchange(sr.port, noCallId, 3000);
+    assert.match(answered ?? '(no answer)', /^SIP\/2\.0 400 Missing Call-ID header\r\n/);
+    assert.doesNotMatch(answered!, /^Call-ID:/im);
+    // No client could match an answer without a CSeq (RFC 3261 §17.1.3): none is sent.
+    const noCSeq = badRequest(sr.port, BASE_REQUEST.filter((l) => !l.startsWith('CSeq')));
+    assert.equal(await udpExchange(sr.port, noCSeq, 700), undefined);
   });
 
   test('INFO to the server itself gets 404 over TCP; a message without Content-Length gets 400 and the connection is closed', async () => {

@@ -121,19 +121,21 @@ describe('parsing requests', () => {
 describe('parse errors are values', () => {
   const without = (name: string) => OPTIONS.filter((l) => !l.startsWith(name + ':'));
 
-  test('missing Call-ID: cannot be answered', () => {
+  test('missing Call-ID: answered 400 all the same (RFC 4475 §3.3.1)', () => {
     const r = parseMessage(crlf(without('Call-ID')));
     assert.equal(r.ok, false);
     if (r.ok) return;
     assert.equal(r.reason, 'missing Call-ID header');
-    assert.equal(r.canRespond, false);
+    assert.equal(r.canRespond, true);
     assert.equal(r.status, 400);
   });
 
-  for (const name of ['Via', 'From', 'To', 'CSeq']) {
-    test(`missing ${name}`, () => {
+  // Without a Via there is nowhere to answer; without a CSeq no client can match the answer.
+  for (const [name, answerable] of [['Via', false], ['From', true], ['To', true], ['CSeq', false]] as const) {
+    test(`missing ${name}: ${answerable ? 'answerable' : 'not answerable'}`, () => {
       const r = parseMessage(crlf(without(name)));
-      assert.ok(!r.ok && r.reason === `missing ${name} header` && !r.canRespond);
+      assert.ok(!r.ok && r.reason === `missing ${name} header`);
+      assert.equal(r.canRespond, answerable);
     });
   }
 

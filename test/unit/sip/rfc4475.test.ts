@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { parseMessage } from '../../../src/sip/message.js';
+import { buildResponse, parseMessage, serializeMessage } from '../../../src/sip/message.js';
 import { FIXTURES } from '../../helpers/paths.js';
+import { checkAnswer } from '../../helpers/sip-answer.js';
 
 const DIR = path.join(FIXTURES, 'rfc4475');
 
@@ -18,24 +19,24 @@ const PARSE = [
 
 /** Refused messages: the status, and whether a response can be addressed and matched. */
 const REFUSE: Readonly<Record<string, { status: number; canRespond: boolean }>> = {
-  badinv01: { status: 400, canRespond: false }, // the top Via is malformed and every response copies it
+  badinv01: { status: 400, canRespond: true }, // §3.1.2.1: the top Via's parameters are broken, its sent-by is not; the 400 copies it as it is
   clerr: { status: 400, canRespond: true },
   ncl: { status: 400, canRespond: true },
-  scalar02: { status: 400, canRespond: false }, // the CSeq is malformed and every response copies it
+  scalar02: { status: 400, canRespond: true }, // §3.1.2.4: the 400 copies the overlarge CSeq as it is
   scalarlg: { status: 400, canRespond: false }, // a response
-  quotbal: { status: 400, canRespond: false }, // the To is malformed and every response copies it
+  quotbal: { status: 400, canRespond: true }, // §3.1.2.6: the 400 copies the unbalanced To as it is
   ltgtruri: { status: 400, canRespond: true },
   lwsruri: { status: 400, canRespond: true },
   lwsstart: { status: 400, canRespond: true },
   trws: { status: 400, canRespond: true },
   escruri: { status: 400, canRespond: true },
   regbadct: { status: 400, canRespond: true },
-  baddn: { status: 400, canRespond: false }, // the From is malformed and every response copies it
+  baddn: { status: 400, canRespond: true }, // §3.1.2.15: the 400 copies the bad From and To as they are
   badvers: { status: 505, canRespond: true },
   mismatch01: { status: 400, canRespond: true },
   mismatch02: { status: 400, canRespond: true },
   bigcode: { status: 400, canRespond: false }, // a response
-  insuf: { status: 400, canRespond: false }, // no Call-ID, From or To
+  insuf: { status: 400, canRespond: true }, // §3.3.1 "ideally 400": it has a top Via and a CSeq; the 400 carries those
   multi01: { status: 400, canRespond: true },
   mcl01: { status: 400, canRespond: true },
 };
@@ -84,5 +85,62 @@ describe('RFC 4475 archive through the parser', () => {
     const r = parseMessage(readFileSync(path.join(DIR, 'mpart01.dat')));
     assert.ok(r.ok);
     assert.equal(r.message.body.length, Number(r.message.headers.get('Content-Length')));
+  });
+});
+
+/** The 400 sipd builds for a refused request (src/server/sipd.ts onMessage). */
+function answer400(name: string): Buffer {
+  const r = parseMessage(readFileSync(path.join(DIR, `${name}.dat`)));
+  assert.ok(!r.ok && r.canRespond && r.message?.kind === 'request');
+  return serializeMessage(buildResponse(r.message, 400, 'Bad Request', { toTag: 'abc123', headers: [['Server', 'OpenSPS test']] }));
+}
+
+describe('the 400 to a request whose copied fields are malformed or missing', () => {
+  // RFC 4475 asks for 400 to each; the answer must carry the request's fields as they are.
+  const cases: Readonly<Record<string, { copied: RegExp[]; absent?: string[] }>> = {
+    badinv01: { copied: [/^Via: SIP\/2\.0\/UDP 192\.0\.2\.15;;,;,,\r$/m] },
+    scalar02: { copied: [/^CSeq: 36893488147419103232 REGISTER\r$/m] },
+    quotbal: { copied: [/^To: "Mr\. J\. User <sip:j\.user@example\.com>;tag=abc123\r$/m] },
+    baddn: { copied: [/^From: Bell, Alexander <sip:a\.g\.bell@example\.com>;tag=43\r$/m, /^To: Watson, Thomas <sip:t\.watson@example\.org>;tag=abc123\r$/m] },
+    insuf: { copied: [/^Via: SIP\/2\.0\/UDP 192\.0\.2\.95;branch=z9hG4bKkdj\.insuf\r$/m, /^CSeq: 193942 INVITE\r$/m], absent: ['From', 'To', 'Call-ID'] },
+  };
+  for (const [name, want] of Object.entries(cases)) {
+    test(`${name}: copied as it is, and the check in test/helpers/sip-answer.ts accepts it`, () => {
+      const request = readFileSync(path.join(DIR, `${name}.dat`));
+      const bytes = answer400(name);
+      const text = bytes.toString('utf8');
+      assert.match(text, /^SIP\/2\.0 400 Bad Request\r\n/);
+      for (const re of want.copied) assert.match(text, re);
+      for (const h of want.absent ?? []) assert.doesNotMatch(text, new RegExp(`^${h}:`, 'm'));
+      const c = checkAnswer(bytes, request);
+      assert.ok(c.ok, c.ok ? '' : `${c.kind}: ${c.detail}`);
+      assert.equal(c.ok && c.status, 400);
+    });
+  }
+
+  test('the check refuses a copy that differs, a missing To tag, a dropped field and a broken part of what sipd writes', () => {
+    const request = readFileSync(path.join(DIR, 'baddn.dat'));
+    const good = answer400('baddn').toString('utf8');
+    const bad: Record<string, string> = {
+      'From not copied as it is': good.replace('Bell, Alexander', 'Bell Alexander'),
+      'no To tag added': good.replace(';tag=abc123', ''),
+      'To not copied as it is (or a malformed tag added)': good.replace(';tag=abc123', ';tag=a b'),
+      'Call-ID not copied as it is': good.replace(/^Call-ID: .*\r\n/m, ''),
+      'malformed response apart from the copied fields (malformed header line 7)': good.replace('Server: OpenSPS test', 'Server OpenSPS test'),
+      'malformed response apart from the copied fields (Content-Length is larger than the body received)': good.replace('Content-Length: 0', 'Content-Length: 5'),
+    };
+    for (const [kind, text] of Object.entries(bad)) {
+      assert.notEqual(text, good, kind);
+      const c = checkAnswer(Buffer.from(text), request);
+      assert.ok(!c.ok, `refused: ${kind}`);
+      assert.equal(c.ok || c.kind, kind);
+    }
+  });
+
+  test('a response to a well-formed request must parse as it is', () => {
+    const request = readFileSync(path.join(DIR, 'wsinv.dat'));
+    const broken = Buffer.from(answer400('baddn').toString('utf8').replace('Bell, Alexander', '"Bell'));
+    const c = checkAnswer(broken, request);
+    assert.ok(!c.ok && /^malformed response/.test(c.kind));
   });
 });

@@ -17,6 +17,8 @@ const HEAD = [
   'Call-ID: torture@192.0.2.1',
 ];
 const req = (method: string, uri = 'sip:bob@example.com', extra: string[] = [], body = '') => msg([`${method} ${uri} SIP/2.0`, ...HEAD, `CSeq: 1 ${method}`, ...extra], body);
+/** An OPTIONS whose top (and only) Via is `via`. */
+const topVia = (via: string) => msg(['OPTIONS sip:bob@example.com SIP/2.0', `Via: ${via}`, ...HEAD.slice(1), 'CSeq: 1 OPTIONS']);
 
 function ok(text: string | Buffer, opts?: ParseOptions): SipMessage {
   const r = parseMessage(Buffer.isBuffer(text) ? text : Buffer.from(text), opts);
@@ -114,13 +116,17 @@ describe('invalid torture messages', () => {
     { name: 'Request-URI over a configured limit', text: req('INVITE', 'sip:bob@example.com'), status: 414, reason: /longer than 10/, canRespond: true, opts: { maxRequestUriLength: 10 } },
     { name: 'message over the size limit', text: req('MESSAGE', undefined, [], 'x'.repeat(70000)), status: 513, reason: /larger than 65535/, canRespond: true },
     { name: 'message over a configured size limit', text: req('OPTIONS'), status: 513, reason: /larger than 100/, canRespond: true, opts: { maxMessageBytes: 100 } },
-    { name: 'missing To', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.filter((h) => !h.startsWith('To')), 'CSeq: 1 INVITE']), status: 400, reason: /^missing To header$/, canRespond: false },
-    { name: 'missing From', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.filter((h) => !h.startsWith('From')), 'CSeq: 1 INVITE']), status: 400, reason: /^missing From header$/, canRespond: false },
-    { name: 'missing Call-ID', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.filter((h) => !h.startsWith('Call-ID')), 'CSeq: 1 INVITE']), status: 400, reason: /^missing Call-ID header$/, canRespond: false },
+    // RFC 4475 §3.3.1 (insuf): an element receiving a request without Call-ID, From or To
+    // must not break, and ideally answers it 400. Its top Via addresses the answer and its
+    // CSeq with the branch lets the client match it (RFC 3261 §17.1.3), so it is
+    // answerable. Without a Via or a CSeq there is no client transaction to answer.
+    { name: 'missing To', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.filter((h) => !h.startsWith('To')), 'CSeq: 1 INVITE']), status: 400, reason: /^missing To header$/, canRespond: true },
+    { name: 'missing From', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.filter((h) => !h.startsWith('From')), 'CSeq: 1 INVITE']), status: 400, reason: /^missing From header$/, canRespond: true },
+    { name: 'missing Call-ID', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.filter((h) => !h.startsWith('Call-ID')), 'CSeq: 1 INVITE']), status: 400, reason: /^missing Call-ID header$/, canRespond: true },
     { name: 'missing CSeq', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD]), status: 400, reason: /^missing CSeq header$/, canRespond: false },
     { name: 'missing Via', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.filter((h) => !h.startsWith('Via')), 'CSeq: 1 INVITE']), status: 400, reason: /^missing Via header$/, canRespond: false },
     { name: 'CSeq method mismatch (RFC 4475 §3.1.2.16 style)', text: msg(['OPTIONS sip:bob@example.com SIP/2.0', ...HEAD, 'CSeq: 1 INVITE']), status: 400, reason: /CSeq method does not match/, canRespond: true },
-    { name: 'CSeq without a method', text: msg(['OPTIONS sip:bob@example.com SIP/2.0', ...HEAD, 'CSeq: 1']), status: 400, reason: /malformed CSeq/ },
+    { name: 'CSeq without a method', text: msg(['OPTIONS sip:bob@example.com SIP/2.0', ...HEAD, 'CSeq: 1']), status: 400, reason: /malformed CSeq/, canRespond: true },
     { name: 'CSeq number over 2**31-1', text: msg(['OPTIONS sip:bob@example.com SIP/2.0', ...HEAD, 'CSeq: 2147483648 OPTIONS']), status: 400, reason: /malformed CSeq/ },
     { name: 'negative CSeq', text: msg(['OPTIONS sip:bob@example.com SIP/2.0', ...HEAD, 'CSeq: -1 OPTIONS']), status: 400, reason: /malformed CSeq/ },
     { name: 'negative Content-Length', text: msg(['MESSAGE sip:bob@example.com SIP/2.0', ...HEAD, 'CSeq: 1 MESSAGE', 'Content-Length: -999'], 'hi', false), status: 400, reason: /malformed Content-Length/, canRespond: true },
@@ -130,11 +136,17 @@ describe('invalid torture messages', () => {
     { name: 'Request-URI with escaped headers (RFC 4475 §3.1.2.11 style)', text: req('INVITE', 'sip:bob@example.com?Route=%3Csip:example.com%3E'), status: 400, reason: /Request-URI may not contain headers/, canRespond: true },
     { name: 'Request-URI with a bad IPv6 reference', text: req('INVITE', 'sip:bob@[2001:db8::1'), status: 400, reason: /malformed Request-URI: unterminated IPv6/ },
     { name: 'Request-URI with a port out of range', text: req('INVITE', 'sip:bob@example.com:70000'), status: 400, reason: /malformed Request-URI: malformed port/ },
-    { name: 'unterminated quoted display name', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.map((h) => (h.startsWith('From') ? 'From: "Alice <sip:alice@example.com>;tag=1' : h)), 'CSeq: 1 INVITE']), status: 400, reason: /malformed From header: unterminated/ },
-    { name: 'To without a URI', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.map((h) => (h.startsWith('To') ? 'To: Bob' : h)), 'CSeq: 1 INVITE']), status: 400, reason: /malformed To header/ },
+    { name: 'unterminated quoted display name', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.map((h) => (h.startsWith('From') ? 'From: "Alice <sip:alice@example.com>;tag=1' : h)), 'CSeq: 1 INVITE']), status: 400, reason: /malformed From header: unterminated/, canRespond: true },
+    { name: 'To without a URI', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD.map((h) => (h.startsWith('To') ? 'To: Bob' : h)), 'CSeq: 1 INVITE']), status: 400, reason: /malformed To header/, canRespond: true },
     { name: 'two From headers', text: msg(['INVITE sip:bob@example.com SIP/2.0', ...HEAD, 'From: <sip:eve@example.com>;tag=2', 'CSeq: 1 INVITE']), status: 400, reason: /more than one From header/ },
-    { name: 'Via with a bad port', text: req('OPTIONS', undefined, ['Via: SIP/2.0/UDP 192.0.2.2:99999;branch=z9hG4bK2']), status: 400, reason: /malformed Via header: malformed sent-by port/ },
-    { name: 'Via without sent-by', text: req('OPTIONS', undefined, ['Via: SIP/2.0/UDP']), status: 400, reason: /malformed Via header/ },
+    { name: 'a lower Via with a bad port', text: req('OPTIONS', undefined, ['Via: SIP/2.0/UDP 192.0.2.2:99999;branch=z9hG4bK2']), status: 400, reason: /malformed Via header: malformed sent-by port/, canRespond: true },
+    { name: 'a lower Via without sent-by', text: req('OPTIONS', undefined, ['Via: SIP/2.0/UDP']), status: 400, reason: /malformed Via header/, canRespond: true },
+    // Nowhere to send an answer: a top Via whose sent-by cannot be read is never answered.
+    { name: 'top Via with a bad port', text: topVia('SIP/2.0/UDP 192.0.2.2:99999;branch=z9hG4bK2'), status: 400, reason: /malformed Via header: malformed sent-by port/, canRespond: false },
+    { name: 'top Via without sent-by', text: topVia('SIP/2.0/UDP'), status: 400, reason: /malformed Via header: malformed sent-protocol/, canRespond: false },
+    { name: 'top Via with a bad host', text: topVia('SIP/2.0/UDP exa_mple..com;branch=z9hG4bK2'), status: 400, reason: /malformed Via header: malformed sent-by host/, canRespond: false },
+    { name: 'top Via whose port runs into other characters', text: topVia('SIP/2.0/UDP 192.0.2.2:5060x;branch=z9hG4bK2'), status: 400, reason: /malformed Via header/, canRespond: false },
+    { name: 'top Via with broken parameters but a sent-by (RFC 4475 §3.1.2.1 style)', text: topVia('SIP/2.0/UDP 192.0.2.2;;,;,,'), status: 400, reason: /malformed Via header/, canRespond: true },
     { name: 'Contact with q over 1', text: req('REGISTER', 'sip:example.com', ['Contact: <sip:a@192.0.2.1>;q=2']), status: 400, reason: /malformed q parameter/ },
     { name: 'Contact star mixed with an address', text: req('REGISTER', 'sip:example.com', ['Contact: *, <sip:a@192.0.2.1>']), status: 400, reason: /Contact "\*" mixed/ },
     { name: 'Route that is not an address', text: req('INVITE', undefined, ['Route: just some text']), status: 400, reason: /malformed Route header/ },
