@@ -357,6 +357,7 @@ export function directivesFor(owner: string, section: Section) {
         restart?: RestartClass;
         example?: readonly string[];
         section?: Section;
+        noEffect?: string;
       },
     ): ContainerSpec<N, C> {
       return {
@@ -370,6 +371,7 @@ export function directivesFor(owner: string, section: Section) {
         ...(o.maxCount ? { maxCount: o.maxCount } : {}),
         ...(o.required ? { required: o.required } : {}),
         ...(o.example ? { example: o.example } : {}),
+        ...(o.noEffect ? { noEffect: o.noEffect } : {}),
       };
     },
   };

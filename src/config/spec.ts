@@ -108,6 +108,8 @@ export interface ContainerSpec<N extends string = string, C extends readonly Any
   /** Names of children that each block must set. */
   readonly required?: readonly string[];
   readonly example?: readonly string[];
+  /** Accepted for compatibility only: why a block of this kind does nothing (as for a directive). */
+  readonly noEffect?: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
