@@ -157,6 +157,8 @@ class Applier {
       this.warn(st.line, st.col, `${spec.name} is set again (first at line ${before.line}); this later value wins`);
     }
     (this.open ? this.open.setAt : this.origins).set(spec.name, { file: this.file, line: st.line });
+    const partly = spec.noEffect ? undefined : spec.noEffectFor?.(st.args);
+    if (partly) this.noEffect.push({ name: partly.what, reason: partly.reason, file: this.file, line: st.line, col: st.col });
     if (spec.noEffect && !this.open?.spec.noEffect) this.noEffect.push({ name: spec.name, reason: spec.noEffect, file: this.file, line: st.line, col: st.col });
   }
 

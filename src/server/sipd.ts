@@ -215,7 +215,8 @@ export class Sipd {
     const log = this.logs.error;
     const transports = this.listeners.transports();
     const bound = this.listeners.bound();
-    this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m));
+    const stateMachine = (line: () => string) => log.isFlagOn('StateMachine') && log.flag('StateMachine', line());
+    this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m), stateMachine);
     const isUs = (host: string, port: number | undefined) => isThisServer(host, port, this.current, bound);
     this.stores = await OpenStores.open(c, log);
     this.loadPersistentPeers(c);
