@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { formatMessage, loadConfigFile } from '../server/config.js';
+import { formatMessage, loadConfigFile, noEffectWarning } from '../server/config.js';
 import { tlsFileProblems } from '../transport/tls.js';
 import type { Config, LoadOptions } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION } from '../common/install.js';
@@ -110,6 +110,9 @@ function configTest(a: Args): number {
     return 1;
   }
   // Files the config names must exist too (checked here, not in the schema, which never reads files).
+  // Lines that set what sipd accepts but does not act on (an unbuilt feature, say) are
+  // warnings here, so "Syntax OK" never hides them; sipd logs them as notices at start.
+  for (const u of r.config.noEffect) process.stderr.write(formatMessage(noEffectWarning(u)) + '\n');
   const tls = tlsFileProblems(r.config);
   for (const m of tls) process.stderr.write(`${m}\n`);
   if (tls.length) return 1;

@@ -19,6 +19,8 @@ export interface Common {
   readonly shipActive?: boolean;
   /** Accepted for compatibility only: why it does nothing (logged at start when set). */
   readonly noEffect?: string;
+  /** For a directive only some lines of which have no effect: what such a line sets, and why. */
+  readonly noEffectFor?: DirectiveSpec['noEffectFor'];
   /** Override the owner's default section for this one directive. */
   readonly section?: Section;
 }
@@ -169,6 +171,7 @@ export function directivesFor(owner: string, section: Section) {
       ...(o.example ? { example: o.example } : {}),
       ...(o.shipActive ? { shipActive: true } : {}),
       ...(o.noEffect ? { noEffect: o.noEffect } : {}),
+      ...(o.noEffectFor ? { noEffectFor: o.noEffectFor } : {}),
       ...rest,
     };
   }
@@ -357,6 +360,7 @@ export function directivesFor(owner: string, section: Section) {
         restart?: RestartClass;
         example?: readonly string[];
         section?: Section;
+        noEffect?: string;
       },
     ): ContainerSpec<N, C> {
       return {
@@ -370,6 +374,7 @@ export function directivesFor(owner: string, section: Section) {
         ...(o.maxCount ? { maxCount: o.maxCount } : {}),
         ...(o.required ? { required: o.required } : {}),
         ...(o.example ? { example: o.example } : {}),
+        ...(o.noEffect ? { noEffect: o.noEffect } : {}),
       };
     },
   };

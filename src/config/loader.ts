@@ -22,6 +22,19 @@ export interface ConfigMessage {
   readonly message: string;
 }
 
+/** A line that sets a directive, or opens a block, that sipd accepts but does not act on. */
+export interface NoEffectUse extends Origin {
+  readonly name: string;
+  /** The spec's noEffect text: why it does nothing (e.g. the feature is not built yet). */
+  readonly reason: string;
+  readonly col: number;
+}
+
+/** How `sipd -t` reports a NoEffectUse: a warning at its line. */
+export function noEffectWarning(u: NoEffectUse): ConfigMessage {
+  return { severity: 'warning', file: u.file, line: u.line, col: u.col, message: `${u.name} has no effect: ${u.reason}` };
+}
+
 export function formatMessage(m: ConfigMessage): string {
   return `${m.file}:${m.line}:${m.col}: ${m.severity === 'warning' ? 'warning: ' : ''}${m.message}`;
 }
@@ -34,6 +47,8 @@ export interface Config {
   readonly values: ConfigValues;
   readonly loadedAt: Date;
   readonly warnings: readonly ConfigMessage[];
+  /** Every line that sets a directive or opens a block marked noEffect, in file order. */
+  readonly noEffect: readonly NoEffectUse[];
   /** Where a directive was last set, if it was set at all. */
   origin(name: string): Origin | undefined;
   /** Resolve a path from the file against ServerRoot (absolute paths are kept). */
@@ -81,6 +96,7 @@ function deepFreeze<T>(o: T): T {
 class Applier {
   readonly errors: ConfigMessage[] = [];
   readonly warnings: ConfigMessage[] = [];
+  readonly noEffect: NoEffectUse[] = [];
   readonly values: Values;
   readonly blocks = new Map<string, Block[]>();
   readonly origins = new Map<string, Origin>();
@@ -141,6 +157,9 @@ class Applier {
       this.warn(st.line, st.col, `${spec.name} is set again (first at line ${before.line}); this later value wins`);
     }
     (this.open ? this.open.setAt : this.origins).set(spec.name, { file: this.file, line: st.line });
+    const partly = spec.noEffect ? undefined : spec.noEffectFor?.(st.args);
+    if (partly) this.noEffect.push({ name: partly.what, reason: partly.reason, file: this.file, line: st.line, col: st.col });
+    if (spec.noEffect && !this.open?.spec.noEffect) this.noEffect.push({ name: spec.name, reason: spec.noEffect, file: this.file, line: st.line, col: st.col });
   }
 
   private openBlock(st: Extract<Statement, { kind: 'open' }>): void {
@@ -155,6 +174,7 @@ class Applier {
     // The block is opened even when its id is bad, so its lines are still checked.
     const list = this.blocks.get(spec.name)!;
     const id = st.args.length === 1 ? st.args[0].text : '';
+    if (spec.noEffect) this.noEffect.push({ name: `<${spec.name}>`, reason: spec.noEffect, file: this.file, line: st.line, col: st.col });
     this.open = { spec, id, line: st.line, col: st.col, values: defaultsOf(spec.children), setAt: new Map() };
     if (st.args.length !== 1) {
       return this.error(st.line, st.col, `<${spec.name}> takes one id, e.g. <${spec.name} ${spec.id.kind === 'int' ? '1' : 'Global'}>, got ${st.args.length}`);
@@ -224,6 +244,7 @@ function parseConfig(schema: Schema, text: string, file: string, opts: LoadOptio
     values,
     loadedAt: new Date(),
     warnings,
+    noEffect: Object.freeze([...a.noEffect]),
     origin: (name: string) => origins.get(name),
     path: (p: string) => (path.isAbsolute(p) ? p : path.join(serverRoot, p)),
   });

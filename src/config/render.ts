@@ -32,8 +32,18 @@ function quoteIfNeeded(v: string): string {
   return /\s/.test(v) && !/^".*"$/.test(v) ? `"${v}"` : v;
 }
 
+/** The doc text, led by the reason when sipd accepts the directive but does not act on it. */
+function docOf(s: { doc: string; noEffect?: string }): string {
+  return s.noEffect ? `NO EFFECT in sipd: ${s.noEffect}. ${s.doc}` : s.doc;
+}
+
+/** A group every entry of which has no effect: its heading says so once. */
+function allNoEffect(ds: readonly AnyDirective[], cs: readonly AnyContainer[]): boolean {
+  return [...ds, ...cs].every((s) => s.noEffect);
+}
+
 function directiveLines(s: AnyDirective): string[] {
-  const lines = wrap(s.doc, 76, '# ');
+  const lines = wrap(docOf(s), 76, '# ');
   const facts = [`Type: ${s.type}`];
   if (s.valid && s.valid !== s.type.split('|').join(', ')) facts.push(`valid: ${s.valid}`);
   facts.push(`default: ${s.defaultText}`);
@@ -62,17 +72,21 @@ export function renderDefaultConf(schema: Schema): string {
     '',
   ];
   for (const { section, ds, cs } of groups(schema)) {
-    out.push('#' + '-'.repeat(78), `# ${section.title}`, '#' + '-'.repeat(78), '');
+    out.push('#' + '-'.repeat(78), `# ${section.title}${allNoEffect(ds, cs) ? ' -- not built: accepted, no effect' : ''}`, '#' + '-'.repeat(78), '');
     for (const s of ds) out.push(...directiveLines(s), '');
     for (const c of cs) {
-      out.push(...wrap(c.doc, 76, '# '));
+      out.push(...wrap(docOf(c), 76, '# '));
       out.push(`# Block: ${blockHead(c)} ... </${c.name}>${c.maxCount ? `, at most ${c.maxCount}` : ''}.`);
-      for (const child of c.children) out.push(...wrap(`${child.name}: ${child.doc} Type: ${child.type}; default: ${child.defaultText}.`, 74, '#   '));
+      for (const child of c.children) out.push(...wrap(`${child.name}: ${docOf(child)} Type: ${child.type}; default: ${child.defaultText}.`, 74, '#   '));
       for (const e of c.example ?? []) out.push(`#${e}`);
       out.push('');
     }
   }
   return out.join('\n');
+}
+
+function docCell(s: { doc: string; noEffect?: string }): string {
+  return s.noEffect ? `**No effect:** ${s.noEffect}. ${s.doc}` : s.doc;
 }
 
 function cell(s: string): string {
@@ -89,17 +103,22 @@ export function renderDirectiveDocs(schema: Schema): string {
     '`sip graceful` is enough; `full` means the running value is kept until `sip restart`',
     '(a graceful restart reports such directives as "needs restart").',
     '',
+    'A directive marked **No effect** is accepted so that a file from the original server',
+    'loads, but sipd does not act on it (its feature is not built, or has no place in',
+    'sipd\'s design). `sipd -t` warns at each line that sets one, and sipd logs a notice',
+    'naming it at start.',
+    '',
     `${directives.length + containers.reduce((n, c) => n + c.children.length, 0)} directives and ${containers.length} blocks.`,
     '',
   ];
   for (const { section, ds, cs } of groups(schema)) {
-    out.push(`## ${section.title}`, '', '| Directive | Type | Default | Valid values / range | Restart | Owner | What it does |', '|---|---|---|---|---|---|---|');
+    out.push(`## ${section.title}${allNoEffect(ds, cs) ? ' (not built: no effect)' : ''}`, '', '| Directive | Type | Default | Valid values / range | Restart | Owner | What it does |', '|---|---|---|---|---|---|---|');
     const row = (s: AnyDirective, prefix = '') =>
-      `| ${prefix}\`${s.name}\`${s.repeat ? ' (repeatable' + (s.maxCount ? `, max ${s.maxCount}` : '') + ')' : ''} | ${cell(s.type)} | ${cell(s.defaultText)} | ${cell(s.valid || '—')} | ${s.restart === 'restart' ? 'full' : 'graceful'} | ${s.owner} | ${cell(s.doc)} |`;
+      `| ${prefix}\`${s.name}\`${s.repeat ? ' (repeatable' + (s.maxCount ? `, max ${s.maxCount}` : '') + ')' : ''} | ${cell(s.type)} | ${cell(s.defaultText)} | ${cell(s.valid || '—')} | ${s.restart === 'restart' ? 'full' : 'graceful'} | ${s.owner} | ${cell(docCell(s))} |`;
     for (const s of ds) out.push(row(s));
     for (const c of cs) {
       out.push(
-        `| \`${blockHead(c)}\`${c.maxCount ? ` (max ${c.maxCount})` : ''} | block | — | — | ${c.restart === 'restart' ? 'full' : 'graceful'} | ${c.owner} | ${cell(c.doc)} |`,
+        `| \`${blockHead(c)}\`${c.maxCount ? ` (max ${c.maxCount})` : ''} | block | — | — | ${c.restart === 'restart' ? 'full' : 'graceful'} | ${c.owner} | ${cell(docCell(c))} |`,
       );
       for (const child of c.children) out.push(row(child, '↳ '));
     }

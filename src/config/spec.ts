@@ -85,6 +85,11 @@ export interface DirectiveSpec<N extends string = string, T = unknown> {
   readonly shipActive?: boolean;
   /** Accepted for compatibility only: why it does nothing (sipd says so at start when it is set). */
   readonly noEffect?: string;
+  /**
+   * For a directive only some lines of which have no effect (a DebugFlag of an unbuilt
+   * feature turned On): what the line sets and why it does nothing, or undefined.
+   */
+  readonly noEffectFor?: (args: readonly Arg[]) => { readonly what: string; readonly reason: string } | undefined;
   /** Turn one line's arguments into the new value, given the value so far. */
   readonly parse: (args: readonly Arg[], prev: T, env: ParseEnv) => T;
 }
@@ -108,6 +113,8 @@ export interface ContainerSpec<N extends string = string, C extends readonly Any
   /** Names of children that each block must set. */
   readonly required?: readonly string[];
   readonly example?: readonly string[];
+  /** Accepted for compatibility only: why a block of this kind does nothing (as for a directive). */
+  readonly noEffect?: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -47,6 +47,19 @@ export const DEBUG_FLAGS = [
   'RasAPI',
 ] as const;
 export type DebugFlagName = (typeof DEBUG_FLAGS)[number];
+
+/**
+ * Flags whose feature is not built yet, with why they write nothing. Turning one On is
+ * a warning in sipd -t and a notice at start; every other flag writes its module's lines.
+ */
+export const FLAGS_WITHOUT_OUTPUT: Readonly<Partial<Record<DebugFlagName, string>>> = {
+  Radius: 'the RADIUS client is not built yet, so there are no RADIUS messages to log',
+  GKTMP: 'GKTMP (NAM server queries) is not built yet',
+  GktmpAPI: 'GKTMP (NAM server queries) is not built yet',
+  RPMS: 'RPMS preauthorization is not built yet',
+  RAS: 'H.323 RAS location is not built yet',
+  RasAPI: 'H.323 RAS location is not built yet',
+};
 export type DebugFlags = Readonly<Record<DebugFlagName, boolean>>;
 
 const NO_FLAGS = Object.freeze(Object.fromEntries(DEBUG_FLAGS.map((f) => [f, false]))) as DebugFlags;
@@ -152,8 +165,13 @@ export const loggingDirectives = [
       const flag = parseChoice(args[0], DEBUG_FLAGS);
       return Object.freeze({ ...prev, [flag]: parseOnOff(args[1], 1) });
     },
+    noEffectFor: (args) => {
+      const flag = DEBUG_FLAGS.find((f) => f.toLowerCase() === args[0]?.text.toLowerCase());
+      const reason = flag && FLAGS_WITHOUT_OUTPUT[flag];
+      return reason && args[1]?.text.toLowerCase() === 'on' ? { what: `DebugFlag ${flag}`, reason } : undefined;
+    },
     example: DEBUG_FLAGS.map((f) => `DebugFlag ${f} Off`),
-    doc: 'Turns detailed debug output of one module on or off; the output goes to error_log in long form (it is written whatever LogLevel says). Flags: StateMachine (transactions), Parser, SipTcp, SipTls, Radius, DBMySQL, GKTMP, GktmpAPI, RPMS, Numexpand, Enum, Routing, Registry, Privacy, RAS, RasAPI.',
+    doc: 'Turns detailed debug output of one module on or off; the output goes to error_log in long form (it is written whatever LogLevel says). Flags: StateMachine (transaction state changes), Parser (each message received), SipTcp and SipTls (connections), DBMySQL (the MySQL store), Numexpand, Enum, Routing, Registry (registrar decisions and lookups), Privacy. Radius, GKTMP, GktmpAPI, RPMS, RAS and RasAPI belong to features not built yet: they are accepted and write nothing, and turning one On is reported.',
   }),
 ] as const;
 

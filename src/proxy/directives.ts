@@ -9,8 +9,8 @@ const d = directivesFor('proxy', 'server-core');
 export const proxyDirectives = [
   d.text('CSPSVersion', {
     default: '2.2',
-    shipActive: true,
-    doc: 'Release of the server this file was written for. Informational only: sipd reads and keeps it but never changes behaviour because of it; leave it as shipped.',
+    noEffect: 'it only records the release a file was written for, and sipd reads every file the same way',
+    doc: 'Release of the original server a file was written for (files from it carry CSPSVersion 2.2). sipd accepts it so that such files load, and reads them all alike.',
   }),
   d.optText('ProxyDomain', {
     type: 'domain name',
@@ -80,6 +80,7 @@ export const proxyDirectives = [
     doc: 'Accepted for compatibility and has no effect: the original server sized a shared-memory segment for its transaction blocks, while sipd keeps transactions in its own heap, which grows as needed.',
   }),
   d.int('Sip_Token_Port', {
+    noEffect: 'farm synchronisation is not built yet: each sipd keeps its own state',
     default: 22794,
     min: 1,
     max: 65535,
@@ -87,6 +88,7 @@ export const proxyDirectives = [
     doc: 'Port of the farm synchronisation service; every member of a farm must use the same value.',
   }),
   d.int('Sip_Services_Port', {
+    noEffect: 'farm synchronisation is not built yet: each sipd keeps its own state',
     default: 52931,
     min: 1,
     max: 65535,

@@ -4,8 +4,8 @@ import { configLoader } from '../config/loader.js';
 import { renderDefaultConf as renderConf, renderDirectiveDocs as renderDocs } from '../config/render.js';
 import { SIPD_SCHEMA } from './modules.js';
 
-export { formatMessage } from '../config/loader.js';
-export type { Config, ConfigMessage, LoadOptions, LoadResult } from '../config/loader.js';
+export { formatMessage, noEffectWarning } from '../config/loader.js';
+export type { Config, ConfigMessage, LoadOptions, LoadResult, NoEffectUse } from '../config/loader.js';
 
 export const { parseConfig, loadConfigFile, restartPending, gracefulSnapshot } = configLoader(SIPD_SCHEMA);
 

@@ -5,7 +5,7 @@
 // sipd is one event-driven process. Apache's process-pool directives are accepted
 // and reported as having no effect; "graceful" re-reads the file in place and new
 // requests take the new snapshot while requests already being handled keep theirs.
-import { DIRECTIVES, formatMessage, gracefulSnapshot, loadConfigFile } from './config.js';
+import { formatMessage, gracefulSnapshot, loadConfigFile } from './config.js';
 import type { Config, ConfigMessage, LoadOptions } from '../config/loader.js';
 import { AccessLog, ErrorLog, MemStatsLog, StatsLog } from '../logging/index.js';
 import type { AccessEntry, AccessLogOptions, ErrorLogOptions, LogLevelName } from '../logging/index.js';
@@ -23,7 +23,6 @@ import { isThisServer } from '../modules/registry/this-server.js';
 import { TransactionLayer } from '../transaction/layer.js';
 import { timersFrom } from '../transaction/timers.js';
 import { loadPersistentTcp } from '../transport/persistent.js';
-import type { AnyDirective } from '../config/spec.js';
 import { STREAM_MAX_MESSAGE_BYTES } from '../transport/framing.js';
 import { TCP_DEFAULTS } from '../transport/tcp.js';
 import type { TcpOptions } from '../transport/tcp.js';
@@ -205,10 +204,9 @@ export class Sipd {
     }
 
     log.notice(`listening on ${this.listeners.describe('log').join(', ')}`);
-    for (const spec of DIRECTIVES as readonly AnyDirective[]) {
-      const o = spec.noEffect ? c.origin(spec.name) : undefined;
-      if (o) log.notice(`${spec.name} (${o.file}:${o.line}) has no effect: ${spec.noEffect}`);
-    }
+    // One notice per directive or block kind set that sipd does not act on, at its last line.
+    const noEffect = new Map(c.noEffect.map((u) => [u.name, u]));
+    for (const u of noEffect.values()) log.notice(`${u.name} (${u.file}:${u.line}) has no effect: ${u.reason}`);
     log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (pid ${process.pid}, config ${c.file})`);
   }
 
@@ -217,7 +215,8 @@ export class Sipd {
     const log = this.logs.error;
     const transports = this.listeners.transports();
     const bound = this.listeners.bound();
-    this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m));
+    const stateMachine = (line: () => string) => log.isFlagOn('StateMachine') && log.flag('StateMachine', line());
+    this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m), stateMachine);
     const isUs = (host: string, port: number | undefined) => isThisServer(host, port, this.current, bound);
     this.stores = await OpenStores.open(c, log);
     this.loadPersistentPeers(c);

@@ -45,12 +45,20 @@ export class ClientTransaction implements ClientTxn {
     this.interval = timers.t1;
   }
 
+  /** Move to another state; DebugFlag StateMachine logs each move. */
+  private enter(next: State): void {
+    const prev = this.st;
+    this.st = next;
+    if (prev !== next) this.ctx.trace(() => `client transaction ${this.describe()}: ${prev} -> ${next}`);
+  }
+
   get state(): State {
     return this.st;
   }
 
   /** Send the request and arm the retransmission and give-up timers. */
   start(): void {
+    this.ctx.trace(() => `client transaction ${this.describe()}: created in ${this.st}`);
     this.send(this.bytes);
     const max = this.invite ? this.timers.maxInviteRetx : this.timers.maxNonInviteRetx;
     if (!this.reliable && max > 0) this.slots.retx(this.interval, () => this.retransmit());
@@ -60,7 +68,7 @@ export class ClientTransaction implements ClientTxn {
 
   /** Send once and forget: an ACK has no transaction (RFC 3261 §17.1). */
   sendOnce(): void {
-    this.st = 'terminated';
+    this.enter('terminated');
     this.send(this.bytes);
   }
 
@@ -93,7 +101,7 @@ export class ClientTransaction implements ClientTxn {
       }
       return true;
     }
-    this.st = 'completed';
+    this.enter('completed');
     this.slots.clear();
     if (this.invite) {
       this.ackBytes = serializeMessage(buildAck(this.request, res));
@@ -111,7 +119,7 @@ export class ClientTransaction implements ClientTxn {
   private provisional(res: SipResponse): boolean {
     if (this.st === 'completed') return true;
     if (this.st === 'calling') {
-      this.st = 'proceeding';
+      this.enter('proceeding');
       if (this.invite) {
         this.slots.stopRetx(); // no Timer A once a provisional came
         this.slots.stopEnd(); // nor Timer B: the provisional wait takes over
@@ -198,14 +206,14 @@ export class ClientTransaction implements ClientTxn {
 
   private terminate(): void {
     if (this.st === 'terminated') return;
-    this.st = 'terminated';
+    this.enter('terminated');
     this.slots.clear();
     this.ctx.clientEnded(this.key, this);
   }
 
   /** Stop without telling anyone (layer shutdown). */
   abort(): void {
-    this.st = 'terminated';
+    this.enter('terminated');
     this.slots.clear();
   }
 

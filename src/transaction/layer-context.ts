@@ -7,6 +7,12 @@ import type { Destination, TxnTransport } from '../transport/types.js';
 
 export type LogFn = (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => void;
 
+/**
+ * Where state changes go (DebugFlag StateMachine). It is handed a function making the
+ * line, so that nothing is formatted while the flag is off.
+ */
+export type TraceFn = (line: () => string) => void;
+
 export interface Counters {
   retransmissionsSent: number;
   retransmissionsAbsorbed: number;
@@ -16,6 +22,7 @@ export interface Counters {
 export interface LayerContext {
   readonly transport: TxnTransport;
   readonly log: LogFn;
+  readonly trace: TraceFn;
   readonly counters: Counters;
   /** Start a client transaction for a request that already carries our Via (used for CANCEL). */
   startClient(req: SipRequest, dest: Destination, branch: string, events: ClientTxnEvents): ClientTxn;

@@ -6,7 +6,7 @@ import { buildResponse } from '../sip/message.js';
 import type { Destination, Inbound, Reply, TxnTransport } from '../transport/types.js';
 import { newBranch } from './branch.js';
 import { ClientTransaction } from './client.js';
-import type { Counters, LayerContext, LogFn } from './layer-context.js';
+import type { Counters, LayerContext, LogFn, TraceFn } from './layer-context.js';
 import { clientKey, responseKey, serverKey } from './keys.js';
 import { viaValue, withTopVia } from './requests.js';
 import { ServerTransaction } from './server.js';
@@ -35,11 +35,13 @@ export class TransactionLayer implements TransactionLayerApi {
     transport: TxnTransport,
     timers: TxnTimers,
     private readonly log: LogFn,
+    trace: TraceFn = () => undefined,
   ) {
     this.timers = timers;
     this.ctx = {
       transport,
       log,
+      trace,
       counters: this.counters,
       startClient: (req, dest, branch, events) => this.startClient(req, dest, branch, events),
       clientEnded: (key, txn) => {

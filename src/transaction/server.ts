@@ -38,10 +38,22 @@ export class ServerTransaction implements ServerTxn {
     this.invite = request.method === 'INVITE';
     this.reliable = source.transport !== 'UDP';
     this.st = this.invite ? 'proceeding' : 'trying';
+    ctx.trace(() => `server transaction ${this.describe()}: created in ${this.st}`);
     this.keys = [key];
     this.interval = timers.t1;
     // A core that never answers must not leave the transaction behind.
     this.slots.wait(abandonAfter(timers, this.invite), () => this.abandoned());
+  }
+
+  /** Move to another state; DebugFlag StateMachine logs each move. */
+  private enter(next: ServerState): void {
+    const prev = this.st;
+    this.st = next;
+    if (prev !== next) this.ctx.trace(() => `server transaction ${this.describe()}: ${prev} -> ${next}`);
+  }
+
+  private describe(): string {
+    return `${this.request.method} ${this.request.uri} (key ${this.key}) from ${this.source.transport} ${this.source.remoteAddress}:${this.source.remotePort}`;
   }
 
   get state(): ServerState {
@@ -66,7 +78,7 @@ export class ServerTransaction implements ServerTxn {
     if (res.status < 200) {
       if (this.finished) return false;
       this.remember(res);
-      if (this.st === 'trying') this.st = 'proceeding';
+      if (this.st === 'trying') this.enter('proceeding');
       this.sendLast();
       return true;
     }
@@ -83,10 +95,10 @@ export class ServerTransaction implements ServerTxn {
     this.sendLast();
     if (this.invite && res.status < 300) {
       // Accepted: absorb INVITE retransmissions for the TCB hold (RFC 6026 Timer L).
-      this.st = 'accepted';
+      this.enter('accepted');
       this.slots.end(this.timers.t4, () => this.terminate());
     } else if (this.invite) {
-      this.st = 'completed';
+      this.enter('completed');
       if (!matchedByBranch(this.request)) {
         // An RFC 2543 ACK carries the To tag of this response: file the transaction under it too.
         const ackKey = serverKey(this.request, 'INVITE', this.toTag ?? '');
@@ -98,7 +110,7 @@ export class ServerTransaction implements ServerTxn {
       if (!this.reliable) this.slots.retx(this.interval, () => this.timerG());
       this.slots.end(giveUpAfter(this.timers), () => this.timerH());
     } else {
-      this.st = 'completed';
+      this.enter('completed');
       // Timer J: absorb retransmitted requests over UDP; none come over TCP.
       if (this.reliable) this.terminate();
       else this.slots.end(giveUpAfter(this.timers), () => this.terminate());
@@ -120,7 +132,7 @@ export class ServerTransaction implements ServerTxn {
   /** An ACK matched this transaction. */
   ack(): Received {
     if (this.st === 'completed') {
-      this.st = 'confirmed';
+      this.enter('confirmed');
       this.slots.stopRetx();
       // Timer I: absorb ACK retransmissions over UDP.
       if (this.reliable) this.terminate();
@@ -190,14 +202,14 @@ export class ServerTransaction implements ServerTxn {
 
   private terminate(): void {
     if (this.st === 'terminated') return;
-    this.st = 'terminated';
+    this.enter('terminated');
     this.slots.clear();
     this.ctx.serverEnded(this.keys, this);
   }
 
   /** Stop without sending anything (layer shutdown). */
   abort(): void {
-    this.st = 'terminated';
+    this.enter('terminated');
     this.slots.clear();
   }
 }

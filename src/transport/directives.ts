@@ -39,7 +39,8 @@ export const transportDirectives = [
     default: 0x60,
     min: 0x00,
     max: 0xff,
-    doc: 'Value written into the TOS/DS byte of every SIP packet sent (the DSCP times 4). Common choices: 0x60 class selector 3 for call signalling (the default), 0x68/0x70/0x78 AF31-AF33, 0xB8 expedited forwarding, 0xC0 network control, 0x00 best effort; routers only act on it if they are set up to.',
+    noEffect: 'Node.js 20 cannot set the IP TOS byte of a socket; mark SIP packets in the host firewall instead (docs/proxy.md)',
+    doc: 'The TOS/DS byte (the DSCP times 4) the original server put in every SIP packet it sent: 0x60 is class selector 3, for call signalling. sipd leaves the byte at 0; to mark SIP traffic, have the host firewall set the DSCP on packets from the SIP ports (docs/proxy.md shows nftables and iptables rules).',
   }),
   d.oneOf('SipRouteHeaderTransportType', {
     values: TRANSPORTS,

@@ -7,6 +7,9 @@ import { parseIncludedHeader, parseSecret } from '../accounting/directives.js';
 
 const d = directivesFor('auth', 'authentication');
 
+// The RADIUS half of authentication is not built (AuthServer Radius answers 500): its directives do nothing yet.
+const RADIUS_AUTH = 'RADIUS authentication is not built yet; use AuthServer Proxy (the subscriber store)';
+
 function parseRealm(a: Arg): string {
   if (!a.text || /["\\\r\n]/.test(a.text)) throw new ValueError(`"${a.text}" cannot be used as a realm (no quotes or backslashes)`, 0);
   return a.text;
@@ -62,35 +65,41 @@ export const authDirectives = [
     doc: 'Run the user name from Authorization/Proxy-Authorization headers through the number-expansion rules before looking it up.',
   }),
   d.int('RadiusAuthSkew', {
+    noEffect: RADIUS_AUTH,
     default: 30,
     min: 1,
     max: 3600,
     unit: 'seconds',
-    doc: 'How long a challenge (its nonce) stays valid for an answer.',
+    doc: 'How long a challenge stays valid when RADIUS servers check the answers. sipd\'s own digest challenges (AuthServer Proxy) stay valid for 300 seconds whatever this says.',
   }),
   d.optText('PrimaryRadiusAuthIp', {
+    noEffect: RADIUS_AUTH,
     type: 'host name or IP address',
     check: (a: Arg) => parseHost(a),
     doc: 'RADIUS server asked first when AuthServer is Radius.',
   }),
-  d.int('PrimaryRadiusAuthPort', { default: 1812, min: 1, max: 65535, doc: 'UDP port of the primary authentication server (1812 is the standard port).' }),
+  d.int('PrimaryRadiusAuthPort', { noEffect: RADIUS_AUTH, default: 1812, min: 1, max: 65535, doc: 'UDP port of the primary authentication server (1812 is the standard port).' }),
   d.optText('PrimaryRadiusAuthSecret', {
+    noEffect: RADIUS_AUTH,
     type: 'secret',
     check: parseSecret,
     doc: 'Shared secret with the primary authentication server. Never logged; keep this file readable only by csps.',
   }),
   d.optText('SecondaryRadiusAuthIp', {
+    noEffect: RADIUS_AUTH,
     type: 'host name or IP address',
     check: (a: Arg) => parseHost(a),
     doc: 'RADIUS server asked while the primary does not answer.',
   }),
-  d.int('SecondaryRadiusAuthPort', { default: 1812, min: 1, max: 65535, doc: 'UDP port of the secondary authentication server.' }),
+  d.int('SecondaryRadiusAuthPort', { noEffect: RADIUS_AUTH, default: 1812, min: 1, max: 65535, doc: 'UDP port of the secondary authentication server.' }),
   d.optText('SecondaryRadiusAuthSecret', {
+    noEffect: RADIUS_AUTH,
     type: 'secret',
     check: parseSecret,
     doc: 'Shared secret with the secondary authentication server. Never logged.',
   }),
   d.repeated('AuthIncludeSIPHeader', {
+    noEffect: RADIUS_AUTH,
     type: 'SIP header name',
     maxCount: 50,
     item: (args: readonly Arg[]) => parseIncludedHeader(args),

@@ -7,6 +7,9 @@ import { TRANSPORTS } from '../../transport/directives.js';
 
 const d = directivesFor('ras', 'ras');
 
+// Until H.323 RAS location is built, its directives and blocks are accepted and reported as having no effect.
+const NOT_BUILT = 'H.323 RAS location (LRQ to gatekeepers) is not built yet: no gatekeeper is asked';
+
 export const TECH_PREFIX_ACTIONS = ['Strip', 'Include'] as const;
 export type TechPrefixAction = (typeof TECH_PREFIX_ACTIONS)[number];
 
@@ -47,15 +50,18 @@ export function parseRasGatekeeper(args: readonly Arg[]): RasGatekeeper {
 
 export const rasDirectives = [
   d.onOff('RASModule', {
+    noEffect: NOT_BUILT,
     default: false,
     doc: 'Send location requests (LRQ) to the H.323 gatekeepers of the RASGatekeeperCluster blocks and route calls to the gateways they name.',
   }),
   d.oneOf('RASAcceptLCF', {
+    noEffect: NOT_BUILT,
     values: ['First', 'Best'],
     default: 'First',
     doc: 'First takes the first valid confirmation (LCF) from any gatekeeper; Best waits out RASLRQWindow and takes the cheapest, highest-priority one. The guide names no default; sipd uses First for quicker call setup.',
   }),
   d.int('RASTimeoutInterval', {
+    noEffect: NOT_BUILT,
     default: 300,
     min: 10,
     max: 60000,
@@ -63,11 +69,13 @@ export const rasDirectives = [
     doc: 'With RASLRQMethod Sequential, how long to wait for one gatekeeper before asking the next in the cluster.',
   }),
   d.oneOf('RASLRQMethod', {
+    noEffect: NOT_BUILT,
     values: ['Sequential', 'Blast'],
     default: 'Sequential',
     doc: 'Sequential asks the gatekeepers of a cluster one at a time, Blast asks them all at once. The guide names no default; sipd uses Sequential, which spares the gatekeepers.',
   }),
   d.int('RASLRQWindow', {
+    noEffect: NOT_BUILT,
     default: 3000,
     min: 100,
     max: 60000,
@@ -75,6 +83,7 @@ export const rasDirectives = [
     doc: 'Longest wait for answers from the gatekeepers asked; a gatekeeper\'s Request In Progress (RIP) message extends it.',
   }),
   d.int('RASTimeToLive', {
+    noEffect: NOT_BUILT,
     default: 6,
     min: 1,
     max: 255,
@@ -82,15 +91,18 @@ export const rasDirectives = [
     doc: 'Hop count put in the non-standard part of each LRQ, limiting how far gatekeepers forward it.',
   }),
   d.onOff('RASAllowTranslation', {
+    noEffect: NOT_BUILT,
     default: true,
     doc: 'Set canMapAlias in LRQs so a gatekeeper may answer with a rewritten number; with Off a gatekeeper that needs to rewrite refuses instead. The guide names no default; sipd uses On so such calls still complete.',
   }),
   d.oneOf('RASDefaultTechPrefixAction', {
+    noEffect: NOT_BUILT,
     values: TECH_PREFIX_ACTIONS,
     default: 'Strip',
     doc: 'What to do with a technology prefix in an outgoing INVITE or 302 when no RASTechPrefix line matches: Strip removes it, Include keeps it. The guide names no default; sipd uses Strip, so gateways get the plain number.',
   }),
   d.repeated('RASTechPrefix', {
+    noEffect: NOT_BUILT,
     type: 'number-pattern tech-prefix INCLUDE|STRIP',
     valid: 'pattern of digits and . ; prefix of digits, * and #; INCLUDE or STRIP',
     item: (args: readonly Arg[]) => parseRasTechPrefix(args),
@@ -98,6 +110,7 @@ export const rasDirectives = [
     doc: 'Technology prefix for called numbers matching the pattern (. = any digit), and whether it is kept (INCLUDE) or removed (STRIP) in what is sent on. One rule per line.',
   }),
   d.oneOf('RASTransportType', {
+    noEffect: NOT_BUILT,
     values: TRANSPORTS,
     default: 'UDP',
     doc: 'SIP transport put on the routes learnt from gatekeepers.',
@@ -106,9 +119,11 @@ export const rasDirectives = [
 
 export const rasContainers = [
   d.container('RASGatekeeperCluster', {
+    noEffect: NOT_BUILT,
     id: { kind: 'int', min: 1, max: 65535 },
     children: [
       d.repeated('RASGatekeeper', {
+        noEffect: NOT_BUILT,
         type: 'host [port]',
         context: 'RASGatekeeperCluster',
         maxCount: 5,

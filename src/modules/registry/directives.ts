@@ -6,6 +6,9 @@ import { parseFarmMembers, parseRendezvousName, SHARED_MEMORY_NO_EFFECT } from '
 
 const d = directivesFor('registry', 'registry');
 
+// Registrations are not exchanged between farm members yet.
+const NO_FARM = 'farm replication is not built yet: each sipd keeps its own registrations';
+
 export const registryDirectives = [
   d.int('RegistryCleanupRate', {
     default: 180000,
@@ -42,6 +45,7 @@ export const registryDirectives = [
     doc: 'Directory holding the registration database file; a relative path is taken from ServerRoot.',
   }),
   d.int('Cisco_Registry_Remote_Update_Port', {
+    noEffect: NO_FARM,
     default: 22913,
     min: 1,
     max: 65535,
@@ -49,13 +53,14 @@ export const registryDirectives = [
     doc: 'Port on which farm members exchange registration updates; the same on every member.',
   }),
   d.custom('Cisco_Registry_Farm_Members', {
+    noEffect: NO_FARM,
     type: 'list of hosts',
     default: [] as readonly string[],
     defaultText: '(none)',
     repeat: true,
     parse: (args, prev) => parseFarmMembers(args, prev),
     example: ['Cisco_Registry_Farm_Members "sps2.example.com"'],
-    doc: 'The other members of the registry farm, by name or address, without this host. Their clocks must agree (run NTP); sysadmin_sps_regroute uses the list too.',
+    doc: 'The other members of the registry farm, by name or address, without this host; their clocks must agree (run NTP). sps_setup writes it from its farm question.',
   }),
   d.int('Cisco_Registry_Max_DB_Age_on_Boot', {
     default: 86400,

@@ -6,7 +6,7 @@
 import { parseUri } from '../../sip/uri.js';
 import type { Target } from '../../proxy/stages.js';
 import type { SipdModule } from '../module.js';
-import { DIRECTIVES_ONLY } from '../module.js';
+import { DIRECTIVES_ONLY, flaggedLog } from '../module.js';
 import { registryDirectives } from './directives.js';
 import { Registrar } from './registrar.js';
 
@@ -16,7 +16,8 @@ export const registryModule: SipdModule = {
   directives: registryDirectives,
   async open(config, deps) {
     if (!config.values.Cisco_Registry) return DIRECTIVES_ONLY;
-    const registrar = await Registrar.open(config, (level, m) => deps.log.log(level, m), {
+    // Registrar decisions (refusals, binding changes, lookups) go under DebugFlag Registry.
+    const registrar = await Registrar.open(config, flaggedLog(deps.log, 'Registry'), {
       bound: deps.bound,
       ...(deps.stores.locations && { store: deps.stores.locations }),
       expand: (user, c) => deps.expand(user, c),

@@ -57,6 +57,14 @@ function formatQ(q: number): string {
   return q.toFixed(3).replace(/\.?0+$/, '') || '0';
 }
 
+/** What a REGISTER does to an AOR's bindings, for DebugFlag Registry. */
+function describeChange(next: readonly Binding[] | undefined, now: number): string {
+  if (next === undefined) return 'query only, bindings unchanged';
+  if (!next.length) return 'all bindings removed';
+  const one = (b: Binding) => `${b.contact} (${b.expiresAt === Infinity ? 'static' : `${Math.round((b.expiresAt - now) / 1000)} s`})`;
+  return `bindings now ${next.map(one).join(', ')}`;
+}
+
 export class Registrar {
   private timer: NodeJS.Timeout | undefined;
   private cleanupRate = 0;
@@ -106,8 +114,12 @@ export class Registrar {
       this.log('error', `registry: REGISTER for ${req.headers.get('To') ?? '?'} failed: ${String(e)}`);
       return buildResponse(req, 500, 'Registrar error');
     }
-    if ('status' in outcome) return buildResponse(req, outcome.status, outcome.reason, outcome.headers ? { headers: outcome.headers } : {});
+    if ('status' in outcome) {
+      this.log('debug', `REGISTER ${req.uri} (To ${req.headers.get('To') ?? '-'}, Call-ID ${req.headers.get('Call-ID') ?? '-'}) from ${source.remoteAddress}:${source.remotePort}: refused ${outcome.status}${outcome.reason ? ` ${outcome.reason}` : ''}`);
+      return buildResponse(req, outcome.status, outcome.reason, outcome.headers ? { headers: outcome.headers } : {});
+    }
     const { key, next } = outcome;
+    this.log('debug', `REGISTER for ${key} from ${source.remoteAddress}:${source.remotePort}: ${describeChange(next, now)}`);
     if (next !== undefined) {
       try {
         await (next.length ? this.store.put(key, next) : this.store.removeAll(key));
@@ -250,7 +262,9 @@ export class Registrar {
     const k = aorKey(uri, config, { registering: false, bound: this.bound, expand: this.expandUser });
     if (!k.ok) return [];
     const now = this.now();
-    return sortBindings(this.store.get(k.key).filter((b) => b.expiresAt > now));
+    const found = sortBindings(this.store.get(k.key).filter((b) => b.expiresAt > now));
+    this.log('debug', `lookup of ${k.key} (${serializeUri(uri)}): ${found.length ? found.map((b) => `${b.contact};q=${formatQ(b.q)}`).join(', ') : 'no registered contact'}`);
+    return found;
   }
 
   /** Bindings currently in force (static ones included). */

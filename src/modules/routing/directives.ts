@@ -6,6 +6,9 @@ import type { Arg, ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('routing', 'routing');
 
+// Route tables are not exchanged between farm members yet.
+const NO_FARM = 'farm replication is not built yet: each sipd keeps its own route table';
+
 /**
  * Farm member lists: each argument may hold several names separated by blanks or commas,
  * because the guide writes the value in quotes ("host2.example.com").
@@ -54,6 +57,7 @@ export const routingDirectives = [
     doc: 'Directory holding the route database file; a relative path is taken from ServerRoot.',
   }),
   d.int('Cisco_Routing_Remote_Update_Port', {
+    noEffect: NO_FARM,
     default: 22913,
     min: 1,
     max: 65535,
@@ -65,6 +69,7 @@ export const routingDirectives = [
     doc: 'Also route by the host part of the Request-URI (domain routes), not only by the user part.',
   }),
   d.custom('Cisco_Routing_Farm_Members', {
+    noEffect: NO_FARM,
     type: 'list of hosts',
     default: [] as readonly string[],
     defaultText: '(none)',
@@ -72,7 +77,7 @@ export const routingDirectives = [
     restart: 'restart',
     parse: (args, prev) => parseFarmMembers(args, prev),
     example: ['Cisco_Routing_Farm_Members "sps2.example.com sps3.example.com"'],
-    doc: 'The other members of the routing farm, by name or address; leave this host out, it is implied. sysadmin_sps_regroute uses the list too.',
+    doc: 'The other members of the routing farm, by name or address; leave this host out, it is implied. sps_setup writes it from its farm question.',
   }),
   d.int('Cisco_Routing_Max_DB_Age_on_Boot', {
     default: 86400,

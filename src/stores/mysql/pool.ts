@@ -248,7 +248,10 @@ export class MySqlPool {
       if (left <= 0) break;
       tried++;
       try {
-        return await this.runOn<T>(s, sql, values, left);
+        const result = await this.runOn<T>(s, sql, values, left);
+        // DebugFlag DBMySQL: the statement as sent (placeholders only, so no secret is written) and its outcome.
+        this.o.log('debug', `${s.name}: ${sql} -> ${Array.isArray(result) ? `${result.length} row(s)` : `${(result as { affectedRows?: number }).affectedRows ?? 0} row(s) changed`}`);
+        return result;
       } catch (e) {
         if (!isServerDown(e)) throw e;
         last = e;

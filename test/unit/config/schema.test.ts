@@ -63,11 +63,20 @@ test('the schema covers the guide: well over 150 directives, each documented and
   assert.deepEqual(containers.map((c) => c.name).sort(), ['NumberPlan', 'RASGatekeeperCluster', 'VirtualProxyHost']);
 });
 
-test('directives documented as having no effect carry the reason sipd logs at start', () => {
+test('directives documented as having no effect carry the reason sipd logs at start, and the generated files say so', () => {
   const documented = directives.filter((s) => /has no effect/.test(s.doc)).map((s) => s.name);
   const flagged = directives.filter((s) => s.noEffect).map((s) => s.name);
-  assert.deepEqual(flagged, documented);
-  assert.ok(flagged.includes('StartServers') && flagged.includes('SharedMemorySize'));
+  for (const name of documented) assert.ok(flagged.includes(name), `${name} says it has no effect but has no noEffect reason`);
+  assert.ok(flagged.includes('StartServers') && flagged.includes('SharedMemorySize') && flagged.includes('Accounting'));
+  const docs = renderDirectiveDocs();
+  const conf = renderDefaultConf();
+  for (const s of [...directives, ...containers, ...containers.flatMap((c) => c.children)]) {
+    if (!s.noEffect) continue;
+    const row = docs.split('\n').find((l) => l.startsWith(`| \`${s.name}\``) || l.startsWith(`| \`<${s.name} `) || l.startsWith(`| ↳ \`${s.name}\``));
+    assert.ok(row?.includes(`**No effect:** ${s.noEffect}.`), `docs row of ${s.name}: ${row}`);
+    assert.ok(conf.replace(/\n# /g, ' ').includes(`NO EFFECT in sipd: ${s.noEffect}.`), `sipd.conf comment of ${s.name}`);
+  }
+  assert.match(docs, /^## Accounting \(RADIUS\) \(not built: no effect\)$/m);
 });
 
 test('every directive has its default when the file does not set it', () => {

@@ -1,0 +1,134 @@
+// DebugFlag in a real sipd driven by a UDP peer: StateMachine writes each transaction's
+// state changes, Registry the registrar's decisions and lookups, Parser each message
+// received; with the flags Off none of those lines appear. The flags of features not
+// built yet (Radius, GKTMP, GktmpAPI, RPMS, RAS, RasAPI) write nothing, and turning one
+// On gives a notice at start naming the line and the reason.
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { after, before, describe, test } from 'node:test';
+import { udpExchange, waitFor } from '../helpers/index.js';
+import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
+import type { TestProxy } from '../helpers/sipd.js';
+import { DEBUG_FLAGS, FLAGS_WITHOUT_OUTPUT } from '../../src/logging/directives.js';
+
+const UNBUILT = Object.keys(FLAGS_WITHOUT_OUTPUT);
+const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function request(port: number, lines: readonly string[]): string {
+  return [...lines.map((l) => l.replaceAll('PORT', String(port))), '', ''].join('\r\n');
+}
+
+/** A REGISTER binding alice to the test's contact socket, then one refused (400). */
+function registers(port: number, callId: string, contactPort: number): string[] {
+  const head = (cseq: number) => [
+    'REGISTER sip:127.0.0.1:PORT SIP/2.0',
+    `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK${callId}${cseq}`,
+    'Max-Forwards: 70',
+    'From: <sip:alice@127.0.0.1:PORT>;tag=1',
+    'To: <sip:alice@127.0.0.1:PORT>',
+    `Call-ID: ${callId}@127.0.0.1`,
+    `CSeq: ${cseq} REGISTER`,
+  ];
+  return [
+    request(port, [...head(1), `Contact: <sip:alice@127.0.0.1:${contactPort}>`, 'Expires: 600', 'Content-Length: 0']),
+    // Contact * needs Expires: 0 (RFC 3261 §10.2.2): a refusal.
+    request(port, [...head(2), 'Contact: *', 'Expires: 60', 'Content-Length: 0']),
+  ];
+}
+
+/** OPTIONS to alice: the registry looks her up, and the request is forwarded to her contact. */
+function optionsToAlice(port: number, callId: string): string {
+  return request(port, [
+    'OPTIONS sip:alice@127.0.0.1:PORT SIP/2.0',
+    `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK${callId}o`,
+    'Max-Forwards: 70',
+    'From: <sip:bob@127.0.0.1>;tag=2',
+    'To: <sip:alice@127.0.0.1:PORT>',
+    `Call-ID: ${callId}-o@127.0.0.1`,
+    'CSeq: 1 OPTIONS',
+    'Content-Length: 0',
+  ]);
+}
+
+/**
+ * Register alice at a UDP socket of the test, have one REGISTER refused, then send an
+ * OPTIONS to alice and wait until sipd has forwarded it to that socket: by then the
+ * registrar and the registry lookup have both run.
+ */
+async function drive(p: TestProxy, callId: string): Promise<void> {
+  const alice = dgram.createSocket('udp4');
+  const received: string[] = [];
+  alice.on('message', (m) => received.push(m.toString()));
+  await new Promise<void>((r) => alice.bind(0, '127.0.0.1', r));
+  try {
+    const [ok, refused] = registers(p.port, callId, alice.address().port);
+    assert.match((await udpExchange(p.port, ok)) ?? 'no answer', /^SIP\/2\.0 200 /);
+    assert.match((await udpExchange(p.port, refused)) ?? 'no answer', /^SIP\/2\.0 400 /);
+    await udpExchange(p.port, optionsToAlice(p.port, callId), 200);
+    await waitFor('the OPTIONS forwarded to alice', () => received.some((m) => m.startsWith('OPTIONS sip:alice@127.0.0.1')), 5000);
+  } finally {
+    alice.close();
+  }
+}
+
+describe('DebugFlag On: each built feature writes its lines to error_log', () => {
+  let p: TestProxy | undefined;
+  before(async () => {
+    p = await startTestSipd(['Cisco_Registry On', 'DebugFlag StateMachine On', 'DebugFlag Registry On', 'DebugFlag Parser On', ...UNBUILT.map((f) => `DebugFlag ${f} On`)]);
+    await drive(p, 'flags-on');
+  });
+  after(() => stopTestSipd(p));
+
+  test('StateMachine: server and client transactions, created and moved', async () => {
+    const log = await waitFor('StateMachine lines', () => {
+      const t = p!.sr.readErrorLog();
+      return /StateMachine: client transaction OPTIONS sip:alice@127\.0\.0\.1:\d+ .*created in calling/.test(t) && t;
+    });
+    assert.match(log, /\[debug\] StateMachine: server transaction REGISTER sip:127\.0\.0\.1:\d+ .*: created in trying/);
+    assert.match(log, /StateMachine: server transaction REGISTER .*: trying -> completed/);
+    assert.match(log, /StateMachine: server transaction OPTIONS sip:alice@127\.0\.0\.1:\d+ .*: created in trying/);
+  });
+
+  test('Registry: the binding stored, the refusal with its status, the lookup with its contact', async () => {
+    const log = await waitFor('Registry lookup line', () => {
+      const t = p!.sr.readErrorLog();
+      return /Registry: lookup of .*alice.*: sip:alice@127\.0\.0\.1:\d+;q=1/.test(t) && t;
+    });
+    assert.match(log, /\[debug\] Registry: REGISTER for \S*alice\S* from 127\.0\.0\.1:\d+: bindings now sip:alice@127\.0\.0\.1:\d+ \(600 s\)/);
+    assert.match(log, /Registry: REGISTER sip:127\.0\.0\.1:\d+ .*Call-ID flags-on@127\.0\.0\.1.*: refused 400 Contact "\*" needs Expires: 0/);
+  });
+
+  test('Parser: each message received, with its text', () => {
+    assert.match(p!.sr.readErrorLog(), /Parser: Received \d+ bytes UDP packet from 127\.0\.0\.1:\d+\nREGISTER sip:127\.0\.0\.1/);
+  });
+
+  test('flags of unbuilt features: one notice each at start, naming the line and the reason', () => {
+    const log = p!.sr.readErrorLog();
+    for (const f of UNBUILT) {
+      const re = new RegExp(`\\[notice\\] DebugFlag ${f} \\(.*sipd\\.conf:\\d+\\) has no effect: ${escape(FLAGS_WITHOUT_OUTPUT[f as keyof typeof FLAGS_WITHOUT_OUTPUT]!)}`, 'g');
+      assert.equal(log.match(re)?.length, 1, `${f}\n${log}`);
+      assert.doesNotMatch(log, new RegExp(`\\] ${f}: `), `${f} wrote lines`);
+    }
+    assert.deepEqual(
+      UNBUILT.filter((f) => !(DEBUG_FLAGS as readonly string[]).includes(f)),
+      [],
+    );
+  });
+});
+
+describe('DebugFlag Off (the default): none of those lines', () => {
+  let p: TestProxy | undefined;
+  before(async () => {
+    p = await startTestSipd(['Cisco_Registry On', 'LogLevel debug']);
+    await drive(p, 'flags-off');
+  });
+  after(() => stopTestSipd(p));
+
+  test('the same traffic at LogLevel debug writes no StateMachine, Registry or Parser line, and no flag notice', async () => {
+    // drive() returned only after the OPTIONS reached alice: every line it could cause is written.
+    const log = p!.sr.readErrorLog();
+    assert.match(log, /resuming normal operations/);
+    assert.doesNotMatch(log, /StateMachine: |Registry: |Parser: /);
+    assert.doesNotMatch(log, /DebugFlag \w+ .*has no effect/);
+  });
+});
