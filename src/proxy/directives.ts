@@ -44,7 +44,7 @@ export const proxyDirectives = [
     default: 5,
     min: 1,
     max: 6,
-    doc: 'Most branches a single request is forked to. Forking needs transaction state, so this only matters with StatefulServer On.',
+    doc: 'Most branches of one request open at the same time; the remaining targets, in q order, are tried as branches fail. Forking needs transaction state, so this only matters with StatefulServer On.',
   }),
   d.onOff('AddRecordRoute', {
     default: false,
