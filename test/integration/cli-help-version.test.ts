@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO, runTool, showRun } from '../helpers/index.js';
+import { REPO, runTool, showRun, start } from '../helpers/index.js';
 
 const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
 
@@ -40,4 +40,14 @@ test('an unknown option is still a usage error (exit 2, or 1 for rotatelogs as A
     assert.equal(r.stdout, '', `${name}: ${showRun(r)}`);
     assert.match(r.stderr, /usage: /i, `${name}: ${showRun(r)}`);
   }
+});
+
+test('npm start\'s launcher (dist/src/cli/quick-start.js) answers --help and --version too', async () => {
+  const script = path.join(REPO, 'dist', 'src', 'cli', 'quick-start.js');
+  const v = await start(process.execPath, [script, '--version'], 30_000).done;
+  assert.equal(v.code, 0, showRun(v));
+  assert.equal(v.stdout, `quick-start (OpenSPS) ${pkg.version}\n`, showRun(v));
+  const h = await start(process.execPath, [script, '--help'], 30_000).done;
+  assert.equal(h.code, 0, showRun(h));
+  assert.match(h.stdout, /^Usage: npm start /, showRun(h));
 });
