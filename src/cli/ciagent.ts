@@ -15,14 +15,14 @@ import { AGENT_MODULES } from '../agent/mib-modules.js';
 import { parseAgentxAddress } from '../agent/agentx/master.js';
 import { setLoadWindow } from '../agent/hostdata/index.js';
 import { OID } from '../agent/oids.js';
-import { INSTALL_PREFIX } from '../common/install.js';
+import { INSTALL_PREFIX, versionText } from '../common/install.js';
 import { formatErrorLine } from '../logging/error-log.js';
 import { ciagentPidState, stopCiagent } from '../agent/pid.js';
 import { removePidFile, writePidFile } from '../common/pidfile.js';
 
 export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE]
                [--log-file FILE] [--data-dir DIR] [--agentx SOCKET] [--load-window SECONDS]
-       ciagent -fullstart | -fullstop
+       ciagent -fullstart | -fullstop | --help | --version
   -f            stay in the foreground (default: detach)
   --config-dir  directory with snmpd.cnf and the modules' files (default ${path.join(INSTALL_PREFIX, 'conf')})
   --listen      where to answer SNMP (default udp:0.0.0.0:161)
@@ -36,7 +36,7 @@ export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:
 
 export interface CiagentArgs {
   foreground: boolean;
-  action: 'run' | 'fullstop';
+  action: 'run' | 'fullstop' | 'help' | 'version';
   configDir: string;
   address: string;
   port: number;
@@ -65,6 +65,8 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
         case '-f': a.foreground = true; break;
         case '-fullstart': a.action = 'run'; break;
         case '-fullstop': a.action = 'fullstop'; break;
+        case '-h': case '--help': a.action = 'help'; return a;
+        case '--version': a.action = 'version'; return a;
         case '--config-dir': a.configDir = path.resolve(value()); break;
         case '--pid-file': a.pidFile = path.resolve(value()); break;
         case '--log-file': a.logFile = path.resolve(value()); break;
@@ -211,6 +213,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (typeof a === 'string') {
     process.stderr.write(`ciagent: ${a}\n${USAGE}\n`);
     return 2;
+  }
+  if (a.action === 'help' || a.action === 'version') {
+    process.stdout.write(a.action === 'help' ? `${USAGE}\n` : versionText('ciagent'));
+    return 0;
   }
   if (a.action === 'fullstop') return (await stopCiagent(a.pidFile)) ? 0 : 1;
   if (!a.foreground) return daemonise(a);

@@ -3,15 +3,20 @@
 // file exists), 2 usage, 3 not running (status).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { INSTALL_PREFIX } from '../common/install.js';
+import { INSTALL_PREFIX, versionText } from '../common/install.js';
 import { parseArgs } from './ciagent.js';
 import { ciagentPidState, stopCiagent } from '../agent/pid.js';
 
-const USAGE = 'Usage: csps_ciagent_ctl start|stop|restart|status [ciagent options, see ciagent --help]';
+const USAGE = `Usage: csps_ciagent_ctl start|stop|restart|status [ciagent options, see ciagent --help]
+       csps_ciagent_ctl --help | --version`;
 const CIAGENT = path.join(INSTALL_PREFIX, 'bin', 'ciagent');
 
 async function main(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
+  if (action === '-h' || action === '--help' || action === '--version') {
+    process.stdout.write(action === '--version' ? versionText('csps_ciagent_ctl') : `${USAGE}\n`);
+    return 0;
+  }
   const a = parseArgs(rest);
   if (typeof a === 'string' || !action) {
     process.stderr.write(`${typeof a === 'string' ? `csps_ciagent_ctl: ${a}\n` : ''}${USAGE}\n`);

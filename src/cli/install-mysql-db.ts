@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatMessage, loadConfigFile, parseConfig } from '../server/config.js';
-import { DEFAULT_CONFIG_FILE } from '../common/install.js';
+import { DEFAULT_CONFIG_FILE, versionText } from '../common/install.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';
 import { installSchema } from '../stores/mysql/schema.js';
@@ -22,7 +22,7 @@ import { columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
 import type { SubscriberColumns } from '../stores/mysql/subscriber-store.js';
 import { guideMessage } from './sysadmin-mysql-user.js';
 
-const USAGE = 'usage: install_mysql_db [--conf FILE] [--host H[:PORT]] [--admin-user USER] [--admin-password-stdin] [--db NAME] [--table NAME] [--create-user]';
+const USAGE = 'usage: install_mysql_db [--conf FILE] [--host H[:PORT]] [--admin-user USER] [--admin-password-stdin] [--db NAME] [--table NAME] [--create-user]\n       install_mysql_db --help | --version';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,63}$/;
 
 export interface InstallDbOptions {
@@ -87,15 +87,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i];
-    if (t === '--create-user' || t === '--admin-password-stdin' || t === '--help') flags.add(t.slice(2));
+    if (t === '--create-user' || t === '--admin-password-stdin' || t === '--help' || t === '--version') flags.add(t.slice(2));
     else if (['--conf', '--host', '--admin-user', '--db', '--table'].includes(t) && argv[i + 1] !== undefined) opts.set(t.slice(2), argv[++i]);
     else {
       process.stderr.write(`install_mysql_db: unexpected argument "${t}"\n${USAGE}\n`);
       return 2;
     }
   }
-  if (flags.has('help')) {
-    process.stdout.write(`${USAGE}\n`);
+  if (flags.has('help') || flags.has('version')) {
+    process.stdout.write(flags.has('help') ? `${USAGE}\n` : versionText('install_mysql_db'));
     return 0;
   }
   const file = opts.get('conf') ?? DEFAULT_CONFIG_FILE;

@@ -5,8 +5,16 @@
 // 1 on bad arguments, 2 when the log file cannot be opened or written.
 
 import { ROTATELOGS_USAGE, Rotator, parseRotatelogsArgs } from '../logging/rotatelogs.js';
+import { versionText } from '../common/install.js';
 
 function main(): void {
+  // --help and --version come first, where only options may stand (a log file name there
+  // cannot start with '-').
+  const first = process.argv[2];
+  if (first === '--help' || first === '-h' || first === '--version') {
+    process.stdout.write(first === '--version' ? versionText('rotatelogs') : ROTATELOGS_USAGE);
+    process.exit(0);
+  }
   const parsed = parseRotatelogsArgs(process.argv.slice(2));
   if (!parsed.ok) {
     process.stderr.write(`rotatelogs: ${parsed.error}\n\n${ROTATELOGS_USAGE}`);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { formatMessage, loadConfigFile, parseConfig } from '../server/config.js';
 import { controlRequest, controlSocketPath } from '../server/control.js';
 import type { ControlReply } from '../server/control.js';
-import { DEFAULT_CONFIG_FILE, INSTALL_PREFIX } from '../common/install.js';
+import { DEFAULT_CONFIG_FILE, INSTALL_PREFIX, versionText } from '../common/install.js';
 import { pidFileState, processExists, removeStalePidFile } from '../common/pidfile.js';
 
 const USAGE = `Usage: sip start|stop|restart|graceful|status [-f FILE]
@@ -20,7 +20,8 @@ const USAGE = `Usage: sip start|stop|restart|graceful|status [-f FILE]
   SECONDS   how long to drain before sipd is stopped and started again
   BEHAVIOR  1: answer new INVITE and REGISTER with 503 Service Unavailable (Retry-After)
             2: give new INVITE and REGISTER no answer at all
-  -f FILE   configuration file (default ${DEFAULT_CONFIG_FILE})`;
+  -f FILE   configuration file (default ${DEFAULT_CONFIG_FILE})
+  --help, --version  this text, or the OpenSPS version`;
 
 const SIPD = path.join(INSTALL_PREFIX, 'bin', 'sipd');
 const STOP_WAIT_S = 15;
@@ -244,7 +245,7 @@ function status(t: Target): number {
 
 type Command = { name: 'start' | 'stop' | 'restart' | 'graceful' | 'status' } | { name: 'txngraceful-restart'; seconds: number; behavior: 1 | 2 };
 
-function parse(argv: readonly string[]): { ok: true; cmd: Command; file: string } | { ok: false; error: string } {
+function parse(argv: readonly string[]): { ok: true; cmd: Command; file: string } | { ok: false; error: string } | { ok: 'help' } | { ok: 'version' } {
   let file = DEFAULT_CONFIG_FILE;
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -254,7 +255,8 @@ function parse(argv: readonly string[]): { ok: true; cmd: Command; file: string 
       if (v === undefined) return { ok: false, error: '-f needs a file name' };
       file = path.resolve(v);
     } else if (a.startsWith('-f') && a.length > 2) file = path.resolve(a.slice(2));
-    else if (a === '-h' || a === '--help') return { ok: false, error: '' };
+    else if (a === '-h' || a === '--help') return { ok: 'help' };
+    else if (a === '--version') return { ok: 'version' };
     else words.push(a);
   }
   const [name, ...rest] = words;
@@ -282,10 +284,14 @@ function parse(argv: readonly string[]): { ok: true; cmd: Command; file: string 
 
 export async function main(argv: readonly string[]): Promise<number> {
   const p = parse(argv);
+  if (p.ok === 'help' || p.ok === 'version') {
+    process.stdout.write(p.ok === 'help' ? `${USAGE}\n` : versionText('sip'));
+    return 0;
+  }
   if (!p.ok) {
-    if (p.error) complain(`sip: ${p.error}`);
+    complain(`sip: ${p.error}`);
     complain(USAGE);
-    return p.error ? 2 : 0;
+    return 2;
   }
   const t = targetOf(p.file);
   const refused = wrongUser(t.user, t.file);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { formatMessage, loadConfigFile, noEffectWarning } from '../server/config.js';
 import { tlsFileProblems } from '../transport/tls.js';
 import type { Config, LoadOptions } from '../config/loader.js';
-import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION } from '../common/install.js';
+import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION, versionText } from '../common/install.js';
 import { daemonStderrPath, pidFileState } from '../common/pidfile.js';
 import { Sipd, StartError } from '../server/sipd.js';
 
@@ -22,7 +22,9 @@ const USAGE = `Usage: sipd [-f FILE] [-d SERVERROOT] [-C "directive"]... [-c "di
   -c "directive" apply a directive after reading the file (overrides it)
   -t             check the configuration and exit: "Syntax OK" or the errors
   -X             run in the foreground (also -DFOREGROUND or -DONE_PROCESS)
-  -v             print the version and exit`;
+  -v             print the version and exit (as httpd -v does)
+  --version      print the OpenSPS version and exit
+  --help         this text`;
 
 /** How long the starting copy waits for the background copy to be ready. */
 const READY_TIMEOUT_MS = 10_000;
@@ -37,7 +39,7 @@ interface Args {
   version: boolean;
 }
 
-type ParsedArgs = { ok: true; args: Args } | { ok: false; error: string };
+type ParsedArgs = { ok: true; args: Args } | { ok: false; error: string } | { ok: 'help' } | { ok: 'version' };
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const a: Args = { file: DEFAULT_CONFIG_FILE, before: [], after: [], test: false, foreground: false, version: false };
@@ -75,7 +77,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         if (arg === '-t') a.test = true;
         else if (arg === '-X') a.foreground = true;
         else if (arg === '-v' || arg === '-V') a.version = true;
-        else if (arg === '-h' || arg === '--help') return { ok: false, error: '' };
+        else if (arg === '-h' || arg === '--help') return { ok: 'help' };
+        else if (arg === '--version') return { ok: 'version' };
         else return { ok: false, error: `unknown argument "${arg}"` };
     }
   }
@@ -235,10 +238,13 @@ async function runForeground(a: Args, config: Config): Promise<number | undefine
 
 export async function main(argv: readonly string[]): Promise<number | undefined> {
   const parsed = parseArgs(argv);
+  if (parsed.ok === 'help' || parsed.ok === 'version') {
+    process.stdout.write(parsed.ok === 'help' ? `${USAGE}\n` : versionText('sipd'));
+    return 0;
+  }
   if (!parsed.ok) {
-    if (parsed.error) process.stderr.write(`sipd: ${parsed.error}\n`);
-    process.stderr.write(USAGE + '\n');
-    return parsed.error ? 2 : 0;
+    process.stderr.write(`sipd: ${parsed.error}\n${USAGE}\n`);
+    return 2;
   }
   const a = parsed.args;
   if (a.version) {

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatMessage, loadConfigFile, parseConfig } from '../server/config.js';
 import type { Config } from '../config/loader.js';
-import { DEFAULT_CONFIG_FILE } from '../common/install.js';
+import { DEFAULT_CONFIG_FILE, versionText } from '../common/install.js';
 import { EmbeddedSubscriberStore } from '../stores/embedded/subscriber-store.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';
@@ -42,7 +42,8 @@ import type { ForwardField, Subscriber, SubscriberStore } from '../stores/subscr
 const USAGE = `usage: sysadmin_mysql_user [--conf FILE] [--host H[:PORT]] [--db-user U] [--db NAME] [--table NAME] [--embedded]
          [show|list|add|modify|remove] [--user ID] [--domain D] [--detail]
          [--password-stdin|--password P] [--cfu|--cfb|--cfna|--cfunv URL] [--first|--middle|--last NAME] [--privacy yes|no] [--realm R]
-Without a command it shows the MySQL Database menu and reads choices from standard input.`;
+Without a command it shows the MySQL Database menu and reads choices from standard input.
+--help and --version print this text or the OpenSPS version.`;
 
 class UsageError extends Error {}
 
@@ -54,7 +55,7 @@ interface Args {
 }
 
 const VALUE_OPTS = new Set(['conf', 'host', 'db-user', 'db', 'table', 'timeout', 'user', 'domain', 'password', 'cfu', 'cfb', 'cfna', 'cfunv', 'first', 'middle', 'last', 'privacy', 'realm']);
-const FLAG_OPTS = new Set(['detail', 'password-stdin', 'embedded', 'help']);
+const FLAG_OPTS = new Set(['detail', 'password-stdin', 'embedded', 'help', 'version']);
 const COMMANDS = new Set(['show', 'list', 'add', 'modify', 'remove']);
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -423,8 +424,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   let target: Target | undefined;
   try {
     const a = parseArgs(argv);
-    if (a.flags.has('help')) {
-      io.out(`${USAGE}\n`);
+    if (a.flags.has('help') || a.flags.has('version')) {
+      io.out(a.flags.has('help') ? `${USAGE}\n` : versionText('sysadmin_mysql_user'));
       return 0;
     }
     const config = loadConfig(a.conf);

@@ -23,3 +23,8 @@ export const VERSION = readVersion();
 
 /** What sipd calls itself in logs and in Server headers. */
 export const SERVER_TOKEN = `OpenSPS-sipd/${VERSION}`;
+
+/** What every command prints for --version: its name and the OpenSPS release it belongs to. */
+export function versionText(command: string): string {
+  return `${command} (OpenSPS) ${VERSION}\n`;
+}

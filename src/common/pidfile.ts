@@ -110,6 +110,36 @@ export function removeStalePidFile(file: string): void {
   }
 }
 
+/**
+ * Stop the program `name` whose pid a pid file holds: SIGTERM, wait up to waitMs, then
+ * SIGKILL (and remove the file it could not). True when it no longer runs afterwards.
+ */
+export async function stopProgram(pidFile: string, name: string, waitMs = 15_000): Promise<boolean> {
+  const s = programPidState(pidFile, name);
+  if (s.state !== 'running') return true;
+  if (await terminate([s.pid], waitMs)) return true;
+  removePidFile(pidFile, s.pid); // killed: it could not remove its own
+  return !processExists(s.pid);
+}
+
+/** SIGTERM these processes, wait up to waitMs for them to go, then SIGKILL the rest. True when all went in time. */
+export async function terminate(pids: readonly number[], waitMs: number): Promise<boolean> {
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* gone meanwhile, or not ours */
+    }
+  };
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  for (const until = Date.now() + waitMs; Date.now() < until; ) {
+    if (!pids.some(processExists)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const pid of pids) if (processExists(pid)) signal(pid, 'SIGKILL');
+  return false;
+}
+
 /** Where a background sipd's stderr goes: beside the pid file (Node's own fatal errors land there). */
 export function daemonStderrPath(pidFile: string): string {
   return path.join(path.dirname(pidFile), 'sipd.stderr');

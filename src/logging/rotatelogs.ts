@@ -52,6 +52,7 @@ Reads log lines on standard input and writes them to <logfile>.<unix-time>.
                        is the time the file was opened (e.g. 5M)
   <offset minutes>     shift period boundaries from UTC (e.g. -300 for UTC-5)
   -l                   use the local time's offset from UTC instead
+  --help, --version    this text, or the OpenSPS version
 
 Example, in sipd.conf:
   ErrorLog "|/usr/local/sip/bin/rotatelogs /usr/local/sip/logs/error_log 86400"

@@ -3,6 +3,7 @@
 // Exit status: 0 done, 1 failed (nothing imported on any error), 2 usage.
 import { formatMessage, loadConfigFile } from '../../server/config.js';
 import { USAGE, parseArgs } from './options.js';
+import { versionText } from '../../common/install.js';
 import { connect } from './backends.js';
 import type { Backend } from './backends.js';
 import { TracingBackend } from './trace.js';
@@ -13,8 +14,8 @@ import { Answers, Menu } from './menu.js';
 export async function main(argv: readonly string[], input: NodeJS.ReadableStream = process.stdin): Promise<number> {
   const out = (s: string) => process.stdout.write(s + '\n');
   const opts = parseArgs(argv);
-  if (opts === 'help') {
-    out(USAGE);
+  if (opts === 'help' || opts === 'version') {
+    process.stdout.write(opts === 'help' ? `${USAGE}\n` : versionText('sysadmin_sps_regroute'));
     return 0;
   }
   if (typeof opts === 'string') {

@@ -10,7 +10,7 @@ export const USAGE = `Usage: sysadmin_sps_regroute [-m routing|registry|both] [-
   -x FILE   export the database(s) to FILE as comma-separated entries (appended)
   -p FILE   the sipd.conf of the server (default ${DEFAULT_CONFIG_FILE})
   -D        trace each database request on standard error
-  --help    this text
+  --help    this text; --version: the OpenSPS version
 Without -l, -i or -x the tool shows its menu.`;
 
 export interface Options {
@@ -42,7 +42,7 @@ const GUIDE_OPTIONS_NOT_NEEDED: Readonly<Record<string, string>> = {
   '-L': 'the database directories are Cisco_Routing_Rendezvous_Directory and Cisco_Registry_Rendezvous_Directory in the sipd.conf given with -p',
 };
 
-/** Parse the command line; a string is the usage error. */
+/** Parse the command line: the options, 'help' or 'version', or another string: the usage error. */
 export function parseArgs(argv: readonly string[]): Options | string {
   let dbs: DbName[] = ['routing', 'registry'];
   let list = false;
@@ -89,8 +89,10 @@ export function parseArgs(argv: readonly string[]): Options | string {
         else conf = v;
         break;
       }
-      case '--help':
+      case '--help': // not -h: the guide's -h names the pserver host (refused below)
         return 'help';
+      case '--version':
+        return 'version';
       default: {
         const why = GUIDE_OPTIONS_NOT_NEEDED[a];
         if (why) return `${a} is not needed with OpenSPS: ${why}`;

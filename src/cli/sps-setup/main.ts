@@ -21,13 +21,17 @@ import type { FileEdit } from './file-writing.js';
 import { CARRIED, answersFromFiles, carry, defaults } from './starting-answers.js';
 import { ask } from './interview.js';
 import { USAGE, parseArgs } from './options.js';
+import { versionText } from '../../common/install.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
+  if (args === 'help' || args === 'version') {
+    process.stdout.write(args === 'help' ? `${USAGE}\n` : versionText('sps_setup'));
+    return 0;
+  }
   if (typeof args === 'string') {
-    if (args) process.stderr.write(`sps_setup: ${args}\n`);
-    process.stderr.write(USAGE + '\n');
-    return args ? 2 : 0;
+    process.stderr.write(`sps_setup: ${args}\n${USAGE}\n`);
+    return 2;
   }
   const conf = path.join(args.prefix, 'conf');
   const sipdConf = path.join(conf, 'sipd.conf');

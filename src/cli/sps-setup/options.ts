@@ -17,9 +17,11 @@ export const USAGE = `Usage: sps_setup [--prefix DIR] [--answers FILE] [-n] [--K
   --prefix DIR     installation to set up (default ${INSTALL_PREFIX})
   --answers FILE   key=value lines; keys: ${KEYS.join(', ')}
   -n               ask nothing: keep previous answers, defaults for the rest
-  --KEY VALUE      one answer, e.g. --host-address 10.1.1.9 (- or _ in KEY)`;
+  --KEY VALUE      one answer, e.g. --host-address 10.1.1.9 (- or _ in KEY)
+  --help, --version  this text, or the OpenSPS version`;
 
-export function parseArgs(argv: readonly string[]): Args | string {
+/** The arguments, 'help' or 'version', or a string saying what is wrong. */
+export function parseArgs(argv: readonly string[]): Args | 'help' | 'version' | string {
   const a: Args = { prefix: INSTALL_PREFIX, given: {}, interactive: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -37,7 +39,8 @@ export function parseArgs(argv: readonly string[]): Args | string {
         a.answersFile = path.resolve(value());
         a.interactive = false;
       } else if (name === '-n' || name === '--non-interactive') a.interactive = false;
-      else if (name === '-h' || name === '--help') return '';
+      else if (name === '-h' || name === '--help') return 'help';
+      else if (name === '--version') return 'version';
       else if (name.startsWith('--')) {
         const key = name.slice(2).toLowerCase().replace(/-/g, '_');
         if (!(KEYS as readonly string[]).includes(key)) {
