@@ -132,3 +132,54 @@ describe('DebugFlag Off (the default): none of those lines', () => {
     assert.doesNotMatch(log, /DebugFlag \w+ .*has no effect/);
   });
 });
+
+describe('graceful: lines newly set without effect get their notice, as at start', () => {
+  let p: TestProxy | undefined;
+  before(async () => {
+    p = await startTestSipd(['Authentication On']);
+  });
+  after(() => stopTestSipd(p));
+
+  const register = (callId: string) =>
+    request(p!.port, [
+      'REGISTER sip:127.0.0.1:PORT SIP/2.0',
+      `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK${callId}`,
+      'Max-Forwards: 70',
+      'From: <sip:alice@127.0.0.1:PORT>;tag=1',
+      'To: <sip:alice@127.0.0.1:PORT>',
+      `Call-ID: ${callId}@127.0.0.1`,
+      'CSeq: 1 REGISTER',
+      'Contact: <sip:alice@127.0.0.1:9>',
+      'Content-Length: 0',
+    ]);
+
+  /** What error_log gained since `before`, once the graceful restart's last line is written. */
+  const afterGraceful = (before: string) =>
+    waitFor('the graceful restart logged', () => {
+      const t = p!.sr.readErrorLog().slice(before.length);
+      return /resuming normal operations \(graceful restart/.test(t) && t;
+    });
+
+  test('AuthServer Radius and DebugFlag RAS added: a notice each after the graceful, and REGISTER is answered 500', async () => {
+    assert.match((await udpExchange(p!.port, register('grace-1'))) ?? 'no answer', /^SIP\/2\.0 401 /);
+    const before = p!.sr.readErrorLog();
+    assert.doesNotMatch(before, /has no effect/);
+    p!.sr.writeConf([...p!.sr.lines, 'AuthServer Radius', 'DebugFlag RAS On']);
+    const r = await p!.sipd.graceful('test');
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const log = await afterGraceful(before);
+    const n = p!.sr.lines.length;
+    assert.match(log, new RegExp(`\\[notice\\] AuthServer Radius \\(.*sipd\\.conf:${n + 1}\\) has no effect: RADIUS authentication is not built yet.*answered 500`));
+    assert.match(log, new RegExp(`\\[notice\\] DebugFlag RAS \\(.*sipd\\.conf:${n + 2}\\) has no effect: ${escape(FLAGS_WITHOUT_OUTPUT.RAS!)}`));
+    assert.match((await udpExchange(p!.port, register('grace-2'))) ?? 'no answer', /^SIP\/2\.0 500 Authentication server not available/);
+  });
+
+  test('a graceful with those lines removed again gives no such notice', async () => {
+    const before = p!.sr.readErrorLog();
+    p!.sr.writeConf(p!.sr.lines);
+    assert.equal((await p!.sipd.graceful('test')).ok, true);
+    const log = await afterGraceful(before);
+    assert.doesNotMatch(log, /has no effect/);
+    assert.match((await udpExchange(p!.port, register('grace-3'))) ?? 'no answer', /^SIP\/2\.0 401 /);
+  });
+});
