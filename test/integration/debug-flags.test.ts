@@ -5,10 +5,11 @@
 // On gives a notice at start naming the line and the reason.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { udpExchange, waitFor } from '../helpers/index.js';
 import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
-import type { TestProxy } from '../helpers/sipd.js';
+import type { TestProxy, TestSipdOptions } from '../helpers/sipd.js';
 import { DEBUG_FLAGS, FLAGS_WITHOUT_OUTPUT } from '../../src/logging/directives.js';
 
 const UNBUILT = Object.keys(FLAGS_WITHOUT_OUTPUT);
@@ -181,5 +182,86 @@ describe('graceful: lines newly set without effect get their notice, as at start
     const log = await afterGraceful(before);
     assert.doesNotMatch(log, /has no effect/);
     assert.match((await udpExchange(p!.port, register('grace-3'))) ?? 'no answer', /^SIP\/2\.0 401 /);
+  });
+});
+
+// ---- one sipd per flag: driven with the flag Off, then again after a graceful restart that turns it On ----
+
+/** A UDP socket of the test that takes whatever sipd forwards to it. */
+async function sink(): Promise<{ port: number; received: string[]; close(): void }> {
+  const s = dgram.createSocket('udp4');
+  const received: string[] = [];
+  s.on('message', (m) => received.push(m.toString()));
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  return { port: s.address().port, received, close: () => s.close() };
+}
+
+/** An INVITE to `ruri` over UDP with these extra header lines; the caller waits for its effect. */
+function invite(port: number, ruri: string, callId: string, extra: readonly string[] = []): string {
+  return request(port, [
+    `INVITE ${ruri} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK${callId}`,
+    'Max-Forwards: 70',
+    'From: <sip:carol@127.0.0.1>;tag=3',
+    `To: <${ruri}>`,
+    `Call-ID: ${callId}@127.0.0.1`,
+    'CSeq: 1 INVITE',
+    ...extra,
+    'Content-Length: 0',
+  ]);
+}
+
+/**
+ * Start sipd with `lines` (the flag Off), run `drive`, then turn the flag On with a graceful
+ * restart and run `drive` again. Returns error_log before the graceful restart and after it,
+ * once `lineOn` appears in the second part: lines written in order, so whatever the Off run
+ * caused is in the first part.
+ */
+async function toggle(flag: string, lines: readonly string[], lineOn: RegExp, drive: (p: TestProxy, run: string) => Promise<void>, o: TestSipdOptions = {}): Promise<{ off: string; on: string }> {
+  const p = await startTestSipd(lines, o);
+  try {
+    await drive(p, 'off');
+    const off = p.sr.readErrorLog();
+    p.sr.writeConf([...p.sr.lines, `DebugFlag ${flag} On`]);
+    assert.equal((await p.sipd.graceful('test')).ok, true);
+    await drive(p, 'on');
+    const on = await waitFor(`${flag} lines`, () => {
+      const t = p.sr.readErrorLog().slice(off.length);
+      return lineOn.test(t) && t;
+    });
+    const flagged = new RegExp(`\\[debug\\] ${flag}: `);
+    assert.doesNotMatch(on.slice(0, on.indexOf('graceful restart requested')) + off, flagged, `${flag} Off wrote lines`);
+    assert.match(off, /resuming normal operations/);
+    return { off, on };
+  } finally {
+    await stopTestSipd(p);
+  }
+}
+
+/** OPTIONS over a new TCP connection; resolves with the answer, then closes the connection. */
+function tcpOptions(port: number, callId: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => (c.destroy(), reject(new Error('no answer over TCP'))), 5000);
+    c.on('error', reject);
+    c.on('data', (d) => {
+      text += d.toString();
+      if (/\r\n\r\n/.test(text)) {
+        clearTimeout(timer);
+        c.end();
+        resolve(text);
+      }
+    });
+    c.write(request(port, ['OPTIONS sip:127.0.0.1:PORT SIP/2.0', `Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK${callId}`, 'Max-Forwards: 70', 'From: <sip:bob@127.0.0.1>;tag=2', 'To: <sip:127.0.0.1:PORT>', `Call-ID: ${callId}@127.0.0.1`, 'CSeq: 1 OPTIONS', 'Content-Length: 0']));
+  });
+}
+
+describe('DebugFlag SipTcp: TCP connections accepted and closed', () => {
+  test('Off: no SipTcp line; On: the connection from the peer and its close', async () => {
+    const { on } = await toggle('SipTcp', [], /SipTcp: TCP connection from 127\.0\.0\.1:\d+ closed/, async (p, run) => {
+      assert.match(await tcpOptions(p.port, `tcp-${run}`), /^SIP\/2\.0 200 /);
+    });
+    assert.match(on, /\[debug\] SipTcp: TCP connection from 127\.0\.0\.1:\d+\n/);
   });
 });
