@@ -11,6 +11,11 @@ import { udpExchange, waitFor } from '../helpers/index.js';
 import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
 import type { TestProxy, TestSipdOptions } from '../helpers/sipd.js';
 import { DEBUG_FLAGS, FLAGS_WITHOUT_OUTPUT } from '../../src/logging/directives.js';
+import { ROUTE_DEFAULTS } from '../../src/modules/routing/csv.js';
+import { loadConfigFile } from '../../src/server/config.js';
+import { openEmbeddedRouteStore } from '../../src/stores/embedded/route-store.js';
+import { routeStoreOptions } from '../../src/stores/open.js';
+import { TestDnsServer } from '../helpers/dns-server.js';
 
 const UNBUILT = Object.keys(FLAGS_WITHOUT_OUTPUT);
 const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -263,5 +268,98 @@ describe('DebugFlag SipTcp: TCP connections accepted and closed', () => {
       assert.match(await tcpOptions(p.port, `tcp-${run}`), /^SIP\/2\.0 200 /);
     });
     assert.match(on, /\[debug\] SipTcp: TCP connection from 127\.0\.0\.1:\d+\n/);
+  });
+});
+
+describe('DebugFlag Numexpand: each user part a NumExp rule changed, with the rule', () => {
+  test('Off: no Numexpand line; On: 50100 -> +13035550100 with its rule', async () => {
+    const plan = ['Cisco_Numexpand On', '<NumberPlan Global>', 'NumExp 5.... +1303555....', '</NumberPlan>'];
+    const { on } = await toggle('Numexpand', plan, /Numexpand: numexp: 50101 -> \+13035550101 \(NumExp 5\.\.\.\. \+1303555\.\.\.\.\)/, async (p, run) => {
+      const to = await sink();
+      try {
+        // Nobody is registered as +1303555010x: the expanded number is not found (404).
+        const user = run === 'off' ? '50100' : '50101';
+        assert.match((await udpExchange(p.port, invite(p.port, `sip:${user}@127.0.0.1:${p.port}`, `numexp-${run}`))) ?? 'no answer', /^SIP\/2\.0 (100|404) /);
+      } finally {
+        to.close();
+      }
+    });
+    assert.doesNotMatch(on, /50100 ->/);
+  });
+});
+
+describe('DebugFlag Routing: route lookups and the route chosen', () => {
+  test('Off: no Routing line; On: the number, the route it matched and its next hop', async () => {
+    const gw = await sink();
+    try {
+      const prepare = async (sr: { conf: string }) => {
+        const r = loadConfigFile(sr.conf);
+        assert.ok(r.ok);
+        const store = await openEmbeddedRouteStore(routeStoreOptions(r.config, () => undefined));
+        await store.put([{ ...ROUTE_DEFAULTS, pattern: '5551234', type: 'phone', nextHop: '127.0.0.1', port: gw.port }]);
+        await store.close();
+      };
+      let sent = 0;
+      const { on } = await toggle(
+        'Routing',
+        ['Cisco_Routing On', 'SipT1InMs 100', 'SipT3InMs 4000'],
+        new RegExp(`Routing: routing: number 5551234 \u2192 5551234 127\\.0\\.0\\.1:${gw.port}/`),
+        async (p, run) => {
+          await udpExchange(p.port, invite(p.port, `sip:5551234@127.0.0.1:${p.port};user=phone`, `route-${run}`), 200);
+          sent++;
+          await waitFor('the INVITE at the route\'s gateway', () => gw.received.filter((m) => m.startsWith('INVITE sip:5551234@')).length >= sent, 5000);
+        },
+        { prepare },
+      );
+      assert.match(on, /\[debug\] Routing: /);
+    } finally {
+      gw.close();
+    }
+  });
+});
+
+describe('DebugFlag Privacy: PAI, RPID and Diversion handling for privacy requests', () => {
+  test('Off: no Privacy line; On: Privacy: id added for an Anonymous caller, with the Call-ID', async () => {
+    const bob = await sink();
+    try {
+      let sent = 0;
+      const { on } = await toggle(
+        'Privacy',
+        ['Privacy On', 'PrivacyWithPAI On', 'PrivacyWithRPID On', 'SipT1InMs 100', 'SipT3InMs 4000'],
+        /Privacy: INVITE sip:bob@127\.0\.0\.1:\d+ \(Call-ID privacy-on@127\.0\.0\.1\): to 127\.0\.0\.1 \(\w+\): Privacy: id added for an Anonymous caller/,
+        async (p, run) => {
+          // A phone asking for privacy the old way: Anonymous as its display name.
+          const text = invite(p.port, `sip:bob@127.0.0.1:${bob.port}`, `privacy-${run}`).replace('From: <sip:carol@', 'From: "Anonymous" <sip:carol@');
+          await udpExchange(p.port, text, 200);
+          sent++;
+          await waitFor('the INVITE at bob', () => bob.received.filter((m) => m.startsWith('INVITE sip:bob@')).length >= sent, 5000);
+        },
+      );
+      assert.doesNotMatch(on, /privacy-off/);
+      // The flag only reports: the INVITE is forwarded with Privacy: id, flag Off or On
+      // (bob never answers, so sipd retransmits: count calls, not datagrams).
+      for (const run of ['off', 'on']) {
+        assert.ok(bob.received.some((m) => m.includes(`Call-ID: privacy-${run}@`) && /^Privacy: id\r$/m.test(m)), `${run}\n${bob.received.join('\n')}`);
+      }
+    } finally {
+      bob.close();
+    }
+  });
+});
+
+describe('DebugFlag Enum: ENUM queries and their answers', () => {
+  test('Off: no Enum line; On: the NAPTR query for the number and its answer', async () => {
+    const dns = await TestDnsServer.start([]);
+    try {
+      const { on } = await toggle('Enum', ['Cisco_Enum On', `DnsServer ${dns.address}`], /Enum: ENUM \+14085559991: NAPTR 1\.9\.9\.9\.5\.5\.5\.8\.0\.4\.1\.e164\.arpa: \w+, 0 record\(s\)/, async (p, run) => {
+        // No ENUM record and no route: 404 once the query is answered.
+        const n = run === 'off' ? '+14085559990' : '+14085559991';
+        assert.match((await udpExchange(p.port, invite(p.port, `sip:${n}@127.0.0.1:${p.port};user=phone`, `enum-${run}`), 5000)) ?? 'no answer', /^SIP\/2\.0 (100|404) /);
+        await waitFor('the NAPTR query', () => dns.queries(`${[...n.slice(1)].reverse().join('.')}.e164.arpa`, 'NAPTR') >= 1, 5000);
+      });
+      assert.doesNotMatch(on, /9990/);
+    } finally {
+      await dns.stop();
+    }
   });
 });
