@@ -3,6 +3,9 @@
 // received; with the flags Off none of those lines appear. The flags of features not
 // built yet (Radius, GKTMP, GktmpAPI, RPMS, RAS, RasAPI) write nothing, and turning one
 // On gives a notice at start naming the line and the reason.
+// SipTcp, Numexpand, Routing, Privacy and Enum each get a sipd of their own, driven with
+// the flag Off and again after a graceful restart that turns it On. A graceful restart
+// also gives the notices for lines without effect that it newly reads.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
