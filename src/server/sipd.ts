@@ -19,6 +19,7 @@ import { MODULES } from './modules.js';
 import { OpenModules } from './open-modules.js';
 import { OpenStores } from './stores.js';
 import { Listeners } from './listeners.js';
+import { logNoEffect } from './no-effect.js';
 import { isThisServer } from '../modules/registry/this-server.js';
 import { TransactionLayer } from '../transaction/layer.js';
 import { timersFrom } from '../transaction/timers.js';
@@ -204,9 +205,7 @@ export class Sipd {
     }
 
     log.notice(`listening on ${this.listeners.describe('log').join(', ')}`);
-    // One notice per directive or block kind set that sipd does not act on, at its last line.
-    const noEffect = new Map(c.noEffect.map((u) => [u.name, u]));
-    for (const u of noEffect.values()) log.notice(`${u.name} (${u.file}:${u.line}) has no effect: ${u.reason}`);
+    logNoEffect(log, c);
     log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (pid ${process.pid}, config ${c.file})`);
   }
 
@@ -443,6 +442,7 @@ export class Sipd {
       const o = r.config.origin(name);
       log.warn(`${name}${o ? ` (${o.file}:${o.line})` : ''} changed but needs a full restart (sip restart) to take effect; the running value is kept`);
     }
+    logNoEffect(log, r.config);
     log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (graceful restart, pid ${process.pid})`);
     return { ok: true, pending, warnings };
   }

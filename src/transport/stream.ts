@@ -238,6 +238,7 @@ export class StreamTransport {
       socket.destroy();
     });
     socket.on('close', () => {
+      this.log('debug', `${what} closed`);
       this.connections.delete(socket);
       if (this.byPeer.get(peer)?.socket === socket) this.byPeer.delete(peer);
     });

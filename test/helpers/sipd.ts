@@ -31,6 +31,8 @@ export interface TestSipdOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** TCP limits sipd.conf has no directive for (Sipd.start's `tcp`), e.g. a short idle time. */
   readonly tcp?: Partial<TcpOptions>;
+  /** Run on the ServerRoot after the files are written and before sipd starts (e.g. to fill its route database). */
+  readonly prepare?: (sr: ServerRoot) => Promise<void>;
 }
 
 /** sipd on a free port with these sipd.conf lines (after the scratch root's own). */
@@ -51,6 +53,7 @@ export async function startTestSipd(lines: readonly string[], o: TestSipdOptions
       }
     }
     for (const [name, text] of Object.entries(o.files ?? {})) writeFileSync(path.join(sr.root, name), text);
+    await o.prepare?.(sr);
     const r = loadConfigFile(sr.conf);
     assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
     const sipd = await Sipd.start(r.config, { file: sr.conf, load: {}, ...(o.tcp && { tcp: o.tcp }) });

@@ -3,13 +3,22 @@
 // received; with the flags Off none of those lines appear. The flags of features not
 // built yet (Radius, GKTMP, GktmpAPI, RPMS, RAS, RasAPI) write nothing, and turning one
 // On gives a notice at start naming the line and the reason.
+// SipTcp, Numexpand, Routing, Privacy and Enum each get a sipd of their own, driven with
+// the flag Off and again after a graceful restart that turns it On. A graceful restart
+// also gives the notices for lines without effect that it newly reads.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { udpExchange, waitFor } from '../helpers/index.js';
 import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
-import type { TestProxy } from '../helpers/sipd.js';
+import type { TestProxy, TestSipdOptions } from '../helpers/sipd.js';
 import { DEBUG_FLAGS, FLAGS_WITHOUT_OUTPUT } from '../../src/logging/directives.js';
+import { ROUTE_DEFAULTS } from '../../src/modules/routing/csv.js';
+import { loadConfigFile } from '../../src/server/config.js';
+import { openEmbeddedRouteStore } from '../../src/stores/embedded/route-store.js';
+import { routeStoreOptions } from '../../src/stores/open.js';
+import { TestDnsServer } from '../helpers/dns-server.js';
 
 const UNBUILT = Object.keys(FLAGS_WITHOUT_OUTPUT);
 const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -130,5 +139,230 @@ describe('DebugFlag Off (the default): none of those lines', () => {
     assert.match(log, /resuming normal operations/);
     assert.doesNotMatch(log, /StateMachine: |Registry: |Parser: /);
     assert.doesNotMatch(log, /DebugFlag \w+ .*has no effect/);
+  });
+});
+
+describe('graceful: lines newly set without effect get their notice, as at start', () => {
+  let p: TestProxy | undefined;
+  before(async () => {
+    p = await startTestSipd(['Authentication On']);
+  });
+  after(() => stopTestSipd(p));
+
+  const register = (callId: string) =>
+    request(p!.port, [
+      'REGISTER sip:127.0.0.1:PORT SIP/2.0',
+      `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK${callId}`,
+      'Max-Forwards: 70',
+      'From: <sip:alice@127.0.0.1:PORT>;tag=1',
+      'To: <sip:alice@127.0.0.1:PORT>',
+      `Call-ID: ${callId}@127.0.0.1`,
+      'CSeq: 1 REGISTER',
+      'Contact: <sip:alice@127.0.0.1:9>',
+      'Content-Length: 0',
+    ]);
+
+  /** What error_log gained since `before`, once the graceful restart's last line is written. */
+  const afterGraceful = (before: string) =>
+    waitFor('the graceful restart logged', () => {
+      const t = p!.sr.readErrorLog().slice(before.length);
+      return /resuming normal operations \(graceful restart/.test(t) && t;
+    });
+
+  test('AuthServer Radius and DebugFlag RAS added: a notice each after the graceful, and REGISTER is answered 500', async () => {
+    assert.match((await udpExchange(p!.port, register('grace-1'))) ?? 'no answer', /^SIP\/2\.0 401 /);
+    const before = p!.sr.readErrorLog();
+    assert.doesNotMatch(before, /has no effect/);
+    p!.sr.writeConf([...p!.sr.lines, 'AuthServer Radius', 'DebugFlag RAS On']);
+    const r = await p!.sipd.graceful('test');
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const log = await afterGraceful(before);
+    const n = p!.sr.lines.length;
+    assert.match(log, new RegExp(`\\[notice\\] AuthServer Radius \\(.*sipd\\.conf:${n + 1}\\) has no effect: RADIUS authentication is not built yet.*answered 500`));
+    assert.match(log, new RegExp(`\\[notice\\] DebugFlag RAS \\(.*sipd\\.conf:${n + 2}\\) has no effect: ${escape(FLAGS_WITHOUT_OUTPUT.RAS!)}`));
+    assert.match((await udpExchange(p!.port, register('grace-2'))) ?? 'no answer', /^SIP\/2\.0 500 Authentication server not available/);
+  });
+
+  test('a graceful with those lines removed again gives no such notice', async () => {
+    const before = p!.sr.readErrorLog();
+    p!.sr.writeConf(p!.sr.lines);
+    assert.equal((await p!.sipd.graceful('test')).ok, true);
+    const log = await afterGraceful(before);
+    assert.doesNotMatch(log, /has no effect/);
+    assert.match((await udpExchange(p!.port, register('grace-3'))) ?? 'no answer', /^SIP\/2\.0 401 /);
+  });
+});
+
+// ---- one sipd per flag: driven with the flag Off, then again after a graceful restart that turns it On ----
+
+/** A UDP socket of the test that takes whatever sipd forwards to it. */
+async function sink(): Promise<{ port: number; received: string[]; close(): void }> {
+  const s = dgram.createSocket('udp4');
+  const received: string[] = [];
+  s.on('message', (m) => received.push(m.toString()));
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  return { port: s.address().port, received, close: () => s.close() };
+}
+
+/** An INVITE to `ruri` over UDP with these extra header lines; the caller waits for its effect. */
+function invite(port: number, ruri: string, callId: string, extra: readonly string[] = []): string {
+  return request(port, [
+    `INVITE ${ruri} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK${callId}`,
+    'Max-Forwards: 70',
+    'From: <sip:carol@127.0.0.1>;tag=3',
+    `To: <${ruri}>`,
+    `Call-ID: ${callId}@127.0.0.1`,
+    'CSeq: 1 INVITE',
+    ...extra,
+    'Content-Length: 0',
+  ]);
+}
+
+/**
+ * Start sipd with `lines` (the flag Off), run `drive`, then turn the flag On with a graceful
+ * restart and run `drive` again. Returns error_log before the graceful restart and after it,
+ * once `lineOn` appears in the second part: lines written in order, so whatever the Off run
+ * caused is in the first part.
+ */
+async function toggle(flag: string, lines: readonly string[], lineOn: RegExp, drive: (p: TestProxy, run: string) => Promise<void>, o: TestSipdOptions = {}): Promise<{ off: string; on: string }> {
+  const p = await startTestSipd(lines, o);
+  try {
+    await drive(p, 'off');
+    const off = p.sr.readErrorLog();
+    p.sr.writeConf([...p.sr.lines, `DebugFlag ${flag} On`]);
+    assert.equal((await p.sipd.graceful('test')).ok, true);
+    await drive(p, 'on');
+    const on = await waitFor(`${flag} lines`, () => {
+      const t = p.sr.readErrorLog().slice(off.length);
+      return lineOn.test(t) && t;
+    });
+    const flagged = new RegExp(`\\[debug\\] ${flag}: `);
+    assert.doesNotMatch(on.slice(0, on.indexOf('graceful restart requested')) + off, flagged, `${flag} Off wrote lines`);
+    assert.match(off, /resuming normal operations/);
+    return { off, on };
+  } finally {
+    await stopTestSipd(p);
+  }
+}
+
+/** OPTIONS over a new TCP connection; resolves with the answer, then closes the connection. */
+function tcpOptions(port: number, callId: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => (c.destroy(), reject(new Error('no answer over TCP'))), 5000);
+    c.on('error', reject);
+    c.on('data', (d) => {
+      text += d.toString();
+      if (/\r\n\r\n/.test(text)) {
+        clearTimeout(timer);
+        c.end();
+        resolve(text);
+      }
+    });
+    c.write(request(port, ['OPTIONS sip:127.0.0.1:PORT SIP/2.0', `Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK${callId}`, 'Max-Forwards: 70', 'From: <sip:bob@127.0.0.1>;tag=2', 'To: <sip:127.0.0.1:PORT>', `Call-ID: ${callId}@127.0.0.1`, 'CSeq: 1 OPTIONS', 'Content-Length: 0']));
+  });
+}
+
+describe('DebugFlag SipTcp: TCP connections accepted and closed', () => {
+  test('Off: no SipTcp line; On: the connection from the peer and its close', async () => {
+    const { on } = await toggle('SipTcp', [], /SipTcp: TCP connection from 127\.0\.0\.1:\d+ closed/, async (p, run) => {
+      assert.match(await tcpOptions(p.port, `tcp-${run}`), /^SIP\/2\.0 200 /);
+    });
+    assert.match(on, /\[debug\] SipTcp: TCP connection from 127\.0\.0\.1:\d+\n/);
+  });
+});
+
+describe('DebugFlag Numexpand: each user part a NumExp rule changed, with the rule', () => {
+  test('Off: no Numexpand line; On: 50100 -> +13035550100 with its rule', async () => {
+    const plan = ['Cisco_Numexpand On', '<NumberPlan Global>', 'NumExp 5.... +1303555....', '</NumberPlan>'];
+    const { on } = await toggle('Numexpand', plan, /Numexpand: numexp: 50101 -> \+13035550101 \(NumExp 5\.\.\.\. \+1303555\.\.\.\.\)/, async (p, run) => {
+      const to = await sink();
+      try {
+        // Nobody is registered as +1303555010x: the expanded number is not found (404).
+        const user = run === 'off' ? '50100' : '50101';
+        assert.match((await udpExchange(p.port, invite(p.port, `sip:${user}@127.0.0.1:${p.port}`, `numexp-${run}`))) ?? 'no answer', /^SIP\/2\.0 (100|404) /);
+      } finally {
+        to.close();
+      }
+    });
+    assert.doesNotMatch(on, /50100 ->/);
+  });
+});
+
+describe('DebugFlag Routing: route lookups and the route chosen', () => {
+  test('Off: no Routing line; On: the number, the route it matched and its next hop', async () => {
+    const gw = await sink();
+    try {
+      const prepare = async (sr: { conf: string }) => {
+        const r = loadConfigFile(sr.conf);
+        assert.ok(r.ok);
+        const store = await openEmbeddedRouteStore(routeStoreOptions(r.config, () => undefined));
+        await store.put([{ ...ROUTE_DEFAULTS, pattern: '5551234', type: 'phone', nextHop: '127.0.0.1', port: gw.port }]);
+        await store.close();
+      };
+      let sent = 0;
+      const { on } = await toggle(
+        'Routing',
+        ['Cisco_Routing On', 'SipT1InMs 100', 'SipT3InMs 4000'],
+        new RegExp(`Routing: routing: number 5551234 \u2192 5551234 127\\.0\\.0\\.1:${gw.port}/`),
+        async (p, run) => {
+          await udpExchange(p.port, invite(p.port, `sip:5551234@127.0.0.1:${p.port};user=phone`, `route-${run}`), 200);
+          sent++;
+          await waitFor('the INVITE at the route\'s gateway', () => gw.received.filter((m) => m.startsWith('INVITE sip:5551234@')).length >= sent, 5000);
+        },
+        { prepare },
+      );
+      assert.match(on, /\[debug\] Routing: /);
+    } finally {
+      gw.close();
+    }
+  });
+});
+
+describe('DebugFlag Privacy: PAI, RPID and Diversion handling for privacy requests', () => {
+  test('Off: no Privacy line; On: Privacy: id added for an Anonymous caller, with the Call-ID', async () => {
+    const bob = await sink();
+    try {
+      let sent = 0;
+      const { on } = await toggle(
+        'Privacy',
+        ['Privacy On', 'PrivacyWithPAI On', 'PrivacyWithRPID On', 'SipT1InMs 100', 'SipT3InMs 4000'],
+        /Privacy: INVITE sip:bob@127\.0\.0\.1:\d+ \(Call-ID privacy-on@127\.0\.0\.1\): to 127\.0\.0\.1 \(\w+\): Privacy: id added for an Anonymous caller/,
+        async (p, run) => {
+          // A phone asking for privacy the old way: Anonymous as its display name.
+          const text = invite(p.port, `sip:bob@127.0.0.1:${bob.port}`, `privacy-${run}`).replace('From: <sip:carol@', 'From: "Anonymous" <sip:carol@');
+          await udpExchange(p.port, text, 200);
+          sent++;
+          await waitFor('the INVITE at bob', () => bob.received.filter((m) => m.startsWith('INVITE sip:bob@')).length >= sent, 5000);
+        },
+      );
+      assert.doesNotMatch(on, /privacy-off/);
+      // The flag only reports: the INVITE is forwarded with Privacy: id, flag Off or On
+      // (bob never answers, so sipd retransmits: count calls, not datagrams).
+      for (const run of ['off', 'on']) {
+        assert.ok(bob.received.some((m) => m.includes(`Call-ID: privacy-${run}@`) && /^Privacy: id\r$/m.test(m)), `${run}\n${bob.received.join('\n')}`);
+      }
+    } finally {
+      bob.close();
+    }
+  });
+});
+
+describe('DebugFlag Enum: ENUM queries and their answers', () => {
+  test('Off: no Enum line; On: the NAPTR query for the number and its answer', async () => {
+    const dns = await TestDnsServer.start([]);
+    try {
+      const { on } = await toggle('Enum', ['Cisco_Enum On', `DnsServer ${dns.address}`], /Enum: ENUM \+14085559991: NAPTR 1\.9\.9\.9\.5\.5\.5\.8\.0\.4\.1\.e164\.arpa: \w+, 0 record\(s\)/, async (p, run) => {
+        // No ENUM record and no route: 404 once the query is answered.
+        const n = run === 'off' ? '+14085559990' : '+14085559991';
+        assert.match((await udpExchange(p.port, invite(p.port, `sip:${n}@127.0.0.1:${p.port};user=phone`, `enum-${run}`), 5000)) ?? 'no answer', /^SIP\/2\.0 (100|404) /);
+        await waitFor('the NAPTR query', () => dns.queries(`${[...n.slice(1)].reverse().join('.')}.e164.arpa`, 'NAPTR') >= 1, 5000);
+      });
+      assert.doesNotMatch(on, /9990/);
+    } finally {
+      await dns.stop();
+    }
   });
 });

@@ -90,6 +90,22 @@ describe('sipd -t (configuration test)', () => {
     assert.ok(r.stderr.includes(`${conf}:4:1: warning: <RASGatekeeperCluster> has no effect: H.323 RAS location`), show(r));
     assert.equal(r.stderr.trim().split('\n').length, 3, show(r));
   });
+
+  test('AuthServer Radius is accepted with a warning: RADIUS is not built and requests needing credentials get 500', async () => {
+    const conf = path.join(sr.root, 'conf', 'radius.conf');
+    writeFileSync(conf, `Listen 127.0.0.1:${sr.port}\nAuthentication On\nAuthServer radius\n`);
+    const r = await runBin('sipd', ['-t', '-f', conf]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /Syntax OK/);
+    assert.ok(r.stderr.includes(`${conf}:3:1: warning: AuthServer Radius has no effect: RADIUS authentication is not built yet`), show(r));
+    assert.match(r.stderr, /answered 500 Authentication server not available/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, show(r));
+    // AuthServer Proxy (the default, here written out) is no warning.
+    writeFileSync(conf, `Listen 127.0.0.1:${sr.port}\nAuthentication On\nAuthServer Proxy\n`);
+    const ok = await runBin('sipd', ['-t', '-f', conf]);
+    assert.equal(ok.code, 0, show(ok));
+    assert.equal(ok.stderr.trim(), '', show(ok));
+  });
 });
 
 describe('Appendix C: sip start, status, graceful, txngraceful-restart, stop', () => {

@@ -9,6 +9,8 @@ const d = directivesFor('auth', 'authentication');
 
 // The RADIUS half of authentication is not built (AuthServer Radius answers 500): its directives do nothing yet.
 const RADIUS_AUTH = 'RADIUS authentication is not built yet; use AuthServer Proxy (the subscriber store)';
+// What AuthServer Radius does instead: requests that need credentials are refused, never let through.
+const RADIUS_REFUSES = `${RADIUS_AUTH}. Until then, a request that needs authentication is answered 500 Authentication server not available`;
 
 function parseRealm(a: Arg): string {
   if (!a.text || /["\\\r\n]/.test(a.text)) throw new ValueError(`"${a.text}" cannot be used as a realm (no quotes or backslashes)`, 0);
@@ -29,7 +31,8 @@ export const authDirectives = [
   d.oneOf('AuthServer', {
     values: ['Proxy', 'Radius'],
     default: 'Proxy',
-    doc: 'Who checks credentials: Proxy means sipd itself, against the subscriber store; Radius means the RADIUS authentication servers below.',
+    noEffectFor: (args) => (args[0]?.text.toLowerCase() === 'radius' ? { what: 'AuthServer Radius', reason: RADIUS_REFUSES } : undefined),
+    doc: `Who checks credentials: Proxy means sipd itself, against the subscriber store; Radius means the RADIUS authentication servers below. ${RADIUS_REFUSES}; sipd -t warns about the line and sipd logs a notice at start.`,
   }),
   d.oneOf('AuthScheme', {
     values: ['HTTP_Digest', 'HTTP_Basic'],
