@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildRpm } from '../../packaging/rpm.js';
 import { describeSipp, requireTool } from '../helpers/index.js';
-import { manFind, manRender, systemdVerify } from '../unit/packaging/installed-checks.js';
+import { assertInstalledManualAndUnits } from '../unit/packaging/installed-checks.js';
 import { optionsToInstalledSipd } from '../unit/packaging/installed-sipd.js';
 import { MAN_PAGES } from '../unit/packaging/man-pages.js';
 import { accountIn, addRecordingTool, groupIn, makeScratchRoot, recordedCalls } from '../unit/packaging/scratch-root.js';
@@ -95,19 +95,7 @@ describe('rpm package', () => {
   });
 
   test('the installed manual: man renders sipd(8) and finds every page; systemd-analyze verify passes on the installed units', () => {
-    const sipd = manRender(path.join(root, MAN, 'man8', 'sipd.8.gz'));
-    assert.equal(sipd.code, 0, sipd.out);
-    assert.equal(sipd.out, '', 'man --warnings is silent');
-    assert.match(sipd.text, /^NAME\n\s+sipd - OpenSPS SIP proxy/m);
-    assert.match(sipd.text, /^\s+-f FILE\n\s+configuration file \(default \/usr\/local\/sip\/conf\/sipd\.conf\)/m);
-    for (const [name, section] of MAN_PAGES) {
-      const found = manFind(path.join(root, MAN), name, section);
-      assert.equal(found.out, path.join(root, MAN, `man${section}`, `${name}.${section}.gz`), `man -w ${section} ${name}: ${found.out}`);
-    }
-    const units = ['sipd.service', 'ciagent.service'].map((u) => `/usr/lib/systemd/system/${u}`);
-    const v = systemdVerify(root, units, { prefix: PREFIX, manDir: MAN });
-    assert.equal(v.code, 0, v.out);
-    assert.equal(v.out.trim(), '', 'systemd-analyze verify has nothing to say');
+    assertInstalledManualAndUnits(root, { prefix: PREFIX, manDir: MAN, unitDir: '/usr/lib/systemd/system' });
   });
 
   test('the installed sipd runs from the scratch root and answers OPTIONS with 200 (sipp)', async () => {

@@ -3,10 +3,12 @@
 // running systemd; with --root it reads units and checks Exec programs inside the root.
 // It also runs `man` for each Documentation=man:… line, which we point at the root's
 // manual directory, so the check fails if sipd.service names a page the package lacks.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { requireTool } from '../../helpers/tools.js';
+import { MAN_PAGES } from './man-pages.js';
 
 /** Where the host's own units are put inside the root for the duration of a check. */
 const HOST_UNITS = '/.verify-host-units';
@@ -64,4 +66,25 @@ export function manRender(file: string): CheckResult & { text: string } {
 export function manFind(manDir: string, name: string, section: number): CheckResult {
   const r = spawnSync('man', ['-M', manDir, '-w', String(section), name], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
+}
+
+/**
+ * The rpm and deb tests' common check of an installed tree: man renders sipd(8) without a
+ * warning and finds every page under `manDir`, and systemd-analyze verify passes on the
+ * units in `unitDir` (both paths inside the root).
+ */
+export function assertInstalledManualAndUnits(root: string, o: { prefix: string; manDir: string; unitDir: string }): void {
+  const sipd = manRender(path.join(root, o.manDir, 'man8', 'sipd.8.gz'));
+  assert.equal(sipd.code, 0, sipd.out);
+  assert.equal(sipd.out, '', 'man --warnings is silent');
+  assert.match(sipd.text, /^NAME\n\s+sipd - OpenSPS SIP proxy/m);
+  assert.match(sipd.text, new RegExp(`^\\s+-f FILE\\n\\s+configuration file \\(default ${o.prefix.replace(/[/.]/g, '\\$&')}\\/conf\\/sipd\\.conf\\)`, 'm'));
+  for (const [name, section] of MAN_PAGES) {
+    const found = manFind(path.join(root, o.manDir), name, section);
+    assert.equal(found.out, path.join(root, o.manDir, `man${section}`, `${name}.${section}.gz`), `man -w ${section} ${name}: ${found.out}`);
+  }
+  const units = ['sipd.service', 'ciagent.service'].map((u) => `${o.unitDir}/${u}`);
+  const v = systemdVerify(root, units, { prefix: o.prefix, manDir: o.manDir });
+  assert.equal(v.code, 0, v.out);
+  assert.equal(v.out.trim(), '', 'systemd-analyze verify has nothing to say');
 }
