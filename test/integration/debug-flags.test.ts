@@ -3,8 +3,9 @@
 // received; with the flags Off none of those lines appear. The flags of features not
 // built yet (Radius, GKTMP, GktmpAPI, RPMS, RAS, RasAPI) write nothing, and turning one
 // On gives a notice at start naming the line and the reason.
-// SipTcp, Numexpand, Routing, Privacy and Enum each get a sipd of their own, driven with
-// the flag Off and again after a graceful restart that turns it On. A graceful restart
+// SipTcp, Numexpand, Routing, Privacy, Enum and SipTls (an OPTIONS over TLS, certificates
+// made by openssl) each get a sipd of their own, driven with the flag Off and again after
+// a graceful restart that turns it On. A graceful restart
 // also gives the notices for lines without effect that it newly reads.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -19,6 +20,8 @@ import { loadConfigFile } from '../../src/server/config.js';
 import { openEmbeddedRouteStore } from '../../src/stores/embedded/route-store.js';
 import { routeStoreOptions } from '../../src/stores/open.js';
 import { TestDnsServer } from '../helpers/dns-server.js';
+import { freePort } from '../helpers/ports.js';
+import { TestPki, connectTlsPeer, pem } from '../helpers/tls.js';
 
 const UNBUILT = Object.keys(FLAGS_WITHOUT_OUTPUT);
 const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -363,6 +366,45 @@ describe('DebugFlag Enum: ENUM queries and their answers', () => {
       assert.doesNotMatch(on, /9990/);
     } finally {
       await dns.stop();
+    }
+  });
+});
+
+describe('DebugFlag SipTls: TLS handshakes and connections', () => {
+  test('Off: no SipTls line; On: the handshake with its protocol and cipher, the connection and its close', async () => {
+    const pki = TestPki.create();
+    try {
+      const ca = await pki.ca('ca');
+      const server = await pki.leaf('server', ca, 'sipd.test', 'IP:127.0.0.1,DNS:sips.test');
+      const tlsPort = await freePort();
+      const lines = ['SipTlsEnable On', `SipTlsPort ${tlsPort}`, `SipTlsCertificateFile ${server.cert}`, `SipTlsCertificateKeyFile ${server.key}`, `SipTlsCACertificateFile ${ca.cert}`];
+      const { off, on } = await toggle('SipTls', lines, /SipTls: TLS connection from 127\.0\.0\.1:\d+ closed/, async (p, run) => {
+        const peer = await connectTlsPeer({ host: '127.0.0.1', port: tlsPort, ca: pem(ca.cert), servername: 'sips.test' });
+        try {
+          const callId = `tls-${run}@127.0.0.1`;
+          peer.send(
+            [
+              `OPTIONS sip:127.0.0.1:${tlsPort} SIP/2.0`,
+              `Via: SIP/2.0/TLS 127.0.0.1:${peer.localPort};branch=z9hG4bKtls${run}`,
+              'Max-Forwards: 70',
+              'From: <sip:bob@127.0.0.1>;tag=2',
+              `To: <sip:127.0.0.1:${tlsPort}>`,
+              `Call-ID: ${callId}`,
+              'CSeq: 1 OPTIONS',
+            ].join('\n'),
+          );
+          const res = await peer.next('the answer to OPTIONS over TLS', (m) => m.kind === 'response' && m.headers.get('Call-ID') === callId);
+          assert.equal(res.kind === 'response' && res.status, 200);
+        } finally {
+          await peer.close();
+        }
+      });
+      // Off at LogLevel info: the handshake and the connection leave no line at all.
+      assert.doesNotMatch(off, /TLS handshake with|TLS connection from/);
+      assert.match(on, /\[debug\] SipTls: TLS handshake with 127\.0\.0\.1:\d+: TLSv1\.[23] \S+/);
+      assert.match(on, /\[debug\] SipTls: TLS connection from 127\.0\.0\.1:\d+\n/);
+    } finally {
+      pki.remove();
     }
   });
 });
