@@ -3,7 +3,9 @@
 // received; with the flags Off none of those lines appear. The flags of features not
 // built yet (Radius, GKTMP, GktmpAPI, RPMS, RAS, RasAPI) write nothing, and turning one
 // On gives a notice at start naming the line and the reason.
-// SipTcp, Numexpand, Routing, Privacy and Enum each get a sipd of their own, driven with
+// SipTcp, Numexpand, Routing, Privacy, Enum, SipTls (an OPTIONS over TLS, certificates
+// made by openssl) and DBMySQL (an authenticated REGISTER against a real MariaDB: the
+// statements with placeholders, never a secret) each get a sipd of their own, driven with
 // the flag Off and again after a graceful restart that turns it On. A graceful restart
 // also gives the notices for lines without effect that it newly reads.
 import assert from 'node:assert/strict';
@@ -19,6 +21,16 @@ import { loadConfigFile } from '../../src/server/config.js';
 import { openEmbeddedRouteStore } from '../../src/stores/embedded/route-store.js';
 import { routeStoreOptions } from '../../src/stores/open.js';
 import { TestDnsServer } from '../helpers/dns-server.js';
+import { freePort } from '../helpers/ports.js';
+import { TestPki, connectTlsPeer, pem } from '../helpers/tls.js';
+import { startMariaDb } from '../helpers/mariadb.js';
+import type { MariaDb } from '../helpers/mariadb.js';
+import { MySqlPool } from '../../src/stores/mysql/pool.js';
+import { installSchema } from '../../src/stores/mysql/schema.js';
+import { MySqlSubscriberStore } from '../../src/stores/mysql/subscriber-store.js';
+import { encodeSecret, makeSecret } from '../../src/stores/secret.js';
+import { emptySubscriber } from '../../src/stores/subscriber-store.js';
+import { answer } from '../unit/auth/client.js';
 
 const UNBUILT = Object.keys(FLAGS_WITHOUT_OUTPUT);
 const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -364,5 +376,103 @@ describe('DebugFlag Enum: ENUM queries and their answers', () => {
     } finally {
       await dns.stop();
     }
+  });
+});
+
+describe('DebugFlag SipTls: TLS handshakes and connections', () => {
+  test('Off: no SipTls line; On: the handshake with its protocol and cipher, the connection and its close', async () => {
+    const pki = TestPki.create();
+    try {
+      const ca = await pki.ca('ca');
+      const server = await pki.leaf('server', ca, 'sipd.test', 'IP:127.0.0.1,DNS:sips.test');
+      const tlsPort = await freePort();
+      const lines = ['SipTlsEnable On', `SipTlsPort ${tlsPort}`, `SipTlsCertificateFile ${server.cert}`, `SipTlsCertificateKeyFile ${server.key}`, `SipTlsCACertificateFile ${ca.cert}`];
+      const { off, on } = await toggle('SipTls', lines, /SipTls: TLS connection from 127\.0\.0\.1:\d+ closed/, async (p, run) => {
+        const peer = await connectTlsPeer({ host: '127.0.0.1', port: tlsPort, ca: pem(ca.cert), servername: 'sips.test' });
+        try {
+          const callId = `tls-${run}@127.0.0.1`;
+          peer.send(
+            [
+              `OPTIONS sip:127.0.0.1:${tlsPort} SIP/2.0`,
+              `Via: SIP/2.0/TLS 127.0.0.1:${peer.localPort};branch=z9hG4bKtls${run}`,
+              'Max-Forwards: 70',
+              'From: <sip:bob@127.0.0.1>;tag=2',
+              `To: <sip:127.0.0.1:${tlsPort}>`,
+              `Call-ID: ${callId}`,
+              'CSeq: 1 OPTIONS',
+            ].join('\n'),
+          );
+          const res = await peer.next('the answer to OPTIONS over TLS', (m) => m.kind === 'response' && m.headers.get('Call-ID') === callId);
+          assert.equal(res.kind === 'response' && res.status, 200);
+        } finally {
+          await peer.close();
+        }
+      });
+      // Off at LogLevel info: the handshake and the connection leave no line at all.
+      assert.doesNotMatch(off, /TLS handshake with|TLS connection from/);
+      assert.match(on, /\[debug\] SipTls: TLS handshake with 127\.0\.0\.1:\d+: TLSv1\.[23] \S+/);
+      assert.match(on, /\[debug\] SipTls: TLS connection from 127\.0\.0\.1:\d+\n/);
+    } finally {
+      pki.remove();
+    }
+  });
+});
+
+describe('DebugFlag DBMySQL: the statements sent to MySQL, without their values', () => {
+  const user = 'dave';
+  const password = 'dbflag-Secret-77';
+  const secret = makeSecret(user, 'CISCO', password); // AuthRealm's default
+  let db: MariaDb | undefined;
+  before(async () => {
+    db = await startMariaDb();
+    await db.sql("CREATE USER 'sps'@'%' IDENTIFIED BY 'spspw-dbflag'; GRANT ALL ON sip.* TO 'sps'@'%';");
+    const pool = new MySqlPool({ primary: { host: db.host, port: db.port }, user: 'root', password: '', timeoutMs: 10_000, log: () => undefined });
+    try {
+      await installSchema(pool, { database: 'sip', table: 'subscriber' });
+      await new MySqlSubscriberStore({ pool, database: 'sip', table: 'subscriber', log: () => undefined }).add({ ...emptySubscriber(user), secret });
+    } finally {
+      await pool.close();
+    }
+  });
+  after(() => db?.remove());
+
+  /** REGISTER for dave without credentials (401), then with them: sipd reads his row (200). */
+  async function authenticatedRegister(p: TestProxy, run: string): Promise<void> {
+    const uri = `sip:127.0.0.1:${p.port}`;
+    const register = (cseq: number, extra: readonly string[]) =>
+      request(p.port, [
+        `REGISTER ${uri} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKdb${run}${cseq}`,
+        'Max-Forwards: 70',
+        `From: <sip:${user}@127.0.0.1:PORT>;tag=4`,
+        `To: <sip:${user}@127.0.0.1:PORT>`,
+        `Call-ID: db-${run}@127.0.0.1`,
+        `CSeq: ${cseq} REGISTER`,
+        `Contact: <sip:${user}@127.0.0.1:9>`,
+        'Expires: 300',
+        ...extra,
+        'Content-Length: 0',
+      ]);
+    const first = (await udpExchange(p.port, register(1, []))) ?? 'no answer';
+    assert.match(first, /^SIP\/2\.0 401 /);
+    const challenge = /^WWW-Authenticate:\s*(.*)$/im.exec(first)?.[1]?.trim();
+    assert.ok(challenge, first);
+    const auth = `Authorization: ${answer({ user, password, method: 'REGISTER', uri, challenge })}`;
+    assert.match((await udpExchange(p.port, register(2, [auth]), 10_000)) ?? 'no answer', /^SIP\/2\.0 200 /);
+  }
+
+  test('Off: no DBMySQL line; On: the SELECT with placeholders and its row count, and no secret', async () => {
+    const lines = ['Cisco_Registry On', 'Authentication On', 'DB_MySQL On', `DB_MySQL_HostName ${db!.address}`, 'DB_MySQL_Username sps', 'DB_MySQL_Password spspw-dbflag'];
+    const { off, on } = await toggle('DBMySQL', lines, /DBMySQL: primary MySQL server 127\.0\.0\.1:\d+: SELECT .* FROM `sip`\.`subscriber` WHERE .*\? .*LIMIT 1 -> 1 row\(s\)/, authenticatedRegister);
+    assert.doesNotMatch(off, /SELECT/);
+    assert.match(on, /\[debug\] DBMySQL: /);
+    // The statements carry placeholders: no DBMySQL line names the user, and neither the
+    // password, its HA1 digests, their stored form nor the MySQL account's password is
+    // anywhere in error_log.
+    const dbLines = on.split('\n').filter((l) => l.includes('] DBMySQL: '));
+    assert.ok(dbLines.every((l) => !l.includes(user)), dbLines.join('\n'));
+    assert.equal(secret.kind, 'ha1');
+    const hidden = [password, encodeSecret(secret), 'spspw-dbflag', ...(secret.kind === 'ha1' ? [secret.md5, secret.sha256] : [])];
+    for (const h of hidden) assert.ok(!(off + on).includes(h), `error_log shows ${h}`);
   });
 });
