@@ -237,7 +237,7 @@ function invite(port: number, ruri: string, callId: string, extra: readonly stri
  * once `lineOn` appears in the second part: lines written in order, so whatever the Off run
  * caused is in the first part.
  */
-async function toggle(flag: string, lines: readonly string[], lineOn: RegExp, drive: (p: TestProxy, run: string) => Promise<void>, o: TestSipdOptions = {}): Promise<{ off: string; on: string }> {
+async function toggle(flag: string, lines: readonly string[], lineOn: { test(text: string): boolean }, drive: (p: TestProxy, run: string) => Promise<void>, o: TestSipdOptions = {}): Promise<{ off: string; on: string }> {
   const p = await startTestSipd(lines, o);
   try {
     await drive(p, 'off');
@@ -258,8 +258,8 @@ async function toggle(flag: string, lines: readonly string[], lineOn: RegExp, dr
   }
 }
 
-/** OPTIONS over a new TCP connection; resolves with the answer, then closes the connection. */
-function tcpOptions(port: number, callId: string): Promise<string> {
+/** OPTIONS over a new TCP connection; resolves with the answer and the client's port, then closes the connection. */
+function tcpOptions(port: number, callId: string): Promise<{ text: string; localPort: number }> {
   return new Promise((resolve, reject) => {
     const c = net.connect(port, '127.0.0.1');
     let text = '';
@@ -270,7 +270,7 @@ function tcpOptions(port: number, callId: string): Promise<string> {
       if (/\r\n\r\n/.test(text)) {
         clearTimeout(timer);
         c.end();
-        resolve(text);
+        resolve({ text, localPort: c.localPort ?? 0 });
       }
     });
     c.write(request(port, ['OPTIONS sip:127.0.0.1:PORT SIP/2.0', `Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK${callId}`, 'Max-Forwards: 70', 'From: <sip:bob@127.0.0.1>;tag=2', 'To: <sip:127.0.0.1:PORT>', `Call-ID: ${callId}@127.0.0.1`, 'CSeq: 1 OPTIONS', 'Content-Length: 0']));
@@ -279,10 +279,17 @@ function tcpOptions(port: number, callId: string): Promise<string> {
 
 describe('DebugFlag SipTcp: TCP connections accepted and closed', () => {
   test('Off: no SipTcp line; On: the connection from the peer and its close', async () => {
-    const { on } = await toggle('SipTcp', [], /SipTcp: TCP connection from 127\.0\.0\.1:\d+ closed/, async (p, run) => {
-      assert.match(await tcpOptions(p.port, `tcp-${run}`), /^SIP\/2\.0 200 /);
+    // The Off run's connection may be seen closing after the graceful restart, so the On part
+    // is awaited by the On run's own client port: its connection line, then its close.
+    let onPort = 0;
+    const onLines = () => new RegExp(`SipTcp: TCP connection from 127\\.0\\.0\\.1:${onPort}\\n[\\s\\S]*SipTcp: TCP connection from 127\\.0\\.0\\.1:${onPort} closed`);
+    const lineOn = { test: (t: string) => onPort > 0 && onLines().test(t) };
+    const { on } = await toggle('SipTcp', [], lineOn, async (p, run) => {
+      const r = await tcpOptions(p.port, `tcp-${run}`);
+      assert.match(r.text, /^SIP\/2\.0 200 /);
+      if (run === 'on') onPort = r.localPort;
     });
-    assert.match(on, /\[debug\] SipTcp: TCP connection from 127\.0\.0\.1:\d+\n/);
+    assert.match(on, onLines());
   });
 });
 
@@ -387,8 +394,13 @@ describe('DebugFlag SipTls: TLS handshakes and connections', () => {
       const server = await pki.leaf('server', ca, 'sipd.test', 'IP:127.0.0.1,DNS:sips.test');
       const tlsPort = await freePort();
       const lines = ['SipTlsEnable On', `SipTlsPort ${tlsPort}`, `SipTlsCertificateFile ${server.cert}`, `SipTlsCertificateKeyFile ${server.key}`, `SipTlsCACertificateFile ${ca.cert}`];
-      const { off, on } = await toggle('SipTls', lines, /SipTls: TLS connection from 127\.0\.0\.1:\d+ closed/, async (p, run) => {
+      // The Off run's connection may be seen closing after the graceful restart, so the On
+      // part is awaited by the On run's own client port.
+      let onPort = 0;
+      const lineOn = { test: (t: string) => onPort > 0 && new RegExp(`SipTls: TLS connection from 127\\.0\\.0\\.1:${onPort} closed`).test(t) };
+      const { off, on } = await toggle('SipTls', lines, lineOn, async (p, run) => {
         const peer = await connectTlsPeer({ host: '127.0.0.1', port: tlsPort, ca: pem(ca.cert), servername: 'sips.test' });
+        if (run === 'on') onPort = peer.localPort;
         try {
           const callId = `tls-${run}@127.0.0.1`;
           peer.send(
@@ -410,8 +422,8 @@ describe('DebugFlag SipTls: TLS handshakes and connections', () => {
       });
       // Off at LogLevel info: the handshake and the connection leave no line at all.
       assert.doesNotMatch(off, /TLS handshake with|TLS connection from/);
-      assert.match(on, /\[debug\] SipTls: TLS handshake with 127\.0\.0\.1:\d+: TLSv1\.[23] \S+/);
-      assert.match(on, /\[debug\] SipTls: TLS connection from 127\.0\.0\.1:\d+\n/);
+      assert.match(on, new RegExp(`\\[debug\\] SipTls: TLS handshake with 127\\.0\\.0\\.1:${onPort}: TLSv1\\.[23] \\S+`));
+      assert.match(on, new RegExp(`\\[debug\\] SipTls: TLS connection from 127\\.0\\.0\\.1:${onPort}\\n`));
     } finally {
       pki.remove();
     }
