@@ -47,7 +47,10 @@ test('rows created (createAndGo, createAndWait → active) and destroyed over SN
     // 2 (the administrator's) goes.
     await set(`${E}.17.2`, 'i', '6');
     const expected = [`STRING: "${tag}a"`, 'INTEGER: 1', '-', '-', `STRING: "${tag}g"`, 'INTEGER: 1', `STRING: "${tag}w"`, 'INTEGER: 1'];
-    await waitFor('the table as set', async () => JSON.stringify(await table()) === JSON.stringify(expected), 10_000, 200);
+    let seen: string[] = [];
+    await waitFor('the table as set', async () => JSON.stringify((seen = await table())) === JSON.stringify(expected), 10_000, 200).catch((e: Error) => {
+      throw new Error(`${e.message}; last read ${JSON.stringify(seen)}, expected ${JSON.stringify(expected)}`);
+    });
 
     const text = await waitFor('critagt.cnf to list rows 1, 7 and 8', () => {
       const t = readFileSync(cnf, 'utf8');
