@@ -114,12 +114,14 @@ export class Registrar {
       this.log('error', `registry: REGISTER for ${req.headers.get('To') ?? '?'} failed: ${String(e)}`);
       return buildResponse(req, 500, 'Registrar error');
     }
+    // DebugFlag Registry lines are built only when the flag is On, as routing and numexp do: REGISTER and lookup are per-request paths.
+    const debug = config.values.DebugFlag.Registry;
     if ('status' in outcome) {
-      this.log('debug', `REGISTER ${req.uri} (To ${req.headers.get('To') ?? '-'}, Call-ID ${req.headers.get('Call-ID') ?? '-'}) from ${source.remoteAddress}:${source.remotePort}: refused ${outcome.status}${outcome.reason ? ` ${outcome.reason}` : ''}`);
+      if (debug) this.log('debug', `REGISTER ${req.uri} (To ${req.headers.get('To') ?? '-'}, Call-ID ${req.headers.get('Call-ID') ?? '-'}) from ${source.remoteAddress}:${source.remotePort}: refused ${outcome.status}${outcome.reason ? ` ${outcome.reason}` : ''}`);
       return buildResponse(req, outcome.status, outcome.reason, outcome.headers ? { headers: outcome.headers } : {});
     }
     const { key, next } = outcome;
-    this.log('debug', `REGISTER for ${key} from ${source.remoteAddress}:${source.remotePort}: ${describeChange(next, now)}`);
+    if (debug) this.log('debug', `REGISTER for ${key} from ${source.remoteAddress}:${source.remotePort}: ${describeChange(next, now)}`);
     if (next !== undefined) {
       try {
         await (next.length ? this.store.put(key, next) : this.store.removeAll(key));
@@ -263,7 +265,7 @@ export class Registrar {
     if (!k.ok) return [];
     const now = this.now();
     const found = sortBindings(this.store.get(k.key).filter((b) => b.expiresAt > now));
-    this.log('debug', `lookup of ${k.key} (${serializeUri(uri)}): ${found.length ? found.map((b) => `${b.contact};q=${formatQ(b.q)}`).join(', ') : 'no registered contact'}`);
+    if (config.values.DebugFlag.Registry) this.log('debug', `lookup of ${k.key} (${serializeUri(uri)}): ${found.length ? found.map((b) => `${b.contact};q=${formatQ(b.q)}`).join(', ') : 'no registered contact'}`);
     return found;
   }
 

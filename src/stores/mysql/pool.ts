@@ -249,7 +249,7 @@ export class MySqlPool {
       tried++;
       try {
         const result = await this.runOn<T>(s, sql, values, left);
-        // DebugFlag DBMySQL: the statement as sent (placeholders only, so no secret is written) and its outcome.
+        // Written under DebugFlag DBMySQL: the statement text has placeholders, never values, so no secret reaches the log.
         this.o.log('debug', `${s.name}: ${sql} -> ${Array.isArray(result) ? `${result.length} row(s)` : `${(result as { affectedRows?: number }).affectedRows ?? 0} row(s) changed`}`);
         return result;
       } catch (e) {
