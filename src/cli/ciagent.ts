@@ -12,7 +12,7 @@ import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { AgentCore, ConfigError } from '../agent/core.js';
 import { AGENT_MODULES } from '../agent/mib-modules.js';
-import { parseAgentxAddress } from '../agent/agentx/master.js';
+import { parseAgentxAddress } from '../common/agentx/address.js';
 import { setLoadWindow } from '../agent/hostdata/index.js';
 import { OID } from '../agent/oids.js';
 import { INSTALL_PREFIX, versionText } from '../common/install.js';

@@ -11,8 +11,9 @@ import net from 'node:net';
 import path from 'node:path';
 import type { ExternalTree, ExternalView } from '../net-snmp/index.js';
 import type { LogLevel, Varbind as ModuleVarbind } from '../mib-module.js';
-import { AgentxError, AgentxParseError, CloseReason, decodePdu, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, readHeader } from './pdu.js';
-import type { Pdu, Varbind } from './pdu.js';
+import { AgentxError, AgentxParseError, CloseReason, decodePdu, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, readHeader } from '../../common/agentx/pdu.js';
+import type { Pdu, Varbind } from '../../common/agentx/pdu.js';
+import { parseAgentxAddress } from '../../common/agentx/address.js';
 import { Registry } from './registry.js';
 import type { Region, Registration } from './registry.js';
 import type { Connection, Session } from './sessions.js';
@@ -45,20 +46,6 @@ export interface AgentxMasterOptions {
   socketMode?: number;
 }
 
-
-/** Where and how the listener binds. */
-export function parseAgentxAddress(spec: string): { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | string {
-  const tcp = /^tcp:(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d{1,5})$/.exec(spec);
-  if (tcp) {
-    const port = Number(tcp[3]);
-    if (port < 1 || port > 65535) return `AgentX address '${spec}': port must be 1-65535`;
-    return { kind: 'tcp', host: tcp[1] ?? tcp[2], port };
-  }
-  if (spec.startsWith('tcp:')) return `AgentX address '${spec}' must be tcp:HOST:PORT or a Unix socket path`;
-  const p = spec.startsWith('unix:') ? spec.slice(5) : spec;
-  if (!path.isAbsolute(p)) return `AgentX socket '${spec}' must be an absolute path (or tcp:HOST:PORT)`;
-  return { kind: 'unix', path: p };
-}
 
 export class AgentxMaster implements ExternalTree {
   private readonly server: net.Server;

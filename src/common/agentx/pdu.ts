@@ -1,9 +1,9 @@
-// AgentX (RFC 2741 §5-6) PDU codec for the MASTER side, both byte orders.
+// AgentX (RFC 2741 §5-6) PDU codec, both byte orders: ciagent's master and sipd's subagent share it.
 //
 // net-snmp (npm) ships an AgentXPdu class, but only for its subagent: it cannot decode
 // Open/Register/Notify (it throws on them), cannot encode Get/GetNext/GetBulk, always writes
-// big-endian, ignores NON_DEFAULT_CONTEXT, and reads INTEGER values unsigned. So the master
-// has its own codec. Every decode error is an AgentxParseError (never a crash); a PDU is
+// big-endian, ignores NON_DEFAULT_CONTEXT, and reads INTEGER values unsigned. So we have
+// our own codec. Every decode error is an AgentxParseError (never a crash); a PDU is
 // framed by its 20-octet header, whose payload length tells where the next one starts.
 
 export const HEADER_SIZE = 20;
