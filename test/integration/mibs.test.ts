@@ -65,6 +65,12 @@ test('mibs/ holds the expected modules, one per file, named after the module', (
     'DISMAN-EVENT-MIB',
     'SYSAPPL-MIB',
     'IANA-LANGUAGE-MIB',
+    'SIP-TC-MIB',
+    'SIP-COMMON-MIB',
+    'SIP-SERVER-MIB',
+    'NETWORK-SERVICES-MIB',
+    'INET-ADDRESS-MIB',
+    'OPENSPS-SIP-MIB',
   ]) {
     assert.ok(files.includes(m), `mibs/${m} is missing`);
   }
@@ -133,6 +139,34 @@ const EXPECTED: Record<string, string> = {
   'DISMAN-EVENT-MIB::mteTriggerEnabled."A".\'BC\'': '.1.3.6.1.2.1.88.1.2.2.1.14.1.65.66.67',
   'SYSAPPL-MIB::sysApplInstallPkgProductName': '.1.3.6.1.2.1.54.1.1.1.1.3',
   'SYSAPPL-MIB::sysApplRunCurrentState': '.1.3.6.1.2.1.54.1.2.1.1.3',
+  'SIP-TC-MIB::sipTC': '.1.3.6.1.2.1.148',
+  'INET-ADDRESS-MIB::inetAddressMIB': '.1.3.6.1.2.1.76',
+  'NETWORK-SERVICES-MIB::applName': '.1.3.6.1.2.1.27.1.1.2',
+  'NETWORK-SERVICES-MIB::applOperStatus': '.1.3.6.1.2.1.27.1.1.6',
+  'NETWORK-SERVICES-MIB::assocDuration': '.1.3.6.1.2.1.27.2.1.5',
+  'SIP-COMMON-MIB::sipCommonCfgServiceOperStatus': '.1.3.6.1.2.1.149.1.1.1.1.2',
+  'SIP-COMMON-MIB::sipCommonSummaryInRequests': '.1.3.6.1.2.1.149.1.3.1.1.1',
+  'SIP-COMMON-MIB::sipCommonMethodStatsInbounds': '.1.3.6.1.2.1.149.1.4.1.1.3',
+  'SIP-COMMON-MIB::sipCommonStatusCodeIns': '.1.3.6.1.2.1.149.1.5.1.1.3',
+  // applIndex 1, method length-prefixed (not IMPLIED), then the code
+  'SIP-COMMON-MIB::sipCommonStatusCodeOuts.1."INVITE".486': '.1.3.6.1.2.1.149.1.5.1.1.4.1.6.73.78.86.73.84.69.486',
+  'SIP-COMMON-MIB::sipCommonStatusCodeNotifEmitMode': '.1.3.6.1.2.1.149.1.5.2.1.2',
+  'SIP-COMMON-MIB::sipCommonTransCurrentactions': '.1.3.6.1.2.1.149.1.6.1.1.1',
+  'SIP-COMMON-MIB::sipCommonStatsRetries': '.1.3.6.1.2.1.149.1.7.1.1.2',
+  'SIP-COMMON-MIB::sipCommonOtherStatsOtherwiseDiscardedMsgs': '.1.3.6.1.2.1.149.1.8.1.1.3',
+  'SIP-COMMON-MIB::sipCommonServiceColdStart': '.1.3.6.1.2.1.149.0.4',
+  'SIP-COMMON-MIB::sipCommonServiceStatusChanged': '.1.3.6.1.2.1.149.0.6',
+  'SIP-COMMON-MIB::sipCommonCompliance': '.1.3.6.1.2.1.149.2.1.1',
+  'SIP-SERVER-MIB::sipServerCfgProxyStatefulness': '.1.3.6.1.2.1.151.1.3.1.1.1',
+  'SIP-SERVER-MIB::sipServerRegCurrentUsers': '.1.3.6.1.2.1.151.1.5.1.1.3',
+  'SIP-SERVER-MIB::sipServerRegUserUri': '.1.3.6.1.2.1.151.1.5.2.1.2',
+  'SIP-SERVER-MIB::sipServerRegContactURI': '.1.3.6.1.2.1.151.1.5.3.1.3',
+  'SIP-SERVER-MIB::sipServerRegStatsAcceptedRegs': '.1.3.6.1.2.1.151.1.6.1.1.1',
+  'OPENSPS-SIP-MIB::spsSipApplRunIndex': '.1.3.6.1.4.1.32473.1.3.1.1.1.1',
+  // class first, then applIndex
+  'OPENSPS-SIP-MIB::spsSipStatusClassOuts.5.1': '.1.3.6.1.4.1.32473.1.3.1.2.1.3.5.1',
+  'OPENSPS-SIP-MIB::spsSipStatusClassIns': '.1.3.6.1.4.1.32473.1.3.1.2.1.2',
+  'OPENSPS-SIP-MIB::spsSipCompliance': '.1.3.6.1.4.1.32473.1.3.2.2.1',
 };
 
 test('snmptranslate resolves names in mibs/ to the intended OIDs', () => {
