@@ -6,7 +6,7 @@
 // answer in time makes the SNMP request fail with genErr. A subagent's Notify goes out through
 // the agent's notification targets. A closed or broken connection drops its sessions and with
 // them their registrations. Only the default context exists (ciagent answers no other).
-import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { ExternalTree, ExternalView } from '../net-snmp/index.js';
@@ -44,6 +44,8 @@ export interface AgentxMasterOptions {
   maxTimeouts?: number;
   /** Mode of the Unix socket (default 0600: only the agent's own user may attach subagents). */
   socketMode?: number;
+  /** Group id given the Unix socket (then mode 0660 unless socketMode says otherwise): sipd's group, so it can attach after dropping root. */
+  socketGroup?: number;
 }
 
 
@@ -96,7 +98,10 @@ export class AgentxMaster implements ExternalTree {
       }
       m.unixPath = where.path;
     });
-    if (m.unixPath) chmodSync(m.unixPath, options.socketMode ?? 0o600);
+    if (m.unixPath) {
+      if (options.socketGroup !== undefined) chownSync(m.unixPath, -1, options.socketGroup);
+      chmodSync(m.unixPath, options.socketMode ?? (options.socketGroup !== undefined ? 0o660 : 0o600));
+    }
     m.server.on('error', (e) => options.log('error', `AgentX listener: ${e.message}`));
     return m;
   }

@@ -14,7 +14,7 @@ export const snmpDirectives = [
     default: undefined as AgentxAddress | undefined,
     defaultText: 'Off',
     repeat: false,
-    example: ['AgentXSocket /usr/local/sip/logs/agentx.sock', 'AgentXSocket tcp:127.0.0.1:705'],
+    example: ['AgentXSocket /usr/local/sip/data/agentx', 'AgentXSocket tcp:127.0.0.1:705'],
     doc: 'Our addition: the AgentX socket of the SNMP agent (ciagent --agentx). When set, sipd connects to it as a subagent and serves the SIP MIB of RFC 4780 (SIP-COMMON-MIB, SIP-SERVER-MIB, the applTable row and OPENSPS-SIP-MIB) from its live counters; when the agent restarts, sipd registers again by itself. Off (the default): sipd serves no SNMP objects. A graceful restart applies a change.',
     parse: (args: readonly Arg[]) => {
       expectArgs(args, 1, 1, 'path or tcp:HOST:PORT');
