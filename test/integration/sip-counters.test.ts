@@ -4,7 +4,7 @@
 // control socket, as stats_log and the AgentX subagent see them; every figure is checked
 // against the peers' own message traces and call counts, so a retransmission on a slow
 // machine changes both sides alike. The refusals of the "other" statistics (416, 420,
-// 501) are checked with hand-made requests.
+// 501) are checked with hand-made requests, and a REGISTER the registrar refuses.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { controlRequest } from '../../src/server/control.js';
@@ -166,7 +166,7 @@ describe('RFC 4780 counters against sipp (registrations, calls, 404, 486)', () =
     assert.equal(count('out BYE 200'), M, told.join(', '));
   });
 
-  test('other statistics: an unsupported URI scheme (416), an unknown Proxy-Require (420) and an unknown method to the proxy itself (501)', async () => {
+  test('other statistics: an unsupported URI scheme (416), an unknown Proxy-Require (420), an unknown method to the proxy itself (501); a refused REGISTER', async () => {
     const before = await counters(p);
     const raw = (first: string, method: string, n: number, extra: string[] = []) =>
       [
@@ -187,12 +187,16 @@ describe('RFC 4780 counters against sipp (registrations, calls, 404, 486)', () =
     const answer = await udpExchange(p.port, raw(`FROB sip:127.0.0.1:${p.port} SIP/2.0`, 'FROB', 3));
     assert.match(answer!, /^SIP\/2\.0 501 /);
     assert.match(answer!, /\r\nAllow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER/);
+    // A REGISTER sent to us for an AOR of a domain this registrar does not serve: the registrar refuses it (404).
+    const register = raw(`REGISTER sip:127.0.0.1:${p.port} SIP/2.0`, 'REGISTER', 4, ['Contact: <sip:eve@127.0.0.1:9>', 'Expires: 300']).replace(/^To: .*$/m, 'To: <sip:eve@elsewhere.example>');
+    assert.match((await udpExchange(p.port, register))!, /^SIP\/2\.0 404 /);
     const c = await counters(p);
+    assert.equal(c['rfc4780.regRejected'] - before['rfc4780.regRejected'], 1);
+    assert.equal(c['rfc4780.regAccepted'], before['rfc4780.regAccepted']);
     assert.equal(c['rfc4780.unsupportedUris'] - before['rfc4780.unsupportedUris'], 1);
     assert.equal(c['rfc4780.proxyReqFailures'] - before['rfc4780.proxyReqFailures'], 1);
     assert.equal(c['rfc4780.unsupportedMethods'] - before['rfc4780.unsupportedMethods'], 1);
     assert.equal(c['methodIn.FROB'], 1);
-    assert.equal(c['rfc4780.inRequests'] - before['rfc4780.inRequests'], 3);
-    assert.equal(c['rfc4780.outResponses'] - before['rfc4780.outResponses'], 3);
+    assert.equal(c['rfc4780.inRequests'] - before['rfc4780.inRequests'], 4, 'three by hand and the REGISTER (no retransmission on loopback)');
   });
 });
