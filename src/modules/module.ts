@@ -30,6 +30,14 @@ export interface SharedServices {
   readonly dns: DnsQuerier;
 }
 
+/** What the modules count for RFC 4780's SIP-SERVER-MIB (server/counters.ts implements it). */
+export interface ModuleCounts {
+  /** Our registrar answered a REGISTER: 200 (accepted) or a refusal of 300 and above. */
+  registration(accepted: boolean): void;
+  /** A request failed authentication (a wrong digest response or password); `aor` is user@domain as the registry files it. */
+  authFailure(aor: string): void;
+}
+
 /** What the server hands each module's open(). */
 export interface ModuleDeps {
   readonly log: ErrorLog;
@@ -44,6 +52,8 @@ export interface ModuleDeps {
   trustedDestination(address: string, config: Config): boolean;
   /** What the modules opened before this one offer. */
   readonly services: Partial<SharedServices>;
+  /** The server's counters; none kept when absent (unit tests). */
+  readonly counts?: ModuleCounts;
 }
 
 /** A module's stage parts, and the services it offers the modules after it. */

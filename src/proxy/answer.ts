@@ -8,6 +8,13 @@ import type { Refusal } from './sanity.js';
 /** Methods sipd handles; advertised in Allow. */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'INFO', 'PRACK', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE'] as const;
 
+const ALLOWED: ReadonlySet<string> = new Set(ALLOWED_METHODS);
+
+/** True for a method sipd handles (listed in Allow). */
+export function isAllowedMethod(method: string): boolean {
+  return ALLOWED.has(method);
+}
+
 /** Option tags for Supported: none (an empty Supported is valid, RFC 3261 §20.37). */
 export const SUPPORTED_OPTION_TAGS: readonly string[] = [];
 

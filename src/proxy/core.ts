@@ -9,6 +9,7 @@ import type { SipRequest, SipResponse } from '../sip/message.js';
 import { serializeUri } from '../sip/uri.js';
 import { parseVia } from '../sip/via.js';
 import { statelessBranch } from '../transaction/branch.js';
+import { cseqMethod } from '../transaction/keys.js';
 import type { ServerTxn } from '../transaction/types.js';
 import { hostPort } from '../transport/types.js';
 import type { Destination, Inbound, Reply, TransportName } from '../transport/types.js';
@@ -68,6 +69,8 @@ export class ProxyCore {
   onRequest(req: SipRequest, from: Inbound, reply: Reply, config: Config): void {
     const stamped = stampReceived(req, from);
     if (!config.values.StatefulServer) {
+      // Stateless, a retransmission cannot be told from a new request.
+      this.deps.counts?.requestReceived(stamped.method, false);
       void this.stateless(stamped, from, reply, config).catch((e) => this.crash('stateless request', e));
       return;
     }
@@ -163,7 +166,9 @@ export class ProxyCore {
       tag: statelessTag(req),
       send: (res) => {
         const out = serializeMessage(res);
-        if (reply(out)) this.deps.sent(req, res, from, out.length);
+        if (!reply(out)) return;
+        this.deps.counts?.responseSent(res, req.method, false);
+        this.deps.sent(req, res, from, out.length);
       },
     };
     if (req.method === 'CANCEL' || req.method === 'ACK') {
@@ -212,6 +217,7 @@ export class ProxyCore {
     copy.headers.prepend('Via', via);
     try {
       await this.deps.transports.send(dest, serializeMessage(copy));
+      this.deps.counts?.requestSent(req.method, false);
       return true;
     } catch (e) {
       this.deps.log.info(`${req.method} to ${hostPort(dest.host, dest.port)} (${dest.transport}) not sent: ${(e as Error).message}`);
@@ -223,6 +229,8 @@ export class ProxyCore {
 
   onResponse(res: SipResponse, from: Inbound, config: Config): void {
     if (config.values.StatefulServer && this.deps.txn.receiveResponse(res, from)) return;
+    // Unmatched (a 2xx retransmission, or stateless mode): counted as new, as it cannot be told apart.
+    this.deps.counts?.responseReceived(res, cseqMethod(res) ?? '', false);
     // No transaction: a 2xx retransmission, or stateless mode. Forward by Via (§16.7, §16.11).
     void this.forwardResponseStateless(res).catch((e) => this.crash('response', e));
   }
@@ -232,6 +240,7 @@ export class ProxyCore {
     const via = top === undefined ? undefined : parseVia(top);
     if (!via?.ok || !isOurVia(this.deps, via.via)) {
       this.deps.log.debug(`dropped a ${res.status} response whose top Via is not ours`);
+      this.deps.counts?.discarded();
       return;
     }
     const up = popVia(res);
@@ -246,6 +255,7 @@ export class ProxyCore {
     }
     try {
       await this.deps.transports.sendResponse({ transport, host, port: t.port }, serializeMessage(up));
+      this.deps.counts?.responseSent(up, cseqMethod(up) ?? '', false);
     } catch (e) {
       this.deps.log.info(`${res.status} response to ${hostPort(host, t.port)} not sent: ${(e as Error).message}`);
     }

@@ -7,7 +7,7 @@ import type { Config } from '../config/loader.js';
 import type { SipRequest } from '../sip/message.js';
 import type { SipUri, Uri } from '../sip/uri.js';
 import { parseUri } from '../sip/uri.js';
-import { answer, answerOptions } from './answer.js';
+import { ALLOWED_METHODS, answer, answerOptions, isAllowedMethod } from './answer.js';
 import type { Answerer } from './answer.js';
 import { preprocessRoute, sipUriOf } from './forward.js';
 import { checkLoop, checkMaxForwards, checkProxyRequire } from './sanity.js';
@@ -55,7 +55,10 @@ export class FrontStages {
       return this.answer(a, loop);
     }
     const pr = checkProxyRequire(req0, config.values.IgnoreProxyRequire);
-    if (pr) return this.answer(a, pr);
+    if (pr) {
+      deps.counts?.proxyRequireFailure();
+      return this.answer(a, pr);
+    }
 
     const req = preprocessRoute(req0, (u) => isUs(deps, u));
     const ctx: RequestContext = { req, source: a.from, config, trustedSource: false };
@@ -78,7 +81,10 @@ export class FrontStages {
     }
 
     const parsed = parseUri(req.uri);
-    if (!parsed.ok) return this.answer(a, { status: parsed.unsupportedScheme ? 416 : 400, reason: parsed.unsupportedScheme ? undefined : `Bad Request-URI: ${parsed.reason}` });
+    if (!parsed.ok) {
+      if (parsed.unsupportedScheme) deps.counts?.unsupportedUri();
+      return this.answer(a, { status: parsed.unsupportedScheme ? 416 : 400, reason: parsed.unsupportedScheme ? undefined : `Bad Request-URI: ${parsed.reason}` });
+    }
     const ruri = parsed.uri;
     const local = ruri.scheme !== 'tel' && isUs(deps, ruri);
 
@@ -93,6 +99,11 @@ export class FrontStages {
     if (local && !(ruri as SipUri).user) {
       if (req.method === 'OPTIONS') return answerOptions(a, deps.serverToken);
       if (req.method === 'ACK') return undefined;
+      // Addressed to the proxy itself, which acts as a UAS here (RFC 3261 §8.2.1): a method it does not implement gets 501.
+      if (!isAllowedMethod(req.method)) {
+        deps.counts?.unsupportedMethod();
+        return this.answer(a, { status: 501, headers: [['Allow', ALLOWED_METHODS.join(', ')]] });
+      }
       return this.answer(a, { status: 404, reason: 'Not Found' });
     }
 

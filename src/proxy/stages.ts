@@ -9,7 +9,7 @@ import type { Config } from '../config/loader.js';
 import type { ErrorLog } from '../logging/index.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import type { Uri } from '../sip/uri.js';
-import type { TransactionLayerApi } from '../transaction/types.js';
+import type { TrafficCounts, TransactionLayerApi } from '../transaction/types.js';
 import type { SipTransports } from '../transport/outbound.js';
 import type { Destination, Inbound } from '../transport/types.js';
 import type { ProxyIdentity } from './identity.js';
@@ -145,6 +145,22 @@ export interface StageParts {
   close(): Promise<void>;
 }
 
+/**
+ * What the proxy counts for RFC 4780 (server/counters.ts implements it): its stateless
+ * traffic through the transaction layer's calls, and the refusals of stage 1 and of
+ * requests addressed to the proxy itself.
+ */
+export interface ProxyCounts extends TrafficCounts {
+  /** A Request-URI with a scheme we do not support, answered 416 (sipCommonOtherStatsNumUnsupportedUris). */
+  unsupportedUri(): void;
+  /** A request to the proxy itself with a method it does not implement, answered 501 (…NumUnsupportedMethods). */
+  unsupportedMethod(): void;
+  /** A Proxy-Require naming an extension we do not support, answered 420 (sipServerProxyStatProxyReqFailures). */
+  proxyRequireFailure(): void;
+  /** A message dropped without an answer (…OtherwiseDiscardedMsgs). */
+  discarded(): void;
+}
+
 /** What the proxy core works with: the layers below it and the modules' stage parts. */
 export interface ProxyDeps {
   readonly txn: TransactionLayerApi;
@@ -158,6 +174,8 @@ export interface ProxyDeps {
   readonly serverToken: string;
   /** True when host[:port] names this server (its addresses, names, domains, virtual hosts). */
   isThisServer(host: string, port: number | undefined): boolean;
+  /** The RFC 4780 counters; none kept when absent (unit tests). */
+  readonly counts?: ProxyCounts;
   /** Every response sipd sends upstream (answered or forwarded), for the access log and counters. */
   sent(req: SipRequest, res: SipResponse, from: Inbound, bytes: number): void;
 }

@@ -29,7 +29,7 @@ import { TCP_DEFAULTS } from '../transport/tcp.js';
 import type { TcpOptions } from '../transport/tcp.js';
 import { hostPort } from '../transport/types.js';
 import type { Inbound, Reply } from '../transport/types.js';
-import { SipCounters } from './counters.js';
+import { SipCounters, transactionGauges } from './counters.js';
 import { ControlServer, controlSocketPath } from './control.js';
 import type { ControlReply, ControlRequest } from './control.js';
 import { SERVER_TOKEN } from '../common/install.js';
@@ -215,12 +215,12 @@ export class Sipd {
     const transports = this.listeners.transports();
     const bound = this.listeners.bound();
     const stateMachine = (line: () => string) => log.isFlagOn('StateMachine') && log.flag('StateMachine', line());
-    this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m), stateMachine);
+    this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m), stateMachine, this.counters);
     const isUs = (host: string, port: number | undefined) => isThisServer(host, port, this.current, bound);
     this.stores = await OpenStores.open(c, log);
     this.loadPersistentPeers(c);
     const identity = proxyIdentity(c, bound);
-    this.modules = await OpenModules.open(MODULES, c, { log, bound, isThisServer: isUs, stores: this.stores });
+    this.modules = await OpenModules.open(MODULES, c, { log, bound, isThisServer: isUs, stores: this.stores, counts: this.counters });
     const resolver = this.modules.resolver;
     if (!resolver) throw new StartError('no module in src/server/modules.ts resolves next hops');
     this.proxy = new ProxyCore({
@@ -232,19 +232,10 @@ export class Sipd {
       log,
       serverToken: SERVER_TOKEN,
       isThisServer: isUs,
+      counts: this.counters,
       sent: (req, res, from, bytes) => this.logResponse(req, res, from, bytes),
     });
-    this.counters.gauges = () => {
-      const t = this.txn?.stats();
-      return {
-        'transactions.server': t?.serverActive ?? 0,
-        'transactions.client': t?.clientActive ?? 0,
-        retransmissionsSent: t?.retransmissionsSent ?? 0,
-        retransmissionsAbsorbed: t?.retransmissionsAbsorbed ?? 0,
-        'transactions.timeouts': t?.timeouts ?? 0,
-        'registrations.active': this.stores?.locations?.activeCount(Date.now()) ?? 0,
-      };
-    };
+    this.counters.gauges = () => ({ ...transactionGauges(this.txn?.stats()), 'registrations.active': this.stores?.locations?.activeCount(Date.now()) ?? 0 });
   }
 
   /** conf/persistent_tcp.conf, read at start and at each graceful restart; a bad file keeps the peers as they were. */
@@ -291,8 +282,9 @@ export class Sipd {
       const answer = parsed.canRespond && req?.kind === 'request';
       const unanswered = req?.kind === 'request' && !answer ? ' (not answered: no top Via with a sent-by, no CSeq, or an ACK)' : '';
       log.info(`malformed SIP message from ${peer} (${from.transport}): ${parsed.reason}${unanswered}`);
-      if (answer) {
-        this.counters.countRequest(req.method);
+      if (!answer) this.counters.discarded();
+      else {
+        this.counters.countRequest(req.method, true);
         const phrase = parsed.status === 400 ? capitalise(parsed.reason) : undefined;
         this.respond(req, buildResponse(req, parsed.status, phrase, { toTag: statelessTag(req), headers: [['Server', SERVER_TOKEN]] }), from, reply, start, time);
       }
@@ -310,8 +302,10 @@ export class Sipd {
 
   private handleRequest(req: SipRequest, config: Config, from: Inbound, reply: Reply, start: bigint, time: Date): void {
     const drain = this.drain.verdict(req);
+    if (drain) this.counters.requestReceived(req.method, false);
     if (drain?.drop) {
       this.counters.drainDropped++;
+      this.counters.discarded();
       return;
     }
     if (drain) {
@@ -329,6 +323,7 @@ export class Sipd {
       this.logs.error.info(`could not answer ${req.method} from ${hostPort(from.remoteAddress, from.remotePort)}: the connection is closed`);
       return;
     }
+    this.counters.responseSent(res, req.method, false);
     this.logResponse(req, res, from, out.length, start, time);
   }
 

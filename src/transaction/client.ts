@@ -59,7 +59,7 @@ export class ClientTransaction implements ClientTxn {
   /** Send the request and arm the retransmission and give-up timers. */
   start(): void {
     this.ctx.trace(() => `client transaction ${this.describe()}: created in ${this.st}`);
-    this.send(this.bytes);
+    this.send(this.bytes, this.request.method, false);
     const max = this.invite ? this.timers.maxInviteRetx : this.timers.maxNonInviteRetx;
     if (!this.reliable && max > 0) this.slots.retx(this.interval, () => this.retransmit());
     // Timer B (INVITE) or F (others).
@@ -69,7 +69,7 @@ export class ClientTransaction implements ClientTxn {
   /** Send once and forget: an ACK has no transaction (RFC 3261 §17.1). */
   sendOnce(): void {
     this.enter('terminated');
-    this.send(this.bytes);
+    this.send(this.bytes, 'ACK', false);
   }
 
   cancel(reason?: string): void {
@@ -83,10 +83,16 @@ export class ClientTransaction implements ClientTxn {
   /** A response matched to this transaction. Returns false to leave it unmatched (the proxy then forwards it statelessly). */
   receive(res: SipResponse): boolean {
     if (this.st === 'terminated') return false;
-    if (res.status < 200) return this.provisional(res);
+    const method = this.request.method;
+    if (res.status < 200) {
+      // A repeated provisional cannot be told from a new one: each counts as received.
+      this.ctx.counts.responseReceived(res, method, false);
+      return this.provisional(res);
+    }
     if (this.invite && res.status < 300) {
       // A 2xx ends the INVITE transaction at once; the proxy forwards it (and its retransmissions) itself.
       if (this.st === 'completed') return false;
+      this.ctx.counts.responseReceived(res, method, false);
       this.settled = true;
       this.terminate();
       guarded(this.ctx.log, 'onResponse', () => this.events.onResponse(res));
@@ -95,17 +101,19 @@ export class ClientTransaction implements ClientTxn {
     if (this.st === 'completed') {
       // A retransmitted final: absorbed; for INVITE the ACK goes out again.
       this.ctx.counters.retransmissionsAbsorbed++;
+      this.ctx.counts.responseReceived(res, method, true);
       if (this.ackBytes) {
         this.ctx.counters.retransmissionsSent++;
-        this.send(this.ackBytes);
+        this.send(this.ackBytes, 'ACK', true);
       }
       return true;
     }
+    this.ctx.counts.responseReceived(res, method, false);
     this.enter('completed');
     this.slots.clear();
     if (this.invite) {
       this.ackBytes = serializeMessage(buildAck(this.request, res));
-      this.send(this.ackBytes);
+      this.send(this.ackBytes, 'ACK', false);
     }
     const report = !this.settled;
     this.settled = true;
@@ -164,7 +172,7 @@ export class ClientTransaction implements ClientTxn {
     if (this.st !== 'calling' && (this.invite || this.st !== 'proceeding')) return;
     this.retxCount++;
     this.ctx.counters.retransmissionsSent++;
-    this.send(this.bytes);
+    this.send(this.bytes, this.request.method, true);
     // Timer A doubles without bound; Timer E doubles up to T2 (and stays at T2 once proceeding).
     this.interval = this.invite ? this.interval * 2 : Math.min(this.interval * 2, this.timers.t2);
     if (!this.invite && this.st === 'proceeding') this.interval = this.timers.t2;
@@ -184,13 +192,15 @@ export class ClientTransaction implements ClientTxn {
     guarded(this.ctx.log, 'onTimeout', () => this.events.onTimeout(reason));
   }
 
-  private send(data: Buffer): void {
+  /** Hand one transmission of a request (`method`: the transaction's, or ACK) to the transport. */
+  private send(data: Buffer, method: string, retransmission: boolean): void {
     let p: Promise<void>;
     try {
       p = this.ctx.transport.send(this.destination, data);
     } catch (err) {
       p = Promise.reject(err);
     }
+    this.ctx.counts.requestSent(method, retransmission);
     p.catch((err: unknown) => this.transportFailed(err instanceof Error ? err : new Error(String(err))));
   }
 

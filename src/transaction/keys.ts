@@ -41,7 +41,12 @@ export function clientKey(branch: string, method: string): string {
 export function responseKey(res: SipResponse): string | undefined {
   const v = parseVia(res.headers.first('Via') ?? '');
   if (!v.ok || v.via.branch === undefined) return undefined;
-  const method = (res.headers.get('CSeq') ?? '').trim().split(/\s+/)[1];
+  const method = cseqMethod(res);
   if (!method) return undefined;
   return clientKey(v.via.branch, method);
+}
+
+/** The method of a message's CSeq header, or undefined when it has none. */
+export function cseqMethod(msg: SipRequest | SipResponse): string | undefined {
+  return (msg.headers.get('CSeq') ?? '').trim().split(/\s+/)[1] || undefined;
 }

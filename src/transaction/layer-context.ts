@@ -2,7 +2,7 @@
 // counters, the log, and a way to leave the layer's maps when they end; and the guard
 // that keeps a user callback's exception out of the layer.
 import type { SipRequest } from '../sip/message.js';
-import type { ClientTxn, ClientTxnEvents } from './types.js';
+import type { ClientTxn, ClientTxnEvents, TrafficCounts } from './types.js';
 import type { Destination, TxnTransport } from '../transport/types.js';
 
 export type LogFn = (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => void;
@@ -24,6 +24,8 @@ export interface LayerContext {
   readonly log: LogFn;
   readonly trace: TraceFn;
   readonly counters: Counters;
+  /** The RFC 4780 traffic counts of the server that owns the layer. */
+  readonly counts: TrafficCounts;
   /** Start a client transaction for a request that already carries our Via (used for CANCEL). */
   startClient(req: SipRequest, dest: Destination, branch: string, events: ClientTxnEvents): ClientTxn;
   /** A transaction ended: drop it from the maps (only where it is still the one filed). */

@@ -10,10 +10,12 @@ import type { Counters, LayerContext, LogFn, TraceFn } from './layer-context.js'
 import { clientKey, responseKey, serverKey } from './keys.js';
 import { viaValue, withTopVia } from './requests.js';
 import { ServerTransaction } from './server.js';
+import { NO_COUNTS } from './types.js';
 import type {
   ClientTxn,
   ClientTxnEvents,
   Received,
+  TrafficCounts,
   TransactionLayerApi,
   TransactionStats,
   TxnTimers,
@@ -36,6 +38,7 @@ export class TransactionLayer implements TransactionLayerApi {
     timers: TxnTimers,
     private readonly log: LogFn,
     trace: TraceFn = () => undefined,
+    private readonly counts: TrafficCounts = NO_COUNTS,
   ) {
     this.timers = timers;
     this.ctx = {
@@ -43,6 +46,7 @@ export class TransactionLayer implements TransactionLayerApi {
       log,
       trace,
       counters: this.counters,
+      counts,
       startClient: (req, dest, branch, events) => this.startClient(req, dest, branch, events),
       clientEnded: (key, txn) => {
         if (this.clients.get(key) === txn) this.clients.delete(key);
@@ -59,12 +63,16 @@ export class TransactionLayer implements TransactionLayerApi {
 
   receiveRequest(req: SipRequest, source: Inbound, reply: Reply): Received {
     if (req.method === 'ACK') {
+      // The transaction counts the ACKs it absorbs; the ACK of a 2xx is counted as new here.
       const txn = this.servers.get(serverKey(req));
-      return txn && txn.request.method === 'INVITE' ? txn.ack() : { kind: 'stray-ack' };
+      const r: Received = txn && txn.request.method === 'INVITE' ? txn.ack() : { kind: 'stray-ack' };
+      if (r.kind === 'stray-ack') this.counts.requestReceived('ACK', false);
+      return r;
     }
     const key = serverKey(req);
     const existing = this.servers.get(key);
     if (existing) return existing.retransmitted(reply);
+    this.counts.requestReceived(req.method, false);
 
     if (req.method === 'CANCEL') {
       const invite = this.servers.get(serverKey(req, 'INVITE'));
@@ -123,6 +131,7 @@ export class TransactionLayer implements TransactionLayerApi {
     const txn = new ServerTransaction(this.ctx, key, req, source, reply, this.timers);
     this.servers.set(key, txn);
     this.serverCount++;
+    this.counts.transactionStarted();
     return txn;
   }
 
@@ -136,6 +145,7 @@ export class TransactionLayer implements TransactionLayerApi {
       clash.abort();
     }
     this.clients.set(key, txn);
+    this.counts.transactionStarted();
     txn.start();
     return txn;
   }

@@ -79,7 +79,7 @@ export class ServerTransaction implements ServerTxn {
       if (this.finished) return false;
       this.remember(res);
       if (this.st === 'trying') this.enter('proceeding');
-      this.sendLast();
+      this.sendLast(false);
       return true;
     }
     if (this.finished) {
@@ -87,12 +87,12 @@ export class ServerTransaction implements ServerTxn {
       if (this.st !== 'accepted' || res.status >= 300) return false;
       const out = serializeMessage(res);
       this.sentBytes = out.length;
-      this.send(out);
+      this.send(out, res, false);
       return true;
     }
     this.remember(res);
     this.slots.stopWait();
-    this.sendLast();
+    this.sendLast(false);
     if (this.invite && res.status < 300) {
       // Accepted: absorb INVITE retransmissions for the TCB hold (RFC 6026 Timer L).
       this.enter('accepted');
@@ -122,9 +122,10 @@ export class ServerTransaction implements ServerTxn {
   retransmitted(reply: Reply): Received {
     this.reply = reply;
     this.ctx.counters.retransmissionsAbsorbed++;
+    this.ctx.counts.requestReceived(this.request.method, true);
     if ((this.st === 'proceeding' || this.st === 'completed') && this.last) {
       this.ctx.counters.retransmissionsSent++;
-      this.sendLast();
+      this.sendLast(true);
     }
     return { kind: 'retransmission' };
   }
@@ -132,6 +133,7 @@ export class ServerTransaction implements ServerTxn {
   /** An ACK matched this transaction. */
   ack(): Received {
     if (this.st === 'completed') {
+      this.ctx.counts.requestReceived('ACK', false);
       this.enter('confirmed');
       this.slots.stopRetx();
       // Timer I: absorb ACK retransmissions over UDP.
@@ -141,6 +143,7 @@ export class ServerTransaction implements ServerTxn {
     }
     if (this.st === 'confirmed') {
       this.ctx.counters.retransmissionsAbsorbed++;
+      this.ctx.counts.requestReceived('ACK', true);
       return { kind: 'ack-absorbed' };
     }
     // The ACK of a 2xx (or a stray one): not ours to absorb.
@@ -160,7 +163,7 @@ export class ServerTransaction implements ServerTxn {
   private timerG(): void {
     if (this.st !== 'completed') return;
     this.ctx.counters.retransmissionsSent++;
-    this.sendLast();
+    this.sendLast(true);
     this.interval = Math.min(this.interval * 2, this.timers.t2);
     this.slots.retx(this.interval, () => this.timerG());
   }
@@ -185,11 +188,12 @@ export class ServerTransaction implements ServerTxn {
     this.sentBytes = this.last.length;
   }
 
-  private sendLast(): void {
-    if (this.last) this.send(this.last);
+  /** Send the last response again, or for the first time (`retransmission` false). */
+  private sendLast(retransmission: boolean): void {
+    if (this.last && this.lastResponse) this.send(this.last, this.lastResponse, retransmission);
   }
 
-  private send(data: Buffer): void {
+  private send(data: Buffer, res: SipResponse, retransmission: boolean): void {
     let ok: boolean;
     try {
       ok = this.reply(data);
@@ -197,7 +201,8 @@ export class ServerTransaction implements ServerTxn {
       ok = false;
       this.ctx.log('debug', `reply failed: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (!ok) this.ctx.log('debug', `response to ${this.request.method} from ${this.source.remoteAddress}:${this.source.remotePort} not sent: its path is gone`);
+    if (ok) this.ctx.counts.responseSent(res, this.request.method, retransmission);
+    else this.ctx.log('debug', `response to ${this.request.method} from ${this.source.remoteAddress}:${this.source.remotePort} not sent: its path is gone`);
   }
 
   private terminate(): void {

@@ -111,6 +111,36 @@ export interface TransactionStats {
   readonly timeouts: number;
 }
 
+/**
+ * Where the layer reports the traffic it handles, for the RFC 4780 counters
+ * (server/counters.ts implements it; the proxy reports its stateless traffic through the
+ * same calls). `retransmission` marks a message this layer knows to be a copy of one
+ * already counted: a request or ACK matched to a transaction that had it, a final
+ * response matched to a completed client transaction, and what Timers A, E and G send.
+ * Each call costs a few additions; nothing is formatted.
+ */
+export interface TrafficCounts {
+  /** A request received (after the layer's verdict on retransmission). */
+  requestReceived(method: string, retransmission: boolean): void;
+  /** A response received; `method` is its CSeq method. */
+  responseReceived(res: SipResponse, method: string, retransmission: boolean): void;
+  /** One transmission of a request (an ACK included). */
+  requestSent(method: string, retransmission: boolean): void;
+  /** One transmission of a response; `method` is its CSeq method. */
+  responseSent(res: SipResponse, method: string, retransmission: boolean): void;
+  /** A client or server transaction was created. */
+  transactionStarted(): void;
+}
+
+/** Counts that go nowhere (tests, and users of the layer that keep no counters). */
+export const NO_COUNTS: TrafficCounts = {
+  requestReceived() {},
+  responseReceived() {},
+  requestSent() {},
+  responseSent() {},
+  transactionStarted() {},
+};
+
 export interface TransactionLayerApi {
   /** Hand over an incoming request (after parsing). CANCEL to a known INVITE is answered 200 here and reported through ServerTxn.onCancel; a CANCEL matching nothing returns 'new' so the proxy answers 481 or forwards it statelessly. */
   receiveRequest(req: SipRequest, source: Inbound, reply: Reply): Received;

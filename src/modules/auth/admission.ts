@@ -43,7 +43,9 @@ import { plainAddress } from '../../transport/types.js';
 import type { Inbound } from '../../transport/types.js';
 import { compileAcl, systemLookup } from '../acl/evaluate.js';
 import type { CompiledAcl, HostLookup } from '../acl/evaluate.js';
+import { aorKey } from '../registry/aor.js';
 import { normalizeHost, virtualHosts } from '../registry/this-server.js';
+import type { BoundAddress } from '../registry/this-server.js';
 import { basicChallenge, basicCredentials, checkBasicPassword, warnBasicOnce } from './basic.js';
 import { digestAlgorithm, digestChallenge, digestCredentials, digestResponse, offeredQops, parseAuthValue, sameDigest, storedHa1 } from './digest.js';
 import type { AuthValue } from './digest.js';
@@ -69,6 +71,10 @@ export interface AdmissionDeps {
   readonly isThisServer?: (host: string, port: number | undefined) => boolean;
   /** Nonce lifetime and table size, for tests. */
   readonly nonce?: Omit<NonceOptions, 'now'>;
+  /** The sockets sipd bound: an AOR naming one of them is filed under our domain, as the registry does. */
+  readonly bound?: readonly BoundAddress[];
+  /** Told of each failed check (wrong digest response or password), with the AOR the request claims (RFC 4780 sipServerRegUserAuthenticationFailures). */
+  readonly failed?: (aor: string) => void;
 }
 
 /** Who a request authenticated as. */
@@ -329,6 +335,7 @@ export class Admission implements AdmissionStage {
     const expected = digestResponse({ algorithm, ha1, nonce: c.nonce, method: req.method, uri: c.uri, qop: c.qop, cnonce: c.cnonce, nc: c.nc, body: req.body });
     if (!sameDigest(expected, c.response)) {
       this.deps.log.info(`authentication failed for ${c.username}: wrong digest response (${req.method})`);
+      this.countFailure(req, config);
       return this.challenge(req, config, false);
     }
     // A correct answer on an old nonce, or a nonce count already used: a new nonce, no password prompt.
@@ -352,9 +359,20 @@ export class Admission implements AdmissionStage {
     if ('ok' in secret) return secret;
     if (!checkBasicPassword(secret, key.user, password)) {
       this.deps.log.info(`authentication failed for ${sentUser}: wrong password (Basic, ${req.method})`);
+      this.countFailure(req, config);
       return this.challenge(req, config, false);
     }
     return { ok: true, who: { user: key.user, ...(key.domain !== undefined && { domain: key.domain }), sentUser, field } };
+  }
+
+  /** A failed check, counted under the AOR the request claims: the To of a REGISTER, the From of anything else. */
+  private countFailure(req: SipRequest, config: Config): void {
+    const failed = this.deps.failed;
+    if (!failed) return;
+    const a = parseAddress(req.headers.get(req.method === 'REGISTER' ? 'To' : 'From') ?? '');
+    if (!a.ok) return;
+    const k = aorKey(a.address.uri, config, { registering: false, bound: this.deps.bound, expand: this.deps.expand });
+    if (k.ok) failed(k.key);
   }
 
   private warnRealm(user: string, config: Config): void {

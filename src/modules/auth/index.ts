@@ -15,6 +15,8 @@ export const authModule: SipdModule = {
       log: deps.log,
       expand: (user, c) => deps.expand(user, c),
       isThisServer: (host, port) => deps.isThisServer(host, port),
+      bound: deps.bound,
+      failed: (aor) => deps.counts?.authFailure(aor),
     });
     await admission.prepare(config);
     return {

@@ -23,7 +23,15 @@ export const registryModule: SipdModule = {
       expand: (user, c) => deps.expand(user, c),
     });
     return {
-      local: { register: async (ctx) => (ctx.config.values.Cisco_Registry ? registrar.handleRegister(ctx.req, ctx.source) : undefined) },
+      local: {
+        register: async (ctx) => {
+          if (!ctx.config.values.Cisco_Registry) return undefined;
+          const res = await registrar.handleRegister(ctx.req, ctx.source);
+          // sipServerRegStatsAcceptedRegs / RejectedRegs: what this registrar answered.
+          if (res.status >= 200) deps.counts?.registration(res.status < 300);
+          return res;
+        },
+      },
       translation: {
         name: 'registry',
         translate: async (ctx, ruri) => {

@@ -141,6 +141,16 @@ describe('challenges and answers', () => {
     assert.equal(nobody.refusal?.status, 401);
   });
 
+  test('each failed check is reported with the AOR the request claims (To of a REGISTER, From otherwise); a success or an unknown user is not', async () => {
+    const failed: string[] = [];
+    const r = rig(['Authentication On'], { failed: (aor) => failed.push(aor) });
+    assert.equal((await login(r, { method: 'REGISTER' }, 'guess')).refusal?.status, 401);
+    assert.equal((await login(r, { method: 'INVITE', from: '<sip:alice@Example.COM>' }, 'guess')).refusal?.status, 407);
+    assert.equal((await login(r, { method: 'REGISTER' })).refusal, undefined);
+    assert.equal((await login(r, { method: 'REGISTER', to: '<sip:mallory@example.com>' }, 'x', 'mallory')).refusal?.status, 401);
+    assert.deepEqual(failed, ['alice@example.com', 'alice@example.com']);
+  });
+
   test('the same credentials sent twice: the replay gets stale=true, a higher nc is accepted', async () => {
     const r = rig(['Authentication On']);
     const out = await login(r, { method: 'INVITE' });
