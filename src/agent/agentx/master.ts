@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { ExternalTree, ExternalView } from '../net-snmp/index.js';
 import type { LogLevel, Varbind as ModuleVarbind } from '../mib-module.js';
-import { AgentxError, AgentxParseError, CloseReason, decodePdu, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, readHeader } from '../../common/agentx/pdu.js';
+import { AgentxError, CloseReason, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, tryDecodePdu } from '../../common/agentx/pdu.js';
 import type { Pdu, Varbind } from '../../common/agentx/pdu.js';
 import { parseAgentxAddress } from '../../common/agentx/address.js';
 import { Registry } from './registry.js';
@@ -191,17 +191,13 @@ export class AgentxMaster implements ExternalTree {
   }
 
   private receive(conn: Connection, buf: Buffer): void {
-    const h = readHeader(buf)!;
-    let pdu: Pdu;
-    try {
-      pdu = decodePdu(buf);
-    } catch (e) {
-      // RFC 2741 §7.1.1: a PDU that cannot be parsed gets parseError if it could be answered.
-      this.options.log('warn', `AgentX: unparsable ${PDU_NAMES[h.type] ?? `type-${h.type}`} PDU: ${(e as Error).message}`);
-      if (h.type !== PduType.Response && e instanceof AgentxParseError) this.respond(conn, h, h.bigEndian, AgentxError.parseError);
+    const d = tryDecodePdu(buf);
+    if (!d.ok) {
+      this.options.log('warn', `AgentX: unparsable ${d.name} PDU: ${d.reason}`);
+      if (d.answer) this.respond(conn, d.header, d.header.bigEndian, AgentxError.parseError);
       return;
     }
-    const be = h.bigEndian;
+    const { pdu, bigEndian: be } = d;
     if (pdu.type === PduType.Open) return this.open(conn, pdu, be);
     const session = this.sessions.get(pdu.sessionID);
     if (!session || session.conn !== conn) {

@@ -386,6 +386,19 @@ class Writer {
 
 /** Encode a PDU the master sends (Get/GetNext/GetBulk/TestSet/CommitSet/UndoSet/CleanupSet/Response;
  *  the administrative types are encoded too, for tests and symmetry). */
+/**
+ * Decode one framed PDU. On failure: its header, why, and whether to answer parseError
+ * (RFC 2741 §7.1.1: any PDU but a Response).
+ */
+export function tryDecodePdu(buf: Buffer): { ok: true; pdu: Pdu; bigEndian: boolean } | { ok: false; header: Header & { bigEndian: boolean }; name: string; reason: string; answer: boolean } {
+  const h = readHeader(buf)!;
+  try {
+    return { ok: true, pdu: decodePdu(buf), bigEndian: h.bigEndian };
+  } catch (e) {
+    return { ok: false, header: h, name: PDU_NAMES[h.type] ?? `type-${h.type}`, reason: (e as Error).message, answer: h.type !== PduType.Response && e instanceof AgentxParseError };
+  }
+}
+
 export function encodePdu(p: Pdu, bigEndian = true): Buffer {
   const w = new Writer(bigEndian);
   let flags = p.flags & ~Flag.NetworkByteOrder & ~Flag.NonDefaultContext;

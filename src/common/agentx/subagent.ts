@@ -10,7 +10,7 @@
 import net from 'node:net';
 import type { AgentxAddress } from './address.js';
 import { formatAgentxAddress } from './address.js';
-import { AgentxError, CloseReason, decodePdu, encodePdu, PDU_NAMES, PduFramer, PduType, readHeader, VarType } from './pdu.js';
+import { AgentxError, CloseReason, encodePdu, PDU_NAMES, PduFramer, PduType, tryDecodePdu, VarType } from './pdu.js';
 import type { Pdu, Varbind } from './pdu.js';
 import type { OidTree, SetPlan } from './tree.js';
 import { SetError } from './tree.js';
@@ -200,15 +200,13 @@ export class AgentxSubagent {
   }
 
   private receive(s: net.Socket, buf: Buffer): void {
-    const h = readHeader(buf)!;
-    let pdu: Pdu;
-    try {
-      pdu = decodePdu(buf);
-    } catch (e) {
-      this.options.log('warn', `AgentX: unparsable ${PDU_NAMES[h.type] ?? `type-${h.type}`} PDU from the master: ${(e as Error).message}`);
-      if (h.type !== PduType.Response) this.respond(s, h, h.bigEndian, AgentxError.parseError);
+    const d = tryDecodePdu(buf);
+    if (!d.ok) {
+      this.options.log('warn', `AgentX: unparsable ${d.name} PDU from the master: ${d.reason}`);
+      if (d.answer) this.respond(s, d.header, d.header.bigEndian, AgentxError.parseError);
       return;
     }
+    const { pdu, bigEndian: be } = d;
     if (pdu.type === PduType.Response) {
       this.clock = { upTime: pdu.sysUpTime, at: Date.now() };
       const w = this.waiting.get(pdu.packetID);
@@ -218,7 +216,6 @@ export class AgentxSubagent {
       w.resolve(pdu);
       return;
     }
-    const be = h.bigEndian;
     if ('context' in pdu && pdu.context) {
       // Only the default context is registered; a master should not ask for another.
       this.respond(s, pdu, be, AgentxError.unsupportedContext);

@@ -10,9 +10,8 @@ import { AgentxSubagent } from '../../common/agentx/subagent.js';
 import type { OidTree } from '../../common/agentx/tree.js';
 import { APPL_INDEX, ENTRY, NOTIFICATION, OPENSPS_SIP, SUBTREES } from './oids.js';
 import { buildSipMib, NotifBit } from './sip-mib.js';
-import type { SipMibState } from './sip-mib.js';
 import { OperStatus } from './source.js';
-import type { OperStatusValue, SipMibSource } from './source.js';
+import type { OperStatusValue, SipMibSource, SipMibState } from './source.js';
 import { StatusCodes } from './status-codes.js';
 
 export { OperStatus } from './source.js';

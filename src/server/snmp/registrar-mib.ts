@@ -10,8 +10,7 @@ import type { Binding } from '../../stores/location-store.js';
 import { cell } from '../../common/agentx/tree.js';
 import type { Cell, OidTree } from '../../common/agentx/tree.js';
 import { APPL_INDEX, ENTRY } from './oids.js';
-import type { SipMibState } from './sip-mib.js';
-import type { SipMibSource } from './source.js';
+import type { SipMibSource, SipMibState } from './source.js';
 
 interface User {
   index: number;

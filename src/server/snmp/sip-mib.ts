@@ -9,7 +9,7 @@ import { cell, OidTree, stringIndex } from '../../common/agentx/tree.js';
 import type { Cell, ColumnDef } from '../../common/agentx/tree.js';
 import { APPL_INDEX, ENTRY } from './oids.js';
 import { registrarTables } from './registrar-mib.js';
-import type { SipMibSource } from './source.js';
+import type { SipMibSource, SipMibState } from './source.js';
 import type { StatusCodes } from './status-codes.js';
 
 /** SipTCEntityRole bits. */
@@ -26,15 +26,6 @@ const only = (): Iterable<{ index: number[]; row: null }> => [{ index: [APPL_IND
 /** A table with the single applIndex row: column number → value. */
 function single(tree: OidTree, entry: number[], columns: Record<number, () => Cell | undefined>, extra: Single[] = []): void {
   tree.table<null>({ entry, rows: only, columns: [...Object.entries(columns).map(([sub, get]) => ({ sub: Number(sub), get: () => get() })), ...extra] });
-}
-
-export interface SipMibState {
-  /** Local time (ms) of the last change of the service status. */
-  lastChange: number;
-  /** sipCommonCfgServiceNotifEnable, as bit numbers. */
-  notifEnable: Set<number>;
-  /** The master's sysUpTime at a local time (TimeStamp objects). */
-  upTimeAt(ms: number): number;
 }
 
 export function buildSipMib(src: SipMibSource, codes: StatusCodes, state: SipMibState): OidTree {

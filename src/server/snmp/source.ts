@@ -44,3 +44,12 @@ export interface SipMibSource {
   locations(): LocationStore | undefined;
   bound(): readonly BoundSocket[];
 }
+
+export interface SipMibState {
+  /** Local time (ms) of the last change of the service status. */
+  lastChange: number;
+  /** sipCommonCfgServiceNotifEnable, as bit numbers. */
+  notifEnable: Set<number>;
+  /** The master's sysUpTime at a local time (TimeStamp objects). */
+  upTimeAt(ms: number): number;
+}
