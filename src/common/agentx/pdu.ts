@@ -5,6 +5,7 @@
 // big-endian, ignores NON_DEFAULT_CONTEXT, and reads INTEGER values unsigned. So we have
 // our own codec. Every decode error is an AgentxParseError (never a crash); a PDU is
 // framed by its 20-octet header, whose payload length tells where the next one starts.
+// Long: one codec for all 18 PDU types of RFC 2741 §6, both directions; split, each half would need the other's readers.
 
 export const HEADER_SIZE = 20;
 /** Refuse PDUs larger than this (a broken or hostile peer); the connection is then closed. */
