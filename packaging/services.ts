@@ -61,7 +61,7 @@ Wants=network-online.target
 [Service]
 # Stays root: the agent answers on UDP port 161.
 Type=simple
-ExecStart=@PREFIX@/bin/ciagent -f
+ExecStart=@PREFIX@/bin/ciagent -f --agentx @PREFIX@/data/agentx --agentx-group csps
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 

@@ -355,7 +355,7 @@ export class AgentCore {
    * registered subtrees join the tree SNMP requests see (VACM applies to them as to ours) and
    * their notifications go to our targets.
    */
-  async startAgentX(socket: string, options: { defaultTimeoutMs?: number } = {}): Promise<AgentxMaster> {
+  async startAgentX(socket: string, options: { defaultTimeoutMs?: number; socketGroup?: number } = {}): Promise<AgentxMaster> {
     if (this.agentx) throw new Error('the AgentX master is already running');
     const master = await AgentxMaster.listen({
       socket,

@@ -8,11 +8,11 @@
 // port (exit 0) or failed (exit 1). SIGTERM stops it; SIGHUP re-reads snmpd.cnf and lets
 // each module reload its own file. A coldStart notification goes out at every start.
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AgentCore, ConfigError } from '../agent/core.js';
 import { AGENT_MODULES } from '../agent/mib-modules.js';
-import { parseAgentxAddress } from '../agent/agentx/master.js';
+import { parseAgentxAddress } from '../common/agentx/address.js';
 import { setLoadWindow } from '../agent/hostdata/index.js';
 import { OID } from '../agent/oids.js';
 import { INSTALL_PREFIX, versionText } from '../common/install.js';
@@ -21,7 +21,8 @@ import { ciagentPidState, stopCiagent } from '../agent/pid.js';
 import { removePidFile, writePidFile } from '../common/pidfile.js';
 
 export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE]
-               [--log-file FILE] [--data-dir DIR] [--agentx SOCKET] [--load-window SECONDS]
+               [--log-file FILE] [--data-dir DIR] [--agentx SOCKET [--agentx-group GROUP]]
+               [--load-window SECONDS]
        ciagent -fullstart | -fullstop | --help | --version
   -f            stay in the foreground (default: detach)
   --config-dir  directory with snmpd.cnf and the modules' files (default ${path.join(INSTALL_PREFIX, 'conf')})
@@ -31,6 +32,9 @@ export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:
   --data-dir    state kept across restarts (engine id; default ${path.join(INSTALL_PREFIX, 'data')})
   --agentx      listen for AgentX subagents on this Unix socket path (or tcp:HOST:PORT);
                 default: no AgentX master
+  --agentx-group  give the Unix socket to this group, mode 0660, so a subagent running as
+                that group attaches (sipd after it drops root: its sipd.conf Group);
+                default: the socket is the agent user's only (0600)
   --load-window hrProcessorLoad's averaging window, 5-3600 s (default 60, as the MIB defines;
                 shorter only for tests and demonstrations)`;
 
@@ -44,6 +48,7 @@ export interface CiagentArgs {
   logFile: string;
   dataDir: string;
   agentx?: string;
+  agentxGroup?: string;
   loadWindow?: number;
 }
 
@@ -79,6 +84,7 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
           a.agentx = spec;
           break;
         }
+        case '--agentx-group': a.agentxGroup = value(); break;
         case '--load-window': {
           const v = value();
           const n = Number(v);
@@ -107,6 +113,7 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
 function childArgs(a: CiagentArgs): string[] {
   const out = ['-f', '--config-dir', a.configDir, '--listen', `udp:${a.address}:${a.port}`, '--pid-file', a.pidFile, '--log-file', a.logFile, '--data-dir', a.dataDir];
   if (a.agentx) out.push('--agentx', a.agentx);
+  if (a.agentxGroup) out.push('--agentx-group', a.agentxGroup);
   if (a.loadWindow !== undefined) out.push('--load-window', String(a.loadWindow));
   return out;
 }
@@ -166,8 +173,10 @@ async function run(a: CiagentArgs): Promise<number> {
   }
   if (a.agentx) {
     try {
-      await core.startAgentX(a.agentx);
-      log('notice', `AgentX master listening on ${a.agentx}`);
+      const socketGroup = a.agentxGroup === undefined ? undefined : groupId(a.agentxGroup);
+      if (a.agentxGroup !== undefined && socketGroup === undefined) log('warn', `--agentx-group ${a.agentxGroup}: no such group in /etc/group; the AgentX socket stays private to ciagent's user`);
+      await core.startAgentX(a.agentx, { socketGroup });
+      log('notice', `AgentX master listening on ${a.agentx}${socketGroup !== undefined ? ` (group ${a.agentxGroup}, mode 0660)` : ''}`);
     } catch (e) {
       const message = `cannot start the AgentX master: ${(e as Error).message}`;
       log('error', message);
@@ -231,3 +240,16 @@ if (self === 'ciagent' || self === 'ciagent.js') {
   });
 }
 
+/** A group's id: a number as given, else its /etc/group line. */
+function groupId(group: string): number | undefined {
+  if (/^\d+$/.test(group)) return Number(group);
+  try {
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const [name, , gid] = line.split(':');
+      if (name === group && /^\d+$/.test(gid ?? '')) return Number(gid);
+    }
+  } catch {
+    // no /etc/group: unknown
+  }
+  return undefined;
+}

@@ -10,6 +10,7 @@ import { proxyDirectives } from '../proxy/directives.js';
 import { transactionChecks, transactionDirectives } from '../transaction/directives.js';
 import { transportChecks, transportDirectives } from '../transport/directives.js';
 import { mysqlDirectives } from '../stores/mysql/directives.js';
+import { snmpDirectives } from './snmp/directives.js';
 import type { SipdModule } from '../modules/module.js';
 import { virtualProxyHostModule } from '../modules/virtual-proxy-host/index.js';
 import { dnsModule } from '../modules/dns/index.js';
@@ -34,6 +35,7 @@ export const CORE: readonly DirectiveOwner[] = [
   { name: 'proxy', directives: proxyDirectives },
   { name: 'transaction', directives: transactionDirectives, checks: transactionChecks },
   { name: 'transport', directives: transportDirectives, checks: transportChecks },
+  { name: 'snmp', directives: snmpDirectives },
   { name: 'mysql', sections: [{ id: 'mysql', title: 'MySQL subscriber-table interface', page: 13 }], directives: mysqlDirectives },
 ];
 

@@ -5,6 +5,7 @@
 // sipd is one event-driven process. Apache's process-pool directives are accepted
 // and reported as having no effect; "graceful" re-reads the file in place and new
 // requests take the new snapshot while requests already being handled keep theirs.
+// Long: every phase of the daemon's life (start, graceful, txngraceful, stop) touches each part once, in order; the parts themselves live in their own modules.
 import { formatMessage, gracefulSnapshot, loadConfigFile } from './config.js';
 import type { Config, ConfigMessage, LoadOptions } from '../config/loader.js';
 import { AccessLog, ErrorLog, MemStatsLog, StatsLog } from '../logging/index.js';
@@ -30,6 +31,8 @@ import type { TcpOptions } from '../transport/tcp.js';
 import { hostPort } from '../transport/types.js';
 import type { Inbound, Reply } from '../transport/types.js';
 import { SipCounters, transactionGauges } from './counters.js';
+import { OperStatus, SipSnmp } from './snmp/index.js';
+import type { SipMibSource } from './snmp/index.js';
 import { ControlServer, controlSocketPath } from './control.js';
 import type { ControlReply, ControlRequest } from './control.js';
 import { SERVER_TOKEN } from '../common/install.js';
@@ -93,6 +96,7 @@ export class Sipd {
   private txn: TransactionLayer | undefined;
   private stores: OpenStores | undefined;
   private modules: OpenModules | undefined;
+  private snmp: SipSnmp | undefined;
   private proxy: ProxyCore | undefined;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<GracefulResult> = Promise.resolve({ ok: true });
@@ -180,6 +184,8 @@ export class Sipd {
 
     await this.listeners.bind(c, (data, from, reply) => this.onMessage(data, from, reply));
     await this.startProxy(c);
+    this.snmp = new SipSnmp(this.mibSource(), log);
+    await this.snmp.configure(c);
 
     writePidFile(this.pidFile);
     const ctl = controlSocketPath(this.pidFile);
@@ -367,6 +373,19 @@ export class Sipd {
     }
   }
 
+  /** What the SIP MIB reads (src/server/snmp), live. */
+  private mibSource(): SipMibSource {
+    return {
+      counters: this.counters,
+      config: () => this.current,
+      startedAt: this.startedAt.getTime(),
+      operStatus: () => (this.stopping ? OperStatus.down : this.drain.status() ? OperStatus.quiescing : OperStatus.up),
+      currentTransactions: () => (this.txn?.stats().serverActive ?? 0) + (this.txn?.stats().clientActive ?? 0),
+      locations: () => this.stores?.locations,
+      bound: () => this.listeners.bound(),
+    };
+  }
+
   status(): Record<string, unknown> {
     const c = this.current;
     return {
@@ -430,6 +449,7 @@ export class Sipd {
     this.loadPersistentPeers(config);
     await this.stores?.reconfigure(config);
     await this.modules?.reconfigure(config);
+    await this.snmp?.configure(config);
 
     this.current = config;
     this.pending = pending;
@@ -439,6 +459,7 @@ export class Sipd {
     }
     logNoEffect(log, r.config);
     log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (graceful restart, pid ${process.pid})`);
+    this.snmp?.restarted();
     return { ok: true, pending, warnings };
   }
 
@@ -450,6 +471,7 @@ export class Sipd {
   txnGraceful(seconds: number, behavior: 1 | 2, retryAfter: number = DRAIN_RETRY_AFTER): ControlReply {
     const log = this.logs.error;
     this.drain.start(seconds, behavior, retryAfter);
+    this.snmp?.statusMayHaveChanged();
     const warnings: string[] = [];
     if (this.current.values.AddRecordRoute) {
       const m = 'AddRecordRoute is On: calls that recorded this proxy in their route lose their in-dialog requests while sipd is down';
@@ -463,6 +485,8 @@ export class Sipd {
   stop(reason: string): Promise<void> {
     if (!this.stopping) {
       this.logs.error.notice(`${reason}, shutting down`);
+      this.stopping = Promise.resolve();
+      this.snmp?.statusMayHaveChanged(); // down: said before the subagent closes its session
       this.stopping = Promise.race([this.teardown(), new Promise<void>((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
     }
     return this.stopping;
@@ -471,6 +495,7 @@ export class Sipd {
   private async teardown(): Promise<void> {
     this.drain.stop();
     const settle = (p: Promise<unknown> | undefined) => (p ? p.catch(() => undefined) : undefined);
+    await settle(this.snmp?.close());
     this.txn?.close();
     await Promise.all([...this.listeners.close().map(settle), settle(this.control?.close()), settle(this.modules?.close())]);
     await settle(this.stores?.close());

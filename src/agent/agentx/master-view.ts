@@ -5,7 +5,7 @@
 import type { ExternalRegion, ExternalSet, ExternalView, RawVarbind } from '../net-snmp/index.js';
 import { compareOids, ErrorStatus, ExternalError, ObjectType, oidToAddress } from '../net-snmp/index.js';
 import type { LogLevel } from '../mib-module.js';
-import type { Pdu } from './pdu.js';
+import type { Pdu } from '../../common/agentx/pdu.js';
 import { regionAfter, regionAt, successor } from './registry.js';
 import type { Region, Registration } from './registry.js';
 import type { Connection, Session } from './sessions.js';

@@ -6,13 +6,14 @@
 // answer in time makes the SNMP request fail with genErr. A subagent's Notify goes out through
 // the agent's notification targets. A closed or broken connection drops its sessions and with
 // them their registrations. Only the default context exists (ciagent answers no other).
-import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { ExternalTree, ExternalView } from '../net-snmp/index.js';
 import type { LogLevel, Varbind as ModuleVarbind } from '../mib-module.js';
-import { AgentxError, AgentxParseError, CloseReason, decodePdu, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, readHeader } from './pdu.js';
-import type { Pdu, Varbind } from './pdu.js';
+import { AgentxError, CloseReason, encodePdu, Flag, PDU_NAMES, PduFramer, PduType, tryDecodePdu } from '../../common/agentx/pdu.js';
+import type { Pdu, Varbind } from '../../common/agentx/pdu.js';
+import { parseAgentxAddress } from '../../common/agentx/address.js';
 import { Registry } from './registry.js';
 import type { Region, Registration } from './registry.js';
 import type { Connection, Session } from './sessions.js';
@@ -43,22 +44,10 @@ export interface AgentxMasterOptions {
   maxTimeouts?: number;
   /** Mode of the Unix socket (default 0600: only the agent's own user may attach subagents). */
   socketMode?: number;
+  /** Group id given the Unix socket (then mode 0660 unless socketMode says otherwise): sipd's group, so it can attach after dropping root. */
+  socketGroup?: number;
 }
 
-
-/** Where and how the listener binds. */
-export function parseAgentxAddress(spec: string): { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | string {
-  const tcp = /^tcp:(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d{1,5})$/.exec(spec);
-  if (tcp) {
-    const port = Number(tcp[3]);
-    if (port < 1 || port > 65535) return `AgentX address '${spec}': port must be 1-65535`;
-    return { kind: 'tcp', host: tcp[1] ?? tcp[2], port };
-  }
-  if (spec.startsWith('tcp:')) return `AgentX address '${spec}' must be tcp:HOST:PORT or a Unix socket path`;
-  const p = spec.startsWith('unix:') ? spec.slice(5) : spec;
-  if (!path.isAbsolute(p)) return `AgentX socket '${spec}' must be an absolute path (or tcp:HOST:PORT)`;
-  return { kind: 'unix', path: p };
-}
 
 export class AgentxMaster implements ExternalTree {
   private readonly server: net.Server;
@@ -109,7 +98,10 @@ export class AgentxMaster implements ExternalTree {
       }
       m.unixPath = where.path;
     });
-    if (m.unixPath) chmodSync(m.unixPath, options.socketMode ?? 0o600);
+    if (m.unixPath) {
+      if (options.socketGroup !== undefined) chownSync(m.unixPath, -1, options.socketGroup);
+      chmodSync(m.unixPath, options.socketMode ?? (options.socketGroup !== undefined ? 0o660 : 0o600));
+    }
     m.server.on('error', (e) => options.log('error', `AgentX listener: ${e.message}`));
     return m;
   }
@@ -199,17 +191,13 @@ export class AgentxMaster implements ExternalTree {
   }
 
   private receive(conn: Connection, buf: Buffer): void {
-    const h = readHeader(buf)!;
-    let pdu: Pdu;
-    try {
-      pdu = decodePdu(buf);
-    } catch (e) {
-      // RFC 2741 §7.1.1: a PDU that cannot be parsed gets parseError if it could be answered.
-      this.options.log('warn', `AgentX: unparsable ${PDU_NAMES[h.type] ?? `type-${h.type}`} PDU: ${(e as Error).message}`);
-      if (h.type !== PduType.Response && e instanceof AgentxParseError) this.respond(conn, h, h.bigEndian, AgentxError.parseError);
+    const d = tryDecodePdu(buf);
+    if (!d.ok) {
+      this.options.log('warn', `AgentX: unparsable ${d.name} PDU: ${d.reason}`);
+      if (d.answer) this.respond(conn, d.header, d.header.bigEndian, AgentxError.parseError);
       return;
     }
-    const be = h.bigEndian;
+    const { pdu, bigEndian: be } = d;
     if (pdu.type === PduType.Open) return this.open(conn, pdu, be);
     const session = this.sessions.get(pdu.sessionID);
     if (!session || session.conn !== conn) {

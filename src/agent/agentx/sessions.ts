@@ -1,8 +1,8 @@
 // What the AgentX master keeps per connection and per session (RFC 2741 §7.1): the session's
 // byte order, default timeout and pending requests by packetID.
 import type net from 'node:net';
-import type { Pdu } from './pdu.js';
-import type { PduFramer } from './pdu.js';
+import type { Pdu } from '../../common/agentx/pdu.js';
+import type { PduFramer } from '../../common/agentx/pdu.js';
 
 export interface Pending {
   resolve: (pdu: Pdu & { type: 18 }) => void;

@@ -3,7 +3,7 @@
 import { ErrorStatus, ObjectType, oidToAddress } from '../net-snmp/index.js';
 import type { RawVarbind } from '../net-snmp/index.js';
 import type { SnmpType, SnmpValue, Varbind as ModuleVarbind } from '../mib-module.js';
-import type { Varbind } from './pdu.js';
+import type { Varbind } from '../../common/agentx/pdu.js';
 
 /** A subagent's res.error as an SNMP error-status (AgentX-only codes become genErr). */
 export function snmpStatus(error: number): number {

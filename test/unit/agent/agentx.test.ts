@@ -2,8 +2,8 @@
 // which subagent owns which part of the OID space.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentxParseError, decodePdu, encodePdu, PduFramer, VarType } from '../../../src/agent/agentx/pdu.js';
-import type { Pdu } from '../../../src/agent/agentx/pdu.js';
+import { AgentxParseError, decodePdu, encodePdu, PduFramer, VarType } from '../../../src/common/agentx/pdu.js';
+import type { Pdu } from '../../../src/common/agentx/pdu.js';
 import { Registry, regionAfter, regionAt } from '../../../src/agent/agentx/registry.js';
 import type { Registration } from '../../../src/agent/agentx/registry.js';
 import { compareOids } from '../../../src/agent/net-snmp/index.js';

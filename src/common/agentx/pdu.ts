@@ -1,10 +1,11 @@
-// AgentX (RFC 2741 §5-6) PDU codec for the MASTER side, both byte orders.
+// AgentX (RFC 2741 §5-6) PDU codec, both byte orders: ciagent's master and sipd's subagent share it.
 //
 // net-snmp (npm) ships an AgentXPdu class, but only for its subagent: it cannot decode
 // Open/Register/Notify (it throws on them), cannot encode Get/GetNext/GetBulk, always writes
-// big-endian, ignores NON_DEFAULT_CONTEXT, and reads INTEGER values unsigned. So the master
-// has its own codec. Every decode error is an AgentxParseError (never a crash); a PDU is
+// big-endian, ignores NON_DEFAULT_CONTEXT, and reads INTEGER values unsigned. So we have
+// our own codec. Every decode error is an AgentxParseError (never a crash); a PDU is
 // framed by its 20-octet header, whose payload length tells where the next one starts.
+// Long: one codec for all 18 PDU types of RFC 2741 §6, both directions; split, each half would need the other's readers.
 
 export const HEADER_SIZE = 20;
 /** Refuse PDUs larger than this (a broken or hostile peer); the connection is then closed. */
@@ -386,6 +387,19 @@ class Writer {
 
 /** Encode a PDU the master sends (Get/GetNext/GetBulk/TestSet/CommitSet/UndoSet/CleanupSet/Response;
  *  the administrative types are encoded too, for tests and symmetry). */
+/**
+ * Decode one framed PDU. On failure: its header, why, and whether to answer parseError
+ * (RFC 2741 §7.1.1: any PDU but a Response).
+ */
+export function tryDecodePdu(buf: Buffer): { ok: true; pdu: Pdu; bigEndian: boolean } | { ok: false; header: Header & { bigEndian: boolean }; name: string; reason: string; answer: boolean } {
+  const h = readHeader(buf)!;
+  try {
+    return { ok: true, pdu: decodePdu(buf), bigEndian: h.bigEndian };
+  } catch (e) {
+    return { ok: false, header: h, name: PDU_NAMES[h.type] ?? `type-${h.type}`, reason: (e as Error).message, answer: h.type !== PduType.Response && e instanceof AgentxParseError };
+  }
+}
+
 export function encodePdu(p: Pdu, bigEndian = true): Buffer {
   const w = new Writer(bigEndian);
   let flags = p.flags & ~Flag.NetworkByteOrder & ~Flag.NonDefaultContext;
