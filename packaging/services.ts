@@ -61,7 +61,7 @@ Wants=network-online.target
 [Service]
 # Stays root: the agent answers on UDP port 161.
 Type=simple
-ExecStart=@PREFIX@/bin/ciagent -f --agentx @PREFIX@/data/agentx --agentx-group csps
+ExecStart=@PREFIX@/bin/ciagent -f --agentx @PREFIX@/data/agentx --agentx-group ${ACCOUNT}
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 
@@ -103,8 +103,11 @@ CTL=$PREFIX/bin/csps_ciagent_ctl
 # LSB: 5 = program not installed (the package was removed but this script was kept).
 test -x "$SIP" || exit 5
 
+# ciagent's AgentX socket: sipd attaches there when sipd.conf sets AgentXSocket.
 agent() {
-  if test -x "$CTL"; then "$CTL" "$1"; fi
+  if test -x "$CTL"; then
+    if test "$1" = start; then "$CTL" start --agentx "$PREFIX/data/agentx" --agentx-group ${ACCOUNT}; else "$CTL" "$1"; fi
+  fi
 }
 
 case "$1" in
@@ -181,7 +184,7 @@ export function smfManifest(withAgent: boolean): string {
 <service_bundle type="manifest" name="opensps">
 ${smfService('application/opensps/sip', 'OpenSPS SIP proxy server', '@PREFIX@/bin/sip start', '@PREFIX@/bin/sip stop', '@PREFIX@/bin/sip graceful', csps)}${
     withAgent
-      ? smfService('application/opensps/ciagent', 'OpenSPS SNMP master agent', '@PREFIX@/bin/csps_ciagent_ctl start', '@PREFIX@/bin/csps_ciagent_ctl stop', undefined, root)
+      ? smfService('application/opensps/ciagent', 'OpenSPS SNMP master agent', `@PREFIX@/bin/csps_ciagent_ctl start --agentx @PREFIX@/data/agentx --agentx-group ${ACCOUNT}`, '@PREFIX@/bin/csps_ciagent_ctl stop', undefined, root)
       : ''
   }</service_bundle>
 `;
