@@ -81,6 +81,7 @@ const trapsOf = (out: string, trigger: string, oid: string) => traps(out).filter
 test('Event MIB triggers on a subagent counter: existence, delta threshold and boolean fire at snmptrapd; a silent subagent is a counted failure', async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'event-agentx-'));
   const trapPort = await freePort();
+  const agentPort = await freePort(); // not 0: net-snmp takes port 0 as 161
   const configDir = path.join(root, 'conf');
   mkdirSync(configDir);
   writeFileSync(path.join(configDir, 'snmpd.cnf'), trapSinkSnmpdCnf(trapPort));
@@ -117,7 +118,7 @@ test('Event MIB triggers on a subagent counter: existence, delta threshold and b
     waitFor(what, () => trapsOf(trapd.output(), trigger, oid)[n - 1], 20_000).catch((e: Error) => assert.fail(`${e.message}\n${context()}`));
   try {
     core = await AgentCore.create({
-      rootDir: root, configDir, dataDir: path.join(root, 'data'), address: '127.0.0.1', port: 0,
+      rootDir: root, configDir, dataDir: path.join(root, 'data'), address: '127.0.0.1', port: agentPort,
       mibDirs: [path.join(REPO, 'mibs'), path.join(REPO, 'mibs', 'base')], log: (l, m) => logs.push(`${l}: ${m}`),
     });
     const sock = path.join(root, 'agentx');
