@@ -2,9 +2,10 @@
 // ciagent's core with its AgentX master on a Unix socket in the test directory, the event
 // module, and net-snmp's (npm) Subagent serving a counter and a gauge the test changes. At
 // snmptrapd: an existence trigger fires absent (no subagent yet), present when it registers
-// and absent again when it goes; a delta threshold on the counter fires rising and then
-// falling; a boolean test on the gauge fires. A second subagent that never answers makes its
-// trigger's samples fail (counted, logged) while the agent keeps answering.
+// and absent again when it goes; a wildcarded delta threshold on the counter (sampled by
+// walking the subagent's subtree) fires rising and then falling; a boolean test on the
+// gauge fires. A second subagent that never answers makes its trigger's samples fail
+// (counted, logged) while the agent keeps answering.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -91,8 +92,9 @@ test('Event MIB triggers on a subagent counter: existence, delta threshold and b
       // Existence (80) of the counter: present and absent (c0), both at startup too.
       `mteTriggerEntry test exists "subagent counter exists" 80 1 ${CALLS}.0 2 - - 2 1u - - 1 1`,
       'mteTriggerExistenceEntry c0 c0 - - test fired test exists',
-      // Threshold (20) on the counter's change per sample (delta, 2): rising 10, falling 2.
-      `mteTriggerEntry test calls "counter per sample" 20 2 ${CALLS}.0 2 - - 2 1u - - 1 1`,
+      // Threshold (20) on the counter's change per sample (delta, 2): rising 10, falling 2;
+      // wildcarded (1) as the SIP alarms are, so each sample walks the subagent's subtree.
+      `mteTriggerEntry test calls "counter per sample" 20 2 ${CALLS} 1 - - 2 1u - - 1 1`,
       'mteTriggerThresholdEntry 1 10 2 0 0 - - test up test down - - - - test calls',
       // Boolean (40): the gauge greater (5) than 50, no event at startup.
       `mteTriggerEntry test big "gauge over 50" 40 1 ${GAUGE}.0 2 - - 2 1u - - 1 1`,
