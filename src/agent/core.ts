@@ -370,6 +370,11 @@ export class AgentCore {
     return master;
   }
 
+  /** The subagents' regions as a request sees them now (undefined: none registered). */
+  private externalView() {
+    return this.agentx?.view(() => localSubtrees(this.agent.mib));
+  }
+
   // ---- modules --------------------------------------------------------------------------------
 
   /** The context one module sees (registrations are remembered for unregistering on stop). */
@@ -391,8 +396,8 @@ export class AgentCore {
       unregister: (name) => this.agent.mib.unregisterProvider(name),
       get: (oid) => this.get(oid),
       walk: (prefix) => this.walk(prefix),
-      read: async (oid) => toVarbind(await readThrough(this.agent.mib, this.agentx?.view(() => localSubtrees(this.agent.mib)), oid)),
-      readAll: async (prefix) => (await walkThrough(this.agent.mib, this.agentx?.view(() => localSubtrees(this.agent.mib)), prefix)).map((v) => toVarbind(v)!),
+      read: async (oid) => toVarbind(await readThrough(this.agent.mib, this.externalView(), oid)),
+      readAll: async (prefix) => (await walkThrough(this.agent.mib, this.externalView(), prefix)).map((v) => toVarbind(v)!),
       notify: (trapOid, varbinds) => this.notify(trapOid, varbinds),
     };
   }
