@@ -178,6 +178,12 @@ export function commentsRoff(fileText: string): string[] {
       flushPre();
       continue;
     }
+    if (/^#[^\s#]/.test(raw)) {
+      // an entry switched off ("#" right before it, as eventagt.cnf's SIP alarms): as written
+      flushFill();
+      pre.push(raw);
+      continue;
+    }
     let t = raw.replace(/^#+ ?/, '');
     if (first) {
       first = false;

@@ -5,12 +5,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import snmp from 'net-snmp';
-import type { MibNode, RawUser, Session } from 'net-snmp';
+import type { MibNode, RawUser, RawVarbind, Session } from 'net-snmp';
 import type {
   AgentContext, AgentModule, LogLevel, ScalarDef, ScalarHandle, ScalarHandlers, SnmpValue, TableDef, TableHandle, TableHandlers, Varbind,
 } from './mib-module.js';
 import { OID } from './oids.js';
-import { createInForeignIndexedTables, createNetSnmpAgent, keepBinaryOctetStrings, localSubtrees, nextInstance, oidToAddress, readInstance } from './net-snmp/index.js';
+import { createInForeignIndexedTables, createNetSnmpAgent, keepBinaryOctetStrings, localSubtrees, nextInstance, oidToAddress, readInstance, readThrough, walkThrough } from './net-snmp/index.js';
 import { registerScalar, registerTable, typeNumber } from './providers.js';
 import { AgentxMaster } from './agentx/master.js';
 import type { NetSnmpAgent, RequestSecurity } from './net-snmp/index.js';
@@ -370,6 +370,11 @@ export class AgentCore {
     return master;
   }
 
+  /** The subagents' regions as a request sees them now (undefined: none registered). */
+  private externalView() {
+    return this.agentx?.view(() => localSubtrees(this.agent.mib));
+  }
+
   // ---- modules --------------------------------------------------------------------------------
 
   /** The context one module sees (registrations are remembered for unregistering on stop). */
@@ -391,6 +396,8 @@ export class AgentCore {
       unregister: (name) => this.agent.mib.unregisterProvider(name),
       get: (oid) => this.get(oid),
       walk: (prefix) => this.walk(prefix),
+      read: async (oid) => toVarbind(await readThrough(this.agent.mib, this.externalView(), oid)),
+      readAll: async (prefix) => (await walkThrough(this.agent.mib, this.externalView(), prefix)).map((v) => toVarbind(v)!),
       notify: (trapOid, varbinds) => this.notify(trapOid, varbinds),
     };
   }
@@ -447,6 +454,8 @@ export class AgentCore {
     await this.agent.close();
   }
 }
+
+const toVarbind = (v: RawVarbind | undefined): Varbind | undefined => v && { oid: v.oid, type: typeName(v.type ?? T.Null), value: v.value as SnmpValue };
 
 /** The security a notification to a target is sent with (its snmpTargetParamsEntry). */
 function paramsSecurity(p: TargetParamsEntry): RequestSecurity {

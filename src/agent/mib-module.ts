@@ -216,6 +216,16 @@ export interface AgentContext {
   get(oid: string): Varbind | undefined;
   /** Every instance strictly under `prefix`, in OID order (live `get` applied). */
   walk(prefix: string): Varbind[];
+  /**
+   * get() through the tree an SNMP manager sees: our readable objects and the regions AgentX
+   * subagents registered (asked with the master's time limit). Rejects when a subagent
+   * answers an error or nothing in time, with an Error whose numeric `status` is the SNMP
+   * error-status a manager would get (genErr on a timeout). ciagent always provides it;
+   * optional so that contexts built by tests may leave it out.
+   */
+  read?(oid: string): Promise<Varbind | undefined>;
+  /** walk() through the same tree as read(): every instance strictly under `prefix`. */
+  readAll?(prefix: string): Promise<Varbind[]>;
 
   /**
    * Send a notification to every configured target (snmpTargetAddrEntry): SNMPv2-Trap for

@@ -52,7 +52,7 @@ export async function answerGet(p: Pipeline, socket: unknown, rinfo: unknown, me
   respond(p, socket, rinfo, message, out);
 }
 
-function getOne(mib: Mib, oid: string): RawVarbind {
+export function getOne(mib: Mib, oid: string): RawVarbind {
   let address: number[];
   try {
     address = oidToAddress(oid);

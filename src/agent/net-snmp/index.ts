@@ -11,11 +11,13 @@
 //   octet-strings.ts   binary OCTET STRINGs kept as Buffers on SET
 //   instance-values.ts live values through provider hooks; MAX-ACCESS
 //   external.ts        subtrees answered by AgentX subagents
+//   read.ts            the agent reading its own tree and the subagents' (Event MIB samples)
 //   oid.ts, types.ts, pipeline.ts  OIDs as numbers, shared types, request-path state
 export * from './types.js';
 export * from './external.js';
 export * from './oid.js';
 export { createNetSnmpAgent } from './agent.js';
+export { readThrough, walkThrough } from './read.js';
 export type { NetSnmpAgent } from './agent.js';
 export { installTreeCache, nextInstance, nextInstanceAfterNode } from './tree-cache.js';
 export { setProviderHooks, readInstance } from './instance-values.js';

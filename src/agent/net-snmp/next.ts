@@ -80,7 +80,7 @@ function takeAhead(ahead: Ahead | undefined, address: number[], inclusive: boole
 }
 
 /** nextLocal across our tree and the subagents' regions, in lexicographic order. */
-async function nextMerged(mib: Mib, start: number[], sec: RequestSecurity, policy: AccessPolicy | undefined, view: ExternalView, ahead?: Ahead): Promise<Next> {
+export async function nextMerged(mib: Mib, start: number[], sec: RequestSecurity, policy: AccessPolicy | undefined, view: ExternalView, ahead?: Ahead): Promise<Next> {
   let address = start;
   let inclusive = false;
   for (let steps = 0; steps < MAX_EXTERNAL_STEPS; steps++) {

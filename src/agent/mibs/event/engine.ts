@@ -4,9 +4,13 @@
 // instance and fires the events' notification and set actions. It knows no SNMP library;
 // ./index.ts connects it to the agent.
 //
-// Local only: a trigger with a non-empty mteTriggerTargetTag (sampling another agent) fails
-// each sample with badDestination; context names are carried into the notifications but
-// the agent has a single (default) context.
+// Samples read what an SNMP manager of this agent reads (the io of ./index.ts): our own
+// objects and those of the AgentX subagents (sipd's SIP MIB). A read that fails (a subagent
+// answering an error, or nothing within the master's time limit) fails that sample: it is
+// counted in mteTriggerFailures with the error-status as reason, and the instances keep
+// their state (a subagent that is slow is not "absent"). A trigger with a non-empty
+// mteTriggerTargetTag (sampling another agent) fails each sample with badDestination;
+// context names are carried into the notifications but the agent has a single context.
 import { booleanTest, existenceTest, freshThresholdState, thresholdTest } from './trigger-tests.js';
 import type { BooleanState, ThresholdState } from './trigger-tests.js';
 import type { EventRow, ObjectsRow, ResourceParams, TriggerRow } from './types.js';
@@ -36,7 +40,8 @@ export interface Sampled {
 }
 
 export interface EventIo {
-  /** One instance; undefined when it does not exist. */
+  /** One instance; undefined when it does not exist. Rejects when it cannot be read (an
+   *  Error with a numeric `status`, an SNMP error-status, says why; genErr otherwise). */
   sample(oid: string): Promise<Sampled | undefined>;
   /** Every instance under prefix (for wildcarded ValueIDs and objects). */
   walk(prefix: string): Promise<Array<{ oid: string } & Sampled>>;
@@ -230,7 +235,7 @@ export class EventEngine {
     try {
       await this.sampleOnce(row, rt);
     } catch (e) {
-      this.fail(row, row.valueId, FAILURE.genErr, (e as Error).message);
+      this.fail(row, row.valueId, failureReason(e), (e as Error).message);
     } finally {
       rt.running = false;
     }
@@ -429,11 +434,22 @@ export class EventEngine {
     const out: Varbind[] = [];
     for (const o of rows) {
       const oid = o.id + (o.idWildcard ? suffix : '');
-      const s = await this.io.sample(oid);
-      if (s) out.push({ oid, type: s.type, value: s.value });
+      try {
+        const s = await this.io.sample(oid);
+        if (s) out.push({ oid, type: s.type, value: s.value });
+      } catch (e) {
+        // The notification still goes, without the object that could not be read.
+        this.io.log?.('debug', `mteObjects ${owner}/${name}: ${oid} could not be read: ${(e as Error).message}`);
+      }
     }
     return out;
   }
+}
+
+/** The FailureReason of a read that rejected: its SNMP error-status, else genErr. */
+function failureReason(e: unknown): number {
+  const status = (e as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && Number.isInteger(status) && status > 0 ? status : FAILURE.genErr;
 }
 
 /** mteEventNotification 0.0: send the RFC 2981 notification that matches the cause. */

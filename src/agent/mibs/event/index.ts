@@ -103,12 +103,17 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
       const loaded = loadEventagtCnf(file);
       for (const m of loaded.messages) ctx.log(m.severity === 'error' ? 'error' : 'warn', `eventagt.cnf: ${formatEntryMessage(m)}`);
 
+      // Samples go through the tree a manager sees, AgentX subagents' objects included
+      // (sipd's SIP MIB counters): a subagent that fails to answer rejects the sample, which
+      // the engine counts in mteTriggerFailures.
+      const read = ctx.read ?? (async (oid: string) => ctx.get(oid));
+      const readAll = ctx.readAll ?? (async (prefix: string) => ctx.walk(prefix));
       const io: EventIo = {
         sample: async (oid) => {
-          const v = ctx.get(oid);
+          const v = await read(oid);
           return v ? { type: v.type, value: v.value } : undefined;
         },
-        walk: async (prefix) => ctx.walk(prefix).map((v) => ({ oid: v.oid, type: v.type, value: v.value })),
+        walk: async (prefix) => (await readAll(prefix)).map((v) => ({ oid: v.oid, type: v.type, value: v.value })),
         notify: (trapOid, varbinds) => ctx.notify(trapOid, varbinds),
         log: (level, message) => ctx.log(level, message),
       };
