@@ -197,8 +197,11 @@ export interface ToolRun {
   readonly stderr: string;
 }
 
-/** The lines net-snmp prints while loading MIB files it cannot fully parse: not the user's concern. */
-const MIB_NOISE = /^(MIB search path: |Cannot find module |Did not find '|Unlinked OID in |Undefined identifier: |Cannot adopt OID in |Warning: Module )/;
+/**
+ * The lines net-snmp prints while loading MIB files it cannot fully parse, and snmptrapd's
+ * note about its scratch directory: not the user's concern.
+ */
+const MIB_NOISE = /^(MIB search path: |Cannot find module |Did not find '|Unlinked OID in |Undefined identifier: |Cannot adopt OID in |Warning: Module |Created directory: )/;
 
 export function withoutMibNoise(text: string): string {
   return text

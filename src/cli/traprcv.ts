@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PRODUCT_MIBS, UsageError, UtilityError, answerInfo, findTool, mibArgs, mibPath, parseLocation, runMain, withoutMibNoise } from './snmp-utility.js';
+import { PRODUCT_MIBS, UsageError, UtilityError, answerInfo, findTool, mibPath, parseLocation, runMain, withoutMibNoise } from './snmp-utility.js';
 
 const USAGE = `usage: traprcv [-p PORT] [-c COMMUNITY]... [--any-community] [-O FLAGS] [-M DIRECTORY] [<location>]
        traprcv -u USER -a PROTOCOL -A PASSPHRASE [-x PROTOCOL -X PASSPHRASE] [-e ENGINE-ID] [<location>]
@@ -92,11 +92,19 @@ function parse(argv: readonly string[]): TraprcvArgs | 'help' | 'version' {
   };
 }
 
+/**
+ * One notification: time, sender, version and community or user (for SNMPv1 traps, also
+ * the enterprise and trap numbers), then one line per variable binding.
+ */
+const HEAD = '%.4y-%.2m-%.2l %.2h:%.2j:%.2k from %b, %P';
+const FORMAT2 = `${HEAD}\\n  %V\\n  %v\\n`;
+const FORMAT1 = `${HEAD}\\n  enterprise %N, generic trap %w, specific trap %q\\n  %V\\n  %v\\n`;
+
 const quote = (s: string) => `"${s.replace(/(["\\])/g, '\\$1')}"`;
 
 /** snmptrapd.conf: who may send, and only "log" (print) as the action. */
 function trapdConf(a: TraprcvArgs): string {
-  const lines = ['# written by traprcv for one run; removed when it ends'];
+  const lines = ['# written by traprcv for one run; removed when it ends', '[snmp] showMibErrors no', `format1 ${FORMAT1}`, `format2 ${FORMAT2}`];
   if (a.anyCommunity) lines.push('disableAuthorization yes');
   else for (const c of a.communities) lines.push(`authCommunity log ${c}`);
   const u = a.user;
@@ -128,7 +136,7 @@ runMain('traprcv', USAGE, async () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'traprcv-'));
   const conf = path.join(tmp, 'snmptrapd.conf');
   writeFileSync(conf, trapdConf(a), { mode: 0o600 });
-  const args = ['-f', '-Lo', '-n', '-C', '-c', conf, ...mibArgs(dirs), ...(a.output ? ['-O', a.output] : []), a.listen];
+  const args = ['-f', '-Lo', '-n', '-C', '-c', conf, '-M', dirs, '-m', 'ALL', ...(a.output ? ['-O', a.output] : []), a.listen];
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SNMP_PERSISTENT_DIR: tmp } });
   let seen = '';
   // Print each complete line as it comes, without net-snmp's MIB-loading chatter.
