@@ -9,8 +9,7 @@ import { COMMON_OPTIONS, UsageError, answerInfo, objectName, parseRequest, runMa
 
 const USAGE = `usage: getmany [-v1|-v2c|-v3] [options] <location> <community> <object>
        getmany -v3 -u USER [-l LEVEL -a PROTOCOL -A PASSPHRASE -x PROTOCOL -X PASSPHRASE] <location> <object>
-Reads every object under <object> from the SNMP agent (ciagent) with net-snmp's
-snmpbulkwalk (snmpwalk with -v1), the product's MIBs loaded.
+Reads all under <object> from the SNMP agent (ciagent) with snmpbulkwalk (snmpwalk for -v1).
   <object>       a table, entry, column, group or scalar name: hrStorageEntry, ifTable,
                  hrMemorySize, sysApplInstalled, sysApplRun (the guide's "sysAppRun" is
                  read as sysApplRun), or a numeric OID

@@ -9,8 +9,7 @@ import { COMMON_OPTIONS, UsageError, answerInfo, objectName, parseRequest, runMa
 
 const USAGE = `usage: getone [-v1|-v2c|-v3] [options] <location> <community> <object>...
        getone -v3 -u USER [-l LEVEL -a PROTOCOL -A PASSPHRASE -x PROTOCOL -X PASSPHRASE] <location> <object>...
-Reads each object from the SNMP agent (ciagent) with net-snmp's snmpget, the product's MIBs
-loaded so that names such as critAppOperStatus.1, siLogSize.1 or hrProcessorLoad.1 resolve.
+Reads objects from the SNMP agent (ciagent) with net-snmp's snmpget, the product's MIBs loaded.
   <object>       an object name with its instance (critAppOperStatus.1, sysUpTime.0), or a
                  numeric OID
 ${COMMON_OPTIONS}

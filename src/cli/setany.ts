@@ -12,15 +12,15 @@ import { COMMON_OPTIONS, UsageError, answerInfo, objectName, parseRequest, runMa
 
 const USAGE = `usage: setany [-v1|-v2c|-v3] [options] <location> <community> <object> [<type>] <value>
        setany -v3 -u USER [-l LEVEL -a PROTOCOL -A PASSPHRASE -x PROTOCOL -X PASSPHRASE] <location> <object> [<type>] <value>
-Writes one object of the SNMP agent (ciagent) with net-snmp's snmpset. The value is read
-as the type the object's MIB gives it, so "critAppAdminStatus.1 1" and
-"critAppAdminStatus.1 up" both set up(1).
+Writes an object of the SNMP agent (ciagent) with snmpset, typing the value from its MIB.
   <object>       an object name with its instance: critAppAdminStatus.1,
                  smLaunchStart.1.67.1.68, sysContact.0, or a numeric OID
   <type>         optional net-snmp type letter, to override the MIB: i INTEGER,
                  u Unsigned32, t TimeTicks, a IpAddress, o OBJECT IDENTIFIER, s text,
                  x hexadecimal octets, d decimal octets, b BITS
-  <value>        the new value
+  <value>        the new value, read as the MIB's type: a number or label for an INTEGER
+                 (critAppAdminStatus.1 1 or up), text for an OCTET STRING, a dotted quad for
+                 an IpAddress, a name or numbers for an OBJECT IDENTIFIER
 ${COMMON_OPTIONS}
 Example: setany -v2c localhost cspsAdmin critAppAdminStatus.1 1
 `;

@@ -16,8 +16,7 @@ import { PRODUCT_MIBS, UsageError, UtilityError, answerInfo, findTool, mibPath, 
 
 const USAGE = `usage: traprcv [-p PORT] [-c COMMUNITY]... [--any-community] [-O FLAGS] [-M DIRECTORY] [<location>]
        traprcv -u USER -a PROTOCOL -A PASSPHRASE [-x PROTOCOL -X PASSPHRASE] [-e ENGINE-ID] [<location>]
-Receives SNMP traps and informs (from ciagent or any agent) with net-snmp's snmptrapd and
-prints each one, the product's MIBs loaded, until interrupted (Ctrl-C).
+Prints the SNMP traps and informs it receives (net-snmp's snmptrapd) until interrupted.
   <location>     address and port to listen on: host, host:port, udp:host:port or
                  [IPv6-address]:port (default 127.0.0.1:162, where the shipped
                  snmpd.cnf sends its traps; 0.0.0.0:162 listens on every address)
