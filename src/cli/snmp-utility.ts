@@ -357,27 +357,32 @@ export async function snmpRequest(
   const dirs = await mibPath(r.extraMibDirs);
   await resolveNames(dirs, objects);
   const stream = tool === 'snmpwalk' || tool === 'snmpbulkwalk';
+  // A walk streams its lines; it found nothing when its only line says there is no value
+  // (net-snmp also ends a walk that reaches the end of the agent's tree with such a line).
   let missing = '';
   let rows = 0;
   let tail = '';
-  const res = await runTool(file, [...mibArgs(dirs), ...r.toolArgs, r.location.spec, ...words], stream
-    ? (chunk) => {
-        process.stdout.write(chunk);
-        const text = tail + chunk;
-        const lines = text.split('\n');
-        tail = lines.pop() ?? '';
-        for (const l of lines) if (NO_VALUE.test(l)) missing ||= l;
-        else if (l.trim()) rows++;
-      }
-    : undefined);
-  if (stream && tail) (NO_VALUE.test(tail) ? (missing ||= tail) : rows++);
-  if (!stream) {
+  const count = (l: string) => {
+    if (NO_VALUE.test(l)) missing ||= l;
+    else if (l.trim()) rows++;
+  };
+  const onStdout = (chunk: string) => {
+    process.stdout.write(chunk);
+    const lines = (tail + chunk).split('\n');
+    tail = lines.pop() ?? '';
+    lines.forEach(count);
+  };
+  const res = await runTool(file, [...mibArgs(dirs), ...r.toolArgs, r.location.spec, ...words], stream ? onStdout : undefined);
+  if (stream) {
+    count(tail);
+    if (rows > 0) missing = '';
+  } else {
     process.stdout.write(res.stdout);
     missing = res.stdout.split('\n').find((l) => NO_VALUE.test(l)) ?? '';
   }
   const said = res.stderr.trim();
   if (said) process.stderr.write(`${said}\n`);
-  if (res.code !== 0 || said) {
+  if (res.code !== 0) {
     let why = explainRequest(r, said, tool === 'snmpset');
     if (!why && tool === 'snmpset' && /Reason: notWritable/.test(said)) {
       const { access } = await describeObject(dirs, objects[0]);
@@ -394,7 +399,7 @@ export async function snmpRequest(
   if (missing) {
     const name = missing.split(' = ')[0];
     throw new UtilityError(
-      /No more variables/.test(missing) || (stream && rows === 0)
+      stream
         ? `the agent has nothing under ${name}: the table is empty or the agent does not serve it.`
         : `the agent has no ${name}: for a table column the number after the name is the row's index, and no row has it (critagt.cnf and logagt.cnf number their entries from 1).`,
     );
