@@ -110,41 +110,55 @@ export const COMMON_OPTIONS = `  <location>     host, host:port, udp:host:port, 
   --help, --version  this text, or the OpenSPS version`;
 
 /** Options with a value, net-snmp's letter for each (the same letters net-snmp uses). */
-const VALUE_OPTIONS = new Set(['-c', '-u', '-l', '-a', '-A', '-x', '-X', '-n', '-t', '-r', '-O', '-M']);
+const VALUE_OPTIONS = new Set(['-v', '-c', '-u', '-l', '-a', '-A', '-x', '-X', '-n', '-t', '-r', '-O', '-M']);
+
+export interface SplitArgs {
+  /** Each option's values, in order (an option may be given more than once). */
+  readonly values: Map<string, string[]>;
+  readonly flags: Set<string>;
+  readonly words: string[];
+}
 
 /**
- * Splits argv into options and words. --help / --version are answered by the caller
- * (they come back as `action`). A word that starts with '-' and is not an option is a
- * usage error, except where a value may be negative (setany's last word).
+ * Splits argv into options with a value, flags and words; --help and --version are
+ * returned as such. A word that starts with '-' and is not an option is a usage error,
+ * except a negative number as the last word when `negativeLast` (setany's value).
  */
-export function parseRequest(argv: readonly string[], opts: { allowNegativeLast?: boolean } = {}): RequestArgs | 'help' | 'version' {
-  let version: '1' | '2c' | '3' = '2c';
-  const values = new Map<string, string>();
-  const words: string[] = [];
+export function splitArgs(argv: readonly string[], valueOptions: ReadonlySet<string>, flags: ReadonlySet<string>, negativeLast = false): SplitArgs | 'help' | 'version' {
+  const out: SplitArgs = { values: new Map(), flags: new Set(), words: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') return 'help';
     if (a === '--version') return 'version';
-    if (a === '-v1' || a === '-v2c' || a === '-v3') version = a.slice(2) as typeof version;
-    else if (a === '-v') {
-      const v = argv[++i];
-      if (v !== '1' && v !== '2c' && v !== '3') throw new UsageError(`-v takes 1, 2c or 3, not '${v ?? ''}'`);
-      version = v;
-    } else if (VALUE_OPTIONS.has(a)) {
+    if (flags.has(a)) out.flags.add(a);
+    else if (valueOptions.has(a)) {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`${a} needs a value`);
-      if (a === '-M') values.set(a, values.has(a) ? `${values.get(a)}:${v}` : v);
-      else values.set(a, v);
+      out.values.set(a, [...(out.values.get(a) ?? []), v]);
     } else if (a === '--') {
-      words.push(...argv.slice(i + 1));
+      out.words.push(...argv.slice(i + 1));
       break;
-    } else if (a.startsWith('-') && a.length > 1 && !(opts.allowNegativeLast && i === argv.length - 1 && /^-\d/.test(a))) {
+    } else if (a.startsWith('-') && a.length > 1 && !(negativeLast && i === argv.length - 1 && /^-\d/.test(a))) {
       throw new UsageError(`unknown option '${a}'`);
-    } else words.push(a);
+    } else out.words.push(a);
   }
+  return out;
+}
+
+/** Parses a request command's arguments (getone, setany, getmany). */
+export function parseRequest(argv: readonly string[], opts: { allowNegativeLast?: boolean } = {}): RequestArgs | 'help' | 'version' {
+  const split = splitArgs(argv, VALUE_OPTIONS, new Set(['-v1', '-v2c', '-v3']), opts.allowNegativeLast);
+  if (typeof split === 'string') return split;
+  const { words } = split;
+  const values = new Map([...split.values].filter(([k]) => k !== '-M').map(([k, all]) => [k, all[all.length - 1]]));
+  const asked = [...new Set([...split.flags].map((f) => f.slice(2)).concat(split.values.get('-v') ?? []))];
+  if (asked.length > 1) throw new UsageError(`one SNMP version only, not ${asked.join(' and ')}`);
+  const v = asked[0] ?? '2c';
+  if (v !== '1' && v !== '2c' && v !== '3') throw new UsageError(`-v takes 1, 2c or 3, not '${v}'`);
+  const version: '1' | '2c' | '3' = v;
   for (const n of ['-t', '-r']) {
-    const v = values.get(n);
-    if (v !== undefined && !/^\d{1,4}(\.\d+)?$/.test(v)) throw new UsageError(`${n} takes a number, not '${v}'`);
+    const t = values.get(n);
+    if (t !== undefined && !/^\d{1,4}(\.\d+)?$/.test(t)) throw new UsageError(`${n} takes a number, not '${t}'`);
   }
   const location = words.shift();
   if (location === undefined) throw new UsageError('no <location> given');
@@ -163,8 +177,8 @@ export function parseRequest(argv: readonly string[], opts: { allowNegativeLast?
     toolArgs.push('-c', principal);
   }
   for (const o of ['-t', '-r', '-O']) if (values.has(o)) toolArgs.push(o, values.get(o)!);
-  const extra = values.get('-M');
-  return { version, location: parseLocation(location), principal, toolArgs, extraMibDirs: extra ? extra.split(':').filter(Boolean) : [], rest: words };
+  const extraMibDirs = (split.values.get('-M') ?? []).flatMap((d) => d.split(':')).filter(Boolean);
+  return { version, location: parseLocation(location), principal, toolArgs, extraMibDirs, rest: words };
 }
 
 /** An object name as typed, with the guide's misprints mapped to the real name. */

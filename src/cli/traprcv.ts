@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PRODUCT_MIBS, UsageError, UtilityError, answerInfo, findTool, mibPath, parseLocation, runMain, withoutMibNoise } from './snmp-utility.js';
+import { PRODUCT_MIBS, UsageError, UtilityError, answerInfo, findTool, mibPath, parseLocation, runMain, splitArgs, withoutMibNoise } from './snmp-utility.js';
 
 const USAGE = `usage: traprcv [-p PORT] [-c COMMUNITY]... [--any-community] [-O FLAGS] [-M DIRECTORY] [<location>]
        traprcv -u USER -a PROTOCOL -A PASSPHRASE [-x PROTOCOL -X PASSPHRASE] [-e ENGINE-ID] [<location>]
@@ -50,21 +50,10 @@ interface TraprcvArgs {
 const VALUE = new Set(['-p', '-c', '-u', '-a', '-A', '-x', '-X', '-e', '-O', '-M']);
 
 function parse(argv: readonly string[]): TraprcvArgs | 'help' | 'version' {
-  const v = new Map<string, string[]>();
-  const words: string[] = [];
-  let anyCommunity = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') return 'help';
-    if (a === '--version') return 'version';
-    if (a === '--any-community') anyCommunity = true;
-    else if (VALUE.has(a)) {
-      const val = argv[++i];
-      if (val === undefined) throw new UsageError(`${a} needs a value`);
-      v.set(a, [...(v.get(a) ?? []), val]);
-    } else if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
-    else words.push(a);
-  }
+  const split = splitArgs(argv, VALUE, new Set(['--any-community']));
+  if (typeof split === 'string') return split;
+  const { values: v, words } = split;
+  const anyCommunity = split.flags.has('--any-community');
   if (words.length > 1) throw new UsageError(`one <location> only, not '${words.join(' ')}'`);
   const one = (k: string) => v.get(k)?.at(-1);
   const port = one('-p');
