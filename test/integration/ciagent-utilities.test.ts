@@ -16,11 +16,13 @@ import { restartableCiagent } from '../unit/agent/snmp-tools.js';
 import { readPid } from '../../src/common/pidfile.js';
 
 const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
+const V3_AUTH = 'utilities-auth-pass';
+const V3_PRIV = 'utilities-priv-pass';
 
 /**
  * snmpd.cnf with the guide's community cspsAdmin allowed to write, from 127.0.0.1 only: the
  * commented write example of conf/snmpd.cnf with the guide's community name. Traps go to
- * traprcv on trapPort.
+ * traprcv on trapPort. An SNMPv3 user (authPriv, SHA-256 and AES) may read and write too.
  */
 function writableSnmpdCnf(trapPort: number): string {
   return [
@@ -33,6 +35,9 @@ function writableSnmpdCnf(trapPort: number): string {
     'vacmViewTreeFamilyEntry All internet - included nonVolatile',
     `snmpTargetAddrEntry traprcv snmpUDPDomain 127.0.0.1:${trapPort} 100 3 Console v2cTrapParams nonVolatile`,
     'snmpTargetParamsEntry v2cTrapParams 1 snmpv2c adminSec noAuthNoPriv nonVolatile',
+    `usmUserEntry localSnmpID nmsUser sha256 aes nonVolatile "${V3_AUTH}" "${V3_PRIV}"`,
+    'vacmSecurityToGroupEntry usm nmsUser v3AdminGroup nonVolatile',
+    'vacmAccessEntry v3AdminGroup - usm authPriv exact All All All nonVolatile',
     '',
   ].join('\n');
 }
@@ -193,6 +198,14 @@ test('chapter 4 as printed: getone/setany/getmany against ciagent drive a real s
     await waitFor('the test trap at traprcv', () => traps.includes('test-trap-from-snmptrap'), 20_000);
     assert.match(traps, /snmpTrapOID\.0 = OID: LOG-MIB::siLogMaxSizeReached\n {2}LOG-MIB::siLogDescr\.7 = STRING: "?test-trap-from-snmptrap"?\n/, traps);
     assert.ok(!traps.includes('not-for-display'), `a trap with another community was printed:\n${traps}`);
+
+    // SNMPv3: net-snmp's options passed through, the user as an option or in the community's place.
+    const v3 = ['-l', 'authPriv', '-a', 'SHA-256', '-A', V3_AUTH, '-x', 'AES', '-X', V3_PRIV];
+    assert.equal(valueOf(await runTool('getone', ['-v3', '-u', 'nmsUser', ...v3, location, 'critAppOperStatus.1']), 'critAppOperStatus.1'), 'INTEGER: down(2)');
+    assert.equal(valueOf(await runTool('setany', ['-v3', ...v3, location, 'nmsUser', 'critAppRestartOnExit.1', '2']), 'critAppRestartOnExit.1'), 'INTEGER: false(2)');
+    const badPass = await runTool('getone', ['-v3', '-u', 'nmsUser', '-l', 'authPriv', '-a', 'SHA-256', '-A', 'not-the-passphrase', '-x', 'AES', '-X', V3_PRIV, '-t', '1', '-r', '0', location, 'sysUpTime.0']);
+    assert.equal(badPass.code, 1, showRun(badPass));
+    assert.match(badPass.stderr, /getone: the agent refused SNMPv3 user "nmsUser"/, showRun(badPass));
 
     // A name no MIB defines: exit 1, and where the names were looked for.
     const unknown = await runTool('getone', ['-v2c', location, 'cspsAdmin', 'critAppOperStatos.1']);
