@@ -65,7 +65,11 @@ function parse(argv: readonly string[]): TraprcvArgs | 'help' | 'version' {
   for (const k of ['-a', '-A', '-x', '-X', '-e']) if (v.has(k) && !name) throw new UsageError(`${k} belongs to an SNMPv3 user: add -u USER`);
   if (name && (v.has('-a') !== v.has('-A') || v.has('-x') !== v.has('-X'))) throw new UsageError('-a and -A, and -x and -X, go in pairs');
   if (name && v.has('-x') && !v.has('-a')) throw new UsageError('privacy (-x) needs authentication (-a) too');
-  for (const k of ['-A', '-X']) if ((one(k) ?? 'xxxxxxxx').length < 8) throw new UsageError(`${k}: SNMPv3 passphrases have at least 8 characters`);
+  for (const k of ['-A', '-X']) {
+    const pass = one(k);
+    if (pass !== undefined && (pass.length < 8 || /[\x00-\x1f\x7f]/.test(pass))) throw new UsageError(`${k}: an SNMPv3 passphrase has at least 8 characters and no control characters`);
+  }
+  for (const k of ['-a', '-x']) if (v.has(k) && !/^[A-Za-z0-9-]{2,10}$/.test(one(k)!)) throw new UsageError(`${k} '${one(k)}' is not a protocol name`);
   const engine = one('-e');
   if (engine !== undefined && !/^(0x)?[0-9A-Fa-f]{10,64}$/.test(engine)) throw new UsageError(`-e takes an engine id in hexadecimal, not '${engine}'`);
   for (const w of [...(v.get('-c') ?? []), name ?? '']) if (/[\s"'#\\]/.test(w)) throw new UsageError(`'${w}' cannot be a community or user name here`);
