@@ -309,8 +309,10 @@ export function explainRequest(r: RequestArgs, said: string, isSet: boolean): st
       'do not match a usmUserEntry and its access rows in snmpd.cnf. See docs/snmp-agent.md, "SNMPv3 users".'
     );
   }
-  if (isSet && (/Reason: noAccess|Reason: readOnly|Reason: authorizationError/.test(said) || (r.version === '1' && /Reason: \(noSuchName\)|Reason: \(readOnly\)/.test(said)))) {
-    return writeRefused(r, who);
+  if (isSet && /Reason: (noAccess|readOnly|\(readOnly\))/.test(said)) return writeRefused(r, who);
+  if (isSet && r.version === '1' && /Reason: \(noSuchName\)/.test(said)) {
+    // SNMPv1 has one error for both: an instance the agent lacks, or one the community may not write.
+    return `either the agent has no such instance, or (as SNMPv1 cannot tell them apart) ${writeRefused(r, who)}`;
   }
   if (/Reason: (resourceUnavailable|commitFailed|undoFailed|genErr|\(genError\))/.test(said)) {
     return 'the agent could not carry out the request; its log (logs/ciagent_log) says why.';
@@ -326,7 +328,7 @@ export function writeRefused(r: RequestArgs, who: string): string {
   );
 }
 
-/** What --help and --version print, and the exit status: shared by the four commands. */
+/** Prints --help's or --version's text and exits 0: shared by the four commands. */
 export function answerInfo(command: Utility, action: 'help' | 'version', usage: string): never {
   process.stdout.write(action === 'version' ? versionText(command) : usage);
   process.exit(0);
