@@ -6,6 +6,10 @@
 // accepts the community cspsAdmin; -c names others, --any-community accepts any, -u (with
 // -a/-A, -x/-X) an SNMPv3 user. Port 162 needs root; any port above 1023 does not.
 //
+// SIGINT, SIGTERM and SIGHUP stop snmptrapd and then traprcv (Ctrl-C reaches both, as
+// they share the terminal's process group); a SIGKILL of traprcv alone leaves snmptrapd
+// running, as with any wrapper.
+//
 // Exit status: 0 stopped by a signal, 1 snmptrapd could not start or listen (why on
 // standard error), 2 wrong command line.
 import { spawn } from 'node:child_process';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, REPO, freePort, makeServerRoot, requireTool, run, runBin, runTool, showRun, start, waitFor } from '../helpers/index.js';
+import { BIN, REPO, freePort, makeServerRoot, requireTool, run, runBin, runTool, showRun, sleep, start, waitFor } from '../helpers/index.js';
 import type { RunResult } from '../helpers/index.js';
 import { restartableCiagent } from '../unit/agent/snmp-tools.js';
 import { readPid } from '../../src/common/pidfile.js';
@@ -225,8 +225,9 @@ test('chapter 4 as printed: getone/setany/getmany against ciagent drive a real s
   } finally {
     await runBin('sip', ['stop', '-f', sr.conf], 30_000);
     await agent.kill();
-    traprcv.child.kill('SIGKILL');
-    await traprcv.done;
+    // SIGTERM, so that traprcv stops its snmptrapd (a SIGKILL would leave that behind).
+    traprcv.child.kill('SIGTERM');
+    if (!(await Promise.race([traprcv.done.then(() => true), sleep(10_000).then(() => false)]))) traprcv.child.kill('SIGKILL');
     sr.remove();
     rmSync(dir, { recursive: true, force: true });
   }
