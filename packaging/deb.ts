@@ -46,7 +46,9 @@ export function buildDeb(o: BuildOptions): string {
   const debian = path.join(root, 'DEBIAN');
   mkdirSync(debian, { mode: 0o755 });
   const description = DESCRIPTION.replace(/(.{1,72})(\s+|$)/g, ' $1\n').trimEnd();
-  // procps: /bin/kill, which ciagent.service runs to reload the agent.
+  // procps: /bin/kill, which ciagent.service runs to reload the agent. snmp and snmptrapd:
+  // net-snmp's tools, which getone, setany, getmany and traprcv run (recommended, not needed
+  // by the servers).
   writeFileSync(
     path.join(debian, 'control'),
     `Package: ${PACKAGE_NAME}
@@ -55,6 +57,7 @@ Architecture: all
 Maintainer: ${MAINTAINER}
 Installed-Size: ${size}
 Depends: nodejs (>= 20), passwd, procps
+Recommends: snmp, snmptrapd
 Section: net
 Priority: optional
 Homepage: https://example.org/opensps

@@ -43,6 +43,7 @@ BuildArch: noarch
 AutoReqProv: no
 Requires: nodejs >= 20
 Requires(pre): shadow-utils
+Recommends: net-snmp-utils, net-snmp
 %global __os_install_post %{nil}
 %global debug_package %{nil}
 %global _build_id_links none

@@ -220,7 +220,72 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     ],
     seeAlso: ['sipd.conf(5)', 'sipd(8)'],
   },
+  ...snmpUtilityPages(),
 ];
+
+/**
+ * getone, setany, getmany and traprcv: the CIAgent utilities of the guide's chapter 4,
+ * thin commands over net-snmp's tools; their pages share the words about MIBs and errors.
+ */
+function snmpUtilityPages(): CommandPage[] {
+  const mibs = 'Names resolve against every MIB module in @PREFIX@/mibs (the product\'s: CRITAPP-MIB, LOG-MIB, HOST-RESOURCES-MIB, SYSAPPL-MIB, DISMAN-EVENT-MIB, DISMAN-SCRIPT-MIB and the standard modules they import) and in net-snmp\'s own MIB directories; net-snmp\'s warnings about modules it cannot load are not shown.';
+  const request = (what: string): Block[] => [
+    what,
+    'The arguments come in the order the guide prints them: the version, the agent\'s <location> (host or host:port, port 161 by default), the community, then the object. With -v3 the SNMPv3 options (-u, -l, -a, -A, -x, -X) take the place of the community.',
+    mibs,
+    'When the request fails, net-snmp\'s own message is printed and then a sentence saying what to check: an agent that does not answer (ciagent not running, wrong address, or a community that snmpd.cnf(5) does not accept from this host), a write refused because the community may only read (as the shipped snmpd.cnf has it), an unknown object name (with the MIB directories searched), or an object the agent does not have.',
+  ];
+  const status = exitStatus([
+    ['0', 'done.'],
+    ['1', 'the agent refused the request, did not answer or has no such object, or net-snmp\'s tool is missing (the reason is on standard error).'],
+    ['2', 'wrong command line.'],
+  ]);
+  const see = ['ciagent(8)', 'snmpd.cnf(5)', 'critagt.cnf(5)', 'snmpcmd(1)'];
+  return [
+    {
+      name: 'getone',
+      section: 8,
+      summary: 'read objects from the OpenSPS SNMP agent',
+      description: request('getone reads one or more objects, each named with its instance (critAppOperStatus.1, siLogSize.1, hrProcessorLoad.1), with net-snmp\'s snmpget(1).'),
+      sections: [status],
+      seeAlso: ['getmany(8)', 'setany(8)', 'snmpget(1)', ...see],
+    },
+    {
+      name: 'setany',
+      section: 8,
+      summary: 'write an object of the OpenSPS SNMP agent',
+      description: request('setany writes one object with net-snmp\'s snmpset(1). The value is read as the type the object\'s MIB gives it, so setany -v2c localhost cspsAdmin critAppAdminStatus.1 1 starts the process of critagt.cnf(5) entry 1, as the guide prints it; a net-snmp type letter before the value overrides the MIB.'),
+      sections: [status],
+      seeAlso: ['getone(8)', 'snmpset(1)', ...see],
+    },
+    {
+      name: 'getmany',
+      section: 8,
+      summary: 'read a table or group from the OpenSPS SNMP agent',
+      description: request('getmany reads everything under an object (a table such as hrStorageEntry or ifTable, a group such as sysApplInstalled, a column or a scalar) with net-snmp\'s snmpbulkwalk(1), or snmpwalk(1) for SNMPv1. The guide\'s "sysAppRun" is read as sysApplRun.'),
+      sections: [status],
+      seeAlso: ['getone(8)', 'snmpbulkwalk(1)', ...see],
+    },
+    {
+      name: 'traprcv',
+      section: 8,
+      summary: 'print the traps and informs sent to this host',
+      description: [
+        'traprcv runs net-snmp\'s snmptrapd(8) in the foreground and prints each trap or inform it receives: the time, the sender, the SNMP version and community or user, then one line per variable, named with the product\'s MIBs. It stops on Ctrl-C or SIGTERM.',
+        'It listens on 127.0.0.1:162 unless told otherwise, which is where the shipped snmpd.cnf(5) sends ciagent\'s notifications. Port 162 needs root; with a port above 1023, point a snmpTargetAddrEntry at it. Only notifications with an accepted community (cspsAdmin unless -c says otherwise) or from the SNMPv3 user given with -u are printed.',
+        mibs,
+      ],
+      sections: [
+        exitStatus([
+          ['0', 'stopped by a signal.'],
+          ['1', 'snmptrapd could not start or listen (for example, the port is taken or needs root), or is not installed.'],
+          ['2', 'wrong command line.'],
+        ]),
+      ],
+      seeAlso: ['snmptrapd(8)', 'ciagent(8)', 'snmpd.cnf(5)', 'eventagt.cnf(5)'],
+    },
+  ];
+}
 
 const AGENT_FILE_SEE_ALSO = ['ciagent(8)', 'snmpd.cnf(5)'];
 

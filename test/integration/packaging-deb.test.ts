@@ -62,6 +62,9 @@ describe('deb package', () => {
     assert.match(list, /\.\/lib\/systemd\/system\/sipd\.service/);
     for (const [name, section] of MAN_PAGES) assert.ok(list.includes(`.${MAN}/man${section}/${name}.${section}.gz\n`), `${name}(${section}) missing from the deb`);
     assert.match(info, /^Depends: .*\bprocps\b/m);
+    // getone, setany, getmany and traprcv run net-snmp's tools.
+    assert.match(info, /^Recommends: snmp, snmptrapd$/m);
+    for (const name of ['getone', 'setany', 'getmany', 'traprcv']) assert.ok(list.includes(`.${PREFIX}/bin/${name}\n`), `bin/${name} missing from the deb`);
   });
 
   test('dpkg -i into a scratch root: scripts create csps, logs/, data/ and register /etc/init.d/sip', () => {

@@ -50,6 +50,7 @@ describe('rpm package', () => {
     assert.match(path.basename(v1), /^opensps-0\.1\.0-1\.noarch\.rpm$/);
     const q = (...a: string[]) => execFileSync('rpm', ['-qp', ...a, v1], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     assert.match(q('--requires'), /^nodejs >= 20$/m);
+    assert.match(q('--recommends'), /^net-snmp-utils$/m, 'getone, setany, getmany and traprcv run net-snmp\'s tools');
     const configs = q('--configfiles').split('\n').filter(Boolean).sort();
     assert.ok(configs.includes(`${PREFIX}/conf/sipd.conf`), configs.join('\n'));
     assert.ok(configs.every((f) => f.startsWith(`${PREFIX}/conf/`)), configs.join('\n'));
@@ -57,7 +58,7 @@ describe('rpm package', () => {
     const flags = q('--queryformat', '[%{FILENAMES} %{FILEFLAGS:fflags}\n]');
     assert.match(flags, new RegExp(`^${PREFIX}/conf/sipd\\.conf cn$`, 'm'));
     const files = q('-l');
-    for (const f of ['bin/sip', 'bin/sipd', 'bin/rotatelogs', 'bin/sps_setup', 'lib/src/cli/sipd.js', 'lib/node_modules/net-snmp/package.json', 'mibs/CRITAPP-MIB', 'package.json']) {
+    for (const f of ['bin/sip', 'bin/sipd', 'bin/rotatelogs', 'bin/sps_setup', 'bin/getone', 'bin/setany', 'bin/getmany', 'bin/traprcv', 'lib/src/cli/sipd.js', 'lib/node_modules/net-snmp/package.json', 'mibs/CRITAPP-MIB', 'package.json']) {
       assert.ok(files.includes(`${PREFIX}/${f}\n`), `${f} missing from the rpm`);
     }
     for (const f of ['lib/node_modules/typescript/', 'lib/node_modules/@types/node/', 'lib/test/', 'lib/src/cli/sipd.js.map']) {
