@@ -42,6 +42,7 @@ export interface SubagentOptions {
 
 interface Waiting {
   resolve(pdu: Pdu & { type: 18 }): void;
+  reject(e: Error): void;
   timer: NodeJS.Timeout;
 }
 
@@ -134,7 +135,11 @@ export class AgentxSubagent {
     this.registered = false;
     this.sessionID = 0;
     clearInterval(this.pingTimer);
-    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    // Whoever waits for an answer (the session set-up, stop()) learns now, not never.
+    for (const w of this.waiting.values()) {
+      clearTimeout(w.timer);
+      w.reject(new Error('the connection to the master closed'));
+    }
     this.waiting.clear();
     this.sets.clear();
     if (this.stopped) return;
@@ -182,7 +187,7 @@ export class AgentxSubagent {
         this.waiting.delete(packetID);
         reject(new Error(`no answer to ${PDU_NAMES[body.type]} within ${ANSWER_MS / 1000} s`));
       }, ANSWER_MS);
-      this.waiting.set(packetID, { resolve, timer });
+      this.waiting.set(packetID, { resolve, reject, timer });
       s.write(encodePdu(pdu));
     });
   }
