@@ -75,6 +75,8 @@ async function withAgent(conf: string[], body: (core: AgentCore, logs: string[],
   }
 }
 
+// The targets below wait 5 s (500 cs) before a retry, so that a slow machine does not cause
+// one: these tests count exactly one copy of each inform.
 test('a v2c inform is received once and acknowledged; a target set for traps gets a plain trap', async () => {
   const trapPort = await freePort();
   const trapdDir = mkdtempSync(path.join(os.tmpdir(), 'agent-inform-trapd-'));
@@ -82,8 +84,8 @@ test('a v2c inform is received once and acknowledged; a target set for traps get
   try {
     await withAgent(
       [
-        `snmpTargetAddrEntry informSink snmpUDPDomain 127.0.0.1:${trapPort} 100 3 informs v2cParams nonVolatile`,
-        `snmpTargetAddrEntry trapSink snmpUDPDomain 127.0.0.1:${trapPort} 100 3 traps trapParams nonVolatile`,
+        `snmpTargetAddrEntry informSink snmpUDPDomain 127.0.0.1:${trapPort} 500 3 informs v2cParams nonVolatile`,
+        `snmpTargetAddrEntry trapSink snmpUDPDomain 127.0.0.1:${trapPort} 500 3 traps trapParams nonVolatile`,
       ],
       async (core) => {
         const before = core.agent.counters.snmpOutTraps;
@@ -115,12 +117,14 @@ test('SNMPv3 authPriv informs: snmptrapd (the authoritative engine) is discovere
   // For an inform the receiver is authoritative: snmptrapd's own engine ID, a plain createUser.
   const trapd = await startTrapd(trapdDir, trapPort, FORMAT, [`createUser informUser SHA-256 "${AUTH}" AES "${PRIV}"`]);
   try {
-    await withAgent([`snmpTargetAddrEntry v3Sink snmpUDPDomain 127.0.0.1:${trapPort} 100 3 informs v3Params nonVolatile`], async (core) => {
+    await withAgent([`snmpTargetAddrEntry v3Sink snmpUDPDomain 127.0.0.1:${trapPort} 500 3 informs v3Params nonVolatile`], async (core) => {
       await core.notify(`${ARC}.0.1`);
       await core.originator.settled();
       // The second goes out with the engine ID and time the first learnt.
       await core.notify(`${ARC}.0.2`);
       await core.originator.settled();
+      // snmptrapd may answer before its line reaches our pipe.
+      await waitFor('both informs printed by snmptrapd', () => received(trapd).length >= 2, 15_000);
       const got = received(trapd);
       assert.deepEqual(got, [
         { pdu: 'INFORM, SNMP v3, user informUser, context ', oid: `${ARC}.0.1` },
