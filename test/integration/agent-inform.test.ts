@@ -138,6 +138,31 @@ test('SNMPv3 authPriv informs: snmptrapd (the authoritative engine) is discovere
   }
 });
 
+test('SNMPv3 informs go on after the receiver restarts (same engine ID, its engine time from zero)', async () => {
+  const trapPort = await freePort();
+  const trapdDir = mkdtempSync(path.join(os.tmpdir(), 'agent-inform-trapd-'));
+  const user = [`createUser informUser SHA-256 "${AUTH}" AES "${PRIV}"`];
+  let trapd: Trapd | undefined = await startTrapd(trapdDir, trapPort, FORMAT, user);
+  try {
+    await withAgent([`snmpTargetAddrEntry v3Sink snmpUDPDomain 127.0.0.1:${trapPort} 500 3 informs v3Params nonVolatile`], async (core) => {
+      await core.notify(`${ARC}.0.1`);
+      await core.originator.settled();
+      await trapd!.stop();
+      // Same persistent directory: the same engine ID (snmptrapd 5.9 keeps engineBoots at 1).
+      trapd = await startTrapd(trapdDir, trapPort, FORMAT, user);
+      await core.notify(`${ARC}.0.2`);
+      await core.originator.settled();
+      await waitFor('the second inform at the restarted snmptrapd', () => received(trapd!).length >= 1, 15_000);
+      assert.deepEqual(received(trapd).map((r) => r.oid), [`${ARC}.0.2`], trapd.output());
+      const c = await counters(core.address.port);
+      assert.deepEqual([c.sent, c.acknowledged, c.unacknowledged], [2, 2, 0]);
+    });
+  } finally {
+    await trapd?.stop();
+    rmSync(trapdDir, { recursive: true, force: true });
+  }
+});
+
 test('an inform to a port nobody answers is retried, then counted unacknowledged and logged at warn', async () => {
   const deadPort = await freePort();
   // 20 cs timeout, 2 retries: three copies 200 ms apart, then given up.
