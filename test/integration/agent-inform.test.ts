@@ -177,6 +177,17 @@ test('an inform to a port nobody answers is retried, then counted unacknowledged
   });
 });
 
+test('an inform waiting for an answer at SIGHUP goes on retrying on its old socket until it gives up', async () => {
+  const deadPort = await freePort();
+  await withAgent([`snmpTargetAddrEntry deadSink snmpUDPDomain 127.0.0.1:${deadPort} 20 3 informs v2cParams nonVolatile`], async (core) => {
+    await core.notify(`${ARC}.0.5`);
+    assert.deepEqual(core.reloadConfig(), []);
+    await core.originator.settled();
+    // Closing the old socket at the reload would have ended it at once, with fewer retries.
+    assert.deepEqual(await counters(core.address.port), { sent: 1, acknowledged: 0, unacknowledged: 1, retransmissions: 3 });
+  });
+});
+
 test('a v1 target asked for informs is warned about at start, naming its line, and gets traps', async () => {
   const trapPort = await freePort();
   const trapdDir = mkdtempSync(path.join(os.tmpdir(), 'agent-inform-trapd-'));

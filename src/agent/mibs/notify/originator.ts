@@ -63,6 +63,8 @@ export class NotificationOriginator {
   /** Replaced targets whose informs are still waiting for an answer. */
   private readonly retired = new Set<Target>();
   private readonly waiting = new Set<Promise<void>>();
+  /** How to end each inform still waiting (close() gives them up). */
+  private readonly giveUp = new Set<(e: Error) => void>();
   private closed = false;
 
   constructor(private readonly options: OriginatorOptions) {}
@@ -191,8 +193,10 @@ export class NotificationOriginator {
     const callback = (e: Error | null) => {
       if (once) return;
       once = true;
+      this.giveUp.delete(callback);
       finish(e);
     };
+    this.giveUp.add(callback);
     try {
       t.session.inform(trapOid, varbinds, { upTime }, callback);
     } catch (e) {
@@ -201,9 +205,17 @@ export class NotificationOriginator {
     return Promise.resolve();
   }
 
-  /** Resolves when every inform sent so far is acknowledged or given up (tests, shutdown). */
-  async settled(): Promise<void> {
-    while (this.waiting.size > 0) await Promise.all([...this.waiting]);
+  /** Resolves when every inform sent so far is acknowledged or given up; rejects after `timeoutMs`. */
+  async settled(timeoutMs = 60_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`informs still waiting after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      while (this.waiting.size > 0) await Promise.race([Promise.all([...this.waiting]), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private retire(t: Target): void {
@@ -215,6 +227,8 @@ export class NotificationOriginator {
   /** Close every session; informs still waiting end as unacknowledged (not logged). */
   close(): void {
     this.closed = true;
+    // A session closed before its datagram left never calls back: end them here.
+    for (const giveUp of [...this.giveUp]) giveUp(new Error('the agent is stopping'));
     for (const t of [...this.targets, ...this.retired]) closeQuietly(t.session);
     this.targets = [];
     this.retired.clear();
