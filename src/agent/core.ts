@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import snmp from 'net-snmp';
-import type { MibNode, RawUser, RawVarbind, Session } from 'net-snmp';
+import type { MibNode, RawUser, RawVarbind } from 'net-snmp';
 import type {
   AgentContext, AgentModule, LogLevel, ScalarDef, ScalarHandle, ScalarHandlers, SnmpValue, TableDef, TableHandle, TableHandlers, Varbind,
 } from './mib-module.js';
@@ -17,11 +17,11 @@ import type { NetSnmpAgent, RequestSecurity } from './net-snmp/index.js';
 import { MibLibrary } from './mib-store.js';
 import { scalarDefFromMib, tableDefFromMib, typeName } from './mib-tables.js';
 import { readSnmpdCnf } from './cnf/snmpd-cnf.js';
-import type { SnmpdConfig, TargetParamsEntry } from './cnf/snmpd-cnf.js';
+import type { SnmpdConfig } from './cnf/snmpd-cnf.js';
 import type { ConfigMessage } from '../config/loader.js';
 import { Vacm } from './vacm.js';
-
-const T = snmp.ObjectType;
+import { NotificationOriginator } from './mibs/notify/originator.js';
+import { registerNotifyMib } from './mibs/notify/index.js';
 
 export interface AgentCoreOptions {
   rootDir: string;
@@ -60,16 +60,6 @@ export function loadEngineId(dataDir: string, configured?: string): string {
   return hex;
 }
 
-interface Target {
-  name: string;
-  version: 0 | 1 | 3;
-  session: Session;
-  /** Who the notification is sent as (snmpTargetParamsEntry): its notify view applies. */
-  security: RequestSecurity;
-  /** v1 only: the RFC 3584 fields the next trap must carry. */
-  pendingV1?: { enterprise: string; generic: number; specific: number };
-}
-
 export class AgentCore {
   readonly agent: NetSnmpAgent;
   readonly mibs: MibLibrary;
@@ -77,7 +67,8 @@ export class AgentCore {
   vacm: Vacm;
   readonly engineID: string;
   readonly startedAt = process.hrtime.bigint();
-  private targets: Target[] = [];
+  /** Notification targets, traps and informs (mibs/notify/). */
+  readonly originator: NotificationOriginator;
   private readonly modules: Array<{ module: AgentModule; names: string[] }> = [];
   readonly log: (level: LogLevel, message: string) => void;
   private closed = false;
@@ -106,8 +97,10 @@ export class AgentCore {
         if (this.config.enableAuthenTraps) void this.notify(OID.authenticationFailure, []);
       },
     });
+    this.originator = new NotificationOriginator({ engineID: this.engineID, log: this.log, counters: this.agent.counters, agentAddr: () => this.agentAddr() });
     this.applySecurity();
     this.registerSnmpGroup();
+    registerNotifyMib((def) => this.scalar(def), this.originator.informs);
     createInForeignIndexedTables(this.agent.raw, this.agent.mib);
   }
 
@@ -151,34 +144,10 @@ export class AgentCore {
       }
       auth.addUser(this.rawUser(u.user));
     }
-    for (const t of this.targets) t.session.close();
-    this.targets = [];
-    for (const t of this.config.targets) {
-      if (t.params === '') continue; // an address row used only as a community source filter
-      const params = this.config.params.find((p) => p.name === t.params);
-      if (!params) {
-        this.log('warn', `${this.config.file}:${t.line}: snmpTargetAddrEntry ${t.name} names parameters ${t.params}, which no snmpTargetParamsEntry defines; no notifications go there`);
-        continue;
-      }
-      try {
-        if (params.mpModel === 3) {
-          const user = this.rawUser(params.securityName);
-          const session = snmp.createV3Session(t.host, user, { version: snmp.Version3, trapPort: t.port, engineID: this.engineID });
-          session.on('error', (e) => this.log('warn', `notification target ${t.name}: ${String(e)}`));
-          this.targets.push({ name: t.name, version: 3, session, security: paramsSecurity(params) });
-        } else {
-          const community = this.vacm.communityFor(params.securityName) ?? params.securityName;
-          const version = params.mpModel === 0 ? snmp.Version1 : snmp.Version2c;
-          const session = snmp.createSession(t.host, community, { version, trapPort: t.port });
-          session.on('error', (e) => this.log('warn', `notification target ${t.name}: ${String(e)}`));
-          const target: Target = { name: t.name, version: params.mpModel, session, security: paramsSecurity(params) };
-          if (params.mpModel === 0) this.patchV1(target);
-          this.targets.push(target);
-        }
-      } catch (e) {
-        this.log('warn', `notification target ${t.name}: ${(e as Error).message}`);
-      }
-    }
+    this.originator.configure(this.config, {
+      community: (securityName) => this.vacm.communityFor(securityName),
+      user: (name) => this.rawUser(name),
+    });
   }
 
   private rawUser(name: string): RawUser {
@@ -197,24 +166,11 @@ export class AgentCore {
     return raw;
   }
 
-  /** net-snmp builds v1 traps as enterprise-specific only; set RFC 3584 §3.2 fields instead. */
-  private patchV1(target: Target): void {
-    const session = target.session;
-    const send = session.send.bind(session);
-    session.send = (req, noWait) => {
-      const pdu = req.message.pdu;
-      if (target.pendingV1 && pdu.type === snmp.PduType.Trap) {
-        Object.assign(pdu, target.pendingV1);
-        target.pendingV1 = undefined;
-      }
-      send(req, noWait);
-    };
-  }
-
   /** SIGHUP: re-read snmpd.cnf; on errors keep the running configuration. */
   reloadConfig(): ConfigMessage[] {
     const { config, messages } = readSnmpdCnf(path.join(this.options.configDir, 'snmpd.cnf'));
     if (messages.some((m) => m.severity === 'error')) return messages;
+    for (const w of messages) this.log('warn', `${w.file}:${w.line}:${w.col}: ${w.message}`);
     this.config = config;
     this.vacm = new Vacm(config);
     this.agent.setAccessPolicy(this.vacm);
@@ -224,32 +180,16 @@ export class AgentCore {
 
   // ---- notifications --------------------------------------------------------------------------
 
+  /**
+   * Send a notification to every target whose notify view allows it, as a trap or an inform
+   * (snmpd.cnf's snmpNotifyEntry). Resolves once it has gone out; informs' answers are awaited
+   * in the background (originator.settled()).
+   */
   async notify(trapOid: string, varbinds: Varbind[] = []): Promise<void> {
     const upTime = this.sysUpTime();
     const raw = varbinds.map((v) => ({ oid: v.oid, type: typeNumber(v.type), value: v.value }));
-    await Promise.all(
-      this.targets.filter((t) => this.mayNotify(t, trapOid, raw)).map(
-        (t) =>
-          new Promise<void>((resolve) => {
-            const done = (e: Error | null) => {
-              if (e) this.log('warn', `notification ${trapOid} to ${t.name}: ${e.message}`);
-              else this.agent.counters.snmpOutTraps++;
-              resolve();
-            };
-            try {
-              if (t.version === 0) {
-                const v1 = toV1Trap(trapOid, raw);
-                t.pendingV1 = v1.fields;
-                t.session.trap(trapOid.includes('.') ? `${v1.fields.enterprise}.${v1.fields.specific}` : trapOid, v1.varbinds, { upTime, agentAddr: this.agentAddr() }, done);
-              } else {
-                t.session.trap(trapOid, raw, { upTime }, done);
-              }
-            } catch (e) {
-              done(e as Error);
-            }
-          }),
-      ),
-    );
+    const to = this.originator.list().filter((t) => this.mayNotify(t, trapOid, raw));
+    await this.originator.send(trapOid, raw, to, upTime);
   }
 
   /**
@@ -257,7 +197,7 @@ export class AgentCore {
    * notification only when its params' group's notify view holds the notification OID and
    * every object in it; otherwise (no group, no access entry, no view) it is not sent there.
    */
-  private mayNotify(t: Target, trapOid: string, varbinds: Array<{ oid: string }>): boolean {
+  private mayNotify(t: { name: string; security: RequestSecurity }, trapOid: string, varbinds: Array<{ oid: string }>): boolean {
     for (const oid of [trapOid, ...varbinds.map((v) => v.oid)]) {
       const r = this.vacm.isAccessAllowed(t.security, 'notify', oid);
       if (r !== 'allowed') {
@@ -444,43 +384,14 @@ export class AgentCore {
         this.log('error', `module ${module.name} did not stop cleanly: ${(e as Error).message}`);
       }
     }
-    for (const t of this.targets) {
-      try {
-        t.session.close();
-      } catch {
-        // already closed
-      }
-    }
+    this.originator.close();
     await this.agent.close();
   }
 }
 
-const toVarbind = (v: RawVarbind | undefined): Varbind | undefined => v && { oid: v.oid, type: typeName(v.type ?? T.Null), value: v.value as SnmpValue };
+const toVarbind = (v: RawVarbind | undefined): Varbind | undefined => v && { oid: v.oid, type: typeName(v.type ?? snmp.ObjectType.Null), value: v.value as SnmpValue };
 
-/** The security a notification to a target is sent with (its snmpTargetParamsEntry). */
-function paramsSecurity(p: TargetParamsEntry): RequestSecurity {
-  const model = p.model === 'snmpv1' ? 'v1' : p.model === 'snmpv2c' ? 'v2c' : 'usm';
-  return { model, securityName: p.securityName, level: p.level, contextName: '', address: '', port: 0 };
-}
-
-/** RFC 3584 §3.2: an SNMPv2 notification as a v1 Trap-PDU. */
-export function toV1Trap(trapOid: string, varbinds: Array<{ oid: string; type: number; value: unknown }>) {
-  const addr = oidToAddress(trapOid);
-  const standard = trapOid.startsWith(`${OID.snmpTraps}.`) && addr.length === 10 && addr[9] >= 1 && addr[9] <= 6;
-  const enterpriseVb = varbinds.find((v) => v.oid === `${OID.snmpTrapEnterprise}.0`);
-  let fields: { enterprise: string; generic: number; specific: number };
-  if (standard) {
-    fields = { enterprise: (enterpriseVb?.value as string) ?? OID.snmpTraps, generic: addr[9] - 1, specific: 0 };
-  } else {
-    const last = addr[addr.length - 1];
-    const parent = addr[addr.length - 2] === 0 ? addr.slice(0, -2) : addr.slice(0, -1);
-    fields = { enterprise: parent.join('.'), generic: 6, specific: last };
-  }
-  return {
-    fields,
-    varbinds: varbinds.filter((v) => v.type !== T.Counter64 && v.oid !== `${OID.snmpTrapEnterprise}.0`),
-  };
-}
+export { toV1Trap } from './mibs/notify/originator.js';
 
 export function ensureDir(dir: string): void {
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });

@@ -228,9 +228,10 @@ export interface AgentContext {
   readAll?(prefix: string): Promise<Varbind[]>;
 
   /**
-   * Send a notification to every configured target (snmpTargetAddrEntry): SNMPv2-Trap for
-   * v2c/v3 targets (sysUpTime.0 and snmpTrapOID.0 are prepended for you), an RFC 3584
-   * v1 Trap for v1 targets. Never rejects; failures are logged.
+   * Send a notification to every configured target (snmpTargetAddrEntry): SNMPv2-Trap or,
+   * where snmpd.cnf asks for it, InformRequest for v2c/v3 targets (sysUpTime.0 and
+   * snmpTrapOID.0 are prepended for you), an RFC 3584 v1 Trap for v1 targets. Resolves once
+   * sent (an inform's answer is not awaited). Never rejects; failures are logged.
    */
   notify(trapOid: string, varbinds?: Varbind[]): Promise<void>;
 }

@@ -100,6 +100,10 @@ export const OID = {
   siLogMatchFound: `${OPENSPS}.1.2.0.1`,
   siLogMaxSizeReached: `${OPENSPS}.1.2.0.2`,
 
+  // OPENSPS-NOTIFY-MIB (mibs/OPENSPS-NOTIFY-MIB)
+  openSpsNotifyMIB: `${OPENSPS}.1.4`,
+  openSpsNotifyObjects: `${OPENSPS}.1.4.1`,
+
   // snmpModules used by the agent itself
   snmpFrameworkMIB: `${SNMP_MODULES}.10`,
   snmpEngineID: `${SNMP_MODULES}.10.2.1.1`,

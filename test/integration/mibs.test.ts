@@ -59,6 +59,7 @@ test('mibs/ holds the expected modules, one per file, named after the module', (
     'OPENSPS-SMI',
     'CRITAPP-MIB',
     'LOG-MIB',
+    'OPENSPS-NOTIFY-MIB',
     'HOST-RESOURCES-MIB',
     'HOST-RESOURCES-TYPES',
     'DISMAN-SCRIPT-MIB',
@@ -119,6 +120,8 @@ const EXPECTED: Record<string, string> = {
   'LOG-MIB::siLogGlobalPollInterval': '.1.3.6.1.4.1.32473.1.2.1.1',
   'LOG-MIB::siLogSize': '.1.3.6.1.4.1.32473.1.2.1.2.1.10',
   'LOG-MIB::siLogMaxSizeReached': '.1.3.6.1.4.1.32473.1.2.0.2',
+  'OPENSPS-NOTIFY-MIB::openSpsInformsSent': '.1.3.6.1.4.1.32473.1.4.1.1',
+  'OPENSPS-NOTIFY-MIB::openSpsInformsUnacknowledged': '.1.3.6.1.4.1.32473.1.4.1.3',
   'DISMAN-SCRIPT-MIB::smLaunchStart': '.1.3.6.1.2.1.64.1.4.1.1.10',
   // not IMPLIED: both string indexes are length-prefixed
   'DISMAN-SCRIPT-MIB::smLaunchStart."C"."D"': '.1.3.6.1.2.1.64.1.4.1.1.10.1.67.1.68',

@@ -7,6 +7,7 @@
 //   vacmViewTreeFamilyEntry VIEW SUBTREE MASK included|excluded STORAGE
 //   snmpTargetAddrEntry NAME DOMAIN HOST:PORT TIMEOUT RETRIES TAG-LIST PARAMS STORAGE [TMASK [MMS]]
 //   snmpTargetParamsEntry NAME MP-MODEL SEC-MODEL SECURITY-NAME LEVEL STORAGE
+//   snmpNotifyEntry NAME TAG trap|inform|1|2 STORAGE
 //   usmUserEntry ENGINE-ID USER AUTH-PROTOCOL PRIV-PROTOCOL STORAGE AUTH-PASSPHRASE PRIV-PASSPHRASE
 //   sysDescr | sysContact | sysName | sysLocation  TEXT…
 //   snmpEnableAuthenTraps enabled|disabled   snmpEngineID HEX   httpUserNameEntry … (kept, unused)
@@ -17,7 +18,10 @@
 // recognised by not being a model name; a missing WRITE-VIEW is "none", a missing NOTIFY-VIEW
 // is the READ-VIEW (the group hears about what it may read). A TRANSPORT-TAG names
 // snmpTargetAddrEntry rows (their TAG-LIST) whose address/TMASK a community's source must
-// match. Problems come back as file:line:col messages; a bad entry is left out.
+// match. An snmpNotifyEntry (RFC 3413 snmpNotifyTable) gives the targets whose TAG-LIST holds
+// its TAG that notification type; with no snmpNotifyEntry at all every target with parameters
+// gets traps, as before the entry existed (notifyTypeOf). Problems come back as
+// file:line:col messages; a bad entry is left out.
 import { readFileSync } from 'node:fs';
 import type { ConfigMessage } from '../../config/loader.js';
 import { nearest } from '../../config/suggest.js';
@@ -36,6 +40,8 @@ export interface TargetAddrEntry { name: string; domain: string; host: string; p
 export interface TargetParamsEntry { name: string; mpModel: 0 | 1 | 3; model: SnmpModel; securityName: string; level: SecLevel; line: number }
 export type AuthProtocol = 'none' | 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
 export type PrivProtocol = 'none' | 'des' | 'aes' | 'aes256b' | 'aes256r';
+export interface NotifyEntry { name: string; tag: string; type: NotifyType; line: number }
+export type NotifyType = 'trap' | 'inform';
 export interface UsmUserEntry { engineID: string; user: string; auth: AuthProtocol; priv: PrivProtocol; authPassphrase: string; privPassphrase: string; line: number }
 export interface HttpUserEntry { fields: string[]; line: number }
 
@@ -47,6 +53,7 @@ export interface SnmpdConfig {
   views: ViewEntry[];
   targets: TargetAddrEntry[];
   params: TargetParamsEntry[];
+  notify: NotifyEntry[];
   users: UsmUserEntry[];
   httpUsers: HttpUserEntry[];
   sysDescr?: string;
@@ -64,7 +71,7 @@ export interface SnmpdCnfResult {
 
 export const ENTRY_TYPES = [
   'snmpCommunityEntry', 'vacmSecurityToGroupEntry', 'vacmAccessEntry', 'vacmViewTreeFamilyEntry',
-  'snmpTargetAddrEntry', 'snmpTargetParamsEntry', 'usmUserEntry', 'httpUserNameEntry',
+  'snmpTargetAddrEntry', 'snmpTargetParamsEntry', 'snmpNotifyEntry', 'usmUserEntry', 'httpUserNameEntry',
   'sysDescr', 'sysContact', 'sysName', 'sysLocation', 'snmpEnableAuthenTraps', 'snmpEngineID',
 ] as const;
 
@@ -144,7 +151,7 @@ function rest(e: EntryLine): string {
 
 export function parseSnmpdCnf(source: string, file: string): SnmpdCnfResult {
   const { entries, messages } = readEntryLines(source, file);
-  const config: SnmpdConfig = { file, communities: [], groups: [], access: [], views: [], targets: [], params: [], users: [], httpUsers: [] };
+  const config = emptyConfig(file);
   const problem = (e: EntryLine, err: EntryError) => {
     messages.push({ severity: 'error', file, line: err.field?.line ?? e.line, col: err.field?.col ?? 1, message: err.message });
   };
@@ -156,7 +163,41 @@ export function parseSnmpdCnf(source: string, file: string): SnmpdCnfResult {
       else throw err;
     }
   }
+  messages.push(...notifyWarnings(config));
   return { config, messages };
+}
+
+function emptyConfig(file: string): SnmpdConfig {
+  return { file, communities: [], groups: [], access: [], views: [], targets: [], params: [], notify: [], users: [], httpUsers: [] };
+}
+
+/**
+ * RFC 3413 §3.3: the notification type a target gets, or undefined when it gets none (no
+ * parameters, or snmpNotifyEntry rows exist and none names one of its tags). A target that
+ * both a trap row and an inform row select gets informs: one acknowledged copy, not two.
+ */
+export function notifyTypeOf(config: SnmpdConfig, target: TargetAddrEntry): NotifyType | undefined {
+  if (target.params === '') return undefined;
+  if (config.notify.length === 0) return 'trap';
+  const types = config.notify.filter((n) => n.tag !== '' && target.tags.includes(n.tag)).map((n) => n.type);
+  return types.includes('inform') ? 'inform' : types.length > 0 ? 'trap' : undefined;
+}
+
+/** Targets that will not get what their notify rows ask for, said at load time. */
+function notifyWarnings(c: SnmpdConfig): ConfigMessage[] {
+  const out: ConfigMessage[] = [];
+  const warn = (line: number, message: string) => out.push({ severity: 'warning', file: c.file, line, col: 1, message });
+  for (const t of c.targets) {
+    const type = notifyTypeOf(c, t);
+    if (t.params !== '' && type === undefined) {
+      warn(t.line, `snmpTargetAddrEntry ${t.name}: no snmpNotifyEntry names any of its tags (${t.tags.join(' ') || 'none'}); it gets no notifications`);
+    }
+    const params = c.params.find((p) => p.name === t.params);
+    if (type === 'inform' && params?.mpModel === 0) {
+      warn(t.line, `snmpTargetAddrEntry ${t.name}: SNMPv1 (parameters ${params.name}) has no InformRequest; it gets traps instead`);
+    }
+  }
+  return out;
 }
 
 function parseEntry(e: EntryLine, c: SnmpdConfig): void {
@@ -227,6 +268,16 @@ function parseEntry(e: EntryLine, c: SnmpdConfig): void {
       c.params.push({ name: text(f[0]), mpModel: Number(mp) as 0 | 1 | 3, model: oneOf(f[2], 'security model', MODELS), securityName: text(f[3]), level: oneOf(f[4], 'security level', LEVELS), line: e.line });
       return;
     }
+    case 'snmpNotifyEntry': {
+      need(e, 4, 4, 'NAME TAG trap|inform STORAGE');
+      const name = text(f[0]);
+      const twin = c.notify.find((n) => n.name === name);
+      if (twin) throw new EntryError(f[0], `snmpNotifyEntry ${name} is already defined on line ${twin.line}`);
+      const type = oneOf(f[2], 'notification type', ['trap', 'inform', '1', '2'] as const);
+      oneOf(f[3], 'storage type', STORAGE);
+      c.notify.push({ name, tag: text(f[1]), type: type === 'inform' || type === '2' ? 'inform' : 'trap', line: e.line });
+      return;
+    }
     case 'usmUserEntry': {
       need(e, 5, 7, 'ENGINE-ID|localSnmpID USER AUTH-PROTOCOL PRIV-PROTOCOL STORAGE [AUTH-PASSPHRASE [PRIV-PASSPHRASE]]');
       const auth = AUTH[text(f[2]) || 'none'];
@@ -281,7 +332,7 @@ export function readSnmpdCnf(file: string): SnmpdCnfResult {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return {
-      config: { file, communities: [], groups: [], access: [], views: [], targets: [], params: [], users: [], httpUsers: [] },
+      config: emptyConfig(file),
       messages: [{ severity: 'error', file, line: 0, col: 0, message: `cannot read: ${err.code ?? err.message}` }],
     };
   }

@@ -166,6 +166,7 @@ declare module 'net-snmp' {
 
   export interface Session {
     trap(typeOrOid: string | number, varbinds: RawVarbind[], options: Record<string, unknown>, callback: (error: Error | null) => void): Session;
+    inform(typeOrOid: string | number, varbinds: RawVarbind[], options: Record<string, unknown>, callback: (error: Error | null, varbinds?: RawVarbind[]) => void): Session;
     close(): void;
     on(event: string, listener: (...args: unknown[]) => void): Session;
     send: (req: { message: { pdu: Record<string, unknown> } }, noWait?: boolean) => void;

@@ -51,14 +51,16 @@ export const ONE_LINE_FORMAT = 'TRAP %P: %V~ %v\n';
 
 /**
  * snmptrapd (Debian package snmptrapd) on udp:127.0.0.1:port, resolved once it listens.
- * `format` is snmptrapd's -F (e.g. ONE_LINE_FORMAT, which names the community).
+ * `format` is snmptrapd's -F (e.g. ONE_LINE_FORMAT, which names the community). `conf` adds
+ * snmptrapd.conf lines (createUser …); it also keeps snmptrapd's persistent state (its engine
+ * ID and boots) in `dir`/snmptrapd-state.
  */
-export async function startTrapd(dir: string, port: number, format?: string): Promise<Trapd> {
+export async function startTrapd(dir: string, port: number, format?: string, conf: readonly string[] = []): Promise<Trapd> {
   const bin = requireTool('snmptrapd', 'snmptrapd');
-  const conf = path.join(dir, 'snmptrapd.conf');
-  writeFileSync(conf, 'disableAuthorization yes\n');
-  const args = ['-f', '-Lo', '-On', '-n', '-m', '', '-M', '/nonexistent', '-C', '-c', conf, '-p', path.join(dir, `snmptrapd-${port}.pid`), ...(format ? ['-F', format] : []), `udp:127.0.0.1:${port}`];
-  const r = start(bin, args, 180_000);
+  const file = path.join(dir, 'snmptrapd.conf');
+  writeFileSync(file, ['disableAuthorization yes', ...conf, ''].join('\n'));
+  const args = ['-f', '-Lo', '-On', '-n', '-m', '', '-M', '/nonexistent', '-C', '-c', file, '-p', path.join(dir, `snmptrapd-${port}.pid`), ...(format ? ['-F', format] : []), `udp:127.0.0.1:${port}`];
+  const r = start(bin, args, 180_000, conf.length > 0 ? { env: { ...process.env, SNMP_PERSISTENT_DIR: path.join(dir, 'snmptrapd-state') } } : {});
   let out = '';
   r.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const stop = async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import path from 'node:path';
-import { parseSnmpdCnf, readSnmpdCnf } from '../../../src/agent/cnf/snmpd-cnf.js';
+import { notifyTypeOf, parseSnmpdCnf, readSnmpdCnf } from '../../../src/agent/cnf/snmpd-cnf.js';
 import { Vacm } from '../../../src/agent/vacm.js';
 import type { RequestSecurity } from '../../../src/agent/net-snmp/index.js';
 import { FIXTURES, REPO } from '../../helpers/index.js';
@@ -44,6 +44,46 @@ test('the shipped conf/snmpd.cnf loads: cspsAdmin reads from 127.0.0.1 only and 
   assert.equal(vacm.isAccessAllowed(v2c('proxySec'), 'read', '1.3.6.1.2.1.25.1.1.0'), 'allowed');
   assert.equal(vacm.isAccessAllowed(v2c('proxySec'), 'write', '1.3.6.1.2.1.1.4.0'), 'noSuchView');
   assert.equal(config.targets.filter((t) => t.params).length, 1);
+  assert.deepEqual(config.targets.map((t) => [t.name, notifyTypeOf(config, t)]), [['localOnlyAddr', undefined], ['localTrapSink', 'trap']]);
+});
+
+test('snmpNotifyEntry: each target gets the type of the rows naming its tags; none at all keeps traps for every target', () => {
+  const targets = [
+    'snmpTargetParamsEntry v2 1 snmpv2c sec noAuthNoPriv nonVolatile',
+    'snmpTargetParamsEntry v1 0 snmpv1 sec noAuthNoPriv nonVolatile',
+    'snmpTargetAddrEntry a snmpUDPDomain 192.0.2.1:162 100 3 nmsA v2 nonVolatile',
+    'snmpTargetAddrEntry b snmpUDPDomain 192.0.2.2:162 100 3 "nmsB other" v2 nonVolatile',
+    'snmpTargetAddrEntry c snmpUDPDomain 192.0.2.3:162 100 3 nmsA,nmsB v2 nonVolatile',
+    'snmpTargetAddrEntry d snmpUDPDomain 192.0.2.4:162 100 3 nobody v2 nonVolatile',
+    'snmpTargetAddrEntry e snmpUDPDomain 192.0.2.5:162 100 3 nmsB v1 nonVolatile',
+    'snmpTargetAddrEntry f snmpUDPDomain 192.0.2.6:0 100 3 nmsB - nonVolatile',
+  ];
+  const types = (src: string[]) => {
+    const { config, messages } = parseSnmpdCnf(src.join('\n'), 'n.cnf');
+    return { types: Object.fromEntries(config.targets.map((t) => [t.name, notifyTypeOf(config, t)])), messages: messages.map((m) => `${m.severity} ${m.line}: ${m.message}`) };
+  };
+  const none = types(targets);
+  assert.deepEqual(none.types, { a: 'trap', b: 'trap', c: 'trap', d: 'trap', e: 'trap', f: undefined });
+  assert.deepEqual(none.messages, []);
+
+  // The guide's form (trap/inform) and the numbers of RFC 3413's snmpNotifyType (1/2).
+  const some = types([...targets, 'snmpNotifyEntry n1 nmsA trap nonVolatile', 'snmpNotifyEntry n2 nmsB 2 nonVolatile']);
+  assert.deepEqual(some.types, { a: 'trap', b: 'inform', c: 'inform', d: undefined, e: 'inform', f: undefined });
+  assert.deepEqual(some.messages, [
+    'warning 6: snmpTargetAddrEntry d: no snmpNotifyEntry names any of its tags (nobody); it gets no notifications',
+    'warning 7: snmpTargetAddrEntry e: SNMPv1 (parameters v1) has no InformRequest; it gets traps instead',
+  ]);
+
+  const { config, messages } = parseSnmpdCnf(
+    ['snmpNotifyEntry n1 t informs nonVolatile', 'snmpNotifyEntry n2 t inform', 'snmpNotifyEntry n3 t 1 nonVolatile', 'snmpNotifyEntry n3 u 2 nonVolatile'].join('\n'),
+    'x.cnf',
+  );
+  const text = messages.map((m) => `${m.file}:${m.line}:${m.col}: ${m.message}`);
+  assert.match(text[0], /^x\.cnf:1:\d+: notification type 'informs' is not valid \(did you mean inform\?\); valid: trap, inform, 1, 2$/);
+  assert.match(text[1], /^x\.cnf:2:1: snmpNotifyEntry takes 4 fields, found 3: snmpNotifyEntry NAME TAG trap\|inform STORAGE$/);
+  assert.match(text[2], /^x\.cnf:4:\d+: snmpNotifyEntry n3 is already defined on line 3$/);
+  assert.equal(messages.length, 3);
+  assert.deepEqual(config.notify.map((n) => [n.name, n.type]), [['n3', 'trap']]);
 });
 
 test('errors name file:line:col and what is valid; a bad entry is left out, the rest loads', () => {
