@@ -83,11 +83,16 @@ describe('requests', () => {
 
   test('attributes the dictionaries do not know: no request, no throw, counted', async () => {
     const s = await fake();
+    const other = await fake();
     const c = client();
-    assert.equal(await c.access([s.server], [['No-Such-Attribute', 'x']], 'auth'), undefined);
+    assert.equal(await c.access([s.server, other.server], [['No-Such-Attribute', 'x']], 'auth'), undefined);
     assert.equal(await c.accounting([s.server], [['No-Such-Attribute', 'x']], 0), false);
     assert.equal(c.encodeErrors, 2);
-    assert.equal(s.received.length, 0);
+    assert.equal(s.received.length + other.received.length, 0);
+    s.behaviour = () => accept;
+    other.behaviour = () => accept;
+    const a = await c.access([s.server, other.server], PAP, 'auth');
+    assert.deepEqual(a?.server, s.server, 'the primary is not passed over for a request it never saw');
   });
 
   test('no servers, or a closed client: no answer, no throw', async () => {
