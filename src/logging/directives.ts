@@ -56,7 +56,6 @@ export const FLAGS_WITHOUT_OUTPUT: Readonly<Partial<Record<DebugFlagName, string
   Radius: 'the RADIUS client is not built yet, so there are no RADIUS messages to log',
   GKTMP: 'GKTMP (NAM server queries) is not built yet',
   GktmpAPI: 'GKTMP (NAM server queries) is not built yet',
-  RPMS: 'RPMS preauthorization is not built yet',
   RAS: 'H.323 RAS location is not built yet',
   RasAPI: 'H.323 RAS location is not built yet',
 };
