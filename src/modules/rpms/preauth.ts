@@ -9,10 +9,11 @@
 //                   retransmissions, then failover); when none answers the INVITE goes on
 //                   as if PreAuthorization were Off, and error_log says so.
 // Server designation, as the guide gives it: requests start at the designated server
-// (the first of RPMS_ServerIpPortSecret at start). When it does not answer and another
-// one does, Accept or Reject, that one becomes the designated server, provided it answers
-// within RadiusRetryTime of the first failure; once that time has run out, or when no
-// server answered at all, the first of the list is designated again.
+// (the first of RPMS_ServerIpPortSecret at start) and go on down the list, wrapping
+// round. When the first does not answer and another one does, Accept or Reject, that one
+// becomes the designated server while the retry time (RadiusRetryTime, counted from the
+// first server's failure) runs; once it has run out, or when no server answered at all,
+// the first of the list is designated again.
 //
 // The request: User-Name (the From user, @domain per RadiusUserNameAttrAddDomain),
 // Calling-Station-Id (From user), Called-Station-Id (Request-URI user), Service-Type
@@ -122,16 +123,18 @@ export class Preauthorizer implements AdmissionStage {
       this.failedSince = undefined;
       return;
     }
-    if (index === this.designated) {
+    if (index === 0) {
+      this.designated = 0;
       this.failedSince = undefined;
       return;
     }
-    // The designated server failed and another one answered.
+    // A later server answered: the first one failed, at the latest when this query started.
     this.failedSince ??= started;
     if (this.now() - this.failedSince <= retryMs) {
-      this.deps.log('debug', `RPMS: ${answer!.server.host}:${answer!.server.port} is now the designated server`);
+      if (this.designated !== index) this.deps.log('debug', `RPMS: ${answer!.server.host}:${answer!.server.port} is now the designated server`);
       this.designated = index;
     } else {
+      this.deps.log('debug', 'RPMS: the retry time has run out; the first server of the list is designated again');
       this.designated = 0;
       this.failedSince = undefined;
     }
