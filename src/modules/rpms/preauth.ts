@@ -85,7 +85,8 @@ export class Preauthorizer implements AdmissionStage {
 
     const order = this.orderFor(servers);
     const callId = req.headers.get('Call-ID') ?? '';
-    this.deps.log('debug', `RPMS: preauthorizing INVITE ${callId} from ${hop}; asking ${serverList(order)}`);
+    // PreAuthRequestType has one value, Query: the only kind of request there is to send.
+    this.deps.log('debug', `RPMS: preauthorizing INVITE ${callId} from ${hop} (${v.PreAuthRequestType}); asking ${serverList(order)}`);
     const started = this.now();
     const answer = await this.deps.radius.access(order, queryAttributes(req, config), 'rpms');
     this.designate(servers, answer, started, v.RadiusRetryTime * 1000);
