@@ -4,7 +4,8 @@
 // judges the answer. Digest answers travel in the form of draft-sterman-aaa-sip-00,
 // which is what FreeRADIUS 3.2's `digest` module reads (rlm_digest: it looks for
 // Digest-Response, attribute 206, and Digest-Attributes, 207, whose value is a list of
-// sub-attributes: type, length, value). The RFC 5090 attributes (103-121) are not in
+// sub-attributes: type, length, value; radius/dictionary.sip-digest names them
+// Sterman-Digest-Response and Sterman-Digest-Attributes). The RFC 5090 attributes (103-121) are not in
 // FreeRADIUS 3.2's default dictionary and its digest module ignores them: a request
 // carrying only those is rejected, so we do not send them. Basic (AuthScheme
 // HTTP_Basic) sends the password as User-Password, which the RADIUS encoding hides
@@ -19,7 +20,7 @@ import type { Config } from '../../config/loader.js';
 import { parseAddress } from '../../sip/address.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { RadiusAttribute, RadiusServer } from '../radius/service.js';
-import { normalizeHost, virtualHosts } from '../registry/this-server.js';
+import { radiusUserName as userNameFor } from '../radius/user-name.js';
 import type { DigestCredentials } from './digest.js';
 
 /** Sub-attribute numbers of Digest-Attributes (draft-sterman-aaa-sip-00 §3.2). */
@@ -38,15 +39,11 @@ export function authServers(config: Config): RadiusServer[] {
   return out;
 }
 
-/** User-Name: `user`, or `user@domain` when RadiusUserNameAttrAddDomain is On and the From domain is one of ours. */
+/** User-Name: `user`, or `user@domain` when RadiusUserNameAttrAddDomain is On and the From domain is one of ours (src/modules/radius/user-name.ts). */
 export function radiusUserName(user: string, req: SipRequest, config: Config): string {
-  if (!config.values.RadiusUserNameAttrAddDomain) return user;
   const from = parseAddress(req.headers.get('From') ?? '');
-  if (!from.ok || from.address.uri.scheme === 'tel') return user;
-  const domain = normalizeHost(from.address.uri.host);
-  const proxyDomain = config.values.ProxyDomain;
-  const ours = (proxyDomain !== undefined && normalizeHost(proxyDomain) === domain) || virtualHosts(config).some((h) => h.domain === domain);
-  return ours ? `${user}@${domain}` : user;
+  const domain = from.ok && from.address.uri.scheme !== 'tel' ? from.address.uri.host : undefined;
+  return userNameFor(user, domain, config);
 }
 
 /** The AuthIncludeSIPHeader lines of a request, as one Cisco vendor attribute (none when nothing is listed or present). */
@@ -98,7 +95,7 @@ export function digestRequest(c: DigestCredentials, method: string, userName: st
     size += value.length + 2;
   }
   chunks.push(Buffer.concat(current));
-  return [['User-Name', clip(userName)], ['Digest-Response', c.response], ...chunks.map((b): RadiusAttribute => ['Digest-Attributes', b])];
+  return [['User-Name', clip(userName)], ['Sterman-Digest-Response', c.response], ...chunks.map((b): RadiusAttribute => ['Sterman-Digest-Attributes', b])];
 }
 
 /** The attributes checking a Basic password. */

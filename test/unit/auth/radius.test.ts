@@ -25,7 +25,7 @@ const NAMES = ['', 'realm', 'nonce', 'method', 'uri', 'qop', 'algorithm', 'body-
 function decodeDigestAttributes(attrs: readonly RadiusAttribute[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const a of attrs) {
-    if (a[0] !== 'Digest-Attributes') continue;
+    if (a[0] !== 'Sterman-Digest-Attributes') continue;
     const b = a[1] as Buffer;
     assert.ok(b.length <= 253, 'one attribute carries at most 253 bytes');
     for (let i = 0; i < b.length; ) {
@@ -52,11 +52,11 @@ class FakeRadius implements RadiusService {
     const password = this.users[user];
     let ok = false;
     if (password !== undefined && get('User-Password') !== undefined) ok = get('User-Password') === password;
-    else if (password !== undefined && get('Digest-Response') !== undefined) {
+    else if (password !== undefined && get('Sterman-Digest-Response') !== undefined) {
       const d = decodeDigestAttributes(attributes);
       const ha1 = md5(`${d.username}:${d.realm}:${password}`);
       const ha2 = md5(`${d.method}:${d.uri}`);
-      ok = md5(`${ha1}:${d.nonce}:${d.nc}:${d.cnonce}:${d.qop}:${ha2}`) === get('Digest-Response');
+      ok = md5(`${ha1}:${d.nonce}:${d.nc}:${d.cnonce}:${d.qop}:${ha2}`) === get('Sterman-Digest-Response');
     }
     return { code: ok ? 'Access-Accept' : 'Access-Reject', attributes: {}, server: servers[0]! };
   }
@@ -211,7 +211,7 @@ describe('AuthServer Radius: digest', () => {
   test('Digest-Attributes longer than one attribute are split over several; a value too long for any is refused 400', () => {
     const c = { username: 'alice', realm: 'CISCO', nonce: 'a'.repeat(64), uri: `sip:${'b'.repeat(200)}@example.com`, response: '0'.repeat(32), algorithm: 'MD5', qop: 'auth' as const, cnonce: 'c', nc: '00000001' };
     const attrs = digestRequest(c, 'INVITE', 'alice', undefined)!;
-    assert.equal(attrs.filter((a) => a[0] === 'Digest-Attributes').length, 2);
+    assert.equal(attrs.filter((a) => a[0] === 'Sterman-Digest-Attributes').length, 2);
     assert.equal(decodeDigestAttributes(attrs).uri, c.uri);
     assert.equal(digestRequest({ ...c, uri: `sip:${'b'.repeat(260)}@example.com` }, 'INVITE', 'alice', undefined), undefined);
   });
