@@ -55,7 +55,6 @@ export type DebugFlagName = (typeof DEBUG_FLAGS)[number];
 export const FLAGS_WITHOUT_OUTPUT: Readonly<Partial<Record<DebugFlagName, string>>> = {
   GKTMP: 'GKTMP (NAM server queries) is not built yet',
   GktmpAPI: 'GKTMP (NAM server queries) is not built yet',
-  RPMS: 'RPMS preauthorization is not built yet',
   RAS: 'H.323 RAS location is not built yet',
   RasAPI: 'H.323 RAS location is not built yet',
 };

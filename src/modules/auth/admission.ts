@@ -29,6 +29,12 @@
 // The ACK for a 2xx carries the INVITE's credentials again (§13.2.2.4). It cannot be
 // challenged and is not checked (its nonce count was used by the INVITE), but with
 // AuthConsumeProxyAuth On our credentials are removed from it as from the INVITE.
+//
+// AuthServer Radius: the challenge is still ours (a hex nonce that lives RadiusAuthSkew
+// seconds), and the answer is checked by the RADIUS authentication servers (radius.ts).
+// Accept admits, Reject challenges again, and when no server answers the request gets
+// 503 with Retry-After and error_log says which servers were tried: never a hang, never
+// a request let through unchecked.
 import type { Config } from '../../config/loader.js';
 import type { ErrorLog } from '../../logging/index.js';
 import type { Refusal } from '../../proxy/sanity.js';
@@ -39,6 +45,7 @@ import { parseUri, uriEquals } from '../../sip/uri.js';
 import type { SipUri } from '../../sip/uri.js';
 import { StoreUnavailableError } from '../../stores/subscriber-store.js';
 import type { StoredSecret, SubscriberStore } from '../../stores/subscriber-store.js';
+import type { RadiusService } from '../radius/service.js';
 import { plainAddress } from '../../transport/types.js';
 import type { Inbound } from '../../transport/types.js';
 import { compileAcl, systemLookup } from '../acl/evaluate.js';
@@ -48,12 +55,16 @@ import { normalizeHost, virtualHosts } from '../registry/this-server.js';
 import type { BoundAddress } from '../registry/this-server.js';
 import { basicChallenge, basicCredentials, checkBasicPassword, warnBasicOnce } from './basic.js';
 import { digestAlgorithm, digestChallenge, digestCredentials, digestResponse, offeredQops, parseAuthValue, sameDigest, storedHa1 } from './digest.js';
-import type { AuthValue } from './digest.js';
+import type { AuthValue, DigestAlgorithm, DigestCredentials } from './digest.js';
 import { NonceManager } from './nonce.js';
+import { authServers, basicRequest, digestRequest, radiusUserName, serverList, sipHeaderPairs } from './radius.js';
+import type { RadiusAttribute } from '../radius/service.js';
 import type { NonceOptions } from './nonce.js';
 
 /** Retry-After (seconds) on a 503 when the subscriber store cannot be reached. */
 export const STORE_RETRY_AFTER_S = 10;
+/** Retry-After (seconds) on a 503 when no RADIUS authentication server answers. */
+export const RADIUS_RETRY_AFTER_S = 10;
 
 export type AdmissionLog = Pick<ErrorLog, 'error' | 'warn' | 'info'>;
 
@@ -73,6 +84,8 @@ export interface AdmissionDeps {
   readonly nonce?: Omit<NonceOptions, 'now'>;
   /** The sockets sipd bound: an AOR naming one of them is filed under our domain, as the registry does. */
   readonly bound?: readonly BoundAddress[];
+  /** The RADIUS client (src/modules/radius), for AuthServer Radius; undefined when none is open. */
+  readonly radius?: RadiusService;
   /** Told of each failed check (wrong digest response or password), with the AOR the request claims (RFC 4780 sipServerRegUserAuthenticationFailures). */
   readonly failed?: (aor: string) => void;
 }
@@ -155,14 +168,6 @@ export class Admission implements AdmissionStage {
     if (v.Satisfy === 'All' && !allowed) return forbidden('Access denied');
     if (listedSkipsAuth) return undefined;
 
-    if (v.AuthServer === 'Radius') {
-      if (!this.radiusLogged.has(config)) {
-        this.radiusLogged.add(config);
-        this.deps.log.error('AuthServer Radius: RADIUS authentication is not available in this release; requests needing authentication are answered 500. Use AuthServer Proxy.');
-      }
-      return { status: 500, reason: 'Authentication server not available' };
-    }
-
     const out = await this.authenticate(req, config, ctx.source);
     if (!out.ok) return out.refusal;
     const who = out.who;
@@ -228,10 +233,11 @@ export class Admission implements AdmissionStage {
   private challenge(req: SipRequest, config: Config, stale: boolean): Outcome {
     const v = config.values;
     const register = req.method === 'REGISTER';
+    const nonce = () => this.nonces.issue(v.AuthServer === 'Radius' ? 'hex' : 'base64url');
     const value =
       v.AuthScheme === 'HTTP_Basic'
         ? basicChallenge(v.AuthRealm)
-        : digestChallenge({ realm: v.AuthRealm, nonce: this.nonces.issue(), algorithm: v.AuthDigestAlgorithm, qop: v.AuthDigestQop, stale });
+        : digestChallenge({ realm: v.AuthRealm, nonce: nonce(), algorithm: v.AuthDigestAlgorithm, qop: v.AuthDigestQop, stale });
     return refuse({ status: register ? 401 : 407, headers: [[register ? 'WWW-Authenticate' : 'Proxy-Authenticate', value]] });
   }
 
@@ -319,12 +325,35 @@ export class Admission implements AdmissionStage {
     // (or made before a restart): a fresh challenge tells it what we want.
     if (algorithm !== v.AuthDigestAlgorithm) return this.challenge(req, config, false);
     if (!c.qop || !offeredQops(v.AuthDigestQop).includes(c.qop)) return this.challenge(req, config, false);
-    const state = this.nonces.state(c.nonce);
+    const radius = v.AuthServer === 'Radius';
+    const state = this.nonces.state(c.nonce, radius ? v.RadiusAuthSkew * 1000 : undefined);
     if (state === 'invalid') return this.challenge(req, config, false);
     if (!this.sameTarget(c.uri, req.uri, source)) return refuse({ status: 400, reason: 'Digest uri does not match the Request-URI' });
 
     const key = this.keyOf(c.username, req, config);
     if ('status' in key) return refuse(key);
+    if (radius) {
+      const attributes = digestRequest(c, req.method, radiusUserName(key.user, req, config), req.body);
+      if (!attributes) return refuse({ status: 400, reason: 'Credentials too long to check' });
+      const judged = await this.askRadius(req, config, attributes, c.username);
+      if (judged) return judged;
+    } else {
+      const checked = await this.checkStoredDigest(req, config, c, key, algorithm);
+      if (checked) return checked;
+    }
+    // A correct answer on an old nonce, or a nonce count already used: a new nonce, no password prompt.
+    if (state === 'stale') return this.challenge(req, config, true);
+    const counted = this.nonces.count(c.nonce, parseInt(c.nc!, 16));
+    if (counted !== 'ok') {
+      if (counted === 'replay') this.deps.log.info(`authentication: nonce count ${c.nc} of ${c.username} already used (replay?)`);
+      return this.challenge(req, config, true);
+    }
+    return { ok: true, who: { user: key.user, ...(key.domain !== undefined && { domain: key.domain }), sentUser: c.username, field } };
+  }
+
+  /** The subscriber store's verdict on a digest answer: undefined when it is right, else what to answer. */
+  private async checkStoredDigest(req: SipRequest, config: Config, c: DigestCredentials, key: { user: string; domain?: string }, algorithm: DigestAlgorithm): Promise<Outcome | undefined> {
+    const v = config.values;
     const secret = await this.secretOf(key.user, key.domain, req, config);
     if ('ok' in secret) return secret;
     const ha1 = storedHa1(secret, algorithm, c.username, v.AuthRealm);
@@ -338,14 +367,37 @@ export class Admission implements AdmissionStage {
       this.countFailure(req, config);
       return this.challenge(req, config, false);
     }
-    // A correct answer on an old nonce, or a nonce count already used: a new nonce, no password prompt.
-    if (state === 'stale') return this.challenge(req, config, true);
-    const counted = this.nonces.count(c.nonce, parseInt(c.nc!, 16));
-    if (counted !== 'ok') {
-      if (counted === 'replay') this.deps.log.info(`authentication: nonce count ${c.nc} of ${c.username} already used (replay?)`);
-      return this.challenge(req, config, true);
+    return undefined;
+  }
+
+  /**
+   * Ask the RADIUS authentication servers: undefined on Access-Accept, else what to
+   * answer (a new challenge on a reject, 503 when no server answered, 500 when none is
+   * configured).
+   */
+  private async askRadius(req: SipRequest, config: Config, attributes: RadiusAttribute[], sentUser: string): Promise<Outcome | undefined> {
+    const servers = authServers(config);
+    const service = this.deps.radius;
+    if (!service || servers.length === 0) {
+      if (!this.radiusLogged.has(config)) {
+        this.radiusLogged.add(config);
+        this.deps.log.error(
+          service
+            ? 'AuthServer Radius: no RADIUS authentication server is configured (PrimaryRadiusAuthIp and PrimaryRadiusAuthSecret); requests needing authentication are answered 500'
+            : 'AuthServer Radius: the RADIUS client is not running; requests needing authentication are answered 500',
+        );
+      }
+      return refuse({ status: 500, reason: 'Authentication server not available' });
     }
-    return { ok: true, who: { user: key.user, ...(key.domain !== undefined && { domain: key.domain }), sentUser: c.username, field } };
+    const answer = await service.access(servers, [...attributes, ...sipHeaderPairs(req, config.values.AuthIncludeSIPHeader)], 'auth');
+    if (!answer) {
+      this.deps.log.error(`authentication: no RADIUS authentication server answered (${serverList(servers)}) for ${sentUser} (${req.method}); answering 503 with Retry-After ${RADIUS_RETRY_AFTER_S}`);
+      return refuse({ status: 503, reason: 'Authentication server not responding', headers: [['Retry-After', String(RADIUS_RETRY_AFTER_S)]] });
+    }
+    if (answer.code === 'Access-Accept') return undefined;
+    this.deps.log.info(`authentication failed for ${sentUser}: ${answer.code} from RADIUS server ${answer.server.host}:${answer.server.port} (${req.method})`);
+    this.countFailure(req, config);
+    return this.challenge(req, config, false);
   }
 
   private async checkBasic(req: SipRequest, config: Config, field: string, value: AuthValue): Promise<Outcome> {
@@ -355,6 +407,11 @@ export class Admission implements AdmissionStage {
     const { user: sentUser, password } = parsed.value;
     const key = this.keyOf(sentUser, req, config);
     if ('status' in key) return refuse(key);
+    if (config.values.AuthServer === 'Radius') {
+      const judged = await this.askRadius(req, config, basicRequest(radiusUserName(key.user, req, config), password), sentUser);
+      if (judged) return judged;
+      return { ok: true, who: { user: key.user, ...(key.domain !== undefined && { domain: key.domain }), sentUser, field } };
+    }
     const secret = await this.secretOf(key.user, key.domain, req, config);
     if ('ok' in secret) return secret;
     if (!checkBasicPassword(secret, key.user, password)) {

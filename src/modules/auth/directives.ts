@@ -7,11 +7,6 @@ import { parseIncludedHeader, parseSecret } from '../accounting/directives.js';
 
 const d = directivesFor('auth', 'authentication');
 
-// The RADIUS half of authentication is not built (AuthServer Radius answers 500): its directives do nothing yet.
-const RADIUS_AUTH = 'RADIUS authentication is not built yet; use AuthServer Proxy (the subscriber store)';
-// What AuthServer Radius does instead: requests that need credentials are refused, never let through.
-const RADIUS_REFUSES = `${RADIUS_AUTH}. Until then, a request that needs authentication is answered 500 Authentication server not available`;
-
 function parseRealm(a: Arg): string {
   if (!a.text || /["\\\r\n]/.test(a.text)) throw new ValueError(`"${a.text}" cannot be used as a realm (no quotes or backslashes)`, 0);
   return a.text;
@@ -31,8 +26,7 @@ export const authDirectives = [
   d.oneOf('AuthServer', {
     values: ['Proxy', 'Radius'],
     default: 'Proxy',
-    noEffectFor: (args) => (args[0]?.text.toLowerCase() === 'radius' ? { what: 'AuthServer Radius', reason: RADIUS_REFUSES } : undefined),
-    doc: `Who checks credentials: Proxy means sipd itself, against the subscriber store; Radius means the RADIUS authentication servers below. ${RADIUS_REFUSES}; sipd -t warns about the line and sipd logs a notice at start.`,
+    doc: 'Who checks credentials: Proxy means sipd itself, against the subscriber store; Radius means the RADIUS authentication servers below (sipd still sends the challenge). When no RADIUS server answers, the request gets 503 with Retry-After and error_log names the servers tried.',
   }),
   d.oneOf('AuthScheme', {
     values: ['HTTP_Digest', 'HTTP_Basic'],
@@ -68,46 +62,40 @@ export const authDirectives = [
     doc: 'Run the user name from Authorization/Proxy-Authorization headers through the number-expansion rules before looking it up.',
   }),
   d.int('RadiusAuthSkew', {
-    noEffect: RADIUS_AUTH,
     default: 30,
     min: 1,
     max: 3600,
     unit: 'seconds',
-    doc: 'How long a challenge stays valid when RADIUS servers check the answers. sipd\'s own digest challenges (AuthServer Proxy) stay valid for 300 seconds whatever this says.',
+    doc: 'How long a challenge stays valid when RADIUS servers check the answers (AuthServer Radius); an answer on an older nonce gets a new challenge with stale=true. sipd\'s own digest challenges (AuthServer Proxy) stay valid for 300 seconds whatever this says.',
   }),
   d.optText('PrimaryRadiusAuthIp', {
-    noEffect: RADIUS_AUTH,
     type: 'host name or IP address',
     check: (a: Arg) => parseHost(a),
     doc: 'RADIUS server asked first when AuthServer is Radius.',
   }),
-  d.int('PrimaryRadiusAuthPort', { noEffect: RADIUS_AUTH, default: 1812, min: 1, max: 65535, doc: 'UDP port of the primary authentication server (1812 is the standard port).' }),
+  d.int('PrimaryRadiusAuthPort', { default: 1812, min: 1, max: 65535, doc: 'UDP port of the primary authentication server (1812 is the standard port).' }),
   d.optText('PrimaryRadiusAuthSecret', {
-    noEffect: RADIUS_AUTH,
     type: 'secret',
     check: parseSecret,
     doc: 'Shared secret with the primary authentication server. Never logged; keep this file readable only by csps.',
   }),
   d.optText('SecondaryRadiusAuthIp', {
-    noEffect: RADIUS_AUTH,
     type: 'host name or IP address',
     check: (a: Arg) => parseHost(a),
     doc: 'RADIUS server asked while the primary does not answer.',
   }),
-  d.int('SecondaryRadiusAuthPort', { noEffect: RADIUS_AUTH, default: 1812, min: 1, max: 65535, doc: 'UDP port of the secondary authentication server.' }),
+  d.int('SecondaryRadiusAuthPort', { default: 1812, min: 1, max: 65535, doc: 'UDP port of the secondary authentication server.' }),
   d.optText('SecondaryRadiusAuthSecret', {
-    noEffect: RADIUS_AUTH,
     type: 'secret',
     check: parseSecret,
     doc: 'Shared secret with the secondary authentication server. Never logged.',
   }),
   d.repeated('AuthIncludeSIPHeader', {
-    noEffect: RADIUS_AUTH,
     type: 'SIP header name',
     maxCount: 50,
     item: (args: readonly Arg[]) => parseIncludedHeader(args),
     example: ['AuthIncludeSIPHeader User-Agent'],
-    doc: 'Copy this SIP header, whole line as received, into a Cisco-AVPair sip-hdr attribute of the RADIUS requests sent to authenticate. One header per line, at most 50.',
+    doc: 'Copy this SIP header, as a whole "Name: value" line, into a Cisco-AVPair sip-hdr attribute of the Access-Requests sent to authenticate (AuthServer Radius). One header per line, at most 50.',
   }),
 ] as const;
 

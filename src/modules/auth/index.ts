@@ -1,5 +1,5 @@
 // Stages 2-3: access lists (modules/acl's directives) and authentication decide
-// together under Satisfy All|Any; the admission part also tells privacy which
+// together under Satisfy All|Any (with AuthServer Radius, through the radius module's client); the admission part also tells privacy which
 // destinations are trusted. Each snapshot's lists are compiled before requests get it.
 import type { SipdModule } from '../module.js';
 import { Admission } from './admission.js';
@@ -17,6 +17,7 @@ export const authModule: SipdModule = {
       isThisServer: (host, port) => deps.isThisServer(host, port),
       bound: deps.bound,
       failed: (aor) => deps.counts?.authFailure(aor),
+      ...(deps.services.radius && { radius: deps.services.radius }),
     });
     await admission.prepare(config);
     return {

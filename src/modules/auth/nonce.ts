@@ -9,7 +9,9 @@
 // Past that, a correct answer gets a new challenge with stale=true, and the user agent
 // retries with the new nonce without asking anybody for a password. A restart of sipd
 // changes the key, so every outstanding nonce becomes invalid (a fresh challenge).
-// (RadiusAuthSkew is the RADIUS server's window and does not apply here.)
+// With AuthServer Radius the lifetime is RadiusAuthSkew instead (the guide: "time for
+// which a challenge is valid"), and the nonce is written in hex: FreeRADIUS's digest
+// module reads Digest-Nonce as a hex string when it computes MD5-sess.
 //
 // Replay: for each nonce that has been answered correctly we remember the highest nc.
 // An answer with an nc not above it is a replay. The table is bounded: entries leave
@@ -57,31 +59,33 @@ export class NonceManager {
     this.now = o.now ?? Date.now;
   }
 
-  /** A new nonce for a challenge. */
-  issue(): string {
+  /** A new nonce for a challenge: base64url (43 characters), or hex (64) for RADIUS servers. */
+  issue(encoding: 'base64url' | 'hex' = 'base64url'): string {
     const raw = Buffer.alloc(RAW_LENGTH);
     raw.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(this.now()))), 0);
     randomBytes(8).copy(raw, 8);
     this.mac(raw.subarray(0, 16)).copy(raw, 16);
-    return raw.toString('base64url');
+    return raw.toString(encoding);
   }
 
   /** The issue time of a nonce we made, or undefined for anything else. */
   private issuedAt(nonce: string): number | undefined {
-    if (nonce.length !== 43 || !/^[A-Za-z0-9_-]+$/.test(nonce)) return undefined;
-    const raw = Buffer.from(nonce, 'base64url');
+    let raw: Buffer;
+    if (nonce.length === 43 && /^[A-Za-z0-9_-]+$/.test(nonce)) raw = Buffer.from(nonce, 'base64url');
+    else if (nonce.length === 64 && /^[0-9a-f]+$/.test(nonce)) raw = Buffer.from(nonce, 'hex');
+    else return undefined;
     if (raw.length !== RAW_LENGTH) return undefined;
     if (!timingSafeEqual(this.mac(raw.subarray(0, 16)), raw.subarray(16))) return undefined;
     return Number(raw.readBigUInt64BE(0));
   }
 
-  /** Ours and fresh, ours but expired, or not ours at all (forged, mangled, from before a restart). */
-  state(nonce: string): NonceState {
+  /** Ours and fresh, ours but expired, or not ours at all (forged, mangled, from before a restart). `lifetimeMs` overrides the manager's. */
+  state(nonce: string, lifetimeMs = this.lifetimeMs): NonceState {
     const t = this.issuedAt(nonce);
     if (t === undefined) return 'invalid';
     const now = this.now();
     if (t > now + FUTURE_SLACK_MS) return 'invalid';
-    return now - t > this.lifetimeMs ? 'stale' : 'valid';
+    return now - t > lifetimeMs ? 'stale' : 'valid';
   }
 
   /**

@@ -8,9 +8,6 @@ import type { AclHost } from '../acl/directives.js';
 
 const d = directivesFor('rpms', 'preauth');
 
-// Until RPMS preauthorization is built, its directives are accepted and reported as having no effect.
-const NOT_BUILT = 'RPMS preauthorization is not built yet: INVITEs are never sent for preauthorization';
-
 export interface RpmsServer {
   readonly host: string;
   readonly port: number;
@@ -29,26 +26,22 @@ const MAX_HOPS = 100;
 
 export const rpmsDirectives = [
   d.onOff('PreAuthorization', {
-    noEffect: NOT_BUILT,
     default: false,
-    doc: 'Ask an RPMS to preauthorize each new INVITE that comes from a host listed in PreAuthPreviousHop. A Reject refuses the call; when no RPMS answers, the call proceeds as if this were Off.',
+    doc: 'Ask an RPMS to preauthorize each new INVITE that comes from a host listed in PreAuthPreviousHop. A Reject refuses the call with 480 Temporarily Unavailable; when no RPMS answers, the call proceeds as if this were Off.',
   }),
   d.oneOf('PreAuthRequestType', {
-    noEffect: NOT_BUILT,
     values: ['Query'],
     default: 'Query',
     doc: 'Kind of preauthorization request sent; Query is the only one.',
   }),
   d.repeated('RPMS_ServerIpPortSecret', {
-    noEffect: NOT_BUILT,
     type: 'host port secret',
     maxCount: 10,
     item: (args: readonly Arg[]) => parseRpmsServer(args),
     example: ['RPMS_ServerIpPortSecret 10.1.1.20 1645 s3cret'],
-    doc: 'One RPMS server per line: address, UDP port and RADIUS shared secret; up to 10, tried in order. The secret is never logged.',
+    doc: 'One RPMS server per line: address, UDP port and RADIUS shared secret; up to 10. Queries go to the designated server (the first, or the one that last answered after it failed, for RadiusRetryTime), then the others in order. The secret is never logged.',
   }),
   d.custom('PreAuthPreviousHop', {
-    noEffect: NOT_BUILT,
     type: 'list of hosts',
     valid: 'ALL | domain | IP | partial IP | network/netmask | network/prefix',
     default: [] as readonly AclHost[],

@@ -99,8 +99,6 @@ test('no directive marked noEffect is read by code: once a feature is built, its
 test('the unbuilt features of the issue are marked, each with its area', () => {
   const reason = (name: string) => all.find((s) => s.name === name)?.noEffect ?? '';
   assert.match(reason('Accounting'), /accounting is not built/);
-  assert.match(reason('PrimaryRadiusAuthIp'), /RADIUS authentication is not built/);
-  assert.match(reason('PreAuthorization'), /RPMS/);
   assert.match(reason('GktmpConnection'), /GKTMP/);
   assert.match(reason('RASModule'), /RAS/);
   assert.match(reason('RASGatekeeperCluster'), /RAS/);
