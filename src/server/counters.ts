@@ -200,6 +200,16 @@ export class SipCounters implements ProxyCounts, ModuleCounts {
     this.provided.set(name, read);
   }
 
+  /** One module's own figures now (the SIP MIB's RADIUS table reads 'radius'); empty when it gave none. */
+  figures(name: string): Record<string, number> {
+    try {
+      return this.provided.get(name)?.() ?? {};
+    } catch {
+      this.listenerErrors++;
+      return {};
+    }
+  }
+
   private retryRow(method: string): RetryCounts | undefined {
     let r = this.retries.get(method);
     if (!r && method && this.retries.size < MAX_METHOD_NAMES) {

@@ -153,7 +153,36 @@ export function buildSipMib(src: SipMibSource, codes: StatusCodes, state: SipMib
       { sub: 3, get: (k) => cell.counter(c.responsesSent[`${k}xx`] ?? 0) },
     ],
   });
+  radiusServers(tree, c);
   return tree;
+}
+
+/** spsRadiusServerTable columns, in order from 3, as the RADIUS client names its figures. */
+const RADIUS_FIGURES = ['sent', 'retransmitted', 'failedOver', 'answered', 'timeouts', 'badResponses', 'queueFull'] as const;
+
+/** OPENSPS-SIP-MIB spsRadiusServerTable from the RADIUS client's per-server figures; an index per server, kept while sipd runs. */
+function radiusServers(tree: OidTree, c: SipMibSource['counters']): void {
+  const index = new Map<string, number>();
+  const servers = () => {
+    const by = new Map<string, Record<string, number>>();
+    for (const [key, n] of Object.entries(c.figures('radius'))) {
+      const dot = key.lastIndexOf('.');
+      const field = key.slice(dot + 1);
+      if (dot < 0 || !(RADIUS_FIGURES as readonly string[]).includes(field)) continue;
+      const server = key.slice(0, dot);
+      if (!index.has(server)) index.set(server, index.size + 1);
+      by.set(server, { ...by.get(server), [field]: n });
+    }
+    return [...by].map(([server, f]) => ({ index: [APPL_INDEX, index.get(server)!], row: { server, f } }));
+  };
+  tree.table<{ server: string; f: Record<string, number> }>({
+    entry: ENTRY.spsRadiusServerEntry,
+    rows: servers,
+    columns: [
+      { sub: 2, get: (r) => cell.text(r.server) },
+      ...RADIUS_FIGURES.map((name, i) => ({ sub: 3 + i, get: (r: { f: Record<string, number> }) => cell.counter(r.f[name] ?? 0) })),
+    ],
+  });
 }
 
 /** sipCommonCfgTimerTable from the transaction timers (RFC 3261 §17 derivations). */

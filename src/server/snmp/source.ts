@@ -27,6 +27,8 @@ export interface Rfc4780Counters {
   readonly responsesSent: Readonly<Record<string, number>>;
   readonly responsesReceived: Readonly<Record<string, number>>;
   onResponse: ((dir: 'in' | 'out', method: string, status: number, res: SipResponse) => void) | undefined;
+  /** A module's own figures, flat: the RADIUS client gives `host:port.sent` and so on. */
+  figures(name: string): Record<string, number>;
 }
 
 /** RFC 4780 sipCommonCfgServiceOperStatus values. */
