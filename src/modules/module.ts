@@ -13,6 +13,7 @@ import type { LocationStore } from '../stores/location-store.js';
 import type { RouteStore } from '../stores/route-store.js';
 import type { SubscriberStore } from '../stores/subscriber-store.js';
 import type { DnsQuerier } from './dns/client.js';
+import type { RadiusService } from './radius/service.js';
 
 /** The stores sipd opens at start (src/server/stores.ts) and hands to the modules. */
 export interface SipdStores {
@@ -28,6 +29,8 @@ export interface SipdStores {
 export interface SharedServices {
   /** DNS lookups through the resolver's cache (ENUM's NAPTR queries share it). */
   readonly dns: DnsQuerier;
+  /** The RADIUS client (accounting, RADIUS authentication and RPMS send through it). */
+  readonly radius: RadiusService;
 }
 
 /** What the modules count for RFC 4780's SIP-SERVER-MIB (server/counters.ts implements it). */
