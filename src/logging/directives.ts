@@ -53,7 +53,6 @@ export type DebugFlagName = (typeof DEBUG_FLAGS)[number];
  * a warning in sipd -t and a notice at start; every other flag writes its module's lines.
  */
 export const FLAGS_WITHOUT_OUTPUT: Readonly<Partial<Record<DebugFlagName, string>>> = {
-  Radius: 'the RADIUS client is not built yet, so there are no RADIUS messages to log',
   GKTMP: 'GKTMP (NAM server queries) is not built yet',
   GktmpAPI: 'GKTMP (NAM server queries) is not built yet',
   RPMS: 'RPMS preauthorization is not built yet',
@@ -171,7 +170,7 @@ export const loggingDirectives = [
       return reason && args[1]?.text.toLowerCase() === 'on' ? { what: `DebugFlag ${flag}`, reason } : undefined;
     },
     example: DEBUG_FLAGS.map((f) => `DebugFlag ${f} Off`),
-    doc: 'Turns detailed debug output of one module on or off; the output goes to error_log in long form (it is written whatever LogLevel says). Flags: StateMachine (transaction state changes), Parser (each message received), SipTcp and SipTls (connections), DBMySQL (the MySQL store), Numexpand, Enum, Routing, Registry (registrar decisions and lookups), Privacy. Radius, GKTMP, GktmpAPI, RPMS, RAS and RasAPI belong to features not built yet: they are accepted and write nothing, and turning one On is reported.',
+    doc: 'Turns detailed debug output of one module on or off; the output goes to error_log in long form (it is written whatever LogLevel says). Flags: StateMachine (transaction state changes), Parser (each message received), SipTcp and SipTls (connections), DBMySQL (the MySQL store), Numexpand, Enum, Routing, Registry (registrar decisions and lookups), Privacy, Radius (each RADIUS request and response, passwords hidden). GKTMP, GktmpAPI, RPMS, RAS and RasAPI belong to features not built yet: they are accepted and write nothing, and turning one On is reported.',
   }),
 ] as const;
 

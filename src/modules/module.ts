@@ -39,6 +39,8 @@ export interface ModuleCounts {
   registration(accepted: boolean): void;
   /** A request failed authentication (a wrong digest response or password); `aor` is user@domain as the registry files it. */
   authFailure(aor: string): void;
+  /** A module's own figures, read at each counters snapshot under its name ("<name>.<key>"); a second call for the name replaces the first. */
+  provide(name: string, read: () => Record<string, number>): void;
 }
 
 /** What the server hands each module's open(). */

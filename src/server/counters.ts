@@ -101,7 +101,7 @@ export class SipCounters implements ProxyCounts, ModuleCounts {
    * is counted (listenerErrors), never let into the message path.
    */
   onResponse: ResponseListener | undefined = undefined;
-  /** Exceptions thrown by onResponse. */
+  /** Exceptions thrown by onResponse or by a module's provided figures. */
   listenerErrors = 0;
 
   /** Values owned elsewhere (transactions, registrations), read at snapshot time. */
@@ -193,6 +193,13 @@ export class SipCounters implements ProxyCounts, ModuleCounts {
     this.authFailures.set(aor, (n ?? 0) + 1);
   }
 
+  /** Figures the modules keep themselves (the RADIUS client's per-server counters), by module name. */
+  private readonly provided = new Map<string, () => Record<string, number>>();
+
+  provide(name: string, read: () => Record<string, number>): void {
+    this.provided.set(name, read);
+  }
+
   private retryRow(method: string): RetryCounts | undefined {
     let r = this.retries.get(method);
     if (!r && method && this.retries.size < MAX_METHOD_NAMES) {
@@ -242,6 +249,13 @@ export class SipCounters implements ProxyCounts, ModuleCounts {
       out[`retries.${m}.nonFinalResponses`] = c.nonFinalResponses;
     }
     for (const [aor, n] of this.authFailures) out[`authFailures.${aor}`] = n;
+    for (const [name, read] of this.provided) {
+      try {
+        for (const [k, n] of Object.entries(read())) out[`${name}.${k}`] = n;
+      } catch {
+        this.listenerErrors++;
+      }
+    }
     return { ...out, ...this.gauges() };
   }
 }

@@ -5,17 +5,12 @@ import type { ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('radius', 'server-core');
 
-// No RADIUS client exists yet, so its timers and User-Name form do nothing.
-const NOT_BUILT = 'the RADIUS client is not built yet (no accounting, RADIUS authentication or RPMS)';
-
 export const radiusDirectives = [
   d.onOff('RadiusUserNameAttrAddDomain', {
-    noEffect: NOT_BUILT,
     default: true,
     doc: 'Send User-Name as user@domain, taking the domain from the From header, when that domain is ProxyDomain or one of the Virtual_Proxy_Domain values; other domains are never appended.',
   }),
   d.int('RadiusRetransmissionInterval', {
-    noEffect: NOT_BUILT,
     default: 2000,
     min: 100,
     max: 60000,
@@ -23,21 +18,18 @@ export const radiusDirectives = [
     doc: 'Wait between two transmissions of the same request to a RADIUS server.',
   }),
   d.int('RadiusRetransmissionCount', {
-    noEffect: NOT_BUILT,
     default: 2,
     min: 0,
     max: 10,
     doc: 'Retransmissions without an answer after which a RADIUS server is taken as unreachable and the secondary is tried.',
   }),
   d.int('RadiusRetransmissionAfterFailure', {
-    noEffect: NOT_BUILT,
     default: 0,
     min: 0,
     max: 10,
     doc: 'Retransmissions allowed for a new request while the previous request already failed on every server; 0 gives up on the first timeout until a server answers again.',
   }),
   d.int('RadiusRetryTime', {
-    noEffect: NOT_BUILT,
     default: 300,
     min: 1,
     max: 86400,
