@@ -42,22 +42,9 @@ async function farmAddresses(config: Config): Promise<Set<string>> {
   return out;
 }
 
-/** Counters of the accounting module for the counters snapshot (accounting.*). */
+/** The accounting module's figures in the counters snapshot (accounting.<key>). */
 export function accountingSnapshot(counts: AccountingCounts, spoolDepth: number): Record<string, number> {
-  return {
-    'accounting.sent': counts.sent,
-    'accounting.spooled': counts.spooled,
-    'accounting.spoolDepth': spoolDepth,
-    'accounting.dropped': counts.dropped,
-    'accounting.unanswered': counts.unanswered,
-  };
-}
-
-let lastSnapshot: () => Record<string, number> = () => ({});
-
-/** The counters of the accounting module opened last (empty before it opens). */
-export function accountingCounters(): Record<string, number> {
-  return lastSnapshot();
+  return { sent: counts.sent, spooled: counts.spooled, spoolDepth, dropped: counts.dropped, unanswered: counts.unanswered };
 }
 
 export const accountingModule: SipdModule = {
@@ -87,7 +74,7 @@ export const accountingModule: SipdModule = {
       isFarm: (host, port) => deps.isThisServer(host, port) || farm.has(host.toLowerCase()),
       ...(nasIp ? { nasIp } : {}),
     });
-    lastSnapshot = () => accountingSnapshot(sender.counts, sender.spoolDepth);
+    deps.counts?.provide('accounting', () => accountingSnapshot(sender.counts, sender.spoolDepth));
     return {
       hooks: calls,
       async reconfigure(c) {

@@ -6,6 +6,7 @@ import type { Config } from '../../config/loader.js';
 import { parseAddress } from '../../sip/address.js';
 import type { SipMessage, SipRequest } from '../../sip/message.js';
 import type { RadiusAttribute } from '../radius/service.js';
+import { radiusUserName } from '../radius/user-name.js';
 
 /** A Cisco vendor-specific string is at most 247 bytes (253 less the vendor header). */
 const VSA_MAX = 247;
@@ -72,15 +73,10 @@ function credentialUser(req: SipRequest): string | undefined {
  * virtual proxy domain).
  */
 export function userNameFor(req: SipRequest, config: Config, authenticatedUser: string | undefined): string {
-  const v = config.values;
   const from = req.headers.get('From');
-  let user = (v.OrigUserNameSource === 'Auth' ? (authenticatedUser ?? credentialUser(req)) : undefined) ?? userOf(from);
-  if (v.RadiusUserNameAttrAddDomain && !user.includes('@')) {
-    const domain = hostOf(from);
-    const ours = [v.ProxyDomain, ...v.VirtualProxyHost.map((b) => b.Virtual_Proxy_Domain)].filter((d): d is string => !!d).map((d) => d.toLowerCase());
-    if (domain && ours.includes(domain)) user = `${user}@${domain}`;
-  }
-  return user;
+  const user = (config.values.OrigUserNameSource === 'Auth' ? (authenticatedUser ?? credentialUser(req)) : undefined) ?? userOf(from);
+  // A virtual host's authenticated user is already user@domain.
+  return user.includes('@') ? user : radiusUserName(user, hostOf(from), config);
 }
 
 /** The configured headers of a message as "Name: value" lines, in the order configured, at most 50. */
@@ -138,6 +134,19 @@ export function q850Cause(status: number): number {
   return Q850[status] ?? (status >= 500 && status < 600 ? 41 : 31);
 }
 
+/**
+ * What the attributes of a record may take: 4096 bytes less the header (20) and what
+ * is added at sending (Message-Authenticator 18, Acct-Delay-Time 6, Event-Timestamp 6),
+ * with some room to spare.
+ */
+const PACKET_BUDGET = 3968;
+
+/** Bytes one attribute takes on the wire (integers, enumerations, addresses and dates take 6). */
+function attrSize(a: RadiusAttribute): number {
+  if (a.length === 3) return 6 + a[2].reduce((n, [, v]) => n + 2 + Buffer.byteLength(String(v)), 0);
+  return typeof a[1] === 'string' && !['Acct-Status-Type', 'NAS-Port-Type', 'Service-Type', 'NAS-IP-Address'].includes(a[0]) ? 2 + Buffer.byteLength(a[1]) : 6;
+}
+
 function clip(s: string, max: number): string {
   return Buffer.byteLength(s) <= max ? s : Buffer.from(s).subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
 }
@@ -167,7 +176,6 @@ export function recordAttributes(r: LegRecord, format: 'Local' | 'GMT'): RadiusA
   }
   const avpair = (text: string): [string, unknown] => ['Cisco-AVPair', clip(text, VSA_MAX)];
   cisco.push(avpair(`call-id=${r.callId}`), avpair('session-protocol=sipv2'));
-  for (const line of r.sipHeaders) cisco.push(avpair(`sip-hdr=${line}`));
   const attrs: RadiusAttribute[] = [
     ['Acct-Status-Type', r.status],
     ['Acct-Session-Id', r.sessionId],
@@ -180,6 +188,16 @@ export function recordAttributes(r: LegRecord, format: 'Local' | 'GMT'): RadiusA
   ];
   if (r.nasIp) attrs.push(['NAS-IP-Address', r.nasIp]);
   if (r.status === 'Stop') attrs.push(['Acct-Session-Time', sessionSeconds(r)]);
-  attrs.push(['Vendor-Specific', 9, cisco]);
+  // Each VSA in a Vendor-Specific attribute of its own: one holding them all would pass
+  // the 255 bytes an attribute may have.
+  for (const pair of cisco) attrs.push(['Vendor-Specific', 9, [pair]]);
+  // The sip-hdr lines while the packet stays within RADIUS's 4096 bytes.
+  let size = attrs.reduce((n, a) => n + attrSize(a), 0);
+  for (const line of r.sipHeaders) {
+    const a: RadiusAttribute = ['Vendor-Specific', 9, [avpair(`sip-hdr=${line}`)]];
+    if (size + attrSize(a) > PACKET_BUDGET) break;
+    size += attrSize(a);
+    attrs.push(a);
+  }
   return attrs;
 }

@@ -10,6 +10,7 @@ import { CallAccounting } from '../../../src/modules/accounting/calls.js';
 import { confId, h323Time, q850Cause } from '../../../src/modules/accounting/record.js';
 import { RecordSender } from '../../../src/modules/accounting/sender.js';
 import { Spool } from '../../../src/modules/accounting/spool.js';
+import { encodeRequest, loadDictionaries } from '../../../src/modules/radius/codec.js';
 import type { RadiusAttribute, RadiusServer, RadiusService } from '../../../src/modules/radius/service.js';
 import type { RequestContext } from '../../../src/proxy/stages.js';
 import { buildResponse } from '../../../src/sip/message.js';
@@ -41,8 +42,8 @@ function attr(h: Handed, name: string): unknown {
 }
 
 function vsas(h: Handed, name: string): string[] {
-  const v = h.attrs.find((a) => a[0] === 'Vendor-Specific') as ['Vendor-Specific', number, Array<[string, unknown]>] | undefined;
-  return (v?.[2] ?? []).filter(([n]) => n === name).map(([, x]) => String(x));
+  const all = h.attrs.filter((a): a is ['Vendor-Specific', number, Array<[string, unknown]>] => a[0] === 'Vendor-Specific').flatMap((a) => a[2]);
+  return all.filter(([n]) => n === name).map(([, x]) => String(x));
 }
 
 const dirs: string[] = [];
@@ -289,6 +290,26 @@ describe('record formats', () => {
     await settle();
     assert.equal(vsas(b.radius.handed[0], 'Cisco-AVPair').filter((x) => x.startsWith('sip-hdr=')).length, 50);
     assert.throws(() => configOf(BASE + [...names, 'X-H50'].map((n) => `AcctIncludeSIPHeader ${n}\n`).join('')));
+  });
+});
+
+describe('what RADIUS can carry', () => {
+  test('a record with 50 long headers still encodes: each VSA in its own attribute, the packet under 4096 bytes', async () => {
+    loadDictionaries();
+    const names = Array.from({ length: 50 }, (_, i) => `X-Long-${i}`);
+    const b = bench(names.map((n) => `AcctIncludeSIPHeader ${n}\n`).join(''));
+    const c = call(b, [200]);
+    await settle();
+    const r = reply(c.f.sent[0], 200);
+    for (const n of names) r.headers.append(n, 'x'.repeat(300));
+    c.f.sent[0].events.onResponse(r);
+    await settle();
+    const attrs = [...b.radius.handed[0].attrs, ['Event-Timestamp', new Date()], ['Acct-Delay-Time', 0]] as RadiusAttribute[];
+    const packet = encodeRequest('Accounting-Request', 1, 'secret', attrs);
+    assert.ok(packet.length <= 4096, `${packet.length} bytes`);
+    const kept = vsas(b.radius.handed[0], 'Cisco-AVPair').filter((x) => x.startsWith('sip-hdr='));
+    assert.ok(kept.length > 5 && kept.length < 50, `${kept.length} sip-hdr kept`);
+    for (const k of kept) assert.ok(Buffer.byteLength(k) <= 247);
   });
 });
 
