@@ -389,6 +389,27 @@ describe('no BYE', () => {
     assert.deepEqual(vsas(b.radius.handed[1], 'h323-disconnect-cause'), ['h323-disconnect-cause=66']);
   });
 
+  test('AccountingMaxCallDuration passed with no BYE: the call gets its Stop', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const b = bench('AccountingMaxCallDuration 60\n');
+    const c = call(b, [200]);
+    // The fork's own timers are not in play: the branch answers at once.
+    await Promise.resolve();
+    await Promise.resolve();
+    const r = reply(c.f.sent[0], 200);
+    c.f.sent[0].events.onResponse(r);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    assert.equal(b.calls.openLegs, 1);
+    t.mock.timers.tick(59_000);
+    assert.equal(b.calls.openLegs, 1);
+    t.mock.timers.tick(1_000);
+    assert.equal(b.calls.openLegs, 0);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    const stop = b.radius.handed.at(-1)!;
+    assert.equal(attr(stop, 'Acct-Status-Type'), 'Stop');
+    assert.deepEqual(vsas(stop, 'h323-disconnect-cause'), ['h323-disconnect-cause=66']);
+  });
+
   test('a 2xx to a non-INVITE opens nothing', async () => {
     const b = bench('');
     const opt = buildResponse(invite(), 200);
