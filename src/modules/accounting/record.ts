@@ -91,9 +91,18 @@ export function sipHeaderLines(msg: SipMessage, names: readonly string[]): strin
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** The host zone's short name by UTC offset: Intl is slow, and a zone has only a few offsets. */
+const zoneNames = new Map<number, string>();
+
 function localZoneName(d: Date): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
-  return part?.value.replace(/\s+/g, '') ?? 'LOCAL';
+  const offset = d.getTimezoneOffset();
+  let name = zoneNames.get(offset);
+  if (name === undefined) {
+    const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
+    name = part?.value.replace(/\s+/g, '') ?? 'LOCAL';
+    zoneNames.set(offset, name);
+  }
+  return name;
 }
 
 /**
