@@ -70,6 +70,7 @@ ${p}/package.json
 ${p}/bin
 ${p}/lib
 ${p}/mibs
+${p}/radius
 ${p}/share
 %dir %attr(0775,root,${ACCOUNT}) ${p}/conf
 ${tree.confFiles.map((f) => `%config(noreplace) %attr(0640,root,${ACCOUNT}) ${p}/${f}`).join('\n')}

@@ -1,4 +1,4 @@
-// Lays out the install tree of one prefix (bin/, lib/, conf/, mibs/, share/) in a
+// Lays out the install tree of one prefix (bin/, lib/, conf/, mibs/, radius/, share/) in a
 // directory, from a built checkout: the compiled code of dist/src, the production
 // dependencies listed in package-lock.json, the launchers pointed at lib/.
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -104,7 +104,7 @@ export function stageTree(o: StageOptions): StagedTree {
   const dir = o.dir;
   const compiled = path.join(repo, 'dist', 'src');
   if (!existsSync(path.join(compiled, 'cli', 'sipd.js'))) throw new Error(`${compiled}/cli/sipd.js not found: run "npm run build" first`);
-  for (const d of ['bin', 'lib/src', 'conf', 'mibs', 'share/services', 'share/doc']) mkdirSync(path.join(dir, d), { recursive: true });
+  for (const d of ['bin', 'lib/src', 'conf', 'mibs', 'radius', 'share/services', 'share/doc']) mkdirSync(path.join(dir, d), { recursive: true });
 
   // bin/: every program of the checkout, launchers re-pointed at lib/.
   const bins: string[] = [];
@@ -142,6 +142,8 @@ export function stageTree(o: StageOptions): StagedTree {
   if (!confFiles.includes('conf/sipd.conf')) throw new Error('conf/sipd.conf is missing from the checkout');
 
   cpSync(path.join(repo, 'mibs'), path.join(dir, 'mibs'), { recursive: true });
+  // radius/: the RADIUS dictionaries sipd loads at start (src/modules/radius/codec.ts).
+  cpSync(path.join(repo, 'radius'), path.join(dir, 'radius'), { recursive: true });
 
   // share/: the service files (for reference on Linux; the Solaris scripts install them from here).
   const services = (['sipd', 'pserver', 'ciagent'] as const).filter((b) => bins.includes(b));

@@ -1,7 +1,7 @@
 // DebugFlag in a real sipd driven by a UDP peer: StateMachine writes each transaction's
 // state changes, Registry the registrar's decisions and lookups, Parser each message
 // received; with the flags Off none of those lines appear. The flags of features not
-// built yet (Radius, GKTMP, GktmpAPI, RPMS, RAS, RasAPI) write nothing, and turning one
+// built yet (GKTMP, GktmpAPI, RPMS, RAS, RasAPI) write nothing, and turning one
 // On gives a notice at start naming the line and the reason.
 // SipTcp, Numexpand, Routing, Privacy, Enum, SipTls (an OPTIONS over TLS, certificates
 // made by openssl) and DBMySQL (an authenticated REGISTER against a real MariaDB: the

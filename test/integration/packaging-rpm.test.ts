@@ -58,7 +58,7 @@ describe('rpm package', () => {
     const flags = q('--queryformat', '[%{FILENAMES} %{FILEFLAGS:fflags}\n]');
     assert.match(flags, new RegExp(`^${PREFIX}/conf/sipd\\.conf cn$`, 'm'));
     const files = q('-l');
-    for (const f of ['bin/sip', 'bin/sipd', 'bin/rotatelogs', 'bin/sps_setup', 'bin/getone', 'bin/setany', 'bin/getmany', 'bin/traprcv', 'lib/src/cli/sipd.js', 'lib/node_modules/net-snmp/package.json', 'mibs/CRITAPP-MIB', 'package.json']) {
+    for (const f of ['bin/sip', 'bin/sipd', 'bin/rotatelogs', 'bin/sps_setup', 'bin/getone', 'bin/setany', 'bin/getmany', 'bin/traprcv', 'lib/src/cli/sipd.js', 'lib/node_modules/net-snmp/package.json', 'mibs/CRITAPP-MIB', 'radius/dictionary.cisco', 'package.json']) {
       assert.ok(files.includes(`${PREFIX}/${f}\n`), `${f} missing from the rpm`);
     }
     for (const f of ['lib/node_modules/typescript/', 'lib/node_modules/@types/node/', 'lib/test/', 'lib/src/cli/sipd.js.map']) {

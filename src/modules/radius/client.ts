@@ -214,12 +214,14 @@ export class RadiusClient implements RadiusService {
     this.debug(() => `${use} ${code}: ${describeRequest(given)} → ${ordered.map((s) => keyOf(s.host, s.port)).join(' then ')}, ${transmissions} transmission(s) each`);
     for (let i = 0; i < ordered.length; i++) {
       const server = ordered[i]!;
+      const errorsBefore = this.encodeErrors;
       const answer = await this.tryServer(code, server, attributesNow, transmissions, t.intervalMs, use);
       if (answer) {
         this.allFailed.delete(listKey);
         return answer;
       }
-      if (this.closed) return undefined;
+      // Attributes that cannot be encoded fail on every server, and are no server's fault.
+      if (this.closed || this.encodeErrors !== errorsBefore) return undefined;
       const st = this.state(keyOf(server.host, server.port));
       st.downUntil = Date.now() + t.retrySeconds * 1000;
       if (i + 1 < ordered.length) {

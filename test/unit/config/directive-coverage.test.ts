@@ -100,7 +100,6 @@ test('the unbuilt features of the issue are marked, each with its area', () => {
   const reason = (name: string) => all.find((s) => s.name === name)?.noEffect ?? '';
   assert.match(reason('Accounting'), /accounting is not built/);
   assert.match(reason('PrimaryRadiusAuthIp'), /RADIUS authentication is not built/);
-  assert.match(reason('RadiusRetryTime'), /RADIUS client is not built/);
   assert.match(reason('PreAuthorization'), /RPMS/);
   assert.match(reason('GktmpConnection'), /GKTMP/);
   assert.match(reason('RASModule'), /RAS/);
