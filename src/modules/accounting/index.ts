@@ -63,7 +63,16 @@ export const accountingModule: SipdModule = {
     warn(config);
     const service = config.values.Accounting ? needService(deps, 'radius', 'accounting') : deps.services.radius;
     if (!service) return { close: () => Promise.resolve() };
-    const spool = new Spool(config.path('data/radius-spool'), config.values.AccountingSpoolMaxRecords);
+    const spoolDir = config.path('data/radius-spool');
+    let spool: Spool;
+    try {
+      spool = new Spool(spoolDir, config.values.AccountingSpoolMaxRecords);
+    } catch (e) {
+      const why = `accounting: cannot open the record spool ${spoolDir}: ${(e as Error).message}`;
+      if (config.values.Accounting) throw new Error(why);
+      log('warn', `${why}; accounting stays off until sipd is restarted with a usable ServerRoot/data`);
+      return { close: () => Promise.resolve() };
+    }
     if (spool.unreadable) log('warn', `accounting: ${spool.unreadable} unreadable record(s) in ${spool.dir} skipped`);
     const sender = new RecordSender({ service, servers: () => accountingServers(current), spool, retryMs: SPOOL_RETRY_MS, log });
     let farm = await farmAddresses(config);
