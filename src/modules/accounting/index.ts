@@ -56,6 +56,8 @@ export const accountingModule: SipdModule = {
     let current = config;
     const warn = (c: Config) => {
       if (!c.values.Accounting) return;
+      const to = accountingServers(c).map((s) => `${s.host}:${s.port}`);
+      log('info', `accounting: ${c.values.AccountingRecordFormat} records${to.length ? ` to ${to.join(', then ')}` : ''}; spool ${c.path('data/radius-spool')}`);
       if (!c.values.AddRecordRoute) log('warn', 'Accounting is On but AddRecordRoute is Off: BYEs will not pass through sipd, so calls get their Stop record only after AccountingMaxCallDuration');
       if (!accountingServers(c).length) log('warn', 'Accounting is On but no accounting server is configured (PrimaryRadiusAcctIp and PrimaryRadiusAcctSecret): records wait in the spool');
       if (!c.values.StatefulServer) log('warn', 'Accounting is On but StatefulServer is Off: a stateless proxy sees no call outcome and writes no records');
