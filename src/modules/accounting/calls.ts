@@ -11,7 +11,6 @@
 // The legs of one dialog share its key (Call-ID and both tags) so the BYE, sent by either
 // end, stops them all; every record carries the Call-ID, which correlates the legs.
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../../config/loader.js';
 import type { BranchInfo, ForwardHooks, RequestContext } from '../../proxy/stages.js';
 import type { SipMessage, SipResponse } from '../../sip/message.js';
 import { tagOf } from '../../sip/message.js';
@@ -26,8 +25,6 @@ export interface CallAccountingDeps {
   isFarm(host: string, port: number | undefined): boolean;
   /** Our IPv4 address for NAS-IP-Address, if known. */
   readonly nasIp?: string;
-  /** The configuration now (records of a call use the snapshot its INVITE started with). */
-  config(): Config;
   /** Clock, for tests. */
   now?(): Date;
 }

@@ -81,7 +81,6 @@ export const accountingModule: SipdModule = {
     const nasIp = deps.bound.find((b) => isIP(b.address) === 4 && b.address !== '0.0.0.0')?.address;
     const calls = new CallAccounting({
       sender,
-      config: () => current,
       isFarm: (host, port) => deps.isThisServer(host, port) || farm.has(host.toLowerCase()),
       ...(nasIp ? { nasIp } : {}),
     });

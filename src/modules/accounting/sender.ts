@@ -72,7 +72,7 @@ export class RecordSender {
     }
     const entry = { rec, spooled: false };
     this.inFlight.add(entry);
-    const ok = await this.o.service.accounting(this.o.servers(), withTimestamp(rec), Math.max(0, Math.floor((this.now() - rec.event) / 1000)));
+    const ok = await this.send(rec);
     this.inFlight.delete(entry);
     if (entry.spooled) return;
     if (ok) {
@@ -82,6 +82,16 @@ export class RecordSender {
     this.counts.unanswered++;
     if (!this.o.spool.depth) this.o.log('warn', 'accounting: no RADIUS accounting server acknowledged a record; keeping records in the spool until one does');
     this.toSpool(rec);
+  }
+
+  /** One attempt, with Acct-Delay-Time from the event's age; a service that throws counts as no answer. */
+  private async send(rec: QueuedRecord): Promise<boolean> {
+    try {
+      return await this.o.service.accounting(this.o.servers(), withTimestamp(rec), Math.max(0, Math.floor((this.now() - rec.event) / 1000)));
+    } catch (e) {
+      this.o.log('error', `accounting: the RADIUS service failed: ${(e as Error).message}`);
+      return false;
+    }
   }
 
   private toSpool(rec: QueuedRecord): void {
@@ -114,8 +124,7 @@ export class RecordSender {
   private async drainLoop(): Promise<void> {
     const spool = this.o.spool;
     for (let rec = spool.head(); rec && !this.closed; rec = spool.head()) {
-      const delay = Math.max(0, Math.floor((this.now() - rec.event) / 1000));
-      const ok = await this.o.service.accounting(this.o.servers(), withTimestamp(rec), delay);
+      const ok = await this.send(rec);
       if (this.closed) return;
       if (ok) {
         spool.shift();

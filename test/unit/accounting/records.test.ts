@@ -67,7 +67,7 @@ function bench(conf: string, o: { dir?: string; up?: boolean; max?: number; now?
   const spool = new Spool(o.dir ?? tempDir(), o.max ?? 1000);
   const logs: string[] = [];
   const sender = new RecordSender({ service: radius, servers: () => [], spool, retryMs: 5, log: (_l, m) => logs.push(m), ...(o.now ? { now: o.now } : {}) });
-  const calls = new CallAccounting({ sender, config: () => config, isFarm: (host) => host === FARM, ...(o.now ? { now: () => new Date(o.now!()) } : {}) });
+  const calls = new CallAccounting({ sender, isFarm: (host) => host === FARM, ...(o.now ? { now: () => new Date(o.now!()) } : {}) });
   return { config, radius, spool, sender, calls, logs };
 }
 
@@ -350,6 +350,16 @@ describe('the spool', () => {
     for (let i = 0; i < 50 && b.spool.depth; i++) await new Promise((r) => setTimeout(r, 5));
     const acked = b.radius.handed.slice(-2).map((h) => attr(h, 'Acct-Status-Type'));
     assert.deepEqual(acked, ['Start', 'Stop']);
+    b.sender.close();
+  });
+
+  test('a RADIUS service that throws counts as no answer: the record is spooled, nothing rejects', async () => {
+    const b = bench('AccountingUnsuccessful On\n', { up: false });
+    b.radius.accounting = () => Promise.reject(new Error('broken'));
+    await answer(call(b, [486]), [486]);
+    await settle();
+    assert.equal(b.spool.depth, 1);
+    assert.ok(b.logs.some((l) => /RADIUS service failed: broken/.test(l)));
     b.sender.close();
   });
 
