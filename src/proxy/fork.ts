@@ -13,7 +13,7 @@ import { hostPort } from '../transport/types.js';
 import { chooseBest } from './best-response.js';
 import { forwardCopy, ownRoutesRemoved, popVia } from './forward.js';
 import { loopSuffix } from './sanity.js';
-import type { ForkControl, ForwardHooks, ProxyDeps, RequestContext, Target } from './stages.js';
+import type { BranchInfo, ForkControl, ForwardHooks, ProxyDeps, RequestContext, Target } from './stages.js';
 
 /** Upper bound on branches over the life of one request, recursion included. */
 const MAX_BRANCHES_TOTAL = 20;
@@ -24,6 +24,9 @@ const MAX_DIVERSIONS = 5;
 interface Branch {
   readonly target: Target;
   txn?: ClientTxn;
+  /** The last copy sent, and where (for the branchFinal hooks). */
+  copy?: SipRequest;
+  dest?: Destination;
   done: boolean;
   /** The addresses the target resolved to, and which one is being tried. */
   dests?: readonly Destination[];
@@ -128,6 +131,23 @@ export class ForkContext {
     this.o.send(res);
   }
 
+  /** The hooks learn a branch's final response. */
+  private branchFinal(b: Branch, res: SipResponse): void {
+    const info: BranchInfo = { target: b.target, dest: b.dest, copy: b.copy };
+    for (const h of this.o.hooks) h.branchFinal?.(this.o.ctx, info, res);
+  }
+
+  /** The hooks learn the final answer that went upstream. */
+  private finalUp(res: SipResponse): void {
+    for (const h of this.o.hooks) h.finalUpstream?.(this.o.ctx, res);
+  }
+
+  /** Answer upstream with our own final response, and tell the hooks. */
+  private answerLocal(status: number, reason?: string, headers?: readonly (readonly [string, string])[]): void {
+    this.o.answer(status, reason, headers);
+    this.finalUp(buildResponse(this.o.stx.request, status, reason, headers ? { headers } : undefined));
+  }
+
   /** Stop the open branches without letting their answers count (they are being replaced). */
   private abandonPending(why: string): void {
     this.waiting.length = 0;
@@ -162,7 +182,7 @@ export class ForkContext {
     if (this.finalSent || this.got2xx) return;
     this.abandonPending('redirected');
     this.ended();
-    this.o.answer(status, undefined, headers);
+    this.answerLocal(status, undefined, headers);
   }
 
   private enqueue(t: Target): void {
@@ -235,6 +255,8 @@ export class ForkContext {
     // The target's own headers (a Diversion) go on top, in the order given.
     for (const [name, value] of [...(b.target.headers ?? [])].reverse()) copy.headers.prepend(name, value);
     for (const h of this.o.hooks) h.outgoing?.(ctx, copy, dest);
+    b.copy = copy;
+    b.dest = dest;
     const via = { ...deps.identity.viaSentBy(dest.transport), branchSuffix: loopSuffix(this.o.stx.request) };
     b.txn = deps.txn.sendRequest(copy, dest, via, {
       onResponse: (res) => this.onResponse(b, res),
@@ -286,10 +308,13 @@ export class ForkContext {
     }
     if (status === 503 && this.nextDestination(b)) return;
     b.done = true;
+    this.branchFinal(b, res);
     if (status < 300) {
       this.got2xx = true;
       this.ended();
-      this.up(popVia(res));
+      const up = popVia(res);
+      this.up(up);
+      this.finalUp(up);
       // §16.7 step 10: the other branches of an answered INVITE are cancelled.
       if (this.invite) this.cancelAll('answered elsewhere', 'SIP;cause=200;text="Call completed elsewhere"');
       return;
@@ -325,7 +350,9 @@ export class ForkContext {
   private localFinal(b: Branch, status: number, reason?: string, canFailOver = false): void {
     if (b.done) return;
     b.done = true;
-    this.finals.push({ res: buildResponse(this.o.stx.request, status, reason), local: true });
+    const res = buildResponse(this.o.stx.request, status, reason);
+    this.branchFinal(b, res);
+    this.finals.push({ res, local: true });
     if (canFailOver) this.failover(b);
     this.pump();
   }
@@ -350,13 +377,14 @@ export class ForkContext {
       }
     }
     this.ended();
-    if (!best) return this.o.answer(this.cancelled ? 487 : 500);
+    if (!best) return this.answerLocal(this.cancelled ? 487 : 500);
     const chosen = this.finals.find((f) => f.res === best.response)!;
     // A downstream 503 goes upstream as it is, as in the guide's figure E-16 (RFC 3261
     // §16.7 would have it turned into 500; see docs/decisions.md).
-    if (chosen.local) return this.o.answer(chosen.res.status, chosen.res.reason);
+    if (chosen.local) return this.answerLocal(chosen.res.status, chosen.res.reason);
     const up = popVia(chosen.res);
     for (const [name, value] of best.challenges) up.headers.append(name, value);
     this.up(up);
+    this.finalUp(up);
   }
 }

@@ -104,6 +104,15 @@ export interface ForkControl {
   redirect(status: number, headers: readonly (readonly [string, string])[]): void;
 }
 
+/** One branch of a stateful fork, as the response hooks see it. */
+export interface BranchInfo {
+  readonly target: Target;
+  /** Where the copy went last; undefined when it could not be sent anywhere (no address, TLS refused). */
+  readonly dest?: Destination;
+  /** The copy sent there (after the outgoing hooks); undefined when none was sent. */
+  readonly copy?: SipRequest;
+}
+
 /** Stage 9 and the response side. */
 export interface ForwardHooks {
   /** Adjust the copy about to be sent to `dest` (privacy: identity headers by trust of sender and receiver). */
@@ -121,6 +130,16 @@ export interface ForwardHooks {
    * hook acted through `ctl` instead (call forward busy / unavailable).
    */
   beforeFinal?(ctx: RequestContext, best: SipResponse, ctl: ForkControl): boolean;
+  /**
+   * A branch of a stateful request has its final response: from downstream, or ours
+   * (408, 503...) when none came (accounting's client-side records).
+   */
+  branchFinal?(ctx: RequestContext, branch: BranchInfo, res: SipResponse): void;
+  /**
+   * A stateful request's final answer has gone upstream: each 2xx, or the one best
+   * non-2xx, forwarded or our own (accounting's server-side records).
+   */
+  finalUpstream?(ctx: RequestContext, res: SipResponse): void;
   /** Translation found no contact for a request to our domain: a chance to forward as unavailable. */
   noContacts?(ctx: RequestContext, ruri: Uri): Promise<readonly Target[] | undefined>;
 }

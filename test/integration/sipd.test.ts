@@ -81,11 +81,11 @@ describe('sipd -t (configuration test)', () => {
 
   test('a file using an unbuilt feature is accepted, with a warning at each line that sets one', async () => {
     const conf = path.join(sr.root, 'conf', 'unbuilt.conf');
-    writeFileSync(conf, `Listen 127.0.0.1:${sr.port}\nAccounting On\nDiffServValue 0xB8\n<RASGatekeeperCluster 1>\nRASGatekeeper gk.example.com\n</RASGatekeeperCluster>\n`);
+    writeFileSync(conf, `Listen 127.0.0.1:${sr.port}\nGktmpConnection On\nDiffServValue 0xB8\n<RASGatekeeperCluster 1>\nRASGatekeeper gk.example.com\n</RASGatekeeperCluster>\n`);
     const r = await runBin('sipd', ['-t', '-f', conf]);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /Syntax OK/);
-    assert.ok(r.stderr.includes(`${conf}:2:1: warning: Accounting has no effect: accounting is not built yet`), show(r));
+    assert.ok(r.stderr.includes(`${conf}:2:1: warning: GktmpConnection has no effect: `), show(r));
     assert.ok(r.stderr.includes(`${conf}:3:1: warning: DiffServValue has no effect: Node.js 20 cannot set the IP TOS byte`), show(r));
     assert.ok(r.stderr.includes(`${conf}:4:1: warning: <RASGatekeeperCluster> has no effect: H.323 RAS location`), show(r));
     assert.equal(r.stderr.trim().split('\n').length, 3, show(r));

@@ -6,8 +6,6 @@ import type { Arg, ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('accounting', 'accounting');
 
-// Until RADIUS accounting is built, every directive of it is accepted and reported as having no effect.
-const NOT_BUILT = 'accounting is not built yet (RADIUS Start/Stop records): no record is sent';
 
 /** One header name per line, for the Cisco-AVPair "sip-hdr" attribute; shared with auth. */
 export function parseIncludedHeader(args: readonly Arg[]): string {
@@ -23,72 +21,73 @@ export function parseSecret(a: Arg): string {
 
 export const accountingDirectives = [
   d.onOff('Accounting', {
-    noEffect: NOT_BUILT,
     default: false,
-    doc: 'Send RADIUS accounting records (Start and Stop) for calls through this server.',
+    doc: 'Send RADIUS accounting records (Start and Stop) for calls through this server. Stop records need the BYE, which passes through sipd only with AddRecordRoute On.',
   }),
   d.onOff('AccountingServerSide', {
-    noEffect: NOT_BUILT,
     default: true,
     doc: 'Write records for the call leg between the caller and this server (the incoming side). Calls arriving from this server itself or its farm members are not recorded twice.',
   }),
   d.onOff('AccountingClientSide', {
-    noEffect: NOT_BUILT,
     default: false,
     doc: 'Write records for the call leg between this server and the next hop (the outgoing side).',
   }),
   d.onOff('AccountingUnsuccessful', {
-    noEffect: NOT_BUILT,
     default: false,
     doc: 'Also write a record for calls that end without a 200 answer, on each side that AccountingServerSide/AccountingClientSide turn on.',
   }),
   d.oneOf('AccountingRecordFormat', {
-    noEffect: NOT_BUILT,
     values: ['RADIUS'],
     default: 'RADIUS',
     doc: 'Format of the records; RADIUS is the only one.',
   }),
   d.oneOf('AccountingTimeFormat', {
-    noEffect: NOT_BUILT,
     values: ['Local', 'GMT'],
     default: 'Local',
     doc: 'Time zone of the timestamps in the records. The guide names no default; sipd uses Local, the host\'s zone, and GMT gives UTC.',
   }),
   d.oneOf('OrigUserNameSource', {
-    noEffect: NOT_BUILT,
     values: ['From', 'Auth'],
     default: 'Auth',
     section: 'server-core',
     doc: 'Where the RADIUS User-Name comes from. Auth: the user name in the Authorization or Proxy-Authorization header, or the From user when there is none; From: always the user part of the From URI.',
   }),
   d.optText('PrimaryRadiusAcctIp', {
-    noEffect: NOT_BUILT,
     type: 'host name or IP address',
     check: (a: Arg) => parseHost(a),
     doc: 'RADIUS accounting server records go to first.',
   }),
-  d.int('PrimaryRadiusAcctPort', { noEffect: NOT_BUILT, default: 1813, min: 1, max: 65535, doc: 'UDP port of the primary accounting server (1813 is the standard port).' }),
+  d.int('PrimaryRadiusAcctPort', { default: 1813, min: 1, max: 65535, doc: 'UDP port of the primary accounting server (1813 is the standard port).' }),
   d.optText('PrimaryRadiusAcctSecret', {
-    noEffect: NOT_BUILT,
     type: 'secret',
     check: parseSecret,
     doc: 'Shared secret with the primary accounting server. Never logged; keep this file readable only by csps.',
   }),
   d.optText('SecondaryRadiusAcctIp', {
-    noEffect: NOT_BUILT,
     type: 'host name or IP address',
     check: (a: Arg) => parseHost(a),
     doc: 'RADIUS accounting server used while the primary does not answer.',
   }),
-  d.int('SecondaryRadiusAcctPort', { noEffect: NOT_BUILT, default: 1813, min: 1, max: 65535, doc: 'UDP port of the secondary accounting server.' }),
+  d.int('SecondaryRadiusAcctPort', { default: 1813, min: 1, max: 65535, doc: 'UDP port of the secondary accounting server.' }),
   d.optText('SecondaryRadiusAcctSecret', {
-    noEffect: NOT_BUILT,
     type: 'secret',
     check: parseSecret,
     doc: 'Shared secret with the secondary accounting server. Never logged.',
   }),
+  d.int('AccountingMaxCallDuration', {
+    default: 86400,
+    min: 60,
+    max: 604800,
+    unit: 'seconds',
+    doc: 'A call with no BYE seen after this long gets its Stop record anyway (an OpenSPS addition), so that no call stays open in the billing system when its BYE is lost or takes another path.',
+  }),
+  d.int('AccountingSpoolMaxRecords', {
+    default: 100000,
+    min: 10,
+    max: 10000000,
+    doc: 'Records waiting in ServerRoot/data/radius-spool while no accounting server answers (an OpenSPS addition). When it is full, new records are refused, counted and logged; the ones already waiting are kept.',
+  }),
   d.repeated('AcctIncludeSIPHeader', {
-    noEffect: NOT_BUILT,
     type: 'SIP header name',
     maxCount: 50,
     item: (args: readonly Arg[]) => parseIncludedHeader(args),

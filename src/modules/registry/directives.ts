@@ -53,14 +53,13 @@ export const registryDirectives = [
     doc: 'Port on which farm members exchange registration updates; the same on every member.',
   }),
   d.custom('Cisco_Registry_Farm_Members', {
-    noEffect: NO_FARM,
     type: 'list of hosts',
     default: [] as readonly string[],
     defaultText: '(none)',
     repeat: true,
     parse: (args, prev) => parseFarmMembers(args, prev),
     example: ['Cisco_Registry_Farm_Members "sps2.example.com"'],
-    doc: 'The other members of the registry farm, by name or address, without this host; their clocks must agree (run NTP). sps_setup writes it from its farm question.',
+    doc: 'The other members of the registry farm, by name or address, without this host; their clocks must agree (run NTP). sps_setup writes it from its farm question. Farm replication is not built yet; accounting uses the list today (no server-side records for an INVITE from a member, no client-side ones for a branch to one).',
   }),
   d.int('Cisco_Registry_Max_DB_Age_on_Boot', {
     default: 86400,

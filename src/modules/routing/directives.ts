@@ -69,7 +69,6 @@ export const routingDirectives = [
     doc: 'Also route by the host part of the Request-URI (domain routes), not only by the user part.',
   }),
   d.custom('Cisco_Routing_Farm_Members', {
-    noEffect: NO_FARM,
     type: 'list of hosts',
     default: [] as readonly string[],
     defaultText: '(none)',
@@ -77,7 +76,7 @@ export const routingDirectives = [
     restart: 'restart',
     parse: (args, prev) => parseFarmMembers(args, prev),
     example: ['Cisco_Routing_Farm_Members "sps2.example.com sps3.example.com"'],
-    doc: 'The other members of the routing farm, by name or address; leave this host out, it is implied. sps_setup writes it from its farm question.',
+    doc: 'The other members of the routing farm, by name or address; leave this host out, it is implied. sps_setup writes it from its farm question. Farm replication is not built yet; accounting uses the list today (no server-side records for an INVITE from a member, no client-side ones for a branch to one).',
   }),
   d.int('Cisco_Routing_Max_DB_Age_on_Boot', {
     default: 86400,

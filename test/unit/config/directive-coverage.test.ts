@@ -98,24 +98,23 @@ test('no directive marked noEffect is read by code: once a feature is built, its
 
 test('the unbuilt features of the issue are marked, each with its area', () => {
   const reason = (name: string) => all.find((s) => s.name === name)?.noEffect ?? '';
-  assert.match(reason('Accounting'), /accounting is not built/);
   assert.match(reason('GktmpConnection'), /GKTMP/);
   assert.match(reason('RASModule'), /RAS/);
   assert.match(reason('RASGatekeeperCluster'), /RAS/);
-  assert.match(reason('Cisco_Registry_Farm_Members'), /farm/);
+  assert.match(reason('Cisco_Registry_Remote_Update_Port'), /farm/);
   assert.match(reason('Sip_Token_Port'), /farm/);
   assert.match(reason('DiffServValue'), /TOS/);
   assert.match(reason('CSPSVersion'), /release/);
 });
 
 test('a file setting such directives loads, and the config lists each line that sets one', () => {
-  const text = ['Accounting On', 'DiffServValue 0xB8', 'Port 5060', '<RASGatekeeperCluster 1>', 'RASGatekeeper gk1.example.com 1719', '</RASGatekeeperCluster>', 'StartServers 3'].join('\n');
+  const text = ['GktmpConnection On', 'DiffServValue 0xB8', 'Port 5060', '<RASGatekeeperCluster 1>', 'RASGatekeeper gk1.example.com 1719', '</RASGatekeeperCluster>', 'StartServers 3'].join('\n');
   const r = parseConfig(text, '/x/conf/t.conf');
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   assert.deepEqual(
     r.config.noEffect.map((u) => `${u.file}:${u.line}:${u.col} ${u.name}`),
     // The block's own line stands for the lines inside it.
-    ['/x/conf/t.conf:1:1 Accounting', '/x/conf/t.conf:2:1 DiffServValue', '/x/conf/t.conf:4:1 <RASGatekeeperCluster>', '/x/conf/t.conf:7:1 StartServers'],
+    ['/x/conf/t.conf:1:1 GktmpConnection', '/x/conf/t.conf:2:1 DiffServValue', '/x/conf/t.conf:4:1 <RASGatekeeperCluster>', '/x/conf/t.conf:7:1 StartServers'],
   );
   assert.deepEqual(r.warnings, []);
 });

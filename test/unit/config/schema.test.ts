@@ -67,7 +67,7 @@ test('directives documented as having no effect carry the reason sipd logs at st
   const documented = directives.filter((s) => /has no effect/.test(s.doc)).map((s) => s.name);
   const flagged = directives.filter((s) => s.noEffect).map((s) => s.name);
   for (const name of documented) assert.ok(flagged.includes(name), `${name} says it has no effect but has no noEffect reason`);
-  assert.ok(flagged.includes('StartServers') && flagged.includes('SharedMemorySize') && flagged.includes('Accounting'));
+  assert.ok(flagged.includes('StartServers') && flagged.includes('SharedMemorySize') && flagged.includes('GktmpConnection'));
   const docs = renderDirectiveDocs();
   const conf = renderDefaultConf();
   for (const s of [...directives, ...containers, ...containers.flatMap((c) => c.children)]) {
@@ -76,7 +76,8 @@ test('directives documented as having no effect carry the reason sipd logs at st
     assert.ok(row?.includes(`**No effect:** ${s.noEffect}.`), `docs row of ${s.name}: ${row}`);
     assert.ok(conf.replace(/\n# /g, ' ').includes(`NO EFFECT in sipd: ${s.noEffect}.`), `sipd.conf comment of ${s.name}`);
   }
-  assert.match(docs, /^## Accounting \(RADIUS\) \(not built: no effect\)$/m);
+  assert.match(docs, /^## GKTMP interface \(not built: no effect\)$/m);
+  assert.doesNotMatch(docs, /^## Accounting \(RADIUS\) \(not built/m);
 });
 
 test('every directive has its default when the file does not set it', () => {
