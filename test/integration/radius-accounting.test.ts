@@ -232,6 +232,9 @@ describe('RADIUS accounting with FreeRADIUS', () => {
       await waitFor('two records in the spool', () => spoolLines(sr!.root) >= 2, 60_000, 200);
       sipd.child.kill('SIGKILL');
       await sipd.done;
+      // Let the records age past a second, so their Acct-Delay-Time must show it (a fast
+      // restart would otherwise deliver the Stop within the second it was written).
+      await sleep(1500);
       await radius.start();
       sipd = await startSipd(sr);
       const recs = await radius.waitForRecords(2, ofCall(callId), 60_000);

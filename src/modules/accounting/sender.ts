@@ -66,6 +66,7 @@ export class RecordSender {
    */
   async submit(rec: QueuedRecord, after?: Promise<void>): Promise<void> {
     if (after && !this.closed) await after;
+    if (this.refuse(rec)) return;
     if (this.closed || this.o.spool.depth || this.draining) {
       this.toSpool(rec);
       return;
@@ -92,6 +93,15 @@ export class RecordSender {
       this.o.log('error', `accounting: the RADIUS service failed: ${(e as Error).message}`);
       return false;
     }
+  }
+
+  /** A record no server could ever take is dropped and said, not spooled: it would block every record behind it. */
+  private refuse(rec: QueuedRecord): boolean {
+    const why = this.o.service.unencodable?.(withTimestamp(rec));
+    if (why === undefined) return false;
+    this.counts.dropped++;
+    this.o.log('error', `accounting: a record cannot be encoded and is dropped (${why})`);
+    return true;
   }
 
   private toSpool(rec: QueuedRecord): void {
@@ -124,6 +134,10 @@ export class RecordSender {
   private async drainLoop(): Promise<void> {
     const spool = this.o.spool;
     for (let rec = spool.head(); rec && !this.closed; rec = spool.head()) {
+      if (this.refuse(rec)) {
+        spool.shift();
+        continue;
+      }
       const ok = await this.send(rec);
       if (this.closed) return;
       if (ok) {

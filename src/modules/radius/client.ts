@@ -157,6 +157,16 @@ export class RadiusClient implements RadiusService {
     }
   }
 
+  unencodable(attributes: readonly RadiusAttribute[]): string | undefined {
+    try {
+      // The largest Acct-Delay-Time a resend may add, so a record that fits now fits then.
+      encodeRequest('Accounting-Request', 0, 'x', [...attributes.filter((a) => a[0] !== 'Acct-Delay-Time'), ['Acct-Delay-Time', 2 ** 32 - 1]]);
+      return undefined;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }
+
   async accounting(servers: readonly RadiusServer[], attributes: readonly RadiusAttribute[], delaySeconds: number): Promise<boolean> {
     const base = attributes.filter((a) => a[0] !== 'Acct-Delay-Time');
     const delay0 = Number.isFinite(delaySeconds) && delaySeconds > 0 ? Math.floor(delaySeconds) : 0;

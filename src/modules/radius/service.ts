@@ -26,4 +26,7 @@ export interface RadiusService {
   /** Accounting-Request; Acct-Delay-Time is added/updated on resends from delaySeconds. true when a
    *  server acknowledged it; false when none did (the caller keeps the record). Never throws. */
   accounting(servers: readonly RadiusServer[], attributes: readonly RadiusAttribute[], delaySeconds: number): Promise<boolean>;
+  /** Why these attributes can never be sent (they do not encode, or exceed 4096 octets), or
+   *  undefined when they can: a caller that keeps records drops such a one rather than retry it for ever. */
+  unencodable?(attributes: readonly RadiusAttribute[]): string | undefined;
 }

@@ -33,8 +33,17 @@ class FakeRadius implements RadiusService {
     this.handed.push({ attrs, delay });
     return Promise.resolve(this.up);
   }
+  unencodable?: (attrs: readonly RadiusAttribute[]) => string | undefined;
   /** The records a server acknowledged (handed while up), in order. */
   acknowledged: () => Handed[] = () => this.handed;
+}
+
+/** A bounded wait for the sender's retry loop (retryMs is 5 ms here). */
+async function waitUntil(check: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !check(); ) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 function attr(h: Handed, name: string): unknown {
@@ -360,6 +369,22 @@ describe('the spool', () => {
     await settle();
     assert.equal(b.spool.depth, 1);
     assert.ok(b.logs.some((l) => /RADIUS service failed: broken/.test(l)));
+    b.sender.close();
+  });
+
+  test('a record that can never be encoded is dropped and said, and does not block the records behind it', async () => {
+    const b = bench('AccountingUnsuccessful On\n', { up: false });
+    await answer(call(b, [486]), [486]);
+    assert.equal(b.spool.depth, 1, 'the first record waits for a server');
+    // From now on the service says the Call-ID of the next call cannot be encoded.
+    const bad = 'too-big@10.0.0.1';
+    b.radius.unencodable = (attrs) => (attrs.some((a) => a[0] === 'Acct-Multi-Session-Id' && a[1] === bad) ? 'the Accounting-Request is 5000 bytes, over the 4096 RADIUS allows' : undefined);
+    await answer(call(b, [486], { req: request(['INVITE sip:bob@company.com SIP/2.0', 'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKbig', 'From: <sip:alice@company.com>;tag=a9', 'To: <sip:bob@company.com>', `Call-ID: ${bad}`, 'CSeq: 1 INVITE', 'Max-Forwards: 70']) }), [486]);
+    assert.equal(b.sender.counts.dropped, 1);
+    assert.equal(b.spool.depth, 1, 'the unencodable record is not spooled');
+    assert.ok(b.logs.some((l) => /cannot be encoded and is dropped \(the Accounting-Request is 5000 bytes/.test(l)), b.logs.join('\n'));
+    b.radius.up = true;
+    await waitUntil(() => b.spool.depth === 0);
     b.sender.close();
   });
 
