@@ -170,6 +170,7 @@ const EXPECTED: Record<string, string> = {
   'OPENSPS-SIP-MIB::spsSipStatusClassOuts.5.1': '.1.3.6.1.4.1.32473.1.3.1.2.1.3.5.1',
   'OPENSPS-SIP-MIB::spsSipStatusClassIns': '.1.3.6.1.4.1.32473.1.3.1.2.1.2',
   'OPENSPS-SIP-MIB::spsRadiusServerAnswered': '.1.3.6.1.4.1.32473.1.3.1.3.1.6',
+  'OPENSPS-SIP-MIB::spsAcctSpoolDepth': '.1.3.6.1.4.1.32473.1.3.1.4.1.3',
   'OPENSPS-SIP-MIB::spsSipCompliance': '.1.3.6.1.4.1.32473.1.3.2.2.1',
 };
 

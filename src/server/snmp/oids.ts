@@ -42,6 +42,7 @@ export const ENTRY = {
   spsSipApplEntry: at(OPENSPS_SIP, 1, 1, 1),
   spsSipStatusClassEntry: at(OPENSPS_SIP, 1, 2, 1),
   spsRadiusServerEntry: at(OPENSPS_SIP, 1, 3, 1),
+  spsAcctEntry: at(OPENSPS_SIP, 1, 4, 1),
 } as const;
 
 /** accessible-for-notify objects of sipCommonNotifObjects (sent in notifications only). */

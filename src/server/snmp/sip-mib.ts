@@ -154,6 +154,19 @@ export function buildSipMib(src: SipMibSource, codes: StatusCodes, state: SipMib
     ],
   });
   radiusServers(tree, c);
+  // spsAcctTable: the accounting module's own figures (no row when it has no spool open).
+  const acct = (name: string) => c.figures('accounting')[name];
+  tree.table<null>({
+    entry: ENTRY.spsAcctEntry,
+    rows: () => (acct('sent') === undefined ? [] : only()),
+    columns: [
+      { sub: 1, get: () => cell.counter(acct('sent') ?? 0) },
+      { sub: 2, get: () => cell.counter(acct('spooled') ?? 0) },
+      { sub: 3, get: () => cell.gauge(acct('spoolDepth') ?? 0) },
+      { sub: 4, get: () => cell.counter(acct('dropped') ?? 0) },
+      { sub: 5, get: () => cell.counter(acct('unanswered') ?? 0) },
+    ],
+  });
   return tree;
 }
 
