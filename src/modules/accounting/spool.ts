@@ -114,8 +114,13 @@ export class Spool {
     for (const e of this.entries) writeSync(fd, `${JSON.stringify(e.rec)}\n`);
     fsyncSync(fd);
     closeSync(fd);
+    // Which goes first decides what a crash in between costs. With records left, the offset
+    // is reset first: the old file read from 0 sends some acknowledged records again, where
+    // the new file read with the old offset would lose waiting ones. With none left, the
+    // empty file goes first: any old offset then reads as 0 (it is clamped to the length).
+    if (this.entries.length) writeFileSync(this.offsetFile, '0\n');
     renameSync(tmp, this.file);
-    writeFileSync(this.offsetFile, '0\n');
+    if (!this.entries.length) writeFileSync(this.offsetFile, '0\n');
     this.offset = 0;
   }
 
