@@ -11,6 +11,8 @@
 // Not part of the test suite: its figures go into the issue's notes.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { controlRequest } from '../src/server/control.js';
 import { startFreeRadius } from '../test/helpers/freeradius.js';
 import { freePort } from '../test/helpers/ports.js';
 import { sleep, start, startBin } from '../test/helpers/run.js';
@@ -62,6 +64,17 @@ async function stopProxy(p: Proxy): Promise<void> {
   await Promise.race([p.run.done, sleep(10_000)]);
   for (const pid of processesMentioning(p.sr.conf)) process.kill(pid, 'SIGKILL');
   p.sr.remove();
+}
+
+/** sipd's accounting counters so far (records sent, spooled, unanswered), from its control socket. */
+async function accountingFigures(p: Proxy): Promise<string> {
+  try {
+    const reply = await controlRequest(path.join(p.sr.root, 'logs', 'sipd.ctl'), { cmd: 'status' });
+    const c = (reply as { counters?: Record<string, number> }).counters ?? {};
+    return c['accounting.sent'] === undefined ? '' : `; records sent ${c['accounting.sent']}, spooled ${c['accounting.spooled']}, unanswered ${c['accounting.unanswered']}`;
+  } catch {
+    return '';
+  }
 }
 
 /** R×N calls through `p` to the UAS; the calls completed, the time taken and sipd's CPU per call. */
@@ -116,7 +129,7 @@ async function main(): Promise<void> {
         acc.perSecond.push(r.perSecond);
         acc.cpu.push(r.cpuPerCall);
         results.set(p.name, acc);
-        process.stderr.write(`  round ${i + 1} ${p.name}: ${r.ok} ok, ${r.failed} failed, ${r.perSecond.toFixed(0)} calls/s, sipd CPU ${r.cpuPerCall.toFixed(3)} ms/call\n`);
+        process.stderr.write(`  round ${i + 1} ${p.name}: ${r.ok} ok, ${r.failed} failed, ${r.perSecond.toFixed(0)} calls/s, sipd CPU ${r.cpuPerCall.toFixed(3)} ms/call${await accountingFigures(p)}\n`);
       }
     }
     await sleep(3000);
