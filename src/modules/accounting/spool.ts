@@ -1,10 +1,13 @@
 // Accounting records that no server has acknowledged yet, on disk (ServerRoot/data/radius-spool):
-// one JSON line per record in records.jsonl, appended and fsynced before append() returns,
-// and the count of bytes already sent in sent.offset. A `sip stop` or a kill -9 loses
-// nothing appended; a crash between a server's acknowledgement and the offset update
-// sends that one record again (RADIUS servers see the same Acct-Session-Id twice).
+// one JSON line per record in records.jsonl, and the count of bytes already sent in
+// sent.offset. append() hands the line to the kernel before it returns, so a `sip stop` or a
+// kill -9 loses nothing appended; the fsync that makes it survive a power cut runs in the
+// background (libuv's thread pool), because an fsync per record on the event loop would stall
+// call handling exactly when the servers are slow and records pile up. A crash between a
+// server's acknowledgement and the offset update sends that one record again (RADIUS servers
+// see the same Acct-Session-Id twice).
 // Bounded: when maxRecords wait, new records are refused and the caller counts them.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { RadiusAttribute } from '../radius/service.js';
 
@@ -30,6 +33,8 @@ export class Spool {
   private readonly entries: Entry[] = [];
   private offset = 0;
   private fd: number | undefined;
+  private syncing = false;
+  private unsynced = false;
   /** Lines found unreadable when the spool was loaded (a write cut short by a crash). */
   readonly unreadable: number = 0;
 
@@ -84,9 +89,23 @@ export class Spool {
     const line = `${JSON.stringify(rec)}\n`;
     this.fd ??= openSync(this.file, 'a', 0o600);
     writeSync(this.fd, line);
-    fsyncSync(this.fd);
+    this.syncSoon(this.fd);
     this.entries.push({ rec, bytes: Buffer.byteLength(line) });
     return true;
+  }
+
+  /** One background fsync at a time; appends made while it runs get the next one. */
+  private syncSoon(fd: number): void {
+    if (this.syncing) {
+      this.unsynced = true;
+      return;
+    }
+    this.syncing = true;
+    this.unsynced = false;
+    fsync(fd, () => {
+      this.syncing = false;
+      if (this.unsynced && this.fd === fd) this.syncSoon(fd);
+    });
   }
 
   /** The oldest waiting record. */
@@ -125,8 +144,12 @@ export class Spool {
   }
 
   private closeFd(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd === undefined) return;
+    // What the background fsync has not covered yet is synced here, before the descriptor goes.
+    if (this.syncing || this.unsynced) fsyncSync(this.fd);
+    closeSync(this.fd);
     this.fd = undefined;
+    this.unsynced = false;
   }
 
   close(): void {
