@@ -224,9 +224,38 @@ describe('RADIUS accounting with FreeRADIUS', () => {
       if (!radius.running) await radius.start();
     });
 
+    test('a call open when sipd is killed -9 gets its Stop from the next sipd', async () => {
+      if (!radius.running) await radius.start();
+      sr ??= makeServerRoot(await freePort(), acctLines(radius));
+      sipd = await startSipd(sr);
+      const starts = (r: DetailRecord) => r.value('Acct-Status-Type') === 'Start';
+      const before = radius.records().filter(starts).length;
+      const bob = await startUas({ scenario: 'uas-answer', timeoutS: 40 });
+      // A long hold: the call is still up when sipd is killed.
+      const caller = runUac({ scenario: 'uac-call', target: { port: sr.port }, pauseMs: 8000, timeoutS: 30, keys: { ruri: `sip:bob@${bob.address}`, rr: 'yes' } });
+      try {
+        const [start] = (await radius.waitForRecords(before + 1, starts, 30_000)).slice(before);
+        const callId = /^call-id=(.*)$/.exec(start.values('Cisco-AVPair').find((v) => v.startsWith('call-id=')) ?? '')?.[1];
+        assert.ok(callId, JSON.stringify(start));
+        sipd.child.kill('SIGKILL');
+        await sipd.done;
+        sipd = await startSipd(sr);
+        const stop = (await radius.waitForRecords(1, (r) => ofCall(callId)(r) && r.value('Acct-Status-Type') === 'Stop', 30_000))[0];
+        assert.equal(stop.value('Acct-Session-Id'), start.value('Acct-Session-Id'), 'the Stop closes the Start the killed sipd sent');
+        assert.equal(stop.value('h323-disconnect-cause'), 'h323-disconnect-cause=66');
+        assert.ok(Number(stop.value('Acct-Session-Time')) <= 8, `Acct-Session-Time ${stop.value('Acct-Session-Time')}: ended when the killed sipd was last alive, not now`);
+        assert.match(sr.readErrorLog(), /1 call leg\(s\) were open when sipd last stopped/);
+      } finally {
+        await caller.catch(() => undefined);
+        await bob.stop();
+      }
+    });
+
     test('the spooled records are sent by the next sipd', async () => {
+      sipd?.child.kill('SIGKILL');
+      await sipd?.done;
       if (radius.running) await radius.stop();
-      sr = makeServerRoot(await freePort(), acctLines(radius));
+      sr ??= makeServerRoot(await freePort(), acctLines(radius));
       sipd = await startSipd(sr);
       const callId = await answeredCall(sr.port);
       await waitFor('two records in the spool', () => spoolLines(sr!.root) >= 2, 60_000, 200);

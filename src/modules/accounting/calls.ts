@@ -7,7 +7,8 @@
 //   the branch's own final response, for every branch;
 // - no server-side records for an INVITE from this server or a registry/routing farm
 //   member, no client-side ones for a branch sent to one (the farm exception);
-// - a call whose BYE never passes here is stopped after AccountingMaxCallDuration.
+// - a call whose BYE never passes here is stopped after AccountingMaxCallDuration;
+// - a call open when sipd was killed is stopped by the next sipd (open-legs.ts).
 // The legs of one dialog share its key (Call-ID and both tags) so the BYE, sent by either
 // end, stops them all; every record carries the Call-ID, which correlates the legs.
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { tagOf } from '../../sip/message.js';
 import type { LegRecord } from './record.js';
 import { recordAttributes, sipHeaderLines, userNameFor, userOf } from './record.js';
 import type { RecordSender } from './sender.js';
+import type { OpenLegJournal } from './open-legs.js';
 
 /** How the hooks learn about the host around them. */
 export interface CallAccountingDeps {
@@ -25,6 +27,8 @@ export interface CallAccountingDeps {
   isFarm(host: string, port: number | undefined): boolean;
   /** Our IPv4 address for NAS-IP-Address, if known. */
   readonly nasIp?: string;
+  /** Where open legs are noted, so a sipd killed mid-call still gets their Stops sent by the next one. */
+  readonly journal?: OpenLegJournal;
   /** Clock, for tests. */
   now?(): Date;
 }
@@ -141,6 +145,7 @@ export class CallAccounting implements ForwardHooks {
       timer: setTimeout(() => this.expire(key, leg), v.AccountingMaxCallDuration * 1000),
     };
     leg.timer.unref?.();
+    this.d.journal?.opened(leg.base, format);
     legs.push(leg);
     this.dialogs.set(key, legs);
   }
@@ -159,7 +164,18 @@ export class CallAccounting implements ForwardHooks {
     clearTimeout(leg.timer);
     const now = this.now();
     const rec: LegRecord = { ...leg.base, status: 'Stop', disconnect: now, endStatus, sipHeaders };
-    void this.d.sender.submit({ event: now.getTime(), attrs: recordAttributes(rec, leg.format) }, leg.started);
+    // Once submitted the Stop is the sender's (sent, or in the spool): the leg is no longer open.
+    void this.d.sender.submit({ event: now.getTime(), attrs: recordAttributes(rec, leg.format) }, leg.started).then(() => this.d.journal?.closed(leg.base.sessionId));
+  }
+
+  /** Legs an earlier sipd left open (killed mid-call): their Stops, ended when it was last alive. */
+  stopLeftOpen(): number {
+    const left = this.d.journal?.takeLeftOpen() ?? [];
+    for (const l of left) {
+      const rec: LegRecord = { ...l.base, status: 'Stop', disconnect: new Date(l.lastAlive), endStatus: TIMED_OUT, sipHeaders: [] };
+      void this.d.sender.submit({ event: l.lastAlive, attrs: recordAttributes(rec, l.format) }).then(() => this.d.journal?.closed(l.base.sessionId));
+    }
+    return left.length;
   }
 
   /** AccountingMaxCallDuration passed with no BYE: stop the leg so the call is not left open. */

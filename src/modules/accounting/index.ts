@@ -9,6 +9,7 @@ import type { SipdModule } from '../module.js';
 import { flaggedLog, needService } from '../module.js';
 import type { RadiusServer } from '../radius/service.js';
 import { CallAccounting } from './calls.js';
+import { OpenLegJournal } from './open-legs.js';
 import { accountingDirectives } from './directives.js';
 import { RecordSender } from './sender.js';
 import type { AccountingCounts } from './sender.js';
@@ -79,11 +80,15 @@ export const accountingModule: SipdModule = {
     const sender = new RecordSender({ service, servers: () => accountingServers(current), spool, retryMs: SPOOL_RETRY_MS, log });
     let farm = await farmAddresses(config);
     const nasIp = deps.bound.find((b) => isIP(b.address) === 4 && b.address !== '0.0.0.0')?.address;
+    const journal = new OpenLegJournal(spoolDir);
     const calls = new CallAccounting({
       sender,
+      journal,
       isFarm: (host, port) => deps.isThisServer(host, port) || farm.has(host.toLowerCase()),
       ...(nasIp ? { nasIp } : {}),
     });
+    const leftOpen = calls.stopLeftOpen();
+    if (leftOpen) log('warn', `accounting: ${leftOpen} call leg(s) were open when sipd last stopped without closing them; their Stop records are sent now, ending when that sipd was last alive`);
     deps.counts?.provide('accounting', () => accountingSnapshot(sender.counts, sender.spoolDepth));
     return {
       hooks: calls,
@@ -97,6 +102,7 @@ export const accountingModule: SipdModule = {
         sender.close();
         calls.stopAll();
         sender.finish();
+        journal.close();
         return Promise.resolve();
       },
     };

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { CallAccounting } from '../../../src/modules/accounting/calls.js';
+import { OpenLegJournal } from '../../../src/modules/accounting/open-legs.js';
 import { confId, h323Time, q850Cause } from '../../../src/modules/accounting/record.js';
 import { RecordSender } from '../../../src/modules/accounting/sender.js';
 import { Spool } from '../../../src/modules/accounting/spool.js';
@@ -413,6 +414,36 @@ describe('the spool', () => {
 });
 
 describe('no BYE', () => {
+  test('a call open when sipd is killed gets its Stop from the next sipd, ended when the first was last alive', async () => {
+    const dir = tempDir();
+    const first = bench('', { dir });
+    const journal = new OpenLegJournal(dir);
+    const calls = new CallAccounting({ sender: first.sender, isFarm: () => false, journal });
+    const c = call({ ...first, calls }, [200]);
+    await answer(c, [200]);
+    assert.equal(calls.openLegs, 1);
+    // Killed: nothing is closed, the heartbeat stops.
+    journal.close();
+    first.sender.close();
+    const second = bench('', { dir });
+    const again = new OpenLegJournal(dir);
+    const calls2 = new CallAccounting({ sender: second.sender, isFarm: () => false, journal: again });
+    assert.equal(calls2.stopLeftOpen(), 1);
+    await settle();
+    assert.equal(second.radius.handed.length, 1);
+    const stop = second.radius.handed[0];
+    assert.equal(attr(stop, 'Acct-Status-Type'), 'Stop');
+    assert.equal(attr(stop, 'Acct-Session-Id'), attr(first.radius.handed[0], 'Acct-Session-Id'), 'the Stop closes the Start of the first sipd');
+    assert.deepEqual(vsas(stop, 'h323-disconnect-cause'), ['h323-disconnect-cause=66']);
+    // Once handed over it is closed in the journal: a third sipd finds nothing open.
+    await settle();
+    again.close();
+    const third = new OpenLegJournal(dir);
+    assert.deepEqual(third.takeLeftOpen(), []);
+    third.close();
+    second.sender.close();
+  });
+
   test('stopAll (sipd stopping) writes the Stop of every open call', async () => {
     const b = bench('');
     await answer(call(b, [200]), [200]);
