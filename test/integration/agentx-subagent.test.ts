@@ -5,61 +5,39 @@
 // is killed and started again.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, freePort, start, waitFor } from '../helpers/index.js';
-import type { Running } from '../helpers/index.js';
-import { lines, snmp, startTrapd } from '../unit/agent/snmp-tools.js';
+import { freePort, waitFor } from '../helpers/index.js';
+import { lines, restartableCiagent, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 import type { Trapd } from '../unit/agent/snmp-tools.js';
 import { AgentxSubagent } from '../../src/common/agentx/subagent.js';
 import { cell, OidTree, SetError, stringIndex } from '../../src/common/agentx/tree.js';
 import { VarType } from '../../src/common/agentx/pdu.js';
 
 const BASE = [1, 3, 6, 1, 4, 1, 32473, 99, 7];
+const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 const B = BASE.join('.');
 let dir: string;
 let target: string;
 let sock: string;
 let trapPort: number;
-let agent: Running | undefined;
+let agent: ReturnType<typeof restartableCiagent>;
 let trapd: Trapd | undefined;
 let sub: AgentxSubagent;
 let hits = 0;
 const names = new Map<string, number>([['alpha', 1], ['beta', 22], ['gamma', 333]]);
 const v2 = ['-v2c', '-c', 'cspsAdmin'];
-const logText = () => {
-  try {
-    return readFileSync(path.join(dir, 'ciagent_log'), 'utf8');
-  } catch {
-    return '';
-  }
-};
-
-async function startAgent(): Promise<void> {
-  agent = start(process.execPath, [
-    path.join(BIN, 'ciagent'), '-f', '--config-dir', dir, '--data-dir', path.join(dir, 'data'), '--listen', `udp:${target}`,
-    '--pid-file', path.join(dir, 'ciagent.pid'), '--log-file', path.join(dir, 'ciagent_log'), '--agentx', sock,
-  ], 300_000);
-}
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'subagent-it-'));
-  target = `127.0.0.1:${await freePort()}`;
   trapPort = await freePort();
   sock = path.join(dir, 'agentx');
-  writeFileSync(path.join(dir, 'snmpd.cnf'), [
-    'snmpCommunityEntry t0000001 cspsAdmin adminSec localSnmpID - - nonVolatile',
-    'vacmSecurityToGroupEntry snmpv2c adminSec adminGroup nonVolatile',
-    'vacmAccessEntry adminGroup - any noAuthNoPriv exact All All All nonVolatile',
-    'vacmViewTreeFamilyEntry All internet - included nonVolatile',
-    `snmpTargetAddrEntry sink snmpUDPDomain 127.0.0.1:${trapPort} 100 3 Console v2cParams nonVolatile`,
-    'snmpTargetParamsEntry v2cParams 1 snmpv2c adminSec noAuthNoPriv nonVolatile',
-    '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(path.join(dir, 'snmpd.cnf'), trapSinkSnmpdCnf(trapPort), { mode: 0o600 });
   trapd = await startTrapd(dir, trapPort);
-  await startAgent();
-  await waitFor('ciagent to start', () => /ciagent started on udp/.test(logText()), 60_000);
+  agent = restartableCiagent(dir, await freePort(), SYS_UPTIME, ['--agentx', sock]);
+  target = agent.target;
+  await agent.launch();
 
   const tree = new OidTree();
   tree.scalar({ oid: [...BASE, 1], get: () => cell.counter(++hits) });
@@ -90,8 +68,7 @@ before(async () => {
 
 after(async () => {
   await sub?.stop();
-  agent?.child.kill('SIGTERM');
-  await agent?.done;
+  await agent?.kill();
   await trapd?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -145,10 +122,9 @@ test('a notification from the subagent reaches snmptrapd through the master', as
 });
 
 test('after the master is killed and started again, the subagent registers again by itself', async () => {
-  agent!.child.kill('SIGKILL');
-  await agent!.done;
+  await agent.kill();
   await waitFor('the subagent to notice', () => !sub.isRegistered, 15_000);
-  await startAgent();
+  await agent.launch();
   await waitFor('re-registration', () => sub.isRegistered, 30_000);
   const r = await snmp('snmpget', [...v2, target, `${B}.2.1.3.4.98.101.116.97`]);
   assert.equal(lines(r.stdout)[0]?.[1], 'Gauge32: 22', r.stdout + r.stderr);

@@ -7,11 +7,11 @@
 // record counted as sent.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, FIXTURES, freePort, REPO, requireTool, run, start, waitFor } from '../helpers/index.js';
-import type { Running } from '../helpers/index.js';
+import { FIXTURES, freePort, REPO, requireTool, run } from '../helpers/index.js';
+import { adminSnmpdCnf, restartableCiagent } from '../unit/agent/snmp-tools.js';
 import { startFreeRadius } from '../helpers/freeradius.js';
 import type { FreeRadius } from '../helpers/freeradius.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
@@ -21,34 +21,19 @@ import type { TestProxy } from '../helpers/sipd.js';
 const MIBDIRS = `${path.join(REPO, 'mibs')}:${path.join(REPO, 'mibs', 'base')}`;
 let dir: string;
 let target: string;
-let agent: Running | undefined;
+let agent: ReturnType<typeof restartableCiagent> | undefined;
 let fr: FreeRadius;
 let p: TestProxy;
 let deadPort: number;
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sip-mib-radius-'));
-  target = `127.0.0.1:${await freePort()}`;
   deadPort = await freePort();
   const sock = path.join(dir, 'agentx');
-  writeFileSync(path.join(dir, 'snmpd.cnf'), [
-    'snmpCommunityEntry t0000001 cspsAdmin adminSec localSnmpID - - nonVolatile',
-    'vacmSecurityToGroupEntry snmpv2c adminSec adminGroup nonVolatile',
-    'vacmAccessEntry adminGroup - any noAuthNoPriv exact All All All nonVolatile',
-    'vacmViewTreeFamilyEntry All internet - included nonVolatile',
-    '',
-  ].join('\n'), { mode: 0o600 });
-  agent = start(process.execPath, [
-    path.join(BIN, 'ciagent'), '-f', '--config-dir', dir, '--data-dir', path.join(dir, 'data'), '--listen', `udp:${target}`,
-    '--pid-file', path.join(dir, 'ciagent.pid'), '--log-file', path.join(dir, 'ciagent_log'), '--agentx', sock,
-  ], 300_000);
-  await waitFor('ciagent to start', () => {
-    try {
-      return /ciagent started on udp/.test(readFileSync(path.join(dir, 'ciagent_log'), 'utf8'));
-    } catch {
-      return false;
-    }
-  }, 60_000);
+  writeFileSync(path.join(dir, 'snmpd.cnf'), adminSnmpdCnf(), { mode: 0o600 });
+  agent = restartableCiagent(dir, await freePort(), '1.3.6.1.2.1.1.3.0', ['--agentx', sock]);
+  target = agent.target;
+  await agent.launch();
   fr = await startFreeRadius({ users: 'alice Cleartext-Password := "wonderland"\n' });
   p = await startTestSipd([
     'Cisco_Registry On', 'Authentication On', 'AuthServer Radius',
@@ -65,8 +50,7 @@ before(async () => {
 after(async () => {
   await stopTestSipd(p);
   await fr?.remove();
-  agent?.child.kill('SIGTERM');
-  await agent?.done;
+  await agent?.kill();
   rmSync(dir, { recursive: true, force: true });
 });
 

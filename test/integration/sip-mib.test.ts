@@ -7,32 +7,25 @@
 // started again sipd's subtrees come back by themselves.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, freePort, REPO, requireTool, run, start, waitFor } from '../helpers/index.js';
-import type { Running } from '../helpers/index.js';
+import { freePort, REPO, requireTool, run, waitFor } from '../helpers/index.js';
+import { adminSnmpdCnf, restartableCiagent } from '../unit/agent/snmp-tools.js';
 import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
 import type { TestProxy } from '../helpers/sipd.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeerResult } from '../helpers/sip-peers.js';
 
+const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 const MIBDIRS = `${path.join(REPO, 'mibs')}:${path.join(REPO, 'mibs', 'base')}`;
 let dir: string;
 let target: string;
 let sock: string;
-let agent: Running | undefined;
+let agent: ReturnType<typeof restartableCiagent>;
 let p: TestProxy;
 const uac: SippPeerResult[] = [];
 const uas: SippPeerResult[] = [];
-
-const logText = () => {
-  try {
-    return readFileSync(path.join(dir, 'ciagent_log'), 'utf8');
-  } catch {
-    return '';
-  }
-};
 
 /** Net-SNMP tool with our MIBs loaded; names in, names out (-OQ: value only after " = "). */
 async function tool(name: 'snmpget' | 'snmpbulkwalk' | 'snmpwalk', args: readonly string[], extra: readonly string[] = ['-OQs']) {
@@ -54,26 +47,13 @@ function messages(r: SippPeerResult, dirn: 'sent' | 'received', method: string):
 }
 const total = (list: SippPeerResult[], dirn: 'sent' | 'received', method: string) => list.reduce((n, r) => n + messages(r, dirn, method), 0);
 
-async function startAgent(): Promise<void> {
-  agent = start(process.execPath, [
-    path.join(BIN, 'ciagent'), '-f', '--config-dir', dir, '--data-dir', path.join(dir, 'data'), '--listen', `udp:${target}`,
-    '--pid-file', path.join(dir, 'ciagent.pid'), '--log-file', path.join(dir, 'ciagent_log'), '--agentx', sock,
-  ], 600_000);
-}
-
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sip-mib-'));
-  target = `127.0.0.1:${await freePort()}`;
   sock = path.join(dir, 'agentx');
-  writeFileSync(path.join(dir, 'snmpd.cnf'), [
-    'snmpCommunityEntry t0000001 cspsAdmin adminSec localSnmpID - - nonVolatile',
-    'vacmSecurityToGroupEntry snmpv2c adminSec adminGroup nonVolatile',
-    'vacmAccessEntry adminGroup - any noAuthNoPriv exact All All All nonVolatile',
-    'vacmViewTreeFamilyEntry All internet - included nonVolatile',
-    '',
-  ].join('\n'), { mode: 0o600 });
-  await startAgent();
-  await waitFor('ciagent to start', () => /ciagent started on udp/.test(logText()), 60_000);
+  writeFileSync(path.join(dir, 'snmpd.cnf'), adminSnmpdCnf(), { mode: 0o600 });
+  agent = restartableCiagent(dir, await freePort(), SYS_UPTIME, ['--agentx', sock]);
+  target = agent.target;
+  await agent.launch();
   p = await startTestSipd(['Cisco_Registry On', 'AddRecordRoute On', `AgentXSocket ${sock}`]);
   await waitFor('sipd to register its subtrees', async () => /SIP\/2\.0/.test((await tool('snmpget', ['SIP-COMMON-MIB::sipCommonCfgProtocolVersion.1'])).stdout), 30_000, 300);
 
@@ -95,8 +75,7 @@ before(async () => {
 
 after(async () => {
   await stopTestSipd(p);
-  agent?.child.kill('SIGTERM');
-  await agent?.done;
+  await agent?.kill();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -161,9 +140,8 @@ test('a bulk walk of the whole tree is in increasing order, error-free, and ever
 });
 
 test('ciagent killed and started again: sipd registers its subtrees again by itself', async () => {
-  agent!.child.kill('SIGKILL');
-  await agent!.done;
-  await startAgent();
+  await agent.kill();
+  await agent.launch();
   await waitFor('sipd\'s SIP MIB back through the new ciagent', async () => /up/.test((await tool('snmpget', ['SIP-COMMON-MIB::sipCommonCfgServiceOperStatus.1'])).stdout), 30_000, 500);
   assert.equal(await count('SIP-SERVER-MIB::sipServerRegCurrentUsers.1'), 3, 'the same sipd, its state kept');
 });

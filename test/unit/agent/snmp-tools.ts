@@ -26,13 +26,21 @@ export function lines(out: string): Array<[string, string]> {
     });
 }
 
-/** snmpd.cnf giving community cspsAdmin full access and sending v2c traps to 127.0.0.1:trapPort. */
-export function trapSinkSnmpdCnf(trapPort: number): string {
+/** snmpd.cnf giving community cspsAdmin full v2c access (read and write), and no trap target. */
+export function adminSnmpdCnf(): string {
   return [
     'snmpCommunityEntry t0000001 cspsAdmin proxySec localSnmpID - - nonVolatile',
     'vacmSecurityToGroupEntry snmpv2c proxySec proxyGroup nonVolatile',
     'vacmAccessEntry proxyGroup - snmpv2c noAuthNoPriv exact All All All nonVolatile',
     'vacmViewTreeFamilyEntry All internet - included nonVolatile',
+    '',
+  ].join('\n');
+}
+
+/** snmpd.cnf giving community cspsAdmin full access and sending v2c traps to 127.0.0.1:trapPort. */
+export function trapSinkSnmpdCnf(trapPort: number): string {
+  return [
+    adminSnmpdCnf().trimEnd(),
     `snmpTargetAddrEntry sink snmpUDPDomain 127.0.0.1:${trapPort} 100 3 Console v2cParams nonVolatile`,
     'snmpTargetParamsEntry v2cParams 1 snmpv2c proxySec noAuthNoPriv nonVolatile',
     '',
@@ -79,9 +87,10 @@ export async function startTrapd(dir: string, port: number, format?: string, con
 /**
  * A ciagent in the foreground over `dir` (its .cnf files, data/, pid and log file), on
  * 127.0.0.1:`port`, that a test can stop and start again to see what survives a restart.
- * `probe` is an OID the agent answers once it is ready.
+ * `probe` is an OID the agent answers once it is ready; `extraArgs` go on ciagent's command
+ * line (e.g. `--agentx SOCKET`).
  */
-export function restartableCiagent(dir: string, port: number, probe: string) {
+export function restartableCiagent(dir: string, port: number, probe: string, extraArgs: readonly string[] = []) {
   const target = `127.0.0.1:${port}`;
   const pidFile = path.join(dir, 'ciagent.pid');
   const logFile = path.join(dir, 'ciagent_log');
@@ -91,7 +100,7 @@ export function restartableCiagent(dir: string, port: number, probe: string) {
     logFile,
     /** Start it and wait until it answers `probe`. */
     async launch(): Promise<void> {
-      agent = start(process.execPath, [path.join(BIN, 'ciagent'), '-f', '--config-dir', dir, '--data-dir', path.join(dir, 'data'), '--listen', `udp:${target}`, '--pid-file', pidFile, '--log-file', logFile], 180_000);
+      agent = start(process.execPath, [path.join(BIN, 'ciagent'), '-f', '--config-dir', dir, '--data-dir', path.join(dir, 'data'), '--listen', `udp:${target}`, '--pid-file', pidFile, '--log-file', logFile, ...extraArgs], 600_000);
       await waitFor('the pid file', () => existsSync(pidFile), 30_000);
       await waitFor('ciagent to answer', async () => (await snmp('snmpget', ['-v2c', '-c', 'cspsAdmin', '-t', '1', '-r', '0', target, probe])).code === 0, 20_000, 250);
     },
