@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { FIXTURES, freePort, udpExchange } from '../helpers/index.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeerResult } from '../helpers/sip-peers.js';
-import { answer } from '../unit/auth/client.js';
+import { handRegister } from '../unit/auth/client.js';
 import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
 import type { TestProxy } from '../helpers/sipd.js';
 
@@ -69,31 +69,11 @@ describe('digest authentication with sipp (Authentication On)', () => {
   });
 
   test('the same Authorization sent again in a new transaction is refused (stale=true challenge)', async () => {
-    const local = await freePort();
-    const register = (cseq: number, extra: string[] = []) =>
-      [
-        `REGISTER sip:127.0.0.1:${p.port} SIP/2.0`,
-        `Via: SIP/2.0/UDP 127.0.0.1:${local};rport;branch=z9hG4bK-replay-${cseq}-${process.pid}`,
-        'Max-Forwards: 70',
-        `From: <sip:alice@127.0.0.1:${p.port}>;tag=replay${process.pid}`,
-        `To: <sip:alice@127.0.0.1:${p.port}>`,
-        `Call-ID: replay-${process.pid}@127.0.0.1`,
-        `CSeq: ${cseq} REGISTER`,
-        `Contact: <sip:alice@127.0.0.1:${local}>`,
-        'Expires: 60',
-        ...extra,
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n');
-    const first = await udpExchange(p.port, register(1));
-    assert.match(first ?? '', /^SIP\/2\.0 401 /, String(first));
-    const challenge = /^WWW-Authenticate: (.*)$/m.exec(first!)?.[1]?.trim();
-    assert.ok(challenge, first);
-    const authorization = `Authorization: ${answer({ user: 'alice', password: 'wonderland', method: 'REGISTER', uri: `sip:127.0.0.1:${p.port}`, challenge })}`;
-    const second = await udpExchange(p.port, register(2, [authorization]));
+    const reg = handRegister(p.port, await freePort(), 'replay');
+    const authorization = reg.authorize(await udpExchange(p.port, reg.send(1)));
+    const second = await udpExchange(p.port, reg.send(2, [authorization]));
     assert.match(second ?? '', /^SIP\/2\.0 200 /, String(second));
-    const replay = await udpExchange(p.port, register(3, [authorization]));
+    const replay = await udpExchange(p.port, reg.send(3, [authorization]));
     assert.match(replay ?? '', /^SIP\/2\.0 401 /, String(replay));
     assert.match(replay!, /^WWW-Authenticate: Digest .*stale=true/m);
   });

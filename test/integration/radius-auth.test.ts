@@ -13,7 +13,7 @@ import { describePeer, runUac } from '../helpers/sip-peers.js';
 import type { SippPeerResult } from '../helpers/sip-peers.js';
 import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
 import type { TestProxy } from '../helpers/sipd.js';
-import { answer } from '../unit/auth/client.js';
+import { handRegister } from '../unit/auth/client.js';
 
 const S = (name: string) => path.join(FIXTURES, 'sipp', `${name}.xml`);
 
@@ -53,29 +53,9 @@ function authInvite(p: TestProxy, password: string, expect: number): Promise<Sip
 
 /** A REGISTER by raw UDP, challenged and then answered with alice's password; the second answer. */
 async function registerByHand(p: TestProxy, tag: string): Promise<string | undefined> {
-  const local = await freePort();
-  const msg = (cseq: number, extra: string[] = []) =>
-    [
-      `REGISTER sip:127.0.0.1:${p.port} SIP/2.0`,
-      `Via: SIP/2.0/UDP 127.0.0.1:${local};rport;branch=z9hG4bK-${tag}-${cseq}-${process.pid}`,
-      'Max-Forwards: 70',
-      `From: <sip:alice@127.0.0.1:${p.port}>;tag=${tag}${process.pid}`,
-      `To: <sip:alice@127.0.0.1:${p.port}>`,
-      `Call-ID: ${tag}-${process.pid}@127.0.0.1`,
-      `CSeq: ${cseq} REGISTER`,
-      `Contact: <sip:alice@127.0.0.1:${local}>`,
-      'Expires: 60',
-      ...extra,
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n');
-  const first = await udpExchange(p.port, msg(1));
-  assert.match(first ?? '', /^SIP\/2\.0 401 /, String(first));
-  const challenge = /^WWW-Authenticate: (.*)$/m.exec(first!)?.[1]?.trim();
-  assert.ok(challenge, first);
-  const authorization = `Authorization: ${answer({ user: 'alice', password: 'wonderland', method: 'REGISTER', uri: `sip:127.0.0.1:${p.port}`, challenge })}`;
-  return udpExchange(p.port, msg(2, [authorization]), 10_000);
+  const reg = handRegister(p.port, await freePort(), tag);
+  const authorization = reg.authorize(await udpExchange(p.port, reg.send(1)));
+  return udpExchange(p.port, reg.send(2, [authorization]), 10_000);
 }
 
 describe('AuthServer Radius: digest checked by FreeRADIUS', () => {

@@ -80,3 +80,37 @@ export function request(r: RequestSpec): SipRequest {
   assert.equal(p.message.kind, 'request');
   return p.message as SipRequest;
 }
+
+/**
+ * A REGISTER of alice, as raw UDP text, for tests that drive digest by hand: `send(cseq,
+ * extra)` builds one of the same registration (same Call-ID, From tag and contact), and
+ * `authorize(challengeResponse)` answers the challenge of a 401 with alice's `password`.
+ */
+export function handRegister(proxyPort: number, localPort: number, tag: string, password = 'wonderland') {
+  const uri = `sip:127.0.0.1:${proxyPort}`;
+  return {
+    send: (cseq: number, extra: string[] = []) =>
+      [
+        `REGISTER ${uri} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${localPort};rport;branch=z9hG4bK-${tag}-${cseq}-${process.pid}`,
+        'Max-Forwards: 70',
+        `From: <sip:alice@127.0.0.1:${proxyPort}>;tag=${tag}${process.pid}`,
+        `To: <sip:alice@127.0.0.1:${proxyPort}>`,
+        `Call-ID: ${tag}-${process.pid}@127.0.0.1`,
+        `CSeq: ${cseq} REGISTER`,
+        `Contact: <sip:alice@127.0.0.1:${localPort}>`,
+        'Expires: 60',
+        ...extra,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    /** The Authorization header line answering a 401 (asserted to be one, with a challenge). */
+    authorize(first: string | undefined): string {
+      assert.match(first ?? '', /^SIP\/2\.0 401 /, String(first));
+      const challenge = /^WWW-Authenticate: (.*)$/m.exec(first!)?.[1]?.trim();
+      assert.ok(challenge, first);
+      return `Authorization: ${answer({ user: 'alice', password, method: 'REGISTER', uri, challenge })}`;
+    },
+  };
+}
