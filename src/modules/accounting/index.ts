@@ -8,6 +8,7 @@ import type { Config } from '../../config/loader.js';
 import type { SipdModule } from '../module.js';
 import { flaggedLog, needService } from '../module.js';
 import type { RadiusServer } from '../radius/service.js';
+import { configuredServers } from '../radius/service.js';
 import { CallAccounting } from './calls.js';
 import { OpenLegJournal } from './open-legs.js';
 import { accountingDirectives } from './directives.js';
@@ -21,10 +22,10 @@ const SPOOL_RETRY_MS = 2000;
 /** The accounting servers of a configuration, primary first. */
 export function accountingServers(config: Config): RadiusServer[] {
   const v = config.values;
-  const out: RadiusServer[] = [];
-  if (v.PrimaryRadiusAcctIp && v.PrimaryRadiusAcctSecret) out.push({ host: v.PrimaryRadiusAcctIp, port: v.PrimaryRadiusAcctPort, secret: v.PrimaryRadiusAcctSecret });
-  if (v.SecondaryRadiusAcctIp && v.SecondaryRadiusAcctSecret) out.push({ host: v.SecondaryRadiusAcctIp, port: v.SecondaryRadiusAcctPort, secret: v.SecondaryRadiusAcctSecret });
-  return out;
+  return configuredServers([
+    { host: v.PrimaryRadiusAcctIp, port: v.PrimaryRadiusAcctPort, secret: v.PrimaryRadiusAcctSecret },
+    { host: v.SecondaryRadiusAcctIp, port: v.SecondaryRadiusAcctPort, secret: v.SecondaryRadiusAcctSecret },
+  ]);
 }
 
 /** The addresses (and names) of the registry and routing farm members, resolved once per snapshot. */

@@ -20,6 +20,7 @@ import type { Config } from '../../config/loader.js';
 import { parseAddress } from '../../sip/address.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { RadiusAttribute, RadiusServer } from '../radius/service.js';
+import { configuredServers } from '../radius/service.js';
 import { radiusUserName as userNameFor } from '../radius/user-name.js';
 import type { DigestCredentials } from './digest.js';
 
@@ -33,10 +34,10 @@ const CISCO = 9;
 /** The authentication servers of a snapshot, primary first; a server needs an address and a secret. */
 export function authServers(config: Config): RadiusServer[] {
   const v = config.values;
-  const out: RadiusServer[] = [];
-  if (v.PrimaryRadiusAuthIp && v.PrimaryRadiusAuthSecret) out.push({ host: v.PrimaryRadiusAuthIp, port: v.PrimaryRadiusAuthPort, secret: v.PrimaryRadiusAuthSecret });
-  if (v.SecondaryRadiusAuthIp && v.SecondaryRadiusAuthSecret) out.push({ host: v.SecondaryRadiusAuthIp, port: v.SecondaryRadiusAuthPort, secret: v.SecondaryRadiusAuthSecret });
-  return out;
+  return configuredServers([
+    { host: v.PrimaryRadiusAuthIp, port: v.PrimaryRadiusAuthPort, secret: v.PrimaryRadiusAuthSecret },
+    { host: v.SecondaryRadiusAuthIp, port: v.SecondaryRadiusAuthPort, secret: v.SecondaryRadiusAuthSecret },
+  ]);
 }
 
 /** User-Name: `user`, or `user@domain` when RadiusUserNameAttrAddDomain is On and the From domain is one of ours (src/modules/radius/user-name.ts). */

@@ -30,3 +30,8 @@ export interface RadiusService {
    *  undefined when they can: a caller that keeps records drops such a one rather than retry it for ever. */
   unencodable?(attributes: readonly RadiusAttribute[]): string | undefined;
 }
+
+/** The servers of a primary/secondary directive pair, in order; one counts only with an address and a secret. */
+export function configuredServers(pair: ReadonlyArray<{ host: string | undefined; port: number; secret: string | undefined }>): RadiusServer[] {
+  return pair.filter((s): s is RadiusServer => !!s.host && !!s.secret).map(({ host, port, secret }) => ({ host, port, secret }));
+}
