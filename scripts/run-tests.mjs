@@ -1,7 +1,8 @@
 // Runs every compiled test file (dist/test/**/*.test.js) with node's test runner.
 // Listing the files ourselves keeps helper modules under dist/test/ from being run as tests.
 // Arguments narrow the run to files whose path contains one of them.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -20,5 +21,29 @@ if (!files.length) {
   console.error('no test files found under dist/test (did the build run?)');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// TAP goes to the terminal as it comes; the failures are gathered in a file and
+// printed again at the end, where a truncated CI log still shows them.
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'opensps-tests-'));
+const failuresFile = path.join(tmp, 'failures.txt');
+const reporter = new URL('./failures-reporter.mjs', import.meta.url).href;
+const r = spawnSync(
+  process.execPath,
+  [
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=tap',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${reporter}`,
+    `--test-reporter-destination=${failuresFile}`,
+    ...files,
+  ],
+  { stdio: 'inherit' },
+);
+try {
+  const text = readFileSync(failuresFile, 'utf8');
+  if (text.trim()) process.stdout.write(text);
+} catch {
+  // no file: the runner itself failed before reporting; its own output says why
+}
+rmSync(tmp, { recursive: true, force: true });
 process.exit(r.status ?? 1);
