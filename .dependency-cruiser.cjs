@@ -8,7 +8,7 @@
 //   2  transaction
 //   3  proxy, stores              the stage contract; store interfaces and implementations
 //   4  modules                    one folder per feature
-//   5  server, agent              sipd's wiring; the SNMP agent beside it
+//   5  server, agent, provisioning  sipd's wiring; the SNMP agent and pserver beside it
 //   6  cli                        one file per command
 //
 // Type-only imports count: a type names an idea, and the idea belongs to one floor.
@@ -18,7 +18,7 @@ const FLOORS = [
   ['transaction'],
   ['proxy', 'stores'],
   ['modules'],
-  ['server', 'agent'],
+  ['server', 'agent', 'provisioning'],
   ['cli'],
 ];
 
@@ -48,7 +48,14 @@ module.exports = {
       comment: 'The agent manages sipd as an operator does (control script, pid file, logs), never through its internals',
       severity: 'error',
       from: { path: '^src/agent/' },
-      to: { path: '^src/(server|transport|transaction|proxy|modules|stores|logging)/' },
+      to: { path: '^src/(server|transport|transaction|proxy|modules|stores|logging|provisioning)/' },
+    },
+    {
+      name: 'pserver-beside-agent',
+      comment: 'pserver and the agent are separate programs; what both need (the web kit) sits in src/common/web/',
+      severity: 'error',
+      from: { path: '^src/provisioning/' },
+      to: { path: '^src/agent/' },
     },
     {
       name: 'sipd-knows-no-agent',
