@@ -3,7 +3,7 @@
 // text replaces the file atomically (a temporary file beside it, then rename), keeping the
 // file's mode and owner, so sipd never reads half a file.
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { lex } from '../config/lexer.js';
 import { formatMessage, parseConfig } from '../server/config.js';
@@ -57,9 +57,9 @@ export function checkConf(text: string, file: string): SaveResult {
   };
 }
 
-/** Replace the file by `text` in one step: temp file in the same directory, fsync, same mode and owner, rename. */
-export function writeAtomic(file: string, text: string): void {
-  const st = statSync(file);
+/** Replace the file by `text` in one step: temp file in the same directory, fsync, same mode and owner, rename. A missing file is made with `newMode`. */
+export function writeAtomic(file: string, text: string, newMode = 0o644): void {
+  const st = existsSync(file) ? statSync(file) : { mode: newMode, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', st.mode & 0o777);
   try {

@@ -396,6 +396,7 @@ export class Sipd {
     return {
       pid: process.pid,
       uptime: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
+      rss: process.memoryUsage.rss(),
       startedAt: this.startedAt.toISOString(),
       config: c.file,
       serverRoot: c.serverRoot,
