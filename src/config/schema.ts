@@ -48,14 +48,15 @@ function tabsOf(owners: readonly DirectiveOwner[], sections: readonly SectionSpe
   const ownerTab = new Map(owners.filter((o) => o.tab).map((o) => [o.name, o.tab!]));
   const sectionOf = new Map(sections.map((s) => [s.id, s]));
   const tabs = new Map<string, { directives: AnyDirective[]; containers: AnyContainer[]; dependsOn: Map<string, string> }>();
-  for (const s of sections) if (!tabs.has(s.tab)) tabs.set(s.tab, { directives: [], containers: [], dependsOn: new Map() });
+  for (const s of sections) if (!tabs.has(s.tab ?? s.title)) tabs.set(s.tab ?? s.title, { directives: [], containers: [], dependsOn: new Map() });
   const place = (e: { name: string; owner: string; section: string; tab?: string }) => {
     const section = sectionOf.get(e.section);
     if (!section) throw new Error(`${e.name} (owner ${e.owner}) is in section "${e.section}", which no owner declares`);
-    const name = e.tab ?? ownerTab.get(e.owner) ?? section.tab;
+    const sectionTab = section.tab ?? section.title;
+    const name = e.tab ?? ownerTab.get(e.owner) ?? sectionTab;
     let tab = tabs.get(name);
     if (!tab) tabs.set(name, (tab = { directives: [], containers: [], dependsOn: new Map() }));
-    if (section.switch && section.switch !== e.name && name === section.tab) tab.dependsOn.set(e.name, section.switch);
+    if (section.switch && section.switch !== e.name && name === sectionTab) tab.dependsOn.set(e.name, section.switch);
     return tab;
   };
   for (const d of directives) place(d).directives.push(d);

@@ -34,8 +34,8 @@ export interface SectionSpec {
   readonly title: string;
   /** The page of Appendix B that describes the group: 4 for "B-4". */
   readonly page: number;
-  /** The tab of the GUI's Farm/Proxies window (the guide's Table 2-1) that shows the group's directives. */
-  readonly tab: string;
+  /** The tab of the GUI's Farm/Proxies window (the guide's Table 2-1) that shows the group's directives; default its title. */
+  readonly tab?: string;
   /** The group's On|Off switch: while it is Off, the group's other directives do nothing (the GUI dims them). */
   readonly switch?: string;
 }
