@@ -14,7 +14,6 @@ export interface PserverFeature {
 }
 
 export const FEATURES: readonly PserverFeature[] = [
-  { name: 'farm', nav: FARM_NAV, plugin: farmFeature },
   {
     name: 'accounts',
     nav: [
@@ -24,4 +23,5 @@ export const FEATURES: readonly PserverFeature[] = [
     ],
     plugin: accountsPlugin,
   },
+  { name: 'farm', nav: FARM_NAV, plugin: farmFeature },
 ];
