@@ -109,7 +109,7 @@ export async function farmPlugin(app: FastifyInstance, opts: { deps: PserverDeps
     const { tab } = req.params as { tab: string };
     if (!findTab(SIPD_SCHEMA, tab)) return reply.code(404).page('error', 'Not found', { status: 404, message: `There is no Farm/Proxies tab "${tab}".` });
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const outcome = await save(req, tab, body, typeof body._digest === 'string' ? body._digest : '');
+    const outcome = await save(req, tab, body, typeof body._digest === 'string' ? body._digest : undefined);
     return page(reply, tab, outcome.ok ? 200 : 400, { outcome, posted: body });
   });
 
