@@ -143,6 +143,8 @@ describe('pserver farm pages and API', () => {
       assert.equal(r.status, 200, `${p}: ${r.body.slice(0, 300)}`);
     }
     assert.match((await admin.get('/farm/sip-server-core')).body, /SipT1InMs[\s\S]*50 to 10000/);
+    const api = (await admin.get('/api/openapi.json', { headers: { accept: 'application/json' } })).json<{ paths: Record<string, unknown> }>();
+    for (const p of ['/api/farm', '/api/farm/tabs/{tab}', '/api/control/{op}', '/api/tcp', '/api/tcp/{line}', '/api/dashboard']) assert.ok(api.paths[p], `${p} in the OpenAPI document`);
   });
 
   test('a read-only user sees Proxy Control but cannot change anything', async () => {
