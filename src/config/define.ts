@@ -23,6 +23,8 @@ export interface Common {
   readonly noEffectFor?: DirectiveSpec['noEffectFor'];
   /** Override the owner's default section for this one directive. */
   readonly section?: Section;
+  /** Override the Farm/Proxies tab of its owner or section for this one directive. */
+  readonly tab?: string;
 }
 
 // ---- argument helpers, shared by builders and by owners' custom parsers ----
@@ -172,6 +174,7 @@ export function directivesFor(owner: string, section: Section) {
       ...(o.shipActive ? { shipActive: true } : {}),
       ...(o.noEffect ? { noEffect: o.noEffect } : {}),
       ...(o.noEffectFor ? { noEffectFor: o.noEffectFor } : {}),
+      ...(o.tab ? { tab: o.tab } : {}),
       ...rest,
     };
   }

@@ -42,6 +42,8 @@ export function formatMessage(m: ConfigMessage): string {
 export interface Config {
   /** The file this snapshot was read from. */
   readonly file: string;
+  /** The text it was read from (what pserver compares with the file on disk). */
+  readonly text: string;
   /** ServerRoot as configured, or derived from the file's location. */
   readonly serverRoot: string;
   readonly values: ConfigValues;
@@ -240,6 +242,7 @@ function parseConfig(schema: Schema, text: string, file: string, opts: LoadOptio
   const origins = new Map(a.origins);
   const config: Config = Object.freeze({
     file,
+    text,
     serverRoot,
     values,
     loadedAt: new Date(),
@@ -262,16 +265,25 @@ function loadConfigFile(schema: Schema, file: string, opts: LoadOptions): LoadRe
   return parseConfig(schema, text, file, opts);
 }
 
-function restartPending(schema: Schema, running: Config, next: Config): string[] {
-  const names: string[] = [];
-  const specs: readonly { name: string; restart: string }[] = [...schema.directives, ...schema.containers];
+/** Names of directives and blocks whose value differs between two snapshots, by what applies them. */
+function changes(schema: Schema, running: Config, next: Config): { graceful: string[]; restart: string[] } {
+  const out = { graceful: [] as string[], restart: [] as string[] };
+  const specs: readonly { name: string; restart: 'graceful' | 'restart' }[] = [...schema.directives, ...schema.containers];
   for (const s of specs) {
-    if (s.restart !== 'restart') continue;
     const a = (running.values as unknown as Values)[s.name];
     const b = (next.values as unknown as Values)[s.name];
-    if (JSON.stringify(a) !== JSON.stringify(b)) names.push(s.name);
+    // Block values carry their line numbers, which say nothing about what sipd does.
+    if (JSON.stringify(a, noLines) !== JSON.stringify(b, noLines)) out[s.restart].push(s.name);
   }
-  return names;
+  return out;
+}
+
+function noLines(key: string, value: unknown): unknown {
+  return key === 'line' ? undefined : value;
+}
+
+function restartPending(schema: Schema, running: Config, next: Config): string[] {
+  return changes(schema, running, next).restart;
 }
 
 function gracefulSnapshot(schema: Schema, running: Config, next: Config): { config: Config; pending: string[] } {
@@ -300,6 +312,8 @@ export interface ConfigLoader {
   loadConfigFile(file: string, opts?: LoadOptions): LoadResult;
   /** Names of directives needing a full restart whose value differs between two snapshots. */
   restartPending(running: Config, next: Config): string[];
+  /** Every directive and block whose value differs, split by what applies the change (graceful or restart). */
+  changes(running: Config, next: Config): { graceful: string[]; restart: string[] };
   /**
    * The snapshot a graceful restart switches to: the new file's values, except that
    * directives needing a full restart keep their running values until then.
@@ -312,6 +326,7 @@ export function configLoader(schema: Schema): ConfigLoader {
     parseConfig: (text, file, opts = {}) => parseConfig(schema, text, file, opts),
     loadConfigFile: (file, opts = {}) => loadConfigFile(schema, file, opts),
     restartPending: (running, next) => restartPending(schema, running, next),
+    changes: (running, next) => changes(schema, running, next),
     gracefulSnapshot: (running, next) => gracefulSnapshot(schema, running, next),
   };
 }

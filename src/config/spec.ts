@@ -34,6 +34,10 @@ export interface SectionSpec {
   readonly title: string;
   /** The page of Appendix B that describes the group: 4 for "B-4". */
   readonly page: number;
+  /** The tab of the GUI's Farm/Proxies window (the guide's Table 2-1) that shows the group's directives; default its title. */
+  readonly tab?: string;
+  /** The group's On|Off switch: while it is Off, the group's other directives do nothing (the GUI dims them). */
+  readonly switch?: string;
 }
 
 
@@ -77,6 +81,8 @@ export interface DirectiveSpec<N extends string = string, T = unknown> {
   /** Upper bound on repetitions (RPMS servers, gatekeepers per cluster…). */
   readonly maxCount?: number;
   readonly context: Context;
+  /** The Farm/Proxies tab, when not the one of its owner or section (farm members go to "Farming"). */
+  readonly tab?: string;
   /** What it does, in our words; becomes the comment in sipd.conf and the docs row. */
   readonly doc: string;
   /** Extra commented example lines for the default sipd.conf. */

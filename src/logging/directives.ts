@@ -137,6 +137,7 @@ export const loggingDirectives = [
   }),
   d.onOff('HostnameLookups', {
     default: false,
+    tab: 'Server Directives',
     doc: 'Write client host names rather than IP addresses in the access log. Lookups are done off the request path and cached, so calls are never held up by DNS.',
   }),
   d.onOff('SIPStatsLog', {

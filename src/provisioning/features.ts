@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { NavItem } from '../common/web/contract.js';
 import { accountsPlugin } from './accounts-pages.js';
+import { FARM_NAV, farmFeature } from './farm-feature.js';
 import type { ShellDeps } from './shell.js';
 
 export interface PserverFeature {
@@ -22,4 +23,5 @@ export const FEATURES: readonly PserverFeature[] = [
     ],
     plugin: accountsPlugin,
   },
+  { name: 'farm', nav: FARM_NAV, plugin: farmFeature },
 ];

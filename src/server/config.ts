@@ -7,7 +7,7 @@ import { SIPD_SCHEMA } from './modules.js';
 export { formatMessage, noEffectWarning } from '../config/loader.js';
 export type { Config, ConfigMessage, LoadOptions, LoadResult, NoEffectUse } from '../config/loader.js';
 
-export const { parseConfig, loadConfigFile, restartPending, gracefulSnapshot } = configLoader(SIPD_SCHEMA);
+export const { parseConfig, loadConfigFile, restartPending, gracefulSnapshot, changes } = configLoader(SIPD_SCHEMA);
 
 /** The default conf/sipd.conf (npm run gen). */
 export function renderDefaultConf(): string {

@@ -5,6 +5,8 @@
 //   {"cmd":"status"}
 //   {"cmd":"graceful"}
 //   {"cmd":"txngraceful","seconds":30,"behavior":1,"retryAfter":60}
+//   {"cmd":"config"}        the text of sipd.conf as sipd loaded it (pserver's required operations)
+//   {"cmd":"connections"}   open TCP/TLS connections and the persistent peers
 //   {"cmd":"db","db":"routing"|"registry","op":…}   (sysadmin_sps_regroute; see db-control.ts)
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
@@ -15,6 +17,8 @@ import type { DbRequest } from './db-control.js';
 export type ControlRequest =
   | { readonly cmd: 'status' }
   | { readonly cmd: 'graceful' }
+  | { readonly cmd: 'config' }
+  | { readonly cmd: 'connections' }
   | { readonly cmd: 'txngraceful'; readonly seconds: number; readonly behavior: 1 | 2; readonly retryAfter?: number }
   | DbRequest;
 
@@ -38,6 +42,8 @@ export function validateRequest(v: unknown): ControlRequest | string {
   switch (o.cmd) {
     case 'status':
     case 'graceful':
+    case 'config':
+    case 'connections':
       return { cmd: o.cmd };
     case 'txngraceful': {
       const seconds = o.seconds;
@@ -50,7 +56,7 @@ export function validateRequest(v: unknown): ControlRequest | string {
     case 'db':
       return validateDbRequest(o);
     default:
-      return `unknown command ${JSON.stringify(o.cmd)}; known: status, graceful, txngraceful, db`;
+      return `unknown command ${JSON.stringify(o.cmd)}; known: status, graceful, config, connections, txngraceful, db`;
   }
 }
 

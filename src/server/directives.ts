@@ -104,11 +104,11 @@ export const serverDirectives = [
  * server heads them. TLS and the debug flags close the server-core pages in the guide.
  */
 export const serverSections: readonly SectionSpec[] = [
-  { id: 'server-global', title: 'Server-global directives', page: 4 },
-  { id: 'host-specific', title: 'Host-specific directives (logs, user, port)', page: 5 },
-  { id: 'server-core', title: 'Server-core directives', page: 8 },
-  { id: 'tls', title: 'TLS transport', page: 8 },
-  { id: 'debug', title: 'Debug flags', page: 8 },
+  { id: 'server-global', title: 'Server-global directives', page: 4, tab: 'Server Directives' },
+  { id: 'host-specific', title: 'Host-specific directives (logs, user, port)', page: 5, tab: 'Server Directives' },
+  { id: 'server-core', title: 'Server-core directives', page: 8, tab: 'SIP Server Core' },
+  { id: 'tls', title: 'TLS transport', page: 8, tab: 'SIP Server Core', switch: 'SipTlsEnable' },
+  { id: 'debug', title: 'Debug flags', page: 8, tab: 'Debug and Logs' },
 ];
 
 type ServerValues = ValuesOf<typeof serverDirectives>;

@@ -6,6 +6,7 @@ import type { ErrorLog } from '../logging/index.js';
 import type { BoundSocket } from '../proxy/identity.js';
 import { SipTransports } from '../transport/outbound.js';
 import type { PersistentPeer } from '../transport/persistent.js';
+import type { StreamConnection } from '../transport/stream.js';
 import { TcpTransport } from '../transport/tcp.js';
 import type { TcpOptions } from '../transport/tcp.js';
 import { TlsTransport, loadTlsCredentials, tlsListenAddresses, tlsSettingsFrom } from '../transport/tls.js';
@@ -80,6 +81,14 @@ export class Listeners {
 
   get tcpConnections(): number {
     return this.tcp?.connectionCount ?? 0;
+  }
+
+  /** Open TCP and TLS connections, and the persistent peers with whether each is connected. */
+  connections(): { connections: StreamConnection[]; persistent: { transport: 'TCP' | 'TLS'; peer: string; up: boolean }[] } {
+    return {
+      connections: [...(this.tcp?.connectionList() ?? []), ...(this.tls?.connectionList() ?? [])],
+      persistent: [...(this.tcp?.persistentPeers() ?? []), ...(this.tls?.persistentPeers() ?? [])],
+    };
   }
 
   setPersistent(peers: readonly PersistentPeer[]): void {

@@ -31,12 +31,12 @@ import { rpmsModule } from '../modules/rpms/index.js';
 /** The core layers, before the modules: their directives open the default sipd.conf. */
 export const CORE: readonly DirectiveOwner[] = [
   { name: 'server', sections: serverSections, directives: serverDirectives },
-  { name: 'logging', directives: loggingDirectives, checks: loggingChecks },
+  { name: 'logging', tab: 'Debug and Logs', directives: loggingDirectives, checks: loggingChecks },
   { name: 'proxy', directives: proxyDirectives },
   { name: 'transaction', directives: transactionDirectives, checks: transactionChecks },
   { name: 'transport', directives: transportDirectives, checks: transportChecks },
   { name: 'snmp', directives: snmpDirectives },
-  { name: 'mysql', sections: [{ id: 'mysql', title: 'MySQL subscriber-table interface', page: 13 }], directives: mysqlDirectives },
+  { name: 'mysql', sections: [{ id: 'mysql', title: 'MySQL subscriber-table interface', page: 13, tab: 'MySQL', switch: 'DB_MySQL' }], directives: mysqlDirectives },
 ];
 
 /**

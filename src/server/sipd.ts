@@ -366,6 +366,11 @@ export class Sipd {
         return { ok: true, ...this.status() };
       case 'graceful':
         return { ...(await this.graceful('control socket')) };
+      case 'config':
+        // After a graceful restart, `pending` names the directives still at their old value.
+        return { ok: true, file: this.current.file, loadedAt: this.current.loadedAt.toISOString(), text: this.current.text, pending: [...this.pending] };
+      case 'connections':
+        return { ok: true, ...this.listeners.connections() };
       case 'txngraceful':
         return this.txnGraceful(req.seconds, req.behavior, req.retryAfter ?? DRAIN_RETRY_AFTER);
       case 'db':
@@ -391,6 +396,7 @@ export class Sipd {
     return {
       pid: process.pid,
       uptime: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
+      rss: process.memoryUsage.rss(),
       startedAt: this.startedAt.toISOString(),
       config: c.file,
       serverRoot: c.serverRoot,

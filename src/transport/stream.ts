@@ -29,6 +29,15 @@ export const STREAM_DEFAULTS: StreamOptions = { idleMs: 5 * 60_000, maxConnectio
 
 export type Direction = 'in' | 'out';
 
+export interface StreamConnection {
+  readonly transport: 'TCP' | 'TLS';
+  readonly peer: string;
+  readonly local: string;
+  readonly direction: Direction;
+  readonly since: string;
+  readonly persistent: boolean;
+}
+
 /** What differs between TCP and TLS. */
 export interface StreamFlavour {
   readonly transport: 'TCP' | 'TLS';
@@ -54,6 +63,8 @@ export class StreamTransport {
   private readonly byPeer = new Map<string, { socket: net.Socket; direction: Direction }>();
   /** Connects in progress, so that concurrent sends to one peer share one connection. */
   private readonly connecting = new Map<string, Promise<net.Socket>>();
+  /** What `connectionList` reports of each open connection. */
+  private readonly described = new Map<net.Socket, { peer: string; local: string; direction: Direction; since: number }>();
   /** Peers kept connected, never closed for idleness. */
   private persistent = new Map<string, { host: string; port: number; timer?: NodeJS.Timeout }>();
   private closed = false;
@@ -87,6 +98,16 @@ export class StreamTransport {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** The open connections (for the control socket's "connections"): peer, our side, who opened it, since when, kept by persistent_tcp.conf. */
+  connectionList(): StreamConnection[] {
+    return [...this.described.values()].map((c) => ({ transport: this.name, ...c, since: new Date(c.since).toISOString(), persistent: this.persistent.has(c.peer) }));
+  }
+
+  /** The peers of persistent_tcp.conf, each with whether a connection to it is open now. */
+  persistentPeers(): { transport: 'TCP' | 'TLS'; peer: string; up: boolean }[] {
+    return [...this.persistent.keys()].map((peer) => ({ transport: this.name, peer, up: this.byPeer.has(peer) }));
   }
 
   /** The listening servers (TLS reconfigures their security context). */
@@ -228,6 +249,7 @@ export class StreamTransport {
     const peer = hostPort(from.remoteAddress, from.remotePort);
     const what = direction === 'in' ? `${this.name} connection from ${peer}` : `${this.name} connection to ${peer}`;
     this.connections.add(socket);
+    this.described.set(socket, { peer, local: hostPort(from.localAddress, from.localPort), direction, since: Date.now() });
     // The newest connection to a peer is the one used for sending to it.
     this.byPeer.set(peer, { socket, direction });
     this.log('debug', what);
@@ -240,6 +262,7 @@ export class StreamTransport {
     socket.on('close', () => {
       this.log('debug', `${what} closed`);
       this.connections.delete(socket);
+      this.described.delete(socket);
       if (this.byPeer.get(peer)?.socket === socket) this.byPeer.delete(peer);
     });
     socket.on('error', (e) => this.log('debug', `${what}: ${e.message}`));

@@ -9,7 +9,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setDirective } from '../../src/cli/sps-setup/conf-edit.js';
+import { setDirective } from '../../src/config/conf-edit.js';
 import { loadConfigFile } from '../../src/server/config.js';
 import { Sipd } from '../../src/server/sipd.js';
 import { BIN, FIXTURES, REPO, freePort, requireTool, run, runTool } from '../helpers/index.js';

@@ -13,7 +13,7 @@ import { checkPserverSettingsText } from '../../provisioning/settings.js';
 import { KEYS, SECRET, checkAnswers } from './questions.js';
 import type { Answers } from './questions.js';
 import { formatAnswers, parseAnswers } from './answers-file.js';
-import { HOST_NAME_DIRECTIVES, directiveValue, quoteArg, replaceWord, setDirective } from './conf-edit.js';
+import { HOST_NAME_DIRECTIVES, directiveValue, quoteArg, replaceWord, setDirective } from '../../config/conf-edit.js';
 import { placeBlock, snmpdBlock } from './snmpd-block.js';
 import { createDatabase, probeTable } from './mysql.js';
 import type { DbPlace } from './mysql.js';

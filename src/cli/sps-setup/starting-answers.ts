@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { isHostname } from '../../config/define.js';
-import { directiveValue, replaceWord } from './conf-edit.js';
+import { directiveValue, replaceWord } from '../../config/conf-edit.js';
 import { list, normalise } from './questions.js';
 import type { Answers, Key } from './questions.js';
 

@@ -51,7 +51,7 @@ export function accountingSnapshot(counts: AccountingCounts, spoolDepth: number)
 
 export const accountingModule: SipdModule = {
   name: 'accounting',
-  sections: [{ id: 'accounting', title: 'Accounting (RADIUS)', page: 15 }],
+  sections: [{ id: 'accounting', title: 'Accounting (RADIUS)', page: 15, tab: 'Accounting', switch: 'Accounting' }],
   directives: accountingDirectives,
   async open(config, deps) {
     const log = flaggedLog(deps.log, 'Radius');

@@ -7,7 +7,7 @@ import { aclDirectives } from './directives.js';
 
 export const aclModule: SipdModule = {
   name: 'acl',
-  sections: [{ id: 'access-control', title: 'Access control and trust lists', page: 19 }],
+  sections: [{ id: 'access-control', title: 'Access control and trust lists', page: 19, tab: 'Access Control' }],
   directives: aclDirectives,
   open: async () => DIRECTIVES_ONLY,
 };

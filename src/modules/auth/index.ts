@@ -7,7 +7,7 @@ import { authDirectives } from './directives.js';
 
 export const authModule: SipdModule = {
   name: 'auth',
-  sections: [{ id: 'authentication', title: 'Authentication and authorization', page: 17 }],
+  sections: [{ id: 'authentication', title: 'Authentication and authorization', page: 17, tab: 'Authentication', switch: 'Authentication' }],
   directives: authDirectives,
   async open(config, deps) {
     const admission = new Admission({

@@ -8,7 +8,7 @@ import { SubscriberLookup } from './lookup.js';
 
 export const callforwardModule: SipdModule = {
   name: 'callforward',
-  sections: [{ id: 'call-forwarding', title: 'Call forwarding', page: 23 }],
+  sections: [{ id: 'call-forwarding', title: 'Call forwarding', page: 23, tab: 'Call Forward' }],
   directives: callforwardDirectives,
   async open(_config, deps) {
     const cf = callForwarding(new SubscriberLookup({ subscribers: () => deps.stores.subscribers(), log: deps.log }));

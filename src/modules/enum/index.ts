@@ -7,7 +7,7 @@ import { EnumTranslator } from './enum.js';
 
 export const enumModule: SipdModule = {
   name: 'enum',
-  sections: [{ id: 'enum', title: 'E.164 to Request-URI translation (ENUM)', page: 25 }],
+  sections: [{ id: 'enum', title: 'E.164 to Request-URI translation (ENUM)', page: 25, tab: 'ENUM', switch: 'Cisco_Enum' }],
   directives: enumDirectives,
   async open(_config, deps) {
     const translator = new EnumTranslator({ client: needService(deps, 'dns', 'enum'), log: flaggedLog(deps.log, 'Enum') });

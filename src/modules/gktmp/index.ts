@@ -5,7 +5,7 @@ import { gktmpDirectives } from './directives.js';
 
 export const gktmpModule: SipdModule = {
   name: 'gktmp',
-  sections: [{ id: 'gktmp', title: 'GKTMP interface', page: 14 }],
+  sections: [{ id: 'gktmp', title: 'GKTMP interface', page: 14, tab: 'GKTMP', switch: 'GktmpConnection' }],
   directives: gktmpDirectives,
   open: async () => DIRECTIVES_ONLY,
 };

@@ -6,7 +6,7 @@ import { NumberExpander } from './expand.js';
 
 export const numexpModule: SipdModule = {
   name: 'numexp',
-  sections: [{ id: 'number-expansion', title: 'Number expansion', page: 24 }],
+  sections: [{ id: 'number-expansion', title: 'Number expansion', page: 24, tab: 'Number Expansion', switch: 'Cisco_Numexpand' }],
   directives: numexpDirectives,
   containers: numexpContainers,
   async open(_config, deps) {

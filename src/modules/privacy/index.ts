@@ -6,7 +6,7 @@ import { PrivacyHooks } from './rewrite.js';
 
 export const privacyModule: SipdModule = {
   name: 'privacy',
-  sections: [{ id: 'privacy', title: 'Privacy', page: 21 }],
+  sections: [{ id: 'privacy', title: 'Privacy', page: 21, tab: 'Privacy', switch: 'Privacy' }],
   directives: privacyDirectives,
   async open(_config, deps) {
     return { hooks: new PrivacyHooks({ trustedDestination: (address, c) => deps.trustedDestination(address, c), log: deps.log }), close: () => Promise.resolve() };

@@ -5,7 +5,7 @@ import { rasContainers, rasDirectives } from './directives.js';
 
 export const rasModule: SipdModule = {
   name: 'ras',
-  sections: [{ id: 'ras', title: 'H.323 RAS', page: 29 }],
+  sections: [{ id: 'ras', title: 'H.323 RAS', page: 29, tab: 'RAS', switch: 'RASModule' }],
   directives: rasDirectives,
   containers: rasContainers,
   open: async () => DIRECTIVES_ONLY,

@@ -53,6 +53,7 @@ export const registryDirectives = [
     doc: 'Port on which farm members exchange registration updates; the same on every member.',
   }),
   d.custom('Cisco_Registry_Farm_Members', {
+    tab: 'Farming',
     type: 'list of hosts',
     default: [] as readonly string[],
     defaultText: '(none)',

@@ -12,7 +12,7 @@ import { Registrar } from './registrar.js';
 
 export const registryModule: SipdModule = {
   name: 'registry',
-  sections: [{ id: 'registry', title: 'Registry services', page: 27 }],
+  sections: [{ id: 'registry', title: 'Registry services', page: 27, tab: 'Registry', switch: 'Cisco_Registry' }],
   directives: registryDirectives,
   async open(config, deps) {
     if (!config.values.Cisco_Registry) return DIRECTIVES_ONLY;

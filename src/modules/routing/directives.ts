@@ -69,6 +69,7 @@ export const routingDirectives = [
     doc: 'Also route by the host part of the Request-URI (domain routes), not only by the user part.',
   }),
   d.custom('Cisco_Routing_Farm_Members', {
+    tab: 'Farming',
     type: 'list of hosts',
     default: [] as readonly string[],
     defaultText: '(none)',

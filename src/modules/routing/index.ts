@@ -6,7 +6,7 @@ import { StaticRouter } from './stage.js';
 
 export const routingModule: SipdModule = {
   name: 'routing',
-  sections: [{ id: 'routing', title: 'Next-hop routing', page: 26 }],
+  sections: [{ id: 'routing', title: 'Next-hop routing', page: 26, tab: 'Routing', switch: 'Cisco_Routing' }],
   directives: routingDirectives,
   async open(_config, deps) {
     const router = new StaticRouter(deps.stores.routes, (host, port) => deps.isThisServer(host, port), {

@@ -8,7 +8,7 @@ import { Preauthorizer } from './preauth.js';
 
 export const rpmsModule: SipdModule = {
   name: 'rpms',
-  sections: [{ id: 'preauth', title: 'Preauthorization query (RPMS)', page: 22 }],
+  sections: [{ id: 'preauth', title: 'Preauthorization query (RPMS)', page: 22, tab: 'RPMS', switch: 'PreAuthorization' }],
   directives: rpmsDirectives,
   async open(config, deps) {
     const preauth = new Preauthorizer({ radius: needService(deps, 'radius', 'rpms'), log: flaggedLog(deps.log, 'RPMS') });

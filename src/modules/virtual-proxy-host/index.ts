@@ -7,7 +7,7 @@ import { vphChecks, vphContainers } from './directives.js';
 
 export const virtualProxyHostModule: SipdModule = {
   name: 'virtual-proxy-host',
-  sections: [{ id: 'virtual-proxy-host', title: 'Virtual proxy hosts', page: 29 }],
+  sections: [{ id: 'virtual-proxy-host', title: 'Virtual proxy hosts', page: 29, tab: 'Virtual Proxy Host' }],
   directives: [],
   containers: vphContainers,
   checks: vphChecks,

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { parseAnswers } from '../../../src/cli/sps-setup/answers-file.js';
 import { checkAnswers, sourceRange } from '../../../src/cli/sps-setup/questions.js';
 import { snmpdBlock } from '../../../src/cli/sps-setup/snmpd-block.js';
-import { directiveValue, quoteArg, replaceWord, setDirective } from '../../../src/cli/sps-setup/conf-edit.js';
+import { directiveValue, quoteArg, replaceWord, setDirective } from '../../../src/config/conf-edit.js';
 import { installedLauncher } from '../../../packaging/stage.js';
 
 test('setDirective replaces the active line in place, drops duplicates, keeps comments and blocks', () => {

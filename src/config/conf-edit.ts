@@ -1,6 +1,7 @@
 // Editing Apache-style files (sipd.conf, ps.conf) in place: a directive's value is set,
 // switched off or read, and an old address or host name replaced, while comments and
 // every other line stay as they are. Each change comes back as a note naming file:line.
+// sps_setup and pserver's Farm/Proxies pages both edit sipd.conf through these.
 import path from 'node:path';
 
 interface Span {
@@ -44,7 +45,7 @@ export function quoteArg(v: string): string {
  * active line is replaced where it stands; without one, the new lines go after the file's
  * commented example of the directive, or at the end. Returns a note per change.
  */
-export function setDirective(lines: string[], name: string, values: readonly string[], file: string): string[] {
+export function setDirective(lines: string[], name: string, values: readonly string[], file: string, by = 'sps_setup'): string[] {
   const spans = directiveSpans(lines, name);
   const wanted = values.map((v) => `${name} ${v}`);
   const current = spans.map((s) => lines.slice(s.start, s.end + 1).join('\n').trim());
@@ -71,7 +72,7 @@ export function setDirective(lines: string[], name: string, values: readonly str
     notes.push(`${path.basename(file)}:${at + 2}: ${wanted.join(' / ')}`);
   } else {
     while (lines.length && lines[lines.length - 1] === '') lines.pop();
-    lines.push('', '# Set by sps_setup', ...wanted, '');
+    lines.push('', `# Set by ${by}`, ...wanted, '');
     notes.push(`${path.basename(file)}:${lines.length - wanted.length}: ${wanted.join(' / ')}`);
   }
   return notes;
@@ -79,11 +80,57 @@ export function setDirective(lines: string[], name: string, values: readonly str
 
 /** Current value of a top-level directive (its arguments as written, quotes removed). */
 export function directiveValue(lines: readonly string[], name: string): string | undefined {
-  const spans = directiveSpans(lines, name);
-  if (!spans.length) return undefined;
-  const s = spans[spans.length - 1];
-  const text = lines.slice(s.start, s.end + 1).map((l) => l.replace(/\\\s*$/, '')).join(' ').trim();
-  return text.slice(text.split(/\s+/)[0].length).trim().replace(/^"(.*)"$/, '$1');
+  const all = directiveArgs(lines, name);
+  return all.length ? all[all.length - 1].replace(/^"(.*)"$/, '$1') : undefined;
+}
+
+/** The arguments of every active top-level line setting `name`, as written (one entry per line). */
+export function directiveArgs(lines: readonly string[], name: string): string[] {
+  return directiveSpans(lines, name).map((s) => {
+    const text = lines.slice(s.start, s.end + 1).map((l) => l.replace(/\\\s*$/, '')).join(' ').trim();
+    return text.slice(text.split(/\s+/)[0].length).trim();
+  });
+}
+
+/** Line ranges of the active <name …> … </name> blocks (case-insensitive), in file order. */
+function blockSpans(lines: readonly string[], name: string): { start: number; end: number }[] {
+  const open = new RegExp(`^\\s*<${escapeRe(name)}(\\s|>)`, 'i');
+  const close = new RegExp(`^\\s*</${escapeRe(name)}\\s*>`, 'i');
+  const spans: { start: number; end: number }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!open.test(lines[i])) continue;
+    let j = i;
+    while (j < lines.length - 1 && !close.test(lines[j])) j++;
+    spans.push({ start: i, end: j });
+    i = j;
+  }
+  return spans;
+}
+
+/** The text of every active <name …> block, each from its opening to its closing line. */
+export function blockText(lines: readonly string[], name: string): string {
+  return blockSpans(lines, name)
+    .map((s) => lines.slice(s.start, s.end + 1).join('\n'))
+    .join('\n');
+}
+
+/**
+ * Replace every active <name …> block by `text` (blocks written out in full; '' removes
+ * them). The new text goes where the first block stood, or at the end of the file.
+ */
+export function setBlocks(lines: string[], name: string, text: string, file: string, by = 'pserver'): string[] {
+  const wanted = text.replace(/\r\n?/g, '\n').split('\n').filter((l, i, all) => l.trim() || (i > 0 && i < all.length - 1));
+  if (blockText(lines, name) === wanted.join('\n')) return [];
+  const spans = blockSpans(lines, name);
+  for (const s of spans.slice(1).reverse()) lines.splice(s.start, s.end - s.start + 1);
+  if (spans.length) {
+    lines.splice(spans[0].start, spans[0].end - spans[0].start + 1, ...wanted);
+    return [`${path.basename(file)}:${spans[0].start + 1}: <${name}> blocks ${wanted.length ? 'replaced' : 'removed'}`];
+  }
+  if (!wanted.length) return [];
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  lines.push('', `# Set by ${by}`, ...wanted, '');
+  return [`${path.basename(file)}:${lines.length - wanted.length}: <${name}> blocks added`];
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
