@@ -74,7 +74,8 @@ function sipdConfig(file: string, log: ErrorLog): Pick<PserverDeps, 'config' | '
 async function tlsFiles(s: PserverSettings, log: ErrorLog): Promise<TlsFiles | null> {
   if (s.plainHttp) return null;
   if (s.certificateFile && s.keyFile) return { certFile: s.certificateFile, keyFile: s.keyFile };
-  const dir = path.join(s.serverRoot, 'conf', 'ssl');
+  // data/pserver, not conf/: pserver runs as csps and may not write conf/.
+  const dir = path.join(s.serverRoot, 'data', 'pserver');
   const made = await makeSelfSignedCertificate(dir, os.hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'localhost');
   log.notice(`serving HTTPS with the self-signed certificate ${made.certFile}; configure PServerCertificateFile and PServerKeyFile for one your browsers trust`);
   return made;

@@ -33,7 +33,7 @@ export const PSERVER_DIRECTIVES = [
     },
     doc: 'The administrator pserver creates at its first start, when it has no account at all, with a one-time password (in data/pserver/initial-password and pserver_log) that must be changed at first login.',
   }),
-  d.optText('PServerCertificateFile', { type: 'path', doc: 'PEM certificate (chain) for HTTPS. When neither it nor PServerKeyFile is set, pserver makes a self-signed pair in conf/ssl/ at first start.' }),
+  d.optText('PServerCertificateFile', { type: 'path', doc: 'PEM certificate (chain) for HTTPS. When neither it nor PServerKeyFile is set, pserver makes a self-signed pair in data/pserver/ at first start (or sps_setup did).' }),
   d.optText('PServerKeyFile', { type: 'path', doc: "PEM private key of PServerCertificateFile; keep it readable only by pserver's account." }),
   d.onOff('PServerPlainHttp', {
     default: false,

@@ -103,6 +103,10 @@ describe('sps_setup', () => {
     assert.match(snmpd, /^snmpTargetParamsEntry spsSetupTrapParams 1 snmpv2c spsSetupSec noAuthNoPriv nonVolatile$/m);
     assert.match(readFileSync(path.join(conf, 'ps.conf'), 'utf8'), /^PServerPort 26005$/m);
     assert.match(readFileSync(path.join(conf, 'ps.conf'), 'utf8'), /^PServerFirstAdministrator cspsuser$/m, 'the default first administrator');
+    // The GUI's self-signed certificate, for the host name given; its key private.
+    assert.equal(statSync(path.join(prefix, 'data', 'pserver', 'pserver-key.pem')).mode & 0o777, 0o600);
+    assert.match(readFileSync(path.join(prefix, 'data', 'pserver', 'pserver-cert.pem'), 'utf8'), /^-----BEGIN CERTIFICATE-----/);
+    assert.match(r.out, /self-signed certificate .*pserver-cert\.pem/);
     // The log has the run, but no password.
     const log = readFileSync(path.join(prefix, 'logs', 'sps_setup_log'), 'utf8');
     assert.match(log, /host_address=10\.1\.1\.1/);
