@@ -2,7 +2,9 @@
 //
 //   ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE] [--log-file FILE]
 //           [--data-dir DIR] [--agentx SOCKET] [--load-window SECONDS]
+//           [--http [ADDR:]PORT [--http-cert FILE --http-key FILE]]
 //   ciagent -fullstart | -fullstop
+//   ciagent --hash-password NAME [SystemAdmin|Operator|ReadOnly]   (password on stdin)
 //
 // Without -f it starts a detached copy of itself and returns once that copy answers on its
 // port (exit 0) or failed (exit 1). SIGTERM stops it; SIGHUP re-reads snmpd.cnf and lets
@@ -22,8 +24,9 @@ import { removePidFile, writePidFile } from '../common/pidfile.js';
 
 export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE]
                [--log-file FILE] [--data-dir DIR] [--agentx SOCKET [--agentx-group GROUP]]
-               [--load-window SECONDS]
+               [--load-window SECONDS] [--http [ADDR:]PORT [--http-cert FILE --http-key FILE]]
        ciagent -fullstart | -fullstop | --help | --version
+       ciagent --hash-password NAME [SystemAdmin|Operator|ReadOnly]
   -f            stay in the foreground (default: detach)
   --config-dir  directory with snmpd.cnf and the modules' files (default ${path.join(INSTALL_PREFIX, 'conf')})
   --listen      where to answer SNMP (default udp:0.0.0.0:161)
@@ -36,11 +39,19 @@ export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:
                 that group attaches (sipd after it drops root: its sipd.conf Group);
                 default: the socket is the agent user's only (0600)
   --load-window hrProcessorLoad's averaging window, 5-3600 s (default 60, as the MIB defines;
-                shorter only for tests and demonstrations)`;
+                shorter only for tests and demonstrations)
+  --http        serve the Dr-Web pages (Critical Application Monitor, log monitor, event
+                thresholds, host resources, system applications) on [ADDR:]PORT; ADDR
+                defaults to 127.0.0.1. Users are snmpd.cnf's httpUserNameEntry lines.
+                Default: no web pages
+  --http-cert, --http-key  PEM certificate and key: HTTPS. Without them plain HTTP is
+                allowed on a loopback address only
+  --hash-password  read a password from stdin and print the httpUserNameEntry line that
+                gives NAME that password (scrypt hash) and access level (default SystemAdmin)`;
 
 export interface CiagentArgs {
   foreground: boolean;
-  action: 'run' | 'fullstop' | 'help' | 'version';
+  action: 'run' | 'fullstop' | 'help' | 'version' | 'hash-password';
   configDir: string;
   address: string;
   port: number;
@@ -50,6 +61,18 @@ export interface CiagentArgs {
   agentx?: string;
   agentxGroup?: string;
   loadWindow?: number;
+  http?: { address: string; port: number; cert?: string; key?: string };
+  /** --hash-password NAME [LEVEL] */
+  hashUser?: { name: string; level: string };
+}
+
+/** --http's [ADDR:]PORT: an IPv4 address, [IPv6] or a bare port (on 127.0.0.1). */
+export function parseHttpListen(v: string): { address: string; port: number } | string {
+  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) > 65535 || (m[1] && /^\d/.test(m[1]) && m[1].split('.').some((o) => Number(o) > 255))) {
+    return `--http '${v}' must be [ADDR:]PORT, e.g. 8444 or 0.0.0.0:8444 (with --http-cert and --http-key)`;
+  }
+  return { address: m[1] ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1', port: Number(m[2]) };
 }
 
 export function parseArgs(argv: readonly string[]): CiagentArgs | string {
@@ -58,6 +81,8 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
     pidFile: path.join(INSTALL_PREFIX, 'logs', 'ciagent.pid'), logFile: path.join(INSTALL_PREFIX, 'logs', 'ciagent_log'),
     dataDir: path.join(INSTALL_PREFIX, 'data'),
   };
+  let httpCert: string | undefined;
+  let httpKey: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -85,6 +110,21 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
           break;
         }
         case '--agentx-group': a.agentxGroup = value(); break;
+        case '--http': {
+          const where = parseHttpListen(value());
+          if (typeof where === 'string') return where;
+          a.http = { ...a.http, ...where };
+          break;
+        }
+        case '--http-cert': httpCert = path.resolve(value()); break;
+        case '--http-key': httpKey = path.resolve(value()); break;
+        case '--hash-password': {
+          const name = value();
+          const level = argv[i + 1] !== undefined && !argv[i + 1].startsWith('-') ? argv[++i] : 'SystemAdmin';
+          a.action = 'hash-password';
+          a.hashUser = { name, level };
+          break;
+        }
         case '--load-window': {
           const v = value();
           const n = Number(v);
@@ -107,6 +147,9 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
       return (e as Error).message;
     }
   }
+  if ((httpCert === undefined) !== (httpKey === undefined)) return '--http-cert and --http-key go together';
+  if (httpCert !== undefined && !a.http) return '--http-cert and --http-key need --http [ADDR:]PORT';
+  if (a.http && httpCert !== undefined) a.http = { ...a.http, cert: httpCert, key: httpKey };
   return a;
 }
 
@@ -115,6 +158,10 @@ function childArgs(a: CiagentArgs): string[] {
   if (a.agentx) out.push('--agentx', a.agentx);
   if (a.agentxGroup) out.push('--agentx-group', a.agentxGroup);
   if (a.loadWindow !== undefined) out.push('--load-window', String(a.loadWindow));
+  if (a.http) {
+    out.push('--http', `${a.http.address.includes(':') ? `[${a.http.address}]` : a.http.address}:${a.http.port}`);
+    if (a.http.cert && a.http.key) out.push('--http-cert', a.http.cert, '--http-key', a.http.key);
+  }
   return out;
 }
 
