@@ -21,6 +21,8 @@ import { INSTALL_PREFIX, versionText } from '../common/install.js';
 import { formatErrorLine } from '../logging/error-log.js';
 import { ciagentPidState, stopCiagent } from '../agent/pid.js';
 import { removePidFile, writePidFile } from '../common/pidfile.js';
+import { agentSources, hashedUserLine, startDrWeb } from '../agent/web/index.js';
+import type { DrWeb } from '../agent/web/index.js';
 
 export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE]
                [--log-file FILE] [--data-dir DIR] [--agentx SOCKET [--agentx-group GROUP]]
@@ -235,6 +237,23 @@ async function run(a: CiagentArgs): Promise<number> {
   }
   if (a.loadWindow !== undefined) setLoadWindow(a.loadWindow);
   const failed = await core.startModules(AGENT_MODULES);
+  let drweb: { web: DrWeb; release: () => void } | undefined;
+  if (a.http) {
+    const { sources, release } = await agentSources();
+    try {
+      const web = await startDrWeb({ ...a.http, snmpdCnf: path.join(a.configDir, 'snmpd.cnf'), dataDir: a.dataDir, sources, log });
+      drweb = { web, release };
+      log('notice', `Dr-Web pages on ${web.url}`);
+    } catch (e) {
+      release();
+      const message = `cannot start the Dr-Web pages (--http): ${(e as Error).message}`;
+      log('error', message);
+      process.stderr.write(`ciagent: ${message}\n`);
+      tell({ type: 'error', message });
+      await core.stop();
+      return 1;
+    }
+  }
   writePidFile(a.pidFile);
   const where = core.address;
   log('notice', `ciagent started on udp:${where.address}:${where.port}${failed.length ? ` (modules that failed: ${failed.join(', ')})` : ''}`);
@@ -247,6 +266,10 @@ async function run(a: CiagentArgs): Promise<number> {
     if (stopping) return;
     stopping = true;
     log('notice', `${signal}: stopping`);
+    if (drweb) {
+      await drweb.web.close().catch((e: Error) => log('error', `Dr-Web did not close cleanly: ${e.message}`));
+      drweb.release();
+    }
     await core.stop();
     removePidFile(a.pidFile);
     process.exit(0);
@@ -258,6 +281,7 @@ async function run(a: CiagentArgs): Promise<number> {
     const errors = messages.filter((m) => m.severity === 'error');
     if (errors.length) log('error', `SIGHUP: snmpd.cnf has errors, keeping the running configuration:\n${errors.map((m) => `${m.file}:${m.line}:${m.col}: ${m.message}`).join('\n')}`);
     else log('notice', 'SIGHUP: snmpd.cnf re-read');
+    drweb?.web.reloadUsers();
     void core.reloadModules();
   });
   process.on('uncaughtException', (e) => log('error', `uncaught: ${e.stack ?? e}`));
@@ -275,6 +299,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (a.action === 'fullstop') return (await stopCiagent(a.pidFile)) ? 0 : 1;
+  if (a.action === 'hash-password' && a.hashUser) return hashPasswordLine(a.hashUser.name, a.hashUser.level);
   if (!a.foreground) return daemonise(a);
   return run(a);
 }
@@ -285,6 +310,27 @@ if (self === 'ciagent' || self === 'ciagent.js') {
     process.stderr.write(`ciagent: ${(e as Error).stack ?? e}\n`);
     process.exit(1);
   });
+}
+
+/**
+ * --hash-password: the password comes on stdin (one line; a terminal echoes it, so pipe it
+ * or type it where nobody watches), the httpUserNameEntry line goes to stdout.
+ */
+async function hashPasswordLine(name: string, level: string): Promise<number> {
+  if (process.stdin.isTTY) process.stderr.write(`password for ${name}: `);
+  let input = '';
+  for await (const chunk of process.stdin) {
+    input += String(chunk);
+    if (input.includes('\n') || input.length > 4096) break;
+  }
+  const password = input.split(/\r?\n/)[0];
+  const r = await hashedUserLine(name, level, password);
+  if ('error' in r) {
+    process.stderr.write(`ciagent: ${r.error}\n`);
+    return 1;
+  }
+  process.stdout.write(`${r.line}\n`);
+  return 0;
 }
 
 /** A group's id: a number as given, else its /etc/group line. */

@@ -30,7 +30,7 @@ export interface PasswordHashing {
   /** True when `stored` is a hash this module can verify (not a clear-text password). */
   isHash(stored: string): boolean;
   /** Why a new password is not acceptable (too short...), or undefined. */
-  weakness(password: string): string | undefined;
+  weakness(user: string, password: string): string | undefined;
 }
 
 /** CIAgent's access levels (and the kit's role names), case-insensitive. */
@@ -171,7 +171,7 @@ export class HttpUserDirectory implements UserDirectory {
   async changePassword(name: string, newPassword: string): Promise<void> {
     const u = this.users.get(name);
     if (!u) throw new Error(`no Dr-Web user ${name} in ${this.opts.file}`);
-    const weak = this.opts.hashing.weakness(newPassword);
+    const weak = this.opts.hashing.weakness(name, newPassword);
     if (weak) throw new Error(weak);
     if (await this.opts.hashing.verify(newPassword, u.hash)) throw new Error('the new password is the same as the current one');
     const next: HttpUser = { ...u, hash: await this.opts.hashing.hash(newPassword) };
