@@ -22,6 +22,12 @@ const E = OID.critAppProcEntry;
 const TRAP_OID = '.1.3.6.1.6.3.1.1.4.1.0 = OID: ';
 
 let browser: TestBrowser | undefined;
+
+/** With SCREENSHOTS=DIR in the environment, the pages are saved there (docs/images for docs/gui.md). */
+async function shot(page: { screenshot(o: { path: string; fullPage: boolean }): Promise<unknown> }, name: string): Promise<void> {
+  const dir = process.env.SCREENSHOTS;
+  if (dir) await page.screenshot({ path: path.join(path.resolve(dir), `drweb-${name}.png`), fullPage: true });
+}
 after(async () => browser?.close());
 
 /** The varbinds of each trap line with this OID, the time and pid cells left out (they differ by nature). */
@@ -122,6 +128,7 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     assert.match(exited[0], new RegExp(`\\.${E}\\.5\\.1 = INTEGER: 2`));
     await page.reload();
     assert.equal(await oper(), 'down', 'the page shows what SNMP did');
+    await shot(page, 'critapp');
 
     // The other pages.
     await page.goto(`${base}/logs`);
@@ -129,9 +136,11 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     await page.goto(`${base}/thresholds`);
     assert.match(await page.textContent('#thresholds-table') ?? '', /cpuLoad[\s\S]*hrProcessorLoad\.1[\s\S]*90[\s\S]*70/);
     await page.waitForSelector('#load-chart[data-points] canvas', { timeout: 20_000 });
+    await shot(page, 'thresholds');
     await page.goto(`${base}/host`);
     assert.ok((await page.locator('#processors-table tbody tr').count()) >= 1);
     assert.match(await page.textContent('#storage-table') ?? '', /ram/);
+    await shot(page, 'host');
     await page.goto(`${base}/applications`);
     assert.match(await page.textContent('#runs-table') ?? '', /ciagent/);
 

@@ -164,7 +164,7 @@ export class HttpUserDirectory implements UserDirectory {
   }
 
   /** A hashed httpUserNameEntry is a password its owner chose: nothing to force. */
-  mustChangePassword(): boolean {
+  mustChangePassword(_name: string): boolean {
     return false;
   }
 
