@@ -21,6 +21,7 @@ import { INSTALL_PREFIX, versionText } from '../common/install.js';
 import { formatErrorLine } from '../logging/error-log.js';
 import { ciagentPidState, stopCiagent } from '../agent/pid.js';
 import { removePidFile, writePidFile } from '../common/pidfile.js';
+import { parseListen } from '../common/web/listen.js';
 import { agentSources, hashedUserLine, startDrWeb } from '../agent/web/index.js';
 import type { DrWeb } from '../agent/web/index.js';
 
@@ -68,13 +69,11 @@ export interface CiagentArgs {
   hashUser?: { name: string; level: string };
 }
 
-/** --http's [ADDR:]PORT: an IPv4 address, [IPv6] or a bare port (on 127.0.0.1). */
+/** --http's [ADDR:]PORT (the web kit's parser), a bare port meaning 127.0.0.1: plain HTTP anywhere else needs a certificate. */
 export function parseHttpListen(v: string): { address: string; port: number } | string {
-  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(\d{1,5})$/.exec(v);
-  if (!m || Number(m[2]) > 65535 || (m[1] && /^\d/.test(m[1]) && m[1].split('.').some((o) => Number(o) > 255))) {
-    return `--http '${v}' must be [ADDR:]PORT, e.g. 8444 or 0.0.0.0:8444 (with --http-cert and --http-key)`;
-  }
-  return { address: m[1] ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1', port: Number(m[2]) };
+  const where = parseListen(/^\d+$/.test(v) ? `127.0.0.1:${v}` : v);
+  if (typeof where === 'string') return `--http '${v}': ${where}; use [ADDR:]PORT, e.g. 8444 or 0.0.0.0:8444 (with --http-cert and --http-key)`;
+  return { address: where.host, port: where.port };
 }
 
 export function parseArgs(argv: readonly string[]): CiagentArgs | string {
@@ -220,6 +219,14 @@ async function run(a: CiagentArgs): Promise<number> {
     tell({ type: 'error', message });
     return 1;
   }
+  /** A part after the core failed to start: say why everywhere, stop the core, exit 1. */
+  const failStart = async (message: string): Promise<number> => {
+    log('error', message);
+    process.stderr.write(`ciagent: ${message}\n`);
+    tell({ type: 'error', message });
+    await core.stop();
+    return 1;
+  };
   if (a.agentx) {
     try {
       const socketGroup = a.agentxGroup === undefined ? undefined : groupId(a.agentxGroup);
@@ -227,12 +234,7 @@ async function run(a: CiagentArgs): Promise<number> {
       await core.startAgentX(a.agentx, { socketGroup });
       log('notice', `AgentX master listening on ${a.agentx}${socketGroup !== undefined ? ` (group ${a.agentxGroup}, mode 0660)` : ''}`);
     } catch (e) {
-      const message = `cannot start the AgentX master: ${(e as Error).message}`;
-      log('error', message);
-      process.stderr.write(`ciagent: ${message}\n`);
-      tell({ type: 'error', message });
-      await core.stop();
-      return 1;
+      return failStart(`cannot start the AgentX master: ${(e as Error).message}`);
     }
   }
   if (a.loadWindow !== undefined) setLoadWindow(a.loadWindow);
@@ -246,12 +248,7 @@ async function run(a: CiagentArgs): Promise<number> {
       log('notice', `Dr-Web pages on ${web.url}`);
     } catch (e) {
       release();
-      const message = `cannot start the Dr-Web pages (--http): ${(e as Error).message}`;
-      log('error', message);
-      process.stderr.write(`ciagent: ${message}\n`);
-      tell({ type: 'error', message });
-      await core.stop();
-      return 1;
+      return failStart(`cannot start the Dr-Web pages (--http): ${(e as Error).message}`);
     }
   }
   writePidFile(a.pidFile);
