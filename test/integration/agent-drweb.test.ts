@@ -99,6 +99,7 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     assert.equal(await snmpget(`${E}.11.1`), 'INTEGER: 1', 'critAppOperStatus.1 up');
     const pid = await pidOf();
     assert.ok(pid > 0);
+    await shot(page, 'critapp');
     await waitFor('critAppProcStarted at snmptrapd', () => trapsOf(trapd.output(), OID.critAppProcStarted).length === 1, 15_000);
 
     // Stop from the page.
@@ -128,7 +129,6 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     assert.match(exited[0], new RegExp(`\\.${E}\\.5\\.1 = INTEGER: 2`));
     await page.reload();
     assert.equal(await oper(), 'down', 'the page shows what SNMP did');
-    await shot(page, 'critapp');
 
     // The other pages.
     await page.goto(`${base}/logs`);
