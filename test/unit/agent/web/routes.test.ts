@@ -4,13 +4,13 @@
 // module is not running (they say so instead of failing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hashedUserLine, startDrWeb } from '../../../../src/agent/web/index.js';
 import type { DrWeb } from '../../../../src/agent/web/index.js';
 
-async function withDrWeb(fn: (web: DrWeb, logs: string[]) => Promise<void>): Promise<void> {
+async function withDrWeb(fn: (web: DrWeb, logs: string[], snmpdCnf: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'drweb-routes-'));
   const logs: string[] = [];
   const op = await hashedUserLine('op', 'Operator', 'operator password 1');
@@ -22,7 +22,7 @@ async function withDrWeb(fn: (web: DrWeb, logs: string[]) => Promise<void>): Pro
     log: (level, message) => logs.push(`${level}: ${message}`),
   });
   try {
-    await fn(web, logs);
+    await fn(web, logs, path.join(dir, 'snmpd.cnf'));
   } finally {
     await web.close();
     rmSync(dir, { recursive: true, force: true });
@@ -83,4 +83,51 @@ test('signed in: bad API input is a 4xx JSON error, a missing module 503; pages 
     assert.equal(form.status, 503, 'a form for a module that is not running gets the page again with the reason');
     assert.match(await form.text(), /role="alert"[^>]*>the Critical Application Monitor \(critagt\) is not running/);
   });
+});
+
+const signIn = async (web: DrWeb, user: string, password: string) => {
+  const r = await fetch(`${web.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
+  return { status: r.status, cookie: (r.headers.get('set-cookie') ?? '').split(';')[0], csrfToken: r.ok ? ((await r.json()) as { csrfToken: string }).csrfToken : '' };
+};
+
+test('a password change rewrites the user\'s httpUserNameEntry; a user added to snmpd.cnf signs in after a reload (SIGHUP)', async () => {
+  await withDrWeb(async (web, logs, snmpdCnf) => {
+    const before = readFileSync(snmpdCnf, 'utf8').split('\n');
+    const s = await signIn(web, 'op', 'operator password 1');
+    assert.equal(s.status, 200);
+    const change = await fetch(`${web.url}/api/password`, {
+      method: 'POST', headers: { cookie: s.cookie, 'content-type': 'application/json', 'x-csrf-token': s.csrfToken },
+      body: JSON.stringify({ oldPassword: 'operator password 1', newPassword: 'operator password 2' }),
+    });
+    assert.equal(change.status, 200, await change.clone().text());
+    const after = readFileSync(snmpdCnf, 'utf8').split('\n');
+    assert.notEqual(after[0], before[0]);
+    assert.match(after[0], /^httpUserNameEntry op Operator - nonVolatile scrypt\$/);
+    assert.deepEqual(after.slice(1), before.slice(1), 'the other lines are kept');
+    assert.equal((await signIn(web, 'op', 'operator password 1')).status, 401);
+    assert.equal((await signIn(web, 'op', 'operator password 2')).status, 200);
+    assert.ok(logs.some((l) => /Dr-Web audit: op: password change/.test(l)), logs.join('\n'));
+
+    const carol = await hashedUserLine('carol', 'ReadOnly', 'carol password 1');
+    assert.ok('line' in carol);
+    appendFileSync(snmpdCnf, `${carol.line}\n`);
+    assert.equal((await signIn(web, 'carol', 'carol password 1')).status, 401, 'not before the reload');
+    web.reloadUsers();
+    assert.equal((await signIn(web, 'carol', 'carol password 1')).status, 200);
+  });
+});
+
+test('plain HTTP off loopback is refused: Dr-Web needs --http-cert and --http-key there', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'drweb-plain-'));
+  try {
+    await assert.rejects(
+      startDrWeb({
+        address: '0.0.0.0', port: 0, snmpdCnf: path.join(dir, 'snmpd.cnf'), dataDir: dir,
+        sources: { critapp: () => undefined, logmon: () => undefined, events: () => undefined, host: () => undefined }, log: () => undefined,
+      }),
+      /plain HTTP is allowed only on a loopback address/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
