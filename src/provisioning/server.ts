@@ -31,6 +31,8 @@ export interface Pserver {
   /** The first administrator's one-time password when this start created it, else null. */
   readonly initialPassword: string | null;
   readonly url: string;
+  /** logs/pserver_log. */
+  readonly log: ErrorLog;
   close(): Promise<void>;
 }
 
@@ -78,7 +80,8 @@ async function tlsFiles(s: PserverSettings, log: ErrorLog): Promise<TlsFiles | n
   return made;
 }
 
-export async function startPserver(s: PserverSettings): Promise<Pserver> {
+/** pserver's app with every route registered, not yet listening (the tests walk its routes). */
+export async function buildPserver(s: PserverSettings): Promise<Omit<Pserver, 'url'> & { readonly https: boolean }> {
   const log = await ErrorLog.open({ target: { kind: 'file', path: 'logs/pserver_log' }, level: s.logLevel, debugFlags: {} as DebugFlags, serverRoot: s.serverRoot });
   try {
     for (const w of s.warnings) log.warn(formatMessage(w));
@@ -120,18 +123,13 @@ export async function startPserver(s: PserverSettings): Promise<Pserver> {
       return reply.redirect(first?.path ?? '/account', 303);
     });
 
-    await app.listen({ host: s.listen.host, port: s.listen.port });
-    const addr = app.server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : s.listen.port;
-    const host = s.listen.host.includes(':') ? `[${s.listen.host}]` : s.listen.host;
-    const url = `${transport.https ? 'https' : 'http'}://${host}:${port}`;
-    log.notice(`pserver listening on ${url}`);
     return {
       app,
       accounts,
       auditLog,
       initialPassword,
-      url,
+      log,
+      https: Boolean(transport.https),
       async close() {
         await app.close();
         log.notice('pserver stopped');
@@ -143,4 +141,20 @@ export async function startPserver(s: PserverSettings): Promise<Pserver> {
     await log.close();
     throw e;
   }
+}
+
+export async function startPserver(s: PserverSettings): Promise<Pserver> {
+  const p = await buildPserver(s);
+  try {
+    await p.app.listen({ host: s.listen.host, port: s.listen.port });
+  } catch (e) {
+    await p.close();
+    throw new Error(`cannot listen on ${s.listen.host}:${s.listen.port}: ${(e as Error).message}`);
+  }
+  const addr = p.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : s.listen.port;
+  const host = s.listen.host.includes(':') ? `[${s.listen.host}]` : s.listen.host;
+  const url = `${p.https ? 'https' : 'http'}://${host}:${port}`;
+  p.log.notice(`pserver listening on ${url}`);
+  return { ...p, url };
 }
