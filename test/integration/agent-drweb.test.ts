@@ -2,8 +2,9 @@
 // signs in with an httpUserNameEntry user, starts and stops a critical application from the
 // Critical Application Monitor page, and snmptrapd receives critAppProcStarted and
 // critAppProcExited. The same stop through snmpset leaves the same state and sends the same
-// trap. A read-only user sees no buttons and is refused by the API; the other pages show
-// the log monitor, the CPU thresholds with their chart, host resources and applications.
+// trap. An administrator changes the CPU trigger's thresholds on the page and SNMP reads
+// them (and the reverse). A read-only user sees no buttons and is refused by the API; the
+// other pages show the log monitor, host resources and applications.
 // A copy of /bin/sleep under a unique name stands in for sipd.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -138,6 +139,22 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     assert.match(await page.textContent('#thresholds-table') ?? '', /cpuLoad[\s\S]*hrProcessorLoad\.1[\s\S]*90[\s\S]*70/);
     await page.waitForSelector('#load-chart[data-points] canvas', { timeout: 20_000 });
     await shot(page, 'thresholds');
+    // An administrator changes the CPU trigger's thresholds: SNMP reads the new values, and a
+    // snmpset of them shows on the page (one row, two ways in).
+    const octets = (t: string) => [...t].map((c) => c.charCodeAt(0)).join('.');
+    const trigger = `4.${octets('test')}.${octets('cpuLoad')}`; // INDEX { mteOwner, IMPLIED mteTriggerName }
+    const [risingOid, fallingOid] = [2, 3].map((c) => `1.3.6.1.2.1.88.1.2.6.1.${c}.${trigger}`);
+    const form = 'form[data-trigger="test/cpuLoad"]';
+    await page.fill(`${form} input[name=rising]`, '95');
+    await page.fill(`${form} input[name=falling]`, '75');
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForURL(/\/thresholds\?saved=test%2FcpuLoad$/);
+    assert.match(await page.textContent('[role=status]') ?? '', /test\/cpuLoad: rising 95, falling 75/);
+    assert.deepEqual([await snmpget(risingOid), await snmpget(fallingOid)], ['INTEGER: 95', 'INTEGER: 75']);
+    await agent.set(risingOid, 'i', '97');
+    await page.reload();
+    assert.equal(await page.inputValue(`${form} input[name=rising]`), '97');
+    assert.match(readFileSync(agent.logFile, 'utf8'), /Dr-Web audit: admin: threshold change: test\/cpuLoad: rising 95, falling 75 \(were 90, 70\)/);
     await page.goto(`${base}/host`);
     assert.ok((await page.locator('#processors-table tbody tr').count()) >= 1);
     assert.match(await page.textContent('#storage-table') ?? '', /ram/);
@@ -154,6 +171,8 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     await roPage.click('button[type=submit]');
     await roPage.goto(`${base}/critapp`);
     assert.equal(await roPage.locator('tr[data-row="1"] button').count(), 0);
+    await roPage.goto(`${base}/thresholds`);
+    assert.equal(await roPage.locator('form[data-trigger]').count(), 0, 'no thresholds form for read-only');
     const token = await roPage.evaluate(async () => {
       const r = await fetch('/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'viewer', password: 'viewer password 1' }) });
       return ((await r.json()) as { csrfToken: string }).csrfToken;

@@ -146,6 +146,7 @@ export async function agentSources(): Promise<{ sources: DrWebSources; release: 
       logmon: () => logModule.engine,
       events: () => eventModule.engine,
       host: () => host,
+      setThresholds: (owner, name, change) => eventModule.setThresholds(owner, name, change),
     },
     release: () => releaseHostData(),
   };

@@ -1,9 +1,12 @@
 // Dr-Web's pages and their JSON API, one fastify plugin for the web kit (src/common/web/).
-// Reading needs read-only; starting and stopping a critical application needs operator.
-// A start or stop calls the critical-application engine's setAdminStatus, exactly what a
-// SET of critAppAdminStatus commits (../mibs/critapp/index.ts), so the page, the API and
-// SNMP give the same result and the same traps; each one is audited under the user's name.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// Reading needs read-only; starting and stopping a critical application needs operator;
+// changing a trigger's thresholds needs administrator. A start or stop calls the
+// critical-application engine's setAdminStatus, exactly what a SET of critAppAdminStatus
+// commits (../mibs/critapp/index.ts); a threshold change sets the two cells of
+// mteTriggerThresholdTable and applies them as a committed SET does (../mibs/event/index.ts).
+// So the page, the API and SNMP give the same result and the same notifications; each
+// change is audited under the user's name.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger'; // the schemas' tags and summaries
 import type { NavItem } from '../../common/web/contract.js';
 import { applView, critAppRows, critAppView, hostView, humanBytes, logRows, thresholdRows } from './sources.js';
@@ -24,6 +27,8 @@ export interface DrWebPagesOptions {
 
 const READ = { access: 'read-only' } as const;
 const OPERATE = { access: 'operator' } as const;
+const ADMINISTER = { access: 'administrator' } as const;
+const INT32 = { min: -2147483648, max: 2147483647 };
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } as const;
 const critAppSchema = {
@@ -50,6 +55,28 @@ function setAdmin(req: FastifyRequest, sources: DrWebSources, index: number, sta
   engine.setAdminStatus(index, status);
   req.audit(status === 'up' ? 'critapp start' : 'critapp stop', `${row.name} (critAppProcEntry ${index}): intended status ${status}`);
   return { ok: true, name: row.name, status };
+}
+
+type ThresholdResult = { ok: true; rising: number; falling: number } | { ok: false; code: number; error: string };
+
+/** A form field or JSON value as an Integer32, or undefined. */
+function int32(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d{1,10}\s*$/.test(v) ? Number(v) : Number.NaN;
+  return Number.isInteger(n) && n >= INT32.min && n <= INT32.max ? n : undefined;
+}
+
+/** The one place a web request changes a trigger's thresholds (the SET's path: ../mibs/event/index.ts setThresholds). */
+function setThresholds(req: FastifyRequest, sources: DrWebSources, owner: string, name: string, risingIn: unknown, fallingIn: unknown): ThresholdResult {
+  if (!sources.events()) return { ok: false, code: 503, error: 'the Event MIB subagent (eventagt) is not running in this agent' };
+  const rising = int32(risingIn);
+  const falling = int32(fallingIn);
+  if (rising === undefined || falling === undefined) return { ok: false, code: 400, error: 'rising and falling must be whole numbers (Integer32)' };
+  const t = sources.events()!.getTrigger(owner, name);
+  if (!t || !t.test.threshold) return { ok: false, code: 404, error: `no threshold trigger ${owner}/${name}` };
+  const were = `${t.threshold.rising}, ${t.threshold.falling}`;
+  if (!sources.setThresholds(owner, name, { rising, falling })) return { ok: false, code: 404, error: `no threshold trigger ${owner}/${name}` };
+  req.audit('threshold change', `${owner}/${name}: rising ${rising}, falling ${falling} (were ${were})`);
+  return { ok: true, rising, falling };
 }
 
 export async function drwebPages(app: FastifyInstance, opts: DrWebPagesOptions): Promise<void> {
@@ -104,14 +131,39 @@ export async function drwebPages(app: FastifyInstance, opts: DrWebPagesOptions):
   app.get('/api/logs', { config: READ, schema: { tags: ['Dr-Web'], summary: 'Watched log files: size, threshold, matches', response: { 200: anyArray } } }, () => logRows(sources));
 
   // ---- Event thresholds (hrProcessorLoad)
-  app.get('/thresholds', { config: READ }, (_req, reply) =>
-    reply.page('drweb/thresholds', 'Event Thresholds', {
-      rows: thresholdRows(sources), processors: hostView(sources).processors, running: sources.events() !== undefined,
-    }),
-  );
+  app.get<{ Querystring: { saved?: string } }>('/thresholds', { config: READ }, (req, reply) => {
+    const saved = thresholdRows(sources).find((t) => `${t.owner}/${t.name}` === req.query.saved);
+    return thresholdsPage(reply, saved ? `${saved.owner}/${saved.name}: rising ${saved.rising}, falling ${saved.falling}.` : '');
+  });
   app.get('/api/thresholds', { config: READ, schema: { tags: ['Dr-Web'], summary: 'Threshold triggers (rising/falling) and the processors\' load', response: { 200: anyObject } } }, () => ({
     triggers: thresholdRows(sources), processors: hostView(sources).processors,
   }));
+  const thresholdsPage = (reply: FastifyReply, message = '', error = '') =>
+    reply.page('drweb/thresholds', 'Event Thresholds', {
+      rows: thresholdRows(sources), processors: hostView(sources).processors, running: sources.events() !== undefined, message, error,
+    });
+  app.post<{ Params: { owner: string; name: string }; Body: { rising?: string; falling?: string } }>('/thresholds/:owner/:name', { config: ADMINISTER }, (req, reply) => {
+    const r = setThresholds(req, sources, req.params.owner, req.params.name, req.body?.rising, req.body?.falling);
+    if (!r.ok) return thresholdsPage(reply.code(r.code), '', r.error);
+    return reply.redirect(`/thresholds?saved=${encodeURIComponent(`${req.params.owner}/${req.params.name}`)}`, 303);
+  });
+  app.put<{ Params: { owner: string; name: string }; Body: { rising: number; falling: number } }>('/api/thresholds/:owner/:name', {
+    config: ADMINISTER,
+    schema: {
+      tags: ['Dr-Web'],
+      summary: 'Change a threshold trigger\'s rising and falling values (as a SET of mteTriggerThresholdRising and ...Falling)',
+      params: { type: 'object', properties: { owner: { type: 'string', maxLength: 32 }, name: { type: 'string', maxLength: 32 } }, required: ['owner', 'name'] },
+      body: {
+        type: 'object', additionalProperties: false, required: ['rising', 'falling'],
+        properties: { rising: { type: 'integer', minimum: INT32.min, maximum: INT32.max }, falling: { type: 'integer', minimum: INT32.min, maximum: INT32.max } },
+      },
+      response: { 200: anyObject, '4xx': errorSchema },
+    },
+  }, (req, reply) => {
+    const r = setThresholds(req, sources, req.params.owner, req.params.name, req.body.rising, req.body.falling);
+    if (!r.ok) return reply.code(r.code).send({ error: r.error });
+    return thresholdRows(sources).find((t) => t.owner === req.params.owner && t.name === req.params.name) ?? {};
+  });
   app.get('/api/load', { config: READ, schema: { tags: ['Dr-Web'], summary: 'hrProcessorLoad over the last hour, as uPlot data, with the CPU thresholds', response: { 200: anyObject } } }, () => {
     const cpu = thresholdRows(sources).filter((t) => t.onProcessorLoad && t.active && t.enabled);
     return { ...load.series(), rising: cpu.map((t) => t.rising), falling: cpu.map((t) => t.falling) };

@@ -15,6 +15,8 @@ export interface DrWebSources {
   logmon(): LogMonEngine | undefined;
   events(): EventEngine | undefined;
   host(): HostDataCache | undefined;
+  /** A trigger's rising/falling thresholds changed as a SET of its two cells does; false: no such trigger (or no Event MIB). */
+  setThresholds(owner: string, name: string, change: { rising: number; falling: number }): boolean;
 }
 
 const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d+Z$/, 'Z') : '');

@@ -18,7 +18,7 @@ async function withDrWeb(fn: (web: DrWeb, logs: string[], snmpdCnf: string) => P
   writeFileSync(path.join(dir, 'snmpd.cnf'), `${op.line}\nhttpUserNameEntry plain SystemAdmin - nonVolatile cleartext99\n`);
   const web = await startDrWeb({
     address: '127.0.0.1', port: 0, snmpdCnf: path.join(dir, 'snmpd.cnf'), dataDir: path.join(dir, 'data'),
-    sources: { critapp: () => undefined, logmon: () => undefined, events: () => undefined, host: () => undefined },
+    sources: { critapp: () => undefined, logmon: () => undefined, events: () => undefined, host: () => undefined, setThresholds: () => false },
     log: (level, message) => logs.push(`${level}: ${message}`),
   });
   try {
@@ -68,6 +68,8 @@ test('signed in: bad API input is a 4xx JSON error, a missing module 503; pages 
     assert.equal(badIndex.status, 400);
     const noCsrf = await put('1', { status: 'up' }, 'forged');
     assert.equal(noCsrf.status, 403);
+    const thresholds = await fetch(`${web.url}/api/thresholds/test/cpuLoad`, { method: 'PUT', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrfToken }, body: JSON.stringify({ rising: 90, falling: 70 }) });
+    assert.equal(thresholds.status, 403, 'thresholds are the administrator\'s');
     const missing = await put('1', { status: 'up' });
     assert.equal(missing.status, 503);
     assert.match(((await missing.json()) as { error: string }).error, /not running/);
@@ -123,7 +125,7 @@ test('plain HTTP off loopback is refused: Dr-Web needs --http-cert and --http-ke
     await assert.rejects(
       startDrWeb({
         address: '0.0.0.0', port: 0, snmpdCnf: path.join(dir, 'snmpd.cnf'), dataDir: dir,
-        sources: { critapp: () => undefined, logmon: () => undefined, events: () => undefined, host: () => undefined }, log: () => undefined,
+        sources: { critapp: () => undefined, logmon: () => undefined, events: () => undefined, host: () => undefined, setThresholds: () => false }, log: () => undefined,
       }),
       /plain HTTP is allowed only on a loopback address/,
     );
