@@ -1,4 +1,4 @@
-// pserver, the provisioning GUI: reads conf/pserver.conf, opens the accounts and the audit
+// pserver, the provisioning GUI: reads conf/ps.conf, opens the accounts and the audit
 // log, builds the web kit's app with every feature of features.ts, and listens (HTTPS, or
 // plain HTTP on loopback only).
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import type { Config } from '../config/loader.js';
 import { ErrorLog } from '../logging/error-log.js';
 import type { DebugFlags } from '../logging/directives.js';
 import { formatMessage, loadConfigFile, parseConfig } from '../server/config.js';
-import { AccountStore, FIRST_ADMIN } from './accounts.js';
+import { AccountStore } from './accounts.js';
 import { AuditLog } from './audit.js';
 import type { PserverDeps } from './deps.js';
 import { FEATURES } from './features.js';
@@ -76,7 +76,7 @@ async function tlsFiles(s: PserverSettings, log: ErrorLog): Promise<TlsFiles | n
   if (s.certificateFile && s.keyFile) return { certFile: s.certificateFile, keyFile: s.keyFile };
   const dir = path.join(s.serverRoot, 'conf', 'ssl');
   const made = await makeSelfSignedCertificate(dir, os.hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'localhost');
-  log.notice(`serving HTTPS with the self-signed certificate ${made.certFile}; configure PserverCertificateFile and PserverKeyFile for one your browsers trust`);
+  log.notice(`serving HTTPS with the self-signed certificate ${made.certFile}; configure PServerCertificateFile and PServerKeyFile for one your browsers trust`);
   return made;
 }
 
@@ -90,11 +90,11 @@ export async function buildPserver(s: PserverSettings): Promise<Omit<Pserver, 'u
     const accounts = AccountStore.open(dataDir);
     const auditLog = new AuditLog(dataDir);
     const passwordFile = path.join(dataDir, 'initial-password');
-    const initialPassword = await accounts.ensureFirstAdmin(passwordFile);
+    const initialPassword = await accounts.ensureFirstAdmin(passwordFile, s.firstAdministrator);
     if (initialPassword) {
       // The one place besides the 0600 file: whoever installs reads pserver_log anyway, and the password works only once.
-      log.notice(`first start: created the administrator ${FIRST_ADMIN} with the one-time password ${initialPassword} (also in ${passwordFile}); it must be changed at first login`);
-      auditLog.record('-', 'account add', `first start created ${FIRST_ADMIN} (administrator)`);
+      log.notice(`first start: created the administrator ${s.firstAdministrator} with the one-time password ${initialPassword} (also in ${passwordFile}); it must be changed at first login`);
+      auditLog.record('-', 'account add', `first start created ${s.firstAdministrator} (administrator)`);
     }
 
     const transport = webTransport(s.listen, await tlsFiles(s, log));

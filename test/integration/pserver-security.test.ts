@@ -31,7 +31,7 @@ describe('pserver routes without a session', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'opensps-pserver-routes-'));
     mkdirSync(path.join(dir, 'conf'));
     writeFileSync(path.join(dir, 'conf', 'sipd.conf'), '');
-    const r = loadPserverSettings(path.join(dir, 'conf', 'pserver.conf'), ['PserverListen 127.0.0.1:1', 'PserverPlainHttp On']);
+    const r = loadPserverSettings(path.join(dir, 'conf', 'ps.conf'), ['PServerAddress 127.0.0.1', 'PServerPort 1', 'PServerPlainHttp On']);
     assert.ok(r.ok);
     built = await buildPserver(r.settings);
     await built.app.ready();
@@ -67,7 +67,7 @@ describe('pserver routes without a session', () => {
   });
 
   test('a route without config.access stops the app from starting', async () => {
-    const r = loadPserverSettings(path.join(dir, 'conf', 'pserver.conf'), ['PserverListen 127.0.0.1:1', 'PserverPlainHttp On']);
+    const r = loadPserverSettings(path.join(dir, 'conf', 'ps.conf'), ['PServerAddress 127.0.0.1', 'PServerPort 1', 'PServerPlainHttp On']);
     assert.ok(r.ok);
     const other = await buildPserver(r.settings);
     try {
@@ -93,7 +93,7 @@ describe('pserver routes without a session', () => {
       const res = await built.app.inject({ method: 'GET', url });
       assert.equal(res.statusCode, 200, url);
     }
-    assert.equal((await built.app.inject({ method: 'GET', url: '/static/../conf/pserver.conf' })).statusCode, 404);
+    assert.equal((await built.app.inject({ method: 'GET', url: '/static/../conf/ps.conf' })).statusCode, 404);
   });
 });
 
@@ -127,8 +127,8 @@ test('plain HTTP on a non-loopback address is refused with a clear message', () 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'opensps-pserver-plain-'));
   try {
     mkdirSync(path.join(dir, 'conf'));
-    writeFileSync(path.join(dir, 'conf', 'pserver.conf'), 'PserverListen 0.0.0.0:26005\nPserverPlainHttp On\n');
-    const r = spawnSync(process.execPath, [path.join(BIN, 'pserver'), '--config', path.join(dir, 'conf', 'pserver.conf'), 'run'], { encoding: 'utf8', timeout: 30_000 });
+    writeFileSync(path.join(dir, 'conf', 'ps.conf'), 'PServerAddress 0.0.0.0\nPServerPort 26005\nPServerPlainHttp On\n');
+    const r = spawnSync(process.execPath, [path.join(BIN, 'pserver'), '--config', path.join(dir, 'conf', 'ps.conf'), 'run'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /plain HTTP is allowed only on a loopback address/);
   } finally {
@@ -136,16 +136,16 @@ test('plain HTTP on a non-loopback address is refused with a clear message', () 
   }
 });
 
-test('pserver -t reports a bad pserver.conf line with file:line and the valid values', () => {
+test('pserver -t reports a bad ps.conf line with file:line and the valid values', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'opensps-pserver-t-'));
   try {
-    const conf = path.join(dir, 'pserver.conf');
-    writeFileSync(conf, '# pserver\nPserverLockoutAttempts 0\nPserverPlainHttp maybe\n');
+    const conf = path.join(dir, 'ps.conf');
+    writeFileSync(conf, '# pserver\nPServerLockoutAttempts 0\nPServerPlainHttp maybe\n');
     const r = spawnSync(process.execPath, [path.join(BIN, 'pserver'), '--config', conf, '-t'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 1);
     assert.match(r.stderr, new RegExp(`${conf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: .*out of range.*1 to 100`));
     assert.match(r.stderr, /:3:\d+: .*"maybe" is not valid.*On, Off/);
-    writeFileSync(conf, 'PserverListen 127.0.0.1:26005\n');
+    writeFileSync(conf, 'PServerAddress 127.0.0.1\nPServerPort 26005\n');
     const ok = spawnSync(process.execPath, [path.join(BIN, 'pserver'), '--config', conf, '-t'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /Syntax OK/);

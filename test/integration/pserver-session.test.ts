@@ -52,6 +52,16 @@ describe('pserver sessions and accounts', () => {
     );
   });
 
+  test('the OpenAPI document lists the API routes with their schemas', async () => {
+    const r = await admin.get('/api/openapi.json', { headers: { accept: 'application/json' } });
+    assert.equal(r.status, 200);
+    const doc = r.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
+    assert.match(doc.openapi, /^3\./);
+    assert.ok(doc.paths['/api/accounts']?.post, Object.keys(doc.paths).join(', '));
+    assert.ok(doc.paths['/api/session']?.post);
+    assert.ok(!Object.keys(doc.paths).some((p) => !p.startsWith('/api/')), 'pages stay out of the API document');
+  });
+
   test('the old one-time password no longer works', async () => {
     const c = new WebClient(ps.url);
     const r = await c.postJson('/api/session', { user: 'cspsuser', password: ps.initialPassword }, { csrf: false });

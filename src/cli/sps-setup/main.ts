@@ -9,6 +9,7 @@ import { isIPv6 } from '../../config/define.js';
 import { parseSnmpdCnf } from '../../agent/cnf/snmpd-cnf.js';
 import { endpointText, parseMySqlHost } from '../../stores/mysql/pool.js';
 import { columnsFromConfig } from '../../stores/mysql/subscriber-store.js';
+import { checkPserverSettingsText } from '../../provisioning/settings.js';
 import { KEYS, SECRET, checkAnswers } from './questions.js';
 import type { Answers } from './questions.js';
 import { formatAnswers, parseAnswers } from './answers-file.js';
@@ -149,12 +150,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   placeBlock(snmpd.lines, snmpdBlock(answers));
   if (ps.before === undefined) ps.lines = ['# ps.conf -- provisioning server (pserver) settings, written by sps_setup.', ''];
   notes.push(...setDirective(ps.lines, 'PServerPort', [answers.pserver_port!], ps.file));
+  notes.push(...setDirective(ps.lines, 'PServerFirstAdministrator', [quoteArg(answers.pserver_admin!)], ps.file));
 
   // Check before writing anything: sipd.conf as `sipd -t` would, snmpd.cnf as the agent would.
   const problems: ConfigMessage[] = [];
   const checked = parseConfig(textOf(sipd), sipd.file);
   if (!checked.ok) problems.push(...checked.errors);
   problems.push(...parseSnmpdCnf(textOf(snmpd), snmpd.file).messages.filter((m) => m.severity === 'error'));
+  problems.push(...checkPserverSettingsText(textOf(ps), ps.file));
   if (problems.length || !checked.ok) {
     for (const p of problems) process.stderr.write(`sps_setup: ${formatMessage(p)}\n`);
     process.stderr.write('sps_setup: the result would not load, so nothing was changed\n');
