@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitFor } from '../helpers/index.js';
+import { REPO, freePort, waitFor } from '../helpers/index.js';
 import { processesMentioning } from '../helpers/serverroot.js';
 import { launchBrowser } from '../helpers/browser.js';
 import type { TestBrowser } from '../helpers/browser.js';
@@ -24,10 +24,9 @@ const TRAP_OID = '.1.3.6.1.6.3.1.1.4.1.0 = OID: ';
 
 let browser: TestBrowser | undefined;
 
-/** With SCREENSHOTS=DIR in the environment, the pages are saved there (docs/images for docs/gui.md). */
+/** With OPENSPS_SCREENSHOTS=1 the pages are saved in docs/img for docs/gui.md (as the pserver browser test does). */
 async function shot(page: { screenshot(o: { path: string; fullPage: boolean }): Promise<unknown> }, name: string): Promise<void> {
-  const dir = process.env.SCREENSHOTS;
-  if (dir) await page.screenshot({ path: path.join(path.resolve(dir), `drweb-${name}.png`), fullPage: true });
+  if (process.env.OPENSPS_SCREENSHOTS === '1') await page.screenshot({ path: path.join(REPO, 'docs', 'img', `drweb-${name}.png`), fullPage: true });
 }
 after(async () => browser?.close());
 
@@ -75,6 +74,12 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     browser = await launchBrowser();
     const ctx = await browser.context();
     const page = await ctx.newPage();
+    // The CSP is enforced in the browser: a violation (inline script or style) is a console error.
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
 
     // Not signed in: the page sends us to the login.
     await page.goto(`${base}/critapp`);
@@ -161,6 +166,9 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     await shot(page, 'host');
     await page.goto(`${base}/applications`);
     assert.match(await page.textContent('#runs-table') ?? '', /ciagent/);
+
+    // The wrong password at the start is the one expected error (the login page's 401).
+    assert.deepEqual(problems.filter((p) => !/status of 401/.test(p)), [], 'no console or CSP errors');
 
     // A read-only user: no buttons on the page, and the API refuses the change.
     const ro = await browser.context();
