@@ -5,19 +5,21 @@
 // trap. An administrator changes the CPU trigger's thresholds on the page and SNMP reads
 // them (and the reverse). A read-only user sees no buttons and is refused by the API; the
 // other pages show the log monitor, host resources and applications.
-// A copy of /bin/sleep under a unique name stands in for sipd.
+// A copy of /bin/sleep under a unique name is the application compared with snmpset; a real
+// sipd (entry 2, through the `sip` control script) is started and stopped from the page too.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, freePort, waitFor } from '../helpers/index.js';
-import { processesMentioning } from '../helpers/serverroot.js';
+import { BIN, REPO, freePort, runBin, waitFor } from '../helpers/index.js';
+import { makeServerRoot, processesMentioning } from '../helpers/serverroot.js';
 import { launchBrowser } from '../helpers/browser.js';
 import type { TestBrowser } from '../helpers/browser.js';
 import { lines, restartableCiagent, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 import { hashedUserLine } from '../../src/agent/web/index.js';
 import { OID } from '../../src/agent/oids.js';
+import { readPid } from '../../src/common/pidfile.js';
 
 const E = OID.critAppProcEntry;
 const TRAP_OID = '.1.3.6.1.6.3.1.1.4.1.0 = OID: ';
@@ -50,7 +52,18 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
   const viewer = await hashedUserLine('viewer', 'ReadOnly', 'viewer password 1');
   assert.ok('line' in admin && 'line' in viewer);
   writeFileSync(path.join(dir, 'snmpd.cnf'), `${trapSinkSnmpdCnf(trapPort)}${admin.line}\n${viewer.line}\n`);
-  writeFileSync(path.join(dir, 'critagt.cnf'), `critAppProcEntry 1 ${name} "exec ${bin} 600" - 2 false 3000 true true true\n`);
+  // Entry 2 is a real sipd, started and stopped with our `sip` control script as the shipped
+  // critagt.cnf does; its pid file tells it from other tests' sipd.
+  const sr = makeServerRoot(await freePort());
+  const sip = `'${process.execPath}' '${path.join(BIN, 'sip')}'`;
+  writeFileSync(
+    path.join(dir, 'critagt.cnf'),
+    [
+      `critAppProcEntry 1 ${name} "exec ${bin} 600" - 2 false 3000 true true true`,
+      `critAppProcEntry 2 sipd "${sip} start -f '${sr.conf}'" "${sip} stop -f '${sr.conf}'" 2 false 3000 true true true ${sr.pidFile}`,
+      '',
+    ].join('\n'),
+  );
   writeFileSync(path.join(dir, 'logagt.cnf'), `siLogGlobalPollInterval 1\nsiLogEntry 1 "test log" ${logFile} "ERROR" 2 0 0 0 - 1 0 200 - 1 1 2 csps 1\n`);
   writeFileSync(
     path.join(dir, 'eventagt.cnf'),
@@ -137,6 +150,21 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     await page.reload();
     assert.equal(await oper(), 'down', 'the page shows what SNMP did');
 
+    // sipd itself, as the guide does it: Start on its row runs `sip start`, Stop `sip stop`.
+    const sipdOper = () => page.getAttribute('tr[data-row="2"] [data-oper]', 'data-oper');
+    const sipdTraps = (oid: string) => trapsOf(trapd.output(), oid).filter((t) => t.includes(`.${E}.2.2 = STRING: "sipd"`));
+    assert.equal(await sipdOper(), 'down');
+    await page.click('tr[data-row="2"] button[value=up]');
+    await page.waitForURL(/\/critapp\?did=up&row=2$/);
+    await waitFor('sipd up on the page', async () => (await page.reload(), (await sipdOper()) === 'up'), 60_000, 500);
+    assert.equal(await snmpget(`${E}.12.2`), `INTEGER: ${readPid(sr.pidFile)}`, 'critAppProcessId.2 is the pid in sipd.pid');
+    await waitFor('critAppProcStarted for sipd', () => sipdTraps(OID.critAppProcStarted).length === 1, 15_000);
+    await page.click('tr[data-row="2"] button[value=down]');
+    await page.waitForURL(/\/critapp\?did=down&row=2$/);
+    await waitFor('sipd down on the page', async () => (await page.reload(), (await sipdOper()) === 'down'), 60_000, 500);
+    await waitFor('critAppProcExited for sipd', () => sipdTraps(OID.critAppProcExited).length === 1, 15_000);
+    assert.equal(readPid(sr.pidFile), undefined, 'sip stop removed the pid file');
+
     // The other pages.
     await page.goto(`${base}/logs`);
     assert.equal(await page.textContent('#logs-table tr[data-row="1"] td:nth-child(2)'), logFile);
@@ -195,6 +223,8 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     await ctx.close();
   } finally {
     await agent.kill();
+    await runBin('sip', ['stop', '-f', sr.conf], 30_000);
+    sr.remove();
     for (const pid of processesMentioning(bin)) {
       try {
         process.kill(pid, 'SIGKILL');
