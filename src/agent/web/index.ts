@@ -55,7 +55,7 @@ export interface DrWeb {
   readonly users: HttpUserDirectory;
   /** Where it listens, e.g. https://0.0.0.0:8444 */
   readonly url: string;
-  /** Re-read the httpUserNameEntry lines (SIGHUP). */
+  /** Re-read the httpUserNameEntry lines (SIGHUP); a user removed, or given another role or password, is signed out. */
   reloadUsers(): void;
   close(): Promise<void>;
 }
@@ -90,11 +90,15 @@ function sessionSecret(dataDir: string): Buffer {
 
 export async function startDrWeb(o: DrWebOptions): Promise<DrWeb> {
   const users = new HttpUserDirectory({ file: o.snmpdCnf, hashing: KIT_HASHING });
-  const reloadUsers = () => {
+  /** Read the users; those removed or given another role or password lose their sessions (`drop`). */
+  const loadUsers = (drop?: (name: string) => void) => {
+    const before = new Map(users.list().map((u) => [u.name, `${u.role} ${u.hash}`]));
     for (const m of users.load()) o.log(m.severity === 'error' ? 'error' : 'warn', `Dr-Web: ${m.file}:${m.line}:${m.col}: ${m.message}`);
     if (users.list().length === 0) o.log('warn', `Dr-Web: no usable httpUserNameEntry in ${o.snmpdCnf}: nobody can sign in (make a line with ciagent --hash-password NAME)`);
+    const after = new Map(users.list().map((u) => [u.name, `${u.role} ${u.hash}`]));
+    for (const [name, was] of before) if (after.get(name) !== was) drop?.(name);
   };
-  reloadUsers();
+  loadUsers();
   const listen = { host: o.address, port: o.port };
   const transport = webTransport(listen, o.cert && o.key ? { certFile: o.cert, keyFile: o.key } : null);
   const logger = agentLogger(o.log);
@@ -110,8 +114,8 @@ export async function startDrWeb(o: DrWebOptions): Promise<DrWeb> {
     apiTitle: 'CIAgent Dr-Web API',
   });
   const load = new LoadHistory(o.sources, (o.chartEverySeconds ?? 10) * 1000);
-  await app.register(drwebPages, { sources: o.sources, load });
   try {
+    await app.register(drwebPages, { sources: o.sources, load });
     await app.listen({ host: o.address, port: o.port });
   } catch (e) {
     await app.close();
@@ -125,7 +129,7 @@ export async function startDrWeb(o: DrWebOptions): Promise<DrWeb> {
     app,
     users,
     url: `${transport.https ? 'https' : 'http'}://${host}:${port}`,
-    reloadUsers,
+    reloadUsers: () => loadUsers((name) => app.dropUserSessions(name)),
     async close() {
       load.stop();
       await app.close();

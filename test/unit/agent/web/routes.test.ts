@@ -115,7 +115,15 @@ test('a password change rewrites the user\'s httpUserNameEntry; a user added to 
     appendFileSync(snmpdCnf, `${carol.line}\n`);
     assert.equal((await signIn(web, 'carol', 'carol password 1')).status, 401, 'not before the reload');
     web.reloadUsers();
-    assert.equal((await signIn(web, 'carol', 'carol password 1')).status, 200);
+    const c = await signIn(web, 'carol', 'carol password 1');
+    assert.equal(c.status, 200);
+    const page = () => fetch(`${web.url}/api/critapp`, { headers: { cookie: c.cookie } }).then((r) => r.status);
+    assert.equal(await page(), 200);
+    // carol's line taken out again: after the reload her session is gone too.
+    writeFileSync(snmpdCnf, readFileSync(snmpdCnf, 'utf8').replace(`${carol.line}\n`, ''));
+    web.reloadUsers();
+    assert.equal(await page(), 401);
+    assert.equal((await signIn(web, 'carol', 'carol password 1')).status, 401);
   });
 });
 
