@@ -89,11 +89,10 @@ export async function buildPserver(s: PserverSettings): Promise<Omit<Pserver, 'u
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const accounts = AccountStore.open(dataDir);
     const auditLog = new AuditLog(dataDir);
-    const passwordFile = path.join(dataDir, 'initial-password');
-    const initialPassword = await accounts.ensureFirstAdmin(passwordFile, s.firstAdministrator);
+    const initialPassword = await accounts.ensureFirstAdmin(s.firstAdministrator);
     if (initialPassword) {
       // The one place besides the 0600 file: whoever installs reads pserver_log anyway, and the password works only once.
-      log.notice(`first start: created the administrator ${s.firstAdministrator} with the one-time password ${initialPassword} (also in ${passwordFile}); it must be changed at first login`);
+      log.notice(`first start: created the administrator ${s.firstAdministrator} with the one-time password ${initialPassword} (also in ${accounts.initialPasswordFile}); it must be changed at first login`);
       auditLog.record('-', 'account add', `first start created ${s.firstAdministrator} (administrator)`);
     }
 
@@ -111,6 +110,7 @@ export async function buildPserver(s: PserverSettings): Promise<Omit<Pserver, 'u
       sessionIdleMinutes: s.sessionIdleMinutes,
       lockout: { attempts: s.lockoutAttempts, windowMinutes: s.lockoutMinutes, lockMinutes: s.lockoutMinutes },
       apiTitle: 'OpenSPS provisioning API',
+      rateLimitPerMinute: s.requestsPerMinute,
       ...(s.trustedProxy ? { trustProxy: s.trustedProxy } : {}),
     });
     const deps: ShellDeps = { configFile: s.sipdConf, logger: log.winston, prefix: s.serverRoot, ...sipdConfig(s.sipdConf, log), accounts, auditLog };

@@ -59,7 +59,6 @@ declare module 'fastify' {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-export const LOGIN_RATE = { max: 30, timeWindow: 60_000 };
 export const CSV_UPLOAD_LIMIT = 256 * 1024 * 1024;
 
 /** The directory of an installed package's main file (node_modules is found the way Node finds it). */

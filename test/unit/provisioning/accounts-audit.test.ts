@@ -1,7 +1,7 @@
 // pserver's account file and audit log on disk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AccountError, AccountStore } from '../../../src/provisioning/accounts.js';
@@ -17,9 +17,9 @@ test('first admin, add, verify, must-change, role and delete rules; the file is 
   try {
     const s = AccountStore.open(dir);
     const pwFile = path.join(dir, 'initial-password');
-    const pw = await s.ensureFirstAdmin(pwFile, 'boss');
+    const pw = await s.ensureFirstAdmin('boss');
     assert.ok(pw);
-    assert.equal(await s.ensureFirstAdmin(pwFile, 'other'), null, 'only when there is no account');
+    assert.equal(await s.ensureFirstAdmin('other'), null, 'only when there is no account');
     assert.equal(readFileSync(pwFile, 'utf8'), `boss ${pw}\n`);
     assert.equal(statSync(pwFile).mode & 0o777, 0o600);
     assert.equal(statSync(s.file).mode & 0o777, 0o600);
@@ -30,6 +30,7 @@ test('first admin, add, verify, must-change, role and delete rules; the file is 
     assert.equal(s.mustChangePassword('boss'), true);
     await s.changePassword('boss', 'boss-password-1');
     assert.equal(s.mustChangePassword('boss'), false);
+    assert.ok(!existsSync(pwFile), 'the one-time password file goes once it has been changed');
 
     await assert.rejects(s.add('bad name', 'operator', 'a-long-password'), AccountError);
     await assert.rejects(s.add('op', 'operator', 'short'), /at least 10/);
