@@ -101,6 +101,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     description: [
       'ciagent answers SNMP requests about the host and the SIP server, and drives the server through the MIBs the Cisco SIP Proxy Server\'s agent served: CRITAPP-MIB starts, stops and watches sipd (critagt.cnf(5)), LOG-MIB watches log files (logagt.cnf(5)), DISMAN-EVENT-MIB sends notifications on thresholds (eventagt.cnf(5)) and DISMAN-SCRIPT-MIB runs registered commands such as a graceful restart (smpop.cnf(5)). Communities, SNMPv3 users, access control and notification targets are in snmpd.cnf(5).',
       'Without -f it starts a detached copy of itself and returns once that copy answers on its port (exit 0) or has failed (exit 1). A coldStart notification goes out at every start.',
+      'With --http it also serves the Dr-Web pages (Critical Application Monitor with start and stop, log monitor, event thresholds with a chart of the processor load, host resources, system applications) and their JSON API. Users are the httpUserNameEntry lines of snmpd.cnf(5), each with a scrypt hash that ciagent --hash-password prints; a line with a clear-text password is refused. Starting or stopping an application from a page does what a SET of critAppAdminStatus does, with the same notifications, and is logged with the user\'s name.',
     ],
     sections: [
       {
@@ -109,7 +110,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
           {
             items: [
               ['SIGTERM', 'stop.'],
-              ['SIGHUP', 're-read snmpd.cnf and let each MIB module reload its own file.'],
+              ['SIGHUP', 're-read snmpd.cnf (the Dr-Web users too) and let each MIB module reload its own file.'],
             ],
           },
         ],
@@ -118,7 +119,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
         ['@PREFIX@/conf/snmpd.cnf', 'communities, users, access control, notification targets; see snmpd.cnf(5).'],
         ['@PREFIX@/conf/critagt.cnf, logagt.cnf, eventagt.cnf, smpop.cnf', 'the MIB modules\' rows; see their pages.'],
         ['@PREFIX@/logs/ciagent.pid, ciagent_log', 'the pid file and the log.'],
-        ['@PREFIX@/data/', 'state kept across restarts (the SNMP engine id).'],
+        ['@PREFIX@/data/', 'state kept across restarts (the SNMP engine id; with --http, drweb-session-secret, mode 0600).'],
       ]),
     ],
     seeAlso: ['csps_ciagent_ctl(8)', 'snmpd.cnf(5)', 'critagt.cnf(5)', 'logagt.cnf(5)', 'eventagt.cnf(5)', 'smpop.cnf(5)', 'sipd(8)'],

@@ -2,7 +2,9 @@
 //
 //   ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE] [--log-file FILE]
 //           [--data-dir DIR] [--agentx SOCKET] [--load-window SECONDS]
+//           [--http [ADDR:]PORT [--http-cert FILE --http-key FILE]]
 //   ciagent -fullstart | -fullstop
+//   ciagent --hash-password NAME [SystemAdmin|Operator|ReadOnly]   (password on stdin)
 //
 // Without -f it starts a detached copy of itself and returns once that copy answers on its
 // port (exit 0) or failed (exit 1). SIGTERM stops it; SIGHUP re-reads snmpd.cnf and lets
@@ -19,11 +21,15 @@ import { INSTALL_PREFIX, versionText } from '../common/install.js';
 import { formatErrorLine } from '../logging/error-log.js';
 import { ciagentPidState, stopCiagent } from '../agent/pid.js';
 import { removePidFile, writePidFile } from '../common/pidfile.js';
+import { parseListen } from '../common/web/listen.js';
+import { agentSources, hashedUserLine, startDrWeb } from '../agent/web/index.js';
+import type { DrWeb } from '../agent/web/index.js';
 
 export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:PORT] [--pid-file FILE]
                [--log-file FILE] [--data-dir DIR] [--agentx SOCKET [--agentx-group GROUP]]
-               [--load-window SECONDS]
+               [--load-window SECONDS] [--http [ADDR:]PORT [--http-cert FILE --http-key FILE]]
        ciagent -fullstart | -fullstop | --help | --version
+       ciagent --hash-password NAME [SystemAdmin|Operator|ReadOnly]
   -f            stay in the foreground (default: detach)
   --config-dir  directory with snmpd.cnf and the modules' files (default ${path.join(INSTALL_PREFIX, 'conf')})
   --listen      where to answer SNMP (default udp:0.0.0.0:161)
@@ -36,11 +42,19 @@ export const USAGE = `Usage: ciagent [-f] [--config-dir DIR] [--listen udp:HOST:
                 that group attaches (sipd after it drops root: its sipd.conf Group);
                 default: the socket is the agent user's only (0600)
   --load-window hrProcessorLoad's averaging window, 5-3600 s (default 60, as the MIB defines;
-                shorter only for tests and demonstrations)`;
+                shorter only for tests and demonstrations)
+  --http        serve the Dr-Web pages (Critical Application Monitor, log monitor, event
+                thresholds, host resources, system applications) on [ADDR:]PORT; ADDR
+                defaults to 127.0.0.1. Users are snmpd.cnf's httpUserNameEntry lines.
+                Default: no web pages
+  --http-cert, --http-key  PEM certificate and key: HTTPS. Without them plain HTTP is
+                allowed on a loopback address only
+  --hash-password  read a password from stdin and print the httpUserNameEntry line that
+                gives NAME that password (scrypt hash) and access level (default SystemAdmin)`;
 
 export interface CiagentArgs {
   foreground: boolean;
-  action: 'run' | 'fullstop' | 'help' | 'version';
+  action: 'run' | 'fullstop' | 'help' | 'version' | 'hash-password';
   configDir: string;
   address: string;
   port: number;
@@ -50,6 +64,16 @@ export interface CiagentArgs {
   agentx?: string;
   agentxGroup?: string;
   loadWindow?: number;
+  http?: { address: string; port: number; cert?: string; key?: string };
+  /** --hash-password NAME [LEVEL] */
+  hashUser?: { name: string; level: string };
+}
+
+/** --http's [ADDR:]PORT (the web kit's parser), a bare port meaning 127.0.0.1: plain HTTP anywhere else needs a certificate. */
+export function parseHttpListen(v: string): { address: string; port: number } | string {
+  const where = parseListen(/^\d+$/.test(v) ? `127.0.0.1:${v}` : v);
+  if (typeof where === 'string') return `--http '${v}': ${where}; use [ADDR:]PORT, e.g. 8444 or 0.0.0.0:8444 (with --http-cert and --http-key)`;
+  return { address: where.host, port: where.port };
 }
 
 export function parseArgs(argv: readonly string[]): CiagentArgs | string {
@@ -58,6 +82,8 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
     pidFile: path.join(INSTALL_PREFIX, 'logs', 'ciagent.pid'), logFile: path.join(INSTALL_PREFIX, 'logs', 'ciagent_log'),
     dataDir: path.join(INSTALL_PREFIX, 'data'),
   };
+  let httpCert: string | undefined;
+  let httpKey: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -85,6 +111,21 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
           break;
         }
         case '--agentx-group': a.agentxGroup = value(); break;
+        case '--http': {
+          const where = parseHttpListen(value());
+          if (typeof where === 'string') return where;
+          a.http = { ...a.http, ...where };
+          break;
+        }
+        case '--http-cert': httpCert = path.resolve(value()); break;
+        case '--http-key': httpKey = path.resolve(value()); break;
+        case '--hash-password': {
+          const name = value();
+          const level = argv[i + 1] !== undefined && !argv[i + 1].startsWith('-') ? argv[++i] : 'SystemAdmin';
+          a.action = 'hash-password';
+          a.hashUser = { name, level };
+          break;
+        }
         case '--load-window': {
           const v = value();
           const n = Number(v);
@@ -107,6 +148,9 @@ export function parseArgs(argv: readonly string[]): CiagentArgs | string {
       return (e as Error).message;
     }
   }
+  if ((httpCert === undefined) !== (httpKey === undefined)) return '--http-cert and --http-key go together';
+  if (httpCert !== undefined && !a.http) return '--http-cert and --http-key need --http [ADDR:]PORT';
+  if (a.http && httpCert !== undefined) a.http = { ...a.http, cert: httpCert, key: httpKey };
   return a;
 }
 
@@ -115,6 +159,10 @@ function childArgs(a: CiagentArgs): string[] {
   if (a.agentx) out.push('--agentx', a.agentx);
   if (a.agentxGroup) out.push('--agentx-group', a.agentxGroup);
   if (a.loadWindow !== undefined) out.push('--load-window', String(a.loadWindow));
+  if (a.http) {
+    out.push('--http', `${a.http.address.includes(':') ? `[${a.http.address}]` : a.http.address}:${a.http.port}`);
+    if (a.http.cert && a.http.key) out.push('--http-cert', a.http.cert, '--http-key', a.http.key);
+  }
   return out;
 }
 
@@ -171,6 +219,14 @@ async function run(a: CiagentArgs): Promise<number> {
     tell({ type: 'error', message });
     return 1;
   }
+  /** A part after the core failed to start: say why everywhere, stop the core, exit 1. */
+  const failStart = async (message: string): Promise<number> => {
+    log('error', message);
+    process.stderr.write(`ciagent: ${message}\n`);
+    tell({ type: 'error', message });
+    await core.stop();
+    return 1;
+  };
   if (a.agentx) {
     try {
       const socketGroup = a.agentxGroup === undefined ? undefined : groupId(a.agentxGroup);
@@ -178,16 +234,23 @@ async function run(a: CiagentArgs): Promise<number> {
       await core.startAgentX(a.agentx, { socketGroup });
       log('notice', `AgentX master listening on ${a.agentx}${socketGroup !== undefined ? ` (group ${a.agentxGroup}, mode 0660)` : ''}`);
     } catch (e) {
-      const message = `cannot start the AgentX master: ${(e as Error).message}`;
-      log('error', message);
-      process.stderr.write(`ciagent: ${message}\n`);
-      tell({ type: 'error', message });
-      await core.stop();
-      return 1;
+      return failStart(`cannot start the AgentX master: ${(e as Error).message}`);
     }
   }
   if (a.loadWindow !== undefined) setLoadWindow(a.loadWindow);
   const failed = await core.startModules(AGENT_MODULES);
+  let drweb: { web: DrWeb; release: () => void } | undefined;
+  if (a.http) {
+    const { sources, release } = await agentSources();
+    try {
+      const web = await startDrWeb({ ...a.http, snmpdCnf: path.join(a.configDir, 'snmpd.cnf'), dataDir: a.dataDir, sources, log });
+      drweb = { web, release };
+      log('notice', `Dr-Web pages on ${web.url}`);
+    } catch (e) {
+      release();
+      return failStart(`cannot start the Dr-Web pages (--http): ${(e as Error).message}`);
+    }
+  }
   writePidFile(a.pidFile);
   const where = core.address;
   log('notice', `ciagent started on udp:${where.address}:${where.port}${failed.length ? ` (modules that failed: ${failed.join(', ')})` : ''}`);
@@ -200,6 +263,10 @@ async function run(a: CiagentArgs): Promise<number> {
     if (stopping) return;
     stopping = true;
     log('notice', `${signal}: stopping`);
+    if (drweb) {
+      await drweb.web.close().catch((e: Error) => log('error', `Dr-Web did not close cleanly: ${e.message}`));
+      drweb.release();
+    }
     await core.stop();
     removePidFile(a.pidFile);
     process.exit(0);
@@ -211,6 +278,7 @@ async function run(a: CiagentArgs): Promise<number> {
     const errors = messages.filter((m) => m.severity === 'error');
     if (errors.length) log('error', `SIGHUP: snmpd.cnf has errors, keeping the running configuration:\n${errors.map((m) => `${m.file}:${m.line}:${m.col}: ${m.message}`).join('\n')}`);
     else log('notice', 'SIGHUP: snmpd.cnf re-read');
+    drweb?.web.reloadUsers();
     void core.reloadModules();
   });
   process.on('uncaughtException', (e) => log('error', `uncaught: ${e.stack ?? e}`));
@@ -228,6 +296,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (a.action === 'fullstop') return (await stopCiagent(a.pidFile)) ? 0 : 1;
+  if (a.action === 'hash-password' && a.hashUser) return hashPasswordLine(a.hashUser.name, a.hashUser.level);
   if (!a.foreground) return daemonise(a);
   return run(a);
 }
@@ -238,6 +307,27 @@ if (self === 'ciagent' || self === 'ciagent.js') {
     process.stderr.write(`ciagent: ${(e as Error).stack ?? e}\n`);
     process.exit(1);
   });
+}
+
+/**
+ * --hash-password: the password comes on stdin (one line; a terminal echoes it, so pipe it
+ * or type it where nobody watches), the httpUserNameEntry line goes to stdout.
+ */
+async function hashPasswordLine(name: string, level: string): Promise<number> {
+  if (process.stdin.isTTY) process.stderr.write(`password for ${name}: `);
+  let input = '';
+  for await (const chunk of process.stdin) {
+    input += String(chunk);
+    if (input.includes('\n') || input.length > 4096) break;
+  }
+  const password = input.split(/\r?\n/)[0];
+  const r = await hashedUserLine(name, level, password);
+  if ('error' in r) {
+    process.stderr.write(`ciagent: ${r.error}\n`);
+    return 1;
+  }
+  process.stdout.write(`${r.line}\n`);
+  return 0;
 }
 
 /** A group's id: a number as given, else its /etc/group line. */

@@ -18,6 +18,9 @@ export interface CnfEdit {
   /** Entries to append, each below an SNMP_MARK comment; a list of lines (one row written
    *  as several entries, e.g. a trigger and its extension entries) shares one comment. */
   append?: Array<string | string[]>;
+  /** Entries to rewrite where they stand (a Dr-Web password change): the new line, or
+   *  undefined to keep the entry. The entry's physical lines are replaced by this one. */
+  replace?: (e: EntryLine) => string | undefined;
 }
 
 /** Apply `edit` to the text of a file; undefined when nothing would change. */
@@ -35,9 +38,18 @@ export function editCnfText(text: string, file: string, edit: CnfEdit): string |
       if (e.line >= 2 && lines[e.line - 2].startsWith(SNMP_MARK)) drop.add(e.line - 2);
     }
   }
+  const instead = new Map<number, string>();
+  if (edit.replace) {
+    for (const e of readEntryLines(text, file).entries) {
+      const line = drop.has(e.line - 1) ? undefined : edit.replace(e);
+      if (line === undefined) continue;
+      for (let n = e.line; n <= e.endLine; n++) drop.add(n - 1);
+      instead.set(e.line - 1, line);
+    }
+  }
   const append = edit.append ?? [];
   if (drop.size === 0 && append.length === 0) return undefined;
-  const kept = lines.filter((_, i) => !drop.has(i));
+  const kept = lines.flatMap((l, i) => (instead.has(i) ? [instead.get(i)!] : drop.has(i) ? [] : [l]));
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   for (const group of append) kept.push(`${SNMP_MARK} ${stamp}`, ...(typeof group === 'string' ? [group] : group));
   return kept.length === 0 ? '' : kept.join(eol) + eol;

@@ -10,7 +10,7 @@
 //   snmpNotifyEntry NAME TAG trap|inform|1|2 STORAGE
 //   usmUserEntry ENGINE-ID USER AUTH-PROTOCOL PRIV-PROTOCOL STORAGE AUTH-PASSPHRASE PRIV-PASSPHRASE
 //   sysDescr | sysContact | sysName | sysLocation  TEXT…
-//   snmpEnableAuthenTraps enabled|disabled   snmpEngineID HEX   httpUserNameEntry … (kept, unused)
+//   snmpEnableAuthenTraps enabled|disabled   snmpEngineID HEX   httpUserNameEntry … (Dr-Web's users, read by ../web/users.ts)
 //
 // MODEL is snmpv1 | snmpv2c | usm (any: vacmAccessEntry only); LEVEL noAuthNoPriv | authNoPriv |
 // authPriv; `-` means empty. The guide prints vacmAccessEntry without a context prefix and

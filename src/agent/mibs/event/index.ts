@@ -17,7 +17,7 @@
 // Rows created over SNMP are written to the eventagt.cnf the module loaded once they are
 // active (and taken out when destroyed), so they survive a restart (see "persistence" in start()).
 import path from 'node:path';
-import type { AgentContext, AgentModule, ColumnDef, IndexValue, TableHandle } from '../../mib-module.js';
+import type { AgentContext, AgentModule, ColumnDef, IndexValue, SnmpValue, TableHandle } from '../../mib-module.js';
 import { OID } from '../../oids.js';
 import { tableDefFromMib } from '../../mib-tables.js';
 import type { MibTableDef } from '../../mib-tables.js';
@@ -88,14 +88,28 @@ function fileRows(c: EventagtConfig): FileRows {
   };
 }
 
-export function createEventModule(opts: EventModuleOptions = {}): AgentModule & { readonly engine: EventEngine | undefined } {
+/** A threshold trigger's rising and falling values, as mteTriggerThresholdRising/Falling take them. */
+export interface ThresholdChange {
+  readonly rising: number;
+  readonly falling: number;
+}
+
+export function createEventModule(opts: EventModuleOptions = {}): AgentModule & {
+  readonly engine: EventEngine | undefined;
+  /** Dr-Web's change of a trigger's thresholds: the same as a SET of the two cells (false: no such trigger). */
+  setThresholds(owner: string, name: string, change: ThresholdChange): boolean;
+} {
   let engine: EventEngine | undefined;
   let reloadFile: ((ctx: AgentContext) => void) | undefined;
+  let thresholdCells: ((index: IndexValue[], cells: Record<string, number>) => boolean) | undefined;
 
   return {
     name: 'event',
     get engine() {
       return engine;
+    },
+    setThresholds(owner, name, change) {
+      return thresholdCells?.([owner, name], { mteTriggerThresholdRising: change.rising, mteTriggerThresholdFalling: change.falling }) ?? false;
     },
 
     start(ctx: AgentContext) {
@@ -198,14 +212,22 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
             return phase === 'test' ? checkCell(columns, fields, cell) : undefined;
           },
           create: () => undefined, // rows come with their mteTriggerEntry / mteEventEntry
-          changed: (index, row) => {
-            const r = find(index);
-            if (!r) return;
-            applyRow(columns, 2, row, fields, r);
-            applied(r);
-          },
+          changed: (index, row) => apply(index, row),
         });
-        return { handle, columns, fields };
+        const apply = (index: IndexValue[], row: SnmpValue[]) => {
+          const r = find(index);
+          if (!r) return;
+          applyRow(columns, 2, row, fields, r);
+          applied(r);
+        };
+        /** Cells set by name, then what a committed SET of them does (Dr-Web's thresholds form). */
+        const setCells = (index: IndexValue[], cells: Record<string, number>): boolean => {
+          if (!find(index)) return false;
+          for (const [name, value] of Object.entries(cells)) handle.setCell(index, columns.find((c) => c.name === name)!.number, value);
+          apply(index, handle.getRow(index)!);
+          return true;
+        };
+        return { handle, columns, fields, setCells };
       };
 
       // ---- trigger table + extensions (registered after it: they take its index columns)
@@ -264,6 +286,7 @@ export function createEventModule(opts: EventModuleOptions = {}): AgentModule & 
           saveTrigger(t);
         }),
       );
+      thresholdCells = ext[trigExtensions.findIndex(([n]) => n === 'mteTriggerThresholdTable')].setCells;
       const putTriggerRows = (t: TriggerRow) => {
         trig.setRow(trigRow(t, t.status));
         for (const x of ext) x.handle.setRow(rowFrom(x.columns, [t.owner, t.name], [], x.fields, t));
