@@ -112,6 +112,7 @@ export async function buildPserver(s: PserverSettings): Promise<Omit<Pserver, 'u
       lockout: { attempts: s.lockoutAttempts, windowMinutes: s.lockoutMinutes, lockMinutes: s.lockoutMinutes },
       apiTitle: 'OpenSPS provisioning API',
       rateLimitPerMinute: s.requestsPerMinute,
+      loginsPerMinute: s.loginsPerMinute,
       ...(s.trustedProxy ? { trustProxy: s.trustedProxy } : {}),
     });
     const deps: ShellDeps = { configFile: s.sipdConf, logger: log.winston, prefix: s.serverRoot, ...sipdConfig(s.sipdConf, log), accounts, auditLog };

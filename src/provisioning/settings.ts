@@ -48,7 +48,8 @@ export const PSERVER_DIRECTIVES = [
   d.int('PServerSessionIdleMinutes', { default: 30, min: 1, max: 1440, unit: 'minutes', doc: 'A session unused this long ends; the user signs in again.' }),
   d.int('PServerLockoutAttempts', { default: 5, min: 1, max: 100, doc: 'Failed logins for one user ID within PServerLockoutMinutes that lock it.' }),
   d.int('PServerLockoutMinutes', { default: 15, min: 1, max: 1440, unit: 'minutes', doc: 'The window failures are counted in, and how long a locked user ID stays locked.' }),
-  d.int('PServerRequestsPerMinute', { default: 1200, min: 10, max: 1_000_000, doc: 'Requests one client address may make per minute (logins have their own limit of 30).' }),
+  d.int('PServerRequestsPerMinute', { default: 1200, min: 10, max: 1_000_000, doc: 'Requests one client address may make per minute (logins have their own limit, PServerLoginsPerMinute).' }),
+  d.int('PServerLoginsPerMinute', { default: 30, min: 1, max: 100_000, doc: 'Login attempts one client address may make per minute (the user-ID lockout applies besides).' }),
   d.oneOf('PServerLogLevel', { values: LOG_LEVELS, default: 'info', doc: 'Least severity written to logs/pserver_log (info includes one line per request).' }),
   d.text('PServerPidFile', { default: 'logs/pserver.pid', type: 'path', doc: 'Where the running pserver writes its process id.' }),
 ] as const;
@@ -85,6 +86,7 @@ export interface PserverSettings {
   readonly lockoutAttempts: number;
   readonly lockoutMinutes: number;
   readonly requestsPerMinute: number;
+  readonly loginsPerMinute: number;
   readonly logLevel: LogLevelName;
   readonly pidFile: string;
   readonly warnings: readonly ConfigMessage[];
@@ -107,6 +109,7 @@ function settingsOf(c: Config): PserverSettings {
     lockoutAttempts: v.PServerLockoutAttempts as number,
     lockoutMinutes: v.PServerLockoutMinutes as number,
     requestsPerMinute: v.PServerRequestsPerMinute as number,
+    loginsPerMinute: v.PServerLoginsPerMinute as number,
     logLevel: v.PServerLogLevel as LogLevelName,
     pidFile: c.path(v.PServerPidFile as string),
     warnings: c.warnings,

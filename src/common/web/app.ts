@@ -29,6 +29,8 @@ export interface KitOptions extends WebAppOptions {
   readonly lockout?: { readonly attempts: number; readonly windowMinutes: number; readonly lockMinutes: number };
   /** Requests per minute from one address (default 1200); logins have their own, stricter limit. */
   readonly rateLimitPerMinute?: number;
+  /** Login attempts per minute from one address (default 30). */
+  readonly loginsPerMinute?: number;
   /** Title of the generated OpenAPI document served at /api/openapi.json (read-only users and up). */
   readonly apiTitle?: string;
   /** Where web/views and web/static are (default the install prefix). */
@@ -183,6 +185,7 @@ export async function createWebApp(opts: KitOptions): Promise<FastifyInstance> {
       lockMs: (opts.lockout?.lockMinutes ?? 15) * 60_000,
     }),
     openapi: Boolean(opts.apiTitle),
+    loginsPerMinute: opts.loginsPerMinute ?? 30,
   });
   return app;
 }

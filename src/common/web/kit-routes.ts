@@ -5,8 +5,6 @@ import type { WebAppOptions, WebUser } from './contract.js';
 import { MAX_PASSWORD_LENGTH, passwordProblem } from './passwords.js';
 import type { LoginLockout } from './sessions.js';
 
-/** A login rate (per address) far below the global one: guessing passwords is slow even across user names. */
-const LOGIN_LIMIT = { rateLimit: { max: 30, timeWindow: 60_000 } };
 
 /** Printable, short: a user name as it may appear in a log line. */
 export function logSafe(s: string): string {
@@ -34,8 +32,10 @@ const passwordSchema = {
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
 
-export function installKitRoutes(app: FastifyInstance, opts: WebAppOptions, k: { lockout: LoginLockout; openapi: boolean }): void {
+export function installKitRoutes(app: FastifyInstance, opts: WebAppOptions, k: { lockout: LoginLockout; openapi: boolean; loginsPerMinute: number }): void {
   const { logger, users } = opts;
+  // A login rate (per address) far below the global one: guessing passwords is slow even across user names.
+  const LOGIN_LIMIT = { rateLimit: { max: k.loginsPerMinute, timeWindow: 60_000 } };
 
   async function attemptLogin(req: FastifyRequest, name: string, password: string): Promise<{ user: WebUser } | { error: string; status: number }> {
     const until = k.lockout.lockedTill(name);

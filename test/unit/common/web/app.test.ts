@@ -128,3 +128,25 @@ describe('createWebApp', () => {
     assert.equal(old.statusCode, 401);
   });
 });
+
+test('login attempts from one address are rate limited (429) before the per-user lockout', async () => {
+  const app = await createWebApp({
+    product: 'Limited',
+    users: directory,
+    audit: { record: () => undefined },
+    nav: [],
+    logger: winston.createLogger({ transports: [new Lines()] }),
+    sessionSecret: randomBytes(32),
+    secureCookies: false,
+    loginsPerMinute: 2,
+  });
+  try {
+    const codes: number[] = [];
+    for (const user of ['a', 'b', 'c']) codes.push((await app.inject({ method: 'POST', url: '/api/session', payload: { user, password: 'x' } })).statusCode);
+    assert.deepEqual(codes, [401, 401, 429]);
+    // Other routes are not affected by the login limit.
+    assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  } finally {
+    await app.close();
+  }
+});
