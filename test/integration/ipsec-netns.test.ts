@@ -172,8 +172,8 @@ test('a call between two namespaces through sipd crosses the wire as ESP only', 
     // INVITE, 180, 200, ACK, BYE, 200 on each of the two legs at the least (100 Trying and
     // retransmissions come on top).
     assert.ok(between.length >= 12, `only ${between.length} packets between ${PROXY_ADDR} and ${PEER_ADDR}:\n${rows.map((r) => r.join(' ')).join('\n')}`);
-    const notEsp = between.filter(([, , proto]) => proto !== '50');
-    assert.deepEqual(notEsp, [], 'every packet between the two addresses is ESP (IP protocol 50)');
+    const notEsp = between.filter(([, , proto]) => proto !== '50').map((r) => r.join(' '));
+    assert.deepEqual(notEsp, [], `every packet between the two addresses is ESP (IP protocol 50); ${notEsp.length} of ${between.length} are not`);
     const spi = (s: string) => Number(s);
     const used = new Set(between.map(([src, , , s]) => `${src} ${spi(s)}`));
     assert.deepEqual([...used].sort(), [`${PEER_ADDR} ${spi(toProxy.spi)}`, `${PROXY_ADDR} ${spi(toPeer.spi)}`].sort(), 'each direction uses its own SA');
