@@ -29,12 +29,21 @@ export interface MariaDb {
   readonly running: boolean;
 }
 
+export interface MariaDbOptions {
+  /** More server options, asked for at every start (a Galera node bootstraps only once). */
+  readonly extraArgs?: () => readonly string[];
+  /** How long a start may take (a Galera joiner copies the data first). Default 60 s. */
+  readonly startTimeoutMs?: number;
+  /** Called once the data directory is installed, before the first start. */
+  readonly prepare?: (dir: string, datadir: string) => void;
+}
+
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-export async function startMariaDb(): Promise<MariaDb> {
+export async function startMariaDb(o: MariaDbOptions = {}): Promise<MariaDb> {
   const mariadbd = requireTool('mariadbd', 'mariadb-server');
   const installDb = requireTool('mariadb-install-db', 'mariadb-server');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mariadb-test-'));
@@ -71,6 +80,7 @@ export async function startMariaDb(): Promise<MariaDb> {
         '--innodb-buffer-pool-size=16M',
         '--innodb-flush-log-at-trx-commit=2',
         ...(asRoot ? ['--user=root'] : []),
+        ...(o.extraArgs?.() ?? []),
       ],
       { stdio: 'ignore' },
     );
@@ -92,7 +102,7 @@ export async function startMariaDb(): Promise<MariaDb> {
           return false;
         }
       },
-      60_000,
+      o.startTimeoutMs ?? 60_000,
       100,
     );
   };
@@ -107,7 +117,14 @@ export async function startMariaDb(): Promise<MariaDb> {
     child = undefined;
   };
 
-  await start();
+  try {
+    o.prepare?.(dir, datadir);
+    await start();
+  } catch (e) {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     host: '127.0.0.1',
     port,
