@@ -18,6 +18,7 @@ import { DEFAULT_CONFIG_FILE, versionText } from '../common/install.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';
 import { installSchema } from '../stores/mysql/schema.js';
+import { installLocationSchema } from '../stores/mysql/location-schema.js';
 import { columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
 import type { SubscriberColumns } from '../stores/mysql/subscriber-store.js';
 import { guideMessage } from './sysadmin-mysql-user.js';
@@ -59,6 +60,7 @@ export async function installMySqlDb(o: InstallDbOptions): Promise<string[]> {
     };
     const r = await installSchema(pool, { database: o.database, table: o.table, ...(o.columns && { columns: o.columns }) });
     for (const l of r.steps.length ? r.steps : [`${o.database}.${o.table} is up to date (schema version ${r.to})`]) done(l);
+    for (const l of await installLocationSchema(pool, o.database)) done(l);
     if (o.account) {
       const { user, password } = o.account;
       await pool.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, '%', password]);

@@ -30,7 +30,7 @@ interface Entry {
 
 // ---- records ----
 
-type StoredBinding = Omit<Binding, 'aor' | 'static' | 'expiresAt'> & { expiresAt: number | null };
+export type StoredBinding = Omit<Binding, 'aor' | 'static' | 'expiresAt'> & { expiresAt: number | null };
 
 type JournalRecord =
   | { o: 'snapshot'; v: 1; at: number }
@@ -39,7 +39,7 @@ type JournalRecord =
   | { o: 'sput'; a: string; b: StoredBinding }
   | { o: 'sdel'; a: string; c: string };
 
-function toStored(b: Binding): StoredBinding {
+export function toStored(b: Binding): StoredBinding {
   return {
     contact: b.contact,
     q: b.q,
@@ -54,7 +54,7 @@ function toStored(b: Binding): StoredBinding {
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-function fromStored(aor: string, x: unknown, isStatic: boolean): Binding | undefined {
+export function fromStored(aor: string, x: unknown, isStatic: boolean): Binding | undefined {
   if (!isObj(x)) return undefined;
   const { contact, q, expiresAt, callId, cseq, updatedAt, received, path: p } = x;
   if (typeof contact !== 'string' || typeof q !== 'number' || typeof callId !== 'string' || typeof cseq !== 'number' || typeof updatedAt !== 'number') return undefined;

@@ -303,6 +303,45 @@ export class MySqlPool {
     }
   }
 
+  /**
+   * Run `fn` in one transaction on one connection of the server in use (BEGIN … COMMIT,
+   * ROLLBACK on any error). Statement errors are thrown as mysql2 gives them (a Galera
+   * certification conflict is ER_LOCK_DEADLOCK: the caller may retry); a server that
+   * cannot be used is marked bad and StoreUnavailableError thrown, without retrying
+   * elsewhere, since part of the work may have run.
+   */
+  async transaction<T>(fn: (db: { query<R = unknown>(sql: string, values?: readonly unknown[]): Promise<R> }) => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError('the MySQL connection is closed');
+    const s = this.servers.find((x) => !x.bad);
+    if (!s) {
+      const last = this.servers.map((x) => x.lastError).find((e) => e !== undefined);
+      throw new StoreUnavailableError(`MySQL is unavailable (every server marked down): ${describeMySqlError(last)}`, { cause: last });
+    }
+    let conn: Connection | undefined;
+    try {
+      conn = await s.acquire(() => false);
+      if (!conn) throw new MySqlTimeoutError('gave up waiting for a connection');
+      const c = conn;
+      await c.query('BEGIN');
+      const r = await fn({ query: async <R>(sql: string, values: readonly unknown[] = []) => (await c.query(sql, values as unknown[]))[0] as R });
+      await c.query('COMMIT');
+      s.release(c);
+      conn = undefined;
+      return r;
+    } catch (e) {
+      if (conn) {
+        if (isServerDown(e)) s.destroy(conn);
+        else {
+          await conn.query('ROLLBACK').catch(() => undefined);
+          s.release(conn);
+        }
+      }
+      if (!isServerDown(e)) throw e;
+      this.markBad(s, e);
+      throw new StoreUnavailableError(`MySQL is unavailable (${s.name}): ${describeMySqlError(e)}`, { cause: e });
+    }
+  }
+
   private markBad(s: Server, e: unknown): void {
     if (s.bad) return;
     const other = this.servers.find((x) => x !== s && !x.bad);

@@ -1,0 +1,150 @@
+// The farm location store (src/stores/mysql/location-store.ts) on a real 3-node Galera
+// cluster: member A works through node 1 (node 2 as its secondary), member B through
+// node 3. A binding written through A is seen by B (the delay is printed, not asserted),
+// static bindings go the other way, expiry is by time in every member's memory and the
+// row is deleted once (by its writer), a restarted member loads everything at open, a
+// damaged row is skipped with a warning, and stopping A's database node loses nothing.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { installMySqlDb } from '../../src/cli/install-mysql-db.js';
+import type { Binding } from '../../src/stores/location-store.js';
+import { MySqlPool } from '../../src/stores/mysql/pool.js';
+import { openMySqlLocationStore } from '../../src/stores/mysql/location-store.js';
+import type { MySqlLocationStore } from '../../src/stores/mysql/location-store.js';
+import { waitFor, sleep } from '../helpers/index.js';
+import { startGaleraCluster } from '../helpers/galera.js';
+import type { GaleraCluster } from '../helpers/galera.js';
+
+let cluster: GaleraCluster | undefined;
+const pools: MySqlPool[] = [];
+const stores: MySqlLocationStore[] = [];
+const messages: string[] = [];
+let a: MySqlLocationStore;
+let b: MySqlLocationStore;
+
+const log = (level: string, text: string) => void messages.push(`${level}: ${text}`);
+
+function poolOn(nodes: number[]): MySqlPool {
+  const [p, s] = nodes.map((i) => ({ host: '127.0.0.1', port: cluster!.nodes[i].db.port }));
+  const pool = new MySqlPool({ primary: p, ...(s && { secondary: s }), user: 'sps', password: 'spspw', database: 'sip', timeoutMs: 3000, retryMs: 200, log });
+  pools.push(pool);
+  return pool;
+}
+
+async function member(name: string, nodes: number[]): Promise<MySqlLocationStore> {
+  const s = await openMySqlLocationStore({ pool: poolOn(nodes), database: 'sip', member: name, log, pollMs: 100 });
+  stores.push(s);
+  return s;
+}
+
+function binding(aor: string, contact: string, expiresAt: number): Binding {
+  return { aor, contact, q: 1, expiresAt, callId: `c-${contact}`, cseq: 1, static: false, updatedAt: Date.now(), received: { transport: 'udp', address: '127.0.0.1', port: 5070 } };
+}
+
+before(async () => {
+  cluster = await startGaleraCluster(3);
+  const n1 = cluster.nodes[0].db;
+  await installMySqlDb({ server: { host: '127.0.0.1', port: n1.port }, adminUser: 'root', adminPassword: '', database: 'sip', table: 'subscriber', account: { user: 'sps', password: 'spspw' }, timeoutMs: 10_000 });
+  a = await member('a', [0, 1]);
+  b = await member('b', [2]);
+});
+
+after(async () => {
+  for (const s of stores) await s.close();
+  for (const p of pools) await p.close();
+  await cluster?.remove();
+});
+
+test('install_mysql_db made Galera-safe tables: InnoDB with a primary key each', async () => {
+  const rows = (await cluster!.nodes[2].db.sql(
+    "SELECT t.TABLE_NAME AS name, t.ENGINE AS engine, (SELECT COUNT(*) FROM information_schema.TABLE_CONSTRAINTS c WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME AND c.CONSTRAINT_TYPE = 'PRIMARY KEY') AS pk FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = 'sip' ORDER BY t.TABLE_NAME",
+  )) as { name: string; engine: string; pk: number }[];
+  assert.deepEqual(rows.map((r) => r.name), ['location', 'location_log', 'schema_version', 'subscriber']);
+  for (const r of rows) assert.deepEqual([r.name, r.engine, Number(r.pk)], [r.name, 'InnoDB', 1]);
+});
+
+test('a binding written through member A is seen by member B; the delay is printed', async (t) => {
+  const delays: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const aor = `100${i}@farm.test`;
+    const written = Date.now();
+    await a.put(aor, [binding(aor, `sip:100${i}@10.0.0.${i + 1}:5060`, Date.now() + 3_600_000)]);
+    const seen = await waitFor(`${aor} in member B`, () => b.get(aor)[0], 10_000, 5);
+    delays.push(Date.now() - written);
+    assert.equal(seen.contact, `sip:100${i}@10.0.0.${i + 1}:5060`);
+    assert.deepEqual(seen.received, { transport: 'udp', address: '127.0.0.1', port: 5070 });
+  }
+  t.diagnostic(`propagation A -> B (ms, commit included): ${delays.join(', ')}`);
+  await a.removeAll('1000@farm.test');
+  await waitFor('1000@farm.test gone from member B', () => b.get('1000@farm.test').length === 0, 10_000, 5);
+  assert.equal(a.get('1000@farm.test').length, 0);
+});
+
+test('a static binding set through B reaches A, and its removal too', async () => {
+  const aor = 'gw@farm.test';
+  await b.setStatic(aor, { ...binding(aor, 'sip:gw.farm.test', 0), static: true });
+  const got = await waitFor('static binding in member A', () => a.get(aor)[0], 10_000, 5);
+  assert.deepEqual([got.static, got.expiresAt], [true, Infinity]);
+  assert.equal(await b.removeStatic(aor, 'sip:nothing'), false);
+  assert.equal(await b.removeStatic(aor, 'sip:gw.farm.test'), true);
+  await waitFor('static binding gone from member A', () => a.get(aor).length === 0, 10_000, 5);
+});
+
+test('expiry: every member drops the binding by time; only its writer deletes the row', async () => {
+  const aor = 'short@farm.test';
+  const expires = Date.now() + 1500;
+  await a.put(aor, [binding(aor, 'sip:short@10.0.1.1', expires)]);
+  await waitFor('short binding in member B', () => b.get(aor).length === 1, 10_000, 5);
+  await waitFor('the binding to expire', () => Date.now() > expires, 5_000, 20);
+  assert.ok(b.purgeExpired(Date.now()) >= 1);
+  assert.ok(a.purgeExpired(Date.now()) >= 1);
+  assert.equal(b.get(aor).length, 0);
+  const count = async () => Number(((await cluster!.nodes[2].db.sql('SELECT COUNT(*) AS n FROM sip.location WHERE aor = ?', [aor])) as { n: number }[])[0].n);
+  assert.equal(await b.sweep(), 0, 'B leaves the row A wrote');
+  assert.equal(await count(), 1);
+  assert.ok((await a.sweep()) >= 1, 'A deletes its own expired row');
+  await waitFor('the row gone on node 3', async () => (await count()) === 0, 10_000, 50);
+});
+
+test('a damaged row is skipped with a warning and does not stop the member', async () => {
+  const n1 = cluster!.nodes[0].db;
+  await n1.sql("INSERT INTO sip.location (aor, dynamic, statics, expires_at, member, updated) VALUES ('bad@farm.test', '{not json', '[]', NULL, 'x', 0); INSERT INTO sip.location_log (aor, member, at) VALUES ('bad@farm.test', 'x', 0)");
+  await waitFor('a warning about the damaged row', () => messages.some((m) => m.startsWith('warn:') && m.includes('bad@farm.test')), 10_000, 20);
+  assert.equal(b.get('bad@farm.test').length, 0);
+  const aor = 'after-bad@farm.test';
+  await a.put(aor, [binding(aor, 'sip:ok@10.0.2.1', Date.now() + 3_600_000)]);
+  await waitFor('a later binding in member B', () => b.get(aor).length === 1, 10_000, 5);
+});
+
+test('a restarted member has every binding as soon as it opens', async () => {
+  const many = 2000;
+  for (let i = 0; i < many; i += 100) {
+    await Promise.all(Array.from({ length: 100 }, (_, k) => {
+      const aor = `bulk${i + k}@farm.test`;
+      return a.put(aor, [binding(aor, `sip:bulk${i + k}@10.1.0.1`, Date.now() + 3_600_000)]);
+    }));
+  }
+  const c = await member('c', [2]);
+  for (let i = 0; i < many; i += 97) assert.equal(c.get(`bulk${i}@farm.test`).length, 1, `bulk${i}`);
+  assert.equal(c.activeCount(Date.now()), a.activeCount(Date.now()));
+  assert.ok(messages.some((m) => /registry: \d+ bindings of \d+ AORs loaded/.test(m)));
+});
+
+test('stopping member A\'s database node loses nothing: A fails over, B still follows', async () => {
+  const c = cluster!;
+  await c.stopNode(0);
+  const aor = 'during-outage@farm.test';
+  await waitFor(
+    'a write through member A while node 1 is down',
+    () => a.put(aor, [binding(aor, 'sip:out@10.0.3.1', Date.now() + 3_600_000)]).then(() => true, () => false),
+    20_000,
+    200,
+  );
+  await waitFor('the binding in member B', () => b.get(aor).length === 1, 10_000, 5);
+  assert.equal(b.get('1001@farm.test').length, 1, 'earlier bindings kept');
+  await c.startNode(0);
+  await c.waitSynced(3);
+  const rows = (await c.nodes[0].db.sql('SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) AS n FROM sip.location WHERE aor = ?', [aor])) as unknown[];
+  assert.equal(Number((rows.at(-1) as { n: number }[])[0].n), 1, 'node 1 has the row written while it was away');
+  await sleep(0);
+});
