@@ -18,7 +18,7 @@ import { DEFAULT_CONFIG_FILE, versionText } from '../common/install.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';
 import { installSchema } from '../stores/mysql/schema.js';
-import { installLocationSchema } from '../stores/mysql/location-schema.js';
+import { LOCATION_LOG_TABLE, LOCATION_TABLE, installLocationSchema } from '../stores/mysql/location-schema.js';
 import { columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
 import type { SubscriberColumns } from '../stores/mysql/subscriber-store.js';
 import { guideMessage } from './sysadmin-mysql-user.js';
@@ -50,6 +50,9 @@ export interface InstallDbOptions {
 export async function installMySqlDb(o: InstallDbOptions): Promise<string[]> {
   for (const n of [o.database, o.table]) {
     if (!IDENT.test(n)) throw new Error(`"${n}" is not a valid SQL name: start with a letter or _, then letters, digits, _ or $`);
+  }
+  if (o.table === LOCATION_TABLE || o.table === LOCATION_LOG_TABLE) {
+    throw new Error(`the subscriber table cannot be named ${o.table}: that name is the farm registry's; choose another DB_MySQL_SubscriberTable`);
   }
   const pool = new MySqlPool({ primary: o.server, user: o.adminUser, password: o.adminPassword, timeoutMs: o.timeoutMs, log: () => undefined });
   try {

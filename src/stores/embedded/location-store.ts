@@ -13,6 +13,7 @@
 // Durability: a write resolves only after its journal line is fdatasync'ed, with group
 // commit (journal-file.ts, shared with the route database).
 import type { Binding, LocationStore, ReceivedFrom } from '../location-store.js';
+import { BindingTable } from '../binding-table.js';
 import { encodeRecord } from './journal-format.js';
 import { readDatabaseFile, replayRecords } from './journal-file.js';
 import { JournaledStore } from './journaled-store.js';
@@ -20,13 +21,6 @@ import type { JournaledStoreOptions } from './journaled-store.js';
 
 /** The files (Cisco_Registry_Rendezvous_Directory / _Name), their age limit, the clock and the compaction settings. */
 export type EmbeddedStoreOptions = JournaledStoreOptions;
-
-interface Entry {
-  dynamic: Binding[];
-  statics: Binding[];
-  /** dynamic then statics, rebuilt on change so that get() allocates nothing. */
-  all: readonly Binding[];
-}
 
 // ---- records ----
 
@@ -82,8 +76,7 @@ export function fromStored(aor: string, x: unknown, isStatic: boolean): Binding 
 // ---- the store ----
 
 export class EmbeddedLocationStore extends JournaledStore<JournalRecord> implements LocationStore {
-  private readonly map = new Map<string, Entry>();
-  private count = 0;
+  private readonly table = new BindingTable();
 
   private constructor(opts: EmbeddedStoreOptions) {
     super(opts, { what: 'registry', maxAgeDirective: 'Cisco_Registry_Max_DB_Age_on_Boot', emptyAs: 'an empty registry' });
@@ -104,24 +97,19 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
   // -- reads --
 
   get(aor: string): readonly Binding[] {
-    return this.map.get(aor)?.all ?? [];
+    return this.table.get(aor);
   }
 
   size(): number {
-    return this.count;
+    return this.table.size();
   }
 
   activeCount(now: number): number {
-    let n = 0;
-    for (const e of this.map.values()) {
-      n += e.statics.length;
-      for (const b of e.dynamic) if (b.expiresAt > now) n++;
-    }
-    return n;
+    return this.table.activeCount(now);
   }
 
-  *entries(): IterableIterator<[string, readonly Binding[]]> {
-    for (const [aor, e] of this.map) yield [aor, e.all];
+  entries(): IterableIterator<[string, readonly Binding[]]> {
+    return this.table.entries();
   }
 
   // -- writes: applied to memory at once (so the next REGISTER sees them), acknowledged once durable --
@@ -155,44 +143,25 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
 
   /** Memory only: expired bindings are dropped again at load, so nothing needs journaling. */
   purgeExpired(now: number): number {
-    let removed = 0;
-    for (const [aor, e] of this.map) {
-      const keep = e.dynamic.filter((b) => b.expiresAt > now);
-      if (keep.length === e.dynamic.length) continue;
-      removed += e.dynamic.length - keep.length;
-      this.setEntry(aor, keep, e.statics);
-    }
-    return removed;
+    return this.table.purgeExpired(now);
   }
 
   // -- memory --
 
-  private setEntry(aor: string, dynamic: Binding[], statics: Binding[]): void {
-    const old = this.map.get(aor);
-    this.count -= old ? old.dynamic.length + old.statics.length : 0;
-    if (!dynamic.length && !statics.length) {
-      this.map.delete(aor);
-      return;
-    }
-    this.map.set(aor, { dynamic, statics, all: statics.length ? [...dynamic, ...statics] : dynamic });
-    this.count += dynamic.length + statics.length;
-  }
-
   private applyPut(aor: string, dynamic: Binding[]): void {
-    this.setEntry(aor, dynamic, this.map.get(aor)?.statics ?? []);
+    this.table.set(aor, dynamic, this.table.staticsOf(aor));
   }
 
   private applySetStatic(aor: string, b: Binding): void {
-    const e = this.map.get(aor);
-    const statics = (e?.statics ?? []).filter((x) => x.contact !== b.contact);
+    const statics = this.table.staticsOf(aor).filter((x) => x.contact !== b.contact);
     statics.push(b);
-    this.setEntry(aor, e?.dynamic ?? [], statics);
+    this.table.set(aor, this.table.dynamicOf(aor), statics);
   }
 
   private applyRemoveStatic(aor: string, contact: string): boolean {
-    const e = this.map.get(aor);
-    if (!e || !e.statics.some((x) => x.contact === contact)) return false;
-    this.setEntry(aor, e.dynamic, e.statics.filter((x) => x.contact !== contact));
+    const statics = this.table.staticsOf(aor);
+    if (!statics.some((x) => x.contact === contact)) return false;
+    this.table.set(aor, this.table.dynamicOf(aor), statics.filter((x) => x.contact !== contact));
     return true;
   }
 
@@ -243,10 +212,10 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
   private async writeSnapshot(write: (text: string) => Promise<void>): Promise<void> {
     const now = this.now();
     const parts: string[] = [encodeRecord({ o: 'snapshot', v: 1, at: now })];
-    for (const [aor, e] of this.map) {
-      const live = e.dynamic.filter((b) => b.expiresAt > now);
+    for (const [aor, all] of this.table.entries()) {
+      const live = all.filter((b) => !b.static && b.expiresAt > now);
       if (live.length) parts.push(encodeRecord({ o: 'put', a: aor, b: live.map(toStored) }));
-      for (const b of e.statics) parts.push(encodeRecord({ o: 'sput', a: aor, b: toStored(b) }));
+      for (const b of all) if (b.static) parts.push(encodeRecord({ o: 'sput', a: aor, b: toStored(b) }));
     }
     await write(parts.join(''));
   }

@@ -22,6 +22,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Binding, LocationStore } from '../location-store.js';
 import type { StoreLog } from '../store-log.js';
+import { BindingTable } from '../binding-table.js';
 import { fromStored, toStored } from '../embedded/location-store.js';
 import { LOCATION_LOG_TABLE, LOCATION_TABLE } from './location-schema.js';
 import type { MySqlPool } from './pool.js';
@@ -48,20 +49,13 @@ export interface MySqlLocationStoreOptions {
   readonly now?: () => number;
 }
 
-interface Entry {
-  dynamic: Binding[];
-  statics: Binding[];
-  all: readonly Binding[];
-}
-
 const PAGE = 5000;
 const RETRIES = 4;
 /** ER_LOCK_DEADLOCK: what a Galera certification conflict looks like to the client. */
 const isConflict = (e: unknown) => (e as { errno?: number } | undefined)?.errno === 1213;
 
 export class MySqlLocationStore implements LocationStore {
-  private readonly map = new Map<string, Entry>();
-  private count = 0;
+  private readonly table = new BindingTable();
   private readonly t: string;
   private readonly logT: string;
   private readonly now: () => number;
@@ -91,39 +85,14 @@ export class MySqlLocationStore implements LocationStore {
     return s;
   }
 
-  // ---- reads (memory only) ----
+  // ---- reads: memory only, all in the shared BindingTable ----
 
-  get(aor: string): readonly Binding[] {
-    return this.map.get(aor)?.all ?? [];
-  }
-
-  size(): number {
-    return this.count;
-  }
-
-  activeCount(now: number): number {
-    let n = 0;
-    for (const e of this.map.values()) {
-      n += e.statics.length;
-      for (const b of e.dynamic) if (b.expiresAt > now) n++;
-    }
-    return n;
-  }
-
-  *entries(): IterableIterator<[string, readonly Binding[]]> {
-    for (const [aor, e] of this.map) yield [aor, e.all];
-  }
-
-  purgeExpired(now: number): number {
-    let removed = 0;
-    for (const [aor, e] of this.map) {
-      const keep = e.dynamic.filter((b) => b.expiresAt > now);
-      if (keep.length === e.dynamic.length) continue;
-      removed += e.dynamic.length - keep.length;
-      this.setEntry(aor, keep, e.statics);
-    }
-    return removed;
-  }
+  readonly get = (aor: string): readonly Binding[] => this.table.get(aor);
+  readonly size = (): number => this.table.size();
+  readonly activeCount = (now: number): number => this.table.activeCount(now);
+  readonly entries = (): IterableIterator<[string, readonly Binding[]]> => this.table.entries();
+  /** Memory only: the rows are deleted by sweep(). */
+  readonly purgeExpired = (now: number): number => this.table.purgeExpired(now);
 
   // ---- writes ----
 
@@ -138,7 +107,7 @@ export class MySqlLocationStore implements LocationStore {
       );
       if (!dyn.length) await db.query(`DELETE FROM ${this.t} WHERE aor = ? AND dynamic = '[]' AND statics = '[]'`, [aor]);
     });
-    if (!this.closed) this.setEntry(aor, dyn, this.map.get(aor)?.statics ?? []);
+    if (!this.closed) this.table.set(aor, dyn, this.table.staticsOf(aor));
   }
 
   removeAll(aor: string): Promise<void> {
@@ -148,7 +117,7 @@ export class MySqlLocationStore implements LocationStore {
   async setStatic(aor: string, binding: Binding): Promise<void> {
     const b: Binding = { ...binding, aor, static: true, expiresAt: Infinity };
     const statics = await this.changeStatics(aor, (list) => [...list.filter((x) => x.contact !== b.contact), b]);
-    if (statics) this.setEntry(aor, this.map.get(aor)?.dynamic ?? [], statics);
+    if (statics) this.table.set(aor, this.table.dynamicOf(aor), statics);
   }
 
   async removeStatic(aor: string, contact: string): Promise<boolean> {
@@ -157,7 +126,7 @@ export class MySqlLocationStore implements LocationStore {
       found = list.some((x) => x.contact === contact);
       return found ? list.filter((x) => x.contact !== contact) : undefined;
     });
-    if (statics) this.setEntry(aor, this.map.get(aor)?.dynamic ?? [], statics);
+    if (statics) this.table.set(aor, this.table.dynamicOf(aor), statics);
     return found;
   }
 
@@ -205,17 +174,6 @@ export class MySqlLocationStore implements LocationStore {
 
   // ---- memory ----
 
-  private setEntry(aor: string, dynamic: Binding[], statics: Binding[]): void {
-    const old = this.map.get(aor);
-    this.count -= old ? old.dynamic.length + old.statics.length : 0;
-    if (!dynamic.length && !statics.length) {
-      this.map.delete(aor);
-      return;
-    }
-    this.map.set(aor, { dynamic, statics, all: statics.length ? [...dynamic, ...statics] : dynamic });
-    this.count += dynamic.length + statics.length;
-  }
-
   /** A stored JSON list; a bad one is logged and read as empty (bad data never stops the member). */
   private parseList(aor: string, text: unknown, isStatic: boolean): Binding[] {
     try {
@@ -232,7 +190,7 @@ export class MySqlLocationStore implements LocationStore {
 
   private applyRow(r: RowDataPacket, now: number): void {
     const aor = String(r.aor);
-    this.setEntry(aor, this.parseList(aor, r.dynamic, false).filter((b) => b.expiresAt > now), this.parseList(aor, r.statics, true));
+    this.table.set(aor, this.parseList(aor, r.dynamic, false).filter((b) => b.expiresAt > now), this.parseList(aor, r.statics, true));
   }
 
   // ---- loading and following ----
@@ -250,7 +208,7 @@ export class MySqlLocationStore implements LocationStore {
       if (rows.length < PAGE) break;
       after = String(rows[rows.length - 1].aor);
     }
-    this.o.log('info', `registry: ${this.count} binding${this.count === 1 ? '' : 's'} of ${this.map.size} AOR${this.map.size === 1 ? '' : 's'} loaded from MySQL in ${this.now() - started} ms`);
+    this.o.log('info', `registry: ${this.table.size()} binding${this.table.size() === 1 ? '' : 's'} of ${this.table.aors()} AOR${this.table.aors() === 1 ? '' : 's'} loaded from MySQL in ${this.now() - started} ms`);
   }
 
   /** One read of the change log (never two at once). */
@@ -286,7 +244,7 @@ export class MySqlLocationStore implements LocationStore {
       const at = this.now();
       for (const r of found) this.applyRow(r, at);
       const present = new Set(found.map((r) => String(r.aor)));
-      for (const aor of part) if (!present.has(aor)) this.setEntry(aor, [], []);
+      for (const aor of part) if (!present.has(aor)) this.table.set(aor, [], []);
     }
     // Raise the floor past ids seen long enough ago that no lower id can still turn up.
     const old = now - (this.o.lookbackMs ?? 10_000);
