@@ -2,8 +2,11 @@
 // implementation: the subscriber store is the embedded one in ServerRoot/data
 // (DB_MySQL Off) or the MySQL table (DB_MySQL On); the route database and the location
 // service (registry) are embedded, in the Cisco_Routing_ / Cisco_Registry_Rendezvous
-// directory and name. Opening never waits for MySQL: a server that is down is found
-// out, and marked bad, by the first call.
+// directory and name, except that a registry farm on MySQL (farm members named and
+// DB_MySQL On) shares the MySQL/Galera location store. Opening the subscriber store never
+// waits for MySQL (a server that is down is found out, and marked bad, by the first call);
+// the farm registry loads every registration at open, so it does.
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/loader.js';
 import { openEmbeddedLocationStore } from './embedded/location-store.js';
@@ -14,6 +17,7 @@ import { EmbeddedSubscriberStore } from './embedded/subscriber-store.js';
 import type { LocationStore } from './location-store.js';
 import { MySqlPool, parseMySqlHost } from './mysql/pool.js';
 import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-store.js';
+import { openMySqlLocationStore } from './mysql/location-store.js';
 import type { RouteStore } from './route-store.js';
 import type { StoreLog } from './store-log.js';
 import type { SubscriberStore } from './subscriber-store.js';
@@ -88,7 +92,21 @@ export function locationStoreOptions(config: Config, log: StoreLog): EmbeddedSto
   return { dir: config.path(v.Cisco_Registry_Rendezvous_Directory), name: v.Cisco_Registry_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot, log };
 }
 
-/** The location store for this configuration, to hand to the registrar (RegistrarOptions.store). */
+/** This member's name on the shared registry rows: ServerName, else the host name (64 characters at most). */
+export function farmMemberName(config: Config): string {
+  return (config.values.ServerName ?? os.hostname()).slice(0, 64);
+}
+
+/**
+ * The location store for this configuration, to hand to the registrar (RegistrarOptions.store):
+ * the farm's shared MySQL/Galera store when Cisco_Registry_Farm_Members names members and
+ * DB_MySQL is On (it loads every registration before it returns, so MySQL must answer), else
+ * the embedded one.
+ */
 export function openLocationStore(config: Config, log: StoreLog): Promise<LocationStore> {
+  const v = config.values;
+  if (v.DB_MySQL && v.Cisco_Registry_Farm_Members.length) {
+    return openMySqlLocationStore({ pool: mysqlPoolFromConfig(config, log), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
+  }
   return openEmbeddedLocationStore(locationStoreOptions(config, log));
 }

@@ -6,10 +6,16 @@
 // damaged row is skipped with a warning, and stopping A's database node loses nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { installMySqlDb } from '../../src/cli/install-mysql-db.js';
+import { parseConfig } from '../../src/server/config.js';
+import { EmbeddedLocationStore } from '../../src/stores/embedded/location-store.js';
+import { openLocationStore } from '../../src/stores/open.js';
 import type { Binding } from '../../src/stores/location-store.js';
 import { MySqlPool } from '../../src/stores/mysql/pool.js';
-import { openMySqlLocationStore } from '../../src/stores/mysql/location-store.js';
+import { MySqlLocationStore as MySqlLocationStoreClass, openMySqlLocationStore } from '../../src/stores/mysql/location-store.js';
 import type { MySqlLocationStore } from '../../src/stores/mysql/location-store.js';
 import { waitFor, sleep } from '../helpers/index.js';
 import { startGaleraCluster } from '../helpers/galera.js';
@@ -128,6 +134,38 @@ test('a restarted member has every binding as soon as it opens', async () => {
   for (let i = 0; i < many; i += 97) assert.equal(c.get(`bulk${i}@farm.test`).length, 1, `bulk${i}`);
   assert.equal(c.activeCount(Date.now()), a.activeCount(Date.now()));
   assert.ok(messages.some((m) => /registry: \d+ bindings of \d+ AORs loaded/.test(m)));
+});
+
+test('sipd.conf: farm members named and DB_MySQL On open the shared store; no members, the embedded one', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'galera-conf-'));
+  try {
+    const base = ['DB_MySQL On', `DB_MySQL_HostName 127.0.0.1:${cluster!.nodes[2].db.port}`, 'DB_MySQL_Username sps', 'DB_MySQL_Password spspw', 'ServerName sps3.farm.test'];
+    const configOf = (lines: string[]) => {
+      const r = parseConfig(lines.join('\n') + '\n', path.join(root, 'sipd.conf'), { serverRoot: root });
+      assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('\n'));
+      return r.config;
+    };
+    const farm = await openLocationStore(configOf([...base, 'Cisco_Registry_Farm_Members "sps1.farm.test sps2.farm.test"']), log);
+    try {
+      assert.ok(farm instanceof MySqlLocationStoreClass);
+      assert.equal(farm.get('1001@farm.test').length, 1, 'a binding member A wrote');
+      const aor = 'from-conf@farm.test';
+      await farm.put(aor, [binding(aor, 'sip:conf@10.0.4.1', Date.now() + 3_600_000)]);
+      await waitFor('the binding in member A', () => a.get(aor).length === 1, 10_000, 5);
+      const rows = (await cluster!.nodes[2].db.sql('SELECT member FROM sip.location WHERE aor = ?', [aor])) as { member: string }[];
+      assert.deepEqual(rows.map((r) => r.member), ['sps3.farm.test']);
+    } finally {
+      await farm.close();
+    }
+    const single = await openLocationStore(configOf(base), log);
+    try {
+      assert.ok(single instanceof EmbeddedLocationStore);
+    } finally {
+      await single.close();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('stopping member A\'s database node loses nothing: A fails over, B still follows', async () => {

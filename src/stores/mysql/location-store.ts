@@ -47,6 +47,8 @@ export interface MySqlLocationStoreOptions {
   /** Log rows older than this are deleted. Default 10 min. */
   readonly logRetentionMs?: number;
   readonly now?: () => number;
+  /** Close the pool with the store (it was opened for this store alone). */
+  readonly closePool?: boolean;
 }
 
 const PAGE = 5000;
@@ -135,6 +137,7 @@ export class MySqlLocationStore implements LocationStore {
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.polling;
+    if (this.o.closePool) await this.o.pool.close();
   }
 
   /** Read-modify-write of the AOR's static list; undefined when `change` declines. */
