@@ -7,10 +7,11 @@
 // row; the writer applies it to its own memory once committed.
 //
 // Following the log: Galera hands out auto-increment ids interleaved per node, so two
-// concurrent commits can become visible out of id order. A poll therefore asks for ids
-// above a floor that trails the newest id by `lookbackMs`, skips ids already seen, and
-// re-reads the AORs named from the location table instead of replaying changes; re-reading
-// is idempotent and order-free, so a late, lower id can never bring an older state back.
+// concurrent commits can become visible out of id order. Each poll reads the ids above the
+// highest seen; about every 500 ms a poll reads instead everything above a floor that
+// trails by `lookbackMs` (so a late, lower id is still found), skipping ids already seen.
+// The AORs named are re-read from the location table rather than changes replayed:
+// re-reading is idempotent and order-free, so a late id can never bring back an old state.
 //
 // Expiry is decided by the data: a binding's expiry time is in its row, and every member
 // drops expired bindings from memory by time (purgeExpired), with no message between
@@ -62,6 +63,9 @@ export class MySqlLocationStore implements LocationStore {
   private readonly logT: string;
   private readonly now: () => number;
   private floor = 0;
+  /** The highest log id seen. */
+  private high = 0;
+  private polls = 0;
   /** Log ids above the floor already handled, with when they were first seen. */
   private readonly seen = new Map<number, number>();
   private pollTimer: NodeJS.Timeout | undefined;
@@ -203,6 +207,7 @@ export class MySqlLocationStore implements LocationStore {
     // Log rows newer than the lookback are read again by the first poll (harmless).
     const f = await this.o.pool.query<RowDataPacket[]>(`SELECT COALESCE(MAX(id), 0) AS f FROM ${this.logT} WHERE at < ?`, [started - (this.o.lookbackMs ?? 10_000)]);
     this.floor = Number(f[0].f);
+    this.high = this.floor;
     let after = '';
     for (;;) {
       const rows = await this.o.pool.query<RowDataPacket[]>(`SELECT aor, dynamic, statics FROM ${this.t} WHERE aor > ? ORDER BY aor LIMIT ${PAGE}`, [after]);
@@ -231,13 +236,18 @@ export class MySqlLocationStore implements LocationStore {
   }
 
   private async pollOnce(): Promise<void> {
-    const rows = await this.o.pool.query<RowDataPacket[]>(`SELECT id, aor FROM ${this.logT} WHERE id > ? ORDER BY id LIMIT ${PAGE}`, [this.floor]);
+    const recheck = this.polls++ % Math.max(1, Math.round(500 / (this.o.pollMs ?? 150))) === 0;
+    const rows = await this.o.pool.query<RowDataPacket[]>(
+      `SELECT id, aor FROM ${this.logT} WHERE id > ? ORDER BY id LIMIT ${recheck ? PAGE * 20 : PAGE}`,
+      [recheck ? this.floor : this.high],
+    );
     const now = this.now();
     const aors = new Set<string>();
     for (const r of rows) {
       const id = Number(r.id);
       if (this.seen.has(id)) continue;
       this.seen.set(id, now);
+      if (id > this.high) this.high = id;
       aors.add(String(r.aor));
     }
     const list = [...aors];

@@ -318,17 +318,37 @@ export class MySqlPool {
       throw new StoreUnavailableError(`MySQL is unavailable (every server marked down): ${describeMySqlError(last)}`, { cause: last });
     }
     let conn: Connection | undefined;
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    // The same deadline as query(): a hung server costs one timeout, then it is marked bad.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new MySqlTimeoutError(`no answer from ${s.name} within ${this.o.timeoutMs} ms`));
+      }, this.o.timeoutMs);
+    });
+    const work = (async () => {
+      const got = await s.acquire(() => timedOut);
+      if (!got) throw new MySqlTimeoutError('gave up waiting for a connection');
+      if (timedOut) {
+        s.release(got);
+        throw new MySqlTimeoutError('timed out');
+      }
+      conn = got;
+      await got.query('BEGIN');
+      const r = await fn({ query: async <R>(sql: string, values: readonly unknown[] = []) => (await got.query(sql, values as unknown[]))[0] as R });
+      await got.query('COMMIT');
+      return r;
+    })();
+    work.catch(() => undefined); // settled later by a destroyed connection after the deadline
     try {
-      conn = await s.acquire(() => false);
-      if (!conn) throw new MySqlTimeoutError('gave up waiting for a connection');
-      const c = conn;
-      await c.query('BEGIN');
-      const r = await fn({ query: async <R>(sql: string, values: readonly unknown[] = []) => (await c.query(sql, values as unknown[]))[0] as R });
-      await c.query('COMMIT');
-      s.release(c);
+      const r = await Promise.race([work, deadline]);
+      clearTimeout(timer);
+      if (conn) s.release(conn);
       conn = undefined;
       return r;
     } catch (e) {
+      clearTimeout(timer);
       if (conn) {
         if (isServerDown(e)) s.destroy(conn);
         else {
