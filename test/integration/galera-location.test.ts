@@ -122,6 +122,17 @@ test('a damaged row is skipped with a warning and does not stop the member', asy
   await waitFor('a later binding in member B', () => b.get(aor).length === 1, 10_000, 5);
 });
 
+test('a change whose log id is lower than one already seen (a late commit) is still picked up', async () => {
+  const n1 = cluster!.nodes[0].db;
+  const max = Number(((await n1.sql('SELECT COALESCE(MAX(id), 0) AS m FROM sip.location_log')) as { m: number }[])[0].m);
+  const row = (aor: string) => `INSERT INTO sip.location (aor, dynamic, statics, expires_at, member, updated) VALUES ('${aor}', '[]', '[{"contact":"sip:${aor}","q":1,"expiresAt":null,"callId":"x","cseq":1,"updatedAt":0}]', NULL, 'x', 0)`;
+  await n1.sql(`${row('early@farm.test')}; INSERT INTO sip.location_log (id, aor, member, at) VALUES (${max + 1000}, 'early@farm.test', 'x', 0)`);
+  await waitFor('the higher id in member B', () => b.get('early@farm.test').length === 1, 10_000, 5);
+  await n1.sql(`${row('late@farm.test')}; INSERT INTO sip.location_log (id, aor, member, at) VALUES (${max + 500}, 'late@farm.test', 'x', 0)`);
+  const got = await waitFor('the lower, later id in member B', () => b.get('late@farm.test')[0], 10_000, 5);
+  assert.equal(got.static, true);
+});
+
 test('a restarted member has every binding as soon as it opens', async () => {
   const many = 2000;
   for (let i = 0; i < many; i += 100) {
