@@ -263,7 +263,12 @@ export class MySqlPool {
     throw new StoreUnavailableError(`MySQL is unavailable (${names} marked down): ${describeMySqlError(last)}`, { cause: last });
   }
 
-  private async runOn<T>(s: Server, sql: string, values: readonly unknown[], ms: number): Promise<T> {
+  private runOn<T>(s: Server, sql: string, values: readonly unknown[], ms: number): Promise<T> {
+    return this.useOn(s, ms, async (c) => (await c.query(sql, values as unknown[]))[0] as T);
+  }
+
+  /** `use` one connection of `s` within `ms`; past it the connection is destroyed and a MySqlTimeoutError thrown. */
+  private async useOn<T>(s: Server, ms: number, use: (c: Connection) => Promise<T>): Promise<T> {
     let timedOut = false;
     let conn: Connection | undefined;
     const work = (async () => {
@@ -275,8 +280,7 @@ export class MySqlPool {
         throw new MySqlTimeoutError('timed out');
       }
       conn = c;
-      const [rows] = await c.query(sql, values as unknown[]);
-      return rows as T;
+      return use(c);
     })();
     work.catch(() => undefined); // settled later by a destroyed connection after the deadline
     let timer: NodeJS.Timeout | undefined;
@@ -317,45 +321,19 @@ export class MySqlPool {
       const last = this.servers.map((x) => x.lastError).find((e) => e !== undefined);
       throw new StoreUnavailableError(`MySQL is unavailable (every server marked down): ${describeMySqlError(last)}`, { cause: last });
     }
-    let conn: Connection | undefined;
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    // The same deadline as query(): a hung server costs one timeout, then it is marked bad.
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(new MySqlTimeoutError(`no answer from ${s.name} within ${this.o.timeoutMs} ms`));
-      }, this.o.timeoutMs);
-    });
-    const work = (async () => {
-      const got = await s.acquire(() => timedOut);
-      if (!got) throw new MySqlTimeoutError('gave up waiting for a connection');
-      if (timedOut) {
-        s.release(got);
-        throw new MySqlTimeoutError('timed out');
-      }
-      conn = got;
-      await got.query('BEGIN');
-      const r = await fn({ query: async <R>(sql: string, values: readonly unknown[] = []) => (await got.query(sql, values as unknown[]))[0] as R });
-      await got.query('COMMIT');
-      return r;
-    })();
-    work.catch(() => undefined); // settled later by a destroyed connection after the deadline
     try {
-      const r = await Promise.race([work, deadline]);
-      clearTimeout(timer);
-      if (conn) s.release(conn);
-      conn = undefined;
-      return r;
-    } catch (e) {
-      clearTimeout(timer);
-      if (conn) {
-        if (isServerDown(e)) s.destroy(conn);
-        else {
-          await conn.query('ROLLBACK').catch(() => undefined);
-          s.release(conn);
+      return await this.useOn(s, this.o.timeoutMs, async (c) => {
+        await c.query('BEGIN');
+        try {
+          const r = await fn({ query: async <R>(sql: string, values: readonly unknown[] = []) => (await c.query(sql, values as unknown[]))[0] as R });
+          await c.query('COMMIT');
+          return r;
+        } catch (e) {
+          if (!isServerDown(e)) await c.query('ROLLBACK').catch(() => undefined);
+          throw e;
         }
-      }
+      });
+    } catch (e) {
       if (!isServerDown(e)) throw e;
       this.markBad(s, e);
       throw new StoreUnavailableError(`MySQL is unavailable (${s.name}): ${describeMySqlError(e)}`, { cause: e });
