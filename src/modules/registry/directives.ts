@@ -60,7 +60,7 @@ export const registryDirectives = [
     repeat: true,
     parse: (args, prev) => parseFarmMembers(args, prev),
     example: ['Cisco_Registry_Farm_Members "sps2.example.com"'],
-    doc: 'The other members of the registry farm, by name or address, without this host; their clocks must agree (run NTP). sps_setup writes it from its farm question. Farm replication is not built yet; accounting uses the list today (no server-side records for an INVITE from a member, no client-side ones for a branch to one).',
+    doc: 'The other members of the registry farm, by name or address, without this host; their clocks must agree (run NTP). sps_setup writes it from its farm question. With DB_MySQL On and members named, registrations are kept in the shared MySQL (Galera) tables that install_mysql_db creates, so every member serves every registration; this takes effect when sipd starts. Accounting uses the list too (no server-side records for an INVITE from a member, no client-side ones for a branch to one).',
   }),
   d.int('Cisco_Registry_Max_DB_Age_on_Boot', {
     default: 86400,
