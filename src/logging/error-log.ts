@@ -96,6 +96,11 @@ export class ErrorLog {
     return new ErrorLog(sink, o);
   }
 
+  /** The winston logger behind this log, for libraries that take one (the web kit); LogLevel filters it too. */
+  get winston(): winston.Logger {
+    return this.logger;
+  }
+
   /** The LogLevel in force. */
   get level(): LogLevelName {
     return LOG_LEVELS[this.severity];
