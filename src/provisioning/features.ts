@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { NavItem } from '../common/web/contract.js';
 import { accountsPlugin } from './accounts-pages.js';
 import type { ShellDeps } from './shell.js';
+import { DATA_NAV, dataPlugin } from './data.js';
 
 export interface PserverFeature {
   readonly name: string;
@@ -13,6 +14,7 @@ export interface PserverFeature {
 }
 
 export const FEATURES: readonly PserverFeature[] = [
+  { name: 'data', nav: DATA_NAV, plugin: dataPlugin },
   {
     name: 'accounts',
     nav: [
