@@ -132,18 +132,13 @@ export function routeRoutes(app: FastifyInstance, data: DataAccess): void {
     const lq = typeof parsed === 'string' ? (parseListQuery(SPEC, {}) as ListQuery) : parsed;
     let page: { rows: Route[]; count: number; next?: SortKey; prev?: SortKey } = { rows: [], count: 0 };
     let message = typeof parsed === 'string' ? parsed : (msg.message ?? '');
-    await runPage(
-      reply,
-      async () => {
-        page = await search(lq);
-        return reply;
-      },
-      (u) => {
-        message ||= u.message;
-        if (status === 200) status = u.status;
-        return reply;
-      },
-    );
+    try {
+      page = await search(lq);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      message ||= e.message;
+      if (status === 200) status = e.status;
+    }
     return reply.code(typeof parsed === 'string' ? 400 : status).page('routes/list', 'Routes', {
       rows: page.rows.map(withKey),
       bar: listBar(SPEC, lq, { ...page, cap: COUNT_CAP }),
