@@ -181,3 +181,53 @@ export function parseIntField(v: string, column: string, min: number, max: numbe
   if (x < min || x > max) return new Bad(`${column}: ${v} is out of range; valid: ${min} to ${max}`);
   return x;
 }
+
+export interface CsvTableSpec<T> {
+  /** Column names in their order without a header. */
+  readonly columns: readonly string[];
+  readonly required: readonly string[];
+  /** The entry of one record's values (by column), or the message saying what is wrong. */
+  readonly entry: (values: ReadonlyMap<string, string>) => T | string;
+  /** Identity of an entry: two records with the same one are an error. */
+  readonly key: (e: T) => string;
+  /** The message for a repeat of the entry first seen on line `first`. */
+  readonly repeated: (first: number) => string;
+  readonly limit: number;
+  readonly overflow: string;
+}
+
+/** Parse a CSV file of one kind of entry: every entry, or every error with its line. */
+export function parseCsvTable<T>(text: string, spec: CsvTableSpec<T>): CsvParse<T> {
+  const { records, errors } = readCsvRecords(text);
+  const errs: CsvError[] = [...errors];
+  const out: T[] = [];
+  const seen = new Map<string, number>();
+  let columns: readonly string[] = spec.columns;
+  records.forEach((rec, k) => {
+    const fail = (message: string) => void errs.push({ line: rec.line, message });
+    if (k === 0) {
+      const h = headerColumns(rec.fields, spec.columns, spec.required);
+      if (h && 'error' in h) return fail(h.error);
+      if (h) return void (columns = h);
+    }
+    const f = fieldsByColumn(rec.fields, columns, requiredCount(columns, spec.required));
+    if ('error' in f) return fail(f.error);
+    const e = spec.entry(f.values);
+    if (typeof e === 'string') return fail(e);
+    const id = spec.key(e);
+    const first = seen.get(id);
+    if (first !== undefined) return fail(spec.repeated(first));
+    seen.set(id, rec.line);
+    if (out.length === spec.limit) return fail(spec.overflow);
+    out.push(e);
+  });
+  errs.sort((a, b) => a.line - b.line);
+  return errs.length ? { ok: false, errors: errs } : { ok: true, entries: out };
+}
+
+/** Entries as CSV lines, the header line first unless `header` is false. */
+export function formatCsvTable<T>(columns: readonly string[], entries: Iterable<T>, fields: (e: T) => readonly string[], header = true): string {
+  const parts: string[] = header ? [columns.join(',') + '\n'] : [];
+  for (const e of entries) parts.push(csvLine(fields(e)));
+  return parts.join('');
+}

@@ -5,9 +5,10 @@
 // store errors into a 4xx/503 answer with a message.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/loader.js';
-import { connectDb } from '../server/db-backend.js';
+import { connectDb, eachCsvPage, importCsvText } from '../server/db-backend.js';
 import type { Backend } from '../server/db-backend.js';
-import type { DbReply } from '../server/db-control.js';
+import type { DbName, DbReply, DbRequest } from '../server/db-control.js';
+import type { SearchOp, SortKey } from '../stores/search.js';
 import { openSubscriberStore } from '../stores/open.js';
 import type { StoreLog } from '../stores/open.js';
 import { StoreUnavailableError, SubscriberValidationError } from '../stores/subscriber-store.js';
@@ -163,3 +164,35 @@ export const errorSchema = {
     moreErrors: { type: 'integer' },
   },
 } as const;
+
+/** One search page of the registry or route database through the backend. */
+export async function backendSearch<Row>(data: DataAccess, db: DbName, lq: { field: string; op: string; q: string; sort: string; desc: boolean; limit: number; after?: SortKey; before?: SortKey }) {
+  const r = await data.withBackend((b) =>
+    b.run({ cmd: 'db', db, op: 'search', field: lq.field, match: lq.op as SearchOp, text: lq.q, sort: lq.sort, desc: lq.desc, limit: lq.limit, ...(lq.after && { after: lq.after }), ...(lq.before && { before: lq.before }) }),
+  );
+  if (r.ok !== true) throw replyError(r);
+  return { rows: r.entries as Row[], count: Number(r.count), ...(r.next ? { next: r.next as SortKey } : {}), ...(r.prev ? { prev: r.prev as SortKey } : {}) };
+}
+
+/** A database request through the backend that must succeed: its reply, or the UserError. */
+export async function backendRun(data: DataAccess, req: DbRequest): Promise<DbReply> {
+  const r = await data.withBackend((b) => b.run(req));
+  if (r.ok !== true) throw replyError(r);
+  return r;
+}
+
+/** Import CSV text into the registry or route database: the counts, or the UserError with every bad line. */
+export async function backendImport(data: DataAccess, db: DbName, csv: string): Promise<{ added: number; replaced: number; expired?: number }> {
+  const r = await data.withBackend((b) => importCsvText(b, db, csv));
+  if (r.ok !== true) throw replyError(r);
+  // Registrations whose time has passed are skipped, and said so.
+  return { added: Number(r.added), replaced: Number(r.replaced), ...(typeof r.expired === 'number' && { expired: r.expired }) };
+}
+
+/** The whole registry or route database as CSV, in the tool's format. */
+export async function backendExport(data: DataAccess, db: DbName): Promise<{ csv: string; count: number }> {
+  const chunks: string[] = [];
+  const n = await data.withBackend((b) => eachCsvPage(b, db, undefined, (c) => void chunks.push(c)));
+  if (typeof n === 'string') throw new UserError(n, 503);
+  return { csv: chunks.join(''), count: n };
+}

@@ -4,16 +4,12 @@
 // while it runs, the route files when it does not), so sipd routes by a change at once.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ROUTE_DEFAULTS, formatRouteCsv } from '../modules/routing/csv.js';
-import { eachCsvPage, importCsvText } from '../server/db-backend.js';
-import type { Backend } from '../server/db-backend.js';
 import { ROUTE_SEARCH_FIELDS, ROUTE_SORT_FIELDS } from '../server/db-search.js';
 import { checkRoute, parseRouteKey, routeKey } from '../stores/route-store.js';
 import type { Route } from '../stores/route-store.js';
-import { COUNT_CAP } from '../stores/search.js';
-import type { SortKey } from '../stores/search.js';
 import type { DataAccess } from './csv-upload.js';
-import { UserError, csvFromRequest, errorSchema, replyError, runApi, runPage } from './csv-upload.js';
-import { apiCursors, listBar, listQuerySchema, parseListQuery } from './listing.js';
+import { UserError, backendExport, backendImport, backendRun, backendSearch, errorSchema, runApi, runPage } from './csv-upload.js';
+import { listFeature } from './list-feature.js';
 import type { ListQuery, ListSpec } from './listing.js';
 
 const FIELD_LABELS: Record<(typeof ROUTE_SEARCH_FIELDS)[number], string> = { pattern: 'Pattern', type: 'Type', nextHop: 'Next hop', transport: 'Transport', label: 'Label' };
@@ -71,19 +67,8 @@ function fromForm(body: unknown): Record<string, unknown> {
   };
 }
 
-/** The reply of a database request that must succeed. */
-async function ok(_b: Backend, p: Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
-  const r = await p;
-  if (r.ok !== true) throw replyError(r);
-  return r;
-}
-
 export function routeRoutes(app: FastifyInstance, data: DataAccess): void {
-  const search = (lq: ListQuery) =>
-    data.withBackend(async (b) => {
-      const r = await ok(b, b.run({ cmd: 'db', db: 'routing', op: 'search', field: lq.field, match: lq.op, text: lq.q, sort: lq.sort, desc: lq.desc, limit: lq.limit, ...(lq.after && { after: lq.after }), ...(lq.before && { before: lq.before }) }));
-      return { rows: r.entries as Route[], count: Number(r.count), ...(r.next ? { next: r.next as SortKey } : {}), ...(r.prev ? { prev: r.prev as SortKey } : {}) };
-    });
+  const search = (lq: ListQuery) => backendSearch<Route>(data, 'routing', lq);
 
   async function find(key: string): Promise<Route> {
     const k = parseRouteKey(key);
@@ -97,60 +82,34 @@ export function routeRoutes(app: FastifyInstance, data: DataAccess): void {
   const ops = {
     /** Add, or replace the route with the same key; with `oldKey` of another route, that one is removed after. */
     async save(req: FastifyRequest, route: Route, oldKey?: string): Promise<Route> {
-      await data.withBackend(async (b) => {
-        await ok(b, importCsvText(b, 'routing', formatRouteCsv([route])));
-        const old = oldKey ? parseRouteKey(oldKey) : undefined;
-        if (old && oldKey !== routeKey(route)) await ok(b, b.run({ cmd: 'db', db: 'routing', op: 'remove', keys: [old] }));
-      });
+      await backendImport(data, 'routing', formatRouteCsv([route]));
+      const old = oldKey ? parseRouteKey(oldKey) : undefined;
+      if (old && oldKey !== routeKey(route)) await backendRun(data, { cmd: 'db', db: 'routing', op: 'remove', keys: [old] });
       req.audit(oldKey ? 'route edit' : 'route add', `${oldKey ? `route ${oldKey} is now` : 'added route'} ${formatRouteCsv([route], { header: false }).trim()}`);
       return route;
     },
     async remove(req: FastifyRequest, key: string): Promise<void> {
       const k = parseRouteKey(key);
       if (!k) throw new UserError(`"${key}" is not a route key (type|pattern|nexthop|port)`);
-      const r = await data.withBackend((b) => ok(b, b.run({ cmd: 'db', db: 'routing', op: 'remove', keys: [k] })));
+      const r = await backendRun(data, { cmd: 'db', db: 'routing', op: 'remove', keys: [k] });
       if (!r.removed) throw new UserError(`no route ${key}`, 404);
       req.audit('route delete', `deleted route ${key}`);
     },
-    async importCsv(req: FastifyRequest): Promise<{ added: number; replaced: number }> {
-      const csv = await csvFromRequest(req);
-      const r = await data.withBackend((b) => ok(b, importCsvText(b, 'routing', csv)));
-      req.audit('route import', `imported ${Number(r.added) + Number(r.replaced)} routes (${r.added} new, ${r.replaced} replaced)`);
-      return { added: Number(r.added), replaced: Number(r.replaced) };
-    },
-    async exportCsv(req: FastifyRequest, reply: FastifyReply) {
-      const chunks: string[] = [];
-      const n = await data.withBackend((b) => eachCsvPage(b, 'routing', undefined, (c) => void chunks.push(c)));
-      if (typeof n === 'string') throw new UserError(n, 503);
-      req.audit('route export', `exported ${n} routes`);
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="routes.csv"').send(chunks.join(''));
-    },
   };
 
-  async function listPage(req: FastifyRequest, reply: FastifyReply, status: number, msg: { message?: string; ok?: string; errors?: unknown[]; moreErrors?: number } = {}) {
-    const parsed = parseListQuery(SPEC, req.query);
-    const lq = typeof parsed === 'string' ? (parseListQuery(SPEC, {}) as ListQuery) : parsed;
-    let page: { rows: Route[]; count: number; next?: SortKey; prev?: SortKey } = { rows: [], count: 0 };
-    let message = typeof parsed === 'string' ? parsed : (msg.message ?? '');
-    try {
-      page = await search(lq);
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      message ||= e.message;
-      if (status === 200) status = e.status;
-    }
-    return reply.code(typeof parsed === 'string' ? 400 : status).page('routes/list', 'Routes', {
-      rows: page.rows.map(withKey),
-      bar: listBar(SPEC, lq, { ...page, cap: COUNT_CAP }),
-      canChange: req.webUser!.role !== 'read-only',
-      importAction: '/routes/import',
-      importTool: 'sysadmin_sps_regroute -i',
-      message,
-      ok: msg.ok ?? '',
-      errors: msg.errors ?? [],
-      moreErrors: msg.moreErrors ?? 0,
-    });
-  }
+  const { listPage } = listFeature<Route>(app, {
+    spec: SPEC,
+    view: 'routes/list',
+    title: 'Routes',
+    one: 'route',
+    many: 'routes',
+    importTool: 'sysadmin_sps_regroute -m routing -i',
+    rowSchema: routeSchema,
+    search,
+    show: withKey,
+    importCsv: (_req, csv) => backendImport(data, 'routing', csv),
+    exportCsv: () => backendExport(data, 'routing'),
+  });
   const editPage = (reply: FastifyReply, status: number, r: Record<string, unknown>, oldKey: string, message = '') =>
     reply.code(status).page('routes/edit', oldKey ? 'Edit route' : 'Add route', { r: { ...ROUTE_DEFAULTS, pattern: '', type: 'phone', nextHop: '', ...r }, oldKey, message });
   const text = (o: unknown, k: string) => {
@@ -159,7 +118,6 @@ export function routeRoutes(app: FastifyInstance, data: DataAccess): void {
   };
 
   // ---- pages ----
-  app.get('/routes', { config: READ, schema: { hide: true } }, (req, reply) => listPage(req, reply, 200));
   app.get('/routes/new', { config: OPERATOR, schema: { hide: true } }, (_req, reply) => editPage(reply, 200, {}, ''));
   app.get('/routes/edit', { config: READ, schema: { hide: true } }, (req, reply) =>
     runPage(
@@ -190,34 +148,9 @@ export function routeRoutes(app: FastifyInstance, data: DataAccess): void {
       (u) => listPage(req, reply, u.status, { message: u.message }),
     ),
   );
-  app.post('/routes/import', { config: OPERATOR, schema: { hide: true } }, (req, reply) =>
-    runPage(
-      reply,
-      async () => {
-        const r = await ops.importCsv(req);
-        return listPage(req, reply, 200, { ok: `Imported ${r.added + r.replaced} routes (${r.added} new, ${r.replaced} replaced).` });
-      },
-      (u) => listPage(req, reply, u.status, { message: u.message, errors: [...u.errors], moreErrors: u.moreErrors }),
-    ),
-  );
-  app.get('/routes/export.csv', { config: READ, schema: { hide: true } }, (req, reply) =>
-    runPage(reply, () => ops.exportCsv(req, reply), (u) => reply.code(u.status).page('error', 'Export', { status: u.status, message: u.message })),
-  );
 
   // ---- JSON API ----
   const tags = ['routes'];
-  app.get(
-    '/api/routes',
-    { config: READ, schema: { summary: 'Search routes: one page, with cursors', tags, querystring: listQuerySchema(SPEC), response: { 200: { type: 'object', properties: { count: { type: 'integer' }, countCapped: { type: 'boolean' }, rows: { type: 'array', items: routeSchema }, next: { type: 'string' }, prev: { type: 'string' } } }, '4xx': errorSchema } } },
-    async (req, reply) => {
-      const lq = parseListQuery(SPEC, req.query);
-      if (typeof lq === 'string') return reply.code(400).send({ error: lq });
-      return runApi(reply, async () => {
-        const page = await search(lq);
-        return { count: Math.min(page.count, COUNT_CAP + 1), countCapped: page.count > COUNT_CAP, rows: page.rows.map(withKey), ...apiCursors(page) };
-      });
-    },
-  );
   app.get('/api/routes/one', { config: READ, schema: { summary: 'One route by its key', tags, querystring: keyQuery, response: { 200: routeSchema, '4xx': errorSchema } } }, (req, reply) =>
     runApi(reply, async () => withKey(await find((req.query as { key: string }).key))),
   );
@@ -237,18 +170,4 @@ export function routeRoutes(app: FastifyInstance, data: DataAccess): void {
       return { deleted: true };
     }),
   );
-  app.post(
-    '/api/routes/import',
-    { config: OPERATOR, schema: { summary: 'Import routes from a text/csv body (sysadmin_sps_regroute format); any bad line imports nothing', tags, consumes: ['text/csv'], response: { 200: { type: 'object', properties: { added: { type: 'integer' }, replaced: { type: 'integer' } } }, '4xx': errorSchema } } },
-    (req, reply) => runApi(reply, () => ops.importCsv(req)),
-  );
-  app.get('/api/routes/export.csv', { config: READ, schema: { summary: 'Export every route as CSV', tags, produces: ['text/csv'] } }, async (req, reply) => {
-    try {
-      return await ops.exportCsv(req, reply);
-    } catch (e) {
-      if (e instanceof UserError) return reply.code(e.status).send({ error: e.message });
-      throw e;
-    }
-  });
 }
-

@@ -7,10 +7,9 @@ import { makeSecret } from '../stores/secret.js';
 import { emptySubscriber } from '../stores/subscriber-store.js';
 import type { Subscriber, SubscriberPage, SubscriberSearchField } from '../stores/subscriber-store.js';
 import { exportSubscribers, parseSubscriberCsv } from '../stores/subscriber-csv.js';
-import { COUNT_CAP } from '../stores/search.js';
 import type { DataAccess } from './csv-upload.js';
-import { UserError, csvErrors, csvFromRequest, errorSchema, runApi, runPage, sendApiError, storeError } from './csv-upload.js';
-import { apiCursors, listBar, listQuerySchema, parseListQuery } from './listing.js';
+import { UserError, csvErrors, errorSchema, runApi, runPage } from './csv-upload.js';
+import { listFeature } from './list-feature.js';
 import type { ListQuery, ListSpec } from './listing.js';
 
 const LABELS: Record<SubscriberSearchField, string> = { user: 'User ID', domain: 'Domain', firstName: 'First name', middleName: 'Middle name', lastName: 'Last name' };
@@ -86,32 +85,6 @@ export function subscriberRoutes(app: FastifyInstance, data: DataAccess): void {
     });
   }
 
-  async function listPage(req: FastifyRequest, reply: FastifyReply, status: number, msg: { message?: string; ok?: string; errors?: unknown[]; moreErrors?: number } = {}) {
-    const parsed = parseListQuery(SPEC, req.query);
-    const lq = typeof parsed === 'string' ? (parseListQuery(SPEC, {}) as ListQuery) : parsed;
-    let page: SubscriberPage = { rows: [], count: 0 };
-    let message = typeof parsed === 'string' ? parsed : (msg.message ?? '');
-    try {
-      page = await search(lq);
-    } catch (e) {
-      const u = storeError(e);
-      if (!(u instanceof UserError)) throw u;
-      message = u.message;
-      status = status === 200 ? u.status : status;
-    }
-    return reply.code(typeof parsed === 'string' ? 400 : status).page('subscribers/list', 'Subscribers', {
-      rows: page.rows.map(publicSubscriber),
-      bar: listBar(SPEC, lq, { ...page, cap: COUNT_CAP }),
-      canChange: req.webUser!.role !== 'read-only',
-      importAction: '/subscribers/import',
-      importTool: 'sysadmin_mysql_user import',
-      message,
-      ok: msg.ok ?? '',
-      errors: msg.errors ?? [],
-      moreErrors: msg.moreErrors ?? 0,
-    });
-  }
-
   function editPage(reply: FastifyReply, status: number, s: ReturnType<typeof publicSubscriber>, isNew: boolean, message = '') {
     return reply.code(status).page('subscribers/edit', isNew ? 'Add subscriber' : `Subscriber ${who(s.user, s.domain)}`, { s, isNew, message });
   }
@@ -139,70 +112,67 @@ export function subscriberRoutes(app: FastifyInstance, data: DataAccess): void {
       if (!(await store.remove(user, domain))) throw new UserError(`no subscriber ${who(user, domain)}`, 404);
       req.audit('subscriber delete', `deleted subscriber ${who(user, domain)}`);
     },
-    async importCsv(req: FastifyRequest): Promise<{ added: number; replaced: number }> {
-      const csv = await csvFromRequest(req);
-      const parsed = parseSubscriberCsv(csv, { realm: data.realm });
-      if (!parsed.ok) throw csvErrors(parsed.errors);
-      const store = await data.subscribers();
-      const r = await store.importMany(parsed.entries);
-      req.audit('subscriber import', `imported ${parsed.entries.length} subscribers (${r.added} new, ${r.replaced} replaced)`);
-      return r;
-    },
-    async exportCsv(req: FastifyRequest, reply: FastifyReply, lq: ListQuery) {
-      const store = await data.subscribers();
-      const chunks: string[] = [];
-      // Digest secrets answer challenges: only administrators export them.
-      const n = await exportSubscribers(store, (c) => void chunks.push(c), { secrets: req.webUser!.role === 'administrator', filter: { field: lq.field as SubscriberSearchField, op: lq.op, text: lq.q } });
-      req.audit('subscriber export', `exported ${n} subscribers`);
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="subscribers.csv"').send(chunks.join(''));
-    },
   };
 
+  const { listPage } = listFeature<Subscriber>(app, {
+    spec: SPEC,
+    view: 'subscribers/list',
+    title: 'Subscribers',
+    one: 'subscriber',
+    many: 'subscribers',
+    importTool: 'sysadmin_mysql_user import',
+    rowSchema: subscriberSchema,
+    search,
+    show: publicSubscriber,
+    async importCsv(_req, csv) {
+      const parsed = parseSubscriberCsv(csv, { realm: data.realm });
+      if (!parsed.ok) throw csvErrors(parsed.errors);
+      return (await data.subscribers()).importMany(parsed.entries);
+    },
+    async exportCsv(req, lq) {
+      const chunks: string[] = [];
+      // Digest secrets answer challenges: only administrators export them.
+      const filter = { field: lq.field as SubscriberSearchField, op: lq.op, text: lq.q };
+      const count = await exportSubscribers(await data.subscribers(), (c) => void chunks.push(c), { secrets: req.webUser!.role === 'administrator', filter });
+      return { csv: chunks.join(''), count };
+    },
+  });
+  async function getOne(user: string, domain: string): Promise<Subscriber> {
+    const s = await (await data.subscribers()).get(user, domain);
+    if (!s) throw new UserError(`no subscriber ${who(user, domain)}`, 404);
+    return s;
+  }
   const pageAction = runPage;
   const api = runApi;
 
   // ---- pages ----
-  app.get('/subscribers', { config: READ, schema: { hide: true } }, (req, reply) => listPage(req, reply, 200));
   app.get('/subscribers/new', { config: OPERATOR, schema: { hide: true } }, (_req, reply) => editPage(reply, 200, publicSubscriber(emptySubscriber('')), true));
   app.get('/subscribers/edit', { config: READ, schema: { hide: true } }, async (req, reply) => {
     const user = text(req.query, 'user') ?? '';
     const domain = text(req.query, 'domain') ?? '';
     return pageAction(
       reply,
-      async () => {
-        const s = await (await data.subscribers()).get(user, domain);
-        if (!s) throw new UserError(`no subscriber ${who(user, domain)}`, 404);
-        return editPage(reply, 200, publicSubscriber(s), false);
-      },
+      async () => editPage(reply, 200, publicSubscriber(await getOne(user, domain)), false),
       (u) => reply.code(u.status).page('error', 'Subscriber', { status: u.status, message: u.message }),
     );
   });
-  app.post('/subscribers', { config: OPERATOR, schema: { hide: true } }, async (req, reply) => {
+  /** Add (new) or change a subscriber from the form; on a refusal the form comes back with the message. */
+  const saveForm = (isNew: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const user = (text(req.body, 'user') ?? '').trim();
     const domain = (text(req.body, 'domain') ?? '').trim();
     const f = formFields(req.body);
     return pageAction(
       reply,
       async () => {
-        const s = await ops.add(req, user, domain, f);
-        return listPage(req, reply, 200, { ok: `Subscriber ${who(s.user, s.domain)} added.` });
+        if (isNew) await ops.add(req, user, domain, f);
+        else await ops.update(req, user, domain, f);
+        return listPage(req, reply, 200, { ok: `Subscriber ${who(user, domain.toLowerCase())} ${isNew ? 'added' : 'changed'}.` });
       },
-      (u) => editPage(reply, u.status, publicSubscriber(applyFields(emptySubscriber(user, domain), { ...f, password: undefined }, data.realm)), true, u.message),
+      (u) => editPage(reply, u.status, publicSubscriber(applyFields(emptySubscriber(user, domain), { ...f, password: undefined }, data.realm)), isNew, u.message),
     );
-  });
-  app.post('/subscribers/edit', { config: OPERATOR, schema: { hide: true } }, async (req, reply) => {
-    const user = text(req.body, 'user') ?? '';
-    const domain = text(req.body, 'domain') ?? '';
-    const f = formFields(req.body);
-    return pageAction(
-      reply,
-      async () => {
-        await ops.update(req, user, domain, f);
-        return listPage(req, reply, 200, { ok: `Subscriber ${who(user, domain)} changed.` });
-      },
-      (u) => editPage(reply, u.status, publicSubscriber(applyFields(emptySubscriber(user, domain), { ...f, password: undefined }, data.realm)), false, u.message),
-    );
-  });
+  };
+  app.post('/subscribers', { config: OPERATOR, schema: { hide: true } }, saveForm(true));
+  app.post('/subscribers/edit', { config: OPERATOR, schema: { hide: true } }, saveForm(false));
   app.post('/subscribers/delete', { config: OPERATOR, schema: { hide: true } }, async (req, reply) => {
     const user = text(req.body, 'user') ?? '';
     const domain = text(req.body, 'domain') ?? '';
@@ -215,51 +185,11 @@ export function subscriberRoutes(app: FastifyInstance, data: DataAccess): void {
       (u) => listPage(req, reply, u.status, { message: u.message }),
     );
   });
-  app.post('/subscribers/import', { config: OPERATOR, schema: { hide: true } }, async (req, reply) =>
-    pageAction(
-      reply,
-      async () => {
-        const r = await ops.importCsv(req);
-        return listPage(req, reply, 200, { ok: `Imported ${r.added + r.replaced} subscribers (${r.added} new, ${r.replaced} replaced).` });
-      },
-      (u) => listPage(req, reply, u.status, { message: u.message, errors: [...u.errors], moreErrors: u.moreErrors }),
-    ),
-  );
-  app.get('/subscribers/export.csv', { config: READ, schema: { hide: true } }, async (req, reply) => {
-    const lq = parseListQuery(SPEC, req.query);
-    if (typeof lq === 'string') return reply.code(400).page('error', 'Export', { status: 400, message: lq });
-    return pageAction(reply, () => ops.exportCsv(req, reply, lq), (u) => reply.code(u.status).page('error', 'Export', { status: u.status, message: u.message }));
-  });
-
   // ---- JSON API ----
   const tags = ['subscribers'];
-  app.get(
-    '/api/subscribers',
-    {
-      config: READ,
-      schema: {
-        summary: 'Search subscribers: one page, with cursors for the next and previous pages',
-        tags,
-        querystring: listQuerySchema(SPEC),
-        response: { 200: { type: 'object', properties: { count: { type: 'integer' }, countCapped: { type: 'boolean' }, rows: { type: 'array', items: subscriberSchema }, next: { type: 'string' }, prev: { type: 'string' } } }, '4xx': errorSchema },
-      },
-    },
-    async (req, reply) => {
-      const lq = parseListQuery(SPEC, req.query);
-      if (typeof lq === 'string') return reply.code(400).send({ error: lq });
-      return api(reply, async () => {
-        const page = await search(lq);
-        return { count: Math.min(page.count, COUNT_CAP + 1), countCapped: page.count > COUNT_CAP, rows: page.rows.map(publicSubscriber), ...apiCursors(page) };
-      });
-    },
-  );
   app.get('/api/subscribers/one', { config: READ, schema: { summary: 'One subscriber', tags, querystring: keyQuery, response: { 200: subscriberSchema, '4xx': errorSchema } } }, async (req, reply) => {
     const { user, domain = '' } = req.query as { user: string; domain?: string };
-    return api(reply, async () => {
-      const s = await (await data.subscribers()).get(user, domain);
-      if (!s) throw new UserError(`no subscriber ${who(user, domain)}`, 404);
-      return publicSubscriber(s);
-    });
+    return api(reply, async () => publicSubscriber(await getOne(user, domain)));
   });
   app.post(
     '/api/subscribers',
@@ -291,30 +221,6 @@ export function subscriberRoutes(app: FastifyInstance, data: DataAccess): void {
       await ops.remove(req, user, domain);
       return { deleted: true };
     });
-  });
-  app.post(
-    '/api/subscribers/import',
-    {
-      config: OPERATOR,
-      schema: {
-        summary: 'Import subscribers from a text/csv body (sysadmin_mysql_user format); any bad line imports nothing',
-        tags,
-        consumes: ['text/csv'],
-        response: { 200: { type: 'object', properties: { added: { type: 'integer' }, replaced: { type: 'integer' } } }, '4xx': errorSchema },
-      },
-    },
-    async (req, reply) => api(reply, () => ops.importCsv(req)),
-  );
-  app.get('/api/subscribers/export.csv', { config: READ, schema: { summary: 'Export the subscribers matching the search as CSV', tags, querystring: listQuerySchema(SPEC), produces: ['text/csv'] } }, async (req, reply) => {
-    const lq = parseListQuery(SPEC, req.query);
-    if (typeof lq === 'string') return reply.code(400).send({ error: lq });
-    try {
-      return await ops.exportCsv(req, reply, lq);
-    } catch (e) {
-      const u = storeError(e);
-      if (u instanceof UserError) return sendApiError(reply, u);
-      throw u;
-    }
   });
 }
 

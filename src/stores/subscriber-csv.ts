@@ -12,8 +12,8 @@
 // an empty field leaves the subscriber without one. Export writes the stored digest secret
 // only when asked (it lets a holder answer Digest challenges, so it is for administrators
 // and backups), and never a clear-text legacy password; otherwise the column is empty.
-import { csvLine, fieldsByColumn, headerColumns, parseFlag, readCsvRecords, requiredCount, Bad } from '../common/csv.js';
-import type { CsvError, CsvParse } from '../common/csv.js';
+import { Bad, formatCsvTable, parseCsvTable, parseFlag } from '../common/csv.js';
+import type { CsvParse } from '../common/csv.js';
 import { decodeSecret, encodeSecret, makeSecret } from './secret.js';
 import { SubscriberValidationError, uniqueKey, validateSubscriber } from './subscriber-store.js';
 import type { Subscriber, SubscriberQuery, SubscriberSearch } from './subscriber-store.js';
@@ -47,78 +47,66 @@ export interface SubscriberCsvOptions {
 /** Parse a subscriber CSV file: every subscriber, or every error with its line. */
 export function parseSubscriberCsv(text: string, opts: SubscriberCsvOptions): CsvParse<Subscriber> {
   const limit = opts.limit ?? SUBSCRIBER_IMPORT_LIMIT;
-  const { records, errors } = readCsvRecords(text);
-  const errs: CsvError[] = [...errors];
-  const out: Subscriber[] = [];
-  const seen = new Map<string, number>();
-  let columns: readonly string[] = SUBSCRIBER_COLUMNS;
-  records.forEach((rec, k) => {
-    if (k === 0) {
-      const h = headerColumns(rec.fields, SUBSCRIBER_COLUMNS, REQUIRED);
-      if (h && 'error' in h) return void errs.push({ line: rec.line, message: h.error });
-      if (h) return void (columns = h);
-    }
-    const f = fieldsByColumn(rec.fields, columns, requiredCount(columns, REQUIRED));
-    if ('error' in f) return void errs.push({ line: rec.line, message: f.error });
-    const get = (c: string) => f.values.get(c) ?? '';
-    const user = get('user_id');
-    const password = get('password');
-    const privacyText = get('redirect_dn_privacy');
-    const privacy = privacyText === '' ? false : parseFlag(privacyText, 'redirect_dn_privacy');
-    if (privacy instanceof Bad) return void errs.push({ line: rec.line, message: privacy.message });
-    const kept = decodeSecret(password);
-    const secret = password === '' ? undefined : kept?.kind === 'ha1' ? kept : makeSecret(user, opts.realm, password);
-    let s: Subscriber;
-    try {
-      s = validateSubscriber({
-        user,
-        domain: get('domain'),
-        secret,
-        firstName: get('first_name'),
-        middleName: get('middle_name'),
-        lastName: get('last_name'),
-        cfu: get('dest_url_cfu'),
-        cfb: get('dest_url_cfb'),
-        cfna: get('dest_url_cfna'),
-        cfunv: get('dest_url_cfunv'),
-        redirectDnPrivacy: privacy,
-      });
-    } catch (e) {
-      return void errs.push({ line: rec.line, message: e instanceof SubscriberValidationError ? e.message : String(e) });
-    }
-    const key = uniqueKey(s.user, s.domain);
-    const first = seen.get(key);
-    if (first !== undefined) return void errs.push({ line: rec.line, message: `the same subscriber (first 50 characters of user_id, and domain) as line ${first}` });
-    seen.set(key, rec.line);
-    if (out.length === limit) return void errs.push({ line: rec.line, message: `too many subscribers: at most ${limit} in one import` });
-    out.push(s);
+  return parseCsvTable<Subscriber>(text, {
+    columns: SUBSCRIBER_COLUMNS,
+    required: REQUIRED,
+    entry: (values) => subscriberOf(values, opts.realm),
+    key: (s) => uniqueKey(s.user, s.domain),
+    repeated: (first) => `the same subscriber (first 50 characters of user_id, and domain) as line ${first}`,
+    limit,
+    overflow: `too many subscribers: at most ${limit} in one import`,
   });
-  errs.sort((a, b) => a.line - b.line);
-  return errs.length ? { ok: false, errors: errs } : { ok: true, entries: out };
+}
+
+/** One record's subscriber, or what is wrong with it. */
+function subscriberOf(values: ReadonlyMap<string, string>, realm: string): Subscriber | string {
+  const get = (c: string) => values.get(c) ?? '';
+  const user = get('user_id');
+  const password = get('password');
+  const privacyText = get('redirect_dn_privacy');
+  const privacy = privacyText === '' ? false : parseFlag(privacyText, 'redirect_dn_privacy');
+  if (privacy instanceof Bad) return privacy.message;
+  const kept = decodeSecret(password);
+  const secret = password === '' ? undefined : kept?.kind === 'ha1' ? kept : makeSecret(user, realm, password);
+  try {
+    return validateSubscriber({
+      user,
+      domain: get('domain'),
+      secret,
+      firstName: get('first_name'),
+      middleName: get('middle_name'),
+      lastName: get('last_name'),
+      cfu: get('dest_url_cfu'),
+      cfb: get('dest_url_cfb'),
+      cfna: get('dest_url_cfna'),
+      cfunv: get('dest_url_cfunv'),
+      redirectDnPrivacy: privacy,
+    });
+  } catch (e) {
+    return e instanceof SubscriberValidationError ? e.message : String(e);
+  }
 }
 
 /** Subscribers as CSV, header first; the password column holds the stored digest secret with `secrets`, else nothing. */
 export function formatSubscriberCsv(subs: Iterable<Subscriber>, opts: { header?: boolean; secrets?: boolean } = {}): string {
-  const parts: string[] = [];
-  if (opts.header ?? true) parts.push(SUBSCRIBER_COLUMNS.join(',') + '\n');
-  for (const s of subs) {
-    parts.push(
-      csvLine([
-        s.user,
-        s.domain,
-        opts.secrets && s.secret?.kind === 'ha1' ? encodeSecret(s.secret) : '',
-        s.firstName,
-        s.middleName,
-        s.lastName,
-        s.cfu,
-        s.cfb,
-        s.cfna,
-        s.cfunv,
-        s.redirectDnPrivacy ? 'yes' : 'no',
-      ]),
-    );
-  }
-  return parts.join('');
+  return formatCsvTable(
+    SUBSCRIBER_COLUMNS,
+    subs,
+    (s) => [
+      s.user,
+      s.domain,
+      opts.secrets && s.secret?.kind === 'ha1' ? encodeSecret(s.secret) : '',
+      s.firstName,
+      s.middleName,
+      s.lastName,
+      s.cfu,
+      s.cfb,
+      s.cfna,
+      s.cfunv,
+      s.redirectDnPrivacy ? 'yes' : 'no',
+    ],
+    opts.header ?? true,
+  );
 }
 
 /**

@@ -16,8 +16,8 @@
 import { parsePattern } from '../../stores/route-pattern.js';
 import type { Route, RouteStore, RouteType, TechPrefixAction } from '../../stores/route-store.js';
 import { TECH_PREFIX, checkRoute, routeKey, validNextHop } from '../../stores/route-store.js';
-import { Bad, csvLine, fieldsByColumn, headerColumns, parseFlag, parseIntField, readCsvRecords, requiredCount } from '../../common/csv.js';
-import type { CsvError, CsvParse } from '../../common/csv.js';
+import { Bad, csvLine, parseCsvTable, parseFlag, parseIntField } from '../../common/csv.js';
+import type { CsvParse } from '../../common/csv.js';
 
 // The generic reader and writer live in common/ (the subscriber format in stores/ uses them too).
 export { Bad, csvField, csvLine, fieldsByColumn, headerColumns, parseFlag, parseIntField, readCsvRecords, requiredCount } from '../../common/csv.js';
@@ -143,30 +143,15 @@ export interface RouteCsvOptions {
 /** Parse a route CSV file: every route, or every error with its line. */
 export function parseRouteCsv(text: string, opts: RouteCsvOptions = {}): CsvParse<Route> {
   const limit = opts.limit ?? ROUTE_LIMIT;
-  const { records, errors } = readCsvRecords(text);
-  const out: Route[] = [];
-  const errs: CsvError[] = [...errors];
-  const seen = new Map<string, number>();
-  let columns: readonly string[] = ROUTE_COLUMNS;
-  records.forEach((rec, k) => {
-    if (k === 0) {
-      const h = headerColumns(rec.fields, ROUTE_COLUMNS, REQUIRED_ROUTE_COLUMNS);
-      if (h && 'error' in h) return void errs.push({ line: rec.line, message: h.error });
-      if (h) return void (columns = h);
-    }
-    const f = fieldsByColumn(rec.fields, columns, requiredCount(columns, REQUIRED_ROUTE_COLUMNS));
-    if ('error' in f) return void errs.push({ line: rec.line, message: f.error });
-    const r = routeFromValues(f.values);
-    if (typeof r === 'string') return void errs.push({ line: rec.line, message: r });
-    const key = routeKey(r);
-    const first = seen.get(key);
-    if (first !== undefined) return void errs.push({ line: rec.line, message: `the same route (pattern, type, next hop and port) as line ${first}` });
-    seen.set(key, rec.line);
-    if (out.length === limit) return void errs.push({ line: rec.line, message: `route database overflow: more than ${limit} routes` });
-    out.push(r);
+  return parseCsvTable<Route>(text, {
+    columns: ROUTE_COLUMNS,
+    required: REQUIRED_ROUTE_COLUMNS,
+    entry: routeFromValues,
+    key: routeKey,
+    repeated: (first) => `the same route (pattern, type, next hop and port) as line ${first}`,
+    limit,
+    overflow: `route database overflow: more than ${limit} routes`,
   });
-  errs.sort((a, b) => a.line - b.line);
-  return errs.length ? { ok: false, errors: errs } : { ok: true, entries: out };
 }
 
 /** Routes as CSV, header line first; parseRouteCsv reads it back to the same routes. */
