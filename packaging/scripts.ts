@@ -183,6 +183,7 @@ exit 0
  */
 export function svr4Scripts(services: readonly ServiceBin[]): Record<'checkinstall' | 'preinstall' | 'postinstall' | 'preremove' | 'postremove' | 'i.config' | 'r.config', string> {
   const agent = services.includes('ciagent');
+  const gui = services.includes('pserver');
   const root = `R="\${PKG_INSTALL_ROOT:-}"
 if [ "$R" = "/" ]; then R=""; fi
 P="$R$BASEDIR"
@@ -219,7 +220,7 @@ if [ -x /usr/sbin/svccfg ] && [ -z "$R" ]; then
   [ -d /var/svc/manifest/site ] || mkdir -p /var/svc/manifest/site
   fill "$P/share/services/opensps-smf.xml" /var/svc/manifest/site/opensps.xml
   /usr/sbin/svccfg import /var/svc/manifest/site/opensps.xml
-  echo "After sps_setup: svcadm enable application/opensps/sip${agent ? ' application/opensps/ciagent' : ''}"
+  echo "After sps_setup: svcadm enable application/opensps/sip${agent ? ' application/opensps/ciagent' : ''}${gui ? ' application/opensps/pserver' : ''}"
 else
   for d in init.d rc0.d rc1.d rc3.d rcS.d; do [ -d "$R/etc/$d" ] || mkdir -p "$R/etc/$d"; done
   fill "$P/share/services/init.d-sip" "$R/etc/init.d/sip"
@@ -235,7 +236,7 @@ exit 0
     preremove: sh(`${root}
 if [ -f "$R/var/svc/manifest/site/opensps.xml" ]; then
   if [ -z "$R" ]; then
-    for s in application/opensps/sip${agent ? ' application/opensps/ciagent' : ''}; do
+    for s in ${gui ? 'application/opensps/pserver ' : ''}application/opensps/sip${agent ? ' application/opensps/ciagent' : ''}; do
       /usr/sbin/svcadm disable -s $s >/dev/null 2>&1
       /usr/sbin/svccfg delete $s >/dev/null 2>&1
     done

@@ -99,6 +99,7 @@ export const INIT_SCRIPT = `#!/bin/sh
 PREFIX=@PREFIX@
 SIP=$PREFIX/bin/sip
 CTL=$PREFIX/bin/csps_ciagent_ctl
+PSERVER=$PREFIX/bin/pserver
 
 # LSB: 5 = program not installed (the package was removed but this script was kept).
 test -x "$SIP" || exit 5
@@ -110,22 +111,33 @@ agent() {
   fi
 }
 
+# The provisioning GUI, when installed, runs as ${ACCOUNT} like sipd (its account has no login shell).
+gui() {
+  if test -x "$PSERVER"; then
+    if test "\`id -u\`" = 0; then su -s /bin/sh ${ACCOUNT} -c "$PSERVER $1"; else "$PSERVER" "$1"; fi
+  fi
+}
+
 case "$1" in
   start)
     "$SIP" start
     rc=$?
     agent start
+    gui start
     exit $rc
     ;;
   stop)
+    gui stop
     agent stop
     "$SIP" stop
     ;;
   restart)
+    gui stop
     agent stop
     "$SIP" restart
     rc=$?
     agent start
+    gui start
     exit $rc
     ;;
   graceful|reload|force-reload)
@@ -174,8 +186,8 @@ ${method('start', start)}${method('stop', stop)}${refresh ? method('refresh', re
 `;
 }
 
-/** SMF manifest (Solaris 10+): application/opensps/sip, plus ciagent when shipped. */
-export function smfManifest(withAgent: boolean): string {
+/** SMF manifest (Solaris 10+): application/opensps/sip, plus ciagent and pserver when shipped. */
+export function smfManifest(withAgent: boolean, withPserver = false): string {
   const csps = `<method_credential user="${ACCOUNT}" group="${ACCOUNT}" privileges="basic,net_privaddr"/>`;
   const root = '<method_credential user="root" group="root"/>';
   return `<?xml version="1.0"?>
@@ -185,6 +197,10 @@ export function smfManifest(withAgent: boolean): string {
 ${smfService('application/opensps/sip', 'OpenSPS SIP proxy server', '@PREFIX@/bin/sip start', '@PREFIX@/bin/sip stop', '@PREFIX@/bin/sip graceful', csps)}${
     withAgent
       ? smfService('application/opensps/ciagent', 'OpenSPS SNMP master agent', `@PREFIX@/bin/csps_ciagent_ctl start --agentx @PREFIX@/data/agentx --agentx-group ${ACCOUNT}`, '@PREFIX@/bin/csps_ciagent_ctl stop', undefined, root)
+      : ''
+  }${
+    withPserver
+      ? smfService('application/opensps/pserver', 'OpenSPS provisioning server', '@PREFIX@/bin/pserver start', '@PREFIX@/bin/pserver stop', undefined, `<method_credential user="${ACCOUNT}" group="${ACCOUNT}" privileges="basic"/>`)
       : ''
   }</service_bundle>
 `;

@@ -142,6 +142,8 @@ export function stageTree(o: StageOptions): StagedTree {
   if (!confFiles.includes('conf/sipd.conf')) throw new Error('conf/sipd.conf is missing from the checkout');
 
   cpSync(path.join(repo, 'mibs'), path.join(dir, 'mibs'), { recursive: true });
+  // web/: pserver's and Dr-Web's page templates and style sheet (src/common/web reads them from the prefix).
+  if (existsSync(path.join(repo, 'web'))) cpSync(path.join(repo, 'web'), path.join(dir, 'web'), { recursive: true });
   // radius/: the RADIUS dictionaries sipd loads at start (src/modules/radius/codec.ts).
   cpSync(path.join(repo, 'radius'), path.join(dir, 'radius'), { recursive: true });
 
@@ -151,7 +153,7 @@ export function stageTree(o: StageOptions): StagedTree {
   writeFileSync(path.join(dir, 'share', 'services', 'init.d-sip'), fill(INIT_SCRIPT));
   chmodSync(path.join(dir, 'share', 'services', 'init.d-sip'), 0o755);
   for (const s of SERVICES) if (services.includes(s.bin)) writeFileSync(path.join(dir, 'share', 'services', s.unit), fill(systemdUnit(s.bin, '@PREFIX@')));
-  writeFileSync(path.join(dir, 'share', 'services', 'opensps-smf.xml'), fill(smfManifest(bins.includes('csps_ciagent_ctl'))));
+  writeFileSync(path.join(dir, 'share', 'services', 'opensps-smf.xml'), fill(smfManifest(bins.includes('csps_ciagent_ctl'), bins.includes('pserver'))));
   const doc = path.join(repo, 'docs', 'install.md');
   if (existsSync(doc)) copyFileSync(doc, path.join(dir, 'share', 'doc', 'install.md'));
 

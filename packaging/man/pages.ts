@@ -145,7 +145,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     section: 8,
     summary: 'set up an installed OpenSPS',
     description: [
-      'sps_setup asks for (or reads) the proxy domain, this host\'s address and name, the farm members, the MySQL subscriber database, the SNMP settings and the provisioning server\'s port, and writes them into conf/sipd.conf (the directives\' values edited in place, comments and every other line kept), a block of conf/snmpd.cnf that it owns, and conf/ps.conf.',
+      'sps_setup asks for (or reads) the proxy domain, this host\'s address and name, the farm members, the MySQL subscriber database, the SNMP settings, the provisioning server\'s port and its first administrator, and writes them into conf/sipd.conf (the directives\' values edited in place, comments and every other line kept), a block of conf/snmpd.cnf that it owns, and conf/ps.conf.',
       'Run it again to change anything, the IP address in particular: the previous answers are kept in conf/sps_setup.answers and every place holding the old address is rewritten. Nothing is written unless the result passes the same check as sipd -t. With MySQL on and mysql_create_db=yes it also creates or upgrades the database before any file is written.',
     ],
     sections: [
@@ -155,6 +155,31 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
       ]),
     ],
     seeAlso: ['sipd.conf(5)', 'snmpd.cnf(5)', 'install_mysql_db(8)', 'sipd(8)'],
+  },
+  {
+    name: 'pserver',
+    section: 8,
+    summary: 'the OpenSPS provisioning GUI and its JSON API',
+    description: [
+      'pserver serves the web pages that provision OpenSPS (subscribers, registry, routes, farm and sipd.conf, server control, accounts) and the same operations as a JSON API under /api/, documented at /api/openapi.json. It listens on port 26005 over HTTPS (a self-signed certificate is made at first start unless one is configured); plain HTTP is allowed on a loopback address only.',
+      'At its first start, with no account at all, it creates the administrator named by PServerFirstAdministrator (cspsuser) with a one-time password, written to data/pserver/initial-password and logs/pserver_log, that must be changed at first login before anything else is allowed.',
+      'Its settings are read from conf/ps.conf, in the syntax of sipd.conf(5); pserver -t checks them.',
+    ],
+    sections: [
+      exitStatus([
+        ['0', 'done (start: pserver listens; -t: the settings are valid).'],
+        ['1', 'the settings are wrong, or pserver could not start or stop.'],
+        ['2', 'wrong command line.'],
+      ]),
+      files([
+        ['@PREFIX@/conf/ps.conf', 'the settings.'],
+        ['@PREFIX@/data/pserver/accounts.json', 'the accounts (scrypt hashes), mode 0600.'],
+        ['@PREFIX@/data/pserver/audit.log', 'who changed what, one JSON object per line.'],
+        ['@PREFIX@/logs/pserver_log', 'requests, sign-ins, failed logins and errors.'],
+        ['@PREFIX@/logs/pserver.pid', 'the running pserver\'s process id.'],
+      ]),
+    ],
+    seeAlso: ['sipd(8)', 'sps_setup(8)', 'ciagent(8)', 'critagt.cnf(5)', 'sipd.conf(5)'],
   },
   {
     name: 'sysadmin_sps_regroute',

@@ -14,10 +14,10 @@ import { startPserver } from '../provisioning/server.js';
 import { loadPserverSettings } from '../provisioning/settings.js';
 import type { PserverSettings } from '../provisioning/settings.js';
 
-const DEFAULT_FILE = path.join(INSTALL_PREFIX, 'conf', 'pserver.conf');
+const DEFAULT_FILE = path.join(INSTALL_PREFIX, 'conf', 'ps.conf');
 const USAGE = `Usage: pserver [--config FILE] [-c "directive"]... [run | start | stop | -t]
   --config FILE   pserver's settings (default ${DEFAULT_FILE}; missing means all defaults)
-  -c "directive"  a setting applied after the file, e.g. -c "PserverListen 127.0.0.1:26005"
+  -c "directive"  a setting applied after the file, e.g. -c "PServerPort 26006"
   run             serve in the foreground (the default)
   start           serve in the background; returns when it listens
   stop            stop the pserver named by the pid file

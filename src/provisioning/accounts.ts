@@ -1,7 +1,7 @@
 // pserver's user accounts: <ServerRoot>/data/pserver/accounts.json, mode 0600, replaced
 // atomically (written beside, then renamed) so a crash never leaves half a file. Passwords
 // are scrypt hashes (common/web/passwords.ts). This is the kit's UserDirectory for pserver.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Role, UserDirectory, WebUser } from '../common/web/contract.js';
 import { ROLES } from '../common/web/contract.js';
@@ -38,13 +38,17 @@ export class AccountStore implements UserDirectory {
   /** verify() of an unknown name still spends one scrypt, so timing does not tell which names exist. */
   private dummyHash: Promise<string> | undefined;
 
-  private constructor(readonly file: string) {
+  private constructor(
+    readonly file: string,
+    /** Where ensureFirstAdmin leaves the one-time password; removed once it has been changed. */
+    readonly initialPasswordFile: string,
+  ) {
     this.accounts = AccountStore.read(file);
   }
 
   static open(dir: string): AccountStore {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return new AccountStore(path.join(dir, 'accounts.json'));
+    return new AccountStore(path.join(dir, 'accounts.json'), path.join(dir, 'initial-password'));
   }
 
   private static read(file: string): Account[] {
@@ -118,6 +122,16 @@ export class AccountStore implements UserDirectory {
     if (problem) throw new AccountError(problem);
     const hash = await hashPassword(newPassword);
     this.replace(name, { hash, mustChange: false });
+    this.forgetInitialPassword(name);
+  }
+
+  /** The one-time password file has served its purpose once its user chose a password (or is gone). */
+  private forgetInitialPassword(name: string): void {
+    try {
+      if (readFileSync(this.initialPasswordFile, 'utf8').split(' ')[0] === name) unlinkSync(this.initialPasswordFile);
+    } catch {
+      /* no such file */
+    }
   }
 
   /** A new account with an initial password the user must change at first login. */
@@ -151,17 +165,18 @@ export class AccountStore implements UserDirectory {
     const a = this.need(name);
     if (a.role === 'administrator' && this.administrators() === 1) throw new AccountError(`${name} is the last administrator and cannot be deleted`);
     this.save(this.accounts.filter((x) => x.name !== name));
+    this.forgetInitialPassword(name);
   }
 
   /**
    * At first start (no account at all): the administrator `name` with a random one-time
-   * password, written to `passwordFile` (0600). Returns that password, or null when accounts exist.
+   * password, written to initialPasswordFile (0600). Returns that password, or null when accounts exist.
    */
-  async ensureFirstAdmin(passwordFile: string, name = FIRST_ADMIN, password = randomPassword()): Promise<string | null> {
+  async ensureFirstAdmin(name = FIRST_ADMIN, password = randomPassword()): Promise<string | null> {
     if (this.accounts.length) return null;
     await this.add(name, 'administrator', password);
-    writeFileSync(passwordFile, `${name} ${password}\n`, { mode: 0o600 });
-    chmodSync(passwordFile, 0o600);
+    writeFileSync(this.initialPasswordFile, `${name} ${password}\n`, { mode: 0o600 });
+    chmodSync(this.initialPasswordFile, 0o600);
     return password;
   }
 }

@@ -1,4 +1,4 @@
-// pserver, the provisioning GUI: reads conf/pserver.conf, opens the accounts and the audit
+// pserver, the provisioning GUI: reads conf/ps.conf, opens the accounts and the audit
 // log, builds the web kit's app with every feature of features.ts, and listens (HTTPS, or
 // plain HTTP on loopback only).
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import type { Config } from '../config/loader.js';
 import { ErrorLog } from '../logging/error-log.js';
 import type { DebugFlags } from '../logging/directives.js';
 import { formatMessage, loadConfigFile, parseConfig } from '../server/config.js';
-import { AccountStore, FIRST_ADMIN } from './accounts.js';
+import { AccountStore } from './accounts.js';
 import { AuditLog } from './audit.js';
 import type { PserverDeps } from './deps.js';
 import { FEATURES } from './features.js';
@@ -31,6 +31,8 @@ export interface Pserver {
   /** The first administrator's one-time password when this start created it, else null. */
   readonly initialPassword: string | null;
   readonly url: string;
+  /** logs/pserver_log. */
+  readonly log: ErrorLog;
   close(): Promise<void>;
 }
 
@@ -72,13 +74,15 @@ function sipdConfig(file: string, log: ErrorLog): Pick<PserverDeps, 'config' | '
 async function tlsFiles(s: PserverSettings, log: ErrorLog): Promise<TlsFiles | null> {
   if (s.plainHttp) return null;
   if (s.certificateFile && s.keyFile) return { certFile: s.certificateFile, keyFile: s.keyFile };
-  const dir = path.join(s.serverRoot, 'conf', 'ssl');
+  // data/pserver, not conf/: pserver runs as csps and may not write conf/.
+  const dir = path.join(s.serverRoot, 'data', 'pserver');
   const made = await makeSelfSignedCertificate(dir, os.hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'localhost');
-  log.notice(`serving HTTPS with the self-signed certificate ${made.certFile}; configure PserverCertificateFile and PserverKeyFile for one your browsers trust`);
+  log.notice(`serving HTTPS with the self-signed certificate ${made.certFile}; configure PServerCertificateFile and PServerKeyFile for one your browsers trust`);
   return made;
 }
 
-export async function startPserver(s: PserverSettings): Promise<Pserver> {
+/** pserver's app with every route registered, not yet listening (the tests walk its routes). */
+export async function buildPserver(s: PserverSettings): Promise<Omit<Pserver, 'url'> & { readonly https: boolean }> {
   const log = await ErrorLog.open({ target: { kind: 'file', path: 'logs/pserver_log' }, level: s.logLevel, debugFlags: {} as DebugFlags, serverRoot: s.serverRoot });
   try {
     for (const w of s.warnings) log.warn(formatMessage(w));
@@ -86,12 +90,11 @@ export async function startPserver(s: PserverSettings): Promise<Pserver> {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const accounts = AccountStore.open(dataDir);
     const auditLog = new AuditLog(dataDir);
-    const passwordFile = path.join(dataDir, 'initial-password');
-    const initialPassword = await accounts.ensureFirstAdmin(passwordFile);
+    const initialPassword = await accounts.ensureFirstAdmin(s.firstAdministrator);
     if (initialPassword) {
       // The one place besides the 0600 file: whoever installs reads pserver_log anyway, and the password works only once.
-      log.notice(`first start: created the administrator ${FIRST_ADMIN} with the one-time password ${initialPassword} (also in ${passwordFile}); it must be changed at first login`);
-      auditLog.record('-', 'account add', `first start created ${FIRST_ADMIN} (administrator)`);
+      log.notice(`first start: created the administrator ${s.firstAdministrator} with the one-time password ${initialPassword} (also in ${accounts.initialPasswordFile}); it must be changed at first login`);
+      auditLog.record('-', 'account add', `first start created ${s.firstAdministrator} (administrator)`);
     }
 
     const transport = webTransport(s.listen, await tlsFiles(s, log));
@@ -108,6 +111,7 @@ export async function startPserver(s: PserverSettings): Promise<Pserver> {
       sessionIdleMinutes: s.sessionIdleMinutes,
       lockout: { attempts: s.lockoutAttempts, windowMinutes: s.lockoutMinutes, lockMinutes: s.lockoutMinutes },
       apiTitle: 'OpenSPS provisioning API',
+      rateLimitPerMinute: s.requestsPerMinute,
       ...(s.trustedProxy ? { trustProxy: s.trustedProxy } : {}),
     });
     const deps: ShellDeps = { configFile: s.sipdConf, logger: log.winston, prefix: s.serverRoot, ...sipdConfig(s.sipdConf, log), accounts, auditLog };
@@ -120,18 +124,13 @@ export async function startPserver(s: PserverSettings): Promise<Pserver> {
       return reply.redirect(first?.path ?? '/account', 303);
     });
 
-    await app.listen({ host: s.listen.host, port: s.listen.port });
-    const addr = app.server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : s.listen.port;
-    const host = s.listen.host.includes(':') ? `[${s.listen.host}]` : s.listen.host;
-    const url = `${transport.https ? 'https' : 'http'}://${host}:${port}`;
-    log.notice(`pserver listening on ${url}`);
     return {
       app,
       accounts,
       auditLog,
       initialPassword,
-      url,
+      log,
+      https: Boolean(transport.https),
       async close() {
         await app.close();
         log.notice('pserver stopped');
@@ -143,4 +142,20 @@ export async function startPserver(s: PserverSettings): Promise<Pserver> {
     await log.close();
     throw e;
   }
+}
+
+export async function startPserver(s: PserverSettings): Promise<Pserver> {
+  const p = await buildPserver(s);
+  try {
+    await p.app.listen({ host: s.listen.host, port: s.listen.port });
+  } catch (e) {
+    await p.close();
+    throw new Error(`cannot listen on ${s.listen.host}:${s.listen.port}: ${(e as Error).message}`);
+  }
+  const addr = p.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : s.listen.port;
+  const host = s.listen.host.includes(':') ? `[${s.listen.host}]` : s.listen.host;
+  const url = `${p.https ? 'https' : 'http'}://${host}:${port}`;
+  p.log.notice(`pserver listening on ${url}`);
+  return { ...p, url };
 }

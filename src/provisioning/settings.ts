@@ -1,49 +1,56 @@
-// conf/pserver.conf: pserver's own few settings, in sipd.conf's directive syntax and read
-// by the same loader, so a mistake is reported as file:line:column with the valid values.
+// conf/ps.conf (the guide's name; sps_setup writes PServerPort there): pserver's own few
+// settings, in sipd.conf's directive syntax and read by the same loader, so a mistake is
+// reported as file:line:column with the valid values.
 import { configLoader } from '../config/loader.js';
 import type { Config, ConfigMessage } from '../config/loader.js';
 import { directivesFor, parseIpAddress } from '../config/define.js';
 import { schemaOf } from '../config/schema.js';
 import { ValueError } from '../config/spec.js';
-import type { Arg } from '../config/spec.js';
+import { accountNameProblem } from './accounts.js';
 import { LOG_LEVELS } from '../logging/directives.js';
 import type { LogLevelName } from '../logging/directives.js';
-import { parseListen } from '../common/web/listen.js';
 import type { WebListen } from '../common/web/listen.js';
 
 const d = directivesFor('pserver', 'pserver');
 
-function listenArg(a: Arg): string {
-  const r = parseListen(a.text);
-  if (typeof r === 'string') throw new ValueError(r, 0);
-  return a.text;
-}
 
 export const PSERVER_DIRECTIVES = [
-  d.optText('ServerRoot', { type: 'path', doc: 'The directory relative paths start from. Default: the parent of the directory holding pserver.conf (the install prefix).' }),
-  d.text('PserverListen', {
-    default: '0.0.0.0:26005',
-    type: 'ADDRESS:PORT',
-    check: listenArg,
-    doc: 'The address and port the GUI listens on. HTTPS unless PserverPlainHttp is On, which only a loopback address allows.',
+  d.optText('ServerRoot', { type: 'path', doc: 'The directory relative paths start from. Default: the parent of the directory holding ps.conf (the install prefix).' }),
+  d.text('PServerAddress', {
+    default: '0.0.0.0',
+    type: 'IP address',
+    check: (a) => parseIpAddress(a),
+    doc: 'The address the GUI listens on (0.0.0.0: every IPv4 address; :: every address). HTTPS unless PServerPlainHttp is On, which only a loopback address allows.',
   }),
-  d.optText('PserverCertificateFile', { type: 'path', doc: 'PEM certificate (chain) for HTTPS. When neither it nor PserverKeyFile is set, pserver makes a self-signed pair in conf/ssl/ at first start.' }),
-  d.optText('PserverKeyFile', { type: 'path', doc: "PEM private key of PserverCertificateFile; keep it readable only by pserver's account." }),
-  d.onOff('PserverPlainHttp', {
+  d.int('PServerPort', { default: 26005, min: 1, max: 65535, doc: 'The TCP port of the GUI (sps_setup asks for it).' }),
+  d.text('PServerFirstAdministrator', {
+    default: 'cspsuser',
+    type: 'user ID',
+    check: (a) => {
+      const problem = accountNameProblem(a.text);
+      if (problem) throw new ValueError(problem, 0);
+      return a.text;
+    },
+    doc: 'The administrator pserver creates at its first start, when it has no account at all, with a one-time password (in data/pserver/initial-password and pserver_log) that must be changed at first login.',
+  }),
+  d.optText('PServerCertificateFile', { type: 'path', doc: 'PEM certificate (chain) for HTTPS. When neither it nor PServerKeyFile is set, pserver makes a self-signed pair in data/pserver/ at first start (or sps_setup did).' }),
+  d.optText('PServerKeyFile', { type: 'path', doc: "PEM private key of PServerCertificateFile; keep it readable only by pserver's account." }),
+  d.onOff('PServerPlainHttp', {
     default: false,
-    doc: 'On: serve plain HTTP (no TLS). Refused unless PserverListen is a loopback address: for tests, or behind a reverse proxy on the same host that does HTTPS.',
+    doc: 'On: serve plain HTTP (no TLS). Refused unless PServerListen is a loopback address: for tests, or behind a reverse proxy on the same host that does HTTPS.',
   }),
-  d.optText('PserverTrustedProxy', {
+  d.optText('PServerTrustedProxy', {
     type: 'IP address',
     check: (a) => parseIpAddress(a),
     doc: 'The address of a reverse proxy in front of pserver: its X-Forwarded-For is believed, so logs, lockout messages and rate limits see the real client.',
   }),
-  d.text('PserverSipdConf', { default: 'conf/sipd.conf', type: 'path', doc: 'The sipd.conf pserver shows and edits.' }),
-  d.int('PserverSessionIdleMinutes', { default: 30, min: 1, max: 1440, unit: 'minutes', doc: 'A session unused this long ends; the user signs in again.' }),
-  d.int('PserverLockoutAttempts', { default: 5, min: 1, max: 100, doc: 'Failed logins for one user ID within PserverLockoutMinutes that lock it.' }),
-  d.int('PserverLockoutMinutes', { default: 15, min: 1, max: 1440, unit: 'minutes', doc: 'The window failures are counted in, and how long a locked user ID stays locked.' }),
-  d.oneOf('PserverLogLevel', { values: LOG_LEVELS, default: 'info', doc: 'Least severity written to logs/pserver_log (info includes one line per request).' }),
-  d.text('PserverPidFile', { default: 'logs/pserver.pid', type: 'path', doc: 'Where the running pserver writes its process id.' }),
+  d.text('PServerSipdConf', { default: 'conf/sipd.conf', type: 'path', doc: 'The sipd.conf pserver shows and edits.' }),
+  d.int('PServerSessionIdleMinutes', { default: 30, min: 1, max: 1440, unit: 'minutes', doc: 'A session unused this long ends; the user signs in again.' }),
+  d.int('PServerLockoutAttempts', { default: 5, min: 1, max: 100, doc: 'Failed logins for one user ID within PServerLockoutMinutes that lock it.' }),
+  d.int('PServerLockoutMinutes', { default: 15, min: 1, max: 1440, unit: 'minutes', doc: 'The window failures are counted in, and how long a locked user ID stays locked.' }),
+  d.int('PServerRequestsPerMinute', { default: 1200, min: 10, max: 1_000_000, doc: 'Requests one client address may make per minute (logins have their own limit of 30).' }),
+  d.oneOf('PServerLogLevel', { values: LOG_LEVELS, default: 'info', doc: 'Least severity written to logs/pserver_log (info includes one line per request).' }),
+  d.text('PServerPidFile', { default: 'logs/pserver.pid', type: 'path', doc: 'Where the running pserver writes its process id.' }),
 ] as const;
 
 export const PSERVER_SCHEMA = schemaOf([
@@ -54,8 +61,8 @@ export const PSERVER_SCHEMA = schemaOf([
     checks: [
       (v) => {
         const x = v as unknown as Record<string, unknown>;
-        if (Boolean(x.PserverCertificateFile) === Boolean(x.PserverKeyFile)) return [];
-        return [{ directive: x.PserverCertificateFile ? 'PserverCertificateFile' : 'PserverKeyFile', message: 'set both PserverCertificateFile and PserverKeyFile, or neither' }];
+        if (Boolean(x.PServerCertificateFile) === Boolean(x.PServerKeyFile)) return [];
+        return [{ directive: x.PServerCertificateFile ? 'PServerCertificateFile' : 'PServerKeyFile', message: 'set both PServerCertificateFile and PServerKeyFile, or neither' }];
       },
     ],
   },
@@ -67,6 +74,7 @@ export interface PserverSettings {
   readonly file: string;
   readonly serverRoot: string;
   readonly listen: WebListen;
+  readonly firstAdministrator: string;
   /** Absolute paths, or null when pserver makes its own self-signed pair. */
   readonly certificateFile: string | null;
   readonly keyFile: string | null;
@@ -76,6 +84,7 @@ export interface PserverSettings {
   readonly sessionIdleMinutes: number;
   readonly lockoutAttempts: number;
   readonly lockoutMinutes: number;
+  readonly requestsPerMinute: number;
   readonly logLevel: LogLevelName;
   readonly pidFile: string;
   readonly warnings: readonly ConfigMessage[];
@@ -87,22 +96,30 @@ function settingsOf(c: Config): PserverSettings {
   return {
     file: c.file,
     serverRoot: c.serverRoot,
-    listen: parseListen(v.PserverListen as string) as WebListen,
-    certificateFile: opt('PserverCertificateFile'),
-    keyFile: opt('PserverKeyFile'),
-    plainHttp: v.PserverPlainHttp as boolean,
-    trustedProxy: (v.PserverTrustedProxy as string | undefined) ?? null,
-    sipdConf: c.path(v.PserverSipdConf as string),
-    sessionIdleMinutes: v.PserverSessionIdleMinutes as number,
-    lockoutAttempts: v.PserverLockoutAttempts as number,
-    lockoutMinutes: v.PserverLockoutMinutes as number,
-    logLevel: v.PserverLogLevel as LogLevelName,
-    pidFile: c.path(v.PserverPidFile as string),
+    listen: { host: v.PServerAddress as string, port: v.PServerPort as number },
+    firstAdministrator: v.PServerFirstAdministrator as string,
+    certificateFile: opt('PServerCertificateFile'),
+    keyFile: opt('PServerKeyFile'),
+    plainHttp: v.PServerPlainHttp as boolean,
+    trustedProxy: (v.PServerTrustedProxy as string | undefined) ?? null,
+    sipdConf: c.path(v.PServerSipdConf as string),
+    sessionIdleMinutes: v.PServerSessionIdleMinutes as number,
+    lockoutAttempts: v.PServerLockoutAttempts as number,
+    lockoutMinutes: v.PServerLockoutMinutes as number,
+    requestsPerMinute: v.PServerRequestsPerMinute as number,
+    logLevel: v.PServerLogLevel as LogLevelName,
+    pidFile: c.path(v.PServerPidFile as string),
     warnings: c.warnings,
   };
 }
 
-/** pserver.conf read and checked, or every error in it. A missing file means all defaults (ServerRoot from its location). */
+/** ps.conf text checked, as sps_setup does before it writes the file. */
+export function checkPserverSettingsText(text: string, file: string): readonly ConfigMessage[] {
+  const r = loader.parseConfig(text, file);
+  return r.ok ? [] : r.errors;
+}
+
+/** ps.conf read and checked, or every error in it. A missing file means all defaults (ServerRoot from its location). */
 export function loadPserverSettings(file: string, extra: readonly string[] = []): { ok: true; settings: PserverSettings } | { ok: false; errors: readonly ConfigMessage[] } {
   const r = loader.loadConfigFile(file, { after: extra });
   if (!r.ok) {

@@ -1,8 +1,6 @@
 // Debian's chromium driven by playwright-core, as a user's browser. The flags keep Chromium
 // from reaching out to Google's services, which this machine's closed network refuses.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext } from 'playwright-core';
 
@@ -17,7 +15,7 @@ export interface TestBrowser {
 
 export async function launchBrowser(): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install the Debian package chromium (apt-get install chromium)`);
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'opensps-chromium-'));
+  // playwright refuses --user-data-dir with launch(); it makes (and removes) a temporary profile itself.
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -30,7 +28,6 @@ export async function launchBrowser(): Promise<TestBrowser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   });
   return {
@@ -38,7 +35,6 @@ export async function launchBrowser(): Promise<TestBrowser> {
     context: () => browser.newContext({ ignoreHTTPSErrors: true }),
     async close() {
       await browser.close().catch(() => undefined);
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }

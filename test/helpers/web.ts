@@ -17,7 +17,7 @@ export interface PserverOptions {
   readonly dir?: string;
   /** The sipd.conf pserver edits; default <dir>/conf/sipd.conf (an empty one is written when missing). */
   readonly sipdConf?: string;
-  /** More pserver.conf lines, after the helper's. */
+  /** More ps.conf lines, after the helper's (do not repeat its directives). */
   readonly extraConf?: readonly string[];
   /** Serve HTTPS with the certificate pserver makes at first start, instead of plain HTTP. */
   readonly https?: boolean;
@@ -47,10 +47,10 @@ export async function startPserver(o: PserverOptions = {}): Promise<TestPserver>
   const sipdConf = o.sipdConf ?? path.join(dir, 'conf', 'sipd.conf');
   if (!existsSync(sipdConf)) writeFileSync(sipdConf, '');
   const port = await freePort();
-  const conf = path.join(dir, 'conf', 'pserver.conf');
+  const conf = path.join(dir, 'conf', 'ps.conf');
   writeFileSync(
     conf,
-    [`ServerRoot ${dir}`, `PserverListen 127.0.0.1:${port}`, `PserverPlainHttp ${o.https ? 'Off' : 'On'}`, `PserverSipdConf ${sipdConf}`, 'PserverLogLevel debug', ...(o.extraConf ?? [])].join('\n') + '\n',
+    [`ServerRoot ${dir}`, 'PServerAddress 127.0.0.1', `PServerPort ${port}`, `PServerPlainHttp ${o.https ? 'Off' : 'On'}`, `PServerSipdConf ${sipdConf}`, 'PServerLogLevel debug', ...(o.extraConf ?? [])].join('\n') + '\n',
   );
   const child = spawn(process.execPath, [path.join(BIN, 'pserver'), '--config', conf, 'run'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
   let out = '';

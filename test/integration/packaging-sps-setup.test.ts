@@ -102,6 +102,11 @@ describe('sps_setup', () => {
     assert.deepEqual(parsed.config.targets.filter((x) => x.name.startsWith('spsSetupSink')).map((x) => `${x.host}:${x.port}`), ['10.1.1.1:162', '10.1.1.50:162']);
     assert.match(snmpd, /^snmpTargetParamsEntry spsSetupTrapParams 1 snmpv2c spsSetupSec noAuthNoPriv nonVolatile$/m);
     assert.match(readFileSync(path.join(conf, 'ps.conf'), 'utf8'), /^PServerPort 26005$/m);
+    assert.match(readFileSync(path.join(conf, 'ps.conf'), 'utf8'), /^PServerFirstAdministrator cspsuser$/m, 'the default first administrator');
+    // The GUI's self-signed certificate, for the host name given; its key private.
+    assert.equal(statSync(path.join(prefix, 'data', 'pserver', 'pserver-key.pem')).mode & 0o777, 0o600);
+    assert.match(readFileSync(path.join(prefix, 'data', 'pserver', 'pserver-cert.pem'), 'utf8'), /^-----BEGIN CERTIFICATE-----/);
+    assert.match(r.out, /self-signed certificate .*pserver-cert\.pem/);
     // The log has the run, but no password.
     const log = readFileSync(path.join(prefix, 'logs', 'sps_setup_log'), 'utf8');
     assert.match(log, /host_address=10\.1\.1\.1/);
@@ -177,8 +182,8 @@ describe('sps_setup', () => {
   test('interactive: questions with defaults; a wrong answer is asked again', () => {
     // proxy_domain, host_address, host_name, sip_port (wrong, then right), farm_members, mysql (off:
     // no MySQL questions), snmp_community, snmp_community_sources, snmp_v3_user (- for none: no
-    // passphrases), trap_sink, pserver_port.
-    const input = ['example.org', '10.2.2.2', '', '99999', '5080', '', 'off', '', '', '-', '', '26010', ''].join('\n');
+    // passphrases), trap_sink, pserver_port, pserver_admin.
+    const input = ['example.org', '10.2.2.2', '', '99999', '5080', '', 'off', '', '', '-', '', '26010', 'guiadmin', ''].join('\n');
     const r = setup(['--prefix', prefix], input);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /SIP port \[5070\]: +not valid: expected a port number/);
@@ -188,6 +193,7 @@ describe('sps_setup', () => {
     assert.match(text, /^DB_MySQL Off$/m);
     assert.match(text, /^ServerName sps1\.example\.com$/m, 'an empty answer keeps the previous value');
     assert.match(readFileSync(path.join(conf, 'ps.conf'), 'utf8'), /^PServerPort 26010$/m);
+    assert.match(readFileSync(path.join(conf, 'ps.conf'), 'utf8'), /^PServerFirstAdministrator guiadmin$/m);
     assert.doesNotMatch(readFileSync(path.join(conf, 'snmpd.cnf'), 'utf8'), /^usmUserEntry localSnmpID spsadmin/m, '"-" removed the v3 user');
     assert.equal(sipd_t(path.join(conf, 'sipd.conf')).status, 0);
     const early = setup(['--prefix', prefix], 'example.org\n');

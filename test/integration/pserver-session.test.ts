@@ -3,7 +3,7 @@
 // bin/pserver process.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startPserver, WebClient } from '../helpers/web.js';
 import type { TestPserver } from '../helpers/web.js';
@@ -44,12 +44,23 @@ describe('pserver sessions and accounts', () => {
     assert.equal((await admin.changePassword(ps.initialPassword!, 'cspsuser')).status, 400);
     const ok = await admin.changePassword(ps.initialPassword!, ADMIN_PW);
     assert.equal(ok.status, 200, ok.body);
+    assert.ok(!existsSync(path.join(ps.dir, 'data', 'pserver', 'initial-password')), 'the one-time password file is gone');
     const list = await admin.get('/api/accounts', { headers: { accept: 'application/json' } });
     assert.equal(list.status, 200, list.body);
     assert.deepEqual(
       list.json<{ name: string }[]>().map((a) => a.name),
       ['cspsuser'],
     );
+  });
+
+  test('the OpenAPI document lists the API routes with their schemas', async () => {
+    const r = await admin.get('/api/openapi.json', { headers: { accept: 'application/json' } });
+    assert.equal(r.status, 200);
+    const doc = r.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
+    assert.match(doc.openapi, /^3\./);
+    assert.ok(doc.paths['/api/accounts']?.post, Object.keys(doc.paths).join(', '));
+    assert.ok(doc.paths['/api/session']?.post);
+    assert.ok(!Object.keys(doc.paths).some((p) => !p.startsWith('/api/')), 'pages stay out of the API document');
   });
 
   test('the old one-time password no longer works', async () => {

@@ -37,6 +37,9 @@ function idTable(file: '/etc/passwd' | '/etc/group'): Array<[string, number]> {
 }
 
 const groupId = (name: string) => idTable('/etc/group').find(([n]) => n === name)?.[1];
+/** A user's uid from /etc/passwd, if the user exists. */
+export const userId = (name: string) => idTable('/etc/passwd').find(([n]) => n === name)?.[1];
+export { groupId };
 export const idName = (file: '/etc/passwd' | '/etc/group', id: number) => idTable(file).find(([, i]) => i === id)?.[0] ?? String(id);
 
 /**

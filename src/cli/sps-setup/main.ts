@@ -1,7 +1,7 @@
 // sps_setup's main: gathers the answers, edits every conf file in memory, checks the result
 // as `sipd -t` and the agent would, runs the MySQL step, and only then writes the files.
 // Every run is logged in logs/sps_setup_log; no password reaches the log or the screen.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { formatMessage, parseConfig } from '../../server/config.js';
 import type { ConfigMessage } from '../../config/loader.js';
@@ -9,6 +9,7 @@ import { isIPv6 } from '../../config/define.js';
 import { parseSnmpdCnf } from '../../agent/cnf/snmpd-cnf.js';
 import { endpointText, parseMySqlHost } from '../../stores/mysql/pool.js';
 import { columnsFromConfig } from '../../stores/mysql/subscriber-store.js';
+import { checkPserverSettingsText } from '../../provisioning/settings.js';
 import { KEYS, SECRET, checkAnswers } from './questions.js';
 import type { Answers } from './questions.js';
 import { formatAnswers, parseAnswers } from './answers-file.js';
@@ -16,7 +17,8 @@ import { HOST_NAME_DIRECTIVES, directiveValue, quoteArg, replaceWord, setDirecti
 import { placeBlock, snmpdBlock } from './snmpd-block.js';
 import { createDatabase, probeTable } from './mysql.js';
 import type { DbPlace } from './mysql.js';
-import { applyPerms, idName, modeText, permsFor, readEdit, textOf, writeKeeping } from './file-writing.js';
+import { applyPerms, groupId, idName, modeText, permsFor, readEdit, textOf, userId, writeKeeping } from './file-writing.js';
+import { makeSelfSignedCertificate } from '../../common/web/listen.js';
 import type { FileEdit } from './file-writing.js';
 import { CARRIED, answersFromFiles, carry, defaults } from './starting-answers.js';
 import { ask } from './interview.js';
@@ -149,12 +151,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   placeBlock(snmpd.lines, snmpdBlock(answers));
   if (ps.before === undefined) ps.lines = ['# ps.conf -- provisioning server (pserver) settings, written by sps_setup.', ''];
   notes.push(...setDirective(ps.lines, 'PServerPort', [answers.pserver_port!], ps.file));
+  notes.push(...setDirective(ps.lines, 'PServerFirstAdministrator', [quoteArg(answers.pserver_admin!)], ps.file));
 
   // Check before writing anything: sipd.conf as `sipd -t` would, snmpd.cnf as the agent would.
   const problems: ConfigMessage[] = [];
   const checked = parseConfig(textOf(sipd), sipd.file);
   if (!checked.ok) problems.push(...checked.errors);
   problems.push(...parseSnmpdCnf(textOf(snmpd), snmpd.file).messages.filter((m) => m.severity === 'error'));
+  problems.push(...checkPserverSettingsText(textOf(ps), ps.file));
   if (problems.length || !checked.ok) {
     for (const p of problems) process.stderr.write(`sps_setup: ${formatMessage(p)}\n`);
     process.stderr.write('sps_setup: the result would not load, so nothing was changed\n');
@@ -226,6 +230,27 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (mysql && answers.mysql_create_db !== 'yes') {
     say(`MySQL: the database was not touched; if ${answers.mysql_user} cannot use it yet, run sps_setup again with mysql_create_db=yes, or install_mysql_db`);
   }
+  await guiCertificate(ps, conf, answers.host_name || answers.host_address || 'localhost', say);
   process.stdout.write(`sps_setup: done (log: ${logFile}). Apply with "${path.join(args.prefix, 'bin', 'sip')} restart" (Listen and Port need a full restart).\n`);
   return 0;
+}
+
+/**
+ * The GUI's self-signed certificate for this host's name, unless ps.conf names one or a
+ * pair is already there; owned by csps when run as root, since pserver runs as csps.
+ */
+async function guiCertificate(ps: FileEdit, conf: string, host: string, say: (n: string) => void): Promise<void> {
+  if (directiveValue(ps.lines, 'PServerCertificateFile') !== undefined) return;
+  try {
+    const t = await makeSelfSignedCertificate(path.join(conf, '..', 'data', 'pserver'), host);
+    const uid = userId('csps');
+    const gid = groupId('csps');
+    if (process.geteuid?.() === 0 && uid !== undefined && gid !== undefined) {
+      // data/pserver is pserver's own directory: its accounts and audit log go there too.
+      for (const f of [path.dirname(t.keyFile), t.keyFile, t.certFile]) chownSync(f, uid, gid);
+    }
+    say(`provisioning GUI: HTTPS with the self-signed certificate ${t.certFile}; set PServerCertificateFile and PServerKeyFile in ps.conf for one your browsers trust`);
+  } catch (e) {
+    say(`provisioning GUI: no certificate made (${(e as Error).message}); pserver makes one at its first start`);
+  }
 }

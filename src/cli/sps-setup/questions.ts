@@ -2,12 +2,13 @@
 // when it applies, and what a valid answer looks like. Answers typed, read from a file
 // or given as options all pass through normalise() and checkAnswers() here.
 import { isHostname, isIPv4, isIPv6 } from '../../config/define.js';
+import { accountNameProblem } from '../../provisioning/accounts.js';
 
 export const KEYS = [
   'proxy_domain', 'host_address', 'host_name', 'sip_port', 'farm_members',
   'mysql', 'mysql_host', 'mysql_user', 'mysql_password', 'mysql_create_db', 'mysql_admin_user', 'mysql_admin_password',
   'snmp_community', 'snmp_community_sources', 'snmp_v3_user', 'snmp_v3_auth_password', 'snmp_v3_priv_password', 'trap_sink',
-  'pserver_port',
+  'pserver_port', 'pserver_admin',
 ] as const;
 export type Key = (typeof KEYS)[number];
 export type Answers = Partial<Record<Key, string>>;
@@ -128,6 +129,8 @@ export const QUESTIONS: Record<Key, Question> = {
     },
   },
   pserver_port: { text: 'Provisioning server (pserver) port', check: portCheck },
+  // pserver creates it at first start with a one-time password; an existing account list is left alone.
+  pserver_admin: { text: 'Provisioning GUI first administrator (user ID)', check: (v) => accountNameProblem(v) ?? undefined },
 };
 
 /** Normalise what people type: on/off spellings, lists with commas. */

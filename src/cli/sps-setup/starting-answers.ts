@@ -29,6 +29,8 @@ export function answersFromFiles(sipd: readonly string[], ps: readonly string[])
   if (v('DB_MySQL_Password') !== undefined) a.mysql_password = v('DB_MySQL_Password');
   const port = directiveValue(ps, 'PServerPort');
   if (port !== undefined) a.pserver_port = port;
+  const admin = directiveValue(ps, 'PServerFirstAdministrator');
+  if (admin !== undefined) a.pserver_admin = admin;
   return a;
 }
 
@@ -58,6 +60,7 @@ export function defaults(): Answers {
     snmp_v3_priv_password: randomBytes(16).toString('hex'),
     trap_sink: '',
     pserver_port: '26005',
+    pserver_admin: 'cspsuser',
   };
 }
 

@@ -59,7 +59,6 @@ declare module 'fastify' {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-export const LOGIN_RATE = { max: 30, timeWindow: 60_000 };
 export const CSV_UPLOAD_LIMIT = 256 * 1024 * 1024;
 
 /** The directory of an installed package's main file (node_modules is found the way Node finds it). */
@@ -114,9 +113,11 @@ export async function createWebApp(opts: KitOptions): Promise<FastifyInstance> {
   app.decorate('dropUserSessions', (user: string, keep?: string) => store.dropUser(user, keep));
   // One host may run pserver and the agent's Dr-Web on two ports; cookies ignore ports, so the names differ.
   const cookieBase = opts.product.toLowerCase().replace(/[^a-z0-9]+/g, '_') + '_sid';
+  // __Host-: the browser takes it only over HTTPS, for this host and path /, so no sibling domain can plant one.
+  const cookieName = opts.secureCookies ? `__Host-${cookieBase}` : cookieBase;
   await app.register(session, {
     secret: opts.sessionSecret.toString('base64'),
-    cookieName: opts.secureCookies ? `__Host-${cookieBase}` : cookieBase,
+    cookieName,
     cookie: { httpOnly: true, secure: opts.secureCookies, sameSite: 'strict', path: '/' },
     store,
     saveUninitialized: false,
@@ -135,7 +136,7 @@ export async function createWebApp(opts: KitOptions): Promise<FastifyInstance> {
   });
 
   if (opts.apiTitle) {
-    await app.register(swagger, { openapi: { info: { title: opts.apiTitle, version: VERSION }, components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: cookieBase } } } } });
+    await app.register(swagger, { openapi: { info: { title: opts.apiTitle, version: VERSION }, components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: cookieName } } } } });
   }
 
   app.addHook('onRequest', (req, reply, done) => {

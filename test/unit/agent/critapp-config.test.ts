@@ -108,4 +108,6 @@ test('the shipped conf/critagt.cnf loads cleanly: sipd, pserver, mysqld, all int
   assert.equal(r.config.procs[0].startCommand, 'bin/sip start');
   assert.equal(r.config.procs[0].terminateCommand, 'bin/sip stop');
   assert.equal(r.config.procs[0].pidFile, 'logs/sipd.pid');
+  assert.equal(r.config.procs[1].startCommand, 'bin/pserver start');
+  assert.equal(r.config.procs[1].pidFile, 'logs/pserver.pid');
 });
