@@ -7,12 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { FIXTURES } from '../helpers/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import type { TestBrowser } from '../helpers/browser.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
-import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
-import type { TestProxy } from '../helpers/sipd.js';
+import { FIXTURES, freePort, makeServerRoot, runBin, showRun } from '../helpers/index.js';
+import type { ServerRoot } from '../helpers/index.js';
 import { startPserver, WebClient } from '../helpers/web.js';
 import type { TestPserver } from '../helpers/web.js';
 
@@ -21,13 +20,17 @@ const ADMIN_PW = 'admin-password-1';
 const MARKUP = '<script>alert(1)</script>';
 
 describe('Subscribers and Routes in the browser, with sipd and sipp', () => {
-  let sipd: TestProxy;
+  let sipd: { sr: ServerRoot; port: number };
   let ps: TestPserver;
   let tb: TestBrowser;
   let page: Page;
 
   before(async () => {
-    sipd = await startTestSipd(['Cisco_Registry On', 'Cisco_Routing On', 'Authentication On', 'AddRecordRoute On', 'SipT1InMs 100']);
+    // A real sipd process (sip start), so pserver reaches it over its control socket as in production.
+    const port = await freePort();
+    sipd = { sr: makeServerRoot(port, ['Cisco_Registry On', 'Cisco_Routing On', 'Authentication On', 'AddRecordRoute On', 'SipT1InMs 100', 'DebugFlag Routing On']), port };
+    const started = await runBin('sip', ['start', '-f', sipd.sr.conf]);
+    assert.equal(started.code, 0, showRun(started));
     ps = await startPserver({ sipdConf: sipd.sr.conf });
     await new WebClient(ps.url).firstLogin('cspsuser', ps.initialPassword!, ADMIN_PW);
     tb = await launchBrowser();
@@ -41,7 +44,10 @@ describe('Subscribers and Routes in the browser, with sipd and sipp', () => {
   after(async () => {
     await tb?.close();
     await ps?.stop();
-    await stopTestSipd(sipd);
+    if (sipd) {
+      await runBin('sip', ['stop', '-f', sipd.sr.conf]);
+      sipd.sr.remove();
+    }
   });
 
   test('a subscriber added in the GUI registers a sipp phone with its password; its name shows as text', async () => {
@@ -79,7 +85,7 @@ describe('Subscribers and Routes in the browser, with sipd and sipp', () => {
       };
       const good = `pattern,type,nextHop,port\n+1408.......,phone,127.0.0.1,${uas.port}\n+1303*,phone,gw.example.com,5060\n`;
       await upload(good.replace('+1303*,phone,gw.example.com,5060', '+1303*,phone,gw.example.com,99999'));
-      assert.match((await page.textContent('#message')) ?? '', /1 bad line; nothing was imported/);
+      assert.match((await page.textContent('#message')) ?? '', /1 error; nothing was imported/);
       assert.match((await page.textContent('#import-errors')) ?? '', /line 3: port/);
       await page.goto(`${ps.url}/routes?field=pattern&op=equals&q=${encodeURIComponent('+1408.......')}`);
       assert.match((await page.textContent('#routes tbody')) ?? '', /No routes match/);
@@ -94,7 +100,7 @@ describe('Subscribers and Routes in the browser, with sipd and sipp', () => {
         timeoutS: 15,
         extraArgs: ['-au', 'carol', '-ap', 'carol-secret'],
       });
-      assert.equal(call.code, 0, describePeer(call));
+      assert.equal(call.code, 0, `${describePeer(call)}\n--- sipd error_log ---\n${sipd.sr.readErrorLog().slice(-3000)}`);
       const callee = await uas.done;
       assert.equal(callee.code, 0, `the gateway of the imported route took the call\n${describePeer(callee)}`);
     } finally {

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startPserver, WebClient } from '../helpers/web.js';
 import type { TestPserver } from '../helpers/web.js';
-import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
-import type { TestProxy } from '../helpers/sipd.js';
+import { freePort, makeServerRoot, runBin, showRun } from '../helpers/index.js';
+import type { ServerRoot } from '../helpers/index.js';
 import { startMariaDb } from '../helpers/mariadb.js';
 import type { MariaDb } from '../helpers/mariadb.js';
 import { MySqlPool } from '../../src/stores/mysql/pool.js';
@@ -37,18 +37,25 @@ async function clients(ps: TestPserver): Promise<{ admin: WebClient; op: WebClie
 const csvPost = (c: WebClient, p: string, csv: string) => c.request('POST', p, { body: csv, headers: { 'content-type': 'text/csv', accept: 'application/json' } });
 
 describe('pserver data pages with sipd running (embedded subscriber store)', () => {
-  let sipd: TestProxy;
+  let sipd: { sr: ServerRoot; port: number };
   let ps: TestPserver;
   let c: { admin: WebClient; op: WebClient; ro: WebClient };
 
   before(async () => {
-    sipd = await startTestSipd(['Cisco_Routing On', 'Cisco_Registry On', 'AuthRealm example.com']);
+    // A real sipd process (sip start), so pserver reaches it over its control socket as in production.
+    const port = await freePort();
+    sipd = { sr: makeServerRoot(port, ['Cisco_Routing On', 'Cisco_Registry On', 'AuthRealm example.com']), port };
+    const started = await runBin('sip', ['start', '-f', sipd.sr.conf]);
+    assert.equal(started.code, 0, showRun(started));
     ps = await startPserver({ sipdConf: sipd.sr.conf });
     c = await clients(ps);
   });
   after(async () => {
     await ps?.stop();
-    await stopTestSipd(sipd);
+    if (sipd) {
+      await runBin('sip', ['stop', '-f', sipd.sr.conf]);
+      sipd.sr.remove();
+    }
   });
 
   test('subscribers: add, read, search, edit, delete; the password is never shown back', async () => {
