@@ -1,6 +1,6 @@
 // Subscriber search at 1,000,000 rows, embedded store and MySQL, and the time pserver takes
 // to render a Subscribers page of that table. Figures go into the issue's notes; nothing
-// here is asserted. Run: `npm run build && node dist/bench/gui-search.js [rows] [--no-mysql]`
+// here is asserted. Run: `npm run build && node dist/bench/gui-search.js [rows] [--no-mysql] [--no-embedded]`
 // (MariaDB from the mariadb-server package for the MySQL half).
 //
 // Each query is run REPEAT times and the median reported. "first" is the first page of a
@@ -20,6 +20,7 @@ import { startPserver, WebClient } from '../test/helpers/web.js';
 
 const ROWS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const MYSQL = !process.argv.includes('--no-mysql');
+const EMBEDDED = !process.argv.includes('--no-embedded');
 const REPEAT = 15;
 const LAST = ['Smith', 'Jones', 'Brown', 'Taylor', 'Wilson', 'Davies', 'Evans', 'Thomas', 'Johnson', 'Roberts'];
 
@@ -142,5 +143,5 @@ async function mysqlHalf(): Promise<void> {
   }
 }
 
-await embedded();
+if (EMBEDDED) await embedded();
 if (MYSQL) await mysqlHalf();

@@ -69,6 +69,17 @@ const STEPS: readonly Step[] = [
   ADD COLUMN ${q(c.redirectDnPrivacy)} TINYINT(1) NOT NULL DEFAULT 0,
   ADD UNIQUE KEY ${q('user_in_domain')} (${q(c.domain)}, ${q(c.user)}(${USER_UNIQUE_CHARS}))`,
   },
+  {
+    version: 3,
+    what: 'indexes for searching and sorting by user ID, domain and names',
+    sql: (t, c) =>
+      `ALTER TABLE ${t}
+  ADD INDEX ${q('by_user')} (${q(c.user)}),
+  ADD INDEX ${q('by_domain')} (${q(c.domain)}),
+  ADD INDEX ${q('by_first_name')} (${q(c.firstName)}),
+  ADD INDEX ${q('by_middle_name')} (${q(c.middleName)}),
+  ADD INDEX ${q('by_last_name')} (${q(c.lastName)})`,
+  },
 ];
 
 async function columnsOf(db: Queryable, database: string, table: string): Promise<Set<string> | undefined> {
