@@ -85,6 +85,8 @@ async function pageRender(name: string, conf: string, dir: string): Promise<void
     const search = await med(() => c.get('/subscribers?field=lastName&op=equals&q=Smith0&sort=user'));
     const api = await med(() => c.get('/api/subscribers?limit=50', { headers: { accept: 'application/json' } }));
     const page = await c.get('/subscribers');
+    const problem = /id="message">([^<]*)/.exec(page.body)?.[1];
+    if (page.status !== 200 || problem) console.log(`  pserver answered ${page.status}: ${problem ?? page.body.slice(0, 300)}`);
     console.log(`  pserver page render (${name}): first GET /subscribers ${first.toFixed(0)} ms (opens the store${name === 'embedded' ? ', builds the index' : ''}); then median ${list.toFixed(1)} ms; a search ${search.toFixed(1)} ms; GET /api/subscribers ${api.toFixed(1)} ms; page ${(page.body.length / 1024).toFixed(0)} KiB`);
   } finally {
     await ps.stop();
