@@ -14,7 +14,6 @@ export interface PserverFeature {
 }
 
 export const FEATURES: readonly PserverFeature[] = [
-  { name: 'data', nav: DATA_NAV, plugin: dataPlugin },
   {
     name: 'accounts',
     nav: [
@@ -24,4 +23,5 @@ export const FEATURES: readonly PserverFeature[] = [
     ],
     plugin: accountsPlugin,
   },
+  { name: 'data', nav: DATA_NAV, plugin: dataPlugin },
 ];
