@@ -263,6 +263,48 @@ export class MySqlPool {
     throw new StoreUnavailableError(`MySQL is unavailable (${names} marked down): ${describeMySqlError(last)}`, { cause: last });
   }
 
+  /**
+   * Run `work` in one transaction on one connection of the server in use: committed when
+   * it resolves, rolled back when it throws (the error is passed on). No per-statement
+   * deadline here: a bulk import may take longer than DB_MySQL_Connect_Timeout; a server
+   * that dies meanwhile fails the statement, and with it the transaction.
+   */
+  async transaction<R>(work: (query: <T = unknown>(sql: string, values?: readonly unknown[]) => Promise<T>) => Promise<R>): Promise<R> {
+    if (this.closed) throw new StoreUnavailableError('the MySQL connection is closed');
+    const s = this.servers.find((x) => !x.bad);
+    if (!s) throw new StoreUnavailableError(`MySQL is unavailable (${this.servers.map((x) => endpointText(x.endpoint)).join(' and ')} marked down)`);
+    let conn: Connection | undefined;
+    try {
+      conn = await s.acquire(() => false);
+    } catch (e) {
+      this.markBad(s, e);
+      throw new StoreUnavailableError(`MySQL is unavailable: ${describeMySqlError(e)}`, { cause: e });
+    }
+    const c = conn!;
+    const query = async <T = unknown>(sql: string, values: readonly unknown[] = []): Promise<T> => {
+      const [rows] = await c.query(sql, values as unknown[]);
+      return rows as T;
+    };
+    let healthy = true;
+    try {
+      await c.query('START TRANSACTION');
+      const r = await work(query);
+      await c.query('COMMIT');
+      return r;
+    } catch (e) {
+      try {
+        await c.query('ROLLBACK');
+      } catch {
+        healthy = false;
+      }
+      if (isServerDown(e)) healthy = false;
+      throw e;
+    } finally {
+      if (healthy) s.release(c);
+      else s.destroy(c);
+    }
+  }
+
   private async runOn<T>(s: Server, sql: string, values: readonly unknown[], ms: number): Promise<T> {
     let timedOut = false;
     let conn: Connection | undefined;
