@@ -20,7 +20,7 @@ import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-stor
 import { openMySqlLocationStore } from './mysql/location-store.js';
 import type { RouteStore } from './route-store.js';
 import type { StoreLog } from './store-log.js';
-import type { SubscriberStore } from './subscriber-store.js';
+import type { SearchableSubscriberStore } from './subscriber-store.js';
 
 export type { StoreLog };
 
@@ -59,7 +59,7 @@ export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: str
  * Close it with store.close() at stop, and at a graceful restart when any DB_MySQL
  * directive changed (open the new one first).
  */
-export async function openSubscriberStore(config: Config, log: StoreLog): Promise<SubscriberStore> {
+export async function openSubscriberStore(config: Config, log: StoreLog): Promise<SearchableSubscriberStore> {
   const v = config.values;
   if (!v.DB_MySQL) return EmbeddedSubscriberStore.open({ dir: embeddedSubscriberDir(config), log });
   return new MySqlSubscriberStore({

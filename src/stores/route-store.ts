@@ -52,6 +52,8 @@ export interface RouteStore {
   match(type: RouteType, key: string): readonly (readonly Route[])[];
   /** Every route, in pattern order. */
   all(): readonly Route[];
+  /** Every route in no particular order, without building a list (searches of a big table); stores without it are read with all(). */
+  each?(): Iterable<Route>;
   size(): number;
   /** Add or replace (same routeKey) routes, all durable before it resolves; atomic as a batch. */
   put(routes: readonly Route[]): Promise<void>;

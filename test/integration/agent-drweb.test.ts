@@ -85,14 +85,8 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
   try {
     await agent.launch();
     browser = await launchBrowser();
-    const ctx = await browser.context();
-    const page = await ctx.newPage();
-    // The CSP is enforced in the browser: a violation (inline script or style) is a console error.
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    // Console errors include CSP violations (an inline script or style).
+    const { ctx, page, problems } = await browser.watchedPage();
 
     // Not signed in: the page sends us to the login.
     await page.goto(`${base}/critapp`);

@@ -103,6 +103,10 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     return this.table.all();
   }
 
+  each(): Iterable<Route> {
+    return this.table.each();
+  }
+
   size(): number {
     return this.table.size();
   }

@@ -20,8 +20,9 @@ import path from 'node:path';
 import { decodeRecords, encodeRecord } from './journal-format.js';
 import { decodeSecret, encodeSecret } from '../secret.js';
 import { StoreUnavailableError, SubscriberValidationError, uniqueKey, validateSubscriber } from '../subscriber-store.js';
-import type { Subscriber, SubscriberStore } from '../subscriber-store.js';
+import type { SearchableSubscriberStore, Subscriber, SubscriberPage, SubscriberQuery } from '../subscriber-store.js';
 import type { StoreLog } from '../store-log.js';
+import { SubscriberIndex } from './subscriber-index.js';
 
 
 export interface EmbeddedSubscriberOptions {
@@ -53,7 +54,8 @@ interface Stored {
   p?: boolean;
 }
 
-type Rec = { o: 'snapshot'; v: 1; at: number } | { o: 'put'; s: Stored } | { o: 'del'; u: string; d: string };
+// 'batch' is an import: many puts in one checksummed line, so a crash keeps all or none.
+type Rec = { o: 'snapshot'; v: 1; at: number } | { o: 'put'; s: Stored } | { o: 'batch'; s: Stored[] } | { o: 'del'; u: string; d: string };
 
 function toStored(s: Subscriber): Stored {
   const r: Stored = { u: s.user, d: s.domain };
@@ -129,12 +131,14 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export class EmbeddedSubscriberStore implements SubscriberStore {
+export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
   readonly snapshotPath: string;
   readonly journalPath: string;
   readonly lockPath: string;
   /** By uniqueKey (domain + first 50 characters of the user). */
   private map = new Map<string, Subscriber>();
+  /** Sorted views for search, built on first use (src/stores/embedded/subscriber-index.ts). */
+  private readonly index = new SubscriberIndex(() => this.map.values());
   private snapIno = 0;
   private journalIno = 0;
   /** Bytes of the journal applied (always ends at a line end). */
@@ -198,7 +202,7 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
         );
       }
       await this.append({ o: 'put', s: toStored(v) });
-      this.map.set(uniqueKey(v.user, v.domain), v);
+      this.set(v);
     });
   }
 
@@ -208,7 +212,7 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
       const had = this.map.get(uniqueKey(v.user, v.domain));
       if (!had || had.user !== v.user) throw new SubscriberValidationError(`No subscriber ${describe(v)}.`, 'user_id');
       await this.append({ o: 'put', s: toStored(v) });
-      this.map.set(uniqueKey(v.user, v.domain), v);
+      this.set(v);
     });
   }
 
@@ -220,8 +224,42 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
       if (!had || had.user !== user) return false;
       await this.append({ o: 'del', u: user, d });
       this.map.delete(key);
+      this.index.changed(had, undefined);
       return true;
     });
+  }
+
+  async search(q: SubscriberQuery): Promise<SubscriberPage> {
+    this.assertOpen();
+    await this.refresh(false);
+    return this.index.search(q, this.map.size);
+  }
+
+  importMany(subs: readonly Subscriber[]): Promise<{ added: number; replaced: number }> {
+    return this.write(async () => {
+      const checked = subs.map((s) => validateSubscriber(s));
+      let added = 0;
+      for (const v of checked) {
+        const had = this.map.get(uniqueKey(v.user, v.domain));
+        if (!had) added++;
+        else if (had.user !== v.user) {
+          throw new SubscriberValidationError(`Subscriber ${describe(v)} has the same first 50 characters as the existing ${describe(had)}.`, 'user_id');
+        }
+      }
+      if (checked.length === 0) return { added: 0, replaced: 0 };
+      await this.append({ o: 'batch', s: checked.map(toStored) });
+      for (const v of checked) this.map.set(uniqueKey(v.user, v.domain), v);
+      this.index.reset();
+      return { added, replaced: checked.length - added };
+    });
+  }
+
+  /** Add or replace one subscriber in memory, keeping the search index in step. */
+  private set(s: Subscriber): void {
+    const key = uniqueKey(s.user, s.domain);
+    const had = this.map.get(key);
+    this.map.set(key, s);
+    this.index.changed(had, s);
   }
 
   async close(): Promise<void> {
@@ -242,12 +280,23 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
     if (r.o === 'put') {
       const s = fromStored(r.s);
       if (!s) return false;
-      this.map.set(uniqueKey(s.user, s.domain), s);
+      this.set(s);
+      return true;
+    }
+    if (r.o === 'batch' && Array.isArray(r.s)) {
+      const all = r.s.map(fromStored);
+      if (all.some((s) => !s)) return false;
+      for (const s of all as Subscriber[]) this.map.set(uniqueKey(s.user, s.domain), s);
+      this.index.reset();
       return true;
     }
     if (r.o === 'del' && typeof r.u === 'string' && typeof r.d === 'string') {
       const key = uniqueKey(r.u, r.d);
-      if (this.map.get(key)?.user === r.u) this.map.delete(key);
+      const had = this.map.get(key);
+      if (had?.user === r.u) {
+        this.map.delete(key);
+        this.index.changed(had, undefined);
+      }
       return true;
     }
     return false;
@@ -271,6 +320,7 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
     const snapData = await readOrEmpty(this.snapshotPath);
     const journalData = await readOrEmpty(this.journalPath);
     this.map = new Map();
+    this.index.reset();
     this.applyLines(snapData, this.snapshotPath);
     this.offset = this.applyLines(journalData, this.journalPath);
     this.snapIno = snap.ino;

@@ -312,9 +312,10 @@ export class MySqlPool {
    * ROLLBACK on any error). Statement errors are thrown as mysql2 gives them (a Galera
    * certification conflict is ER_LOCK_DEADLOCK: the caller may retry); a server that
    * cannot be used is marked bad and StoreUnavailableError thrown, without retrying
-   * elsewhere, since part of the work may have run.
+   * elsewhere, since part of the work may have run. `timeoutMs` bounds the whole transaction
+   * (DB_MySQL_Connect_Timeout by default; a bulk import passes a longer one).
    */
-  async transaction<T>(fn: (db: { query<R = unknown>(sql: string, values?: readonly unknown[]): Promise<R> }) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (db: { query<R = unknown>(sql: string, values?: readonly unknown[]): Promise<R> }) => Promise<T>, timeoutMs = this.o.timeoutMs): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('the MySQL connection is closed');
     const s = this.servers.find((x) => !x.bad);
     if (!s) {
@@ -322,7 +323,7 @@ export class MySqlPool {
       throw new StoreUnavailableError(`MySQL is unavailable (every server marked down): ${describeMySqlError(last)}`, { cause: last });
     }
     try {
-      return await this.useOn(s, this.o.timeoutMs, async (c) => {
+      return await this.useOn(s, timeoutMs, async (c) => {
         await c.query('BEGIN');
         try {
           const r = await fn({ query: async <R>(sql: string, values: readonly unknown[] = []) => (await c.query(sql, values as unknown[]))[0] as R });
