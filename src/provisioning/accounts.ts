@@ -117,12 +117,17 @@ export class AccountStore implements UserDirectory {
   }
 
   async changePassword(name: string, newPassword: string): Promise<void> {
-    this.need(name);
-    const problem = passwordProblem(name, newPassword);
-    if (problem) throw new AccountError(problem);
-    const hash = await hashPassword(newPassword);
-    this.replace(name, { hash, mustChange: false });
+    await this.setPassword(name, newPassword, false);
     this.forgetInitialPassword(name);
+  }
+
+  /** Checks and hashes `password` and stores it; `mustChange` makes it an initial one. */
+  private async setPassword(name: string, password: string, mustChange: boolean): Promise<void> {
+    this.need(name);
+    const problem = passwordProblem(name, password);
+    if (problem) throw new AccountError(problem);
+    const hash = await hashPassword(password);
+    this.replace(name, { hash, mustChange });
   }
 
   /** The one-time password file has served its purpose once its user chose a password (or is gone). */
@@ -153,12 +158,8 @@ export class AccountStore implements UserDirectory {
   }
 
   /** An administrator sets a new initial password; the user must change it at next login. */
-  async resetPassword(name: string, password: string): Promise<void> {
-    this.need(name);
-    const problem = passwordProblem(name, password);
-    if (problem) throw new AccountError(problem);
-    const hash = await hashPassword(password);
-    this.replace(name, { hash, mustChange: true });
+  resetPassword(name: string, password: string): Promise<void> {
+    return this.setPassword(name, password, true);
   }
 
   remove(name: string): void {
