@@ -1,8 +1,9 @@
 // pserver's user accounts: <ServerRoot>/data/pserver/accounts.json, mode 0600, replaced
 // atomically (written beside, then renamed) so a crash never leaves half a file. Passwords
 // are scrypt hashes (common/web/passwords.ts). This is the kit's UserDirectory for pserver.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeAtomic } from '../common/atomic-file.js';
 import type { Role, UserDirectory, WebUser } from '../common/web/contract.js';
 import { ROLES } from '../common/web/contract.js';
 import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '../common/web/passwords.js';
@@ -62,10 +63,7 @@ export class AccountStore implements UserDirectory {
   }
 
   private save(next: Account[]): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, accounts: next }, null, 2) + '\n', { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    writeAtomic(this.file, JSON.stringify({ version: 1, accounts: next }, null, 2) + '\n', { mode: 0o600 });
     this.accounts = next;
   }
 
