@@ -1,6 +1,8 @@
 // Subscriber search at 1,000,000 rows, embedded store and MySQL, and the time pserver takes
-// to render a Subscribers page of that table. Figures go into the issue's notes; nothing
-// here is asserted. Run: `npm run build && node dist/bench/gui-search.js [rows] [--no-mysql] [--no-embedded]`
+// to render a Subscribers page of that table; then routes and registrations of that size in
+// a running sipd, searched through pserver's API (sipd's control socket, one pass over the
+// in-memory table per page). Figures go into the issue's notes; nothing here is asserted.
+// Run: `npm run build && node dist/bench/gui-search.js [rows] [--no-mysql] [--no-embedded] [--no-sipd]`
 // (MariaDB from the mariadb-server package for the MySQL half).
 //
 // Each query is run REPEAT times and the median reported. "first" is the first page of a
@@ -9,6 +11,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfigFile } from '../src/server/config.js';
+import { openEmbeddedLocationStore } from '../src/stores/embedded/location-store.js';
+import { openEmbeddedRouteStore } from '../src/stores/embedded/route-store.js';
+import type { Binding } from '../src/stores/location-store.js';
+import { locationStoreOptions, routeStoreOptions } from '../src/stores/open.js';
+import type { Route } from '../src/stores/route-store.js';
 import { EmbeddedSubscriberStore } from '../src/stores/embedded/subscriber-store.js';
 import { MySqlPool } from '../src/stores/mysql/pool.js';
 import { installSchema } from '../src/stores/mysql/schema.js';
@@ -16,11 +24,15 @@ import { MySqlSubscriberStore } from '../src/stores/mysql/subscriber-store.js';
 import type { SearchableSubscriberStore, Subscriber, SubscriberQuery } from '../src/stores/subscriber-store.js';
 import { emptySubscriber } from '../src/stores/subscriber-store.js';
 import { startMariaDb } from '../test/helpers/mariadb.js';
+import { freePort } from '../test/helpers/ports.js';
+import { startBin, waitFor } from '../test/helpers/run.js';
+import { forceStopSipd, makeServerRoot } from '../test/helpers/serverroot.js';
 import { startPserver, WebClient } from '../test/helpers/web.js';
 
 const ROWS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const MYSQL = !process.argv.includes('--no-mysql');
 const EMBEDDED = !process.argv.includes('--no-embedded');
+const SIPD = !process.argv.includes('--no-sipd');
 const REPEAT = 15;
 const LAST = ['Smith', 'Jones', 'Brown', 'Taylor', 'Wilson', 'Davies', 'Evans', 'Thomas', 'Johnson', 'Roberts'];
 
@@ -145,5 +157,112 @@ async function mysqlHalf(): Promise<void> {
   }
 }
 
+// A number scattered over the table, so insertion order is not pattern order.
+const scatter = (i: number) => (i * 7919) % ROWS;
+function route(i: number): Route {
+  const n = scatter(i);
+  return {
+    pattern: `+1${String(n).padStart(9, '0')}`,
+    type: 'phone',
+    nextHop: `gw${n % 64}.carrier${n % 8}.example.net`,
+    port: 5060,
+    transport: 'UDP',
+    priority: n % 10,
+    weight: 1 + (n % 100),
+    techPrefix: '',
+    techPrefixAction: 'include',
+    allowLessSpecific: true,
+    block: false,
+    inService: true,
+    label: `carrier ${n % 8}`,
+  };
+}
+function binding(i: number, now: number): Binding {
+  const aor = `${user(scatter(i))}@example.com`;
+  const host = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  return { aor, contact: `sip:${user(scatter(i))}@${host}:5060`, q: 1, expiresAt: now + 86_400_000, callId: `c${i}`, cseq: 1, static: false, updatedAt: now, received: { transport: 'UDP', address: host, port: 5060 } } as Binding;
+}
+
+async function sipdHalf(): Promise<void> {
+  const port = await freePort();
+  const sr = makeServerRoot(port, ['Cisco_Routing On', 'Cisco_Registry On', 'AuthRealm example.com']);
+  let sipd: ReturnType<typeof startBin> | undefined;
+  try {
+    // Write the route and registry files before start: what sipd loads is what it would have
+    // after a sysadmin_sps_regroute import or a million REGISTERs.
+    const loaded = loadConfigFile(sr.conf);
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+    const log = () => undefined;
+    const fill = await time(async () => {
+      const routes = await openEmbeddedRouteStore({ ...routeStoreOptions(loaded.config, log), compactEveryMs: 0 });
+      await routes.replaceAll(Array.from({ length: ROWS }, (_, i) => route(i)));
+      await routes.close();
+      const reg = await openEmbeddedLocationStore({ ...locationStoreOptions(loaded.config, log), compactEveryMs: 0, sync: false });
+      const now = Date.now();
+      for (let i = 0; i < ROWS; i += 10_000) {
+        const w: Promise<void>[] = [];
+        for (let k = i; k < Math.min(ROWS, i + 10_000); k++) {
+          const b = binding(k, now);
+          w.push(reg.put(b.aor, [b]));
+        }
+        await Promise.all(w);
+      }
+      await reg.close();
+    });
+    console.log(`\nsipd: ${ROWS.toLocaleString('en-US')} routes and ${ROWS.toLocaleString('en-US')} registrations written to the store files in ${(fill / 1000).toFixed(1)} s`);
+    // `sip start` gives sipd 10 s to report ready; loading two million rows takes longer, so
+    // run it in the foreground and time until pserver's first route search answers.
+    const t0 = process.hrtime.bigint();
+    sipd = startBin('sipd', ['-X', '-f', sr.conf], 1_800_000);
+    const ps = await startPserver({ sipdConf: sr.conf });
+    try {
+      const c = new WebClient(ps.url);
+      await c.firstLogin('cspsuser', ps.initialPassword!, 'bench-password-1');
+      await waitFor('sipd answering searches', async () => {
+        try {
+          return (await c.get('/api/routes?limit=1', { headers: { accept: 'application/json' } })).status === 200;
+        } catch {
+          return false;
+        }
+      }, 600_000, 1000);
+      console.log(`sipd: start until the first search answers (loads both tables) ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
+      const api = (p: string) => c.get(p, { headers: { accept: 'application/json' } });
+      const out: [string, number, number, number][] = [];
+      const row = async (what: string, p: string) => {
+        const first = await time(() => api(p));
+        const r = await api(p);
+        if (r.status !== 200) throw new Error(`${p}: ${r.status} ${r.body.slice(0, 300)}`);
+        out.push([what, first, await med(() => api(p)), r.json<{ rows: unknown[] }>().rows.length]);
+        return r.json<{ next?: string }>();
+      };
+      const deep = (p: string, key: string) => row(`${p.slice(5, 13)} deep page (cursor mid-table)`, `${p}&after=${key}`);
+      await row('routes, first page by pattern', '/api/routes?q=*&sort=pattern&limit=50');
+      const half = await api(`/api/routes?field=pattern&op=starts&q=%2B1${String(ROWS / 2).padStart(9, '0').slice(0, 6)}&sort=pattern&limit=1`);
+      const midKey = half.json<{ next?: string }>().next;
+      if (midKey) await deep('/api/routes?q=*&sort=pattern&limit=50', midKey);
+      await row('routes, by priority desc', '/api/routes?q=*&sort=priority&dir=desc&limit=50');
+      await row('routes, pattern equals', `/api/routes?field=pattern&op=equals&q=${encodeURIComponent(route(ROWS / 2).pattern)}&limit=50`);
+      await row('routes, pattern starts with +10005', `/api/routes?field=pattern&op=starts&q=${encodeURIComponent('+10005')}&sort=pattern&limit=50`);
+      await row('routes, label contains "rier 7" (many)', '/api/routes?field=label&op=contains&q=rier%207&limit=50');
+      await row('routes, next hop contains "gw63.carrier9" (none, scan)', '/api/routes?field=nextHop&op=contains&q=gw63.carrier9&limit=50');
+      await row('registry, first page by aor', '/api/registry?q=*&sort=aor&limit=50');
+      const rhalf = await api(`/api/registry?field=aor&op=starts&q=${user(ROWS / 2).slice(0, 6)}&sort=aor&limit=1`);
+      const rKey = rhalf.json<{ next?: string }>().next;
+      if (rKey) await deep('/api/registry?q=*&sort=aor&limit=50', rKey);
+      await row('registry, aor equals', `/api/registry?field=aor&op=equals&q=${encodeURIComponent(`${user(ROWS / 2)}@example.com`)}&limit=50`);
+      await row('registry, aor starts with u05', '/api/registry?field=aor&op=starts&q=u05&sort=aor&limit=50');
+      await row('registry, contact contains "10.7.161" (rare, scan)', '/api/registry?field=contact&op=contains&q=10.7.161.&limit=50');
+      console.log(`\nsipd via pserver's API, ${ROWS.toLocaleString('en-US')} rows each: first call / median of ${REPEAT} (ms) / rows`);
+      for (const [w, f, m, n] of out) console.log(`  ${w.padEnd(56)} ${f.toFixed(1).padStart(9)} ${m.toFixed(2).padStart(9)} ${String(n).padStart(4)}`);
+    } finally {
+      await ps.stop();
+    }
+  } finally {
+    if (sipd) await forceStopSipd(sr);
+    sr.remove();
+  }
+}
+
 if (EMBEDDED) await embedded();
 if (MYSQL) await mysqlHalf();
+if (SIPD) await sipdHalf();

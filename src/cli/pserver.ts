@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { reportToStarter } from '../common/starter.js';
 import { INSTALL_PREFIX, versionText } from '../common/install.js';
 import { programPidState, removePidFile, stopProgram, writePidFile } from '../common/pidfile.js';
 import { formatMessage } from '../config/loader.js';
@@ -80,20 +81,7 @@ async function run(s: PserverSettings): Promise<number> {
 }
 
 /** Tells the `start` that spawned us how it went (nothing when run directly). */
-function report(m: { ok: boolean; message: string }): Promise<void> {
-  const send = process.send?.bind(process);
-  if (!send) return Promise.resolve();
-  return new Promise((resolve) => {
-    try {
-      send(m, undefined, {}, () => {
-        if (process.connected) process.disconnect();
-        resolve();
-      });
-    } catch {
-      resolve();
-    }
-  });
-}
+const report = (m: { ok: boolean; message: string }): Promise<void> => reportToStarter(m);
 
 async function startInBackground(s: PserverSettings, argv: readonly string[]): Promise<number> {
   const state = programPidState(s.pidFile, 'pserver');

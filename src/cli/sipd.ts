@@ -13,6 +13,7 @@ import { tlsFileProblems } from '../transport/tls.js';
 import type { Config, LoadOptions } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION, versionText } from '../common/install.js';
 import { daemonStderrPath, pidFileState } from '../common/pidfile.js';
+import { reportToStarter } from '../common/starter.js';
 import { Sipd, StartError } from '../server/sipd.js';
 
 const USAGE = `Usage: sipd [-f FILE] [-d SERVERROOT] [-C "directive"]... [-c "directive"]... [-t] [-X | -DFOREGROUND] [-v]
@@ -184,20 +185,7 @@ async function daemonise(a: Args, config: Config): Promise<number> {
 }
 
 /** Tell the starting copy (if there is one) how the start went, then let it go. */
-function report(r: ChildReport): Promise<void> {
-  const send = process.send?.bind(process);
-  if (!send) return Promise.resolve();
-  return new Promise((resolve) => {
-    try {
-      send(r, undefined, {}, () => {
-        if (process.connected) process.disconnect();
-        resolve();
-      });
-    } catch {
-      resolve();
-    }
-  });
-}
+const report = (r: ChildReport): Promise<void> => reportToStarter(r);
 
 /** -X: run the server in this process until a signal stops it. */
 async function runForeground(a: Args, config: Config): Promise<number | undefined> {

@@ -10,7 +10,7 @@
 import type { Binding, LocationStore } from '../stores/location-store.js';
 import type { Route, RouteStore } from '../stores/route-store.js';
 import { routeKey } from '../stores/route-store.js';
-import { SEARCH_OPS, MAX_PAGE_ROWS, countUpTo, isWildcard, keysetPage, textMatches } from '../stores/search.js';
+import { SEARCH_OPS, MAX_PAGE_ROWS, isWildcard, keysetPage, textMatches } from '../stores/search.js';
 import type { SearchOp, SortKey } from '../stores/search.js';
 
 export const ROUTE_SEARCH_FIELDS = ['pattern', 'type', 'nextHop', 'transport', 'label'] as const;
@@ -70,8 +70,9 @@ export function searchRoutes(store: RouteStore, s: DbSearch): Record<string, unk
   const keep = (r: Route) => textMatches(s.match, String(routeValue(r, s.field)), s.text);
   const keyOf = (r: Route): SortKey => [routeValue(r, s.sort), routeKey(r)];
   const rows = store.each?.() ?? store.all();
-  const page = keysetPage(rows, keep, keyOf, s);
-  const count = isWildcard(s.text) ? store.size() : countUpTo(store.each?.() ?? store.all(), keep);
+  // The sort value first, so that most rows are ruled out without building their key.
+  const page = keysetPage(rows, keep, keyOf, s, (r) => routeValue(r, s.sort));
+  const count = isWildcard(s.text) ? store.size() : page.matched;
   return { ok: true, entries: page.rows, count, ...(page.next && { next: page.next }), ...(page.prev && { prev: page.prev }) };
 }
 
@@ -93,7 +94,7 @@ export function searchRegistry(store: LocationStore, s: DbSearch, now: number): 
   const value = (b: Binding, f: string): string | number => (f === 'expires' ? (Number.isFinite(b.expiresAt) ? b.expiresAt : Number.MAX_SAFE_INTEGER) : f === 'aor' ? b.aor : b.contact);
   const keep = (b: Binding) => textMatches(s.match, String(value(b, s.field)), s.text);
   const keyOf = (b: Binding): SortKey => [value(b, s.sort), b.aor, b.contact];
-  const page = keysetPage(live(store, now), keep, keyOf, s);
+  const page = keysetPage(live(store, now), keep, keyOf, s, (b) => value(b, s.sort));
   const entries: RegistrationRow[] = page.rows.map((b) => ({
     aor: b.aor,
     contact: b.contact,
@@ -102,6 +103,6 @@ export function searchRegistry(store: LocationStore, s: DbSearch, now: number): 
     expires: Number.isFinite(b.expiresAt) ? new Date(b.expiresAt).toISOString() : null,
     ...(b.received && { received: `${b.received.transport} ${b.received.address}:${b.received.port}` }),
   }));
-  const count = countUpTo(live(store, now), keep);
+  const count = page.matched;
   return { ok: true, entries, count, ...(page.next && { next: page.next }), ...(page.prev && { prev: page.prev }) };
 }

@@ -65,16 +65,20 @@ export function textMatches(op: SearchOp, value: string, text: string): boolean 
   }
 }
 
+/** One element of a key against another: numbers as numbers, anything else as text. */
+export function compareParts(x: KeyPart, y: KeyPart): number {
+  if (x === y) return 0;
+  if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : 1;
+  const xs = String(x);
+  const ys = String(y);
+  return xs === ys ? 0 : xs < ys ? -1 : 1;
+}
+
 export function compareKeys(a: SortKey, b: SortKey): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === y) continue;
-    if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : 1;
-    const xs = String(x);
-    const ys = String(y);
-    if (xs !== ys) return xs < ys ? -1 : 1;
+    const c = compareParts(a[i], b[i]);
+    if (c !== 0) return c;
   }
   return a.length - b.length;
 }
@@ -100,8 +104,11 @@ export function decodeCursor(text: string | undefined): SortKey | undefined {
 /**
  * One page of `rows` (any order) that pass `keep`, ordered by `keyOf`, in one pass: a
  * buffer of at most limit+1 rows, each insertion a binary search. O(n log limit).
+ * `firstOf`, when given, is keyOf(row)[0] without building the key: a row whose sort value
+ * alone rules it out (before the cursor, or after the page's last row once the buffer is
+ * full) costs no key. `matched` is how many rows passed `keep`, counted in the same pass.
  */
-export function keysetPage<T>(rows: Iterable<T>, keep: (row: T) => boolean, keyOf: (row: T) => SortKey, req: PageRequest): Page<T> {
+export function keysetPage<T>(rows: Iterable<T>, keep: (row: T) => boolean, keyOf: (row: T) => SortKey, req: PageRequest, firstOf?: (row: T) => KeyPart): Page<T> & { readonly matched: number } {
   const backward = req.before !== undefined;
   // Walking backward is walking forward in the opposite order.
   const sign = (req.desc ? -1 : 1) * (backward ? -1 : 1);
@@ -109,8 +116,15 @@ export function keysetPage<T>(rows: Iterable<T>, keep: (row: T) => boolean, keyO
   const cmp = (a: SortKey, b: SortKey) => sign * compareKeys(a, b);
   const want = req.limit + 1;
   const buf: { k: SortKey; row: T }[] = [];
+  let matched = 0;
   for (const row of rows) {
     if (!keep(row)) continue;
+    matched++;
+    if (firstOf) {
+      const v = firstOf(row);
+      if (from && sign * compareParts(v, from[0]) < 0) continue;
+      if (buf.length === want && sign * compareParts(v, buf[want - 1].k[0]) > 0) continue;
+    }
     const k = keyOf(row);
     if (from && cmp(k, from) <= 0) continue;
     if (buf.length === want && cmp(k, buf[want - 1].k) >= 0) continue;
@@ -124,7 +138,7 @@ export function keysetPage<T>(rows: Iterable<T>, keep: (row: T) => boolean, keyO
     buf.splice(lo, 0, { k, row });
     if (buf.length > want) buf.pop();
   }
-  return finishPage(buf, req);
+  return { ...finishPage(buf, req), matched };
 }
 
 /** Trim an ordered buffer of up to limit+1 rows to a page with its next/prev keys. */

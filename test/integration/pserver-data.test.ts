@@ -184,6 +184,55 @@ describe('pserver data pages with sipd running (embedded subscriber store)', () 
     }
   });
 
+  test('read-only: 403 from every state-changing data route (API from the OpenAPI document, and the forms); no change buttons on the pages', async () => {
+    const doc = (await c.ro.get('/api/openapi.json', JSON_ACCEPT)).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const api = Object.entries(doc.paths)
+      .filter(([p]) => /^\/api\/(subscribers|registry|routes)(\/|$)/.test(p))
+      .flatMap(([p, ops]) => Object.keys(ops).filter((m) => !['get', 'head', 'options'].includes(m)).map((m) => [m.toUpperCase(), p] as const));
+    // Every kind of change is there: add, edit and delete where the list has them, and the imports.
+    for (const want of ['POST /api/subscribers', 'PUT /api/subscribers/one', 'DELETE /api/subscribers/one', 'POST /api/subscribers/import', 'POST /api/routes', 'PUT /api/routes/one', 'DELETE /api/routes/one', 'POST /api/routes/import', 'POST /api/registry', 'DELETE /api/registry/one', 'POST /api/registry/import']) {
+      assert.ok(api.some(([m, p]) => `${m} ${p}` === want), `${want} in the OpenAPI document`);
+    }
+    // Bodies an operator's call would carry, so that only the role can be the reason for a refusal.
+    const bodies: Record<string, string> = {
+      '/api/subscribers': JSON.stringify({ user: '7100', domain: 'example.com' }),
+      '/api/subscribers/one': JSON.stringify({ firstName: 'x' }),
+      '/api/routes': JSON.stringify({ pattern: '71*', type: 'phone', nextHop: 'gw.example.com' }),
+      '/api/routes/one': JSON.stringify({ pattern: '71*', type: 'phone', nextHop: 'gw.example.com' }),
+      '/api/registry': JSON.stringify({ aor: '7100@example.com', contact: 'sip:7100@10.1.1.7' }),
+    };
+    const query: Record<string, string> = { '/api/subscribers/one': '?user=2000&domain=example.com', '/api/routes/one': '?key=x', '/api/registry/one': '?aor=5001@example.com&contact=sip:5001@10.1.1.6' };
+    for (const [m, p] of api) {
+      const csv = p.endsWith('/import');
+      const r = await c.ro.request(m, `${p}${query[p] ?? ''}`, {
+        ...(m !== 'DELETE' && { body: csv ? 'user_id,domain\n7101,example.com\n' : (bodies[p] ?? '{}') }),
+        headers: { 'content-type': csv ? 'text/csv' : 'application/json', accept: 'application/json' },
+      });
+      assert.equal(r.status, 403, `${m} ${p} as read-only: ${r.status} ${r.body}`);
+      assert.equal(typeof r.json().error, 'string', `${m} ${p}: a JSON error`);
+    }
+    for (const form of ['/subscribers', '/subscribers/edit', '/subscribers/delete', '/subscribers/import', '/routes', '/routes/delete', '/routes/import', '/registry', '/registry/delete', '/registry/import']) {
+      assert.equal((await c.ro.postForm(form, { user: '7102', domain: 'example.com' })).status, 403, `POST ${form} as read-only`);
+    }
+    for (const p of ['/subscribers/new', '/routes/new']) assert.equal((await c.ro.get(p)).status, 403, `GET ${p} as read-only`);
+    // Nothing changed: the user and the registration are still there, the would-be additions are not.
+    assert.equal((await c.ro.get('/api/subscribers?field=user&op=starts&q=710', JSON_ACCEPT)).json().count, 0);
+    assert.equal((await c.ro.get('/api/registry?field=aor&op=equals&q=5001@example.com', JSON_ACCEPT)).json().count, 1);
+    // The pages with rows on them, and an edit page: no form that posts, no Add link, no submit button.
+    for (const p of ['/subscribers', '/routes', '/registry', '/subscribers/edit?user=2000&domain=example.com']) {
+      const page = await c.ro.get(p);
+      assert.equal(page.status, 200, p);
+      // The edit page keeps its (button-less) form so the fields show in place; the lists have none.
+      if (!p.includes('/edit')) assert.doesNotMatch(page.body, /<form[^>]*method="post"[^>]*action="\/(subscribers|routes|registry)/i, `${p}: a change form`);
+      // Search and the layout's Sign out are the submit buttons a read-only user may see.
+      const buttons = [...page.body.matchAll(/<button[^>]*type="submit"[^>]*>([^<]*)</g)].map((m) => m[1]);
+      assert.deepEqual(buttons.filter((b) => !['Search', 'Sign out'].includes(b.trim())), [], `${p}: a change button`);
+      assert.doesNotMatch(page.body, /href="\/(subscribers|routes)\/new"|type="file"/, `${p}: an Add link or an import`);
+    }
+    const asOperator = await c.op.get('/subscribers');
+    assert.match(asOperator.body, /href="\/subscribers\/new"/, 'the operator does see the Add button (the check above can fail)');
+  });
+
   test('pages: markup in a name is shown as text; a form with a bad value comes back with the message', async () => {
     const page = await c.ro.get('/subscribers?field=user&op=equals&q=2000');
     assert.equal(page.status, 200);
