@@ -8,9 +8,11 @@
 // SST account. Node 1 bootstraps the cluster (--wsrep-new-cluster) on its first start
 // only; every later start of any node joins through the others' addresses.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { startMariaDb } from './mariadb.js';
+import { keepLog, startMariaDb } from './mariadb.js';
 import type { MariaDb } from './mariadb.js';
 import { freePort } from './ports.js';
 import { waitFor } from './run.js';
@@ -21,7 +23,7 @@ export const GALERA_PROVIDER = '/usr/lib/galera/libgalera_smm.so';
 export interface GaleraNode {
   readonly index: number;
   readonly db: MariaDb;
-  /** The node's group communication port (gcomm://127.0.0.1:<port>). */
+  /** The node's group communication port now (gcomm://127.0.0.1:<port>). */
   readonly gcommPort: number;
   /** wsrep_local_state_comment and wsrep_cluster_size as the node reports them now. */
   status(): Promise<{ state: string; size: number; primary: boolean }>;
@@ -50,18 +52,39 @@ async function wsrepStatus(port: number): Promise<Map<string, string>> {
   }
 }
 
+/** Ports of one node: group communication, incremental and full state transfer. */
+interface NodePorts {
+  gcomm: number;
+  ist: number;
+  sst: number;
+}
+
+const newPorts = async (): Promise<NodePorts> => ({ gcomm: await freePort(), ist: await freePort(), sst: await freePort() });
+
+/** How many times a node whose port was taken is started again on fresh ports. */
+const PORT_RETRIES = 3;
+
+/**
+ * A port picked by freePort() can be taken before the node binds it (by another test
+ * process picking the same port, or as the local port of some connection): the node then
+ * logs "Address already in use" and aborts. That failure, and only that one, is retried
+ * on fresh ports; the error log says which it was.
+ */
+const portTaken = (e: unknown) => /Address already in use/.test(String((e as Error)?.message ?? e));
+
 export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
   requireTool('rsync', 'rsync');
   requireTool('wsrep_sst_rsync', 'galera-4');
   if (!existsSync(GALERA_PROVIDER)) throw new Error(`${GALERA_PROVIDER} is missing: install the Debian package galera-4`);
-  const ports: { gcomm: number; ist: number; sst: number }[] = [];
-  for (let i = 0; i < size; i++) ports.push({ gcomm: await freePort(), ist: await freePort(), sst: await freePort() });
-  const address = `gcomm://${ports.map((p) => `127.0.0.1:${p.gcomm}`).join(',')}`;
+  // Each node's ports are picked just before it starts (a short window for someone else to
+  // take them); the cluster address lists every node picked so far.
+  const ports: NodePorts[] = [];
   const nodes: GaleraNode[] = [];
   let bootstrapped = false;
   const argsFor = (i: number) => (): string[] => {
     const p = ports[i];
     const first = i === 0 && !bootstrapped;
+    const address = `gcomm://${ports.map((x) => `127.0.0.1:${x.gcomm}`).join(',')}`;
     return [
       '--wsrep-on=ON',
       `--wsrep-provider=${GALERA_PROVIDER}`,
@@ -69,8 +92,7 @@ export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
       '--wsrep-cluster-name=opensps-test',
       `--wsrep-node-name=node${i + 1}`,
       '--wsrep-node-address=127.0.0.1',
-      // Small gcache: tests write little; IST still covers a node stopped for a while.
-      `--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:${p.gcomm};ist.recv_addr=127.0.0.1:${p.ist};gcache.size=32M`,
+      `--wsrep-provider-options=${providerOptions(p)}`,
       `--wsrep-sst-receive-address=127.0.0.1:${p.sst}`,
       '--wsrep-sst-method=rsync',
       '--binlog-format=ROW',
@@ -84,38 +106,138 @@ export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
     // Joiners first, so that the last one standing leaves a clean state behind.
     for (const n of [...nodes].reverse()) await n.db.remove();
   };
-  try {
-    for (let i = 0; i < size; i++) {
-      const db = await startMariaDb({ extraArgs: argsFor(i), startTimeoutMs: 120_000, prepare: letRsyncWrite });
-      if (i === 0) bootstrapped = true;
-      const node: GaleraNode = {
-        index: i,
-        db,
-        gcommPort: ports[i].gcomm,
-        async status() {
-          const s = await wsrepStatus(db.port);
-          return {
-            state: s.get('wsrep_local_state_comment') ?? '',
-            size: Number(s.get('wsrep_cluster_size') ?? 0),
-            primary: s.get('wsrep_cluster_status') === 'Primary',
-          };
-        },
-      };
-      nodes.push(node);
-      // Join one at a time: two joiners asking for a state transfer at once slow each other down.
-      await waitSyncedOf(nodes, i + 1, 120_000);
+  const startNew = async (i: number): Promise<MariaDb> => {
+    for (let attempt = 1; ; attempt++) {
+      ports[i] = await newPorts();
+      try {
+        return await startMariaDb({ extraArgs: argsFor(i), startTimeoutMs: START_TIMEOUT_MS, prepare: letRsyncWrite });
+      } catch (e) {
+        if (!portTaken(e) || attempt >= PORT_RETRIES) throw e;
+      }
     }
+  };
+  try {
+    await withStartLock(async () => {
+      for (let i = 0; i < size; i++) {
+        const db = await startNew(i);
+        if (i === 0) bootstrapped = true;
+        nodes.push(nodeOf(i, db, () => ports[i].gcomm));
+        // Join one at a time: two joiners asking for a state transfer at once slow each other down.
+        await waitSyncedOf(nodes, i + 1, START_TIMEOUT_MS);
+      }
+    });
   } catch (e) {
+    for (const n of nodes) keepLog(n.db.dir);
     await removeAll();
     throw e;
   }
   return {
     nodes,
-    waitSynced: (n, timeoutMs = 120_000) => waitSyncedOf(nodes, n, timeoutMs),
+    waitSynced: (n, timeoutMs = START_TIMEOUT_MS) => waitSyncedOf(nodes, n, timeoutMs),
     stopNode: (i) => nodes[i].db.stop(),
-    startNode: (i) => nodes[i].db.start(),
+    // A restart keeps the node's MySQL port (clients know it); if one of its Galera ports
+    // was taken meanwhile it gets fresh ones (the others learn them when it joins).
+    startNode: async (i) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await nodes[i].db.start();
+        } catch (e) {
+          if (!portTaken(e) || attempt >= PORT_RETRIES) throw e;
+          ports[i] = await newPorts();
+        }
+      }
+    },
     remove: removeAll,
   };
+}
+
+/** A start (a joiner copies the data first) on a loaded 2-core machine, bounded. */
+const START_TIMEOUT_MS = 180_000;
+
+/**
+ * Galera's options for a test node. Small gcache (tests write little; IST still covers a
+ * node stopped for a while). Failure detection made patient: on a loaded machine a node's
+ * threads can go unscheduled for seconds, and the default 5 s suspect / 15 s inactive
+ * timeouts would then split the cluster; a node stopped by a test leaves cleanly (it
+ * says so), so nothing waits on these timeouts.
+ */
+function providerOptions(p: NodePorts): string {
+  return [
+    `gmcast.listen_addr=tcp://127.0.0.1:${p.gcomm}`,
+    `ist.recv_addr=127.0.0.1:${p.ist}`,
+    'gcache.size=16M',
+    'evs.keepalive_period=PT3S',
+    'evs.suspect_timeout=PT30S',
+    'evs.inactive_timeout=PT60S',
+    'evs.install_timeout=PT60S',
+    'pc.wait_prim_timeout=PT120S',
+  ].join(';');
+}
+
+function nodeOf(index: number, db: MariaDb, gcommPort: () => number): GaleraNode {
+  return {
+    index,
+    db,
+    get gcommPort() {
+      return gcommPort();
+    },
+    async status() {
+      const s = await wsrepStatus(db.port);
+      return {
+        state: s.get('wsrep_local_state_comment') ?? '',
+        size: Number(s.get('wsrep_cluster_size') ?? 0),
+        primary: s.get('wsrep_cluster_status') === 'Primary',
+      };
+    },
+  };
+}
+
+const LOCK_FILE = path.join(os.tmpdir(), 'opensps-galera-start.lock');
+/** Longer than a slow cluster start (three nodes, each joining in well under START_TIMEOUT_MS). */
+const LOCK_WAIT_MS = 600_000;
+
+/**
+ * One cluster start at a time on this machine, across test processes: six nodes starting
+ * at once (two runs, or two files) on 2 cores made state transfers crawl, and ports picked
+ * by one process could be taken by the other's. The lock file holds the owner's pid; one
+ * whose owner is gone is taken over. The wait is bounded.
+ */
+async function withStartLock<T>(fn: () => Promise<T>): Promise<T> {
+  let waited = '';
+  await waitFor(
+    'the Galera start lock',
+    () => {
+      try {
+        writeFileSync(LOCK_FILE, String(process.pid), { flag: 'wx' });
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const owner = Number(readFileSync(LOCK_FILE, 'utf8').trim() || NaN);
+      waited = `held by pid ${owner}`;
+      if (!alive(owner)) rmSync(LOCK_FILE, { force: true });
+      return false;
+    },
+    LOCK_WAIT_MS,
+    250,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message} (${waited}; ${LOCK_FILE})`);
+  });
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK_FILE, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
 // handler kills any server still running when the test process ends.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -90,21 +90,26 @@ export async function startMariaDb(o: MariaDbOptions = {}): Promise<MariaDb> {
     void exited.then(() => live.delete(c));
     let gone = false;
     void exited.then(() => (gone = true));
-    await waitFor(
-      `MariaDB on 127.0.0.1:${port}`,
-      async () => {
-        if (gone) throw new Error(`mariadbd exited at start:\n${tail(path.join(dir, 'error.log'))}`);
-        try {
-          const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1000 });
-          await conn.end();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      o.startTimeoutMs ?? 60_000,
-      100,
-    );
+    try {
+      await waitFor(
+        `MariaDB on 127.0.0.1:${port}`,
+        async () => {
+          if (gone) throw new Error(`mariadbd exited at start:\n${failureReport(dir)}`);
+          try {
+            const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1000 });
+            await conn.end();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        o.startTimeoutMs ?? 60_000,
+        100,
+      );
+    } catch (e) {
+      keepLog(dir);
+      throw e;
+    }
   };
 
   const stop = async () => {
@@ -122,6 +127,7 @@ export async function startMariaDb(o: MariaDbOptions = {}): Promise<MariaDb> {
     await start();
   } catch (e) {
     await stop();
+    keepLog(dir);
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
@@ -151,10 +157,30 @@ export async function startMariaDb(o: MariaDbOptions = {}): Promise<MariaDb> {
   };
 }
 
-function tail(file: string): string {
+/** Where the error logs of servers that failed to start are kept (the data directory goes). */
+export const FAILED_LOGS_DIR = path.join(os.tmpdir(), 'opensps-mariadb-failed');
+
+/** The error log's [ERROR] lines and its last lines, and where the whole log is kept. */
+export function failureReport(dir: string): string {
+  let text: string;
   try {
-    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+    text = readFileSync(path.join(dir, 'error.log'), 'utf8');
   } catch {
     return '(no error log)';
+  }
+  const lines = text.split('\n');
+  const errors = lines.filter((l) => l.includes('[ERROR]')).slice(-10);
+  return [...errors, '...', ...lines.slice(-25), `(whole log kept as ${keptLogPath(dir)})`].join('\n');
+}
+
+const keptLogPath = (dir: string) => path.join(FAILED_LOGS_DIR, `${path.basename(dir)}-error.log`);
+
+/** Keep a failed server's error log after its directory is deleted. */
+export function keepLog(dir: string): void {
+  try {
+    mkdirSync(FAILED_LOGS_DIR, { recursive: true });
+    copyFileSync(path.join(dir, 'error.log'), keptLogPath(dir));
+  } catch {
+    // no log written: the report already says so
   }
 }

@@ -56,6 +56,7 @@ const PAGE = 5000;
 const RETRIES = 4;
 /** ER_LOCK_DEADLOCK: what a Galera certification conflict looks like to the client. */
 const isConflict = (e: unknown) => (e as { errno?: number } | undefined)?.errno === 1213;
+const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
 
 export class MySqlLocationStore implements LocationStore {
   private readonly table = new BindingTable();
@@ -204,8 +205,13 @@ export class MySqlLocationStore implements LocationStore {
 
   private async loadAll(): Promise<void> {
     const started = this.now();
+    // On Galera the node read may not yet have applied what was just committed through
+    // another node: the first read waits until it has (wsrep_sync_wait), and the later
+    // reads on that node see at least as much, so nothing committed before the open is
+    // missed. Plain MySQL has no such lag (and no such variable).
+    const causal = (await this.onGalera()) ? 'SET STATEMENT wsrep_sync_wait = 1 FOR ' : '';
     // Log rows newer than the lookback are read again by the first poll (harmless).
-    const f = await this.o.pool.query<RowDataPacket[]>(`SELECT COALESCE(MAX(id), 0) AS f FROM ${this.logT} WHERE at < ?`, [started - (this.o.lookbackMs ?? 10_000)]);
+    const f = await this.o.pool.query<RowDataPacket[]>(`${causal}SELECT COALESCE(MAX(id), 0) AS f FROM ${this.logT} WHERE at < ?`, [started - (this.o.lookbackMs ?? 10_000)]);
     this.floor = Number(f[0].f);
     this.high = this.floor;
     let after = '';
@@ -217,6 +223,17 @@ export class MySqlLocationStore implements LocationStore {
       after = String(rows[rows.length - 1].aor);
     }
     this.o.log('info', `registry: ${this.table.size()} binding${this.table.size() === 1 ? '' : 's'} of ${this.table.aors()} AOR${this.table.aors() === 1 ? '' : 's'} loaded from MySQL in ${this.now() - started} ms`);
+  }
+
+  /** Whether the server is a Galera node with replication on (@@wsrep_on is unknown to MySQL: not Galera). */
+  private async onGalera(): Promise<boolean> {
+    try {
+      const rows = await this.o.pool.query<RowDataPacket[]>('SELECT @@wsrep_on AS w');
+      return Number(rows[0].w) === 1;
+    } catch (e) {
+      if ((e as { errno?: number }).errno === ER_UNKNOWN_SYSTEM_VARIABLE) return false;
+      throw e;
+    }
   }
 
   /** One read of the change log (never two at once). */
