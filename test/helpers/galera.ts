@@ -33,6 +33,13 @@ export interface GaleraCluster {
   readonly nodes: readonly GaleraNode[];
   /** Wait (bounded) until every running node is Synced in a primary component of `size` nodes. */
   waitSynced(size: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Wait until every running node has applied everything committed so far (a causal read,
+   * wsrep_sync_wait, on each). A commit returns once the cluster has ordered it; the other
+   * nodes apply it a little later, and under load later still (a user just created on
+   * node 1 could not yet log in on node 3).
+   */
+  caughtUp(): Promise<void>;
   /** Stop one node (clean shutdown: it leaves the cluster). */
   stopNode(i: number): Promise<void>;
   /** Start a stopped node again: it rejoins (IST when the others still hold its gap, else SST). */
@@ -134,6 +141,9 @@ export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
   return {
     nodes,
     waitSynced: (n, timeoutMs = START_TIMEOUT_MS) => waitSyncedOf(nodes, n, timeoutMs),
+    caughtUp: async () => {
+      for (const n of nodes) if (n.db.running) await n.db.sql('SET SESSION wsrep_sync_wait = 1; SELECT 1');
+    },
     stopNode: (i) => nodes[i].db.stop(),
     // A restart keeps the node's MySQL port (clients know it); if one of its Galera ports
     // was taken meanwhile it gets fresh ones (the others learn them when it joins).

@@ -108,6 +108,8 @@ describe('the farm location store', () => {
     await cluster!.waitSynced(3);
     const n1 = cluster!.nodes[0].db;
     await installMySqlDb({ server: { host: '127.0.0.1', port: n1.port }, adminUser: 'root', adminPassword: '', database: 'sip', table: 'subscriber', account: { user: 'sps', password: 'spspw' }, timeoutMs: 10_000 });
+    // The account and tables were made through node 1; the members log in on all three.
+    await cluster!.caughtUp();
     a = await member('a', [0, 1]);
     b = await member('b', [2]);
   });
