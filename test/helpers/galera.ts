@@ -7,6 +7,11 @@
 // and works without a network, while mariabackup needs the mariadb-backup package and an
 // SST account. Node 1 bootstraps the cluster (--wsrep-new-cluster) on its first start
 // only; every later start of any node joins through the others' addresses.
+//
+// Made for a loaded 2-core CI machine: one cluster start at a time across test processes
+// (a lock file), ports picked per node just before it starts, a start that failed because
+// a port was taken retried on fresh ports, patient failure detection, and the error logs
+// of nodes that failed kept in the temp directory (opensps-mariadb-failed/).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -223,7 +228,12 @@ async function withStartLock<T>(fn: () => Promise<T>): Promise<T> {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
-      const owner = Number(readFileSync(LOCK_FILE, 'utf8').trim() || NaN);
+      let owner: number;
+      try {
+        owner = Number(readFileSync(LOCK_FILE, 'utf8').trim() || NaN);
+      } catch {
+        return false; // released in between: try again
+      }
       waited = `held by pid ${owner}`;
       if (!alive(owner)) rmSync(LOCK_FILE, { force: true });
       return false;

@@ -160,7 +160,7 @@ export async function startMariaDb(o: MariaDbOptions = {}): Promise<MariaDb> {
 /** Where the error logs of servers that failed to start are kept (the data directory goes). */
 export const FAILED_LOGS_DIR = path.join(os.tmpdir(), 'opensps-mariadb-failed');
 
-/** The error log's [ERROR] lines and its last lines, and where the whole log is kept. */
+/** The error log's [ERROR] and port-in-use lines, its last lines, and where the whole log is kept. */
 export function failureReport(dir: string): string {
   let text: string;
   try {
@@ -169,7 +169,8 @@ export function failureReport(dir: string): string {
     return '(no error log)';
   }
   const lines = text.split('\n');
-  const errors = lines.filter((l) => l.includes('[ERROR]')).slice(-10);
+  // A port someone else took shows as a warning only, long before the end (Galera's IST).
+  const errors = lines.filter((l) => l.includes('[ERROR]') || l.includes('Address already in use')).slice(-10);
   return [...errors, '...', ...lines.slice(-25), `(whole log kept as ${keptLogPath(dir)})`].join('\n');
 }
 

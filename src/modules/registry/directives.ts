@@ -2,12 +2,10 @@
 // expiry sweep, and the database that registry farm members share.
 import { directivesFor } from '../../config/define.js';
 import type { ValuesOf } from '../../config/spec.js';
+import { FARM_PORT_NO_EFFECT } from '../../proxy/directives.js';
 import { parseFarmMembers, parseRendezvousName, SHARED_MEMORY_NO_EFFECT } from '../routing/directives.js';
 
 const d = directivesFor('registry', 'registry');
-
-// Registrations are not exchanged between farm members yet.
-const NO_FARM = 'farm replication is not built yet: each sipd keeps its own registrations';
 
 export const registryDirectives = [
   d.int('RegistryCleanupRate', {
@@ -45,12 +43,12 @@ export const registryDirectives = [
     doc: 'Directory holding the registration database file; a relative path is taken from ServerRoot.',
   }),
   d.int('Cisco_Registry_Remote_Update_Port', {
-    noEffect: NO_FARM,
+    noEffect: FARM_PORT_NO_EFFECT,
     default: 22913,
     min: 1,
     max: 65535,
     restart: 'restart',
-    doc: 'Port on which farm members exchange registration updates; the same on every member.',
+    doc: 'Port on which the original farm members exchanged registration updates, accepted so that existing files load (see Cisco_Registry_Farm_Members for the shared registry).',
   }),
   d.custom('Cisco_Registry_Farm_Members', {
     tab: 'Farming',

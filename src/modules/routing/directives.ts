@@ -3,11 +3,9 @@
 import { directivesFor, expectArgs, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
 import type { Arg, ValuesOf } from '../../config/spec.js';
+import { FARM_PORT_NO_EFFECT } from '../../proxy/directives.js';
 
 const d = directivesFor('routing', 'routing');
-
-// Route tables are not exchanged between farm members yet.
-const NO_FARM = 'farm replication is not built yet: each sipd keeps its own route table';
 
 /**
  * Farm member lists: each argument may hold several names separated by blanks or commas,
@@ -57,12 +55,12 @@ export const routingDirectives = [
     doc: 'Directory holding the route database file; a relative path is taken from ServerRoot.',
   }),
   d.int('Cisco_Routing_Remote_Update_Port', {
-    noEffect: NO_FARM,
+    noEffect: FARM_PORT_NO_EFFECT,
     default: 22913,
     min: 1,
     max: 65535,
     restart: 'restart',
-    doc: 'Port on which farm members exchange route database updates; the same on every member.',
+    doc: 'Port on which the original farm members exchanged route database updates, accepted so that existing files load.',
   }),
   d.onOff('Cisco_Routing_Use_Domain_Routing', {
     default: false,
