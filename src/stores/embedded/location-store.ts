@@ -16,6 +16,9 @@ import type { Binding, LocationStore, ReceivedFrom } from '../location-store.js'
 import { encodeRecord } from './journal-format.js';
 import { readDatabaseFile, replayRecords } from './journal-file.js';
 import { JournaledStore } from './journaled-store.js';
+import { SortedIndex } from '../sorted-index.js';
+import type { IndexPage, IndexQuery } from '../sorted-index.js';
+import { compareParts } from '../search.js';
 import type { JournaledStoreOptions } from './journaled-store.js';
 
 /** The files (Cisco_Registry_Rendezvous_Directory / _Name), their age limit, the clock and the compaction settings. */
@@ -84,6 +87,15 @@ function fromStored(aor: string, x: unknown, isStatic: boolean): Binding | undef
 export class EmbeddedLocationStore extends JournaledStore<JournalRecord> implements LocationStore {
   private readonly map = new Map<string, Entry>();
   private count = 0;
+  /** Sorted views for the GUI's search, built on first use; a binding's group is its AOR. */
+  private readonly index = new SortedIndex<Binding, string>({
+    rows: () => this.allBindings(),
+    group: (b) => b.aor,
+    current: (aor) => this.get(aor),
+    value: (b, field) => (field === 'expires' ? (Number.isFinite(b.expiresAt) ? b.expiresAt : Number.MAX_SAFE_INTEGER) : field === 'contact' ? b.contact : b.aor),
+    tail: (b) => [b.aor, b.contact],
+    compareTail: (a, b) => compareParts(a.aor, b.aor) || compareParts(a.contact, b.contact),
+  });
 
   private constructor(opts: EmbeddedStoreOptions) {
     super(opts, { what: 'registry', maxAgeDirective: 'Cisco_Registry_Max_DB_Age_on_Boot', emptyAs: 'an empty registry' });
@@ -122,6 +134,15 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
 
   *entries(): IterableIterator<[string, readonly Binding[]]> {
     for (const [aor, e] of this.map) yield [aor, e.all];
+  }
+
+  /** Fields: aor and contact (text), expires (a number; static bindings last). */
+  search(q: IndexQuery<string>, now: number): IndexPage<Binding> {
+    return this.index.search(q, this.activeCount(now), (b) => b.expiresAt > now);
+  }
+
+  private *allBindings(): IterableIterator<Binding> {
+    for (const e of this.map.values()) yield* e.all;
   }
 
   // -- writes: applied to memory at once (so the next REGISTER sees them), acknowledged once durable --
@@ -168,6 +189,7 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
   // -- memory --
 
   private setEntry(aor: string, dynamic: Binding[], statics: Binding[]): void {
+    this.index.changed(aor);
     const old = this.map.get(aor);
     this.count -= old ? old.dynamic.length + old.statics.length : 0;
     if (!dynamic.length && !statics.length) {
