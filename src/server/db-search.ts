@@ -1,8 +1,9 @@
 // The "search" operation of the database control command: one keyset page of routes or
 // live registrations, filtered by field, operator and text, sorted by a column (the
-// provisioning GUI's lists). The tables are in memory in sipd; one pass keeps only the
-// page's rows in a small sorted buffer (src/stores/search.ts), so a page of a million
-// routes costs one scan and no sort of the table.
+// provisioning GUI's lists). The tables are in memory in sipd, and the embedded stores keep
+// sorted views of them (src/stores/sorted-index.ts), so a page of a million routes is a
+// binary search and a short walk. A store without views is paged by one pass that keeps
+// only the page's rows in a small sorted buffer (src/stores/search.ts).
 //
 //   {"cmd":"db","db":"routing","op":"search","field":"pattern","match":"starts","text":"9",
 //    "sort":"priority","desc":false,"limit":50,"after":["…"]}
@@ -12,6 +13,7 @@ import type { Route, RouteStore } from '../stores/route-store.js';
 import { routeKey } from '../stores/route-store.js';
 import { SEARCH_OPS, MAX_PAGE_ROWS, isWildcard, keysetPage, textMatches } from '../stores/search.js';
 import type { SearchOp, SortKey } from '../stores/search.js';
+import type { IndexPage, IndexQuery } from '../stores/sorted-index.js';
 
 export const ROUTE_SEARCH_FIELDS = ['pattern', 'type', 'nextHop', 'transport', 'label'] as const;
 export const ROUTE_SORT_FIELDS = ['pattern', 'nextHop', 'port', 'priority', 'weight', 'label'] as const;
@@ -66,14 +68,27 @@ function routeValue(r: Route, f: string): string | number {
   return typeof v === 'number' ? v : String(v ?? '');
 }
 
+const indexQuery = (s: DbSearch): IndexQuery<string> => ({ ...s, filter: { field: s.field, op: s.match, text: s.text } });
+
+const reply = <T>(page: IndexPage<T>, entries: readonly unknown[]): Record<string, unknown> => ({
+  ok: true,
+  entries,
+  count: page.count,
+  ...(page.next && { next: page.next }),
+  ...(page.prev && { prev: page.prev }),
+});
+
+/** A page from a store's sorted views, or (a store without them) from one pass over its rows. */
+function pageOf<T>(s: DbSearch, indexed: ((q: IndexQuery<string>) => IndexPage<T>) | undefined, rows: () => Iterable<T>, value: (row: T, f: string) => string | number, tail: (row: T) => SortKey, total: () => number): IndexPage<T> {
+  if (indexed) return indexed(indexQuery(s));
+  const keep = (row: T) => textMatches(s.match, String(value(row, s.field)), s.text);
+  const page = keysetPage(rows(), keep, (row) => [value(row, s.sort), ...tail(row)], s, (row) => value(row, s.sort));
+  return { ...page, count: isWildcard(s.text) ? total() : page.matched };
+}
+
 export function searchRoutes(store: RouteStore, s: DbSearch): Record<string, unknown> {
-  const keep = (r: Route) => textMatches(s.match, String(routeValue(r, s.field)), s.text);
-  const keyOf = (r: Route): SortKey => [routeValue(r, s.sort), routeKey(r)];
-  const rows = store.each?.() ?? store.all();
-  // The sort value first, so that most rows are ruled out without building their key.
-  const page = keysetPage(rows, keep, keyOf, s, (r) => routeValue(r, s.sort));
-  const count = isWildcard(s.text) ? store.size() : page.matched;
-  return { ok: true, entries: page.rows, count, ...(page.next && { next: page.next }), ...(page.prev && { prev: page.prev }) };
+  const page = pageOf(s, store.search?.bind(store), () => store.each?.() ?? store.all(), routeValue, (r) => [routeKey(r)], () => store.size());
+  return reply(page, page.rows);
 }
 
 export interface RegistrationRow {
@@ -90,11 +105,11 @@ function* live(store: LocationStore, now: number): IterableIterator<Binding> {
   for (const [, list] of store.entries()) for (const b of list) if (b.expiresAt > now) yield b;
 }
 
+const bindingValue = (b: Binding, f: string): string | number => (f === 'expires' ? (Number.isFinite(b.expiresAt) ? b.expiresAt : Number.MAX_SAFE_INTEGER) : f === 'aor' ? b.aor : b.contact);
+
 export function searchRegistry(store: LocationStore, s: DbSearch, now: number): Record<string, unknown> {
-  const value = (b: Binding, f: string): string | number => (f === 'expires' ? (Number.isFinite(b.expiresAt) ? b.expiresAt : Number.MAX_SAFE_INTEGER) : f === 'aor' ? b.aor : b.contact);
-  const keep = (b: Binding) => textMatches(s.match, String(value(b, s.field)), s.text);
-  const keyOf = (b: Binding): SortKey => [value(b, s.sort), b.aor, b.contact];
-  const page = keysetPage(live(store, now), keep, keyOf, s, (b) => value(b, s.sort));
+  const indexed = store.search && ((q: IndexQuery<string>) => store.search!(q, now));
+  const page = pageOf(s, indexed, () => live(store, now), bindingValue, (b) => [b.aor, b.contact], () => store.activeCount(now));
   const entries: RegistrationRow[] = page.rows.map((b) => ({
     aor: b.aor,
     contact: b.contact,
@@ -103,6 +118,5 @@ export function searchRegistry(store: LocationStore, s: DbSearch, now: number): 
     expires: Number.isFinite(b.expiresAt) ? new Date(b.expiresAt).toISOString() : null,
     ...(b.received && { received: `${b.received.transport} ${b.received.address}:${b.received.port}` }),
   }));
-  const count = page.matched;
-  return { ok: true, entries, count, ...(page.next && { next: page.next }), ...(page.prev && { prev: page.prev }) };
+  return reply(page, entries);
 }

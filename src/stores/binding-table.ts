@@ -1,6 +1,10 @@
 // Every AOR's bindings in memory, as both location stores (embedded and MySQL) hold them:
 // reads allocate nothing (each AOR's list is rebuilt on change), and expiry is by time.
+// The GUI's search runs on sorted views of it (sorted-index.ts), told of every change.
 import type { Binding } from './location-store.js';
+import { compareParts } from './search.js';
+import { SortedIndex } from './sorted-index.js';
+import type { IndexPage, IndexQuery } from './sorted-index.js';
 
 interface Entry {
   dynamic: Binding[];
@@ -12,6 +16,15 @@ interface Entry {
 export class BindingTable {
   private readonly map = new Map<string, Entry>();
   private count = 0;
+  /** Sorted views for the GUI's search, built on first use; a binding's group is its AOR. */
+  private readonly index = new SortedIndex<Binding, string>({
+    rows: () => this.allBindings(),
+    group: (b) => b.aor,
+    current: (aor) => this.get(aor),
+    value: (b, field) => (field === 'expires' ? (Number.isFinite(b.expiresAt) ? b.expiresAt : Number.MAX_SAFE_INTEGER) : field === 'contact' ? b.contact : b.aor),
+    tail: (b) => [b.aor, b.contact],
+    compareTail: (a, b) => compareParts(a.aor, b.aor) || compareParts(a.contact, b.contact),
+  });
 
   get(aor: string): readonly Binding[] {
     return this.map.get(aor)?.all ?? [];
@@ -48,6 +61,15 @@ export class BindingTable {
     for (const [aor, e] of this.map) yield [aor, e.all];
   }
 
+  /** One page of a search of the bindings live at `now`. Fields: aor and contact (text), expires (a number; static bindings last). */
+  search(q: IndexQuery<string>, now: number): IndexPage<Binding> {
+    return this.index.search(q, this.activeCount(now), (b) => b.expiresAt > now);
+  }
+
+  private *allBindings(): IterableIterator<Binding> {
+    for (const e of this.map.values()) yield* e.all;
+  }
+
   /** Drop dynamic bindings that expired at or before `now`; returns how many. */
   purgeExpired(now: number): number {
     let removed = 0;
@@ -62,6 +84,7 @@ export class BindingTable {
 
   /** Replace the AOR's bindings (both empty: forget the AOR). */
   set(aor: string, dynamic: Binding[], statics: Binding[]): void {
+    this.index.changed(aor);
     const old = this.map.get(aor);
     this.count -= old ? old.dynamic.length + old.statics.length : 0;
     if (!dynamic.length && !statics.length) {

@@ -139,6 +139,9 @@ describe('the farm location store', () => {
       assert.deepEqual(seen.received, { transport: 'udp', address: '127.0.0.1', port: 5070 });
     }
     t.diagnostic(`propagation A -> B (ms, commit included): ${delays.join(', ')}`);
+    // The GUI's registry search in member B covers what it follows (the shared in-memory table's sorted views).
+    const page = b.search({ filter: { field: 'aor', op: 'starts', text: '100' }, sort: 'aor', limit: 10, desc: false }, Date.now());
+    assert.deepEqual(page.rows.map((x) => x.aor), ['1000@farm.test', '1001@farm.test', '1002@farm.test', '1003@farm.test', '1004@farm.test']);
     await a.removeAll('1000@farm.test');
     await waitFor('1000@farm.test gone from member B', () => b.get('1000@farm.test').length === 0, 10_000, 5);
     assert.equal(a.get('1000@farm.test').length, 0);

@@ -17,6 +17,7 @@ import { BindingTable } from '../binding-table.js';
 import { encodeRecord } from './journal-format.js';
 import { readDatabaseFile, replayRecords } from './journal-file.js';
 import { JournaledStore } from './journaled-store.js';
+import type { IndexPage, IndexQuery } from '../sorted-index.js';
 import type { JournaledStoreOptions } from './journaled-store.js';
 
 /** The files (Cisco_Registry_Rendezvous_Directory / _Name), their age limit, the clock and the compaction settings. */
@@ -110,6 +111,11 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
 
   entries(): IterableIterator<[string, readonly Binding[]]> {
     return this.table.entries();
+  }
+
+  /** Fields: aor and contact (text), expires (a number; static bindings last). */
+  search(q: IndexQuery<string>, now: number): IndexPage<Binding> {
+    return this.table.search(q, now);
   }
 
   // -- writes: applied to memory at once (so the next REGISTER sees them), acknowledged once durable --

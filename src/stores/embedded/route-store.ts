@@ -26,7 +26,10 @@
 import { RouteMatcher } from './route-matcher.js';
 import type { Pattern } from '../route-pattern.js';
 import type { Route, RouteStore, RouteType } from '../route-store.js';
-import { checkRoute } from '../route-store.js';
+import { checkRoute, routeKey } from '../route-store.js';
+import { SortedIndex } from '../sorted-index.js';
+import type { IndexPage, IndexQuery } from '../sorted-index.js';
+import { compareParts } from '../search.js';
 import { decodeRecords, encodeRecord } from './journal-format.js';
 import { readDatabaseFile, replayRecords } from './journal-file.js';
 import { JournaledStore } from './journaled-store.js';
@@ -59,6 +62,12 @@ const ROWS_PER_SNAPSHOT_LINE = 512;
 /** A journal line: routes put or keys removed, in snapshot generation g. */
 type Op = { kind: 'put'; routes: Route[] } | { kind: 'del'; keys: string[] };
 
+/** A field of a route as the GUI searches and sorts it: text, or a number for port, priority and weight. */
+function routeValue(r: Route, field: string): string | number {
+  const v = (r as unknown as Record<string, unknown>)[field];
+  return typeof v === 'number' ? v : String(v ?? '');
+}
+
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore {
@@ -67,6 +76,18 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
   /** Repeated strings (next hops, labels) kept once: a million routes share a few hundred. */
   private readonly strings = new Map<string, string>();
   private gen = 0;
+  /** Sorted views for the GUI's search, built on first use; a route's group is its routeKey. */
+  private readonly index = new SortedIndex<Route, string>({
+    rows: () => this.table.each(),
+    group: routeKey,
+    current: (key) => {
+      const r = this.table.get(key);
+      return r ? [r] : [];
+    },
+    value: routeValue,
+    tail: (r) => [r.type, r.pattern, r.nextHop.toLowerCase(), r.port],
+    compareTail: (a, b) => compareParts(a.type, b.type) || compareParts(a.pattern, b.pattern) || compareParts(a.nextHop.toLowerCase(), b.nextHop.toLowerCase()) || a.port - b.port,
+  });
 
   private constructor(opts: EmbeddedRouteStoreOptions) {
     super(opts, { what: 'route', maxAgeDirective: 'Cisco_Routing_Max_DB_Age_on_Boot', emptyAs: 'an empty route table' });
@@ -111,20 +132,32 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     return this.table.size();
   }
 
+  search(q: IndexQuery<string>): IndexPage<Route> {
+    return this.index.search(q, this.table.size());
+  }
+
   // -- writes: put and replaceAll check the whole batch before touching the table; the
   // table changes before they return (an async function runs up to its first await at once) --
 
   async put(routes: readonly Route[]): Promise<void> {
     if (this.closed) return this.closedError();
     const clean = this.checkedBatch(routes);
-    for (const c of clean) this.table.put(c.route, c.parsed);
+    for (const c of clean) {
+      this.table.put(c.route, c.parsed);
+      this.index.changed(routeKey(c.route));
+    }
     return clean.length > this.bulkPut ? this.journal.snapshot() : this.journal.write({ kind: 'put', routes: clean.map((c) => c.route) });
   }
 
   async remove(keys: readonly string[]): Promise<number> {
     if (this.closed) return this.closedError();
     let n = 0;
-    for (const k of keys) if (this.table.remove(k)) n++;
+    for (const k of keys) {
+      const old = this.table.remove(k);
+      if (!old) continue;
+      this.index.changed(routeKey(old));
+      n++;
+    }
     if (n) await this.journal.write({ kind: 'del', keys: [...keys] });
     return n;
   }
@@ -133,6 +166,7 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     if (this.closed) return this.closedError();
     const clean = this.checkedBatch(routes);
     this.table.clear();
+    this.index.reset();
     for (const c of clean) this.table.put(c.route, c.parsed);
     return this.journal.snapshot();
   }

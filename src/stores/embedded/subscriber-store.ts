@@ -20,9 +20,9 @@ import path from 'node:path';
 import { decodeRecords, encodeRecord } from './journal-format.js';
 import { decodeSecret, encodeSecret } from '../secret.js';
 import { StoreUnavailableError, SubscriberValidationError, uniqueKey, validateSubscriber } from '../subscriber-store.js';
-import type { SearchableSubscriberStore, Subscriber, SubscriberPage, SubscriberQuery } from '../subscriber-store.js';
+import type { SearchableSubscriberStore, Subscriber, SubscriberPage, SubscriberQuery, SubscriberSearchField } from '../subscriber-store.js';
 import type { StoreLog } from '../store-log.js';
-import { SubscriberIndex } from './subscriber-index.js';
+import { SortedIndex } from '../sorted-index.js';
 
 
 export interface EmbeddedSubscriberOptions {
@@ -137,8 +137,18 @@ export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
   readonly lockPath: string;
   /** By uniqueKey (domain + first 50 characters of the user). */
   private map = new Map<string, Subscriber>();
-  /** Sorted views for search, built on first use (src/stores/embedded/subscriber-index.ts). */
-  private readonly index = new SubscriberIndex(() => this.map.values());
+  /** Sorted views for search, built on first use; a subscriber's group is its map key. */
+  private readonly index = new SortedIndex<Subscriber, SubscriberSearchField>({
+    rows: () => this.map.values(),
+    group: (s) => uniqueKey(s.user, s.domain),
+    current: (g) => {
+      const s = this.map.get(g);
+      return s ? [s] : [];
+    },
+    value: (s, f) => s[f],
+    tail: (s) => [s.domain, s.user],
+    compareTail: (a, b) => (a.domain === b.domain ? cmp(a.user, b.user) : cmp(a.domain, b.domain)),
+  });
   private snapIno = 0;
   private journalIno = 0;
   /** Bytes of the journal applied (always ends at a line end). */
@@ -224,7 +234,7 @@ export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
       if (!had || had.user !== user) return false;
       await this.append({ o: 'del', u: user, d });
       this.map.delete(key);
-      this.index.changed(had, undefined);
+      this.index.changed(key);
       return true;
     });
   }
@@ -257,9 +267,8 @@ export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
   /** Add or replace one subscriber in memory, keeping the search index in step. */
   private set(s: Subscriber): void {
     const key = uniqueKey(s.user, s.domain);
-    const had = this.map.get(key);
     this.map.set(key, s);
-    this.index.changed(had, s);
+    this.index.changed(key);
   }
 
   async close(): Promise<void> {
@@ -295,7 +304,7 @@ export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
       const had = this.map.get(key);
       if (had?.user === r.u) {
         this.map.delete(key);
-        this.index.changed(had, undefined);
+        this.index.changed(key);
       }
       return true;
     }

@@ -24,6 +24,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import type { Binding, LocationStore } from '../location-store.js';
 import type { StoreLog } from '../store-log.js';
 import { BindingTable } from '../binding-table.js';
+import type { IndexPage, IndexQuery } from '../sorted-index.js';
 import { fromStored, toStored } from '../embedded/location-store.js';
 import { LOCATION_LOG_TABLE, LOCATION_TABLE } from './location-schema.js';
 import type { MySqlPool } from './pool.js';
@@ -98,6 +99,7 @@ export class MySqlLocationStore implements LocationStore {
   readonly size = (): number => this.table.size();
   readonly activeCount = (now: number): number => this.table.activeCount(now);
   readonly entries = (): IterableIterator<[string, readonly Binding[]]> => this.table.entries();
+  readonly search = (q: IndexQuery<string>, now: number): IndexPage<Binding> => this.table.search(q, now);
   /** Memory only: the rows are deleted by sweep(). */
   readonly purgeExpired = (now: number): number => this.table.purgeExpired(now);
 

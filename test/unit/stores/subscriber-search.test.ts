@@ -1,5 +1,5 @@
 // Search, sort and keyset paging over the embedded subscriber store's indexes
-// (src/stores/embedded/subscriber-index.ts), the generic one-pass pager
+// (src/stores/sorted-index.ts), the generic one-pass pager
 // (src/stores/search.ts), and the subscriber CSV format (src/stores/subscriber-csv.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,0 +1,128 @@
+// The sorted views behind the GUI's searches (src/stores/sorted-index.ts), checked against
+// a model: after each round of random changes, every query (operator, field, sort column,
+// direction) is paged through forward and back, and must give exactly the rows, order and
+// count that sorting the whole table by hand gives.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SortedIndex } from '../../../src/stores/sorted-index.js';
+import type { IndexQuery } from '../../../src/stores/sorted-index.js';
+import { compareKeys, compareParts, SEARCH_OPS, textMatches } from '../../../src/stores/search.js';
+import type { SortKey } from '../../../src/stores/search.js';
+
+interface Row {
+  readonly g: string;
+  readonly id: number;
+  readonly name: string;
+  readonly n: number;
+  readonly until: number;
+}
+type F = 'name' | 'n' | 'g';
+
+/** A seeded generator, so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+class Table {
+  readonly groups = new Map<string, Row[]>();
+  /** How often the index read the whole table (built a view). */
+  builds = 0;
+  readonly index = new SortedIndex<Row, F>({
+    rows: () => (this.builds++, [...this.groups.values()].flat()),
+    group: (r) => r.g,
+    current: (g) => this.groups.get(g) ?? [],
+    value: (r, f) => (f === 'n' ? r.n : f === 'g' ? r.g : r.name),
+    tail: (r) => [r.g, r.id],
+    compareTail: (a, b) => compareParts(a.g, b.g) || a.id - b.id,
+  });
+  private next = 0;
+
+  constructor(
+    private readonly rand: () => number,
+    private readonly spread = 40,
+  ) {}
+
+  /** Replace a group's rows by 0-3 new ones, as a REGISTER or a route edit would. */
+  change(): void {
+    const g = `G${Math.floor(this.rand() * this.spread)}`;
+    const names = ['alpha', 'Alpine', 'beta', 'BETAMAX', 'gamma', 'al', 'zeta', 'Gam'];
+    const rows = Array.from({ length: Math.floor(this.rand() * 4) }, () => ({
+      g,
+      id: this.next++,
+      name: names[Math.floor(this.rand() * names.length)] + (this.rand() < 0.5 ? '' : String(Math.floor(this.rand() * 5))),
+      n: Math.floor(this.rand() * 7),
+      until: Math.floor(this.rand() * 10),
+    }));
+    if (rows.length) this.groups.set(g, rows);
+    else this.groups.delete(g);
+    this.index.changed(g);
+  }
+}
+
+const fieldText = (r: Row, f: F) => String(f === 'n' ? r.n : f === 'g' ? r.g : r.name);
+const keyOf = (r: Row, f: F): SortKey => [f === 'n' ? r.n : (f === 'g' ? r.g : r.name).toLowerCase(), r.g, r.id];
+
+/** Page through a query both ways and compare with the model's answer. */
+function check(t: Table, q: Omit<IndexQuery<F>, 'limit' | 'after' | 'before'>, now: number, limit: number): void {
+  const alive = (r: Row) => r.until > now;
+  const want = [...t.groups.values()]
+    .flat()
+    .filter((r) => alive(r) && textMatches(q.filter.op, fieldText(r, q.filter.field), q.filter.text))
+    .sort((a, b) => (q.desc ? -1 : 1) * compareKeys(keyOf(a, q.sort), keyOf(b, q.sort)))
+    .map((r) => r.id);
+  const total = [...t.groups.values()].flat().filter(alive).length;
+  const what = JSON.stringify(q);
+  let page = t.index.search({ ...q, limit }, total, alive);
+  const got = page.rows.map((r) => r.id);
+  assert.equal(page.count, want.length, `count of ${what}`);
+  while (page.next) {
+    page = t.index.search({ ...q, limit, after: page.next }, total, alive);
+    got.push(...page.rows.map((r) => r.id));
+  }
+  assert.deepEqual(got, want, `forward pages of ${what}`);
+  const back = [...page.rows.map((r) => r.id)].reverse();
+  while (page.prev) {
+    page = t.index.search({ ...q, limit, before: page.prev }, total, alive);
+    back.push(...[...page.rows].reverse().map((r) => r.id));
+  }
+  assert.deepEqual(back, [...want].reverse(), `backward pages of ${what}`);
+}
+
+test('every query pages through the same rows, order and count as sorting the table by hand, across changes', () => {
+  const rand = rng(20261207);
+  const t = new Table(rand);
+  for (let i = 0; i < 60; i++) t.change();
+  for (let round = 0; round < 8; round++) {
+    // A few changes between rounds: the views skip changed groups and merge their rows in.
+    for (let i = 0; i < 1 + round * 3; i++) t.change();
+    const now = Math.floor(rand() * 4);
+    for (const op of SEARCH_OPS)
+      for (const field of ['name', 'g'] as const)
+        for (const text of ['*', 'al', 'BETA', 'g1', 'a', 'zzz'])
+          for (const sort of ['name', 'n', 'g'] as const)
+            for (const desc of [false, true]) check(t, { filter: { field, op, text }, sort, desc }, now, 1 + ((round + text.length) % 4));
+  }
+});
+
+test('changes are merged in until more than DIRTY_MIN groups changed; then the views are rebuilt', () => {
+  const rand = rng(7);
+  const t = new Table(rand, 1_000_000);
+  for (let i = 0; i < 200; i++) t.change();
+  const q = { filter: { field: 'name' as const, op: 'starts' as const, text: 'al' }, sort: 'n' as const, desc: false };
+  check(t, q, -1, 5);
+  const built = t.builds;
+  assert.equal(built, 2, 'one view for the sort column, one for the range field');
+  for (let i = 0; i < 1500; i++) t.change();
+  check(t, q, -1, 5);
+  assert.equal(t.builds, built, '1,500 changed groups are merged, not rebuilt');
+  for (let i = 0; i < 1000; i++) t.change();
+  check(t, q, -1, 5);
+  assert.equal(t.builds, built + 2, 'past 2,000 changed groups the views are built again');
+  check(t, { ...q, filter: { ...q.filter, op: 'contains', text: 'ta' } }, 2, 3);
+});
