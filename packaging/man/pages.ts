@@ -30,9 +30,15 @@ export interface CommandPage extends PageText {
 
 export interface FilePage extends PageText {
   readonly section: 5;
-  /** The shipped file under conf/ whose comments give the format (not for sipd.conf). */
+  /** The shipped file under conf/ whose comments give the format (not for the directive files). */
   readonly shipped?: string;
+  /** A directive file (sipd.conf, ps.conf): the list is written from its program's schema, around this text. */
+  readonly directives?: { readonly schema: Schema; readonly description: readonly string[]; readonly file: readonly [string, string] };
 }
+
+import type { Schema } from '../../src/config/schema.js';
+import { PSERVER_SCHEMA } from '../../src/provisioning/settings.js';
+import { SIPD_SCHEMA } from '../../src/server/modules.js';
 
 const exitStatus = (items: [string, string][]): Section => ({ title: 'EXIT STATUS', blocks: [{ items }] });
 const files = (items: [string, string][]): Section => ({ title: 'FILES', blocks: [{ items }] });
@@ -164,7 +170,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     description: [
       'pserver serves the web pages that provision OpenSPS (subscribers, registry, routes, farm and sipd.conf, server control, accounts) and the same operations as a JSON API under /api/, documented at /api/openapi.json. It listens on port 26005 over HTTPS (a self-signed certificate is made at first start unless one is configured); plain HTTP is allowed on a loopback address only.',
       'At its first start, with no account at all, it creates the administrator named by PServerFirstAdministrator (cspsuser) with a one-time password, written to data/pserver/initial-password and logs/pserver_log, that must be changed at first login before anything else is allowed.',
-      'Its settings are read from conf/ps.conf, in the syntax of sipd.conf(5); pserver -t checks them.',
+      'Its settings are read from conf/ps.conf (see ps.conf(5)), in the syntax of sipd.conf(5); pserver -t checks them.',
     ],
     sections: [
       exitStatus([
@@ -173,14 +179,14 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
         ['2', 'wrong command line.'],
       ]),
       files([
-        ['@PREFIX@/conf/ps.conf', 'the settings.'],
+        ['@PREFIX@/conf/ps.conf', 'the settings; see ps.conf(5).'],
         ['@PREFIX@/data/pserver/accounts.json', 'the accounts (scrypt hashes), mode 0600.'],
         ['@PREFIX@/data/pserver/audit.log', 'who changed what, one JSON object per line.'],
         ['@PREFIX@/logs/pserver_log', 'requests, sign-ins, failed logins and errors.'],
         ['@PREFIX@/logs/pserver.pid', 'the running pserver\'s process id.'],
       ]),
     ],
-    seeAlso: ['sipd(8)', 'sps_setup(8)', 'ciagent(8)', 'critagt.cnf(5)', 'sipd.conf(5)'],
+    seeAlso: ['ps.conf(5)', 'sipd(8)', 'sps_setup(8)', 'ciagent(8)', 'critagt.cnf(5)', 'sipd.conf(5)'],
   },
   {
     name: 'sysadmin_sps_regroute',
@@ -320,8 +326,32 @@ export const FILE_PAGES: readonly FilePage[] = [
     name: 'sipd.conf',
     section: 5,
     summary: 'configuration file of the OpenSPS SIP server',
-    description: [], // written from the directive schema, see ./sipd-conf.ts
+    description: [],
+    directives: {
+      schema: SIPD_SCHEMA,
+      description: [
+        'sipd.conf configures sipd(8), the OpenSPS SIP server. Its syntax and directives are those of the Cisco SIP Proxy Server 2.2 (Appendix B of its administration guide), which took them from the Apache web server.',
+        'One directive per line: its name (case does not matter), then its value. A value with blanks goes in double quotes. A line ending in a backslash continues on the next. Lines starting with # are comments. Some directives open a block, <Name id> ... </Name>, that holds directives of its own.',
+        'sipd -t -f FILE checks a file and prints "Syntax OK" or each error with its line. sip graceful applies a changed file to the running server; a directive marked below as needing a restart keeps its running value until sip restart, and the graceful restart names it.',
+      ],
+      file: ['@PREFIX@/conf/sipd.conf', 'the file sipd and the tools read unless told otherwise (sipd -f, sip -f).'],
+    },
     seeAlso: ['sipd(8)', 'sip(8)', 'sps_setup(8)', 'rotatelogs(8)'],
+  },
+  {
+    name: 'ps.conf',
+    section: 5,
+    summary: 'settings of the OpenSPS provisioning server',
+    description: [],
+    directives: {
+      schema: PSERVER_SCHEMA,
+      description: [
+        'ps.conf configures pserver(8), the web GUI and JSON API that provision OpenSPS. It uses the syntax of sipd.conf(5): one directive per line, its name then its value, # for comments; pserver -t checks the file and names each wrong line with the valid values.',
+        'sps_setup(8) writes PServerPort and PServerFirstAdministrator here. pserver reads the file at start; a change needs pserver stop and pserver start (or a restart of the service). Which sipd.conf the GUI edits is PServerSipdConf.',
+      ],
+      file: ['@PREFIX@/conf/ps.conf', 'read by pserver at start (pserver -f names another file).'],
+    },
+    seeAlso: ['pserver(8)', 'sipd.conf(5)', 'sps_setup(8)'],
   },
   {
     name: 'snmpd.cnf',

@@ -74,6 +74,7 @@ const reply = <T>(page: IndexPage<T>, entries: readonly unknown[]): Record<strin
   ok: true,
   entries,
   count: page.count,
+  indexed: page.indexed,
   ...(page.next && { next: page.next }),
   ...(page.prev && { prev: page.prev }),
 });
@@ -83,7 +84,7 @@ function pageOf<T>(s: DbSearch, indexed: ((q: IndexQuery<string>) => IndexPage<T
   if (indexed) return indexed(indexQuery(s));
   const keep = (row: T) => textMatches(s.match, String(value(row, s.field)), s.text);
   const page = keysetPage(rows(), keep, (row) => [value(row, s.sort), ...tail(row)], s, (row) => value(row, s.sort));
-  return { ...page, count: isWildcard(s.text) ? total() : page.matched };
+  return { ...page, count: isWildcard(s.text) ? total() : page.matched, indexed: false };
 }
 
 export function searchRoutes(store: RouteStore, s: DbSearch): Record<string, unknown> {

@@ -19,6 +19,7 @@ export class BindingTable {
   /** Sorted views for the GUI's search, built on first use; a binding's group is its AOR. */
   private readonly index = new SortedIndex<Binding, string>({
     rows: () => this.allBindings(),
+    size: () => this.count,
     group: (b) => b.aor,
     current: (aor) => this.get(aor),
     value: (b, field) => (field === 'expires' ? (Number.isFinite(b.expiresAt) ? b.expiresAt : Number.MAX_SAFE_INTEGER) : field === 'contact' ? b.contact : b.aor),
@@ -63,7 +64,7 @@ export class BindingTable {
 
   /** One page of a search of the bindings live at `now`. Fields: aor and contact (text), expires (a number; static bindings last). */
   search(q: IndexQuery<string>, now: number): IndexPage<Binding> {
-    return this.index.search(q, this.activeCount(now), (b) => b.expiresAt > now);
+    return this.index.search(q, () => this.activeCount(now), (b) => b.expiresAt > now);
   }
 
   private *allBindings(): IterableIterator<Binding> {

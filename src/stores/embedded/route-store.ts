@@ -79,6 +79,7 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
   /** Sorted views for the GUI's search, built on first use; a route's group is its routeKey. */
   private readonly index = new SortedIndex<Route, string>({
     rows: () => this.table.each(),
+    size: () => this.table.size(),
     group: routeKey,
     current: (key) => {
       const r = this.table.get(key);
@@ -133,7 +134,7 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
   }
 
   search(q: IndexQuery<string>): IndexPage<Route> {
-    return this.index.search(q, this.table.size());
+    return this.index.search(q, () => this.table.size());
   }
 
   // -- writes: put and replaceAll check the whole batch before touching the table; the

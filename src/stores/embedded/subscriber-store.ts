@@ -140,6 +140,7 @@ export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
   /** Sorted views for search, built on first use; a subscriber's group is its map key. */
   private readonly index = new SortedIndex<Subscriber, SubscriberSearchField>({
     rows: () => this.map.values(),
+    size: () => this.map.size,
     group: (s) => uniqueKey(s.user, s.domain),
     current: (g) => {
       const s = this.map.get(g);
@@ -242,7 +243,7 @@ export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
   async search(q: SubscriberQuery): Promise<SubscriberPage> {
     this.assertOpen();
     await this.refresh(false);
-    return this.index.search(q, this.map.size);
+    return this.index.search(q, () => this.map.size);
   }
 
   importMany(subs: readonly Subscriber[]): Promise<{ added: number; replaced: number }> {
