@@ -173,6 +173,10 @@ export class Sipd {
     const c = this.current;
     const log = this.logs.error;
     for (const w of c.warnings) log.warn(formatMessage(w));
+    // The pid file first: loading a million routes takes seconds, and meanwhile the tools
+    // and pserver must see a running sipd (and leave its database files alone) rather than
+    // open the files themselves; a second start is refused for the same reason.
+    writePidFile(this.pidFile);
 
     try {
       this.logs.access = await AccessLog.open(accessLogOptions(c));
@@ -187,7 +191,6 @@ export class Sipd {
     this.snmp = new SipSnmp(this.mibSource(), log);
     await this.snmp.configure(c);
 
-    writePidFile(this.pidFile);
     const ctl = controlSocketPath(this.pidFile);
     try {
       this.control = await ControlServer.listen(ctl, (req) => this.onControl(req), (m) => log.error(m));
