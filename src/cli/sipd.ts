@@ -11,7 +11,7 @@ import { tlsFileProblems } from '../transport/tls.js';
 import type { Config, LoadOptions } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION, versionText } from '../common/install.js';
 import { daemonStderrPath, pidFileState } from '../common/pidfile.js';
-import { reportProgress, reportToStarter, seconds, startInBackground } from '../common/starter.js';
+import { reportToStarter, seconds, startInBackground, throttledProgress } from '../common/starter.js';
 import type { LoadProgress } from '../stores/open.js';
 import { Sipd, StartError } from '../server/sipd.js';
 
@@ -162,14 +162,8 @@ const report = (r: { type: 'ready'; pid: number } | { type: 'error'; message: st
 
 /** The stores' load progress for the starting copy, at most once a second: "loading routes: 400,000". */
 function progressToStarter(): LoadProgress | undefined {
-  if (!process.send) return undefined;
-  let last = 0;
-  return (what, n) => {
-    const now = Date.now();
-    if (now - last < 1000) return;
-    last = now;
-    reportProgress(`${what}: ${n.toLocaleString('en-US')}`);
-  };
+  const send = throttledProgress();
+  return send && ((what, n) => send(() => `${what}: ${n.toLocaleString('en-US')}`));
 }
 
 /** -X: run the server in this process until a signal stops it. */

@@ -49,6 +49,8 @@ export interface BackgroundStart {
 }
 
 const DEFAULT_CAP_MS = 15 * 60_000;
+/** The starter tells its child its idle deadline here, so that the child reports often enough (progressEveryMs). */
+const CHILD_IDLE_ENV = 'OPENSPS_STARTER_IDLE_MS';
 
 /** The idle deadline of a start: OPENSPS_START_IDLE_MS (milliseconds) when set, else `defaultMs`. */
 export function startIdleMs(defaultMs: number): number {
@@ -77,7 +79,8 @@ export async function startInBackground(o: BackgroundStart): Promise<StartOutcom
   }
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...process.execArgv, ...o.args], { detached: true, cwd: '/', stdio: ['ignore', 'ignore', errFd, 'ipc'], env: o.env ?? process.env });
+    const env = { ...(o.env ?? process.env), [CHILD_IDLE_ENV]: String(idleMs) };
+    child = spawn(process.execPath, [...process.execArgv, ...o.args], { detached: true, cwd: '/', stdio: ['ignore', 'ignore', errFd, 'ipc'], env });
   } finally {
     if (typeof errFd === 'number') closeSync(errFd);
   }
@@ -156,4 +159,23 @@ export function reportProgress(message: string): void {
   } catch {
     // the channel closed in between
   }
+}
+
+/** How often to send progress: once a second, or a quarter of the starter's idle deadline when that is shorter. */
+export function progressEveryMs(): number {
+  const idle = Number(process.env[CHILD_IDLE_ENV]);
+  return Number.isFinite(idle) && idle > 0 ? Math.min(1000, Math.floor(idle / 4)) : 1000;
+}
+
+/** reportProgress at most every progressEveryMs (the first at once); undefined when run directly. */
+export function throttledProgress(): ((message: () => string) => void) | undefined {
+  if (!process.send) return undefined;
+  const every = progressEveryMs();
+  let last = -Infinity;
+  return (message) => {
+    const now = performance.now();
+    if (now - last < every) return;
+    last = now;
+    reportProgress(message());
+  };
 }

@@ -25,10 +25,10 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A child script: `body` runs with reportProgress and reportToStarter in scope. */
+/** A child script: `body` runs with the child's side of starter.ts in scope. */
 function child(name: string, body: string): string {
   const file = path.join(dir, `${name}.mjs`);
-  writeFileSync(file, `import { reportProgress, reportToStarter } from ${JSON.stringify(STARTER)};\n${body}\n`);
+  writeFileSync(file, `import { progressEveryMs, reportProgress, reportToStarter } from ${JSON.stringify(STARTER)};\n${body}\n`);
   return file;
 }
 
@@ -39,28 +39,28 @@ async function start(script: string, o: { idleMs: number; capMs?: number }): Pro
 }
 
 test('a child that keeps sending progress is waited for past the idle deadline, and its ready accepted', async () => {
-  // 15 messages 100 ms apart: 1.5 s of work against an idle deadline of 500 ms.
+  // 30 messages 100 ms apart: 3 s of work against an idle deadline of 1 s (which also
+  // leaves Node time to start the child on a busy machine).
   const script = child('progress', `
     let n = 0;
     const tick = setInterval(() => {
       reportProgress('loading routes: ' + ++n);
-      if (n === 15) {
+      if (n === 30) {
         clearInterval(tick);
         void reportToStarter({ type: 'ready', message: 'up' });
       }
     }, 100);`);
-  const { outcome, progress } = await start(script, { idleMs: 500 });
+  const { outcome, progress } = await start(script, { idleMs: 1000 });
   assert.deepEqual(outcome, { type: 'ready', message: 'up' });
-  assert.deepEqual(progress, Array.from({ length: 15 }, (_, i) => `loading routes: ${i + 1}`));
+  assert.deepEqual(progress, Array.from({ length: 30 }, (_, i) => `loading routes: ${i + 1}`));
 });
 
 test('a child that goes silent is reported as a timeout, with its last progress, and killed', async () => {
   const script = child('silent', `
     reportProgress(String(process.pid));
     setInterval(() => undefined, 60_000);`);
-  const { outcome, progress } = await start(script, { idleMs: 300 });
-  assert.equal(outcome.type, 'timeout');
-  assert.ok(outcome.type === 'timeout' && !outcome.capped && outcome.idleMs === 300, JSON.stringify(outcome));
+  const { outcome, progress } = await start(script, { idleMs: 1500 });
+  assert.ok(outcome.type === 'timeout' && !outcome.capped && outcome.idleMs === 1500, JSON.stringify(outcome));
   const pid = Number(progress[0]);
   assert.equal(outcome.lastProgress, String(pid));
   await waitFor(`the silent child (pid ${pid}) to be killed`, () => !processExists(pid), 5000, 20);
@@ -68,8 +68,8 @@ test('a child that goes silent is reported as a timeout, with its last progress,
 
 test('progress does not keep a start alive past the overall cap', async () => {
   const script = child('endless', `setInterval(() => reportProgress('still loading'), 50);`);
-  const { outcome, progress } = await start(script, { idleMs: 2000, capMs: 600 });
-  assert.ok(outcome.type === 'timeout' && outcome.capped, JSON.stringify(outcome));
+  const { outcome, progress } = await start(script, { idleMs: 5000, capMs: 2000 });
+  assert.ok(outcome.type === 'timeout' && outcome.capped && outcome.lastProgress === 'still loading', JSON.stringify(outcome));
   assert.ok(progress.length > 0 && progress.every((m) => m === 'still loading'));
 });
 
@@ -78,6 +78,12 @@ test('a child that exits during start is reported with its exit code; an error r
   assert.deepEqual((await start(exits, { idleMs: 5000 })).outcome, { type: 'exit', code: 3, signal: null });
   const fails = child('fails', `await reportToStarter({ type: 'error', message: 'cannot bind 127.0.0.1:5060' }); process.exit(1);`);
   assert.deepEqual((await start(fails, { idleMs: 5000 })).outcome, { type: 'error', message: 'cannot bind 127.0.0.1:5060' });
+});
+
+test('a child learns how often to report: a quarter of its starter\'s idle deadline, at most once a second', async () => {
+  const script = child('every', `await reportToStarter({ type: 'ready', message: String(progressEveryMs()) });`);
+  assert.deepEqual((await start(script, { idleMs: 2000 })).outcome, { type: 'ready', message: '500' });
+  assert.deepEqual((await start(script, { idleMs: 10_000 })).outcome, { type: 'ready', message: '1000' });
 });
 
 test('reportProgress and reportToStarter do nothing when the program runs directly', async () => {
