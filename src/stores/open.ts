@@ -16,9 +16,10 @@ import { MySqlPool, parseMySqlHost } from './mysql/pool.js';
 import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-store.js';
 import type { RouteStore } from './route-store.js';
 import type { StoreLog } from './store-log.js';
+import type { LoadProgress } from './embedded/load-pacer.js';
 import type { SearchableSubscriberStore } from './subscriber-store.js';
 
-export type { StoreLog };
+export type { LoadProgress, StoreLog };
 
 // ---- subscribers ----
 
@@ -55,9 +56,9 @@ export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: str
  * Close it with store.close() at stop, and at a graceful restart when any DB_MySQL
  * directive changed (open the new one first).
  */
-export async function openSubscriberStore(config: Config, log: StoreLog): Promise<SearchableSubscriberStore> {
+export async function openSubscriberStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<SearchableSubscriberStore> {
   const v = config.values;
-  if (!v.DB_MySQL) return EmbeddedSubscriberStore.open({ dir: embeddedSubscriberDir(config), log });
+  if (!v.DB_MySQL) return EmbeddedSubscriberStore.open({ dir: embeddedSubscriberDir(config), log, progress });
   return new MySqlSubscriberStore({
     pool: mysqlPoolFromConfig(config, log),
     database: v.DB_MySQL_DB,
@@ -70,25 +71,25 @@ export async function openSubscriberStore(config: Config, log: StoreLog): Promis
 // ---- route database ----
 
 /** The embedded route database a configuration names (Cisco_Routing_Rendezvous_Directory / _Name). */
-export function routeStoreOptions(config: Config, log: StoreLog): EmbeddedRouteStoreOptions {
+export function routeStoreOptions(config: Config, log: StoreLog, progress?: LoadProgress): EmbeddedRouteStoreOptions {
   const v = config.values;
-  return { dir: config.path(v.Cisco_Routing_Rendezvous_Directory), name: v.Cisco_Routing_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Routing_Max_DB_Age_on_Boot, log };
+  return { dir: config.path(v.Cisco_Routing_Rendezvous_Directory), name: v.Cisco_Routing_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Routing_Max_DB_Age_on_Boot, log, progress };
 }
 
-/** The route database for this configuration; 'debug' messages are the Routing debug output. */
-export function openRouteStore(config: Config, log: StoreLog): Promise<RouteStore> {
-  return openEmbeddedRouteStore(routeStoreOptions(config, log));
+/** The route database for this configuration; 'debug' messages are the Routing debug output. `progress` hears how the load goes. */
+export function openRouteStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<RouteStore> {
+  return openEmbeddedRouteStore(routeStoreOptions(config, log, progress));
 }
 
 // ---- location service (registry) ----
 
 /** The embedded location store a configuration names (Cisco_Registry_Rendezvous_Directory / _Name). */
-export function locationStoreOptions(config: Config, log: StoreLog): EmbeddedStoreOptions {
+export function locationStoreOptions(config: Config, log: StoreLog, progress?: LoadProgress): EmbeddedStoreOptions {
   const v = config.values;
-  return { dir: config.path(v.Cisco_Registry_Rendezvous_Directory), name: v.Cisco_Registry_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot, log };
+  return { dir: config.path(v.Cisco_Registry_Rendezvous_Directory), name: v.Cisco_Registry_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot, log, progress };
 }
 
 /** The location store for this configuration, to hand to the registrar (RegistrarOptions.store). */
-export function openLocationStore(config: Config, log: StoreLog): Promise<LocationStore> {
-  return openEmbeddedLocationStore(locationStoreOptions(config, log));
+export function openLocationStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<LocationStore> {
+  return openEmbeddedLocationStore(locationStoreOptions(config, log, progress));
 }
