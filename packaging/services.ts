@@ -31,7 +31,9 @@ ExecStop=@PREFIX@/bin/sip stop
 # SIP ports below 1024 without running sipd as root.
 AmbientCapabilities=CAP_NET_BIND_SERVICE
 Restart=on-failure
-TimeoutStartSec=60
+# sip start gives up by itself when sipd says nothing for 10 s, but waits while sipd reports
+# loading large route and registration tables (up to 15 minutes): systemd must not cut it short.
+TimeoutStartSec=16min
 TimeoutStopSec=30
 
 [Install]

@@ -53,6 +53,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     description: [
       'sipd is the SIP server of OpenSPS: a proxy (stateful or stateless), registrar and redirect server after RFC 3261, configured by sipd.conf(5) as the Cisco SIP Proxy Server 2.2 was.',
       'Without -X it checks the configuration, starts a copy of itself in the background, waits until that copy has bound its sockets and written its pid file, and exits 0; when the copy fails it prints why and exits 1. With -X it stays in the foreground. Started as root, it binds its ports and then runs as the User and Group of the configuration.',
+      'Loading large route, registration or subscriber tables takes a while; the background copy reports how far it got about once a second, and sipd prints each report (for example "sipd: loading routes: 400,000"). sipd gives the copy up, kills it and exits 1 when it has said nothing for 10 seconds, or after 15 minutes in all.',
       'Operators normally start and stop sipd with sip(8) (or the sipd service), which also performs graceful restarts; sipd -t checks a file without starting anything.',
     ],
     sections: [
@@ -66,6 +67,10 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
             ],
           },
         ],
+      },
+      {
+        title: 'ENVIRONMENT',
+        blocks: [{ items: [['OPENSPS_START_IDLE_MS', 'how long, in milliseconds, sipd without -X waits for a word from its background copy before giving it up (default 10000); for tests.']] }],
       },
       exitStatus([
         ['0', 'started (or, with -t, the configuration is valid: "Syntax OK").'],
@@ -87,9 +92,13 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     summary: 'start, stop and gracefully restart the OpenSPS SIP server',
     description: [
       'sip is the control script of sipd(8). It finds the server through the PidFile of the configuration file, talks to it over the control socket beside the pid file, and falls back to signals when that socket is not there.',
-      'start starts sipd and returns once it has bound its sockets; stop stops it; restart does both; graceful re-reads the configuration without dropping calls in progress (directives that need a full restart are reported); status tells whether sipd runs. txngraceful-restart drains the server first: for the given number of seconds new INVITE and REGISTER requests are refused (behaviour 1, 503 with Retry-After) or left unanswered (behaviour 2) while transactions in progress finish, then sipd is restarted.',
+      'start starts sipd and returns once it has bound its sockets, printing sipd\'s progress lines while it loads large tables; stop stops it; restart does both; graceful re-reads the configuration without dropping calls in progress (directives that need a full restart are reported); status tells whether sipd runs. txngraceful-restart drains the server first: for the given number of seconds new INVITE and REGISTER requests are refused (behaviour 1, 503 with Retry-After) or left unanswered (behaviour 2) while transactions in progress finish, then sipd is restarted.',
     ],
     sections: [
+      {
+        title: 'ENVIRONMENT',
+        blocks: [{ items: [['OPENSPS_START_IDLE_MS', 'passed on to sipd(8): how long start waits for a word from the starting server (default 10000 ms); for tests. start itself waits 10 s longer.']] }],
+      },
       exitStatus([
         ['0', 'done (status: running).'],
         ['1', 'the action failed.'],
@@ -138,6 +147,10 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
       'csps_ciagent_ctl controls ciagent(8) in the manner of an init script. start starts the agent unless it runs already, stop stops it, restart does both and status reports it. Options after the action are passed to ciagent (for example --pid-file, which both read).',
     ],
     sections: [
+      {
+        title: 'ENVIRONMENT',
+        blocks: [{ items: [['OPENSPS_START_IDLE_MS', 'passed on to sipd(8): how long start waits for a word from the starting server (default 10000 ms); for tests. start itself waits 10 s longer.']] }],
+      },
       exitStatus([
         ['0', 'done (status: running).'],
         ['1', 'the action failed (status: the agent is dead but its pid file exists).'],

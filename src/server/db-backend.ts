@@ -94,6 +94,10 @@ export async function connectDb(config: Config, log: StoreLog): Promise<Backend>
   if (probe.ok === undefined || /unknown command|unreadable answer/.test(err)) {
     throw new Error(`sipd (pid ${state.pid}) does not take database commands on its control socket ${socket}; stop it (sip stop) to edit its database files`);
   }
+  if (err.startsWith('no answer from sipd') && /ENOENT/.test(err)) {
+    // sipd writes its pid file before it loads its tables and opens the socket after.
+    throw new Error(`sipd (pid ${state.pid}) is starting: it is still loading its databases and does not answer on ${socket} yet; try again in a moment (its database files are left alone)`);
+  }
   if (err.startsWith('no answer from sipd')) {
     throw new Error(`sipd (pid ${state.pid}) is running but does not answer on ${socket}; its database files are left alone. ${err}`);
   }

@@ -24,7 +24,7 @@ export class BindingTable {
     current: (aor) => this.get(aor),
     value: (b, field) => (field === 'expires' ? (Number.isFinite(b.expiresAt) ? b.expiresAt : Number.MAX_SAFE_INTEGER) : field === 'contact' ? b.contact : b.aor),
     tail: (b) => [b.aor, b.contact],
-    compareTail: (a, b) => compareParts(a.aor, b.aor) || compareParts(a.contact, b.contact),
+    compareTail: (a, b) => (a.aor !== b.aor ? (a.aor < b.aor ? -1 : 1) : compareParts(a.contact, b.contact)),
   });
 
   get(aor: string): readonly Binding[] {

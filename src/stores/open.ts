@@ -20,9 +20,10 @@ import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-stor
 import { openMySqlLocationStore } from './mysql/location-store.js';
 import type { RouteStore } from './route-store.js';
 import type { StoreLog } from './store-log.js';
+import type { LoadProgress } from './embedded/load-pacer.js';
 import type { SearchableSubscriberStore } from './subscriber-store.js';
 
-export type { StoreLog };
+export type { LoadProgress, StoreLog };
 
 // ---- subscribers ----
 
@@ -59,9 +60,9 @@ export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: str
  * Close it with store.close() at stop, and at a graceful restart when any DB_MySQL
  * directive changed (open the new one first).
  */
-export async function openSubscriberStore(config: Config, log: StoreLog): Promise<SearchableSubscriberStore> {
+export async function openSubscriberStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<SearchableSubscriberStore> {
   const v = config.values;
-  if (!v.DB_MySQL) return EmbeddedSubscriberStore.open({ dir: embeddedSubscriberDir(config), log });
+  if (!v.DB_MySQL) return EmbeddedSubscriberStore.open({ dir: embeddedSubscriberDir(config), log, progress });
   return new MySqlSubscriberStore({
     pool: mysqlPoolFromConfig(config, log),
     database: v.DB_MySQL_DB,
@@ -74,22 +75,22 @@ export async function openSubscriberStore(config: Config, log: StoreLog): Promis
 // ---- route database ----
 
 /** The embedded route database a configuration names (Cisco_Routing_Rendezvous_Directory / _Name). */
-export function routeStoreOptions(config: Config, log: StoreLog): EmbeddedRouteStoreOptions {
+export function routeStoreOptions(config: Config, log: StoreLog, progress?: LoadProgress): EmbeddedRouteStoreOptions {
   const v = config.values;
-  return { dir: config.path(v.Cisco_Routing_Rendezvous_Directory), name: v.Cisco_Routing_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Routing_Max_DB_Age_on_Boot, log };
+  return { dir: config.path(v.Cisco_Routing_Rendezvous_Directory), name: v.Cisco_Routing_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Routing_Max_DB_Age_on_Boot, log, progress };
 }
 
-/** The route database for this configuration; 'debug' messages are the Routing debug output. */
-export function openRouteStore(config: Config, log: StoreLog): Promise<RouteStore> {
-  return openEmbeddedRouteStore(routeStoreOptions(config, log));
+/** The route database for this configuration; 'debug' messages are the Routing debug output. `progress` hears how the load goes. */
+export function openRouteStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<RouteStore> {
+  return openEmbeddedRouteStore(routeStoreOptions(config, log, progress));
 }
 
 // ---- location service (registry) ----
 
 /** The embedded location store a configuration names (Cisco_Registry_Rendezvous_Directory / _Name). */
-export function locationStoreOptions(config: Config, log: StoreLog): EmbeddedStoreOptions {
+export function locationStoreOptions(config: Config, log: StoreLog, progress?: LoadProgress): EmbeddedStoreOptions {
   const v = config.values;
-  return { dir: config.path(v.Cisco_Registry_Rendezvous_Directory), name: v.Cisco_Registry_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot, log };
+  return { dir: config.path(v.Cisco_Registry_Rendezvous_Directory), name: v.Cisco_Registry_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot, log, progress };
 }
 
 /** This member's name on the shared registry rows: ServerName, else the host name (64 characters at most). */
@@ -101,12 +102,12 @@ export function farmMemberName(config: Config): string {
  * The location store for this configuration, to hand to the registrar (RegistrarOptions.store):
  * the farm's shared MySQL/Galera store when Cisco_Registry_Farm_Members names members and
  * DB_MySQL is On (it loads every registration before it returns, so MySQL must answer), else
- * the embedded one.
+ * the embedded one (its load reported to `progress`).
  */
-export function openLocationStore(config: Config, log: StoreLog): Promise<LocationStore> {
+export function openLocationStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<LocationStore> {
   const v = config.values;
   if (v.DB_MySQL && v.Cisco_Registry_Farm_Members.length) {
     return openMySqlLocationStore({ pool: mysqlPoolFromConfig(config, log), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
   }
-  return openEmbeddedLocationStore(locationStoreOptions(config, log));
+  return openEmbeddedLocationStore(locationStoreOptions(config, log, progress));
 }

@@ -19,6 +19,7 @@ import { readDatabaseFile, replayRecords } from './journal-file.js';
 import { JournaledStore } from './journaled-store.js';
 import type { IndexPage, IndexQuery } from '../sorted-index.js';
 import type { JournaledStoreOptions } from './journaled-store.js';
+import type { LoadPacer } from './load-pacer.js';
 
 /** The files (Cisco_Registry_Rendezvous_Directory / _Name), their age limit, the clock and the compaction settings. */
 export type EmbeddedStoreOptions = JournaledStoreOptions;
@@ -87,8 +88,9 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedLocationStore> {
     const s = new EmbeddedLocationStore(opts);
     s.prepareFiles();
-    s.load(s.snapshotPath, 'snapshot');
-    const journalBytes = s.load(s.journalPath, 'journal');
+    const pacer = s.pacer('loading registrations', () => s.table.size());
+    await s.load(s.snapshotPath, 'snapshot', pacer);
+    const journalBytes = await s.load(s.journalPath, 'journal', pacer);
     s.purgeExpired(s.now());
     // Always start from a clean snapshot of what was loaded; that also drops a torn journal tail.
     await s.openJournal({ encode: encodeRecord, writeSnapshot: (write) => s.writeSnapshot(write) }, journalBytes, true);
@@ -206,22 +208,41 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
   // -- loading --
 
   /** Apply a file's records; returns its size. */
-  private load(file: string, what: 'snapshot' | 'journal'): number {
+  private async load(file: string, what: 'snapshot' | 'journal', pacer: LoadPacer): Promise<number> {
     const data = readDatabaseFile(file, `registry ${what}`);
     if (!data) return 0;
-    const { applied } = replayRecords(data, `registry ${what} ${file}`, this.log, (r) => (this.applyRecord(r) ? 'applied' : 'bad'));
+    const { applied } = await replayRecords(data, `registry ${what} ${file}`, this.log, (r) => (this.applyRecord(r) ? 'applied' : 'bad'), pacer);
     this.log('info', `registry ${what} ${file}: ${applied} record${applied === 1 ? '' : 's'} loaded`);
     return data.length;
   }
 
-  /** The whole table, expired bindings left out. */
+  /**
+   * The whole table, expired bindings left out, written in pieces of about 1 MiB: a million
+   * bindings in one string would hold the event loop (and the memory) for seconds. A change
+   * made while a piece is written may land in the snapshot and in the journal after it too;
+   * every record replaces an AOR's set (or one static binding), so replaying it is harmless.
+   */
   private async writeSnapshot(write: (text: string) => Promise<void>): Promise<void> {
     const now = this.now();
-    const parts: string[] = [encodeRecord({ o: 'snapshot', v: 1, at: now })];
+    let parts: string[] = [encodeRecord({ o: 'snapshot', v: 1, at: now })];
+    let partBytes = 0;
+    let written = 0;
     for (const [aor, all] of this.table.entries()) {
       const live = all.filter((b) => !b.static && b.expiresAt > now);
-      if (live.length) parts.push(encodeRecord({ o: 'put', a: aor, b: live.map(toStored) }));
-      for (const b of all) if (b.static) parts.push(encodeRecord({ o: 'sput', a: aor, b: toStored(b) }));
+      const statics = all.filter((b) => b.static);
+      const lines = live.length ? [encodeRecord({ o: 'put', a: aor, b: live.map(toStored) })] : [];
+      for (const b of statics) lines.push(encodeRecord({ o: 'sput', a: aor, b: toStored(b) }));
+      for (const l of lines) {
+        parts.push(l);
+        partBytes += l.length;
+      }
+      written += live.length + statics.length;
+      if (partBytes > 1 << 20) {
+        this.loadProgress?.('writing the registry snapshot', written);
+        await write(parts.join(''));
+        parts = [];
+        partBytes = 0;
+      }
     }
     await write(parts.join(''));
   }

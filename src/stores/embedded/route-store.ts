@@ -30,10 +30,11 @@ import { checkRoute, routeKey } from '../route-store.js';
 import { SortedIndex } from '../sorted-index.js';
 import type { IndexPage, IndexQuery } from '../sorted-index.js';
 import { compareParts } from '../search.js';
-import { decodeRecords, encodeRecord } from './journal-format.js';
+import { eachRecord, encodeRecord } from './journal-format.js';
 import { readDatabaseFile, replayRecords } from './journal-file.js';
 import { JournaledStore } from './journaled-store.js';
 import type { JournaledStoreOptions } from './journaled-store.js';
+import type { LoadPacer } from './load-pacer.js';
 
 /** The files (Cisco_Routing_Rendezvous_Directory / _Name), their age limit, the clock and the compaction settings. */
 export interface EmbeddedRouteStoreOptions extends JournaledStoreOptions {
@@ -86,8 +87,9 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
       return r ? [r] : [];
     },
     value: routeValue,
-    tail: (r) => [r.type, r.pattern, r.nextHop.toLowerCase(), r.port],
-    compareTail: (a, b) => compareParts(a.type, b.type) || compareParts(a.pattern, b.pattern) || compareParts(a.nextHop.toLowerCase(), b.nextHop.toLowerCase()) || a.port - b.port,
+    tail: (r) => [r.pattern, r.type, r.nextHop.toLowerCase(), r.port],
+    // The pattern first: it settles almost every tie (a column of ten priorities is mostly ties).
+    compareTail: (a, b) => (a.pattern !== b.pattern ? (a.pattern < b.pattern ? -1 : 1) : compareParts(a.type, b.type) || compareParts(a.nextHop.toLowerCase(), b.nextHop.toLowerCase()) || a.port - b.port),
   });
 
   private constructor(opts: EmbeddedRouteStoreOptions) {
@@ -98,8 +100,9 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
   static async open(opts: EmbeddedRouteStoreOptions): Promise<EmbeddedRouteStore> {
     const s = new EmbeddedRouteStore(opts);
     s.prepareFiles();
-    const snap = s.loadSnapshot();
-    const journal = s.loadJournal();
+    const pacer = s.pacer('loading routes', () => s.table.size());
+    const snap = await s.loadSnapshot(pacer);
+    const journal = await s.loadJournal(pacer);
     let nextGen = 0;
     await s.openJournal(
       {
@@ -201,20 +204,20 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
   // -- loading --
 
   /** Load the snapshot; false when there is none usable (then a new one is written). */
-  private loadSnapshot(): boolean {
+  private async loadSnapshot(pacer: LoadPacer): Promise<boolean> {
     const data = readDatabaseFile(this.snapshotPath, 'route snapshot');
     if (!data) return false;
-    const lines = decodeRecords(data);
-    const head = lines[0]?.record;
-    if (!isObj(head) || head.o !== 'snapshot' || typeof head.gen !== 'number' || lines[0].unterminated) {
+    const lines = eachRecord(data);
+    const first = lines.next();
+    const head = first.done ? undefined : first.value.record;
+    if (first.done || !isObj(head) || head.o !== 'snapshot' || typeof head.gen !== 'number' || first.value.unterminated) {
       this.log('error', `route snapshot ${this.snapshotPath}: no valid header line; the file is ignored`);
       return false;
     }
     this.gen = head.gen;
     let loaded = 0;
     let clean = true;
-    for (let i = 1; i < lines.length; i++) {
-      const l = lines[i];
+    for (const l of lines) {
       const r = l.record;
       if (r === undefined || l.unterminated || !isObj(r) || r.o !== 'rows' || !Array.isArray(r.r)) {
         this.log('warn', `route snapshot ${this.snapshotPath}: skipped a damaged record at byte ${l.offset}`);
@@ -222,6 +225,7 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
         continue;
       }
       loaded += this.applyRows(r.r, `snapshot ${this.snapshotPath} byte ${l.offset}`);
+      if (pacer.due(r.r.length)) await pacer.pause();
     }
     if (typeof head.n === 'number' && head.n !== loaded) {
       this.log('warn', `route snapshot ${this.snapshotPath}: ${loaded} routes loaded of the ${head.n} it was written with`);
@@ -232,22 +236,28 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
   }
 
   /** Replay the journal; not clean when it had a torn or damaged line (then it is rewritten). */
-  private loadJournal(): { bytes: number; clean: boolean } {
+  private async loadJournal(pacer: LoadPacer): Promise<{ bytes: number; clean: boolean }> {
     const data = readDatabaseFile(this.journalPath, 'route journal');
     if (!data) return { bytes: 0, clean: true };
     let stale = 0;
-    const { applied, clean } = replayRecords(data, `route journal ${this.journalPath}`, this.log, (r, offset) => {
-      if (!isObj(r) || typeof r.g !== 'number') return 'bad';
-      if (r.g !== this.gen) {
-        stale++;
-        return 'skipped';
-      }
-      const where = `journal ${this.journalPath} byte ${offset}`;
-      if (r.o === 'put' && Array.isArray(r.r)) this.applyRows(r.r, where);
-      else if (r.o === 'del' && Array.isArray(r.k)) for (const k of r.k) typeof k === 'string' && this.table.remove(k);
-      else return 'bad';
-      return 'applied';
-    });
+    const { applied, clean } = await replayRecords(
+      data,
+      `route journal ${this.journalPath}`,
+      this.log,
+      (r, offset) => {
+        if (!isObj(r) || typeof r.g !== 'number') return 'bad';
+        if (r.g !== this.gen) {
+          stale++;
+          return 'skipped';
+        }
+        const where = `journal ${this.journalPath} byte ${offset}`;
+        if (r.o === 'put' && Array.isArray(r.r)) this.applyRows(r.r, where);
+        else if (r.o === 'del' && Array.isArray(r.k)) for (const k of r.k) typeof k === 'string' && this.table.remove(k);
+        else return 'bad';
+        return 'applied';
+      },
+      pacer,
+    );
     if (stale) this.log('info', `route journal ${this.journalPath}: ${stale} record${stale === 1 ? '' : 's'} from before the last snapshot ignored (already in it)`);
     this.log('info', `route journal ${this.journalPath}: ${applied} record${applied === 1 ? '' : 's'} replayed`);
     return { bytes: data.length, clean };
@@ -272,14 +282,17 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     let parts: string[] = [encodeRecord({ o: 'snapshot', v: 1, gen, at: this.now(), n: this.table.size() })];
     let partBytes = parts[0].length;
     let rows: Row[] = [];
+    let written = 0;
     for (const r of this.table.each()) {
       rows.push(toRow(r));
       if (rows.length === ROWS_PER_SNAPSHOT_LINE) {
+        written += rows.length;
         const line = encodeRecord({ o: 'rows', r: rows });
         parts.push(line);
         partBytes += line.length;
         rows = [];
         if (partBytes > 1 << 20) {
+          this.loadProgress?.('writing the route snapshot', written);
           await write(parts.join(''));
           parts = [];
           partBytes = 0;

@@ -17,7 +17,9 @@ import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeRecords, encodeRecord } from './journal-format.js';
+import { eachRecord, encodeRecord } from './journal-format.js';
+import { LoadPacer, runNow, runPaced } from './load-pacer.js';
+import type { LoadProgress } from './load-pacer.js';
 import { decodeSecret, encodeSecret } from '../secret.js';
 import { StoreUnavailableError, SubscriberValidationError, uniqueKey, validateSubscriber } from '../subscriber-store.js';
 import type { SearchableSubscriberStore, Subscriber, SubscriberPage, SubscriberQuery, SubscriberSearchField } from '../subscriber-store.js';
@@ -37,6 +39,8 @@ export interface EmbeddedSubscriberOptions {
   readonly compactBytes?: number;
   /** Give up waiting for another writer's lock after this long. Default 5 s. */
   readonly lockWaitMs?: number;
+  /** Told now and then how far the load at open got (sipd passes it on to `sip start`). */
+  readonly progress?: LoadProgress;
 }
 
 /** One subscriber as a record: short keys keep the files small. */
@@ -178,7 +182,7 @@ export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
   static async open(o: EmbeddedSubscriberOptions): Promise<EmbeddedSubscriberStore> {
     await mkdir(o.dir, { recursive: true });
     const store = new EmbeddedSubscriberStore(o.dir, o);
-    await store.load();
+    await store.load(new LoadPacer('loading subscribers', o.progress, () => store.map.size));
     return store;
   }
 
@@ -312,27 +316,33 @@ export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
     return false;
   }
 
-  /** Apply every complete line of `data`; returns the bytes consumed (up to the last line end). */
-  private applyLines(data: Buffer, file: string): number {
+  /** Apply every complete line of `data`, pausing after each (runNow, runPaced); returns the bytes consumed (up to the last line end). */
+  private *applyLines(data: Buffer, file: string): Generator<void, number, undefined> {
     let consumed = 0;
     let damaged = 0;
-    for (const line of decodeRecords(data)) {
+    for (const line of eachRecord(data)) {
       if (line.unterminated) break; // being written right now, or cut short by a crash
       if (!this.apply(line.record)) damaged++;
       consumed = data.indexOf(0x0a, line.offset) + 1;
+      yield;
     }
     if (damaged) this.log('warn', `${file}: skipped ${damaged} damaged subscriber record${damaged === 1 ? '' : 's'}`);
     return consumed;
   }
 
-  private async load(): Promise<void> {
+  /** Read both files into a new table; `pacer` (at open only) gives the event loop turns meanwhile. */
+  private async load(pacer?: LoadPacer): Promise<void> {
     const [snap, jour] = await Promise.all([statOrNone(this.snapshotPath), statOrNone(this.journalPath)]);
     const snapData = await readOrEmpty(this.snapshotPath);
     const journalData = await readOrEmpty(this.journalPath);
     this.map = new Map();
     this.index.reset();
-    this.applyLines(snapData, this.snapshotPath);
-    this.offset = this.applyLines(journalData, this.journalPath);
+    const both = (function* (s: EmbeddedSubscriberStore) {
+      yield* s.applyLines(snapData, s.snapshotPath);
+      return yield* s.applyLines(journalData, s.journalPath);
+    })(this);
+    // A reload while serving runs in one go: readers must never see a half-built table.
+    this.offset = pacer ? await runPaced(both, pacer) : runNow(both);
     this.snapIno = snap.ino;
     this.journalIno = jour.ino;
     this.snapshotBytes = snapData.length;
@@ -355,7 +365,7 @@ export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
         try {
           const buf = Buffer.alloc(jour.size - this.offset);
           const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
-          this.offset += this.applyLines(buf.subarray(0, bytesRead), this.journalPath);
+          this.offset += runNow(this.applyLines(buf.subarray(0, bytesRead), this.journalPath));
         } finally {
           await fh.close();
         }
