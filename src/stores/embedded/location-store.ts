@@ -88,6 +88,7 @@ function fromStored(aor: string, x: unknown, isStatic: boolean): Binding | undef
 export class EmbeddedLocationStore extends JournaledStore<JournalRecord> implements LocationStore {
   private readonly map = new Map<string, Entry>();
   private count = 0;
+  private activeCache: { at: number; n: number } | undefined;
   /** Sorted views for the GUI's search, built on first use; a binding's group is its AOR. */
   private readonly index = new SortedIndex<Binding, string>({
     rows: () => this.allBindings(),
@@ -141,7 +142,13 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
 
   /** Fields: aor and contact (text), expires (a number; static bindings last). */
   search(q: IndexQuery<string>, now: number): IndexPage<Binding> {
-    return this.index.search(q, () => this.activeCount(now), (b) => b.expiresAt > now);
+    return this.index.search(q, () => this.activeForSearch(now), (b) => b.expiresAt > now);
+  }
+
+  /** activeCount for a list's heading: a pass over a million AORs, so reused for up to a second while nothing changes. */
+  private activeForSearch(now: number): number {
+    if (!this.activeCache || Math.abs(now - this.activeCache.at) >= 1000) this.activeCache = { at: now, n: this.activeCount(now) };
+    return this.activeCache.n;
   }
 
   private *allBindings(): IterableIterator<Binding> {
@@ -193,6 +200,7 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
 
   private setEntry(aor: string, dynamic: Binding[], statics: Binding[]): void {
     this.index.changed(aor);
+    this.activeCache = undefined;
     const old = this.map.get(aor);
     this.count -= old ? old.dynamic.length + old.statics.length : 0;
     if (!dynamic.length && !statics.length) {
