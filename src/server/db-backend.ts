@@ -88,7 +88,8 @@ export async function connectDb(config: Config, log: StoreLog): Promise<Backend>
   if (state.state !== 'running') return new LocalBackend(config, log);
   const socket = controlSocketPath(pidFile);
   const b = new SipdBackend(socket, state.pid);
-  const probe = await b.run({ cmd: 'db', db: 'registry', op: 'info' });
+  // The route table's info is its size, O(1); the registry's counts live bindings (a pass).
+  const probe = await b.run({ cmd: 'db', db: 'routing', op: 'info' });
   const err = typeof probe.error === 'string' ? probe.error : '';
   // An answer that is no database reply comes from a sipd without the db command.
   if (probe.ok === undefined || /unknown command|unreadable answer/.test(err)) {
