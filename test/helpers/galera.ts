@@ -86,7 +86,7 @@ const portTaken = (e: unknown) => /Address already in use/.test(String((e as Err
 
 export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
   requireTool('rsync', 'rsync');
-  requireTool('wsrep_sst_rsync', 'galera-4');
+  requireTool('wsrep_sst_rsync', 'mariadb-server');
   if (!existsSync(GALERA_PROVIDER)) throw new Error(`${GALERA_PROVIDER} is missing: install the Debian package galera-4`);
   // Each node's ports are picked just before it starts (a short window for someone else to
   // take them); the cluster address lists every node picked so far.
