@@ -15,17 +15,13 @@ import path from 'node:path';
 import { loadConfigFile } from '../src/server/config.js';
 import { controlRequest } from '../src/server/control.js';
 import { runtimePaths } from '../src/server/sipd.js';
-import { openEmbeddedLocationStore } from '../src/stores/embedded/location-store.js';
-import { openEmbeddedRouteStore } from '../src/stores/embedded/route-store.js';
-import type { Binding } from '../src/stores/location-store.js';
-import { locationStoreOptions, routeStoreOptions } from '../src/stores/open.js';
-import type { Route } from '../src/stores/route-store.js';
 import { EmbeddedSubscriberStore } from '../src/stores/embedded/subscriber-store.js';
 import { MySqlPool } from '../src/stores/mysql/pool.js';
 import { installSchema } from '../src/stores/mysql/schema.js';
 import { MySqlSubscriberStore } from '../src/stores/mysql/subscriber-store.js';
 import type { SearchableSubscriberStore, Subscriber, SubscriberQuery } from '../src/stores/subscriber-store.js';
 import { emptySubscriber } from '../src/stores/subscriber-store.js';
+import { BigTables, userName } from './big-tables.js';
 import { startMariaDb } from '../test/helpers/mariadb.js';
 import { freePort } from '../test/helpers/ports.js';
 import { showRun, startBin, waitFor } from '../test/helpers/run.js';
@@ -39,7 +35,8 @@ const SIPD = !process.argv.includes('--no-sipd');
 const REPEAT = 15;
 const LAST = ['Smith', 'Jones', 'Brown', 'Taylor', 'Wilson', 'Davies', 'Evans', 'Thomas', 'Johnson', 'Roberts'];
 
-const user = (i: number) => `u${String(i).padStart(7, '0')}`;
+const user = userName;
+const tables = new BigTables(ROWS);
 function subscriber(i: number): Subscriber {
   return { ...emptySubscriber(user(i), 'example.com'), firstName: `F${i % 1000}`, lastName: `${LAST[i % LAST.length]}${i % 97}` };
 }
@@ -160,32 +157,6 @@ async function mysqlHalf(): Promise<void> {
   }
 }
 
-// A number scattered over the table, so insertion order is not pattern order.
-const scatter = (i: number) => (i * 7919) % ROWS;
-function route(i: number): Route {
-  const n = scatter(i);
-  return {
-    pattern: `+1${String(n).padStart(9, '0')}`,
-    type: 'phone',
-    nextHop: `gw${n % 64}.carrier${n % 8}.example.net`,
-    port: 5060,
-    transport: 'UDP',
-    priority: n % 10,
-    weight: 1 + (n % 100),
-    techPrefix: '',
-    techPrefixAction: 'include',
-    allowLessSpecific: true,
-    block: false,
-    inService: true,
-    label: `carrier ${n % 8}`,
-  };
-}
-function binding(i: number, now: number): Binding {
-  const aor = `${user(scatter(i))}@example.com`;
-  const host = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-  return { aor, contact: `sip:${user(scatter(i))}@${host}:5060`, q: 1, expiresAt: now + 86_400_000, callId: `c${i}`, cseq: 1, static: false, updatedAt: now, received: { transport: 'UDP', address: host, port: 5060 } } as Binding;
-}
-
 async function sipdHalf(): Promise<void> {
   const port = await freePort();
   const sr = makeServerRoot(port, ['Cisco_Routing On', 'Cisco_Registry On', 'AuthRealm example.com']);
@@ -195,23 +166,7 @@ async function sipdHalf(): Promise<void> {
     // after a sysadmin_sps_regroute import or a million REGISTERs.
     const loaded = loadConfigFile(sr.conf);
     if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
-    const log = () => undefined;
-    const fill = await time(async () => {
-      const routes = await openEmbeddedRouteStore({ ...routeStoreOptions(loaded.config, log), compactEveryMs: 0 });
-      await routes.replaceAll(Array.from({ length: ROWS }, (_, i) => route(i)));
-      await routes.close();
-      const reg = await openEmbeddedLocationStore({ ...locationStoreOptions(loaded.config, log), compactEveryMs: 0, sync: false });
-      const now = Date.now();
-      for (let i = 0; i < ROWS; i += 10_000) {
-        const w: Promise<void>[] = [];
-        for (let k = i; k < Math.min(ROWS, i + 10_000); k++) {
-          const b = binding(k, now);
-          w.push(reg.put(b.aor, [b]));
-        }
-        await Promise.all(w);
-      }
-      await reg.close();
-    });
+    const fill = await time(() => tables.write(loaded.config));
     console.log(`\nsipd: ${ROWS.toLocaleString('en-US')} routes and ${ROWS.toLocaleString('en-US')} registrations written to the store files in ${(fill / 1000).toFixed(1)} s`);
     // `sip start` gives sipd 10 s to report ready; loading two million rows takes longer, so
     // run it in the foreground and time until pserver's first route search answers.
@@ -261,7 +216,7 @@ async function sipdHalf(): Promise<void> {
       const midKey = half.json<{ next?: string }>().next;
       if (midKey) await deep('/api/routes?q=*&sort=pattern&limit=50', midKey);
       await row('routes, by priority desc', '/api/routes?q=*&sort=priority&dir=desc&limit=50');
-      await row('routes, pattern equals', `/api/routes?field=pattern&op=equals&q=${encodeURIComponent(route(ROWS / 2).pattern)}&limit=50`);
+      await row('routes, pattern equals', `/api/routes?field=pattern&op=equals&q=${encodeURIComponent(tables.route(ROWS / 2).pattern)}&limit=50`);
       await row('routes, pattern starts with +10005', `/api/routes?field=pattern&op=starts&q=${encodeURIComponent('+10005')}&sort=pattern&limit=50`);
       await row('routes, label contains "rier 7" (many)', '/api/routes?field=label&op=contains&q=rier%207&limit=50');
       await row('routes, next hop contains "gw63.carrier9" (none, scan)', '/api/routes?field=nextHop&op=contains&q=gw63.carrier9&limit=50');

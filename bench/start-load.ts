@@ -13,9 +13,8 @@ import path from 'node:path';
 import { loadConfigFile } from '../src/server/config.js';
 import { openEmbeddedLocationStore } from '../src/stores/embedded/location-store.js';
 import { openEmbeddedRouteStore } from '../src/stores/embedded/route-store.js';
-import type { Binding } from '../src/stores/location-store.js';
 import { locationStoreOptions, routeStoreOptions } from '../src/stores/open.js';
-import type { Route } from '../src/stores/route-store.js';
+import { BigTables } from './big-tables.js';
 import { freePort } from '../test/helpers/ports.js';
 import { processesMentioning } from '../test/helpers/serverroot.js';
 import { runBin } from '../test/helpers/run.js';
@@ -26,20 +25,7 @@ const KEEP = process.argv.includes('--keep') || dirAt > 0;
 const root = dirAt > 0 ? path.resolve(process.argv[dirAt + 1]) : mkdtempSync(path.join(os.tmpdir(), 'start-load-'));
 const conf = path.join(root, 'conf', 'sipd.conf');
 
-// The rows of bench/gui-search.ts: patterns scattered over the table, a few hundred next hops.
-const scatter = (i: number) => (i * 7919) % ROWS;
-const user = (i: number) => `u${String(i).padStart(7, '0')}`;
-function route(i: number): Route {
-  const n = scatter(i);
-  return {
-    pattern: `+1${String(n).padStart(9, '0')}`, type: 'phone', nextHop: `gw${n % 64}.carrier${n % 8}.example.net`, port: 5060, transport: 'UDP',
-    priority: n % 10, weight: 1 + (n % 100), techPrefix: '', techPrefixAction: 'include', allowLessSpecific: true, block: false, inService: true, label: `carrier ${n % 8}`,
-  };
-}
-function binding(i: number, now: number): Binding {
-  const host = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-  return { aor: `${user(scatter(i))}@example.com`, contact: `sip:${user(scatter(i))}@${host}:5060`, q: 1, expiresAt: now + 7 * 86_400_000, callId: `c${i}`, cseq: 1, static: false, updatedAt: now, received: { transport: 'UDP', address: host, port: 5060 } };
-}
+const tables = new BigTables(ROWS);
 
 const secs = (t0: bigint) => (Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1);
 
@@ -52,20 +38,7 @@ async function fill(): Promise<void> {
   writeFileSync(conf, lines.join('\n') + '\n');
   const config = loaded();
   const t0 = process.hrtime.bigint();
-  const routes = await openEmbeddedRouteStore({ ...routeStoreOptions(config, () => undefined), compactEveryMs: 0 });
-  await routes.replaceAll(Array.from({ length: ROWS }, (_, i) => route(i)));
-  await routes.close();
-  const reg = await openEmbeddedLocationStore({ ...locationStoreOptions(config, () => undefined), compactEveryMs: 0, sync: false });
-  const now = Date.now();
-  for (let i = 0; i < ROWS; i += 10_000) {
-    const w: Promise<void>[] = [];
-    for (let k = i; k < Math.min(ROWS, i + 10_000); k++) {
-      const b = binding(k, now);
-      w.push(reg.put(b.aor, [b]));
-    }
-    await Promise.all(w);
-  }
-  await reg.close();
+  await tables.write(config);
   console.log(`${ROWS.toLocaleString('en-US')} routes and registrations written to ${root}/data in ${secs(t0)} s`);
 }
 
