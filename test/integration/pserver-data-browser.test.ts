@@ -107,4 +107,31 @@ describe('Subscribers and Routes in the browser, with sipd and sipp', () => {
       await uas.stop();
     }
   });
+
+  test('Delete asks first: cancelled, nothing is sent; confirmed, the route is gone', async () => {
+    const api = new WebClient(ps.url);
+    await api.login('cspsuser', ADMIN_PW);
+    const routes = async () => (await api.get('/api/routes?field=pattern&op=equals&q=%2B1303*', { headers: { accept: 'application/json' } })).json<{ count: number }>().count;
+    assert.equal(await routes(), 1, 'the route imported by the test before');
+    // A second tab of the signed-in browser, so that the dialog handler is this test's alone.
+    const p = await page.context().newPage();
+    const asked: string[] = [];
+    let answer: 'dismiss' | 'accept' = 'dismiss';
+    p.on('dialog', (d) => {
+      asked.push(d.message());
+      void (answer === 'accept' ? d.accept() : d.dismiss());
+    });
+    await p.goto(`${ps.url}/routes?field=pattern&op=equals&q=${encodeURIComponent('+1303*')}`);
+    const del = p.locator('#routes tbody tr', { hasText: 'gw.example.com' }).getByRole('button', { name: 'Delete' });
+    await del.click();
+    assert.deepEqual(asked, ['Delete the route +1303* to gw.example.com?']);
+    assert.equal(await routes(), 1, 'cancelled: the route is still there');
+    answer = 'accept';
+    await del.click();
+    // htmx sends the form and puts the answer (the list, with its message) in place of the page.
+    await p.locator('#ok', { hasText: 'Route deleted.' }).waitFor({ timeout: 15_000 });
+    assert.equal(asked.length, 2);
+    assert.equal(await routes(), 0, 'confirmed: the route was deleted');
+    await p.close();
+  });
 });
