@@ -89,13 +89,17 @@ async function withDeadline<T>(ms: number, what: string, conn: () => Connection 
 export async function probeNode(e: MySqlEndpoint, o: NodeProbeOptions): Promise<NodeReport> {
   const address = endpointText(e);
   let conn: Connection | undefined;
+  // The status, once read: a node that answers it but hangs on the counts (a causal read
+  // waiting on a node that is not Synced) is reported with its status, not as unreachable.
+  let status: Omit<NodeReport, 'counts'> | undefined;
   try {
     return await withDeadline(o.timeoutMs * 3, address, () => conn, (async () => {
       conn = await mysql.createConnection({ host: e.host, port: e.port, user: o.user, password: o.password, connectTimeout: o.timeoutMs, charset: 'utf8mb4', supportBigNumbers: true, bigNumberStrings: true });
       conn.on('error', () => undefined);
-      return readNode(conn, address, o);
+      return readNode(conn, address, o, (s) => (status = s));
     })());
   } catch (err) {
+    if (status) return { ...status, counts: {}, countError: describeMySqlError(err) };
     return { address, reachable: false, error: describeMySqlError(err), galera: false, counts: {} };
   } finally {
     conn?.destroy();
@@ -104,7 +108,7 @@ export async function probeNode(e: MySqlEndpoint, o: NodeProbeOptions): Promise<
 
 const rowsOf = (x: unknown) => x as RowDataPacket[];
 
-async function readNode(c: Connection, address: string, o: NodeProbeOptions): Promise<NodeReport> {
+async function readNode(c: Connection, address: string, o: NodeProbeOptions, gotStatus: (s: Omit<NodeReport, 'counts'>) => void): Promise<NodeReport> {
   const status = new Map<string, string>();
   for (const r of rowsOf((await c.query("SHOW GLOBAL STATUS LIKE 'wsrep\\_%'"))[0])) status.set(String(r.Variable_name).toLowerCase(), String(r.Value));
   const vars = new Map<string, string>();
@@ -128,6 +132,7 @@ async function readNode(c: Connection, address: string, o: NodeProbeOptions): Pr
       incomingAddresses: (status.get('wsrep_incoming_addresses') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     }),
   };
+  gotStatus(base);
   const counts: Record<string, number> = {};
   try {
     // A causal read: the node applies what the cluster committed before answering.
