@@ -168,7 +168,7 @@ export async function main(argv: readonly string[], out = (s: string) => void pr
     err(`${NAME}: cannot read the first node ${endpointText(first)}: ${nodes[0].error}\n`);
     return 2;
   }
-  const judge = (n: readonly NodeReport[]) => judgeNodes(n, { ...(a.expectSize !== undefined && { expectSize: a.expectSize }), ...(a.maxFlowPaused !== undefined && { maxFlowPaused: a.maxFlowPaused }) });
+  const judge = (n: readonly NodeReport[]) => judgeNodes(n, { ...(a.expectSize !== undefined && { expectSize: a.expectSize }), ...(a.maxFlowPaused !== undefined && { maxFlowPaused: a.maxFlowPaused }), discovered: named.length === 0 });
   let j = judge(nodes);
   // Counts read a moment apart can differ by writes made in between: read them once more
   // and report only what still differs.

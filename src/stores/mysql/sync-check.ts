@@ -163,6 +163,12 @@ export interface JudgeOptions {
   readonly expectSize?: number;
   /** A wsrep_flow_control_paused above this is a problem (--max-flow-paused). */
   readonly maxFlowPaused?: number;
+  /**
+   * The nodes were found through the first one's wsrep_incoming_addresses (no --node): a
+   * cluster larger than what was found is a problem (nodes that list AUTO there, having
+   * no wsrep_node_incoming_address, cannot be found, hence not checked).
+   */
+  readonly discovered?: boolean;
 }
 
 /** Everything that is degraded or differs across the nodes, one line each. */
@@ -182,6 +188,12 @@ export function judgeNodes(nodes: readonly NodeReport[], o: JudgeOptions = {}): 
     if (o.maxFlowPaused !== undefined && (n.flowControlPaused ?? 0) > o.maxFlowPaused) {
       problems.push(`${n.address}: wsrep_flow_control_paused is ${n.flowControlPaused}, above ${o.maxFlowPaused} (replication is being held back)`);
     }
+  }
+  const head = nodes[0];
+  if (o.discovered && head?.galera && head.clusterSize !== undefined && head.clusterSize > nodes.length) {
+    problems.push(
+      `${head.address} sees ${head.clusterSize} nodes but only ${nodes.length} could be found: its wsrep_incoming_addresses is "${(head.incomingAddresses ?? []).join(',')}"; set wsrep_node_incoming_address (host:port) on every node, or name them with --node`,
+    );
   }
   const g = up.filter((n) => n.galera);
   const sizes = new Set(g.map((n) => n.clusterSize));

@@ -73,6 +73,15 @@ test('plain servers: not Galera, only counts compared; a mix of the two is a pro
   assert.deepEqual(judgeNodes([node('a:1', { counts: { subscriber: 4 } }), plain('s:1', 4)]).problems, ['s:1: not a Galera node (wsrep_on is not ON) while a:1 are']);
 });
 
+test('nodes found through wsrep_incoming_addresses: fewer than the cluster size is a problem saying why', () => {
+  const head = node('a:1', { incomingAddresses: ['AUTO', 'AUTO', 'AUTO'] });
+  assert.deepEqual(judgeNodes([head], { discovered: true }).problems, [
+    'a:1 sees 3 nodes but only 1 could be found: its wsrep_incoming_addresses is "AUTO,AUTO,AUTO"; set wsrep_node_incoming_address (host:port) on every node, or name them with --node',
+  ]);
+  assert.deepEqual(judgeNodes([head, node('b:1'), node('c:1')], { discovered: true }).problems, []);
+  assert.deepEqual(judgeNodes([head]).problems, [], 'nodes named with --node: the operator chose them');
+});
+
 test('wsrep_incoming_addresses: host:port entries, IPv6 in brackets, empty and AUTO ones skipped', () => {
   assert.deepEqual(parseIncomingAddresses('10.0.0.1:3306,,AUTO,[2001:db8::5]:3307, db3'), [
     { host: '10.0.0.1', port: 3306 },
