@@ -178,7 +178,7 @@ export function judgeNodes(nodes: readonly NodeReport[], o: JudgeOptions = {}): 
   for (const n of nodes) if (!n.reachable) problems.push(`${n.address}: unreachable: ${n.error ?? 'no answer'}`);
   const galera = up.length > 0 && up.every((n) => n.galera);
   if (!galera && up.some((n) => n.galera)) {
-    problems.push(`${up.filter((n) => !n.galera).map((n) => n.address).join(', ')}: not a Galera node (wsrep_on is not ON) while ${up.filter((n) => n.galera).map((n) => n.address).join(', ')} are`);
+    problems.push(`${up.filter((n) => !n.galera).map((n) => n.address).join(', ')}: not a Galera node (wsrep_on is not ON), unlike ${up.filter((n) => n.galera).map((n) => n.address).join(', ')}`);
   }
   for (const n of up.filter((x) => x.galera)) {
     if (n.clusterStatus !== 'Primary') problems.push(`${n.address}: wsrep_cluster_status is ${n.clusterStatus ?? 'unknown'}, not Primary (the node does not take writes)`);

@@ -70,7 +70,7 @@ test('plain servers: not Galera, only counts compared; a mix of the two is a pro
   const plain = (a: string, n: number) => ({ address: a, reachable: true, galera: false, counts: { subscriber: n } });
   assert.deepEqual(judgeNodes([plain('p:1', 4)]), { problems: [], galera: false });
   assert.deepEqual(judgeNodes([plain('p:1', 4), plain('s:1', 3)]).problems, ['table subscriber: row counts differ: p:1 has 4, s:1 has 3']);
-  assert.deepEqual(judgeNodes([node('a:1', { counts: { subscriber: 4 } }), plain('s:1', 4)]).problems, ['s:1: not a Galera node (wsrep_on is not ON) while a:1 are']);
+  assert.deepEqual(judgeNodes([node('a:1', { counts: { subscriber: 4 } }), plain('s:1', 4)]).problems, ['s:1: not a Galera node (wsrep_on is not ON), unlike a:1']);
 });
 
 test('nodes found through wsrep_incoming_addresses: fewer than the cluster size is a problem saying why', () => {
