@@ -249,6 +249,26 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     seeAlso: ['sysadmin_mysql_user(8)', 'sps_setup(8)', 'sipd.conf(5)'],
   },
   {
+    name: 'mysql_sync_check',
+    section: 8,
+    summary: 'check that the MySQL/Galera nodes of an OpenSPS farm are in step',
+    description: [
+      'mysql_sync_check reads every node of the farm\'s MariaDB Galera cluster and says whether they are in step: each node reachable, in the primary component (wsrep_cluster_status Primary), Synced (wsrep_local_state_comment) and ready (wsrep_ready ON), all seeing the same cluster size, and the shared tables (the subscriber table, location, location_log, schema_version) holding the same number of rows on each. Counts are read with wsrep_sync_wait on, so every node has applied what the cluster committed before it counts; counts that differ are read once more and only a difference seen twice is reported.',
+      'The account, password and database come from the DB_MySQL_* directives of sipd.conf. The first node is DB_MySQL_HostName; the others are those it lists in wsrep_incoming_addresses (each node must have wsrep_node_incoming_address set to its host:port, or MariaDB lists AUTO), and DB_MySQL_Secondary_HostName; a cluster larger than the nodes found is reported. A node that has left the cluster is no longer listed there: name every node with --node, or give the expected size with --expect-size, so that one is reported too.',
+      'On a MySQL or MariaDB server without Galera it says the server is not a Galera node and shows its row counts, compared with the secondary\'s when DB_MySQL_Secondary_HostName is set.',
+      'Run from cron with --quiet, it prints nothing when all is well, so mail is sent only when there is a problem.',
+    ],
+    sections: [
+      exitStatus([
+        ['0', 'every node reachable, Primary and Synced, the same cluster size, row counts equal.'],
+        ['1', 'something is degraded or differs; one PROBLEM line says what for each.'],
+        ['2', 'wrong command line or configuration, or the first node cannot be read (down, or the account is refused).'],
+      ]),
+      files([[CONF, 'the DB_MySQL_* directives read.']]),
+    ],
+    seeAlso: ['install_mysql_db(8)', 'sipd.conf(5)', 'sipd(8)'],
+  },
+  {
     name: 'rotatelogs',
     section: 8,
     summary: 'write log lines to files that are rotated by time or size',

@@ -93,7 +93,7 @@ export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
   const ports: NodePorts[] = [];
   const nodes: GaleraNode[] = [];
   let bootstrapped = false;
-  const argsFor = (i: number) => (): string[] => {
+  const argsFor = (i: number) => (mysqlPort: number): string[] => {
     const p = ports[i];
     const first = i === 0 && !bootstrapped;
     const address = `gcomm://${ports.map((x) => `127.0.0.1:${x.gcomm}`).join(',')}`;
@@ -104,6 +104,9 @@ export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
       '--wsrep-cluster-name=opensps-test',
       `--wsrep-node-name=node${i + 1}`,
       '--wsrep-node-address=127.0.0.1',
+      // The client address the node announces in wsrep_incoming_addresses (MariaDB lists
+      // AUTO without it), as a production node should, so tools can find every node.
+      `--wsrep-node-incoming-address=127.0.0.1:${mysqlPort}`,
       `--wsrep-provider-options=${providerOptions(p)}`,
       `--wsrep-sst-receive-address=127.0.0.1:${p.sst}`,
       '--wsrep-sst-method=rsync',

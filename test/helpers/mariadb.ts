@@ -30,8 +30,8 @@ export interface MariaDb {
 }
 
 export interface MariaDbOptions {
-  /** More server options, asked for at every start (a Galera node bootstraps only once). */
-  readonly extraArgs?: () => readonly string[];
+  /** More server options, asked for at every start (a Galera node bootstraps only once); told the server's MySQL port. */
+  readonly extraArgs?: (port: number) => readonly string[];
   /** How long a start may take (a Galera joiner copies the data first). Default 60 s. */
   readonly startTimeoutMs?: number;
   /** Called once the data directory is installed, before the first start. */
@@ -80,7 +80,7 @@ export async function startMariaDb(o: MariaDbOptions = {}): Promise<MariaDb> {
         '--innodb-buffer-pool-size=16M',
         '--innodb-flush-log-at-trx-commit=2',
         ...(asRoot ? ['--user=root'] : []),
-        ...(o.extraArgs?.() ?? []),
+        ...(o.extraArgs?.(port) ?? []),
       ],
       { stdio: 'ignore' },
     );
