@@ -89,6 +89,8 @@ export class MySqlRouteStore implements RouteStore {
   private sweepTimer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
   private closed = false;
+  /** The causal-read prefix on Galera (log-follower.ts), '' elsewhere. */
+  private causal = '';
 
   private constructor(private readonly o: MySqlRouteStoreOptions) {
     this.t = `${q(o.database)}.${q(ROUTE_TABLE)}`;
@@ -101,9 +103,9 @@ export class MySqlRouteStore implements RouteStore {
   /** Load the current generation, then follow the change log. Throws when the database cannot be read. */
   static async open(o: MySqlRouteStoreOptions): Promise<MySqlRouteStore> {
     const s = new MySqlRouteStore(o);
-    const causal = await causalPrefix(o.pool);
-    await s.follower.begin(s.now(), causal);
-    await s.reload(causal);
+    s.causal = await causalPrefix(o.pool);
+    await s.follower.begin(s.now(), s.causal);
+    await s.reload(s.causal);
     s.follower.start();
     s.sweepTimer = setInterval(() => void s.sweep().catch((e) => s.o.log('warn', `route database sweep failed: ${describeMySqlError(e)}`)), o.sweepMs ?? 60_000);
     s.sweepTimer.unref();
@@ -279,7 +281,8 @@ export class MySqlRouteStore implements RouteStore {
   private async bulkPut(clean: readonly Checked[]): Promise<void> {
     const chunk = this.o.chunk ?? 2000;
     for (let attempt = 1; ; attempt++) {
-      const [cur] = await this.o.pool.query<RowDataPacket[]>(`SELECT gen, changes FROM ${this.genT} WHERE id = 1`);
+      // Causal: a node that has not applied the latest writes would make the switch below fail.
+      const [cur] = await this.o.pool.query<RowDataPacket[]>(`${this.causal}SELECT gen, changes FROM ${this.genT} WHERE id = 1`);
       const from = Number(cur.gen);
       const changes = Number(cur.changes);
       const g = await this.newGeneration();
