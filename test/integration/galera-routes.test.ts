@@ -6,7 +6,8 @@
 // reaches B, a replaceAll of 20,000 routes is seen by B all at once (B is polled during
 // the switch and every answer must be all-old or all-new), a put bigger than one
 // transaction goes the same way, a member that opens later has every route, bad routes
-// are refused before anything is written, and sipd.conf picks this store for a farm.
+// are refused before anything is written, puts racing a replaceAll leave every member
+// and the database agreeing, and sipd.conf picks this store for a farm.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -221,5 +222,31 @@ describe('the farm route store', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  test('puts through B during a replaceAll through A: the members and the database agree afterwards', async () => {
+    const n = 5000;
+    let replaced = false;
+    const replacing = a.replaceAll(table(100_000, n, 'swap.farm.test', 'swap')).then(() => (replaced = true));
+    const after: string[] = [];
+    let i = 0;
+    while (!replaced) {
+      const r = route(String(66_600_000 + i++), 'during.farm.test', 'during');
+      await b.put([r]);
+      if (replaced) after.push(routeKey(r));
+    }
+    await replacing;
+    // One put that certainly comes after the replacement: it must be kept.
+    const last = route('66699999', 'during.farm.test', 'after');
+    await b.put([last]);
+    after.push(routeKey(last));
+    const rows = (await cluster!.nodes[2].db.sql(
+      'SET SESSION wsrep_sync_wait = 1; SELECT route_key AS k FROM sip.route WHERE gen = (SELECT gen FROM sip.route_generation WHERE id = 1) ORDER BY route_key',
+    )) as unknown[];
+    const inDb = (rows.at(-1) as { k: string }[]).map((r) => r.k).sort();
+    await waitFor('members A and B to agree with the database', () => JSON.stringify(keysOf(a)) === JSON.stringify(inDb) && JSON.stringify(keysOf(b)) === JSON.stringify(inDb), 30_000, 50);
+    assert.ok(inDb.length >= n && inDb.length <= n + i + 1, `${inDb.length} rows`);
+    for (const k of after) assert.ok(inDb.includes(k), `${k}, put after the replacement, is kept`);
+    assert.equal(inDb.filter((k) => k.includes('swap.farm.test')).length, n);
   });
 });
