@@ -88,13 +88,29 @@ export function routeSearchIndex(table: () => RouteMatcher): SortedIndex<Route, 
   });
 }
 
+/** Repeated strings of routes (next hops, labels, tech prefixes) kept once: a million routes share a few hundred. Shared with the farm store. */
+export class SharedStrings {
+  private readonly strings = new Map<string, string>();
+
+  /** The route with its repeated strings replaced by the kept copies. */
+  route(r: Route): Route {
+    return { ...r, nextHop: this.intern(r.nextHop), label: this.intern(r.label), techPrefix: this.intern(r.techPrefix) };
+  }
+
+  private intern(s: string): string {
+    const have = this.strings.get(s);
+    if (have !== undefined) return have;
+    if (this.strings.size < 100_000) this.strings.set(s, s);
+    return s;
+  }
+}
+
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore {
   private readonly table = new RouteMatcher();
   private readonly bulkPut: number;
-  /** Repeated strings (next hops, labels) kept once: a million routes share a few hundred. */
-  private readonly strings = new Map<string, string>();
+  private readonly shared = new SharedStrings();
   private gen = 0;
   /** Sorted views for the GUI's search, built on first use. */
   private readonly index = routeSearchIndex(() => this.table);
@@ -198,14 +214,7 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     const c = checkRoute(r);
     if (!c.ok) throw new Error(`route database: ${where}: ${c.reason}`);
     const x = c.route;
-    return { route: { ...x, nextHop: this.intern(x.nextHop), label: this.intern(x.label), techPrefix: this.intern(x.techPrefix) }, parsed: c.parsed };
-  }
-
-  private intern(s: string): string {
-    const have = this.strings.get(s);
-    if (have !== undefined) return have;
-    if (this.strings.size < 100_000) this.strings.set(s, s);
-    return s;
+    return { route: this.shared.route(x), parsed: c.parsed };
   }
 
   // -- loading --

@@ -30,7 +30,7 @@
 //     deletes every generation older than the current one.
 import type { RowDataPacket } from 'mysql2/promise';
 import { RouteMatcher } from '../embedded/route-matcher.js';
-import { fromRow, routeSearchIndex, toRow } from '../embedded/route-store.js';
+import { SharedStrings, fromRow, routeSearchIndex, toRow } from '../embedded/route-store.js';
 import type { Pattern } from '../route-pattern.js';
 import type { Route, RouteStore, RouteType } from '../route-store.js';
 import { checkRoute, routeKey } from '../route-store.js';
@@ -81,6 +81,7 @@ export class MySqlRouteStore implements RouteStore {
   private table = new RouteMatcher();
   private gen = 0;
   private readonly index = routeSearchIndex(() => this.table);
+  private readonly shared = new SharedStrings();
   private readonly t: string;
   private readonly genT: string;
   private readonly logT: string;
@@ -219,7 +220,7 @@ export class MySqlRouteStore implements RouteStore {
       if (!c.ok) throw new Error(`route database: ${where}: ${c.reason}`);
       const key = routeKey(c.route);
       if (key.length > ROUTE_KEY_MAX) throw new Error(`route database: ${where}: pattern and next hop are too long together (at most ${ROUTE_KEY_MAX - 20} characters)`);
-      return { route: c.route, parsed: c.parsed, key };
+      return { route: this.shared.route(c.route), parsed: c.parsed, key };
     });
   }
 
@@ -336,7 +337,7 @@ export class MySqlRouteStore implements RouteStore {
     let reason: string;
     try {
       const c = checkRoute(fromRow(JSON.parse(String(data))));
-      if (c.ok && routeKey(c.route) === key) return c;
+      if (c.ok && routeKey(c.route) === key) return { route: this.shared.route(c.route), parsed: c.parsed };
       reason = c.ok ? 'its key does not match the route' : c.reason;
     } catch (e) {
       reason = (e as Error).message;
