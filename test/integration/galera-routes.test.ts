@@ -7,7 +7,8 @@
 // the switch and every answer must be all-old or all-new), a put bigger than one
 // transaction goes the same way, a member that opens later has every route, bad routes
 // are refused before anything is written, puts racing a replaceAll leave every member
-// and the database agreeing, and sipd.conf picks this store for a farm.
+// and the database agreeing, of two replaceAlls at once one wins whole, and sipd.conf
+// picks this store for a farm.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -248,5 +249,19 @@ describe('the farm route store', () => {
     assert.ok(inDb.length >= n && inDb.length <= n + i + 1, `${inDb.length} rows`);
     for (const k of after) assert.ok(inDb.includes(k), `${k}, put after the replacement, is kept`);
     assert.equal(inDb.filter((k) => k.includes('swap.farm.test')).length, n);
+  });
+  test('two replaceAlls at once: one table wins whole in both members, the other is deleted', async () => {
+    const x = table(200_000, 3000, 'x.farm.test', 'x');
+    const y = table(201_000, 3000, 'y.farm.test', 'y');
+    await Promise.all([a.replaceAll(x), b.replaceAll(y)]);
+    const current = async () => {
+      const rows = (await cluster!.nodes[2].db.sql('SET SESSION wsrep_sync_wait = 1; SELECT route_key AS k FROM sip.route WHERE gen = (SELECT gen FROM sip.route_generation WHERE id = 1)')) as unknown[];
+      return (rows.at(-1) as { k: string }[]).map((r) => r.k).sort();
+    };
+    const inDb = await current();
+    const winner = [x, y].find((t) => JSON.stringify(t.map(routeKey).sort()) === JSON.stringify(inDb));
+    assert.ok(winner, `the table in the database is x or y whole (${inDb.length} rows)`);
+    await waitFor('both members serving the winner', () => JSON.stringify(keysOf(a)) === JSON.stringify(inDb) && JSON.stringify(keysOf(b)) === JSON.stringify(inDb), 30_000, 50);
+    await waitFor('only the current generation left', async () => (await count('SELECT COUNT(*) FROM sip.route WHERE gen <> (SELECT gen FROM sip.route_generation WHERE id = 1)')) === 0, 30_000, 200);
   });
 });

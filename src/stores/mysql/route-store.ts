@@ -26,8 +26,9 @@
 //     concurrent replacements the later-numbered wins, as if it ran second). A bulk put
 //     switches only if nothing was written since it began its copy; otherwise it starts
 //     again (a few times, then fails).
-//   - A write that failed part way leaves rows of an unused generation; the sweep
-//     deletes every generation older than the current one.
+//   - A generation that was not switched to is deleted by its writer at once. One whose
+//     writer failed part way stays until a later generation becomes current; from then
+//     on it is older, and the sweep (any member) deletes every older generation.
 import type { RowDataPacket } from 'mysql2/promise';
 import { RouteMatcher } from '../embedded/route-matcher.js';
 import { SharedStrings, fromRow, routeSearchIndex, toRow } from '../embedded/route-store.js';
@@ -178,6 +179,7 @@ export class MySqlRouteStore implements RouteStore {
     const switched = await this.switchTo(g, 'gen < ?', [g]);
     if (!switched) {
       this.o.log('info', `route database: replacement ${g} was overtaken by a newer one and not used`);
+      await this.deleteGeneration(g);
       return;
     }
     this.swap(fresh, g);
@@ -304,22 +306,32 @@ export class MySqlRouteStore implements RouteStore {
         void this.deleteOlder(g);
         return;
       }
+      await this.deleteGeneration(g);
       if (attempt >= BULK_ATTEMPTS) throw new Error(`route database: other members kept changing routes during a put of ${clean.length} routes; it was not applied, try again`);
     }
   }
 
   /** Delete the rows of generations older than `g`, a chunk at a time; returns how many. Failures are logged (the sweep tries again). */
-  private async deleteOlder(g: number): Promise<number> {
+  private deleteOlder(g: number): Promise<number> {
+    return this.deleteRows('gen < ?', g);
+  }
+
+  /** Delete the rows of generation `g`, which was never made current. */
+  private deleteGeneration(g: number): Promise<number> {
+    return this.deleteRows('gen = ?', g);
+  }
+
+  private async deleteRows(cond: string, g: number): Promise<number> {
     const chunk = this.o.chunk ?? 2000;
     let n = 0;
     try {
       for (;;) {
-        const r = await this.o.pool.query<{ affectedRows: number }>(`DELETE FROM ${this.t} WHERE gen < ? LIMIT ${chunk}`, [g]);
+        const r = await this.o.pool.query<{ affectedRows: number }>(`DELETE FROM ${this.t} WHERE ${cond} LIMIT ${chunk}`, [g]);
         n += r.affectedRows;
         if (r.affectedRows < chunk || this.closed) return n;
       }
     } catch (e) {
-      this.o.log('warn', `route database: deleting the routes of generations before ${g} failed (the sweep tries again): ${describeMySqlError(e)}`);
+      this.o.log('warn', `route database: deleting the routes of generation${cond.startsWith('gen <') ? 's before' : ''} ${g} failed: ${describeMySqlError(e)}`);
       return n;
     }
   }
