@@ -2,10 +2,10 @@
 // implementation: the subscriber store is the embedded one in ServerRoot/data
 // (DB_MySQL Off) or the MySQL table (DB_MySQL On); the route database and the location
 // service (registry) are embedded, in the Cisco_Routing_ / Cisco_Registry_Rendezvous
-// directory and name, except that a registry farm on MySQL (farm members named and
-// DB_MySQL On) shares the MySQL/Galera location store. Opening the subscriber store never
+// directory and name, except that a farm on MySQL (Cisco_Routing_ / Cisco_Registry_Farm_Members
+// naming members, and DB_MySQL On) shares the MySQL/Galera route / location store. Opening the subscriber store never
 // waits for MySQL (a server that is down is found out, and marked bad, by the first call);
-// the farm registry loads every registration at open, so it does.
+// the farm stores load every route or registration at open, so they do.
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/loader.js';
@@ -18,6 +18,7 @@ import type { LocationStore } from './location-store.js';
 import { MySqlPool, parseMySqlHost } from './mysql/pool.js';
 import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-store.js';
 import { openMySqlLocationStore } from './mysql/location-store.js';
+import { openMySqlRouteStore } from './mysql/route-store.js';
 import type { RouteStore } from './route-store.js';
 import type { StoreLog } from './store-log.js';
 import type { LoadProgress } from './embedded/load-pacer.js';
@@ -80,8 +81,17 @@ export function routeStoreOptions(config: Config, log: StoreLog, progress?: Load
   return { dir: config.path(v.Cisco_Routing_Rendezvous_Directory), name: v.Cisco_Routing_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Routing_Max_DB_Age_on_Boot, log, progress };
 }
 
-/** The route database for this configuration; 'debug' messages are the Routing debug output. `progress` hears how the load goes. */
+/**
+ * The route database for this configuration; 'debug' messages are the Routing debug output.
+ * The farm's shared MySQL/Galera store when Cisco_Routing_Farm_Members names members and
+ * DB_MySQL is On (it loads every route before it returns, so MySQL must answer), else the
+ * embedded one (its load reported to `progress`).
+ */
 export function openRouteStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<RouteStore> {
+  const v = config.values;
+  if (v.DB_MySQL && v.Cisco_Routing_Farm_Members.length) {
+    return openMySqlRouteStore({ pool: mysqlPoolFromConfig(config, log), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
+  }
   return openEmbeddedRouteStore(routeStoreOptions(config, log, progress));
 }
 
@@ -93,7 +103,7 @@ export function locationStoreOptions(config: Config, log: StoreLog, progress?: L
   return { dir: config.path(v.Cisco_Registry_Rendezvous_Directory), name: v.Cisco_Registry_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot, log, progress };
 }
 
-/** This member's name on the shared registry rows: ServerName, else the host name (64 characters at most). */
+/** This member's name on the shared registry and route rows: ServerName, else the host name (64 characters at most). */
 export function farmMemberName(config: Config): string {
   return (config.values.ServerName ?? os.hostname()).slice(0, 64);
 }

@@ -45,14 +45,16 @@ export interface EmbeddedRouteStoreOptions extends JournaledStoreOptions {
 // ---- rows ----
 
 /** pattern, type, nextHop, port, transport, priority, weight, techPrefix, action, flags (1 allowLessSpecific, 2 block, 4 inService), label */
-type Row = [string, RouteType, string, number, string, number, number, string, string, number, string];
+export type Row = [string, RouteType, string, number, string, number, number, string, string, number, string];
 
-function toRow(r: Route): Row {
+/** A route as a stored row (the snapshot's and the farm store's form). */
+export function toRow(r: Route): Row {
   const flags = (r.allowLessSpecific ? 1 : 0) | (r.block ? 2 : 0) | (r.inService ? 4 : 0);
   return [r.pattern, r.type, r.nextHop, r.port, r.transport, r.priority, r.weight, r.techPrefix, r.techPrefixAction, flags, r.label];
 }
 
-function fromRow(x: unknown): unknown {
+/** A stored row back to a route-shaped object, to pass through checkRoute; undefined when it is not a row. */
+export function fromRow(x: unknown): unknown {
   if (!Array.isArray(x) || x.length !== 11 || typeof x[9] !== 'number') return undefined;
   const [pattern, type, nextHop, port, transport, priority, weight, techPrefix, techPrefixAction, flags, label] = x as Row;
   return { pattern, type, nextHop, port, transport, priority, weight, techPrefix, techPrefixAction, allowLessSpecific: (flags & 1) !== 0, block: (flags & 2) !== 0, inService: (flags & 4) !== 0, label };
@@ -69,21 +71,14 @@ function routeValue(r: Route, field: string): string | number {
   return typeof v === 'number' ? v : String(v ?? '');
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore {
-  private readonly table = new RouteMatcher();
-  private readonly bulkPut: number;
-  /** Repeated strings (next hops, labels) kept once: a million routes share a few hundred. */
-  private readonly strings = new Map<string, string>();
-  private gen = 0;
-  /** Sorted views for the GUI's search, built on first use; a route's group is its routeKey. */
-  private readonly index = new SortedIndex<Route, string>({
-    rows: () => this.table.each(),
-    size: () => this.table.size(),
+/** Sorted views of a route table for the GUI's search, built on first use; a route's group is its routeKey. Shared with the farm store. */
+export function routeSearchIndex(table: () => RouteMatcher): SortedIndex<Route, string> {
+  return new SortedIndex<Route, string>({
+    rows: () => table().each(),
+    size: () => table().size(),
     group: routeKey,
     current: (key) => {
-      const r = this.table.get(key);
+      const r = table().get(key);
       return r ? [r] : [];
     },
     value: routeValue,
@@ -91,6 +86,34 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     // The pattern first: it settles almost every tie (a column of ten priorities is mostly ties).
     compareTail: (a, b) => (a.pattern !== b.pattern ? (a.pattern < b.pattern ? -1 : 1) : compareParts(a.type, b.type) || compareParts(a.nextHop.toLowerCase(), b.nextHop.toLowerCase()) || a.port - b.port),
   });
+}
+
+/** Repeated strings of routes (next hops, labels, tech prefixes) kept once: a million routes share a few hundred. Shared with the farm store. */
+export class SharedStrings {
+  private readonly strings = new Map<string, string>();
+
+  /** The route with its repeated strings replaced by the kept copies. */
+  route(r: Route): Route {
+    return { ...r, nextHop: this.intern(r.nextHop), label: this.intern(r.label), techPrefix: this.intern(r.techPrefix) };
+  }
+
+  private intern(s: string): string {
+    const have = this.strings.get(s);
+    if (have !== undefined) return have;
+    if (this.strings.size < 100_000) this.strings.set(s, s);
+    return s;
+  }
+}
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore {
+  private readonly table = new RouteMatcher();
+  private readonly bulkPut: number;
+  private readonly shared = new SharedStrings();
+  private gen = 0;
+  /** Sorted views for the GUI's search, built on first use. */
+  private readonly index = routeSearchIndex(() => this.table);
 
   private constructor(opts: EmbeddedRouteStoreOptions) {
     super(opts, { what: 'route', maxAgeDirective: 'Cisco_Routing_Max_DB_Age_on_Boot', emptyAs: 'an empty route table' });
@@ -191,14 +214,7 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     const c = checkRoute(r);
     if (!c.ok) throw new Error(`route database: ${where}: ${c.reason}`);
     const x = c.route;
-    return { route: { ...x, nextHop: this.intern(x.nextHop), label: this.intern(x.label), techPrefix: this.intern(x.techPrefix) }, parsed: c.parsed };
-  }
-
-  private intern(s: string): string {
-    const have = this.strings.get(s);
-    if (have !== undefined) return have;
-    if (this.strings.size < 100_000) this.strings.set(s, s);
-    return s;
+    return { route: this.shared.route(x), parsed: c.parsed };
   }
 
   // -- loading --

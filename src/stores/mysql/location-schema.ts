@@ -18,7 +18,14 @@ export const LOCATION_SCHEMA_VERSION = 1;
 export const LOCATION_TABLE = 'location';
 export const LOCATION_LOG_TABLE = 'location_log';
 
-const STEPS: readonly { version: number; what: string; sql: (db: string) => string[] }[] = [
+/** One schema step: the statements that bring the tables to `version`. */
+export interface SchemaStep {
+  readonly version: number;
+  readonly what: string;
+  readonly sql: (db: string) => string[];
+}
+
+const STEPS: readonly SchemaStep[] = [
   {
     version: 1,
     what: 'create the shared location tables (location, location_log)',
@@ -46,20 +53,28 @@ const STEPS: readonly { version: number; what: string; sql: (db: string) => stri
 ];
 
 /** Create the location tables or bring them up to date (the database and schema_version exist). Returns one line per step. */
-export async function installLocationSchema(db: Queryable, database: string): Promise<string[]> {
+export function installLocationSchema(db: Queryable, database: string): Promise<string[]> {
+  return installSteps(db, database, LOCATION_TABLE, LOCATION_SCHEMA_VERSION, STEPS);
+}
+
+/**
+ * Run the steps above the version schema_version holds under `name`, recording each; the
+ * farm's tables (location here, routes in route-schema.ts) are versioned this way.
+ */
+export async function installSteps(db: Queryable, database: string, name: string, latest: number, steps: readonly SchemaStep[]): Promise<string[]> {
   const versions = `${q(database)}.${q('schema_version')}`;
-  const rows = await db.query<RowDataPacket[]>(`SELECT ${q('version')} AS v FROM ${versions} WHERE ${q('table_name')} = ?`, [LOCATION_TABLE]);
+  const rows = await db.query<RowDataPacket[]>(`SELECT ${q('version')} AS v FROM ${versions} WHERE ${q('table_name')} = ?`, [name]);
   const from = rows.length ? Number(rows[0].v) : 0;
-  if (from > LOCATION_SCHEMA_VERSION) throw new Error(`${database}.${LOCATION_TABLE} is at schema version ${from}, newer than this release knows (${LOCATION_SCHEMA_VERSION})`);
-  const steps: string[] = [];
-  for (const step of STEPS) {
+  if (from > latest) throw new Error(`${database}.${name} is at schema version ${from}, newer than this release knows (${latest})`);
+  const done: string[] = [];
+  for (const step of steps) {
     if (step.version <= from) continue;
     for (const sql of step.sql(database)) await db.query(sql);
     await db.query(
       `INSERT INTO ${versions} (${q('table_name')}, ${q('version')}) VALUES (?, ?) ON DUPLICATE KEY UPDATE ${q('version')} = VALUES(${q('version')})`,
-      [LOCATION_TABLE, step.version],
+      [name, step.version],
     );
-    steps.push(`${database}.${LOCATION_TABLE}: version ${step.version}: ${step.what}`);
+    done.push(`${database}.${name}: version ${step.version}: ${step.what}`);
   }
-  return steps;
+  return done;
 }

@@ -6,12 +6,8 @@
 // by following location_log. A write is one small transaction: the AOR's row and one log
 // row; the writer applies it to its own memory once committed.
 //
-// Following the log: Galera hands out auto-increment ids interleaved per node, so two
-// concurrent commits can become visible out of id order. Each poll reads the ids above the
-// highest seen; about every 500 ms a poll reads instead everything above a floor that
-// trails by `lookbackMs` (so a late, lower id is still found), skipping ids already seen.
-// The AORs named are re-read from the location table rather than changes replayed:
-// re-reading is idempotent and order-free, so a late id can never bring back an old state.
+// Following the log (log-follower.ts, shared with the route store): the AORs named are
+// re-read from the location table rather than changes replayed.
 //
 // Expiry is decided by the data: a binding's expiry time is in its row, and every member
 // drops expired bindings from memory by time (purgeExpired), with no message between
@@ -29,6 +25,7 @@ import { fromStored, toStored } from '../embedded/location-store.js';
 import { LOCATION_LOG_TABLE, LOCATION_TABLE } from './location-schema.js';
 import type { MySqlPool } from './pool.js';
 import { describeMySqlError } from './pool.js';
+import { LogFollower, causalPrefix, retryOnConflict } from './log-follower.js';
 import { q } from './subscriber-store.js';
 
 export interface MySqlLocationStoreOptions {
@@ -54,40 +51,28 @@ export interface MySqlLocationStoreOptions {
 }
 
 const PAGE = 5000;
-const RETRIES = 4;
-/** ER_LOCK_DEADLOCK: what a Galera certification conflict looks like to the client. */
-const isConflict = (e: unknown) => (e as { errno?: number } | undefined)?.errno === 1213;
-const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
 
 export class MySqlLocationStore implements LocationStore {
   private readonly table = new BindingTable();
   private readonly t: string;
   private readonly logT: string;
   private readonly now: () => number;
-  private floor = 0;
-  /** The highest log id seen. */
-  private high = 0;
-  private polls = 0;
-  /** Log ids above the floor already handled, with when they were first seen. */
-  private readonly seen = new Map<number, number>();
-  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly follower: LogFollower;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
   private closed = false;
-  private failing = false;
 
   private constructor(private readonly o: MySqlLocationStoreOptions) {
     this.t = `${q(o.database)}.${q(LOCATION_TABLE)}`;
     this.logT = `${q(o.database)}.${q(LOCATION_LOG_TABLE)}`;
     this.now = o.now ?? Date.now;
+    this.follower = new LogFollower({ ...o, table: this.logT, columns: 'aor', what: 'registry', now: this.now, handle: (rows) => this.reread(rows) });
   }
 
   /** Load every binding, then follow the change log. Throws when the database cannot be read. */
   static async open(o: MySqlLocationStoreOptions): Promise<MySqlLocationStore> {
     const s = new MySqlLocationStore(o);
     await s.loadAll();
-    s.pollTimer = setInterval(() => void s.poll(), o.pollMs ?? 150);
-    s.pollTimer.unref();
+    s.follower.start();
     s.sweepTimer = setInterval(() => void s.sweep().catch((e) => s.o.log('warn', `registry sweep failed: ${describeMySqlError(e)}`)), o.sweepMs ?? 30_000);
     s.sweepTimer.unref();
     return s;
@@ -141,9 +126,8 @@ export class MySqlLocationStore implements LocationStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await this.polling;
+    await this.follower.stop();
     if (this.o.closePool) await this.o.pool.close();
   }
 
@@ -169,17 +153,12 @@ export class MySqlLocationStore implements LocationStore {
   /** One transaction: `work` (false: nothing to log) and the log row; retried on a certification conflict. */
   private async write(aor: string, work: (db: Parameters<Parameters<MySqlPool['transaction']>[0]>[0]) => Promise<unknown>): Promise<void> {
     if (this.closed) throw new Error('the registry is closed');
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.o.pool.transaction(async (db) => {
-          if ((await work(db)) === false) return;
-          await db.query(`INSERT INTO ${this.logT} (aor, member, at) VALUES (?, ?, ?)`, [aor, this.o.member, this.now()]);
-        });
-        return;
-      } catch (e) {
-        if (!isConflict(e) || attempt >= RETRIES) throw e;
-      }
-    }
+    await retryOnConflict(() =>
+      this.o.pool.transaction(async (db) => {
+        if ((await work(db)) === false) return;
+        await db.query(`INSERT INTO ${this.logT} (aor, member, at) VALUES (?, ?, ?)`, [aor, this.o.member, this.now()]);
+      }),
+    );
   }
 
   // ---- memory ----
@@ -207,15 +186,8 @@ export class MySqlLocationStore implements LocationStore {
 
   private async loadAll(): Promise<void> {
     const started = this.now();
-    // On Galera the node read may not yet have applied what was just committed through
-    // another node: the first read waits until it has (wsrep_sync_wait), and the later
-    // reads on that node see at least as much, so nothing committed before the open is
-    // missed. Plain MySQL has no such lag (and no such variable).
-    const causal = (await this.onGalera()) ? 'SET STATEMENT wsrep_sync_wait = 1 FOR ' : '';
-    // Log rows newer than the lookback are read again by the first poll (harmless).
-    const f = await this.o.pool.query<RowDataPacket[]>(`${causal}SELECT COALESCE(MAX(id), 0) AS f FROM ${this.logT} WHERE at < ?`, [started - (this.o.lookbackMs ?? 10_000)]);
-    this.floor = Number(f[0].f);
-    this.high = this.floor;
+    // The first read is causal (log-follower.ts): nothing committed before the open is missed.
+    await this.follower.begin(started, await causalPrefix(this.o.pool));
     let after = '';
     for (;;) {
       const rows = await this.o.pool.query<RowDataPacket[]>(`SELECT aor, dynamic, statics FROM ${this.t} WHERE aor > ? ORDER BY aor LIMIT ${PAGE}`, [after]);
@@ -227,48 +199,14 @@ export class MySqlLocationStore implements LocationStore {
     this.o.log('info', `registry: ${this.table.size()} binding${this.table.size() === 1 ? '' : 's'} of ${this.table.aors()} AOR${this.table.aors() === 1 ? '' : 's'} loaded from MySQL in ${this.now() - started} ms`);
   }
 
-  /** Whether the server is a Galera node with replication on (@@wsrep_on is unknown to MySQL: not Galera). */
-  private async onGalera(): Promise<boolean> {
-    try {
-      const rows = await this.o.pool.query<RowDataPacket[]>('SELECT @@wsrep_on AS w');
-      return Number(rows[0].w) === 1;
-    } catch (e) {
-      if ((e as { errno?: number }).errno === ER_UNKNOWN_SYSTEM_VARIABLE) return false;
-      throw e;
-    }
-  }
-
   /** One read of the change log (never two at once). */
   poll(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.polling ??= this.pollOnce()
-      .then(() => {
-        if (this.failing) this.o.log('info', 'registry: following the shared change log again');
-        this.failing = false;
-      })
-      .catch((e) => {
-        if (!this.failing) this.o.log('warn', `registry: cannot read the shared change log (serving from memory until it is back): ${describeMySqlError(e)}`);
-        this.failing = true;
-      })
-      .finally(() => (this.polling = undefined));
-    return this.polling;
+    return this.follower.poll();
   }
 
-  private async pollOnce(): Promise<void> {
-    const recheck = this.polls++ % Math.max(1, Math.round(500 / (this.o.pollMs ?? 150))) === 0;
-    const rows = await this.o.pool.query<RowDataPacket[]>(
-      `SELECT id, aor FROM ${this.logT} WHERE id > ? ORDER BY id LIMIT ${recheck ? PAGE * 20 : PAGE}`,
-      [recheck ? this.floor : this.high],
-    );
-    const now = this.now();
-    const aors = new Set<string>();
-    for (const r of rows) {
-      const id = Number(r.id);
-      if (this.seen.has(id)) continue;
-      this.seen.set(id, now);
-      if (id > this.high) this.high = id;
-      aors.add(String(r.aor));
-    }
+  /** Re-read the AORs that log rows name. */
+  private async reread(rows: RowDataPacket[]): Promise<void> {
+    const aors = new Set(rows.map((r) => String(r.aor)));
     const list = [...aors];
     for (let i = 0; i < list.length; i += 500) {
       const part = list.slice(i, i + 500);
@@ -277,14 +215,6 @@ export class MySqlLocationStore implements LocationStore {
       for (const r of found) this.applyRow(r, at);
       const present = new Set(found.map((r) => String(r.aor)));
       for (const aor of part) if (!present.has(aor)) this.table.set(aor, [], []);
-    }
-    // Raise the floor past ids seen long enough ago that no lower id can still turn up.
-    const old = now - (this.o.lookbackMs ?? 10_000);
-    let floor = this.floor;
-    for (const [id, at] of this.seen) if (at <= old && id > floor) floor = id;
-    if (floor !== this.floor) {
-      this.floor = floor;
-      for (const id of this.seen.keys()) if (id <= floor) this.seen.delete(id);
     }
   }
 
