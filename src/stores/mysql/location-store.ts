@@ -18,7 +18,6 @@
 // write no log rows: every member has already dropped those bindings.
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Binding, LocationStore } from '../location-store.js';
-import type { StoreLog } from '../store-log.js';
 import { BindingTable } from '../binding-table.js';
 import type { IndexPage, IndexQuery } from '../sorted-index.js';
 import { fromStored, toStored } from '../embedded/location-store.js';
@@ -26,28 +25,14 @@ import { LOCATION_LOG_TABLE, LOCATION_TABLE } from './location-schema.js';
 import type { MySqlPool } from './pool.js';
 import { describeMySqlError } from './pool.js';
 import { LogFollower, causalPrefix, retryOnConflict } from './log-follower.js';
+import type { FarmStoreOptions } from './log-follower.js';
 import { q } from './subscriber-store.js';
 
-export interface MySqlLocationStoreOptions {
-  readonly pool: MySqlPool;
-  /** Database holding the location tables (DB_MySQL_DB). */
-  readonly database: string;
-  /** This member's name (at most 64 characters), recorded on the rows it writes. */
-  readonly member: string;
-  readonly log: StoreLog;
-  /** How often the change log is read. Default 150 ms. */
-  readonly pollMs?: number;
-  /** How far behind the newest id the poll floor trails. Default 10 s. */
-  readonly lookbackMs?: number;
+export interface MySqlLocationStoreOptions extends FarmStoreOptions {
   /** How often this member deletes its expired rows and old log rows. Default 30 s. */
   readonly sweepMs?: number;
   /** After this long expired, anyone's row may be deleted. Default 10 min. */
   readonly orphanGraceMs?: number;
-  /** Log rows older than this are deleted. Default 10 min. */
-  readonly logRetentionMs?: number;
-  readonly now?: () => number;
-  /** Close the pool with the store (it was opened for this store alone). */
-  readonly closePool?: boolean;
 }
 
 const PAGE = 5000;

@@ -45,6 +45,25 @@ export async function causalPrefix(pool: MySqlPool): Promise<string> {
   }
 }
 
+/** What every farm store (registrations, routes) is opened with. */
+export interface FarmStoreOptions {
+  readonly pool: MySqlPool;
+  /** Database holding the store's tables (DB_MySQL_DB). */
+  readonly database: string;
+  /** This member's name (at most 64 characters), recorded on the rows it writes. */
+  readonly member: string;
+  readonly log: StoreLog;
+  /** How often the change log is read. Default 150 ms. */
+  readonly pollMs?: number;
+  /** How far behind the newest id the poll floor trails. Default 10 s. */
+  readonly lookbackMs?: number;
+  /** Log rows older than this are deleted. Default 10 min. */
+  readonly logRetentionMs?: number;
+  readonly now?: () => number;
+  /** Close the pool with the store (it was opened for this store alone). */
+  readonly closePool?: boolean;
+}
+
 export interface LogFollowerOptions {
   readonly pool: MySqlPool;
   /** The log table, quoted (`db`.`table`): columns id and at (ms), and those in `columns`. */

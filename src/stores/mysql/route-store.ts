@@ -36,35 +36,19 @@ import type { Pattern } from '../route-pattern.js';
 import type { Route, RouteStore, RouteType } from '../route-store.js';
 import { checkRoute, routeKey } from '../route-store.js';
 import type { IndexPage, IndexQuery } from '../sorted-index.js';
-import type { StoreLog } from '../store-log.js';
 import { LogFollower, causalPrefix, retryOnConflict } from './log-follower.js';
-import type { MySqlPool } from './pool.js';
+import type { FarmStoreOptions } from './log-follower.js';
 import { describeMySqlError } from './pool.js';
 import { ROUTE_GENERATION_TABLE, ROUTE_KEY_MAX, ROUTE_LOG_TABLE, ROUTE_TABLE } from './route-schema.js';
 import { q } from './subscriber-store.js';
 
-export interface MySqlRouteStoreOptions {
-  readonly pool: MySqlPool;
-  /** Database holding the route tables (DB_MySQL_DB). */
-  readonly database: string;
-  /** This member's name (at most 64 characters), recorded on its log rows. */
-  readonly member: string;
-  readonly log: StoreLog;
-  /** How often the change log is read. Default 150 ms. */
-  readonly pollMs?: number;
-  /** How far behind the newest id the poll floor trails. Default 10 s. */
-  readonly lookbackMs?: number;
+export interface MySqlRouteStoreOptions extends FarmStoreOptions {
   /** A put of more routes than this is written as a new generation. Default 5000. */
   readonly bulkPut?: number;
   /** Rows per statement when a generation is written, copied or deleted. Default 2000. */
   readonly chunk?: number;
   /** How often old log rows and old generations are deleted. Default 60 s. */
   readonly sweepMs?: number;
-  /** Log rows older than this are deleted. Default 10 min. */
-  readonly logRetentionMs?: number;
-  readonly now?: () => number;
-  /** Close the pool with the store (it was opened for this store alone). */
-  readonly closePool?: boolean;
 }
 
 type Db = { query<R = unknown>(sql: string, values?: readonly unknown[]): Promise<R> };
