@@ -13,7 +13,9 @@
 // changed since the array was begun and merges in those groups' current rows, sorted on
 // the side. Arrays are never spliced, so a registration refresh under load costs nothing
 // like a memmove of a million pointers. Once more than a twentieth of the table (at least
-// DIRTY_MIN groups) has changed, the arrays are dropped and built again.
+// DIRTY_MIN groups) has changed, the arrays are dropped and built again. A view no search
+// used for VIEW_IDLE_MS is dropped too, so that a column sorted once does not hold its
+// memory for good.
 //
 // A page is a binary search to the cursor and a walk of at most limit+1 kept entries.
 // "equals" and "starts with" on a text field are a range of that field's array; "contains"
@@ -37,6 +39,8 @@ export interface SortedIndexSource<T, F extends string> {
   tail(row: T): SortKey;
   /** compareKeys(tail(a), tail(b)) without building the keys (sorting a million rows). */
   compareTail(a: T, b: T): number;
+  /** Clock for dropping idle views (ms); tests move it. Default Date.now. */
+  now?(): number;
 }
 
 export interface IndexQuery<F extends string> extends PageRequest {
@@ -64,6 +68,8 @@ interface SortedArray<T> {
   /** Current rows of the groups changed since, sorted; valid while freshAt is the sequence number. */
   fresh: Entry<T>[];
   freshAt: number;
+  /** When a search last used it (views unused for VIEW_IDLE_MS are dropped). */
+  usedAt: number;
 }
 
 /** [lo, hi) of the array and [flo, fhi) of its fresh rows. */
@@ -74,6 +80,8 @@ const DIRTY_MIN = 2000;
 /** A range of another field's array no larger than this is paged directly rather than walked. */
 const SMALL_RANGE = 50_000;
 
+/** A view no search used for this long is dropped: each holds an entry per row (tens of MB at a million). */
+export const VIEW_IDLE_MS = 15 * 60_000;
 /** Work done between two yields to the event loop while a view is built. */
 const SLICE_MS = 10;
 /** Rows sorted at once (natively) before the merge passes. */
@@ -173,7 +181,10 @@ export class SortedIndex<T, F extends string> {
 
   /** The array of `field` with its fresh rows brought up to date, or undefined while it is being built. */
   private view(field: F): SortedArray<T> | undefined {
+    const now = this.src.now?.() ?? Date.now();
+    for (const [f, v] of this.arrays) if (f !== field && now - v.usedAt > VIEW_IDLE_MS) this.arrays.delete(f);
     const a = this.arrays.get(field);
+    if (a) a.usedAt = now;
     if (!a) {
       if (!this.building.has(field)) this.building.set(field, this.build(field));
       return undefined;
@@ -231,7 +242,7 @@ export class SortedIndex<T, F extends string> {
       [src, dst] = [dst, src];
     }
     if (gen !== this.generation) return;
-    this.arrays.set(field, { arr: src, builtAt, fresh: [], freshAt: -1 });
+    this.arrays.set(field, { arr: src, builtAt, fresh: [], freshAt: -1, usedAt: this.src.now?.() ?? Date.now() });
     this.building.delete(field);
   }
 

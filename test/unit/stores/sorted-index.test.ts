@@ -5,7 +5,7 @@
 // (answered by a pass over the table), then from the views.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SortedIndex } from '../../../src/stores/sorted-index.js';
+import { SortedIndex, VIEW_IDLE_MS } from '../../../src/stores/sorted-index.js';
 import type { IndexQuery } from '../../../src/stores/sorted-index.js';
 import { compareKeys, compareParts, SEARCH_OPS, textMatches } from '../../../src/stores/search.js';
 import type { SortKey } from '../../../src/stores/search.js';
@@ -34,6 +34,8 @@ class Table {
   readonly groups = new Map<string, Row[]>();
   /** How often the index read the whole table (built a view). */
   builds = 0;
+  /** The index's clock. */
+  clock = 0;
   readonly index = new SortedIndex<Row, F>({
     rows: () => (this.builds++, [...this.groups.values()].flat()),
     size: () => [...this.groups.values()].flat().length,
@@ -42,6 +44,7 @@ class Table {
     value: (r, f) => (f === 'n' ? r.n : f === 'g' ? r.g : r.name),
     tail: (r) => [r.g, r.id],
     compareTail: (a, b) => compareParts(a.g, b.g) || a.id - b.id,
+    now: () => this.clock,
   });
   private next = 0;
 
@@ -162,4 +165,22 @@ test('a view of more rows than one sorted run (4,096) is merged in the right ord
   await t.index.settled();
   for (const q of qs) assert.equal(check(t, q, -1, 200), true);
   assert.equal(check(t, { ...qs[0], filter: { field: 'g', op: 'equals', text: '*' } }, -1, 500), true);
+});
+
+test('a view no search used for VIEW_IDLE_MS is dropped; one in use is kept', async () => {
+  const t = new Table(rng(5), 1_000_000);
+  for (let i = 0; i < 300; i++) t.change();
+  const byName = { filter: { field: 'name' as const, op: 'equals' as const, text: '*' }, sort: 'name' as const, desc: false };
+  const byN = { ...byName, sort: 'n' as const };
+  check(t, byName, -1, 9);
+  check(t, byN, -1, 9);
+  await t.index.settled();
+  assert.equal(check(t, byName, -1, 9), true);
+  t.clock += VIEW_IDLE_MS - 1;
+  assert.equal(check(t, byN, -1, 9), true, 'the view by n, used before, is kept');
+  t.clock += 2;
+  assert.equal(check(t, byN, -1, 9), true, 'still in use');
+  assert.equal(check(t, byName, -1, 9), false, 'the view by name, unused for longer than VIEW_IDLE_MS, was dropped');
+  await t.index.settled();
+  assert.equal(check(t, byName, -1, 9), true, 'and is built again when asked for');
 });
