@@ -83,6 +83,13 @@ const PORT_RETRIES = 3;
  * on fresh ports; the error log says which it was.
  */
 const portTaken = (e: unknown) => /Address already in use/.test(String((e as Error)?.message ?? e));
+/**
+ * A rejoining node that gets a full state transfer (rsync) instead of an incremental one
+ * can see the donor's rsync fail ("State transfer to … failed: Unknown error 255", then
+ * "Will never receive state") and abort: seen once in about five full runs. That failure,
+ * and a taken port, are retried on fresh ports.
+ */
+const retryableStart = (e: unknown) => portTaken(e) || /State transfer to .* failed|Will never receive state/.test(String((e as Error)?.message ?? e));
 
 export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
   requireTool('rsync', 'rsync');
@@ -154,13 +161,14 @@ export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
     },
     stopNode: (i) => nodes[i].db.stop(),
     // A restart keeps the node's MySQL port (clients know it); if one of its Galera ports
-    // was taken meanwhile it gets fresh ones (the others learn them when it joins).
+    // was taken meanwhile, or its state transfer failed, it gets fresh ones (the others
+    // learn them when it joins).
     startNode: async (i) => {
       for (let attempt = 1; ; attempt++) {
         try {
           return await nodes[i].db.start();
         } catch (e) {
-          if (!portTaken(e) || attempt >= PORT_RETRIES) throw e;
+          if (!retryableStart(e) || attempt >= PORT_RETRIES) throw e;
           ports[i] = await newPorts();
         }
       }
