@@ -13,10 +13,12 @@
 // a port was taken retried on fresh ports, patient failure detection, and the error logs
 // of nodes that failed kept in the temp directory (opensps-mariadb-failed/).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import type { Config } from '../../src/config/loader.js';
+import { parseConfig } from '../../src/server/config.js';
 import { keepLog, startMariaDb } from './mariadb.js';
 import type { MariaDb } from './mariadb.js';
 import { freePort } from './ports.js';
@@ -90,6 +92,25 @@ const portTaken = (e: unknown) => /Address already in use/.test(String((e as Err
  * and a taken port, are retried on fresh ports.
  */
 const retryableStart = (e: unknown) => portTaken(e) || /State transfer to .* failed|Will never receive state/.test(String((e as Error)?.message ?? e));
+
+/**
+ * Run `fn` with configOf(extra): sipd.conf settings of a farm member named sps3.farm.test
+ * whose database is the cluster's node 3 (account sps), plus `extra` lines, parsed in a
+ * temporary ServerRoot that is removed afterwards.
+ */
+export async function withFarmMemberConfig(cluster: GaleraCluster, fn: (configOf: (extra: readonly string[]) => Config) => Promise<void>): Promise<void> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'galera-conf-'));
+  const base = ['DB_MySQL On', `DB_MySQL_HostName 127.0.0.1:${cluster.nodes[2].db.port}`, 'DB_MySQL_Username sps', 'DB_MySQL_Password spspw', 'ServerName sps3.farm.test'];
+  try {
+    await fn((extra) => {
+      const r = parseConfig([...base, ...extra].join('\n') + '\n', path.join(root, 'sipd.conf'), { serverRoot: root });
+      if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
+      return r.config;
+    });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
 
 export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
   requireTool('rsync', 'rsync');

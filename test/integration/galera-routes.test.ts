@@ -11,11 +11,7 @@
 // picks this store for a farm.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { installMySqlDb } from '../../src/cli/install-mysql-db.js';
-import { parseConfig } from '../../src/server/config.js';
 import { EmbeddedRouteStore } from '../../src/stores/embedded/route-store.js';
 import { openRouteStore } from '../../src/stores/open.js';
 import type { Route } from '../../src/stores/route-store.js';
@@ -24,7 +20,7 @@ import { MySqlPool } from '../../src/stores/mysql/pool.js';
 import { MySqlRouteStore, openMySqlRouteStore } from '../../src/stores/mysql/route-store.js';
 import type { MySqlRouteStoreOptions } from '../../src/stores/mysql/route-store.js';
 import { sleep, waitFor } from '../helpers/index.js';
-import { startGaleraCluster } from '../helpers/galera.js';
+import { startGaleraCluster, withFarmMemberConfig } from '../helpers/galera.js';
 import type { GaleraCluster } from '../helpers/galera.js';
 
 let cluster: GaleraCluster | undefined;
@@ -197,15 +193,8 @@ describe('the farm route store', () => {
   });
 
   test('sipd.conf: routing farm members named and DB_MySQL On open the shared store; no members, the embedded one', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'galera-routes-conf-'));
-    try {
-      const base = ['DB_MySQL On', `DB_MySQL_HostName 127.0.0.1:${cluster!.nodes[2].db.port}`, 'DB_MySQL_Username sps', 'DB_MySQL_Password spspw', 'ServerName sps3.farm.test'];
-      const configOf = (lines: string[]) => {
-        const r = parseConfig(lines.join('\n') + '\n', path.join(root, 'sipd.conf'), { serverRoot: root });
-        assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('\n'));
-        return r.config;
-      };
-      const farm = await openRouteStore(configOf([...base, 'Cisco_Routing_Farm_Members "sps1.farm.test sps2.farm.test"']), log);
+    await withFarmMemberConfig(cluster!, async (configOf) => {
+      const farm = await openRouteStore(configOf(['Cisco_Routing_Farm_Members "sps1.farm.test sps2.farm.test"']), log);
       try {
         assert.ok(farm instanceof MySqlRouteStore);
         assert.equal(farm.match('phone', '911').length, 1, 'a route member A wrote');
@@ -214,15 +203,13 @@ describe('the farm route store', () => {
       } finally {
         await farm.close();
       }
-      const single = await openRouteStore(configOf(base), log);
+      const single = await openRouteStore(configOf([]), log);
       try {
         assert.ok(single instanceof EmbeddedRouteStore);
       } finally {
         await single.close();
       }
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 
   test('puts through B during a replaceAll through A: the members and the database agree afterwards', async () => {

@@ -15,11 +15,7 @@
 // damaged row is skipped with a warning, and stopping A's database node loses nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { installMySqlDb } from '../../src/cli/install-mysql-db.js';
-import { parseConfig } from '../../src/server/config.js';
 import { EmbeddedLocationStore } from '../../src/stores/embedded/location-store.js';
 import { openLocationStore } from '../../src/stores/open.js';
 import type { Binding } from '../../src/stores/location-store.js';
@@ -27,7 +23,7 @@ import { MySqlPool } from '../../src/stores/mysql/pool.js';
 import { MySqlLocationStore as MySqlLocationStoreClass, openMySqlLocationStore } from '../../src/stores/mysql/location-store.js';
 import type { MySqlLocationStore } from '../../src/stores/mysql/location-store.js';
 import { waitFor, sleep } from '../helpers/index.js';
-import { startGaleraCluster } from '../helpers/galera.js';
+import { startGaleraCluster, withFarmMemberConfig } from '../helpers/galera.js';
 import type { GaleraCluster } from '../helpers/galera.js';
 
 let cluster: GaleraCluster | undefined;
@@ -219,15 +215,8 @@ describe('the farm location store', () => {
   });
 
   test('sipd.conf: farm members named and DB_MySQL On open the shared store; no members, the embedded one', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'galera-conf-'));
-    try {
-      const base = ['DB_MySQL On', `DB_MySQL_HostName 127.0.0.1:${cluster!.nodes[2].db.port}`, 'DB_MySQL_Username sps', 'DB_MySQL_Password spspw', 'ServerName sps3.farm.test'];
-      const configOf = (lines: string[]) => {
-        const r = parseConfig(lines.join('\n') + '\n', path.join(root, 'sipd.conf'), { serverRoot: root });
-        assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('\n'));
-        return r.config;
-      };
-      const farm = await openLocationStore(configOf([...base, 'Cisco_Registry_Farm_Members "sps1.farm.test sps2.farm.test"']), log);
+    await withFarmMemberConfig(cluster!, async (configOf) => {
+      const farm = await openLocationStore(configOf(['Cisco_Registry_Farm_Members "sps1.farm.test sps2.farm.test"']), log);
       try {
         assert.ok(farm instanceof MySqlLocationStoreClass);
         assert.equal(farm.get('1001@farm.test').length, 1, 'a binding member A wrote');
@@ -239,15 +228,13 @@ describe('the farm location store', () => {
       } finally {
         await farm.close();
       }
-      const single = await openLocationStore(configOf(base), log);
+      const single = await openLocationStore(configOf([]), log);
       try {
         assert.ok(single instanceof EmbeddedLocationStore);
       } finally {
         await single.close();
       }
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 
   test('stopping member A\'s database node loses nothing: A fails over, B still follows', async () => {
