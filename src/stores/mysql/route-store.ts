@@ -310,7 +310,9 @@ export class MySqlRouteStore implements RouteStore {
     let n = 0;
     try {
       for (;;) {
-        const r = await this.o.pool.query<{ affectedRows: number }>(`DELETE FROM ${this.t} WHERE ${cond} LIMIT ${chunk}`, [g]);
+        // Two members can delete the same old generation at once (both saw a switch): a
+        // certification conflict is retried as writes are, not left to the next sweep.
+        const r = await retryOnConflict(() => this.o.pool.query<{ affectedRows: number }>(`DELETE FROM ${this.t} WHERE ${cond} LIMIT ${chunk}`, [g]));
         n += r.affectedRows;
         if (r.affectedRows < chunk || this.closed) return n;
       }
