@@ -72,6 +72,7 @@ ${p}/lib
 ${p}/mibs
 ${p}/radius
 ${p}/share
+${p}/web
 %dir %attr(0775,root,${ACCOUNT}) ${p}/conf
 ${tree.confFiles.map((f) => `%config(noreplace) %attr(0640,root,${ACCOUNT}) ${p}/${f}`).join('\n')}
 ${units.join('\n')}

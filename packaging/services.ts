@@ -31,7 +31,9 @@ ExecStop=@PREFIX@/bin/sip stop
 # SIP ports below 1024 without running sipd as root.
 AmbientCapabilities=CAP_NET_BIND_SERVICE
 Restart=on-failure
-TimeoutStartSec=60
+# sip start gives up by itself when sipd says nothing for 10 s, but waits while sipd reports
+# loading large route and registration tables (up to 15 minutes): systemd must not cut it short.
+TimeoutStartSec=16min
 TimeoutStopSec=30
 
 [Install]
@@ -61,7 +63,9 @@ Wants=network-online.target
 [Service]
 # Stays root: the agent answers on UDP port 161.
 Type=simple
-ExecStart=@PREFIX@/bin/ciagent -f --agentx @PREFIX@/data/agentx --agentx-group ${ACCOUNT}
+# CIAGENT_HTTP: the Dr-Web pages' --http options, written by sps_setup (drweb_port); empty = off.
+EnvironmentFile=-@PREFIX@/conf/ciagent.env
+ExecStart=@PREFIX@/bin/ciagent -f --agentx @PREFIX@/data/agentx --agentx-group ${ACCOUNT} $CIAGENT_HTTP
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 
@@ -105,9 +109,12 @@ PSERVER=$PREFIX/bin/pserver
 test -x "$SIP" || exit 5
 
 # ciagent's AgentX socket: sipd attaches there when sipd.conf sets AgentXSocket.
+# CIAGENT_HTTP (conf/ciagent.env, written by sps_setup): the Dr-Web pages' options; empty = off.
 agent() {
   if test -x "$CTL"; then
-    if test "$1" = start; then "$CTL" start --agentx "$PREFIX/data/agentx" --agentx-group ${ACCOUNT}; else "$CTL" "$1"; fi
+    CIAGENT_HTTP=
+    if test -r "$PREFIX/conf/ciagent.env"; then . "$PREFIX/conf/ciagent.env"; fi
+    if test "$1" = start; then "$CTL" start --agentx "$PREFIX/data/agentx" --agentx-group ${ACCOUNT} $CIAGENT_HTTP; else "$CTL" "$1"; fi
   fi
 }
 
@@ -186,6 +193,13 @@ ${method('start', start)}${method('stop', stop)}${refresh ? method('refresh', re
 `;
 }
 
+/**
+ * The agent's SMF start method: through /bin/sh so that conf/ciagent.env (sps_setup's
+ * drweb_port) can add the Dr-Web pages' --http options; empty CIAGENT_HTTP = off. Single
+ * quotes: the variable is the inner shell's, whatever shell runs the method.
+ */
+export const AGENT_SMF_START = `/bin/sh -c 'CIAGENT_HTTP=; if test -r @PREFIX@/conf/ciagent.env; then . @PREFIX@/conf/ciagent.env; fi; exec @PREFIX@/bin/csps_ciagent_ctl start --agentx @PREFIX@/data/agentx --agentx-group ${ACCOUNT} $CIAGENT_HTTP'`;
+
 /** SMF manifest (Solaris 10+): application/opensps/sip, plus ciagent and pserver when shipped. */
 export function smfManifest(withAgent: boolean, withPserver = false): string {
   const csps = `<method_credential user="${ACCOUNT}" group="${ACCOUNT}" privileges="basic,net_privaddr"/>`;
@@ -196,7 +210,7 @@ export function smfManifest(withAgent: boolean, withPserver = false): string {
 <service_bundle type="manifest" name="opensps">
 ${smfService('application/opensps/sip', 'OpenSPS SIP proxy server', '@PREFIX@/bin/sip start', '@PREFIX@/bin/sip stop', '@PREFIX@/bin/sip graceful', csps)}${
     withAgent
-      ? smfService('application/opensps/ciagent', 'OpenSPS SNMP master agent', `@PREFIX@/bin/csps_ciagent_ctl start --agentx @PREFIX@/data/agentx --agentx-group ${ACCOUNT}`, '@PREFIX@/bin/csps_ciagent_ctl stop', undefined, root)
+      ? smfService('application/opensps/ciagent', 'OpenSPS SNMP master agent', AGENT_SMF_START, '@PREFIX@/bin/csps_ciagent_ctl stop', undefined, root)
       : ''
   }${
     withPserver

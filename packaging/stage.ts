@@ -68,6 +68,9 @@ interface LockPackage {
   devOptional?: boolean;
 }
 
+/** Folders at a package's root that hold its own tests, never loaded at run time. */
+const PACKAGE_TEST_DIRS = new Set(['test', 'tests', '__tests__']);
+
 /**
  * Copy the production dependencies (package-lock.json entries not marked dev) from the
  * checkout's node_modules: offline, and exactly the versions the tests ran with.
@@ -88,10 +91,16 @@ export function copyProductionModules(repo: string, libDir: string): string[] {
       if (p.optional || p.devOptional) continue; // an optional dependency for another platform
       throw new Error(`${key} (a production dependency in package-lock.json) is missing; run "npm ci" first`);
     }
-    // Nested node_modules are copied as entries of their own, so dev-only ones stay out.
+    // Nested node_modules are copied as entries of their own, so dev-only ones stay out; so do a
+    // package's own test folders (nothing loads them, and @fastify/send's fixtures have file
+    // names with spaces that a Solaris pkgmap cannot carry).
     cpSync(src, path.join(libDir, key), {
       recursive: true,
-      filter: (s) => !(path.basename(s) === 'node_modules' && s !== src && path.dirname(s) === src) && path.basename(s) !== '.bin',
+      filter: (s) => {
+        const name = path.basename(s);
+        if (path.dirname(s) === src && (name === 'node_modules' || PACKAGE_TEST_DIRS.has(name))) return false;
+        return name !== '.bin';
+      },
     });
     copied.push(key);
   }

@@ -15,8 +15,9 @@ export default async function* failures(source) {
       stack.length = event.data.nesting + 1;
     } else if (event.type === 'test:fail') {
       const err = event.data.details?.error;
-      // A suite fails when a test in it fails; the test itself is already listed.
-      if (err?.failureType === 'subtestsFailed') continue;
+      // A suite fails when a test in it fails, and a failed hook cancels the suite's tests:
+      // the test or the hook that failed is listed, the echoes are not.
+      if (err?.failureType === 'subtestsFailed' || err?.failureType === 'cancelledByParent') continue;
       const names = stack.slice(0, event.data.nesting).concat(event.data.name);
       const cause = err?.cause ?? err;
       const text = cause?.stack ?? cause?.message ?? String(cause);

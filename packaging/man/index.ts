@@ -1,6 +1,6 @@
 // The manual pages of an installed tree: sipd(8), sip(8) and every other command from
-// its own --help output plus the text of ./pages.ts; sipd.conf(5) from the directive
-// schema; the agent's .cnf(5) pages from the comments of the shipped files. They are made
+// its own --help output plus the text of ./pages.ts; sipd.conf(5) and ps.conf(5) from
+// their programs' directive schemas; the agent's .cnf(5) pages from the comments of the shipped files. They are made
 // while a package is built, from the staged tree itself (its programs and its conf/), so
 // a page always describes the programs and files in the same package.
 import { spawnSync } from 'node:child_process';
@@ -8,10 +8,9 @@ import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { SIPD_SCHEMA } from '../../src/server/modules.js';
 import { COMMAND_PAGES, FILE_PAGES, type Block, type PageText, type Section } from './pages.js';
 import { commentsRoff, esc, optionsRoff, para, parseHelp, shippedEntries, synopsisRoff, titleLine, verbatim } from './roff.js';
-import { sipdConfBody } from './sipd-conf.js';
+import { directiveFileBody } from './sipd-conf.js';
 
 const MANUAL = 'OpenSPS Manual';
 
@@ -89,7 +88,7 @@ export function renderManPages(o: ManOptions): ManPage[] {
   }
   for (const p of FILE_PAGES) {
     let body: string[];
-    if (p.name === 'sipd.conf') body = sipdConfBody(SIPD_SCHEMA);
+    if (p.directives) body = directiveFileBody(p.directives.schema, p.directives);
     else {
       if (!p.shipped) throw new Error(`${p.name}(5) names no shipped file`);
       const shipped = readFileSync(path.join(o.treeDir, 'conf', p.shipped), 'utf8');

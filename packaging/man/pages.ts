@@ -30,9 +30,15 @@ export interface CommandPage extends PageText {
 
 export interface FilePage extends PageText {
   readonly section: 5;
-  /** The shipped file under conf/ whose comments give the format (not for sipd.conf). */
+  /** The shipped file under conf/ whose comments give the format (not for the directive files). */
   readonly shipped?: string;
+  /** A directive file (sipd.conf, ps.conf): the list is written from its program's schema, around this text. */
+  readonly directives?: { readonly schema: Schema; readonly description: readonly string[]; readonly file: readonly [string, string] };
 }
+
+import type { Schema } from '../../src/config/schema.js';
+import { PSERVER_SCHEMA } from '../../src/provisioning/settings.js';
+import { SIPD_SCHEMA } from '../../src/server/modules.js';
 
 const exitStatus = (items: [string, string][]): Section => ({ title: 'EXIT STATUS', blocks: [{ items }] });
 const files = (items: [string, string][]): Section => ({ title: 'FILES', blocks: [{ items }] });
@@ -47,6 +53,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     description: [
       'sipd is the SIP server of OpenSPS: a proxy (stateful or stateless), registrar and redirect server after RFC 3261, configured by sipd.conf(5) as the Cisco SIP Proxy Server 2.2 was.',
       'Without -X it checks the configuration, starts a copy of itself in the background, waits until that copy has bound its sockets and written its pid file, and exits 0; when the copy fails it prints why and exits 1. With -X it stays in the foreground. Started as root, it binds its ports and then runs as the User and Group of the configuration.',
+      'Loading large route, registration or subscriber tables takes a while; the background copy reports how far it got about once a second, and sipd prints each report (for example "sipd: loading routes: 400,000"). sipd gives the copy up, kills it and exits 1 when it has said nothing for 10 seconds, or after 15 minutes in all.',
       'Operators normally start and stop sipd with sip(8) (or the sipd service), which also performs graceful restarts; sipd -t checks a file without starting anything.',
     ],
     sections: [
@@ -60,6 +67,10 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
             ],
           },
         ],
+      },
+      {
+        title: 'ENVIRONMENT',
+        blocks: [{ items: [['OPENSPS_START_IDLE_MS', 'how long, in milliseconds, sipd without -X waits for a word from its background copy before giving it up (default 10000); for tests.']] }],
       },
       exitStatus([
         ['0', 'started (or, with -t, the configuration is valid: "Syntax OK").'],
@@ -81,9 +92,13 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     summary: 'start, stop and gracefully restart the OpenSPS SIP server',
     description: [
       'sip is the control script of sipd(8). It finds the server through the PidFile of the configuration file, talks to it over the control socket beside the pid file, and falls back to signals when that socket is not there.',
-      'start starts sipd and returns once it has bound its sockets; stop stops it; restart does both; graceful re-reads the configuration without dropping calls in progress (directives that need a full restart are reported); status tells whether sipd runs. txngraceful-restart drains the server first: for the given number of seconds new INVITE and REGISTER requests are refused (behaviour 1, 503 with Retry-After) or left unanswered (behaviour 2) while transactions in progress finish, then sipd is restarted.',
+      'start starts sipd and returns once it has bound its sockets, printing sipd\'s progress lines while it loads large tables; stop stops it; restart does both; graceful re-reads the configuration without dropping calls in progress (directives that need a full restart are reported); status tells whether sipd runs. txngraceful-restart drains the server first: for the given number of seconds new INVITE and REGISTER requests are refused (behaviour 1, 503 with Retry-After) or left unanswered (behaviour 2) while transactions in progress finish, then sipd is restarted.',
     ],
     sections: [
+      {
+        title: 'ENVIRONMENT',
+        blocks: [{ items: [['OPENSPS_START_IDLE_MS', 'passed on to sipd(8): how long start waits for a word from the starting server (default 10000 ms); for tests. start itself waits 10 s longer.']] }],
+      },
       exitStatus([
         ['0', 'done (status: running).'],
         ['1', 'the action failed.'],
@@ -132,6 +147,10 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
       'csps_ciagent_ctl controls ciagent(8) in the manner of an init script. start starts the agent unless it runs already, stop stops it, restart does both and status reports it. Options after the action are passed to ciagent (for example --pid-file, which both read).',
     ],
     sections: [
+      {
+        title: 'ENVIRONMENT',
+        blocks: [{ items: [['OPENSPS_START_IDLE_MS', 'passed on to sipd(8): how long start waits for a word from the starting server (default 10000 ms); for tests. start itself waits 10 s longer.']] }],
+      },
       exitStatus([
         ['0', 'done (status: running).'],
         ['1', 'the action failed (status: the agent is dead but its pid file exists).'],
@@ -164,7 +183,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     description: [
       'pserver serves the web pages that provision OpenSPS (subscribers, registry, routes, farm and sipd.conf, server control, accounts) and the same operations as a JSON API under /api/, documented at /api/openapi.json. It listens on port 26005 over HTTPS (a self-signed certificate is made at first start unless one is configured); plain HTTP is allowed on a loopback address only.',
       'At its first start, with no account at all, it creates the administrator named by PServerFirstAdministrator (cspsuser) with a one-time password, written to data/pserver/initial-password and logs/pserver_log, that must be changed at first login before anything else is allowed.',
-      'Its settings are read from conf/ps.conf, in the syntax of sipd.conf(5); pserver -t checks them.',
+      'Its settings are read from conf/ps.conf (see ps.conf(5)), in the syntax of sipd.conf(5); pserver -t checks them.',
     ],
     sections: [
       exitStatus([
@@ -173,14 +192,14 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
         ['2', 'wrong command line.'],
       ]),
       files([
-        ['@PREFIX@/conf/ps.conf', 'the settings.'],
+        ['@PREFIX@/conf/ps.conf', 'the settings; see ps.conf(5).'],
         ['@PREFIX@/data/pserver/accounts.json', 'the accounts (scrypt hashes), mode 0600.'],
         ['@PREFIX@/data/pserver/audit.log', 'who changed what, one JSON object per line.'],
         ['@PREFIX@/logs/pserver_log', 'requests, sign-ins, failed logins and errors.'],
         ['@PREFIX@/logs/pserver.pid', 'the running pserver\'s process id.'],
       ]),
     ],
-    seeAlso: ['sipd(8)', 'sps_setup(8)', 'ciagent(8)', 'critagt.cnf(5)', 'sipd.conf(5)'],
+    seeAlso: ['ps.conf(5)', 'sipd(8)', 'sps_setup(8)', 'ciagent(8)', 'critagt.cnf(5)', 'sipd.conf(5)'],
   },
   {
     name: 'sysadmin_sps_regroute',
@@ -228,6 +247,26 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     ],
     sections: [{ title: 'ENVIRONMENT', blocks: [{ items: [['MYSQL_PWD', 'the password of the MySQL administrator account.']] }] }],
     seeAlso: ['sysadmin_mysql_user(8)', 'sps_setup(8)', 'sipd.conf(5)'],
+  },
+  {
+    name: 'mysql_sync_check',
+    section: 8,
+    summary: 'check that the MySQL/Galera nodes of an OpenSPS farm are in step',
+    description: [
+      'mysql_sync_check reads every node of the farm\'s MariaDB Galera cluster and says whether they are in step: each node reachable, in the primary component (wsrep_cluster_status Primary), Synced (wsrep_local_state_comment) and ready (wsrep_ready ON), all seeing the same cluster size, and the shared tables (the subscriber table, location, location_log, schema_version) holding the same number of rows on each. Counts are read with wsrep_sync_wait on, so every node has applied what the cluster committed before it counts; counts that differ are read once more and only a difference seen twice is reported.',
+      'The account, password and database come from the DB_MySQL_* directives of sipd.conf. The first node is DB_MySQL_HostName; the others are those it lists in wsrep_incoming_addresses (each node must have wsrep_node_incoming_address set to its host:port, or MariaDB lists AUTO), and DB_MySQL_Secondary_HostName; a cluster larger than the nodes found is reported. A node that has left the cluster is no longer listed there: name every node with --node, or give the expected size with --expect-size, so that one is reported too.',
+      'On a MySQL or MariaDB server without Galera it says the server is not a Galera node and shows its row counts, compared with the secondary\'s when DB_MySQL_Secondary_HostName is set.',
+      'Run from cron with --quiet, it prints nothing when all is well, so mail is sent only when there is a problem.',
+    ],
+    sections: [
+      exitStatus([
+        ['0', 'every node reachable, Primary and Synced, the same cluster size, row counts equal.'],
+        ['1', 'something is degraded or differs; one PROBLEM line says what for each.'],
+        ['2', 'wrong command line or configuration, or the first node cannot be read (down, or the account is refused).'],
+      ]),
+      files([[CONF, 'the DB_MySQL_* directives read.']]),
+    ],
+    seeAlso: ['install_mysql_db(8)', 'sipd.conf(5)', 'sipd(8)'],
   },
   {
     name: 'rotatelogs',
@@ -320,8 +359,32 @@ export const FILE_PAGES: readonly FilePage[] = [
     name: 'sipd.conf',
     section: 5,
     summary: 'configuration file of the OpenSPS SIP server',
-    description: [], // written from the directive schema, see ./sipd-conf.ts
+    description: [],
+    directives: {
+      schema: SIPD_SCHEMA,
+      description: [
+        'sipd.conf configures sipd(8), the OpenSPS SIP server. Its syntax and directives are those of the Cisco SIP Proxy Server 2.2 (Appendix B of its administration guide), which took them from the Apache web server.',
+        'One directive per line: its name (case does not matter), then its value. A value with blanks goes in double quotes. A line ending in a backslash continues on the next. Lines starting with # are comments. Some directives open a block, <Name id> ... </Name>, that holds directives of its own.',
+        'sipd -t -f FILE checks a file and prints "Syntax OK" or each error with its line. sip graceful applies a changed file to the running server; a directive marked below as needing a restart keeps its running value until sip restart, and the graceful restart names it.',
+      ],
+      file: ['@PREFIX@/conf/sipd.conf', 'the file sipd and the tools read unless told otherwise (sipd -f, sip -f).'],
+    },
     seeAlso: ['sipd(8)', 'sip(8)', 'sps_setup(8)', 'rotatelogs(8)'],
+  },
+  {
+    name: 'ps.conf',
+    section: 5,
+    summary: 'settings of the OpenSPS provisioning server',
+    description: [],
+    directives: {
+      schema: PSERVER_SCHEMA,
+      description: [
+        'ps.conf configures pserver(8), the web GUI and JSON API that provision OpenSPS. It uses the syntax of sipd.conf(5): one directive per line, its name then its value, # for comments; pserver -t checks the file and names each wrong line with the valid values.',
+        'sps_setup(8) writes PServerPort and PServerFirstAdministrator here. pserver reads the file at start; a change needs pserver stop and pserver start (or a restart of the service). Which sipd.conf the GUI edits is PServerSipdConf.',
+      ],
+      file: ['@PREFIX@/conf/ps.conf', 'read by pserver at start (pserver -f names another file).'],
+    },
+    seeAlso: ['pserver(8)', 'sipd.conf(5)', 'sps_setup(8)'],
   },
   {
     name: 'snmpd.cnf',

@@ -1,6 +1,6 @@
-// sipd.conf(5), written from the directive schema the loader uses, grouped in the sections
-// and order of the default sipd.conf and docs/directives.md, so the page cannot name a
-// directive sipd does not read nor miss one it does.
+// sipd.conf(5) and ps.conf(5), written from the directive schema the loader uses, grouped
+// in the sections and order of the default file and docs/directives.md, so a page cannot
+// name a directive the program does not read nor miss one it does.
 import type { Schema } from '../../src/config/schema.js';
 import type { AnyContainer, AnyDirective } from '../../src/config/spec.js';
 import { esc, para } from './roff.js';
@@ -24,18 +24,23 @@ function blockHead(c: AnyContainer): string {
   return `<${c.name} ${c.id.kind === 'int' ? `${c.id.min}-${c.id.max}` : 'id'}> ... </${c.name}>`;
 }
 
-/** The body of sipd.conf(5): DESCRIPTION and one subsection per group of directives. */
-export function sipdConfBody(schema: Schema): string[] {
+/** What a directive file's page says around the list the schema gives. */
+export interface DirectiveFileText {
+  /** DESCRIPTION paragraphs before the count line. */
+  readonly description: readonly string[];
+  /** The installed file and what reads it (FILES). */
+  readonly file: readonly [string, string];
+}
+
+/** The body of a directive file's page (sipd.conf(5), ps.conf(5)): DESCRIPTION and one subsection per group of directives. */
+export function directiveFileBody(schema: Schema, text: DirectiveFileText): string[] {
   const count = schema.directives.length + schema.containers.reduce((n, c) => n + c.children.length, 0);
+  const blocks = schema.containers.length ? ` and ${schema.containers.length} blocks` : '';
   const out = [
     '.SH DESCRIPTION',
-    ...para('sipd.conf configures sipd(8), the OpenSPS SIP server. Its syntax and directives are those of the Cisco SIP Proxy Server 2.2 (Appendix B of its administration guide), which took them from the Apache web server.'),
+    ...text.description.flatMap((t, i) => [...(i ? ['.PP'] : []), ...para(t)]),
     '.PP',
-    ...para('One directive per line: its name (case does not matter), then its value. A value with blanks goes in double quotes. A line ending in a backslash continues on the next. Lines starting with # are comments. Some directives open a block, <Name id> ... </Name>, that holds directives of its own.'),
-    '.PP',
-    ...para('sipd -t -f FILE checks a file and prints "Syntax OK" or each error with its line. sip graceful applies a changed file to the running server; a directive marked below as needing a restart keeps its running value until sip restart, and the graceful restart names it.'),
-    '.PP',
-    ...para(`This page lists all ${count} directives and ${schema.containers.length} blocks, in the order of the shipped file.`),
+    ...para(`This page lists all ${count} directives${blocks}, in the order of the shipped file.`),
     '.SH DIRECTIVES',
     // ragged right: some value types are long lists that justified lines cannot hold
     '.ad l',
@@ -54,6 +59,6 @@ export function sipdConfBody(schema: Schema): string[] {
       out.push('.RE');
     }
   }
-  out.push('.SH FILES', '.TP', esc('@PREFIX@/conf/sipd.conf'), ...para('the file sipd and the tools read unless told otherwise (sipd -f, sip -f).'));
+  out.push('.SH FILES', '.TP', esc(text.file[0]), ...para(text.file[1]));
   return out;
 }

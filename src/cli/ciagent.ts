@@ -9,8 +9,7 @@
 // Without -f it starts a detached copy of itself and returns once that copy answers on its
 // port (exit 0) or failed (exit 1). SIGTERM stops it; SIGHUP re-reads snmpd.cnf and lets
 // each module reload its own file. A coldStart notification goes out at every start.
-import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AgentCore, ConfigError } from '../agent/core.js';
 import { AGENT_MODULES } from '../agent/mib-modules.js';
@@ -21,6 +20,7 @@ import { INSTALL_PREFIX, versionText } from '../common/install.js';
 import { formatErrorLine } from '../logging/error-log.js';
 import { ciagentPidState, stopCiagent } from '../agent/pid.js';
 import { removePidFile, writePidFile } from '../common/pidfile.js';
+import { reportToStarter, startInBackground } from '../common/starter.js';
 import { parseListen } from '../common/web/listen.js';
 import { agentSources, hashedUserLine, startDrWeb } from '../agent/web/index.js';
 import type { DrWeb } from '../agent/web/index.js';
@@ -166,7 +166,8 @@ function childArgs(a: CiagentArgs): string[] {
   return out;
 }
 
-const READY_TIMEOUT_MS = 20_000;
+/** How long the starting copy waits for a word from the detached one. */
+const READY_IDLE_MS = 20_000;
 
 async function daemonise(a: CiagentArgs): Promise<number> {
   const state = ciagentPidState(a.pidFile);
@@ -175,23 +176,17 @@ async function daemonise(a: CiagentArgs): Promise<number> {
     return 1;
   }
   mkdirSync(path.dirname(a.logFile), { recursive: true });
-  const errFd = openSync(`${a.logFile}.stderr`, 'a', 0o644);
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...childArgs(a)], {
-    detached: true, cwd: '/', stdio: ['ignore', 'ignore', errFd, 'ipc'], env: { ...process.env, CIAGENT_DAEMON: '1' },
+  const report = await startInBackground({
+    args: [process.argv[1], ...childArgs(a)],
+    env: { ...process.env, CIAGENT_DAEMON: '1' },
+    stderrFile: `${a.logFile}.stderr`,
+    idleMs: READY_IDLE_MS,
+    onProgress: (m) => process.stdout.write(`ciagent: ${m}\n`),
   });
-  closeSync(errFd);
-  const report = await new Promise<{ type: string; message?: string }>((resolve) => {
-    const timer = setTimeout(() => resolve({ type: 'timeout' }), READY_TIMEOUT_MS);
-    child.once('message', (m: { type: string; message?: string }) => { clearTimeout(timer); resolve(m); });
-    child.once('exit', (code) => { clearTimeout(timer); resolve({ type: 'error', message: `exited during start (code ${code}); see ${a.logFile}` }); });
-  });
-  if (report.type === 'ready') {
-    if (child.connected) child.disconnect();
-    child.unref();
-    return 0;
-  }
-  if (report.type === 'timeout') child.kill('SIGKILL');
-  process.stderr.write(`ciagent: ${report.message ?? 'did not report ready in time'}\n`);
+  if (report.type === 'ready') return 0;
+  const why =
+    report.type === 'exit' ? `exited during start (code ${report.code}); see ${a.logFile}` : report.type === 'timeout' ? 'did not report ready in time' : report.message;
+  process.stderr.write(`ciagent: ${why}\n`);
   return 1;
 }
 
@@ -206,9 +201,6 @@ async function run(a: CiagentArgs): Promise<number> {
     }
     if (a.foreground && !process.env.CIAGENT_DAEMON) process.stderr.write(line);
   };
-  const tell = (m: { type: string; message?: string }) => {
-    if (process.send) process.send(m);
-  };
   let core: AgentCore;
   try {
     core = await AgentCore.create({ rootDir: INSTALL_PREFIX, configDir: a.configDir, dataDir: a.dataDir, address: a.address, port: a.port, log });
@@ -216,14 +208,14 @@ async function run(a: CiagentArgs): Promise<number> {
     const message = e instanceof ConfigError ? e.message : `cannot start: ${(e as Error).message}`;
     log('error', message);
     process.stderr.write(`ciagent: ${message}\n`);
-    tell({ type: 'error', message });
+    await reportToStarter({ type: 'error', message });
     return 1;
   }
   /** A part after the core failed to start: say why everywhere, stop the core, exit 1. */
   const failStart = async (message: string): Promise<number> => {
     log('error', message);
     process.stderr.write(`ciagent: ${message}\n`);
-    tell({ type: 'error', message });
+    await reportToStarter({ type: 'error', message });
     await core.stop();
     return 1;
   };
@@ -255,8 +247,7 @@ async function run(a: CiagentArgs): Promise<number> {
   const where = core.address;
   log('notice', `ciagent started on udp:${where.address}:${where.port}${failed.length ? ` (modules that failed: ${failed.join(', ')})` : ''}`);
   void core.notify(OID.coldStart, []);
-  tell({ type: 'ready' });
-  if (process.connected) process.disconnect?.();
+  await reportToStarter({ type: 'ready' });
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -4,9 +4,10 @@
 //
 // `run` (the default, for systemd) stays in the foreground; `start` starts it in the
 // background and returns once it listens (the agent's critagt entry uses start and stop).
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { reportToStarter, seconds, startInBackground } from '../common/starter.js';
+import type { StartOutcome } from '../common/starter.js';
 import { INSTALL_PREFIX, versionText } from '../common/install.js';
 import { programPidState, removePidFile, stopProgram, writePidFile } from '../common/pidfile.js';
 import { formatMessage } from '../config/loader.js';
@@ -23,7 +24,8 @@ const USAGE = `Usage: pserver [--config FILE] [-c "directive"]... [run | start |
   stop            stop the pserver named by the pid file
   -t              check the settings and exit
   --version       print the OpenSPS version and exit`;
-const READY_TIMEOUT_MS = 20_000;
+/** How long `start` waits for a word from the server it started. */
+const READY_IDLE_MS = 20_000;
 
 type Command = 'run' | 'start' | 'stop' | 'check';
 
@@ -52,7 +54,7 @@ async function run(s: PserverSettings): Promise<number> {
   const state = programPidState(s.pidFile, 'pserver');
   if (state.state === 'running') {
     process.stderr.write(`pserver: pserver (pid ${state.pid}) is already running: pid file ${s.pidFile}\n`);
-    await report({ ok: false, message: 'already running' });
+    await report({ type: 'error', message: 'already running' });
     return 1;
   }
   let server;
@@ -60,7 +62,7 @@ async function run(s: PserverSettings): Promise<number> {
     server = await startPserver(s);
   } catch (e) {
     process.stderr.write(`pserver: ${(e as Error).message}\n`);
-    await report({ ok: false, message: (e as Error).message });
+    await report({ type: 'error', message: (e as Error).message });
     return 1;
   }
   writePidFile(s.pidFile);
@@ -75,27 +77,14 @@ async function run(s: PserverSettings): Promise<number> {
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
-  await report({ ok: true, message: server.url });
+  await report({ type: 'ready', message: server.url });
   return -1;
 }
 
 /** Tells the `start` that spawned us how it went (nothing when run directly). */
-function report(m: { ok: boolean; message: string }): Promise<void> {
-  const send = process.send?.bind(process);
-  if (!send) return Promise.resolve();
-  return new Promise((resolve) => {
-    try {
-      send(m, undefined, {}, () => {
-        if (process.connected) process.disconnect();
-        resolve();
-      });
-    } catch {
-      resolve();
-    }
-  });
-}
+const report = (m: { type: 'ready' | 'error'; message: string }): Promise<void> => reportToStarter(m);
 
-async function startInBackground(s: PserverSettings, argv: readonly string[]): Promise<number> {
+async function startPserverInBackground(s: PserverSettings, argv: readonly string[]): Promise<number> {
   const state = programPidState(s.pidFile, 'pserver');
   if (state.state === 'running') {
     process.stdout.write(`pserver: already running (pid ${state.pid})\n`);
@@ -103,24 +92,31 @@ async function startInBackground(s: PserverSettings, argv: readonly string[]): P
   }
   mkdirSync(path.dirname(s.pidFile), { recursive: true });
   const stderrFile = path.join(path.dirname(s.pidFile), 'pserver.stderr');
-  const errFd = openSync(stderrFile, 'a', 0o644);
   const args = argv.filter((a) => a !== 'start');
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args, 'run'], { detached: true, cwd: '/', stdio: ['ignore', 'ignore', errFd, 'ipc'] });
-  closeSync(errFd);
-  const r = await new Promise<{ ok: boolean; message: string }>((resolve) => {
-    const timer = setTimeout(() => resolve({ ok: false, message: `not listening after ${READY_TIMEOUT_MS / 1000} s; see logs/pserver_log` }), READY_TIMEOUT_MS);
-    child.once('message', (m: { ok: boolean; message: string }) => (clearTimeout(timer), resolve(m)));
-    child.once('exit', (code) => (clearTimeout(timer), resolve({ ok: false, message: `exited during start (code ${code}); see ${stderrFile} and logs/pserver_log` })));
+  const r = await startInBackground({
+    args: [process.argv[1], ...args, 'run'],
+    stderrFile,
+    idleMs: READY_IDLE_MS,
+    onProgress: (m) => process.stdout.write(`pserver: ${m}\n`),
   });
-  if (!r.ok) {
-    child.kill('SIGKILL');
-    process.stderr.write(`pserver: ${r.message}\n`);
-    return 1;
+  if (r.type === 'ready') {
+    process.stdout.write(`pserver: started, listening on ${r.message}\n`);
+    return 0;
   }
-  if (child.connected) child.disconnect();
-  child.unref();
-  process.stdout.write(`pserver: started, listening on ${r.message}\n`);
-  return 0;
+  process.stderr.write(`pserver: ${whyNotStarted(r, stderrFile)}\n`);
+  return 1;
+}
+
+function whyNotStarted(r: Exclude<StartOutcome, { type: 'ready' }>, stderrFile: string): string {
+  switch (r.type) {
+    case 'error':
+    case 'spawn-error':
+      return r.message;
+    case 'exit':
+      return `exited during start (code ${r.code}); see ${stderrFile} and logs/pserver_log`;
+    case 'timeout':
+      return `not listening after ${seconds(r.waitedMs)}; see logs/pserver_log`;
+  }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -142,7 +138,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'stop':
       return (await stopProgram(r.settings.pidFile, 'pserver')) ? 0 : 1;
     case 'start':
-      return startInBackground(r.settings, argv);
+      return startPserverInBackground(r.settings, argv);
     case 'run':
       return run(r.settings);
   }

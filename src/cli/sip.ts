@@ -14,6 +14,7 @@ import { controlRequest, controlSocketPath } from '../server/control.js';
 import type { ControlReply } from '../server/control.js';
 import { DEFAULT_CONFIG_FILE, INSTALL_PREFIX, versionText } from '../common/install.js';
 import { pidFileState, processExists, removeStalePidFile } from '../common/pidfile.js';
+import { startIdleMs } from '../common/starter.js';
 
 const USAGE = `Usage: sip start|stop|restart|graceful|status [-f FILE]
        sip txngraceful-restart SECONDS BEHAVIOR [-f FILE]
@@ -25,7 +26,11 @@ const USAGE = `Usage: sip start|stop|restart|graceful|status [-f FILE]
 
 const SIPD = path.join(INSTALL_PREFIX, 'bin', 'sipd');
 const STOP_WAIT_S = 15;
-const START_WAIT_MS = 20_000;
+/** sipd's own wait for a word from its background copy (src/cli/sipd.ts), and how much longer sip waits. */
+const SIPD_IDLE_MS = 10_000;
+const START_GRACE_MS = 10_000;
+/** Past sipd's own overall limit (15 minutes). */
+const START_CAP_MS = 16 * 60_000;
 const KILL_WAIT_MS = 3_000;
 /** Retry-After of the drain's 503s; the guide's sipdctl calls this RESTART_TIMER. */
 const RETRY_AFTER = /^\d{1,5}$/.test(process.env.RESTART_TIMER ?? '') ? Number(process.env.RESTART_TIMER) : 60;
@@ -101,17 +106,30 @@ async function start(t: Target): Promise<number> {
   const out = await new Promise<{ code: number | null; output: string }>((resolve) => {
     const child = spawn(process.execPath, [SIPD, '-f', t.file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), START_WAIT_MS);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ code: 1, output: `cannot run ${SIPD}: ${e.message}\n` });
+    // sipd gives up on a silent server after its own idle deadline; ours is longer, so
+    // sipd's message comes first. What it prints on stdout is progress: shown at once.
+    const idleMs = startIdleMs(SIPD_IDLE_MS) + START_GRACE_MS;
+    let idle = setTimeout(() => child.kill('SIGKILL'), idleMs);
+    const cap = setTimeout(() => child.kill('SIGKILL'), START_CAP_MS);
+    const heard = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => child.kill('SIGKILL'), idleMs);
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      process.stdout.write(d);
+      heard();
     });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+      heard();
     });
+    const settle = (r: { code: number | null; output: string }) => {
+      clearTimeout(idle);
+      clearTimeout(cap);
+      resolve(r);
+    };
+    child.on('error', (e) => settle({ code: 1, output: `cannot run ${SIPD}: ${e.message}\n` }));
+    child.on('close', (code) => settle({ code, output }));
   });
   const ok = out.code === 0;
   statusLine('Starting sipd', ok);

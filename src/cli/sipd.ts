@@ -5,14 +5,14 @@
 // Without -X it checks the configuration, starts itself again in the background with
 // -X, waits until that copy has bound its sockets and written its pid file, and exits
 // 0 (or prints why it failed and exits 1). With -X it stays in the foreground.
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { formatMessage, loadConfigFile, noEffectWarning } from '../server/config.js';
 import { tlsFileProblems } from '../transport/tls.js';
 import type { Config, LoadOptions } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION, versionText } from '../common/install.js';
 import { daemonStderrPath, pidFileState } from '../common/pidfile.js';
+import { reportToStarter, seconds, startInBackground, throttledProgress } from '../common/starter.js';
+import type { LoadProgress } from '../stores/open.js';
 import { Sipd, StartError } from '../server/sipd.js';
 
 const USAGE = `Usage: sipd [-f FILE] [-d SERVERROOT] [-C "directive"]... [-c "directive"]... [-t] [-X | -DFOREGROUND] [-v]
@@ -26,8 +26,8 @@ const USAGE = `Usage: sipd [-f FILE] [-d SERVERROOT] [-C "directive"]... [-c "di
   --version      print the OpenSPS version and exit
   --help         this text`;
 
-/** How long the starting copy waits for the background copy to be ready. */
-const READY_TIMEOUT_MS = 10_000;
+/** How long the starting copy waits for a word (progress or ready) from the background copy. */
+const READY_IDLE_MS = 10_000;
 
 interface Args {
   file: string;
@@ -123,8 +123,6 @@ function configTest(a: Args): number {
   return 0;
 }
 
-type ChildReport = { type: 'ready'; pid: number } | { type: 'error'; message: string };
-
 /** Start the background copy and wait for its report. */
 async function daemonise(a: Args, config: Config): Promise<number> {
   const pidFile = config.path(config.values.PidFile);
@@ -135,75 +133,44 @@ async function daemonise(a: Args, config: Config): Promise<number> {
   }
   // The background copy's stderr goes beside the pid file: Node's own fatal errors land there.
   const stderrFile = daemonStderrPath(pidFile);
-  let errFd: number | 'ignore' = 'ignore';
-  try {
-    mkdirSync(path.dirname(pidFile), { recursive: true });
-    errFd = openSync(stderrFile, 'a', 0o644);
-  } catch {
-    errFd = 'ignore';
-  }
-  const script = process.argv[1];
-  const child = spawn(process.execPath, [...process.execArgv, script, ...childArgs(a)], {
-    detached: true,
-    cwd: '/',
-    stdio: ['ignore', 'ignore', errFd, 'ipc'],
-  });
-  if (typeof errFd === 'number') closeSync(errFd);
-
-  const report = await new Promise<ChildReport | { type: 'exit'; code: number | null; signal: string | null } | { type: 'timeout' }>((resolve) => {
-    const timer = setTimeout(() => resolve({ type: 'timeout' }), READY_TIMEOUT_MS);
-    child.once('message', (m: ChildReport) => {
-      clearTimeout(timer);
-      resolve(m);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ type: 'exit', code, signal });
-    });
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      resolve({ type: 'error', message: e.message });
-    });
+  const report = await startInBackground({
+    args: [process.argv[1], ...childArgs(a)],
+    stderrFile,
+    idleMs: READY_IDLE_MS,
+    onProgress: (m) => process.stdout.write(`sipd: ${m}\n`),
   });
   switch (report.type) {
     case 'ready':
-      if (child.connected) child.disconnect();
-      child.unref();
       return 0;
     case 'error':
+    case 'spawn-error':
       process.stderr.write(`sipd: ${report.message}\n`);
       return 1;
     case 'exit':
       process.stderr.write(`sipd: the server exited during start (${report.signal ? `signal ${report.signal}` : `exit code ${report.code}`}); see ${stderrFile} and the error log\n`);
       return 1;
-    case 'timeout':
-      process.stderr.write(`sipd: the server did not report ready within ${READY_TIMEOUT_MS / 1000} s; stopping it. See the error log.\n`);
-      child.kill('SIGKILL');
+    case 'timeout': {
+      const since = report.lastProgress === undefined || report.capped ? '' : ` (nothing for ${seconds(report.idleMs)} after "${report.lastProgress}")`;
+      process.stderr.write(`sipd: the server did not report ready within ${seconds(report.waitedMs)}${since}; stopping it. See the error log.\n`);
       return 1;
+    }
   }
 }
 
 /** Tell the starting copy (if there is one) how the start went, then let it go. */
-function report(r: ChildReport): Promise<void> {
-  const send = process.send?.bind(process);
-  if (!send) return Promise.resolve();
-  return new Promise((resolve) => {
-    try {
-      send(r, undefined, {}, () => {
-        if (process.connected) process.disconnect();
-        resolve();
-      });
-    } catch {
-      resolve();
-    }
-  });
+const report = (r: { type: 'ready'; pid: number } | { type: 'error'; message: string }): Promise<void> => reportToStarter(r);
+
+/** The stores' load progress for the starting copy, at most once a second: "loading routes: 400,000". */
+function progressToStarter(): LoadProgress | undefined {
+  const send = throttledProgress();
+  return send && ((what, n) => send(() => `${what}: ${n.toLocaleString('en-US')}`));
 }
 
 /** -X: run the server in this process until a signal stops it. */
 async function runForeground(a: Args, config: Config): Promise<number | undefined> {
   let sipd: Sipd;
   try {
-    sipd = await Sipd.start(config, { file: a.file, load: loadOptions(a) });
+    sipd = await Sipd.start(config, { file: a.file, load: loadOptions(a), progress: progressToStarter() });
   } catch (e) {
     const message = e instanceof StartError ? e.message : ((e as Error).stack ?? String(e));
     await report({ type: 'error', message });

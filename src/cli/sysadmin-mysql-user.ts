@@ -10,6 +10,7 @@
 //                                                          add    --user ID [--domain D] [fields]
 //                                                          modify --user ID [--domain D] [fields]
 //                                                          remove --user ID [--domain D]
+//                                                          import --file CSV | export --file CSV
 //   fields: --password-stdin | --password P, --cfu/--cfb/--cfna/--cfunv URL ('' clears),
 //           --first/--middle/--last NAME, --privacy yes|no, --realm R (default AuthRealm)
 //   connection: --host H[:PORT] --db-user U --db NAME --table NAME --timeout SECONDS;
@@ -37,10 +38,11 @@ import {
   forwardUrlProblem,
   userIdProblem,
 } from '../stores/subscriber-store.js';
-import type { ForwardField, Subscriber, SubscriberStore } from '../stores/subscriber-store.js';
+import type { ForwardField, SearchableSubscriberStore, Subscriber } from '../stores/subscriber-store.js';
+import { exportSubscriberFile, importSubscriberFile } from './sysadmin-mysql-user/bulk.js';
 
 const USAGE = `usage: sysadmin_mysql_user [--conf FILE] [--host H[:PORT]] [--db-user U] [--db NAME] [--table NAME] [--embedded]
-         [show|list|add|modify|remove] [--user ID] [--domain D] [--detail]
+         [show|list|add|modify|remove|import|export] [--user ID] [--domain D] [--detail] [--file CSV]
          [--password-stdin|--password P] [--cfu|--cfb|--cfna|--cfunv URL] [--first|--middle|--last NAME] [--privacy yes|no] [--realm R]
 Without a command it shows the MySQL Database menu and reads choices from standard input.
 --help and --version print this text or the OpenSPS version.`;
@@ -49,14 +51,14 @@ class UsageError extends Error {}
 
 interface Args {
   conf?: string;
-  command?: 'show' | 'list' | 'add' | 'modify' | 'remove';
+  command?: 'show' | 'list' | 'add' | 'modify' | 'remove' | 'import' | 'export';
   opts: Map<string, string>;
   flags: Set<string>;
 }
 
-const VALUE_OPTS = new Set(['conf', 'host', 'db-user', 'db', 'table', 'timeout', 'user', 'domain', 'password', 'cfu', 'cfb', 'cfna', 'cfunv', 'first', 'middle', 'last', 'privacy', 'realm']);
+const VALUE_OPTS = new Set(['conf', 'host', 'db-user', 'db', 'table', 'timeout', 'user', 'domain', 'password', 'cfu', 'cfb', 'cfna', 'cfunv', 'first', 'middle', 'last', 'privacy', 'realm', 'file']);
 const FLAG_OPTS = new Set(['detail', 'password-stdin', 'embedded', 'help', 'version']);
-const COMMANDS = new Set(['show', 'list', 'add', 'modify', 'remove']);
+const COMMANDS = new Set(['show', 'list', 'add', 'modify', 'remove', 'import', 'export']);
 
 export function parseArgs(argv: readonly string[]): Args {
   const a: Args = { opts: new Map(), flags: new Set() };
@@ -128,7 +130,7 @@ export function guideMessage(e: unknown, where: { server?: MySqlEndpoint; databa
 // ---- the store to work on ----
 
 interface Target {
-  readonly store: SubscriberStore;
+  readonly store: SearchableSubscriberStore;
   readonly describe: string;
   /** Fails with the guide's message when the table cannot be used. */
   check(): Promise<void>;
@@ -206,6 +208,11 @@ function yesNo(v: string): boolean {
 // ---- non-interactive commands ----
 
 async function runCommand(a: Args, t: Target, realm: string, io: Io): Promise<number> {
+  if (a.command === 'import' || a.command === 'export') {
+    const file = a.opts.get('file');
+    if (!file) throw new UsageError(`${a.command} needs --file CSV`);
+    return a.command === 'import' ? importSubscriberFile(t.store, file, realm, io) : exportSubscriberFile(t.store, file, io);
+  }
   const user = a.opts.get('user') ?? '';
   const domain = (a.opts.get('domain') ?? '').toLowerCase();
   if (a.command !== 'list' && !user) throw new UsageError(`${a.command} needs --user ID`);

@@ -1,8 +1,9 @@
 // pserver's user accounts: <ServerRoot>/data/pserver/accounts.json, mode 0600, replaced
 // atomically (written beside, then renamed) so a crash never leaves half a file. Passwords
 // are scrypt hashes (common/web/passwords.ts). This is the kit's UserDirectory for pserver.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeAtomic } from '../common/atomic-file.js';
 import type { Role, UserDirectory, WebUser } from '../common/web/contract.js';
 import { ROLES } from '../common/web/contract.js';
 import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '../common/web/passwords.js';
@@ -62,10 +63,7 @@ export class AccountStore implements UserDirectory {
   }
 
   private save(next: Account[]): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, accounts: next }, null, 2) + '\n', { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    writeAtomic(this.file, JSON.stringify({ version: 1, accounts: next }, null, 2) + '\n', { mode: 0o600 });
     this.accounts = next;
   }
 
@@ -117,12 +115,17 @@ export class AccountStore implements UserDirectory {
   }
 
   async changePassword(name: string, newPassword: string): Promise<void> {
-    this.need(name);
-    const problem = passwordProblem(name, newPassword);
-    if (problem) throw new AccountError(problem);
-    const hash = await hashPassword(newPassword);
-    this.replace(name, { hash, mustChange: false });
+    await this.setPassword(name, newPassword, false);
     this.forgetInitialPassword(name);
+  }
+
+  /** Checks and hashes `password` and stores it; `mustChange` makes it an initial one. */
+  private async setPassword(name: string, password: string, mustChange: boolean): Promise<void> {
+    this.need(name);
+    const problem = passwordProblem(name, password);
+    if (problem) throw new AccountError(problem);
+    const hash = await hashPassword(password);
+    this.replace(name, { hash, mustChange });
   }
 
   /** The one-time password file has served its purpose once its user chose a password (or is gone). */
@@ -153,12 +156,8 @@ export class AccountStore implements UserDirectory {
   }
 
   /** An administrator sets a new initial password; the user must change it at next login. */
-  async resetPassword(name: string, password: string): Promise<void> {
-    this.need(name);
-    const problem = passwordProblem(name, password);
-    if (problem) throw new AccountError(problem);
-    const hash = await hashPassword(password);
-    this.replace(name, { hash, mustChange: true });
+  resetPassword(name: string, password: string): Promise<void> {
+    return this.setPassword(name, password, true);
   }
 
   remove(name: string): void {

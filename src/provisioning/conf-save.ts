@@ -2,9 +2,9 @@
 // uses, so the GUI accepts exactly what sipd accepts and shows the same messages; a good
 // text replaces the file atomically (a temporary file beside it, then rename), keeping the
 // file's mode and owner, so sipd never reads half a file.
-import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeAtomic } from '../common/atomic-file.js';
 import { lex } from '../config/lexer.js';
 import { formatMessage, parseConfig } from '../server/config.js';
 import type { ConfigMessage } from '../server/config.js';
@@ -55,34 +55,6 @@ export function checkConf(text: string, file: string): SaveResult {
       return { ...(field ? { field } : {}), text: formatMessage(e) };
     }),
   };
-}
-
-/** Replace the file by `text` in one step: temp file in the same directory, fsync, same mode and owner, rename. A missing file is made with `newMode`. */
-export function writeAtomic(file: string, text: string, newMode = 0o644): void {
-  const st = existsSync(file) ? statSync(file) : { mode: newMode, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', st.mode & 0o777);
-  try {
-    writeSync(fd, text);
-    fchmodSync(fd, st.mode & 0o777); // openSync's mode is cut by the umask
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    if (process.getuid?.() === 0) chownSync(tmp, st.uid, st.gid);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  // The rename is durable once the directory is on disk too.
-  const dir = openSync(path.dirname(file), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
 }
 
 /**

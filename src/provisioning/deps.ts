@@ -13,6 +13,6 @@ export interface PserverDeps {
   reloadConfig(): Promise<void>;
   /** pserver_log. */
   readonly logger: Logger;
-  /** The install prefix (bin/, conf/, logs/, web/). */
-  readonly prefix: string;
+  /** The ServerRoot pserver's data and logs live under (ps.conf's, by default the install prefix). */
+  readonly serverRoot: string;
 }

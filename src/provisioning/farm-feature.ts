@@ -17,7 +17,7 @@ export const FARM_NAV = [
 ] as const;
 
 export async function farmFeature(app: FastifyInstance, deps: PserverDeps): Promise<void> {
-  // The sip script of the installation pserver runs from (PserverDeps.prefix is the ServerRoot of its data).
+  // The sip script of the installation pserver runs from, whatever ServerRoot its data uses.
   const link = new SipdLink(deps.configFile, () => deps.config(), sipScriptOf(INSTALL_PREFIX));
   const opts = { deps, link };
   await farmPlugin(app, opts);

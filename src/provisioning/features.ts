@@ -5,6 +5,7 @@ import type { NavItem } from '../common/web/contract.js';
 import { accountsPlugin } from './accounts-pages.js';
 import { FARM_NAV, farmFeature } from './farm-feature.js';
 import type { ShellDeps } from './shell.js';
+import { DATA_NAV, dataPlugin } from './data.js';
 
 export interface PserverFeature {
   readonly name: string;
@@ -24,4 +25,5 @@ export const FEATURES: readonly PserverFeature[] = [
     plugin: accountsPlugin,
   },
   { name: 'farm', nav: FARM_NAV, plugin: farmFeature },
+  { name: 'data', nav: DATA_NAV, plugin: dataPlugin },
 ];

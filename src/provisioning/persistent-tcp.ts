@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parsePersistentTcp } from '../transport/persistent.js';
 import type { PersistentPeer } from '../transport/persistent.js';
-import { writeAtomic } from './conf-save.js';
+import { writeAtomic } from '../common/atomic-file.js';
 
 export interface PersistentFile {
   readonly peers: readonly PersistentPeer[];

@@ -115,8 +115,8 @@ export async function buildPserver(s: PserverSettings): Promise<Omit<Pserver, 'u
       loginsPerMinute: s.loginsPerMinute,
       ...(s.trustedProxy ? { trustProxy: s.trustedProxy } : {}),
     });
-    const deps: ShellDeps = { configFile: s.sipdConf, logger: log.winston, prefix: s.serverRoot, ...sipdConfig(s.sipdConf, log), accounts, auditLog };
-    // Called inside a wrapper: fastify reads register()'s options itself, and PserverDeps.prefix would become a URL prefix.
+    const deps: ShellDeps = { configFile: s.sipdConf, logger: log.winston, serverRoot: s.serverRoot, ...sipdConfig(s.sipdConf, log), accounts, auditLog };
+    // Called inside a wrapper: fastify reads register()'s options itself (prefix, logLevel...), and deps are not options.
     for (const f of FEATURES) await app.register(async (child) => f.plugin(child, deps));
 
     // The start page is the first one this user may open.

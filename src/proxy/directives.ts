@@ -6,6 +6,14 @@ import type { Arg, ValuesOf } from '../config/spec.js';
 
 const d = directivesFor('proxy', 'server-core');
 
+/**
+ * Why the original farm's ports have no effect (the start-up notice): OpenSPS farm members
+ * keep their shared state in the MySQL/Galera cluster, which replicates it, instead of
+ * talking to each other over ports of their own.
+ */
+export const FARM_PORT_NO_EFFECT =
+  'farm members share their state through the MySQL/Galera database (DB_MySQL, install_mysql_db), not over ports between members, so sipd opens no such port';
+
 export const proxyDirectives = [
   d.text('CSPSVersion', {
     default: '2.2',
@@ -80,20 +88,20 @@ export const proxyDirectives = [
     doc: 'Accepted for compatibility and has no effect: the original server sized a shared-memory segment for its transaction blocks, while sipd keeps transactions in its own heap, which grows as needed.',
   }),
   d.int('Sip_Token_Port', {
-    noEffect: 'farm synchronisation is not built yet: each sipd keeps its own state',
+    noEffect: FARM_PORT_NO_EFFECT,
     default: 22794,
     min: 1,
     max: 65535,
     restart: 'restart',
-    doc: 'Port of the farm synchronisation service; every member of a farm must use the same value.',
+    doc: 'Port of the original farm synchronisation service, accepted so that existing files load.',
   }),
   d.int('Sip_Services_Port', {
-    noEffect: 'farm synchronisation is not built yet: each sipd keeps its own state',
+    noEffect: FARM_PORT_NO_EFFECT,
     default: 52931,
     min: 1,
     max: 65535,
     restart: 'restart',
-    doc: 'Service port of the farm synchronisation service on each member.',
+    doc: 'Service port of the original farm synchronisation service on each member, accepted so that existing files load.',
   }),
 ] as const;
 

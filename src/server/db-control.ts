@@ -22,6 +22,8 @@ import type { CsvError } from '../modules/routing/csv.js';
 import { formatRouteCsv, importRoutes, parseRouteCsv } from '../modules/routing/csv.js';
 import type { Route, RouteStore, RouteType } from '../stores/route-store.js';
 import { routeKey } from '../stores/route-store.js';
+import { searchRegistry, searchRoutes, validateSearch } from './db-search.js';
+import type { DbSearch } from './db-search.js';
 
 export type DbName = 'routing' | 'registry';
 
@@ -39,6 +41,7 @@ export interface RegistrationKeyFields {
 export type DbRequest =
   | { readonly cmd: 'db'; readonly db: DbName; readonly op: 'info' }
   | { readonly cmd: 'db'; readonly db: DbName; readonly op: 'list' | 'export'; readonly offset: number; readonly limit: number; readonly match?: string }
+  | ({ readonly cmd: 'db'; readonly db: DbName; readonly op: 'search' } & DbSearch)
   | { readonly cmd: 'db'; readonly db: DbName; readonly op: 'import'; readonly csv?: string; readonly file?: string }
   | { readonly cmd: 'db'; readonly db: 'routing'; readonly op: 'remove'; readonly keys: readonly RouteKeyFields[] }
   | { readonly cmd: 'db'; readonly db: 'registry'; readonly op: 'remove'; readonly keys: readonly RegistrationKeyFields[] };
@@ -69,6 +72,10 @@ export function validateDbRequest(o: Record<string, unknown>): DbRequest | strin
       if (o.match !== undefined && typeof o.match !== 'string') return `db ${o.op}: "match" must be a string`;
       return { cmd: 'db', db, op: o.op, offset, limit, ...(typeof o.match === 'string' && { match: o.match }) };
     }
+    case 'search': {
+      const s = validateSearch(db, o);
+      return typeof s === 'string' ? s : { cmd: 'db', db, op: 'search', ...s };
+    }
     case 'import': {
       const hasCsv = typeof o.csv === 'string';
       const hasFile = typeof o.file === 'string' && path.isAbsolute(o.file);
@@ -95,7 +102,7 @@ export function validateDbRequest(o: Record<string, unknown>): DbRequest | strin
       return { cmd: 'db', db, op: 'remove', keys };
     }
     default:
-      return `db: unknown op ${JSON.stringify(o.op)}; known: info, list, export, import, remove`;
+      return `db: unknown op ${JSON.stringify(o.op)}; known: info, list, search, export, import, remove`;
   }
 }
 
@@ -141,6 +148,8 @@ export class DbOperations {
     switch (req.op) {
       case 'info':
         return { ok: true, db: 'routing', size: store.size() };
+      case 'search':
+        return searchRoutes(store, req);
       case 'list':
       case 'export': {
         const m = req.match;
@@ -173,6 +182,8 @@ export class DbOperations {
     switch (req.op) {
       case 'info':
         return { ok: true, db: 'registry', size: store.size(), active: store.activeCount(now) };
+      case 'search':
+        return searchRegistry(store, req, now);
       case 'list':
       case 'export': {
         const m = req.match;

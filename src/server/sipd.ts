@@ -39,6 +39,7 @@ import { SERVER_TOKEN } from '../common/install.js';
 import { daemonStderrPath, pidFileState, removePidFile, removeStalePidFile, writePidFile } from '../common/pidfile.js';
 import { chownForAccount, isRoot, resolveAccount, switchTo } from './privileges.js';
 import type { Account } from './privileges.js';
+import type { LoadProgress } from '../stores/open.js';
 
 export { ALLOWED_METHODS, SUPPORTED_OPTION_TAGS } from '../proxy/core.js';
 export { DRAIN_RETRY_AFTER } from './drain.js';
@@ -55,6 +56,8 @@ export interface SipdOptions {
   readonly load: LoadOptions;
   /** TCP limits that sipd.conf has no directive for (tests shorten them). */
   readonly tcp?: Partial<TcpOptions>;
+  /** Told how the stores' load at start goes ("loading routes", 400000); `sipd` passes it to its starter. */
+  readonly progress?: LoadProgress;
 }
 
 export interface GracefulResult {
@@ -173,6 +176,10 @@ export class Sipd {
     const c = this.current;
     const log = this.logs.error;
     for (const w of c.warnings) log.warn(formatMessage(w));
+    // The pid file first: loading a million routes takes seconds, and meanwhile the tools
+    // and pserver must see a running sipd (and leave its database files alone) rather than
+    // open the files themselves; a second start is refused for the same reason.
+    writePidFile(this.pidFile);
 
     try {
       this.logs.access = await AccessLog.open(accessLogOptions(c));
@@ -187,7 +194,6 @@ export class Sipd {
     this.snmp = new SipSnmp(this.mibSource(), log);
     await this.snmp.configure(c);
 
-    writePidFile(this.pidFile);
     const ctl = controlSocketPath(this.pidFile);
     try {
       this.control = await ControlServer.listen(ctl, (req) => this.onControl(req), (m) => log.error(m));
@@ -223,7 +229,7 @@ export class Sipd {
     const stateMachine = (line: () => string) => log.isFlagOn('StateMachine') && log.flag('StateMachine', line());
     this.txn = new TransactionLayer(transports, timersFrom(c.values), (level, m) => log.log(level, m), stateMachine, this.counters);
     const isUs = (host: string, port: number | undefined) => isThisServer(host, port, this.current, bound);
-    this.stores = await OpenStores.open(c, log);
+    this.stores = await OpenStores.open(c, log, this.opts.progress);
     this.loadPersistentPeers(c);
     const identity = proxyIdentity(c, bound);
     this.modules = await OpenModules.open(MODULES, c, { log, bound, isThisServer: isUs, stores: this.stores, counts: this.counters });

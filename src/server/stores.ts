@@ -8,6 +8,7 @@ import { flaggedLog } from '../modules/module.js';
 import type { SipdStores } from '../modules/module.js';
 import type { LocationStore } from '../stores/location-store.js';
 import { openLocationStore, openRouteStore, openSubscriberStore } from '../stores/open.js';
+import type { LoadProgress } from '../stores/open.js';
 import type { RouteStore } from '../stores/route-store.js';
 import type { SubscriberStore } from '../stores/subscriber-store.js';
 
@@ -24,11 +25,12 @@ export class OpenStores implements SipdStores {
     readonly locations: LocationStore | undefined,
   ) {}
 
-  static async open(config: Config, log: ErrorLog): Promise<OpenStores> {
-    const locations = config.values.Cisco_Registry ? await openLocationStore(config, (level, m) => log.log(level, m)) : undefined;
-    const routes = await openRouteStore(config, flaggedLog(log, 'Routing'));
+  /** `progress` hears how the loads go (sipd's start tells `sip start`); the stores are used only once this resolves. */
+  static async open(config: Config, log: ErrorLog, progress?: LoadProgress): Promise<OpenStores> {
+    const locations = config.values.Cisco_Registry ? await openLocationStore(config, (level, m) => log.log(level, m), progress) : undefined;
+    const routes = await openRouteStore(config, flaggedLog(log, 'Routing'), progress);
     const stores = new OpenStores(config, log, routes, locations);
-    stores.subscriberStore = await openSubscriberStore(config, flaggedLog(log, 'DBMySQL'));
+    stores.subscriberStore = await openSubscriberStore(config, flaggedLog(log, 'DBMySQL'), progress);
     return stores;
   }
 

@@ -1,6 +1,7 @@
 // The location service (RFC 3261 §10): what REGISTER writes and the proxy reads. One
 // interface, here with the other store interfaces; the embedded file-backed store
 // (src/stores/embedded/location-store.ts) implements it, and src/stores/open.ts opens it.
+import type { IndexPage, IndexQuery } from './sorted-index.js';
 
 /** Where a REGISTER came from, kept so that a contact behind NAT can still be reached. */
 export interface ReceivedFrom {
@@ -57,6 +58,8 @@ export interface LocationStore {
   activeCount(now: number): number;
   /** Every AOR with its bindings. */
   entries(): IterableIterator<[string, readonly Binding[]]>;
+  /** One page of a search of the bindings live at `now` (the provisioning GUI); stores without it are paged by one pass over entries(). */
+  search?(q: IndexQuery<string>, now: number): IndexPage<Binding>;
   /** Flush pending writes and release the files. */
   close(): Promise<void>;
 }

@@ -2,8 +2,11 @@
 // implementation: the subscriber store is the embedded one in ServerRoot/data
 // (DB_MySQL Off) or the MySQL table (DB_MySQL On); the route database and the location
 // service (registry) are embedded, in the Cisco_Routing_ / Cisco_Registry_Rendezvous
-// directory and name. Opening never waits for MySQL: a server that is down is found
-// out, and marked bad, by the first call.
+// directory and name, except that a farm on MySQL (Cisco_Routing_ / Cisco_Registry_Farm_Members
+// naming members, and DB_MySQL On) shares the MySQL/Galera route / location store. Opening the subscriber store never
+// waits for MySQL (a server that is down is found out, and marked bad, by the first call);
+// the farm stores load every route or registration at open, so they do.
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/loader.js';
 import { openEmbeddedLocationStore } from './embedded/location-store.js';
@@ -14,11 +17,14 @@ import { EmbeddedSubscriberStore } from './embedded/subscriber-store.js';
 import type { LocationStore } from './location-store.js';
 import { MySqlPool, parseMySqlHost } from './mysql/pool.js';
 import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-store.js';
+import { openMySqlLocationStore } from './mysql/location-store.js';
+import { openMySqlRouteStore } from './mysql/route-store.js';
 import type { RouteStore } from './route-store.js';
 import type { StoreLog } from './store-log.js';
-import type { SubscriberStore } from './subscriber-store.js';
+import type { LoadProgress } from './embedded/load-pacer.js';
+import type { SearchableSubscriberStore } from './subscriber-store.js';
 
-export type { StoreLog };
+export type { LoadProgress, StoreLog };
 
 // ---- subscribers ----
 
@@ -55,9 +61,9 @@ export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: str
  * Close it with store.close() at stop, and at a graceful restart when any DB_MySQL
  * directive changed (open the new one first).
  */
-export async function openSubscriberStore(config: Config, log: StoreLog): Promise<SubscriberStore> {
+export async function openSubscriberStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<SearchableSubscriberStore> {
   const v = config.values;
-  if (!v.DB_MySQL) return EmbeddedSubscriberStore.open({ dir: embeddedSubscriberDir(config), log });
+  if (!v.DB_MySQL) return EmbeddedSubscriberStore.open({ dir: embeddedSubscriberDir(config), log, progress });
   return new MySqlSubscriberStore({
     pool: mysqlPoolFromConfig(config, log),
     database: v.DB_MySQL_DB,
@@ -70,25 +76,48 @@ export async function openSubscriberStore(config: Config, log: StoreLog): Promis
 // ---- route database ----
 
 /** The embedded route database a configuration names (Cisco_Routing_Rendezvous_Directory / _Name). */
-export function routeStoreOptions(config: Config, log: StoreLog): EmbeddedRouteStoreOptions {
+export function routeStoreOptions(config: Config, log: StoreLog, progress?: LoadProgress): EmbeddedRouteStoreOptions {
   const v = config.values;
-  return { dir: config.path(v.Cisco_Routing_Rendezvous_Directory), name: v.Cisco_Routing_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Routing_Max_DB_Age_on_Boot, log };
+  return { dir: config.path(v.Cisco_Routing_Rendezvous_Directory), name: v.Cisco_Routing_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Routing_Max_DB_Age_on_Boot, log, progress };
 }
 
-/** The route database for this configuration; 'debug' messages are the Routing debug output. */
-export function openRouteStore(config: Config, log: StoreLog): Promise<RouteStore> {
-  return openEmbeddedRouteStore(routeStoreOptions(config, log));
+/**
+ * The route database for this configuration; 'debug' messages are the Routing debug output.
+ * The farm's shared MySQL/Galera store when Cisco_Routing_Farm_Members names members and
+ * DB_MySQL is On (it loads every route before it returns, so MySQL must answer), else the
+ * embedded one (its load reported to `progress`).
+ */
+export function openRouteStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<RouteStore> {
+  const v = config.values;
+  if (v.DB_MySQL && v.Cisco_Routing_Farm_Members.length) {
+    return openMySqlRouteStore({ pool: mysqlPoolFromConfig(config, log), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
+  }
+  return openEmbeddedRouteStore(routeStoreOptions(config, log, progress));
 }
 
 // ---- location service (registry) ----
 
 /** The embedded location store a configuration names (Cisco_Registry_Rendezvous_Directory / _Name). */
-export function locationStoreOptions(config: Config, log: StoreLog): EmbeddedStoreOptions {
+export function locationStoreOptions(config: Config, log: StoreLog, progress?: LoadProgress): EmbeddedStoreOptions {
   const v = config.values;
-  return { dir: config.path(v.Cisco_Registry_Rendezvous_Directory), name: v.Cisco_Registry_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot, log };
+  return { dir: config.path(v.Cisco_Registry_Rendezvous_Directory), name: v.Cisco_Registry_Rendezvous_Name, maxAgeOnBootSeconds: v.Cisco_Registry_Max_DB_Age_on_Boot, log, progress };
 }
 
-/** The location store for this configuration, to hand to the registrar (RegistrarOptions.store). */
-export function openLocationStore(config: Config, log: StoreLog): Promise<LocationStore> {
-  return openEmbeddedLocationStore(locationStoreOptions(config, log));
+/** This member's name on the shared registry and route rows: ServerName, else the host name (64 characters at most). */
+export function farmMemberName(config: Config): string {
+  return (config.values.ServerName ?? os.hostname()).slice(0, 64);
+}
+
+/**
+ * The location store for this configuration, to hand to the registrar (RegistrarOptions.store):
+ * the farm's shared MySQL/Galera store when Cisco_Registry_Farm_Members names members and
+ * DB_MySQL is On (it loads every registration before it returns, so MySQL must answer), else
+ * the embedded one (its load reported to `progress`).
+ */
+export function openLocationStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<LocationStore> {
+  const v = config.values;
+  if (v.DB_MySQL && v.Cisco_Registry_Farm_Members.length) {
+    return openMySqlLocationStore({ pool: mysqlPoolFromConfig(config, log), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
+  }
+  return openEmbeddedLocationStore(locationStoreOptions(config, log, progress));
 }

@@ -4,6 +4,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Pattern } from './route-pattern.js';
 import { parsePattern } from './route-pattern.js';
+import type { IndexPage, IndexQuery } from './sorted-index.js';
 
 /** Number routes match the user part (user=phone); domain routes the host (user=ip). */
 export type RouteType = 'phone' | 'ip';
@@ -52,7 +53,11 @@ export interface RouteStore {
   match(type: RouteType, key: string): readonly (readonly Route[])[];
   /** Every route, in pattern order. */
   all(): readonly Route[];
+  /** Every route in no particular order, without building a list (searches of a big table); stores without it are read with all(). */
+  each?(): Iterable<Route>;
   size(): number;
+  /** One page of a search (the provisioning GUI), from sorted views; stores without it are paged by one pass over each(). */
+  search?(q: IndexQuery<string>): IndexPage<Route>;
   /** Add or replace (same routeKey) routes, all durable before it resolves; atomic as a batch. */
   put(routes: readonly Route[]): Promise<void>;
   /** Remove routes by key; returns how many were there. */

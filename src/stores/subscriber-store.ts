@@ -3,6 +3,7 @@
 // DB_MySQL Off) in src/stores/embedded/, and MySQL in src/stores/mysql/.
 import { isHostname, isIPv4, isIPv6 } from '../config/define.js';
 import { parseUri } from '../sip/uri.js';
+import type { Page, PageRequest, TextFilter } from './search.js';
 
 /**
  * The stored secret. Never the password itself where we can avoid it: digest HA1 values
@@ -135,3 +136,28 @@ export function validateSubscriber(s: Subscriber): Subscriber {
   if (s.secret?.kind === 'plain' && CONTROL.test(s.secret.password)) throw invalid('password', '****', 'control characters are not allowed');
   return domain === s.domain ? s : { ...s, domain };
 }
+
+// ---- search and bulk import, for the provisioning GUI and the tools ----
+
+/** Fields the GUI searches and sorts by. */
+export const SUBSCRIBER_SEARCH_FIELDS = ['user', 'domain', 'firstName', 'middleName', 'lastName'] as const;
+export type SubscriberSearchField = (typeof SUBSCRIBER_SEARCH_FIELDS)[number];
+
+export interface SubscriberQuery extends PageRequest {
+  readonly filter: TextFilter<SubscriberSearchField>;
+  readonly sort: SubscriberSearchField;
+}
+
+export interface SubscriberPage extends Page<Subscriber> {
+  /** Matching subscribers: exact where the store knows it cheaply, else counted up to COUNT_CAP + 1 (more reads "more than COUNT_CAP"). */
+  readonly count: number;
+}
+
+/** What both stores add for provisioning: indexed search and an all-or-nothing bulk write. */
+export interface SubscriberSearch {
+  search(q: SubscriberQuery): Promise<SubscriberPage>;
+  /** Add or replace (same user and domain) every subscriber, or none: validated first, written as one unit. */
+  importMany(subs: readonly Subscriber[]): Promise<{ added: number; replaced: number }>;
+}
+
+export type SearchableSubscriberStore = SubscriberStore & SubscriberSearch;

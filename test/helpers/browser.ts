@@ -2,7 +2,7 @@
 // from reaching out to Google's services, which this machine's closed network refuses.
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -10,6 +10,9 @@ export interface TestBrowser {
   readonly browser: Browser;
   /** A fresh context (its own cookies) that accepts the tests' self-signed certificates. */
   context(): Promise<BrowserContext>;
+  /** A page in a fresh context, with every console error and uncaught page error collected in
+   *  `problems`: the CSP is enforced in the browser, so an inline script or style shows up there. */
+  watchedPage(): Promise<{ ctx: BrowserContext; page: Page; problems: string[] }>;
   close(): Promise<void>;
 }
 
@@ -30,9 +33,20 @@ export async function launchBrowser(): Promise<TestBrowser> {
       '--disable-sync',
     ],
   });
+  const context = () => browser.newContext({ ignoreHTTPSErrors: true });
   return {
     browser,
-    context: () => browser.newContext({ ignoreHTTPSErrors: true }),
+    context,
+    async watchedPage() {
+      const ctx = await context();
+      const page = await ctx.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      return { ctx, page, problems };
+    },
     async close() {
       await browser.close().catch(() => undefined);
     },

@@ -4,7 +4,7 @@
 // handler kills any server still running when the test process ends.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -29,12 +29,21 @@ export interface MariaDb {
   readonly running: boolean;
 }
 
+export interface MariaDbOptions {
+  /** More server options, asked for at every start (a Galera node bootstraps only once); told the server's MySQL port. */
+  readonly extraArgs?: (port: number) => readonly string[];
+  /** How long a start may take (a Galera joiner copies the data first). Default 60 s. */
+  readonly startTimeoutMs?: number;
+  /** Called once the data directory is installed, before the first start. */
+  readonly prepare?: (dir: string, datadir: string) => void;
+}
+
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-export async function startMariaDb(): Promise<MariaDb> {
+export async function startMariaDb(o: MariaDbOptions = {}): Promise<MariaDb> {
   const mariadbd = requireTool('mariadbd', 'mariadb-server');
   const installDb = requireTool('mariadb-install-db', 'mariadb-server');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mariadb-test-'));
@@ -71,6 +80,7 @@ export async function startMariaDb(): Promise<MariaDb> {
         '--innodb-buffer-pool-size=16M',
         '--innodb-flush-log-at-trx-commit=2',
         ...(asRoot ? ['--user=root'] : []),
+        ...(o.extraArgs?.(port) ?? []),
       ],
       { stdio: 'ignore' },
     );
@@ -80,21 +90,26 @@ export async function startMariaDb(): Promise<MariaDb> {
     void exited.then(() => live.delete(c));
     let gone = false;
     void exited.then(() => (gone = true));
-    await waitFor(
-      `MariaDB on 127.0.0.1:${port}`,
-      async () => {
-        if (gone) throw new Error(`mariadbd exited at start:\n${tail(path.join(dir, 'error.log'))}`);
-        try {
-          const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1000 });
-          await conn.end();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      60_000,
-      100,
-    );
+    try {
+      await waitFor(
+        `MariaDB on 127.0.0.1:${port}`,
+        async () => {
+          if (gone) throw new Error(`mariadbd exited at start:\n${failureReport(dir)}`);
+          try {
+            const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1000 });
+            await conn.end();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        o.startTimeoutMs ?? 60_000,
+        100,
+      );
+    } catch (e) {
+      keepLog(dir);
+      throw e;
+    }
   };
 
   const stop = async () => {
@@ -107,7 +122,15 @@ export async function startMariaDb(): Promise<MariaDb> {
     child = undefined;
   };
 
-  await start();
+  try {
+    o.prepare?.(dir, datadir);
+    await start();
+  } catch (e) {
+    await stop();
+    keepLog(dir);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     host: '127.0.0.1',
     port,
@@ -134,10 +157,31 @@ export async function startMariaDb(): Promise<MariaDb> {
   };
 }
 
-function tail(file: string): string {
+/** Where the error logs of servers that failed to start are kept (the data directory goes). */
+export const FAILED_LOGS_DIR = path.join(os.tmpdir(), 'opensps-mariadb-failed');
+
+/** The error log's [ERROR] and port-in-use lines, its last lines, and where the whole log is kept. */
+export function failureReport(dir: string): string {
+  let text: string;
   try {
-    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+    text = readFileSync(path.join(dir, 'error.log'), 'utf8');
   } catch {
     return '(no error log)';
+  }
+  const lines = text.split('\n');
+  // A port someone else took shows as a warning only, long before the end (Galera's IST).
+  const errors = lines.filter((l) => l.includes('[ERROR]') || l.includes('Address already in use')).slice(-10);
+  return [...errors, '...', ...lines.slice(-25), `(whole log kept as ${keptLogPath(dir)})`].join('\n');
+}
+
+const keptLogPath = (dir: string) => path.join(FAILED_LOGS_DIR, `${path.basename(dir)}-error.log`);
+
+/** Keep a failed server's error log after its directory is deleted. */
+export function keepLog(dir: string): void {
+  try {
+    mkdirSync(FAILED_LOGS_DIR, { recursive: true });
+    copyFileSync(path.join(dir, 'error.log'), keptLogPath(dir));
+  } catch {
+    // no log written: the report already says so
   }
 }

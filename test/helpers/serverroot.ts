@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runBin } from './run.js';
 
 export interface ServerRoot {
   readonly root: string;
@@ -78,4 +79,17 @@ export function processesMentioning(text: string): number[] {
     }
   }
   return pids;
+}
+
+/** Stops whatever sipd this ServerRoot's pid file names, however it got there: `sip stop -f`,
+ *  then SIGKILL for any process still naming its sipd.conf. */
+export async function forceStopSipd(sr: ServerRoot): Promise<void> {
+  await runBin('sip', ['stop', '-f', sr.conf], 30_000);
+  for (const pid of processesMentioning(sr.conf)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 }

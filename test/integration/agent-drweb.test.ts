@@ -16,7 +16,7 @@ import { BIN, REPO, freePort, runBin, waitFor } from '../helpers/index.js';
 import { makeServerRoot, processesMentioning } from '../helpers/serverroot.js';
 import { launchBrowser } from '../helpers/browser.js';
 import type { TestBrowser } from '../helpers/browser.js';
-import { lines, restartableCiagent, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
+import { cpuThresholdEventagtCnf, lines, restartableCiagent, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 import { hashedUserLine } from '../../src/agent/web/index.js';
 import { OID } from '../../src/agent/oids.js';
 import { readPid } from '../../src/common/pidfile.js';
@@ -65,18 +65,7 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
     ].join('\n'),
   );
   writeFileSync(path.join(dir, 'logagt.cnf'), `siLogGlobalPollInterval 1\nsiLogEntry 1 "test log" ${logFile} "ERROR" 2 0 0 0 - 1 0 200 - 1 1 2 csps 1\n`);
-  writeFileSync(
-    path.join(dir, 'eventagt.cnf'),
-    [
-      `mteTriggerEntry test cpuLoad "CPU load" 20 1 ${OID.hrProcessorLoad}.1 2 - - 2 1u - - 1 1`,
-      'mteTriggerThresholdEntry 1 90 70 0 0 - - test up test down - - - - test cpuLoad',
-      'mteEventEntry up "load rising" 80 1 1 test',
-      'mteEventEntry down "load falling" 80 1 1 test',
-      'mteEventNotificationEntry 0.0 - - test up',
-      'mteEventNotificationEntry 0.0 - - test down',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(path.join(dir, 'eventagt.cnf'), cpuThresholdEventagtCnf(`${OID.hrProcessorLoad}.1`, 90, 70));
   const trapd = await startTrapd(dir, trapPort);
   const agent = restartableCiagent(dir, agentPort, `${OID.critAppNumProcs}.0`, ['--http', `127.0.0.1:${httpPort}`]);
   const base = `http://127.0.0.1:${httpPort}`;
@@ -85,14 +74,8 @@ test('Dr-Web: sign in, start and stop a critical application from the page, trap
   try {
     await agent.launch();
     browser = await launchBrowser();
-    const ctx = await browser.context();
-    const page = await ctx.newPage();
-    // The CSP is enforced in the browser: a violation (inline script or style) is a console error.
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    // Console errors include CSP violations (an inline script or style).
+    const { ctx, page, problems } = await browser.watchedPage();
 
     // Not signed in: the page sends us to the login.
     await page.goto(`${base}/critapp`);

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN, freePort, sleep, start, waitFor } from '../helpers/index.js';
 import type { Running } from '../helpers/index.js';
-import { lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
+import { cpuThresholdEventagtCnf, lines, snmp, startTrapd, trapSinkSnmpdCnf } from '../unit/agent/snmp-tools.js';
 
 const HR_PROCESSOR_LOAD_1 = '1.3.6.1.2.1.25.3.3.1.2.1';
 const E = '1.3.6.1.2.1.88';
@@ -49,19 +49,7 @@ test('eventagt on hrProcessorLoad.1: a CPU burner brings mteTriggerRising, stopp
   const falling = Math.round(Math.min(80, Math.max(40, baseline + 25)));
   const rising = 92;
   writeFileSync(path.join(dir, 'snmpd.cnf'), trapSinkSnmpdCnf(trapPort));
-  writeFileSync(
-    path.join(dir, 'eventagt.cnf'),
-    [
-      `mteTriggerEntry test cpuLoad "CPU load" 20 1 ${HR_PROCESSOR_LOAD_1} 2 - - 2 1u - - 1 1`,
-      // Startup 'rising': no event for the first (quiet) sample.
-      `mteTriggerThresholdEntry 1 ${rising} ${falling} 0 0 - - test up test down - - - - test cpuLoad`,
-      'mteEventEntry up "load rising" 80 1 1 test',
-      'mteEventEntry down "load falling" 80 1 1 test',
-      'mteEventNotificationEntry 0.0 - - test up',
-      'mteEventNotificationEntry 0.0 - - test down',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(path.join(dir, 'eventagt.cnf'), cpuThresholdEventagtCnf(HR_PROCESSOR_LOAD_1, rising, falling));
   const trapd = await startTrapd(dir, trapPort);
   const burners: ChildProcess[] = [];
   let agent: Running | undefined;

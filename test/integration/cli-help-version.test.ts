@@ -11,7 +11,7 @@ import { REPO, runTool, showRun, start } from '../helpers/index.js';
 const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
 
 test('package.json declares the commands this test expects, each with its launcher in bin/', () => {
-  assert.deepEqual(Object.keys(pkg.bin).sort(), ['ciagent', 'csps_ciagent_ctl', 'getmany', 'getone', 'install_mysql_db', 'pserver', 'rotatelogs', 'setany', 'sip', 'sipd', 'sps_setup', 'sysadmin_mysql_user', 'sysadmin_sps_regroute', 'traprcv']);
+  assert.deepEqual(Object.keys(pkg.bin).sort(), ['ciagent', 'csps_ciagent_ctl', 'getmany', 'getone', 'install_mysql_db', 'mysql_sync_check', 'pserver', 'rotatelogs', 'setany', 'sip', 'sipd', 'sps_setup', 'sysadmin_mysql_user', 'sysadmin_sps_regroute', 'traprcv']);
   for (const [name, file] of Object.entries(pkg.bin)) assert.equal(file, `bin/${name}`);
 });
 

@@ -112,6 +112,9 @@ describe('sps_setup', () => {
     assert.match(log, /host_address=10\.1\.1\.1/);
     assert.doesNotMatch(log, /s3cretpw|authpass123|privpass123/);
     assert.equal(statSync(path.join(conf, 'sps_setup.answers')).mode & 0o777, 0o600);
+    // The agent's Dr-Web pages stay off unless drweb_port is answered.
+    assert.match(readFileSync(path.join(conf, 'ciagent.env'), 'utf8'), /^CIAGENT_HTTP=$/m);
+    assert.doesNotMatch(r.out, /Dr-Web/);
   });
 
   test('a second run with a new IP address updates every place that held the old one', () => {
@@ -182,8 +185,8 @@ describe('sps_setup', () => {
   test('interactive: questions with defaults; a wrong answer is asked again', () => {
     // proxy_domain, host_address, host_name, sip_port (wrong, then right), farm_members, mysql (off:
     // no MySQL questions), snmp_community, snmp_community_sources, snmp_v3_user (- for none: no
-    // passphrases), trap_sink, pserver_port, pserver_admin.
-    const input = ['example.org', '10.2.2.2', '', '99999', '5080', '', 'off', '', '', '-', '', '26010', 'guiadmin', ''].join('\n');
+    // passphrases), trap_sink, pserver_port, pserver_admin, drweb_port (wrong, then right).
+    const input = ['example.org', '10.2.2.2', '', '99999', '5080', '', 'off', '', '', '-', '', '26010', 'guiadmin', '0', '8444', ''].join('\n');
     const r = setup(['--prefix', prefix], input);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /SIP port \[5070\]: +not valid: expected a port number/);
@@ -196,6 +199,22 @@ describe('sps_setup', () => {
     assert.match(readFileSync(path.join(conf, 'ps.conf'), 'utf8'), /^PServerFirstAdministrator guiadmin$/m);
     assert.doesNotMatch(readFileSync(path.join(conf, 'snmpd.cnf'), 'utf8'), /^usmUserEntry localSnmpID spsadmin/m, '"-" removed the v3 user');
     assert.equal(sipd_t(path.join(conf, 'sipd.conf')).status, 0);
+    // Dr-Web on: the agent service's options, a self-signed pair (key private), and how to add a user.
+    assert.match(r.out, /Dr-Web pages \S+ port, or off \[\]: +not valid: expected a port number/);
+    const env = readFileSync(path.join(conf, 'ciagent.env'), 'utf8');
+    const keyFile = path.join(prefix, 'data', 'ciagent', 'drweb-key.pem');
+    const certFile = path.join(prefix, 'data', 'ciagent', 'drweb-cert.pem');
+    assert.match(env, new RegExp(`^CIAGENT_HTTP="--http 10\\.2\\.2\\.2:8444 --http-cert ${certFile} --http-key ${keyFile}"$`, 'm'));
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    assert.match(readFileSync(certFile, 'utf8'), /^-----BEGIN CERTIFICATE-----/);
+    assert.match(r.out, /ciagent --hash-password NAME SystemAdmin/);
+    // What the service's shell makes of it: ciagent's own options, word by word.
+    const words = spawnSync('/bin/sh', ['-c', `. '${path.join(conf, 'ciagent.env')}'; for w in $CIAGENT_HTTP; do echo "$w"; done`], { encoding: 'utf8' });
+    assert.deepEqual(words.stdout.trim().split('\n'), ['--http', '10.2.2.2:8444', '--http-cert', certFile, '--http-key', keyFile]);
+    // Turned off again with "off" on the command line.
+    const off = setup(['--prefix', prefix, '--drweb-port', 'off']);
+    assert.equal(off.code, 0, off.out + off.err);
+    assert.match(readFileSync(path.join(conf, 'ciagent.env'), 'utf8'), /^CIAGENT_HTTP=$/m);
     const early = setup(['--prefix', prefix], 'example.org\n');
     assert.equal(early.code, 2);
     assert.match(early.err, /input ended/);

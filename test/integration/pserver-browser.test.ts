@@ -29,13 +29,8 @@ describe('pserver in chromium', () => {
   });
 
   test('first login forces the password change, then the user reaches the start page', async () => {
-    const ctx = await browser.context();
-    const page = await ctx.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    // Console errors include CSP violations (an inline script or style).
+    const { ctx, page, problems } = await browser.watchedPage();
 
     await page.goto(`${ps.url}/accounts`);
     assert.match(page.url(), /\/login\?next=%2Faccounts$/);

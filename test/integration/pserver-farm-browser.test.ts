@@ -9,7 +9,7 @@ import { readPid } from '../../src/common/pidfile.js';
 import { controlRequest } from '../../src/server/control.js';
 import { launchBrowser } from '../helpers/browser.js';
 import type { TestBrowser } from '../helpers/browser.js';
-import { freePort, makeServerRoot, processesMentioning, runBin } from '../helpers/index.js';
+import { forceStopSipd, freePort, makeServerRoot, runBin } from '../helpers/index.js';
 import type { ServerRoot } from '../helpers/index.js';
 import { REPO } from '../helpers/paths.js';
 import { startPserver } from '../helpers/web.js';
@@ -35,26 +35,14 @@ describe('Farm/Proxies and Proxy Control in chromium', () => {
     await browser?.close();
     await ps?.stop();
     if (sr) {
-      await runBin('sip', ['stop', '-f', sr.conf], 30_000);
-      for (const pid of processesMentioning(sr.conf)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
+      await forceStopSipd(sr);
       sr.remove();
     }
   });
 
   test('change LogLevel, see graceful required, press Graceful Restart: same pid, new level in effect', async () => {
-    const ctx = await browser.context();
-    const page = await ctx.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    // Console errors include CSP violations (an inline script or style).
+    const { ctx, page, problems } = await browser.watchedPage();
 
     await page.goto(`${ps.url}/login`);
     await page.fill('input[name=user]', 'cspsuser');

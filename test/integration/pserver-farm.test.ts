@@ -6,7 +6,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { controlRequest } from '../../src/server/control.js';
 import { readPid } from '../../src/common/pidfile.js';
-import { freePort, makeServerRoot, processesMentioning, runBin, waitFor } from '../helpers/index.js';
+import { forceStopSipd, freePort, makeServerRoot, runBin, waitFor } from '../helpers/index.js';
 import type { ServerRoot } from '../helpers/index.js';
 import { startPserver, WebClient } from '../helpers/web.js';
 import type { TestPserver } from '../helpers/web.js';
@@ -14,16 +14,6 @@ import type { TestPserver } from '../helpers/web.js';
 const PW = 'farm-admin-password-1';
 type Member = { name: string; running: boolean | null; pid?: number; required?: { operation: string; graceful: string[]; restart: string[] } };
 
-async function forceStop(sr: ServerRoot): Promise<void> {
-  await runBin('sip', ['stop', '-f', sr.conf], 30_000);
-  for (const pid of processesMentioning(sr.conf)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-}
 
 describe('pserver farm pages and API', () => {
   let sr: ServerRoot;
@@ -43,7 +33,7 @@ describe('pserver farm pages and API', () => {
   after(async () => {
     await ps?.stop();
     if (sr) {
-      await forceStop(sr);
+      await forceStopSipd(sr);
       sr.remove();
     }
   });

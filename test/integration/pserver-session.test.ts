@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { waitFor } from '../helpers/index.js';
 import { startPserver, WebClient } from '../helpers/web.js';
 import type { TestPserver } from '../helpers/web.js';
 
@@ -22,12 +23,16 @@ describe('pserver sessions and accounts', () => {
     await ps?.stop();
   });
 
-  test('first start creates cspsuser with a one-time password in a 0600 file and in pserver_log', () => {
+  test('first start creates cspsuser with a one-time password in a 0600 file and in pserver_log', async () => {
     assert.ok(ps.initialPassword, 'an initial password');
     const file = path.join(ps.dir, 'data', 'pserver', 'initial-password');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(path.join(ps.dir, 'data', 'pserver', 'accounts.json')).mode & 0o777, 0o600);
-    assert.match(readFileSync(ps.logFile, 'utf8'), new RegExp(`cspsuser .*${ps.initialPassword}`));
+    // pserver_log is written asynchronously: the line may reach the file a little after the start.
+    const line = new RegExp(`cspsuser .*${ps.initialPassword}`);
+    await waitFor('the one-time password in pserver_log', () => line.test(readFileSync(ps.logFile, 'utf8')), 10_000).catch(() =>
+      assert.match(readFileSync(ps.logFile, 'utf8'), line),
+    );
   });
 
   test('first login forces the password change: pages redirect to /password and the API answers 403', async () => {

@@ -11,6 +11,7 @@ import {
   udpExchange,
   FIXTURES,
   describeSipp,
+  forceStopSipd,
   freePort,
   makeServerRoot,
   processesMentioning,
@@ -28,17 +29,6 @@ const INVITE_503_XML = path.join(FIXTURES, 'sipp', 'invite-503.xml');
 
 const show = (r: RunResult) => `exit ${r.code}${r.timedOut ? ' (timed out)' : ''}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
-/** Stop whatever sipd this ServerRoot's pid file names, however it got there. */
-async function forceStop(sr: ServerRoot): Promise<void> {
-  await runBin('sip', ['stop', '-f', sr.conf], 30_000);
-  for (const pid of processesMentioning(sr.conf)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-}
 
 
 function badRequest(port: number, lines: string[]): string {
@@ -116,7 +106,7 @@ describe('Appendix C: sip start, status, graceful, txngraceful-restart, stop', (
     sr = makeServerRoot(await freePort());
   });
   after(async () => {
-    await forceStop(sr);
+    await forceStopSipd(sr);
     sr.remove();
   });
 
@@ -295,7 +285,7 @@ describe('sipd start-up refusals', () => {
     sr = makeServerRoot(await freePort());
   });
   after(async () => {
-    await forceStop(sr);
+    await forceStopSipd(sr);
     sr.remove();
   });
 

@@ -4,8 +4,8 @@
 // entries concerned are removed or appended, every other line — comments, blank lines,
 // continuation layout — stays byte for byte, and the result replaces the file atomically
 // (temporary file in the same directory, then rename), keeping the file's mode.
-import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeAtomic } from '../../common/atomic-file.js';
 import { readEntryLines } from './entry-lines.js';
 import type { EntryLine } from './entry-lines.js';
 
@@ -61,30 +61,14 @@ export function editCnfText(text: string, file: string, edit: CnfEdit): string |
  */
 export function editCnfFile(file: string, edit: CnfEdit): boolean {
   let text = '';
-  let mode = 0o644;
   try {
     text = readFileSync(file, 'utf8');
-    mode = statSync(file).mode & 0o7777;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const next = editCnfText(text, file, edit);
   if (next === undefined) return false;
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    const fd = openSync(tmp, 'w', mode);
-    try {
-      writeSync(fd, next);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    chmodSync(tmp, mode); // openSync's mode is filtered by the umask
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeAtomic(file, next);
   return true;
 }
 

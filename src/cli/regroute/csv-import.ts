@@ -1,17 +1,14 @@
 // sysadmin_sps_regroute -i: reads a CSV file (src/modules/routing/csv.ts,
 // src/modules/registry/csv.ts) and imports it, split by database when -m both names
 // both; nothing is imported when any line is wrong.
-import { rmSync, writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REGISTRATION_COLUMNS } from '../../modules/registry/csv.js';
 import { ROUTE_COLUMNS, readCsvRecords } from '../../modules/routing/csv.js';
 import type { CsvError } from '../../modules/routing/csv.js';
-import type { DbName, DbReply, DbRequest } from '../../server/db-control.js';
+import type { DbName, DbReply } from '../../server/db-control.js';
+import { importCsvText } from '../../server/db-backend.js';
 import type { Backend } from './backends.js';
-
-/** Control-socket lines stay well under its 64 KiB limit; bigger imports go by file. */
-const INLINE_LIMIT = 48 * 1024;
 
 interface Section {
   readonly db: DbName;
@@ -79,29 +76,15 @@ export async function importFile(backend: Backend, file: string, dbs: readonly D
     out(`${file}: no entries to import`);
     return true;
   }
-  let tmpDir: string | undefined;
-  try {
-    for (const s of sections) {
-      let req: DbRequest;
-      if (Buffer.byteLength(s.text) <= INLINE_LIMIT) req = { cmd: 'db', db: s.db, op: 'import', csv: s.text };
-      else if (sections.length === 1) req = { cmd: 'db', db: s.db, op: 'import', file: abs };
-      else {
-        tmpDir ??= mkdtempSync(path.join(os.tmpdir(), 'regroute-'));
-        const f = path.join(tmpDir, `${s.db}.csv`);
-        writeFileSync(f, s.text, { mode: 0o644 });
-        req = { cmd: 'db', db: s.db, op: 'import', file: f };
-      }
-      const reply = await backend.run(req);
-      if (reply.ok !== true) {
-        printErrors(file, reply);
-        process.stderr.write(`sysadmin_sps_regroute: ${s.db} import from ${file} failed: ${String(reply.error)}\n`);
-        return false;
-      }
-      const expired = typeof reply.expired === 'number' && reply.expired > 0 ? `, ${reply.expired} already expired and skipped` : '';
-      out(`${s.db}: imported ${Number(reply.added) + Number(reply.replaced)} entries from ${file} (${reply.added} new, ${reply.replaced} replaced${expired})`);
+  for (const s of sections) {
+    const reply = await importCsvText(backend, s.db, s.text, sections.length === 1 ? abs : undefined);
+    if (reply.ok !== true) {
+      printErrors(file, reply);
+      process.stderr.write(`sysadmin_sps_regroute: ${s.db} import from ${file} failed: ${String(reply.error)}\n`);
+      return false;
     }
-    return true;
-  } finally {
-    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+    const expired = typeof reply.expired === 'number' && reply.expired > 0 ? `, ${reply.expired} already expired and skipped` : '';
+    out(`${s.db}: imported ${Number(reply.added) + Number(reply.replaced)} entries from ${file} (${reply.added} new, ${reply.replaced} replaced${expired})`);
   }
+  return true;
 }

@@ -22,6 +22,7 @@ import { makeSelfSignedCertificate } from '../../common/web/listen.js';
 import type { FileEdit } from './file-writing.js';
 import { CARRIED, answersFromFiles, carry, defaults } from './starting-answers.js';
 import { ask } from './interview.js';
+import { writeAgentEnv } from './drweb.js';
 import { USAGE, parseArgs } from './options.js';
 import { versionText } from '../../common/install.js';
 
@@ -231,6 +232,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     say(`MySQL: the database was not touched; if ${answers.mysql_user} cannot use it yet, run sps_setup again with mysql_create_db=yes, or install_mysql_db`);
   }
   await guiCertificate(ps, conf, answers.host_name || answers.host_address || 'localhost', say);
+  await writeAgentEnv(conf, answers.drweb_port ?? '', answers.host_address ?? '', answers.host_name || answers.host_address || 'localhost', say);
   process.stdout.write(`sps_setup: done (log: ${logFile}). Apply with "${path.join(args.prefix, 'bin', 'sip')} restart" (Listen and Port need a full restart).\n`);
   return 0;
 }

@@ -8,7 +8,7 @@ export const KEYS = [
   'proxy_domain', 'host_address', 'host_name', 'sip_port', 'farm_members',
   'mysql', 'mysql_host', 'mysql_user', 'mysql_password', 'mysql_create_db', 'mysql_admin_user', 'mysql_admin_password',
   'snmp_community', 'snmp_community_sources', 'snmp_v3_user', 'snmp_v3_auth_password', 'snmp_v3_priv_password', 'trap_sink',
-  'pserver_port', 'pserver_admin',
+  'pserver_port', 'pserver_admin', 'drweb_port',
 ] as const;
 export type Key = (typeof KEYS)[number];
 export type Answers = Partial<Record<Key, string>>;
@@ -131,6 +131,8 @@ export const QUESTIONS: Record<Key, Question> = {
   pserver_port: { text: 'Provisioning server (pserver) port', check: portCheck },
   // pserver creates it at first start with a one-time password; an existing account list is left alone.
   pserver_admin: { text: 'Provisioning GUI first administrator (user ID)', check: (v) => accountNameProblem(v) ?? undefined },
+  // Off unless asked for: the agent's web pages are one more listening service.
+  drweb_port: { text: 'SNMP agent Dr-Web pages (HTTPS) port, or off', check: (v) => (v === '' ? undefined : portCheck(v)) },
 };
 
 /** Normalise what people type: on/off spellings, lists with commas. */
@@ -148,6 +150,8 @@ export function normalise(k: Key, v: string): string {
     if (['yes', 'y', 'on', 'true', '1'].includes(l)) return 'yes';
     if (['no', 'n', 'off', 'false', '0'].includes(l)) return 'no';
   }
+  // "off" or "-": the Dr-Web pages off (a blank typed answer keeps the previous one).
+  if (k === 'drweb_port' && ['off', '-', 'no', 'none'].includes(t.toLowerCase())) return '';
   if (k === 'farm_members' || k === 'trap_sink' || k === 'snmp_community_sources') return list(t).join(' ');
   return t;
 }

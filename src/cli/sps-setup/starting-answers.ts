@@ -61,6 +61,7 @@ export function defaults(): Answers {
     trap_sink: '',
     pserver_port: '26005',
     pserver_admin: 'cspsuser',
+    drweb_port: '',
   };
 }
 

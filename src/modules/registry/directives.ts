@@ -2,12 +2,10 @@
 // expiry sweep, and the database that registry farm members share.
 import { directivesFor } from '../../config/define.js';
 import type { ValuesOf } from '../../config/spec.js';
+import { FARM_PORT_NO_EFFECT } from '../../proxy/directives.js';
 import { parseFarmMembers, parseRendezvousName, SHARED_MEMORY_NO_EFFECT } from '../routing/directives.js';
 
 const d = directivesFor('registry', 'registry');
-
-// Registrations are not exchanged between farm members yet.
-const NO_FARM = 'farm replication is not built yet: each sipd keeps its own registrations';
 
 export const registryDirectives = [
   d.int('RegistryCleanupRate', {
@@ -45,12 +43,12 @@ export const registryDirectives = [
     doc: 'Directory holding the registration database file; a relative path is taken from ServerRoot.',
   }),
   d.int('Cisco_Registry_Remote_Update_Port', {
-    noEffect: NO_FARM,
+    noEffect: FARM_PORT_NO_EFFECT,
     default: 22913,
     min: 1,
     max: 65535,
     restart: 'restart',
-    doc: 'Port on which farm members exchange registration updates; the same on every member.',
+    doc: 'Port on which the original farm members exchanged registration updates, accepted so that existing files load (see Cisco_Registry_Farm_Members for the shared registry).',
   }),
   d.custom('Cisco_Registry_Farm_Members', {
     tab: 'Farming',
@@ -60,7 +58,7 @@ export const registryDirectives = [
     repeat: true,
     parse: (args, prev) => parseFarmMembers(args, prev),
     example: ['Cisco_Registry_Farm_Members "sps2.example.com"'],
-    doc: 'The other members of the registry farm, by name or address, without this host; their clocks must agree (run NTP). sps_setup writes it from its farm question. Farm replication is not built yet; accounting uses the list today (no server-side records for an INVITE from a member, no client-side ones for a branch to one).',
+    doc: 'The other members of the registry farm, by name or address, without this host; their clocks must agree (run NTP). sps_setup writes it from its farm question. With DB_MySQL On and members named, registrations are kept in the shared MySQL (Galera) tables that install_mysql_db creates, so every member serves every registration; this takes effect when sipd starts. Accounting uses the list too (no server-side records for an INVITE from a member, no client-side ones for a branch to one).',
   }),
   d.int('Cisco_Registry_Max_DB_Age_on_Boot', {
     default: 86400,

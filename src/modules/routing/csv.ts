@@ -11,192 +11,20 @@
 //
 // Only the first three are required; missing trailing fields take the defaults below.
 // Parsing either gives every route or every error (line number and what is valid), so an
-// import with any error writes nothing. The generic CSV reader and writer here serve the
-// registry's CSV too (src/modules/registry/csv.ts).
+// import with any error writes nothing. The generic CSV reader and writer are in
+// src/common/csv.ts (re-exported here for the registry format and older imports).
 import { parsePattern } from '../../stores/route-pattern.js';
 import type { Route, RouteStore, RouteType, TechPrefixAction } from '../../stores/route-store.js';
 import { TECH_PREFIX, checkRoute, routeKey, validNextHop } from '../../stores/route-store.js';
+import { Bad, csvLine, parseCsvTable, parseFlag, parseIntField } from '../../common/csv.js';
+import type { CsvParse } from '../../common/csv.js';
+
+// The generic reader and writer live in common/ (the subscriber format in stores/ uses them too).
+export { Bad, csvField, csvLine, fieldsByColumn, headerColumns, parseFlag, parseIntField, readCsvRecords, requiredCount } from '../../common/csv.js';
+export type { CsvError, CsvParse, CsvRecord } from '../../common/csv.js';
 
 /** The most routes a table holds (import overflow). No directive sets it. */
 export const ROUTE_LIMIT = 1_000_000;
-
-export interface CsvError {
-  /** 1-based line of the record (where it starts, for a record spanning lines). */
-  readonly line: number;
-  readonly message: string;
-}
-
-export type CsvParse<T> = { readonly ok: true; readonly entries: readonly T[] } | { readonly ok: false; readonly errors: readonly CsvError[] };
-
-// ---- RFC 4180 records ----
-
-export interface CsvRecord {
-  readonly line: number;
-  readonly fields: readonly string[];
-}
-
-/**
- * Split CSV text into records. Quoted fields may hold commas, doubled quotes and line
- * breaks. Blank lines and '#' comment lines (outside quotes) are skipped. Syntax errors
- * (an unterminated quote, text after a closing quote, a quote inside an unquoted field)
- * are reported with their line and the record is dropped.
- */
-export function readCsvRecords(text: string): { records: CsvRecord[]; errors: CsvError[] } {
-  const records: CsvRecord[] = [];
-  const errors: CsvError[] = [];
-  const s = text.startsWith('\ufeff') ? text.slice(1) : text; // a BOM from spreadsheet exports
-  let i = 0;
-  let line = 1;
-  const n = s.length;
-  while (i < n) {
-    // At the start of a record: skip blank and comment lines.
-    if (s[i] === '\n' || (s[i] === '\r' && s[i + 1] === '\n')) {
-      i += s[i] === '\r' ? 2 : 1;
-      line++;
-      continue;
-    }
-    if (s[i] === '#') {
-      while (i < n && s[i] !== '\n') i++;
-      continue;
-    }
-    const start = line;
-    const fields: string[] = [];
-    let bad: string | undefined;
-    for (;;) {
-      let field = '';
-      if (s[i] === '"') {
-        i++;
-        let closed = false;
-        while (i < n) {
-          const c = s[i];
-          if (c === '"') {
-            if (s[i + 1] === '"') {
-              field += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            closed = true;
-            break;
-          }
-          if (c === '\n') line++;
-          field += c;
-          i++;
-        }
-        if (!closed) {
-          errors.push({ line: start, message: `field ${fields.length + 1}: the quote opened here is never closed; close it with "` });
-          return { records, errors };
-        }
-        if (i < n && s[i] !== ',' && s[i] !== '\n' && s[i] !== '\r') {
-          bad ??= `field ${fields.length + 1}: text after the closing quote; put the whole field in quotes and double any " inside it`;
-          while (i < n && s[i] !== ',' && s[i] !== '\n') i++;
-        }
-      } else {
-        while (i < n && s[i] !== ',' && s[i] !== '\n' && !(s[i] === '\r' && s[i + 1] === '\n')) {
-          if (s[i] === '"') bad ??= `field ${fields.length + 1}: a quote inside an unquoted field; put the field in double quotes and double the " inside it`;
-          field += s[i];
-          i++;
-        }
-      }
-      fields.push(field);
-      if (i < n && s[i] === ',') {
-        i++;
-        continue;
-      }
-      break;
-    }
-    // End of record.
-    if (s[i] === '\r') i++;
-    if (s[i] === '\n') {
-      i++;
-      line++;
-    }
-    if (bad) errors.push({ line: start, message: bad });
-    else records.push({ line: start, fields });
-  }
-  return { records, errors };
-}
-
-/** One field as written: quoted when it holds a comma, quote, line break or outer blanks, or starts with '#'. */
-export function csvField(v: string): string {
-  return /[",\r\n]|^\s|\s$|^#/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-export function csvLine(fields: readonly string[]): string {
-  return fields.map(csvField).join(',') + '\n';
-}
-
-// ---- columns ----
-
-/**
- * Map a record's fields to column names, using the header when there is one.
- * Returns an error message for too many or too few fields.
- */
-export function fieldsByColumn(
-  fields: readonly string[],
-  columns: readonly string[],
-  required: number,
-): { values: ReadonlyMap<string, string> } | { error: string } {
-  if (fields.length > columns.length) {
-    return { error: `too many fields: ${fields.length}, at most ${columns.length} (${columns.join(',')})` };
-  }
-  if (fields.length < required) {
-    return { error: `too few fields: ${fields.length}, at least ${required} (${columns.slice(0, required).join(',')})` };
-  }
-  const values = new Map<string, string>();
-  fields.forEach((f, k) => values.set(columns[k], f.trim()));
-  return { values };
-}
-
-/**
- * Is this record a header? It is when every field names a known column. Returns the
- * column order it gives, or an error naming what is wrong with it.
- */
-export function headerColumns(fields: readonly string[], known: readonly string[], required: readonly string[]): readonly string[] | { error: string } | undefined {
-  const lower = new Map(known.map((k) => [k.toLowerCase(), k]));
-  const names = fields.map((f) => lower.get(f.trim().toLowerCase()));
-  // A header starts with a column name and is mostly column names; a data line is not
-  // (a domain route for the host "label" still has a type and a next hop beside it).
-  const knownCount = names.filter((x) => x !== undefined).length;
-  if (names[0] === undefined || knownCount * 2 < names.length) return undefined;
-  const unknown = fields.filter((_f, k) => names[k] === undefined);
-  if (unknown.length) return { error: `header: unknown column ${unknown.map((u) => JSON.stringify(u)).join(', ')}; columns are ${known.join(',')}` };
-  const seen = new Set<string>();
-  for (const nm of names as string[]) {
-    if (seen.has(nm)) return { error: `header: column ${nm} appears twice` };
-    seen.add(nm);
-  }
-  const missing = required.filter((r) => !seen.has(r));
-  if (missing.length) return { error: `header: required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing` };
-  return names as string[];
-}
-
-/** A field that failed its check: the message says what is valid. */
-export class Bad {
-  constructor(readonly message: string) {}
-}
-
-/** Fields a line needs: up to the last required column (trailing optional ones may be left out). */
-export function requiredCount(columns: readonly string[], required: readonly string[]): number {
-  return Math.max(...required.map((r) => columns.indexOf(r))) + 1;
-}
-
-const TRUE_WORDS = new Set(['yes', 'y', 'true', 'on', '1']);
-const FALSE_WORDS = new Set(['no', 'n', 'false', 'off', '0']);
-
-export function parseFlag(v: string, column: string): boolean | Bad {
-  const t = v.toLowerCase();
-  if (TRUE_WORDS.has(t)) return true;
-  if (FALSE_WORDS.has(t)) return false;
-  return new Bad(`${column}: "${v}" is not valid; valid: yes, no (also true/false, on/off, 1/0)`);
-}
-
-export function parseIntField(v: string, column: string, min: number, max: number): number | Bad {
-  if (!/^\d+$/.test(v)) return new Bad(`${column}: "${v}" is not a number; valid: ${min} to ${max}`);
-  const x = Number(v);
-  if (x < min || x > max) return new Bad(`${column}: ${v} is out of range; valid: ${min} to ${max}`);
-  return x;
-}
 
 // ---- routes ----
 
@@ -315,30 +143,15 @@ export interface RouteCsvOptions {
 /** Parse a route CSV file: every route, or every error with its line. */
 export function parseRouteCsv(text: string, opts: RouteCsvOptions = {}): CsvParse<Route> {
   const limit = opts.limit ?? ROUTE_LIMIT;
-  const { records, errors } = readCsvRecords(text);
-  const out: Route[] = [];
-  const errs: CsvError[] = [...errors];
-  const seen = new Map<string, number>();
-  let columns: readonly string[] = ROUTE_COLUMNS;
-  records.forEach((rec, k) => {
-    if (k === 0) {
-      const h = headerColumns(rec.fields, ROUTE_COLUMNS, REQUIRED_ROUTE_COLUMNS);
-      if (h && 'error' in h) return void errs.push({ line: rec.line, message: h.error });
-      if (h) return void (columns = h);
-    }
-    const f = fieldsByColumn(rec.fields, columns, requiredCount(columns, REQUIRED_ROUTE_COLUMNS));
-    if ('error' in f) return void errs.push({ line: rec.line, message: f.error });
-    const r = routeFromValues(f.values);
-    if (typeof r === 'string') return void errs.push({ line: rec.line, message: r });
-    const key = routeKey(r);
-    const first = seen.get(key);
-    if (first !== undefined) return void errs.push({ line: rec.line, message: `the same route (pattern, type, next hop and port) as line ${first}` });
-    seen.set(key, rec.line);
-    if (out.length === limit) return void errs.push({ line: rec.line, message: `route database overflow: more than ${limit} routes` });
-    out.push(r);
+  return parseCsvTable<Route>(text, {
+    columns: ROUTE_COLUMNS,
+    required: REQUIRED_ROUTE_COLUMNS,
+    entry: routeFromValues,
+    key: routeKey,
+    repeated: (first) => `the same route (pattern, type, next hop and port) as line ${first}`,
+    limit,
+    overflow: `route database overflow: more than ${limit} routes`,
   });
-  errs.sort((a, b) => a.line - b.line);
-  return errs.length ? { ok: false, errors: errs } : { ok: true, entries: out };
 }
 
 /** Routes as CSV, header line first; parseRouteCsv reads it back to the same routes. */

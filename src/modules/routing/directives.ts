@@ -3,11 +3,9 @@
 import { directivesFor, expectArgs, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
 import type { Arg, ValuesOf } from '../../config/spec.js';
+import { FARM_PORT_NO_EFFECT } from '../../proxy/directives.js';
 
 const d = directivesFor('routing', 'routing');
-
-// Route tables are not exchanged between farm members yet.
-const NO_FARM = 'farm replication is not built yet: each sipd keeps its own route table';
 
 /**
  * Farm member lists: each argument may hold several names separated by blanks or commas,
@@ -57,12 +55,12 @@ export const routingDirectives = [
     doc: 'Directory holding the route database file; a relative path is taken from ServerRoot.',
   }),
   d.int('Cisco_Routing_Remote_Update_Port', {
-    noEffect: NO_FARM,
+    noEffect: FARM_PORT_NO_EFFECT,
     default: 22913,
     min: 1,
     max: 65535,
     restart: 'restart',
-    doc: 'Port on which farm members exchange route database updates; the same on every member.',
+    doc: 'Port on which the original farm members exchanged route database updates, accepted so that existing files load.',
   }),
   d.onOff('Cisco_Routing_Use_Domain_Routing', {
     default: false,
@@ -77,7 +75,7 @@ export const routingDirectives = [
     restart: 'restart',
     parse: (args, prev) => parseFarmMembers(args, prev),
     example: ['Cisco_Routing_Farm_Members "sps2.example.com sps3.example.com"'],
-    doc: 'The other members of the routing farm, by name or address; leave this host out, it is implied. sps_setup writes it from its farm question. Farm replication is not built yet; accounting uses the list today (no server-side records for an INVITE from a member, no client-side ones for a branch to one).',
+    doc: 'The other members of the routing farm, by name or address; leave this host out, it is implied. sps_setup writes it from its farm question. With DB_MySQL On and members named, the static routes are kept in the shared MySQL (Galera) tables that install_mysql_db creates, so a route added, changed or removed on any member is used by every member (each holds every route in memory, so routing never waits for MySQL); a replacement of the whole table is seen by each member all at once. This takes effect when sipd starts. Accounting uses the list too (no server-side records for an INVITE from a member, no client-side ones for a branch to one).',
   }),
   d.int('Cisco_Routing_Max_DB_Age_on_Boot', {
     default: 86400,

@@ -12,7 +12,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { decodeRecords, discardIfTooOld } from './journal-format.js';
+import { discardIfTooOld, eachRecord } from './journal-format.js';
+import type { LoadPacer } from './load-pacer.js';
 import type { StoreLog } from '../store-log.js';
 
 
@@ -257,24 +258,36 @@ export type RecordVerdict = 'applied' | 'skipped' | 'bad';
  * Feed each record of a journal to `apply`. A damaged or cut-short line at the end is the
  * write a crash interrupted (expected, logged once); a damaged line before a good one is
  * logged as damage. Returns how many were applied and whether every line was good.
+ * With a pacer the event loop gets a turn every slice of the work (see load-pacer.ts).
  */
-export function replayRecords(data: Buffer, describe: string, log: StoreLog, apply: (record: unknown, offset: number) => RecordVerdict): { applied: number; clean: boolean } {
-  const lines = decodeRecords(data);
-  let lastGood = -1;
-  lines.forEach((l, i) => {
-    if (l.record !== undefined && !l.unterminated) lastGood = i;
-  });
+export async function replayRecords(
+  data: Buffer,
+  describe: string,
+  log: StoreLog,
+  apply: (record: unknown, offset: number) => RecordVerdict,
+  pacer?: LoadPacer,
+): Promise<{ applied: number; clean: boolean }> {
   let applied = 0;
   let clean = true;
-  lines.forEach((l, i) => {
-    const verdict: RecordVerdict = l.record === undefined || l.unterminated ? 'bad' : apply(l.record, l.offset);
+  // Unreadable lines not yet followed by a good one: damage if one follows, else the torn tail.
+  const unread: number[] = [];
+  for (const l of eachRecord(data)) {
+    if (l.record === undefined || l.unterminated) {
+      clean = false;
+      unread.push(l.offset);
+      continue;
+    }
+    for (const at of unread) log('warn', `${describe}: skipped a damaged record at byte ${at}`);
+    unread.length = 0;
+    const verdict = apply(l.record, l.offset);
     if (verdict === 'applied') applied++;
-    if (verdict !== 'bad') return;
-    clean = false;
-    if (i > lastGood) {
-      if (i === lastGood + 1) log('warn', `${describe}: ignored an incomplete record at byte ${l.offset} (${data.length - l.offset} bytes, the write a crash interrupted)`);
-    } else log('warn', `${describe}: skipped a damaged record at byte ${l.offset}`);
-  });
+    else if (verdict === 'bad') {
+      clean = false;
+      log('warn', `${describe}: skipped a damaged record at byte ${l.offset}`);
+    }
+    if (pacer?.due()) await pacer.pause();
+  }
+  if (unread.length) log('warn', `${describe}: ignored an incomplete record at byte ${unread[0]} (${data.length - unread[0]} bytes, the write a crash interrupted)`);
   return { applied, clean };
 }
 

@@ -38,15 +38,18 @@ export interface DecodedLine {
 
 /** Split a file into lines and check each one's checksum. */
 export function decodeRecords(data: Buffer): DecodedLine[] {
-  const out: DecodedLine[] = [];
+  return [...eachRecord(data)];
+}
+
+/** decodeRecords one line at a time: a load applies each record as it goes instead of holding a million. */
+export function* eachRecord(data: Buffer): Generator<DecodedLine, void, undefined> {
   let start = 0;
   while (start < data.length) {
     const nl = data.indexOf(0x0a, start);
     const end = nl < 0 ? data.length : nl;
-    out.push({ offset: start, record: decodeLine(data.subarray(start, end)), unterminated: nl < 0 });
+    yield { offset: start, record: decodeLine(data.subarray(start, end)), unterminated: nl < 0 };
     start = end + 1;
   }
-  return out;
 }
 
 function decodeLine(line: Buffer): unknown {

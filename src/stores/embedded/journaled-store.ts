@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { JournalFile, prepareDatabaseFiles } from './journal-file.js';
 import type { JournalFileOptions } from './journal-file.js';
+import { LoadPacer } from './load-pacer.js';
+import type { LoadProgress } from './load-pacer.js';
 import type { StoreLog } from '../store-log.js';
 
 export interface JournaledStoreOptions {
@@ -23,6 +25,8 @@ export interface JournaledStoreOptions {
   readonly compactEveryMs?: number;
   /** fdatasync each batch (default true). Only benchmarks turn it off, to compare. */
   readonly sync?: boolean;
+  /** Told now and then how far the load at open got (sipd passes it on to `sip start`). */
+  readonly progress?: LoadProgress;
 }
 
 /** Which database, as messages name it, and what the age check at start says about it. */
@@ -44,6 +48,8 @@ export abstract class JournaledStore<Op> {
   protected readonly now: () => number;
   protected journal!: JournalFile<Op>;
   protected closed = false;
+  /** The options' progress until open() is done: later compactions report nothing. */
+  protected loadProgress: LoadProgress | undefined;
 
   protected constructor(
     private readonly files: JournaledStoreOptions,
@@ -53,6 +59,12 @@ export abstract class JournaledStore<Op> {
     this.journalPath = path.join(files.dir, `${files.name}.journal`);
     this.log = files.log;
     this.now = files.now ?? Date.now;
+    this.loadProgress = files.progress;
+  }
+
+  /** Paces a loop of the load at open (see load-pacer.ts); `count` is how many rows are in so far. */
+  protected pacer(what: string, count: () => number): LoadPacer {
+    return new LoadPacer(what, this.loadProgress, count);
   }
 
   /** Before loading: the directory made, a crashed compaction's leftover removed, a too old database deleted. */
@@ -79,6 +91,7 @@ export abstract class JournaledStore<Op> {
       journalBytes,
       rewrite,
     );
+    this.loadProgress = undefined;
   }
 
   /** Fold the journal into a new snapshot now (after any writes already queued). */

@@ -13,24 +13,20 @@
 // Durability: a write resolves only after its journal line is fdatasync'ed, with group
 // commit (journal-file.ts, shared with the route database).
 import type { Binding, LocationStore, ReceivedFrom } from '../location-store.js';
+import { BindingTable } from '../binding-table.js';
 import { encodeRecord } from './journal-format.js';
 import { readDatabaseFile, replayRecords } from './journal-file.js';
 import { JournaledStore } from './journaled-store.js';
+import type { IndexPage, IndexQuery } from '../sorted-index.js';
 import type { JournaledStoreOptions } from './journaled-store.js';
+import type { LoadPacer } from './load-pacer.js';
 
 /** The files (Cisco_Registry_Rendezvous_Directory / _Name), their age limit, the clock and the compaction settings. */
 export type EmbeddedStoreOptions = JournaledStoreOptions;
 
-interface Entry {
-  dynamic: Binding[];
-  statics: Binding[];
-  /** dynamic then statics, rebuilt on change so that get() allocates nothing. */
-  all: readonly Binding[];
-}
-
 // ---- records ----
 
-type StoredBinding = Omit<Binding, 'aor' | 'static' | 'expiresAt'> & { expiresAt: number | null };
+export type StoredBinding = Omit<Binding, 'aor' | 'static' | 'expiresAt'> & { expiresAt: number | null };
 
 type JournalRecord =
   | { o: 'snapshot'; v: 1; at: number }
@@ -39,7 +35,7 @@ type JournalRecord =
   | { o: 'sput'; a: string; b: StoredBinding }
   | { o: 'sdel'; a: string; c: string };
 
-function toStored(b: Binding): StoredBinding {
+export function toStored(b: Binding): StoredBinding {
   return {
     contact: b.contact,
     q: b.q,
@@ -54,7 +50,7 @@ function toStored(b: Binding): StoredBinding {
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-function fromStored(aor: string, x: unknown, isStatic: boolean): Binding | undefined {
+export function fromStored(aor: string, x: unknown, isStatic: boolean): Binding | undefined {
   if (!isObj(x)) return undefined;
   const { contact, q, expiresAt, callId, cseq, updatedAt, received, path: p } = x;
   if (typeof contact !== 'string' || typeof q !== 'number' || typeof callId !== 'string' || typeof cseq !== 'number' || typeof updatedAt !== 'number') return undefined;
@@ -82,8 +78,7 @@ function fromStored(aor: string, x: unknown, isStatic: boolean): Binding | undef
 // ---- the store ----
 
 export class EmbeddedLocationStore extends JournaledStore<JournalRecord> implements LocationStore {
-  private readonly map = new Map<string, Entry>();
-  private count = 0;
+  private readonly table = new BindingTable();
 
   private constructor(opts: EmbeddedStoreOptions) {
     super(opts, { what: 'registry', maxAgeDirective: 'Cisco_Registry_Max_DB_Age_on_Boot', emptyAs: 'an empty registry' });
@@ -93,8 +88,9 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedLocationStore> {
     const s = new EmbeddedLocationStore(opts);
     s.prepareFiles();
-    s.load(s.snapshotPath, 'snapshot');
-    const journalBytes = s.load(s.journalPath, 'journal');
+    const pacer = s.pacer('loading registrations', () => s.table.size());
+    await s.load(s.snapshotPath, 'snapshot', pacer);
+    const journalBytes = await s.load(s.journalPath, 'journal', pacer);
     s.purgeExpired(s.now());
     // Always start from a clean snapshot of what was loaded; that also drops a torn journal tail.
     await s.openJournal({ encode: encodeRecord, writeSnapshot: (write) => s.writeSnapshot(write) }, journalBytes, true);
@@ -104,24 +100,24 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
   // -- reads --
 
   get(aor: string): readonly Binding[] {
-    return this.map.get(aor)?.all ?? [];
+    return this.table.get(aor);
   }
 
   size(): number {
-    return this.count;
+    return this.table.size();
   }
 
   activeCount(now: number): number {
-    let n = 0;
-    for (const e of this.map.values()) {
-      n += e.statics.length;
-      for (const b of e.dynamic) if (b.expiresAt > now) n++;
-    }
-    return n;
+    return this.table.activeCount(now);
   }
 
-  *entries(): IterableIterator<[string, readonly Binding[]]> {
-    for (const [aor, e] of this.map) yield [aor, e.all];
+  entries(): IterableIterator<[string, readonly Binding[]]> {
+    return this.table.entries();
+  }
+
+  /** Fields: aor and contact (text), expires (a number; static bindings last). */
+  search(q: IndexQuery<string>, now: number): IndexPage<Binding> {
+    return this.table.search(q, now);
   }
 
   // -- writes: applied to memory at once (so the next REGISTER sees them), acknowledged once durable --
@@ -155,44 +151,25 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
 
   /** Memory only: expired bindings are dropped again at load, so nothing needs journaling. */
   purgeExpired(now: number): number {
-    let removed = 0;
-    for (const [aor, e] of this.map) {
-      const keep = e.dynamic.filter((b) => b.expiresAt > now);
-      if (keep.length === e.dynamic.length) continue;
-      removed += e.dynamic.length - keep.length;
-      this.setEntry(aor, keep, e.statics);
-    }
-    return removed;
+    return this.table.purgeExpired(now);
   }
 
   // -- memory --
 
-  private setEntry(aor: string, dynamic: Binding[], statics: Binding[]): void {
-    const old = this.map.get(aor);
-    this.count -= old ? old.dynamic.length + old.statics.length : 0;
-    if (!dynamic.length && !statics.length) {
-      this.map.delete(aor);
-      return;
-    }
-    this.map.set(aor, { dynamic, statics, all: statics.length ? [...dynamic, ...statics] : dynamic });
-    this.count += dynamic.length + statics.length;
-  }
-
   private applyPut(aor: string, dynamic: Binding[]): void {
-    this.setEntry(aor, dynamic, this.map.get(aor)?.statics ?? []);
+    this.table.set(aor, dynamic, this.table.staticsOf(aor));
   }
 
   private applySetStatic(aor: string, b: Binding): void {
-    const e = this.map.get(aor);
-    const statics = (e?.statics ?? []).filter((x) => x.contact !== b.contact);
+    const statics = this.table.staticsOf(aor).filter((x) => x.contact !== b.contact);
     statics.push(b);
-    this.setEntry(aor, e?.dynamic ?? [], statics);
+    this.table.set(aor, this.table.dynamicOf(aor), statics);
   }
 
   private applyRemoveStatic(aor: string, contact: string): boolean {
-    const e = this.map.get(aor);
-    if (!e || !e.statics.some((x) => x.contact === contact)) return false;
-    this.setEntry(aor, e.dynamic, e.statics.filter((x) => x.contact !== contact));
+    const statics = this.table.staticsOf(aor);
+    if (!statics.some((x) => x.contact === contact)) return false;
+    this.table.set(aor, this.table.dynamicOf(aor), statics.filter((x) => x.contact !== contact));
     return true;
   }
 
@@ -231,22 +208,41 @@ export class EmbeddedLocationStore extends JournaledStore<JournalRecord> impleme
   // -- loading --
 
   /** Apply a file's records; returns its size. */
-  private load(file: string, what: 'snapshot' | 'journal'): number {
+  private async load(file: string, what: 'snapshot' | 'journal', pacer: LoadPacer): Promise<number> {
     const data = readDatabaseFile(file, `registry ${what}`);
     if (!data) return 0;
-    const { applied } = replayRecords(data, `registry ${what} ${file}`, this.log, (r) => (this.applyRecord(r) ? 'applied' : 'bad'));
+    const { applied } = await replayRecords(data, `registry ${what} ${file}`, this.log, (r) => (this.applyRecord(r) ? 'applied' : 'bad'), pacer);
     this.log('info', `registry ${what} ${file}: ${applied} record${applied === 1 ? '' : 's'} loaded`);
     return data.length;
   }
 
-  /** The whole table, expired bindings left out. */
+  /**
+   * The whole table, expired bindings left out, written in pieces of about 1 MiB: a million
+   * bindings in one string would hold the event loop (and the memory) for seconds. A change
+   * made while a piece is written may land in the snapshot and in the journal after it too;
+   * every record replaces an AOR's set (or one static binding), so replaying it is harmless.
+   */
   private async writeSnapshot(write: (text: string) => Promise<void>): Promise<void> {
     const now = this.now();
-    const parts: string[] = [encodeRecord({ o: 'snapshot', v: 1, at: now })];
-    for (const [aor, e] of this.map) {
-      const live = e.dynamic.filter((b) => b.expiresAt > now);
-      if (live.length) parts.push(encodeRecord({ o: 'put', a: aor, b: live.map(toStored) }));
-      for (const b of e.statics) parts.push(encodeRecord({ o: 'sput', a: aor, b: toStored(b) }));
+    let parts: string[] = [encodeRecord({ o: 'snapshot', v: 1, at: now })];
+    let partBytes = 0;
+    let written = 0;
+    for (const [aor, all] of this.table.entries()) {
+      const live = all.filter((b) => !b.static && b.expiresAt > now);
+      const statics = all.filter((b) => b.static);
+      const lines = live.length ? [encodeRecord({ o: 'put', a: aor, b: live.map(toStored) })] : [];
+      for (const b of statics) lines.push(encodeRecord({ o: 'sput', a: aor, b: toStored(b) }));
+      for (const l of lines) {
+        parts.push(l);
+        partBytes += l.length;
+      }
+      written += live.length + statics.length;
+      if (partBytes > 1 << 20) {
+        this.loadProgress?.('writing the registry snapshot', written);
+        await write(parts.join(''));
+        parts = [];
+        partBytes = 0;
+      }
     }
     await write(parts.join(''));
   }

@@ -384,8 +384,27 @@ export class RouteMatcher {
     return undefined;
   }
 
+  /** The route with this routeKey, if any. */
+  get(key: string): Route | undefined {
+    const f = this.find(key);
+    return f && f.g.items[f.i];
+  }
+
   /** Remove the route with this routeKey; returns it, or undefined when there was none. */
   remove(key: string): Route | undefined {
+    const f = this.find(key);
+    if (!f) return undefined;
+    const { g, i, p } = f;
+    const [old] = g.items.splice(i, 1);
+    this.routes--;
+    if (!g.items.length) {
+      if (p.type === 'phone') this.numbers.delete(p);
+      else this.domains.delete(p);
+    }
+    return old;
+  }
+
+  private find(key: string): { g: Group<Route>; i: number; p: Pattern } | undefined {
     const k = parseRouteKey(key);
     if (!k) return undefined;
     const pr = parsePattern(k.type, k.pattern);
@@ -395,14 +414,7 @@ export class RouteMatcher {
     if (!g) return undefined;
     const host = k.nextHop.toLowerCase();
     const i = g.items.findIndex((x) => x.port === k.port && x.nextHop.toLowerCase() === host && x.pattern === k.pattern);
-    if (i < 0) return undefined;
-    const [old] = g.items.splice(i, 1);
-    this.routes--;
-    if (!g.items.length) {
-      if (p.type === 'phone') this.numbers.delete(p);
-      else this.domains.delete(p);
-    }
-    return old;
+    return i < 0 ? undefined : { g, i, p };
   }
 
   clear(): void {

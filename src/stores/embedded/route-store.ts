@@ -26,11 +26,15 @@
 import { RouteMatcher } from './route-matcher.js';
 import type { Pattern } from '../route-pattern.js';
 import type { Route, RouteStore, RouteType } from '../route-store.js';
-import { checkRoute } from '../route-store.js';
-import { decodeRecords, encodeRecord } from './journal-format.js';
+import { checkRoute, routeKey } from '../route-store.js';
+import { SortedIndex } from '../sorted-index.js';
+import type { IndexPage, IndexQuery } from '../sorted-index.js';
+import { compareParts } from '../search.js';
+import { eachRecord, encodeRecord } from './journal-format.js';
 import { readDatabaseFile, replayRecords } from './journal-file.js';
 import { JournaledStore } from './journaled-store.js';
 import type { JournaledStoreOptions } from './journaled-store.js';
+import type { LoadPacer } from './load-pacer.js';
 
 /** The files (Cisco_Routing_Rendezvous_Directory / _Name), their age limit, the clock and the compaction settings. */
 export interface EmbeddedRouteStoreOptions extends JournaledStoreOptions {
@@ -41,14 +45,16 @@ export interface EmbeddedRouteStoreOptions extends JournaledStoreOptions {
 // ---- rows ----
 
 /** pattern, type, nextHop, port, transport, priority, weight, techPrefix, action, flags (1 allowLessSpecific, 2 block, 4 inService), label */
-type Row = [string, RouteType, string, number, string, number, number, string, string, number, string];
+export type Row = [string, RouteType, string, number, string, number, number, string, string, number, string];
 
-function toRow(r: Route): Row {
+/** A route as a stored row (the snapshot's and the farm store's form). */
+export function toRow(r: Route): Row {
   const flags = (r.allowLessSpecific ? 1 : 0) | (r.block ? 2 : 0) | (r.inService ? 4 : 0);
   return [r.pattern, r.type, r.nextHop, r.port, r.transport, r.priority, r.weight, r.techPrefix, r.techPrefixAction, flags, r.label];
 }
 
-function fromRow(x: unknown): unknown {
+/** A stored row back to a route-shaped object, to pass through checkRoute; undefined when it is not a row. */
+export function fromRow(x: unknown): unknown {
   if (!Array.isArray(x) || x.length !== 11 || typeof x[9] !== 'number') return undefined;
   const [pattern, type, nextHop, port, transport, priority, weight, techPrefix, techPrefixAction, flags, label] = x as Row;
   return { pattern, type, nextHop, port, transport, priority, weight, techPrefix, techPrefixAction, allowLessSpecific: (flags & 1) !== 0, block: (flags & 2) !== 0, inService: (flags & 4) !== 0, label };
@@ -59,14 +65,55 @@ const ROWS_PER_SNAPSHOT_LINE = 512;
 /** A journal line: routes put or keys removed, in snapshot generation g. */
 type Op = { kind: 'put'; routes: Route[] } | { kind: 'del'; keys: string[] };
 
+/** A field of a route as the GUI searches and sorts it: text, or a number for port, priority and weight. */
+function routeValue(r: Route, field: string): string | number {
+  const v = (r as unknown as Record<string, unknown>)[field];
+  return typeof v === 'number' ? v : String(v ?? '');
+}
+
+/** Sorted views of a route table for the GUI's search, built on first use; a route's group is its routeKey. Shared with the farm store. */
+export function routeSearchIndex(table: () => RouteMatcher): SortedIndex<Route, string> {
+  return new SortedIndex<Route, string>({
+    rows: () => table().each(),
+    size: () => table().size(),
+    group: routeKey,
+    current: (key) => {
+      const r = table().get(key);
+      return r ? [r] : [];
+    },
+    value: routeValue,
+    tail: (r) => [r.pattern, r.type, r.nextHop.toLowerCase(), r.port],
+    // The pattern first: it settles almost every tie (a column of ten priorities is mostly ties).
+    compareTail: (a, b) => (a.pattern !== b.pattern ? (a.pattern < b.pattern ? -1 : 1) : compareParts(a.type, b.type) || compareParts(a.nextHop.toLowerCase(), b.nextHop.toLowerCase()) || a.port - b.port),
+  });
+}
+
+/** Repeated strings of routes (next hops, labels, tech prefixes) kept once: a million routes share a few hundred. Shared with the farm store. */
+export class SharedStrings {
+  private readonly strings = new Map<string, string>();
+
+  /** The route with its repeated strings replaced by the kept copies. */
+  route(r: Route): Route {
+    return { ...r, nextHop: this.intern(r.nextHop), label: this.intern(r.label), techPrefix: this.intern(r.techPrefix) };
+  }
+
+  private intern(s: string): string {
+    const have = this.strings.get(s);
+    if (have !== undefined) return have;
+    if (this.strings.size < 100_000) this.strings.set(s, s);
+    return s;
+  }
+}
+
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore {
   private readonly table = new RouteMatcher();
   private readonly bulkPut: number;
-  /** Repeated strings (next hops, labels) kept once: a million routes share a few hundred. */
-  private readonly strings = new Map<string, string>();
+  private readonly shared = new SharedStrings();
   private gen = 0;
+  /** Sorted views for the GUI's search, built on first use. */
+  private readonly index = routeSearchIndex(() => this.table);
 
   private constructor(opts: EmbeddedRouteStoreOptions) {
     super(opts, { what: 'route', maxAgeDirective: 'Cisco_Routing_Max_DB_Age_on_Boot', emptyAs: 'an empty route table' });
@@ -76,8 +123,9 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
   static async open(opts: EmbeddedRouteStoreOptions): Promise<EmbeddedRouteStore> {
     const s = new EmbeddedRouteStore(opts);
     s.prepareFiles();
-    const snap = s.loadSnapshot();
-    const journal = s.loadJournal();
+    const pacer = s.pacer('loading routes', () => s.table.size());
+    const snap = await s.loadSnapshot(pacer);
+    const journal = await s.loadJournal(pacer);
     let nextGen = 0;
     await s.openJournal(
       {
@@ -103,8 +151,16 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     return this.table.all();
   }
 
+  each(): Iterable<Route> {
+    return this.table.each();
+  }
+
   size(): number {
     return this.table.size();
+  }
+
+  search(q: IndexQuery<string>): IndexPage<Route> {
+    return this.index.search(q, () => this.table.size());
   }
 
   // -- writes: put and replaceAll check the whole batch before touching the table; the
@@ -113,14 +169,22 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
   async put(routes: readonly Route[]): Promise<void> {
     if (this.closed) return this.closedError();
     const clean = this.checkedBatch(routes);
-    for (const c of clean) this.table.put(c.route, c.parsed);
+    for (const c of clean) {
+      this.table.put(c.route, c.parsed);
+      this.index.changed(routeKey(c.route));
+    }
     return clean.length > this.bulkPut ? this.journal.snapshot() : this.journal.write({ kind: 'put', routes: clean.map((c) => c.route) });
   }
 
   async remove(keys: readonly string[]): Promise<number> {
     if (this.closed) return this.closedError();
     let n = 0;
-    for (const k of keys) if (this.table.remove(k)) n++;
+    for (const k of keys) {
+      const old = this.table.remove(k);
+      if (!old) continue;
+      this.index.changed(routeKey(old));
+      n++;
+    }
     if (n) await this.journal.write({ kind: 'del', keys: [...keys] });
     return n;
   }
@@ -129,6 +193,7 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     if (this.closed) return this.closedError();
     const clean = this.checkedBatch(routes);
     this.table.clear();
+    this.index.reset();
     for (const c of clean) this.table.put(c.route, c.parsed);
     return this.journal.snapshot();
   }
@@ -149,33 +214,26 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     const c = checkRoute(r);
     if (!c.ok) throw new Error(`route database: ${where}: ${c.reason}`);
     const x = c.route;
-    return { route: { ...x, nextHop: this.intern(x.nextHop), label: this.intern(x.label), techPrefix: this.intern(x.techPrefix) }, parsed: c.parsed };
-  }
-
-  private intern(s: string): string {
-    const have = this.strings.get(s);
-    if (have !== undefined) return have;
-    if (this.strings.size < 100_000) this.strings.set(s, s);
-    return s;
+    return { route: this.shared.route(x), parsed: c.parsed };
   }
 
   // -- loading --
 
   /** Load the snapshot; false when there is none usable (then a new one is written). */
-  private loadSnapshot(): boolean {
+  private async loadSnapshot(pacer: LoadPacer): Promise<boolean> {
     const data = readDatabaseFile(this.snapshotPath, 'route snapshot');
     if (!data) return false;
-    const lines = decodeRecords(data);
-    const head = lines[0]?.record;
-    if (!isObj(head) || head.o !== 'snapshot' || typeof head.gen !== 'number' || lines[0].unterminated) {
+    const lines = eachRecord(data);
+    const first = lines.next();
+    const head = first.done ? undefined : first.value.record;
+    if (first.done || !isObj(head) || head.o !== 'snapshot' || typeof head.gen !== 'number' || first.value.unterminated) {
       this.log('error', `route snapshot ${this.snapshotPath}: no valid header line; the file is ignored`);
       return false;
     }
     this.gen = head.gen;
     let loaded = 0;
     let clean = true;
-    for (let i = 1; i < lines.length; i++) {
-      const l = lines[i];
+    for (const l of lines) {
       const r = l.record;
       if (r === undefined || l.unterminated || !isObj(r) || r.o !== 'rows' || !Array.isArray(r.r)) {
         this.log('warn', `route snapshot ${this.snapshotPath}: skipped a damaged record at byte ${l.offset}`);
@@ -183,6 +241,7 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
         continue;
       }
       loaded += this.applyRows(r.r, `snapshot ${this.snapshotPath} byte ${l.offset}`);
+      if (pacer.due(r.r.length)) await pacer.pause();
     }
     if (typeof head.n === 'number' && head.n !== loaded) {
       this.log('warn', `route snapshot ${this.snapshotPath}: ${loaded} routes loaded of the ${head.n} it was written with`);
@@ -193,22 +252,28 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
   }
 
   /** Replay the journal; not clean when it had a torn or damaged line (then it is rewritten). */
-  private loadJournal(): { bytes: number; clean: boolean } {
+  private async loadJournal(pacer: LoadPacer): Promise<{ bytes: number; clean: boolean }> {
     const data = readDatabaseFile(this.journalPath, 'route journal');
     if (!data) return { bytes: 0, clean: true };
     let stale = 0;
-    const { applied, clean } = replayRecords(data, `route journal ${this.journalPath}`, this.log, (r, offset) => {
-      if (!isObj(r) || typeof r.g !== 'number') return 'bad';
-      if (r.g !== this.gen) {
-        stale++;
-        return 'skipped';
-      }
-      const where = `journal ${this.journalPath} byte ${offset}`;
-      if (r.o === 'put' && Array.isArray(r.r)) this.applyRows(r.r, where);
-      else if (r.o === 'del' && Array.isArray(r.k)) for (const k of r.k) typeof k === 'string' && this.table.remove(k);
-      else return 'bad';
-      return 'applied';
-    });
+    const { applied, clean } = await replayRecords(
+      data,
+      `route journal ${this.journalPath}`,
+      this.log,
+      (r, offset) => {
+        if (!isObj(r) || typeof r.g !== 'number') return 'bad';
+        if (r.g !== this.gen) {
+          stale++;
+          return 'skipped';
+        }
+        const where = `journal ${this.journalPath} byte ${offset}`;
+        if (r.o === 'put' && Array.isArray(r.r)) this.applyRows(r.r, where);
+        else if (r.o === 'del' && Array.isArray(r.k)) for (const k of r.k) typeof k === 'string' && this.table.remove(k);
+        else return 'bad';
+        return 'applied';
+      },
+      pacer,
+    );
     if (stale) this.log('info', `route journal ${this.journalPath}: ${stale} record${stale === 1 ? '' : 's'} from before the last snapshot ignored (already in it)`);
     this.log('info', `route journal ${this.journalPath}: ${applied} record${applied === 1 ? '' : 's'} replayed`);
     return { bytes: data.length, clean };
@@ -233,14 +298,17 @@ export class EmbeddedRouteStore extends JournaledStore<Op> implements RouteStore
     let parts: string[] = [encodeRecord({ o: 'snapshot', v: 1, gen, at: this.now(), n: this.table.size() })];
     let partBytes = parts[0].length;
     let rows: Row[] = [];
+    let written = 0;
     for (const r of this.table.each()) {
       rows.push(toRow(r));
       if (rows.length === ROWS_PER_SNAPSHOT_LINE) {
+        written += rows.length;
         const line = encodeRecord({ o: 'rows', r: rows });
         parts.push(line);
         partBytes += line.length;
         rows = [];
         if (partBytes > 1 << 20) {
+          this.loadProgress?.('writing the route snapshot', written);
           await write(parts.join(''));
           parts = [];
           partBytes = 0;

@@ -17,11 +17,14 @@ import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeRecords, encodeRecord } from './journal-format.js';
+import { eachRecord, encodeRecord } from './journal-format.js';
+import { LoadPacer, runNow, runPaced } from './load-pacer.js';
+import type { LoadProgress } from './load-pacer.js';
 import { decodeSecret, encodeSecret } from '../secret.js';
 import { StoreUnavailableError, SubscriberValidationError, uniqueKey, validateSubscriber } from '../subscriber-store.js';
-import type { Subscriber, SubscriberStore } from '../subscriber-store.js';
+import type { SearchableSubscriberStore, Subscriber, SubscriberPage, SubscriberQuery, SubscriberSearchField } from '../subscriber-store.js';
 import type { StoreLog } from '../store-log.js';
+import { SortedIndex } from '../sorted-index.js';
 
 
 export interface EmbeddedSubscriberOptions {
@@ -36,6 +39,8 @@ export interface EmbeddedSubscriberOptions {
   readonly compactBytes?: number;
   /** Give up waiting for another writer's lock after this long. Default 5 s. */
   readonly lockWaitMs?: number;
+  /** Told now and then how far the load at open got (sipd passes it on to `sip start`). */
+  readonly progress?: LoadProgress;
 }
 
 /** One subscriber as a record: short keys keep the files small. */
@@ -53,7 +58,8 @@ interface Stored {
   p?: boolean;
 }
 
-type Rec = { o: 'snapshot'; v: 1; at: number } | { o: 'put'; s: Stored } | { o: 'del'; u: string; d: string };
+// 'batch' is an import: many puts in one checksummed line, so a crash keeps all or none.
+type Rec = { o: 'snapshot'; v: 1; at: number } | { o: 'put'; s: Stored } | { o: 'batch'; s: Stored[] } | { o: 'del'; u: string; d: string };
 
 function toStored(s: Subscriber): Stored {
   const r: Stored = { u: s.user, d: s.domain };
@@ -129,12 +135,25 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export class EmbeddedSubscriberStore implements SubscriberStore {
+export class EmbeddedSubscriberStore implements SearchableSubscriberStore {
   readonly snapshotPath: string;
   readonly journalPath: string;
   readonly lockPath: string;
   /** By uniqueKey (domain + first 50 characters of the user). */
   private map = new Map<string, Subscriber>();
+  /** Sorted views for search, built on first use; a subscriber's group is its map key. */
+  private readonly index = new SortedIndex<Subscriber, SubscriberSearchField>({
+    rows: () => this.map.values(),
+    size: () => this.map.size,
+    group: (s) => uniqueKey(s.user, s.domain),
+    current: (g) => {
+      const s = this.map.get(g);
+      return s ? [s] : [];
+    },
+    value: (s, f) => s[f],
+    tail: (s) => [s.domain, s.user],
+    compareTail: (a, b) => (a.domain === b.domain ? cmp(a.user, b.user) : cmp(a.domain, b.domain)),
+  });
   private snapIno = 0;
   private journalIno = 0;
   /** Bytes of the journal applied (always ends at a line end). */
@@ -163,7 +182,7 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
   static async open(o: EmbeddedSubscriberOptions): Promise<EmbeddedSubscriberStore> {
     await mkdir(o.dir, { recursive: true });
     const store = new EmbeddedSubscriberStore(o.dir, o);
-    await store.load();
+    await store.load(new LoadPacer('loading subscribers', o.progress, () => store.map.size));
     return store;
   }
 
@@ -198,7 +217,7 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
         );
       }
       await this.append({ o: 'put', s: toStored(v) });
-      this.map.set(uniqueKey(v.user, v.domain), v);
+      this.set(v);
     });
   }
 
@@ -208,7 +227,7 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
       const had = this.map.get(uniqueKey(v.user, v.domain));
       if (!had || had.user !== v.user) throw new SubscriberValidationError(`No subscriber ${describe(v)}.`, 'user_id');
       await this.append({ o: 'put', s: toStored(v) });
-      this.map.set(uniqueKey(v.user, v.domain), v);
+      this.set(v);
     });
   }
 
@@ -220,8 +239,41 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
       if (!had || had.user !== user) return false;
       await this.append({ o: 'del', u: user, d });
       this.map.delete(key);
+      this.index.changed(key);
       return true;
     });
+  }
+
+  async search(q: SubscriberQuery): Promise<SubscriberPage> {
+    this.assertOpen();
+    await this.refresh(false);
+    return this.index.search(q, () => this.map.size);
+  }
+
+  importMany(subs: readonly Subscriber[]): Promise<{ added: number; replaced: number }> {
+    return this.write(async () => {
+      const checked = subs.map((s) => validateSubscriber(s));
+      let added = 0;
+      for (const v of checked) {
+        const had = this.map.get(uniqueKey(v.user, v.domain));
+        if (!had) added++;
+        else if (had.user !== v.user) {
+          throw new SubscriberValidationError(`Subscriber ${describe(v)} has the same first 50 characters as the existing ${describe(had)}.`, 'user_id');
+        }
+      }
+      if (checked.length === 0) return { added: 0, replaced: 0 };
+      await this.append({ o: 'batch', s: checked.map(toStored) });
+      for (const v of checked) this.map.set(uniqueKey(v.user, v.domain), v);
+      this.index.reset();
+      return { added, replaced: checked.length - added };
+    });
+  }
+
+  /** Add or replace one subscriber in memory, keeping the search index in step. */
+  private set(s: Subscriber): void {
+    const key = uniqueKey(s.user, s.domain);
+    this.map.set(key, s);
+    this.index.changed(key);
   }
 
   async close(): Promise<void> {
@@ -242,37 +294,55 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
     if (r.o === 'put') {
       const s = fromStored(r.s);
       if (!s) return false;
-      this.map.set(uniqueKey(s.user, s.domain), s);
+      this.set(s);
+      return true;
+    }
+    if (r.o === 'batch' && Array.isArray(r.s)) {
+      const all = r.s.map(fromStored);
+      if (all.some((s) => !s)) return false;
+      for (const s of all as Subscriber[]) this.map.set(uniqueKey(s.user, s.domain), s);
+      this.index.reset();
       return true;
     }
     if (r.o === 'del' && typeof r.u === 'string' && typeof r.d === 'string') {
       const key = uniqueKey(r.u, r.d);
-      if (this.map.get(key)?.user === r.u) this.map.delete(key);
+      const had = this.map.get(key);
+      if (had?.user === r.u) {
+        this.map.delete(key);
+        this.index.changed(key);
+      }
       return true;
     }
     return false;
   }
 
-  /** Apply every complete line of `data`; returns the bytes consumed (up to the last line end). */
-  private applyLines(data: Buffer, file: string): number {
+  /** Apply every complete line of `data`, pausing after each (runNow, runPaced); returns the bytes consumed (up to the last line end). */
+  private *applyLines(data: Buffer, file: string): Generator<void, number, undefined> {
     let consumed = 0;
     let damaged = 0;
-    for (const line of decodeRecords(data)) {
+    for (const line of eachRecord(data)) {
       if (line.unterminated) break; // being written right now, or cut short by a crash
       if (!this.apply(line.record)) damaged++;
       consumed = data.indexOf(0x0a, line.offset) + 1;
+      yield;
     }
     if (damaged) this.log('warn', `${file}: skipped ${damaged} damaged subscriber record${damaged === 1 ? '' : 's'}`);
     return consumed;
   }
 
-  private async load(): Promise<void> {
+  /** Read both files into a new table; `pacer` (at open only) gives the event loop turns meanwhile. */
+  private async load(pacer?: LoadPacer): Promise<void> {
     const [snap, jour] = await Promise.all([statOrNone(this.snapshotPath), statOrNone(this.journalPath)]);
     const snapData = await readOrEmpty(this.snapshotPath);
     const journalData = await readOrEmpty(this.journalPath);
     this.map = new Map();
-    this.applyLines(snapData, this.snapshotPath);
-    this.offset = this.applyLines(journalData, this.journalPath);
+    this.index.reset();
+    const both = (function* (s: EmbeddedSubscriberStore) {
+      yield* s.applyLines(snapData, s.snapshotPath);
+      return yield* s.applyLines(journalData, s.journalPath);
+    })(this);
+    // A reload while serving runs in one go: readers must never see a half-built table.
+    this.offset = pacer ? await runPaced(both, pacer) : runNow(both);
     this.snapIno = snap.ino;
     this.journalIno = jour.ino;
     this.snapshotBytes = snapData.length;
@@ -295,7 +365,7 @@ export class EmbeddedSubscriberStore implements SubscriberStore {
         try {
           const buf = Buffer.alloc(jour.size - this.offset);
           const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
-          this.offset += this.applyLines(buf.subarray(0, bytesRead), this.journalPath);
+          this.offset += runNow(this.applyLines(buf.subarray(0, bytesRead), this.journalPath));
         } finally {
           await fh.close();
         }

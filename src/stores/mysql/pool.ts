@@ -263,7 +263,12 @@ export class MySqlPool {
     throw new StoreUnavailableError(`MySQL is unavailable (${names} marked down): ${describeMySqlError(last)}`, { cause: last });
   }
 
-  private async runOn<T>(s: Server, sql: string, values: readonly unknown[], ms: number): Promise<T> {
+  private runOn<T>(s: Server, sql: string, values: readonly unknown[], ms: number): Promise<T> {
+    return this.useOn(s, ms, async (c) => (await c.query(sql, values as unknown[]))[0] as T);
+  }
+
+  /** `use` one connection of `s` within `ms`; past it the connection is destroyed and a MySqlTimeoutError thrown. */
+  private async useOn<T>(s: Server, ms: number, use: (c: Connection) => Promise<T>): Promise<T> {
     let timedOut = false;
     let conn: Connection | undefined;
     const work = (async () => {
@@ -275,8 +280,7 @@ export class MySqlPool {
         throw new MySqlTimeoutError('timed out');
       }
       conn = c;
-      const [rows] = await c.query(sql, values as unknown[]);
-      return rows as T;
+      return use(c);
     })();
     work.catch(() => undefined); // settled later by a destroyed connection after the deadline
     let timer: NodeJS.Timeout | undefined;
@@ -300,6 +304,40 @@ export class MySqlPool {
     } finally {
       clearTimeout(timer);
       if (conn) s.release(conn);
+    }
+  }
+
+  /**
+   * Run `fn` in one transaction on one connection of the server in use (BEGIN … COMMIT,
+   * ROLLBACK on any error). Statement errors are thrown as mysql2 gives them (a Galera
+   * certification conflict is ER_LOCK_DEADLOCK: the caller may retry); a server that
+   * cannot be used is marked bad and StoreUnavailableError thrown, without retrying
+   * elsewhere, since part of the work may have run. `timeoutMs` bounds the whole transaction
+   * (DB_MySQL_Connect_Timeout by default; a bulk import passes a longer one).
+   */
+  async transaction<T>(fn: (db: { query<R = unknown>(sql: string, values?: readonly unknown[]): Promise<R> }) => Promise<T>, timeoutMs = this.o.timeoutMs): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError('the MySQL connection is closed');
+    const s = this.servers.find((x) => !x.bad);
+    if (!s) {
+      const last = this.servers.map((x) => x.lastError).find((e) => e !== undefined);
+      throw new StoreUnavailableError(`MySQL is unavailable (every server marked down): ${describeMySqlError(last)}`, { cause: last });
+    }
+    try {
+      return await this.useOn(s, timeoutMs, async (c) => {
+        await c.query('BEGIN');
+        try {
+          const r = await fn({ query: async <R>(sql: string, values: readonly unknown[] = []) => (await c.query(sql, values as unknown[]))[0] as R });
+          await c.query('COMMIT');
+          return r;
+        } catch (e) {
+          if (!isServerDown(e)) await c.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      });
+    } catch (e) {
+      if (!isServerDown(e)) throw e;
+      this.markBad(s, e);
+      throw new StoreUnavailableError(`MySQL is unavailable (${s.name}): ${describeMySqlError(e)}`, { cause: e });
     }
   }
 

@@ -14,7 +14,9 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { ConfigValues } from '../../config/values.js';
 import { decodeSecret, encodeSecret } from '../secret.js';
 import { StoreUnavailableError, SubscriberValidationError, USER_UNIQUE_CHARS, validateSubscriber } from '../subscriber-store.js';
-import type { Subscriber, SubscriberStore } from '../subscriber-store.js';
+import type { SearchableSubscriberStore, Subscriber, SubscriberPage, SubscriberQuery, SubscriberSearchField } from '../subscriber-store.js';
+import { COUNT_CAP, finishPage, isWildcard } from '../search.js';
+import type { SortKey } from '../search.js';
 import type { StoreLog } from '../store-log.js';
 import type { MySqlPool } from './pool.js';
 import { describeMySqlError } from './pool.js';
@@ -73,6 +75,8 @@ export function columnsFromConfig(v: MySqlValues): SubscriberColumns {
 
 const FIELDS = Object.keys(DEFAULT_COLUMNS) as SubscriberField[];
 const TEXT_FIELDS = ['firstName', 'middleName', 'lastName', 'cfu', 'cfb', 'cfna', 'cfunv'] as const;
+/** The deadline of a whole CSV import (one transaction): a million rows take minutes. */
+const IMPORT_TIMEOUT_MS = 30 * 60_000;
 
 /** A quoted identifier (names are checked by the directives; escapeId quotes what is left). */
 export const q = (name: string): string => mysql.escapeId(name);
@@ -96,7 +100,7 @@ const truthy = (v: unknown): boolean => {
   return v === true;
 };
 
-export class MySqlSubscriberStore implements SubscriberStore {
+export class MySqlSubscriberStore implements SearchableSubscriberStore {
   private readonly pool: MySqlPool;
   private readonly cols: SubscriberColumns;
   private readonly tableRef: string;
@@ -177,6 +181,84 @@ export class MySqlSubscriberStore implements SubscriberStore {
       const [where, values] = this.keyWhere(shape, user, domain);
       const r = await this.pool.query<ResultSetHeader>(`DELETE FROM ${this.tableRef} WHERE ${where}`, values);
       return r.affectedRows > 0;
+    });
+  }
+
+  /**
+   * One page of a search: WHERE on the filter column (= or LIKE with the text escaped,
+   * bound as a parameter), keyset condition on (sort column, tie-breaker), ORDER BY the
+   * same, LIMIT limit+1; with an index on the sort column (install_mysql_db makes them)
+   * MySQL reads only the rows of the page. The tie-breaker is our surrogate key `id`, or
+   * domain and user on a mapped table without one. The count stops at COUNT_CAP + 1.
+   * Comparisons follow the columns' collations (user_id is binary: case counts).
+   */
+  async search(qr: SubscriberQuery): Promise<SubscriberPage> {
+    return this.guard(async () => {
+      const shape = await this.tableShape();
+      const col = (f: SubscriberSearchField): string => {
+        if (!this.has(shape, f)) throw new SubscriberValidationError(`the subscriber table ${this.tableRef} has no column ${this.cols[f]} to search or sort by`, this.cols[f]);
+        return q(this.cols[f]);
+      };
+      const where: string[] = [];
+      const values: unknown[] = [];
+      const { field, op, text } = qr.filter;
+      if (!isWildcard(text)) {
+        const like = text.replace(/[\\%_]/g, (c) => `\\${c}`);
+        if (op === 'equals') where.push(`${col(field)} = ?`);
+        else where.push(`${col(field)} LIKE ?`);
+        values.push(op === 'equals' ? text : op === 'starts' ? `${like}%` : op === 'contains' ? `%${like}%` : `%${like}`);
+      }
+      const filterSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const filterValues = [...values];
+      const ties = shape.has('id') ? [q('id')] : [...(this.has(shape, 'domain') ? [q(this.cols.domain)] : []), q(this.cols.user)];
+      const order = [col(qr.sort), ...ties];
+      const backward = qr.before !== undefined;
+      const ascending = qr.desc === backward;
+      const from = backward ? qr.before : qr.after;
+      if (from) {
+        if (from.length !== order.length) throw new SubscriberValidationError('the page cursor does not belong to this list; start from the first page', 'cursor');
+        where.push(keysetCondition(order, ascending ? '>' : '<'));
+        values.push(...keysetValues(from));
+      }
+      const dir = ascending ? 'ASC' : 'DESC';
+      const tieSelect = ties.map((t, k) => `${t} AS ${q(`__t${k}`)}`).join(', ');
+      const rows = await this.pool.query<RowDataPacket[]>(
+        `SELECT ${this.selectList(shape)}, ${col(qr.sort)} AS ${q('__s')}, ${tieSelect} FROM ${this.tableRef} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.map((o) => `${o} ${dir}`).join(', ')} LIMIT ${qr.limit + 1}`,
+        values,
+      );
+      const keyOf = (r: RowDataPacket): SortKey => [rowText(r.__s), ...ties.map((_t, k) => (typeof r[`__t${k}`] === 'number' ? (r[`__t${k}`] as number) : rowText(r[`__t${k}`])))];
+      const page = finishPage(rows.map((r) => ({ k: keyOf(r), row: this.fromRow(r) })), qr);
+      const counted = await this.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${this.tableRef} ${filterSql} LIMIT ${COUNT_CAP + 1}) AS capped`, filterValues);
+      return { ...page, count: Number(counted[0]?.n ?? 0) };
+    });
+  }
+
+  /** Add or replace every subscriber in one transaction: any failure rolls all of it back. */
+  async importMany(subs: readonly Subscriber[]): Promise<{ added: number; replaced: number }> {
+    const checked = subs.map((x) => validateSubscriber(x));
+    return this.guard(async () => {
+      const shape = await this.tableShape();
+      return this.pool.transaction(async ({ query }) => {
+        let added = 0;
+        for (const v of checked) {
+          const assigned = this.assignments(shape, v);
+          const [where, keyValues] = this.keyWhere(shape, v.user, v.domain);
+          const rest = assigned.filter(([c]) => c !== this.cols.user && c !== this.cols.domain);
+          const found = await query<RowDataPacket[]>(`SELECT 1 FROM ${this.tableRef} WHERE ${where} LIMIT 1 FOR UPDATE`, keyValues);
+          if (found.length) {
+            if (rest.length) await query(`UPDATE ${this.tableRef} SET ${rest.map(([c]) => `${q(c)} = ?`).join(', ')} WHERE ${where}`, [...rest.map(([, x]) => x), ...keyValues]);
+            continue;
+          }
+          try {
+            await query(`INSERT INTO ${this.tableRef} (${assigned.map(([c]) => q(c)).join(', ')}) VALUES (${assigned.map(() => '?').join(', ')})`, assigned.map(([, x]) => x));
+          } catch (e) {
+            if ((e as { code?: string }).code === 'ER_DUP_ENTRY') throw new SubscriberValidationError(`Subscriber ${v.domain ? `${v.user}@${v.domain}` : v.user} has the same first ${USER_UNIQUE_CHARS} characters as an existing subscriber.`, 'user_id');
+            throw e;
+          }
+          added++;
+        }
+        return { added, replaced: checked.length - added };
+      }, IMPORT_TIMEOUT_MS);
     });
   }
 
@@ -270,6 +352,20 @@ export class MySqlSubscriberStore implements SubscriberStore {
       redirectDnPrivacy: truthy(r.redirectDnPrivacy),
     };
   }
+}
+
+const rowText = (v: unknown): string => (v === null || v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
+
+/** (c1, c2, …) > (?, ?, …) spelled out, which MySQL can answer from an index on c1. */
+function keysetCondition(cols: readonly string[], op: '>' | '<'): string {
+  const [first, ...rest] = cols;
+  if (!rest.length) return `${first} ${op} ?`;
+  return `(${first} ${op} ? OR (${first} = ? AND ${keysetCondition(rest, op)}))`;
+}
+
+function keysetValues(key: SortKey): unknown[] {
+  const [first, ...rest] = key;
+  return rest.length ? [first, first, ...keysetValues(rest)] : [first];
 }
 
 function duplicate(v: Subscriber, existing: string): SubscriberValidationError {

@@ -37,6 +37,21 @@ export function adminSnmpdCnf(): string {
   ].join('\n');
 }
 
+/** eventagt.cnf with one threshold trigger "cpuLoad" on `cpuOid` (sampled every 20 s, absolute,
+ *  startup alarm 'rising' so a quiet first sample sends nothing) and events "up" and "down"
+ *  sending mteTriggerRising / mteTriggerFalling. */
+export function cpuThresholdEventagtCnf(cpuOid: string, rising: number, falling: number): string {
+  return [
+    `mteTriggerEntry test cpuLoad "CPU load" 20 1 ${cpuOid} 2 - - 2 1u - - 1 1`,
+    `mteTriggerThresholdEntry 1 ${rising} ${falling} 0 0 - - test up test down - - - - test cpuLoad`,
+    'mteEventEntry up "load rising" 80 1 1 test',
+    'mteEventEntry down "load falling" 80 1 1 test',
+    'mteEventNotificationEntry 0.0 - - test up',
+    'mteEventNotificationEntry 0.0 - - test down',
+    '',
+  ].join('\n');
+}
+
 /** snmpd.cnf giving community cspsAdmin full access and sending v2c traps to 127.0.0.1:trapPort. */
 export function trapSinkSnmpdCnf(trapPort: number): string {
   return [

@@ -12,6 +12,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { CONTAINERS, DIRECTIVES, parseConfig } from '../../../src/server/config.js';
+import { logNoEffect } from '../../../src/server/no-effect.js';
 import type { AnyContainer, AnyDirective } from '../../../src/config/spec.js';
 import { REPO } from '../../helpers/paths.js';
 
@@ -101,8 +102,7 @@ test('the unbuilt features of the issue are marked, each with its area', () => {
   assert.match(reason('GktmpConnection'), /GKTMP/);
   assert.match(reason('RASModule'), /RAS/);
   assert.match(reason('RASGatekeeperCluster'), /RAS/);
-  assert.match(reason('Cisco_Registry_Remote_Update_Port'), /farm/);
-  assert.match(reason('Sip_Token_Port'), /farm/);
+  for (const port of ['Cisco_Registry_Remote_Update_Port', 'Cisco_Routing_Remote_Update_Port', 'Sip_Token_Port', 'Sip_Services_Port']) assert.match(reason(port), /MySQL\/Galera/);
   assert.match(reason('DiffServValue'), /TOS/);
   assert.match(reason('CSPSVersion'), /release/);
 });
@@ -117,4 +117,17 @@ test('a file setting such directives loads, and the config lists each line that 
     ['/x/conf/t.conf:1:1 GktmpConnection', '/x/conf/t.conf:2:1 DiffServValue', '/x/conf/t.conf:4:1 <RASGatekeeperCluster>', '/x/conf/t.conf:7:1 StartServers'],
   );
   assert.deepEqual(r.warnings, []);
+});
+
+test('the original farm ports give a start-up notice each: the farm shares its state through MySQL/Galera, no member port is opened', () => {
+  const ports = ['Cisco_Registry_Remote_Update_Port 22913', 'Cisco_Routing_Remote_Update_Port 22913', 'Sip_Token_Port 22794', 'Sip_Services_Port 52931'];
+  const r = parseConfig(['DB_MySQL On', ...ports].join('\n'), '/x/conf/farm.conf');
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  const notices: string[] = [];
+  logNoEffect({ notice: (m: string) => void notices.push(m) }, r.config);
+  assert.deepEqual(
+    notices.map((m) => m.replace(/: farm members share .*$/, '')),
+    ports.map((p, i) => `${p.split(' ')[0]} (/x/conf/farm.conf:${i + 2}) has no effect`),
+  );
+  for (const m of notices) assert.match(m, /share their state through the MySQL\/Galera database .*, so sipd opens no such port$/);
 });

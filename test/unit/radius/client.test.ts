@@ -108,13 +108,16 @@ describe('retransmission', () => {
   test('RadiusRetransmissionCount resends of the same datagram, RadiusRetransmissionInterval apart', async () => {
     const s = await fake();
     const c = client({ intervalMs: 200, count: 3 });
+    const started = performance.now();
     assert.equal(await c.access([s.server], PAP, 'auth'), undefined);
+    const elapsed = performance.now() - started;
     assert.equal(s.received.length, 4);
     for (const r of s.received) assert.deepEqual(r.raw, s.received[0]!.raw, 'an Access-Request is resent unchanged');
-    for (let i = 1; i < s.received.length; i++) {
-      const gap = s.received[i]!.at - s.received[i - 1]!.at;
-      assert.ok(gap >= 160, `resend ${i} came ${gap.toFixed(0)} ms after the previous one (interval 200 ms)`);
-    }
+    // The spacing is checked where it is made, at the sender: the first send and three resends,
+    // each waiting a full interval, then one more interval for the last answer. A loaded machine
+    // only makes this longer (gaps measured at the receiver can shrink when one datagram's
+    // delivery is delayed, so they are not compared).
+    assert.ok(elapsed >= 4 * 200 - 5, `the request gave up after ${elapsed.toFixed(0)} ms, before 4 intervals of 200 ms`);
     assert.deepEqual(c.stats().get(`127.0.0.1:${s.port}`), { sent: 1, retransmitted: 3, failedOver: 0, answered: 0, timeouts: 1, badResponses: 0, queueFull: 0 });
   });
 
