@@ -158,8 +158,9 @@ export async function startCharon(ns: string, local: string, remote: string, psk
   const uri = `unix://${path.join(dir, 'charon.vici')}`;
   const logFile = path.join(dir, 'charon.log');
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-  // ip netns exec execs charon in place, so signalling the child signals charon.
-  const running = start(ip, ['netns', 'exec', ns, tools.charon], 300_000, { env });
+  // ip netns exec execs charon in place, so signalling the child signals charon. Killed
+  // after 150 s at the latest, past the test's own limit.
+  const running = start(ip, ['netns', 'exec', ns, tools.charon], 150_000, { env });
   // Configuration errors go to standard error, before any log file exists.
   let stderr = '';
   running.child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
