@@ -14,9 +14,7 @@ import { controlRequest, controlSocketPath } from './control.js';
 import { DbOperations, MAX_PAGE } from './db-control.js';
 import type { DbName, DbReply, DbRequest } from './db-control.js';
 import { pidFileState } from '../common/pidfile.js';
-import { openEmbeddedLocationStore } from '../stores/embedded/location-store.js';
-import { openEmbeddedRouteStore } from '../stores/embedded/route-store.js';
-import { locationStoreOptions, routeStoreOptions } from '../stores/open.js';
+import { openLocationStore, openRouteStore, sharesRegistry, sharesRoutes } from '../stores/open.js';
 
 export interface Backend {
   /** "sipd (pid N)" or "the database files". */
@@ -25,23 +23,29 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** Stores opened on first use, closed (flushed) at the end. */
+/**
+ * Stores opened on first use, closed (flushed) at the end: the embedded files, or on a
+ * farm the shared MySQL/Galera tables (which the other members go on using meanwhile).
+ */
 class LocalBackend implements Backend {
-  readonly describe = 'the database files (sipd is not running)';
+  readonly describe: string;
   private registry: Promise<LocationStore> | undefined;
   private routes: Promise<RouteStore> | undefined;
   constructor(
     private readonly config: Config,
     private readonly log: StoreLog,
-  ) {}
+  ) {
+    const shared = sharesRegistry(config) || sharesRoutes(config);
+    this.describe = shared ? 'the farm database (this member\'s sipd is not running)' : 'the database files (sipd is not running)';
+  }
 
   async run(req: DbRequest): Promise<DbReply> {
     try {
       if (req.db === 'registry') {
-        this.registry ??= openEmbeddedLocationStore({ ...locationStoreOptions(this.config, this.log), compactEveryMs: 0 });
+        this.registry ??= openLocationStore(this.config, this.log, undefined, { compactEveryMs: 0 });
         return await new DbOperations(await this.registry, undefined).run(req);
       }
-      this.routes ??= openEmbeddedRouteStore({ ...routeStoreOptions(this.config, this.log), compactEveryMs: 0 });
+      this.routes ??= openRouteStore(this.config, this.log, undefined, { compactEveryMs: 0 });
       return await new DbOperations(undefined, await this.routes).run(req);
     } catch (e) {
       return { ok: false, error: (e as Error).message };

@@ -75,6 +75,11 @@ export async function openSubscriberStore(config: Config, log: StoreLog, progres
 
 // ---- route database ----
 
+/** A farm on MySQL/Galera: the routes live in the shared database, not in embedded files. */
+export function sharesRoutes(config: Config): boolean {
+  return config.values.DB_MySQL && config.values.Cisco_Routing_Farm_Members.length > 0;
+}
+
 /** The embedded route database a configuration names (Cisco_Routing_Rendezvous_Directory / _Name). */
 export function routeStoreOptions(config: Config, log: StoreLog, progress?: LoadProgress): EmbeddedRouteStoreOptions {
   const v = config.values;
@@ -87,15 +92,19 @@ export function routeStoreOptions(config: Config, log: StoreLog, progress?: Load
  * DB_MySQL is On (it loads every route before it returns, so MySQL must answer), else the
  * embedded one (its load reported to `progress`).
  */
-export function openRouteStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<RouteStore> {
-  const v = config.values;
-  if (v.DB_MySQL && v.Cisco_Routing_Farm_Members.length) {
-    return openMySqlRouteStore({ pool: mysqlPoolFromConfig(config, log), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
+export function openRouteStore(config: Config, log: StoreLog, progress?: LoadProgress, embedded: Partial<EmbeddedRouteStoreOptions> = {}): Promise<RouteStore> {
+  if (sharesRoutes(config)) {
+    return openMySqlRouteStore({ pool: mysqlPoolFromConfig(config, log), database: config.values.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
   }
-  return openEmbeddedRouteStore(routeStoreOptions(config, log, progress));
+  return openEmbeddedRouteStore({ ...routeStoreOptions(config, log, progress), ...embedded });
 }
 
 // ---- location service (registry) ----
+
+/** A farm on MySQL/Galera: the registrations live in the shared database. */
+export function sharesRegistry(config: Config): boolean {
+  return config.values.DB_MySQL && config.values.Cisco_Registry_Farm_Members.length > 0;
+}
 
 /** The embedded location store a configuration names (Cisco_Registry_Rendezvous_Directory / _Name). */
 export function locationStoreOptions(config: Config, log: StoreLog, progress?: LoadProgress): EmbeddedStoreOptions {
@@ -114,10 +123,9 @@ export function farmMemberName(config: Config): string {
  * DB_MySQL is On (it loads every registration before it returns, so MySQL must answer), else
  * the embedded one (its load reported to `progress`).
  */
-export function openLocationStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<LocationStore> {
-  const v = config.values;
-  if (v.DB_MySQL && v.Cisco_Registry_Farm_Members.length) {
-    return openMySqlLocationStore({ pool: mysqlPoolFromConfig(config, log), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
+export function openLocationStore(config: Config, log: StoreLog, progress?: LoadProgress, embedded: Partial<EmbeddedStoreOptions> = {}): Promise<LocationStore> {
+  if (sharesRegistry(config)) {
+    return openMySqlLocationStore({ pool: mysqlPoolFromConfig(config, log), database: config.values.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
   }
-  return openEmbeddedLocationStore(locationStoreOptions(config, log, progress));
+  return openEmbeddedLocationStore({ ...locationStoreOptions(config, log, progress), ...embedded });
 }

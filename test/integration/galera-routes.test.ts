@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { installMySqlDb } from '../../src/cli/install-mysql-db.js';
 import { EmbeddedRouteStore } from '../../src/stores/embedded/route-store.js';
+import { connectDb } from '../../src/server/db-backend.js';
 import { openRouteStore } from '../../src/stores/open.js';
 import type { Route } from '../../src/stores/route-store.js';
 import { routeKey } from '../../src/stores/route-store.js';
@@ -192,7 +193,7 @@ describe('the farm route store', () => {
     await n1.sql(`DELETE FROM sip.route WHERE route_key = '${key}'`);
   });
 
-  test('sipd.conf: routing farm members named and DB_MySQL On open the shared store; no members, the embedded one', async () => {
+  test('sipd.conf: routing farm members named and DB_MySQL On open the shared store (sipd and, with sipd stopped, regroute/pserver); no members, the embedded one', async () => {
     await withFarmMemberConfig(cluster!, async (configOf) => {
       const farm = await openRouteStore(configOf(['Cisco_Routing_Farm_Members "sps1.farm.test sps2.farm.test"']), log);
       try {
@@ -202,6 +203,19 @@ describe('the farm route store', () => {
         await waitFor('the route in member A', () => a.match('phone', '912').length === 1, 10_000, 5);
       } finally {
         await farm.close();
+      }
+      // sysadmin_sps_regroute and pserver with this member's sipd stopped: the shared table,
+      // not embedded files that no member reads.
+      const backend = await connectDb(configOf(['Cisco_Routing_Farm_Members "sps1.farm.test sps2.farm.test"']), log);
+      try {
+        assert.match(backend.describe, /farm database/);
+        const info = await backend.run({ cmd: 'db', db: 'routing', op: 'info' });
+        assert.equal(info.size, a.size());
+        const removed = await backend.run({ cmd: 'db', db: 'routing', op: 'remove', keys: [route('912', 'conf.farm.test')] });
+        assert.equal(removed.removed, 1, JSON.stringify(removed));
+        await waitFor('the route gone from member A', () => a.match('phone', '912').length === 0, 10_000, 5);
+      } finally {
+        await backend.close();
       }
       const single = await openRouteStore(configOf([]), log);
       try {
