@@ -40,6 +40,11 @@ export interface SippPeerOptions {
   readonly pauseMs?: number;
   /** Anything else, appended as is (e.g. ['-aa']). */
   readonly extraArgs?: readonly string[];
+  /**
+   * Run sipp inside this network namespace (`ip netns exec`, iproute2). Give `port` too:
+   * a free port cannot be probed for from the test's own namespace.
+   */
+  readonly netns?: string;
 }
 
 export interface UacOptions extends SippPeerOptions {
@@ -128,7 +133,8 @@ function launch(o: SippPeerOptions, host: string, port: number, keys: Record<str
     ...after,
     ...(o.extraArgs ?? []),
   ];
-  const running = start(sipp, args, (timeoutS + 5) * 1000);
+  // ip netns exec execs sipp in place, so the child's pid stays sipp's (stop() signals it).
+  const running = o.netns ? start(requireTool('ip', 'iproute2'), ['netns', 'exec', o.netns, sipp, ...args], (timeoutS + 5) * 1000) : start(sipp, args, (timeoutS + 5) * 1000);
   const launched: Launched = {
     args,
     pid: running.child.pid,
@@ -160,11 +166,14 @@ function launch(o: SippPeerOptions, host: string, port: number, keys: Record<str
   return launched;
 }
 
-/** True when something listens on this local port (Linux /proc; a bind probe would race sipp). */
-function listening(port: number, transport: SippTransport): boolean | undefined {
+/**
+ * True when something listens on this local port (Linux /proc; a bind probe would race sipp).
+ * With a pid, in that process's network namespace (/proc/PID/net).
+ */
+function listening(port: number, transport: SippTransport, pid?: number): boolean | undefined {
   let text: string;
   try {
-    text = readFileSync(transport === 'tcp' ? '/proc/net/tcp' : '/proc/net/udp', 'latin1');
+    text = readFileSync(`/proc/${pid ?? 'self'}/net/${transport === 'tcp' ? 'tcp' : 'udp'}`, 'latin1');
   } catch {
     return undefined;
   }
@@ -191,7 +200,7 @@ export async function startUas(o: SippPeerOptions): Promise<SippPeer> {
   const until = Date.now() + 5000;
   for (;;) {
     if (exited) throw new Error(`sipp UAS ${o.scenario} exited before it was ready: exit ${exited.code}\n${exited.stderr}\n${exited.errors}\n${exited.stdout.slice(-2000)}`);
-    const up = listening(port, transport);
+    const up = listening(port, transport, o.netns ? l.pid : undefined);
     if (up === undefined) {
       await sleep(300); // no /proc: give sipp a moment
       break;
