@@ -96,7 +96,7 @@ export function parseDirectiveLines(text: string, source: string): { ok: true; v
   for (let i = 0; i < lines.length; i++) {
     const at = i + 1;
     let line = lines[i];
-    while (/\\\s*$/.test(line) && i < lines.length - 1) line = line.replace(/\\\s*$/, ' ') + lines[++i].trim();
+    while (/\\\s*$/.test(line) && i < lines.length - 1) line = `${line.replace(/\\\s*$/, '').trimEnd()} ${lines[++i].trim()}`;
     const t = line.trim();
     if (!t || t.startsWith('#')) continue;
     if (t.startsWith('<')) {
@@ -137,7 +137,8 @@ export interface GracefulOutcome {
 }
 
 export interface FarmFollowerOptions {
-  readonly table: FarmConfigTable;
+  /** The shared table (a test passes an in-memory one). */
+  readonly table: Pick<FarmConfigTable, 'generation' | 'lastHandled' | 'record'>;
   /** This member's name on the outcome rows (farmMemberName). */
   readonly member: string;
   /** The names it goes by, for the pusher to match against its farm member lists. */

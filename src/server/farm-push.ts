@@ -97,9 +97,15 @@ export async function awaitOutcomes(table: FarmConfigTable, expected: readonly s
 
 /** Check, write the generation and wait for the members. Throws only for database trouble. */
 export async function pushToFarm(c: Config, table: FarmConfigTable, values: FarmValues, o: { allowRestart: boolean; by: string; waitMs: number }): Promise<{ ok: false; errors: string[] } | ({ ok: true } & PushResult)> {
-  const checked = checkPush(c, values);
+  const own = checkFarmValues(values);
+  if (!own.ok) return own;
+  // The members apply the whole set (the newest generation with these values over it), so
+  // the whole set is checked: a bad value left by an earlier generation shows up here, and
+  // pushing a good value for it mends the farm.
+  const prev = await table.generation();
+  const checked = checkPush(c, { ...(prev?.directives ?? {}), ...own.values });
   if (!checked.ok) return checked;
-  const g = await table.push(checked.values, { allowRestart: o.allowRestart, by: o.by });
+  const g = await table.push(own.values, { allowRestart: o.allowRestart, by: o.by });
   const expected = expectedMembers(c);
   const members = o.waitMs > 0 ? await awaitOutcomes(table, expected, g.gen, o.waitMs) : matchOutcomes(expected, []);
   return { ok: true, gen: g.gen, members, allGood: resultOk(members) };
