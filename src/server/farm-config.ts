@@ -146,6 +146,8 @@ export interface FarmFollowerOptions {
   /** sipd.conf and the command-line overrides sipd loads it with. */
   readonly file: string;
   readonly load: LoadOptions;
+  /** The text the running sipd loaded: a file already holding the values (saved by pserver here) may still wait for its graceful restart. */
+  readonly loadedText?: () => string;
   /** Run a graceful restart (re-read the file), as `sip graceful` does. */
   readonly graceful: (source: string) => Promise<GracefulOutcome>;
   /** Stop and start this sipd (only a sipd run by the sip script can); without it a restart is left pending. */
@@ -240,13 +242,15 @@ export class FarmConfigFollower {
       return out('failed', 'none', [`cannot read ${file}: ${(e as Error).message}`]);
     }
     const merged = mergeFarmValues(before, file, values);
-    if (merged.text === before) return out('unchanged', 'none', refused.map((r) => `not applied: ${r}`));
+    if (merged.text === before && (this.o.loadedText?.() ?? before) === before) return out('unchanged', 'none', refused.map((r) => `not applied: ${r}`));
     const errors = confErrors(merged.text, file, this.o.load);
     if (errors.length) return out('invalid', 'none', errors);
-    try {
-      writeAtomic(file, merged.text);
-    } catch (e) {
-      return out('failed', 'none', [`cannot write ${file}: ${(e as Error).message} (sipd must be able to replace its configuration file for farm pushes)`]);
+    if (merged.text !== before) {
+      try {
+        writeAtomic(file, merged.text);
+      } catch (e) {
+        return out('failed', 'none', [`cannot write ${file}: ${(e as Error).message} (sipd must be able to replace its configuration file for farm pushes)`]);
+      }
     }
     const notes = [...merged.notes, ...refused.map((r) => `not applied: ${r}`)];
     const r = await this.o.graceful(`farm configuration generation ${g.gen}`);

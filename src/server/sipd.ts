@@ -226,6 +226,7 @@ export class Sipd {
       file: this.opts.file,
       load: this.opts.load,
       graceful: (source) => this.graceful(source),
+      loadedText: () => this.current.text,
       ...(this.opts.restart && { restart: this.opts.restart }),
       log: (level, m) => log.log(level, m),
       ...(this.opts.farmPollMs && { pollMs: this.opts.farmPollMs }),

@@ -20,6 +20,8 @@ import { startGaleraCluster } from '../helpers/galera.js';
 import type { GaleraCluster } from '../helpers/galera.js';
 import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
 import type { TestProxy } from '../helpers/sipd.js';
+import { startPserver, WebClient } from '../helpers/web.js';
+import type { TestPserver } from '../helpers/web.js';
 
 let cluster: GaleraCluster | undefined;
 const members: TestProxy[] = [];
@@ -27,6 +29,7 @@ const members: TestProxy[] = [];
 let restarted: Sipd | undefined;
 let pool: MySqlPool | undefined;
 let table: FarmConfigTable;
+let ps: TestPserver | undefined;
 
 const NAMES = ['sps1.farm.test', 'sps2.farm.test', 'sps3.farm.test'];
 const confOf = (i: number) => members[i].sr.conf;
@@ -61,6 +64,7 @@ before(async () => {
 });
 
 after(async () => {
+  await ps?.stop();
   await restarted?.stop('test over');
   for (const m of members) await stopTestSipd(m);
   await pool?.close();
@@ -86,7 +90,7 @@ describe('sip farm push', () => {
     const status = await sipFarm(['status']);
     assert.equal(status.code, 0, showRun(status));
     assert.match(status.stdout, /^generation 1, pushed by .*\(sip farm push\)/m);
-    assert.equal(status.stdout.match(/: applied \(graceful restart\)$/gm)?.length, 3, showRun(status));
+    assert.equal(status.stdout.match(/: applied \(graceful restart\)/g)?.length, 3, showRun(status));
   });
 
   test('a host-specific directive, or a value this host cannot load, is refused and nothing is written', async () => {
@@ -141,5 +145,36 @@ describe('sip farm push', () => {
     assert.equal(restarted.config.values.SipT2InMs, 5000);
     const status = await sipFarm(['status']);
     assert.equal(status.code, 0, showRun(status));
+  });
+});
+
+describe("pserver's Apply to the whole farm", () => {
+  type FarmReply = { changed: string[]; farm?: { ok: boolean; gen?: number; pushed: string[]; notPushed: string[]; error?: string; members: { name: string; state: string; operation: string; line: string }[] } };
+
+  test('saving a tab with farm: true on member 2 pushes its farm-wide changes; every member (member 2 too) applies them and the reply says so per member', async () => {
+    ps = await startPserver({ sipdConf: confOf(1) });
+    const admin = new WebClient(ps.url);
+    await admin.firstLogin('cspsuser', ps.initialPassword!, 'Farm-push-pw-1');
+    const r = await admin.putJson('/api/farm/tabs/sip-server-core', { values: { SipT1InMs: '900' }, farm: true });
+    assert.equal(r.status, 200, r.body);
+    const j = r.json<FarmReply>();
+    assert.deepEqual(j.changed, ['SipT1InMs']);
+    assert.ok(j.farm, r.body);
+    assert.deepEqual(j.farm.pushed, ['SipT1InMs']);
+    assert.equal(j.farm.ok, true, r.body);
+    assert.deepEqual(j.farm.members.map((m) => [m.name, m.state]), [
+      ['sps2.farm.test', 'applied'],
+      ['sps1.farm.test', 'applied'],
+      ['sps3.farm.test', 'applied'],
+    ]);
+    const m3 = restarted ?? members[2].sipd;
+    for (const s of [members[0].sipd, members[1].sipd, m3]) assert.equal(s.config.values.SipT1InMs, 900);
+    for (let i = 0; i < 3; i++) assert.match(read(i), /^SipT1InMs 900$/m);
+    // Without farm: true only this host's file changes.
+    const local = await admin.putJson('/api/farm/tabs/sip-server-core', { values: { SipT1InMs: '950' } });
+    assert.equal(local.status, 200, local.body);
+    assert.equal(local.json<FarmReply>().farm, undefined);
+    assert.match(read(1), /^SipT1InMs 950$/m);
+    assert.match(read(0), /^SipT1InMs 900$/m);
   });
 });

@@ -154,6 +154,37 @@ describe('the follower', () => {
     await f.stop();
   });
 
+  test('a file that already holds the values (saved here by pserver) still gets its graceful restart when sipd runs an older text', async () => {
+    const text = mergeFarmValues(BASE, '/x', { SipT1InMs: ['750'] }).text;
+    const file = scratchConf(text);
+    const table = new MemoryTable();
+    const gracefuls: string[] = [];
+    let loaded = BASE;
+    const f = new FarmConfigFollower({
+      table,
+      member: 'm',
+      names: ['m'],
+      file,
+      load: {},
+      loadedText: () => loaded,
+      graceful: async (source) => {
+        gracefuls.push(source);
+        loaded = readFileSync(file, 'utf8');
+        return { ok: true, pending: [] };
+      },
+      log: () => undefined,
+    });
+    table.push({ SipT1InMs: ['750'] });
+    await f.poll();
+    assert.equal(readFileSync(file, 'utf8'), text);
+    assert.deepEqual(table.outcomes.map((o) => [o.state, o.operation]), [['applied', 'graceful']]);
+    table.push({ SipT1InMs: ['750'] });
+    await f.poll();
+    assert.deepEqual(table.outcomes.map((o) => [o.state, o.operation]).at(-1), ['unchanged', 'none'], 'now it runs the file');
+    assert.equal(gracefuls.length, 1);
+    await f.stop();
+  });
+
   test('an invalid generation writes nothing and records the errors with file:line', async () => {
     const file = scratchConf(BASE);
     const table = new MemoryTable();
