@@ -4,7 +4,6 @@
 // and every member's outcome is awaited for a bounded time. Host-specific directives stay
 // on this host and are named as such.
 import { directiveArgs } from '../config/conf-edit.js';
-import { DIRECTIVE_INDEX } from '../server/config.js';
 import { isFarmOnMySql, notFarmWide } from '../server/farm-config.js';
 import { memberLine, pushToFarm } from '../server/farm-push.js';
 import { FarmConfigTable } from '../stores/mysql/farm-config-store.js';
@@ -50,7 +49,7 @@ export async function applyToFarm(deps: PserverDeps, changed: readonly string[],
   const values: Record<string, string[]> = {};
   const lines = readConf(deps.configFile).split('\n');
   for (const name of changed) {
-    const why = DIRECTIVE_INDEX.has(name.toLowerCase()) ? notFarmWide(name) : `${name} is a block; blocks name a host's addresses and are edited on each member`;
+    const why = notFarmWide(name);
     if (why) notPushed.push(why);
     else values[name] = directiveArgs(lines, name);
   }

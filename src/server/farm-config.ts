@@ -28,7 +28,7 @@ import os from 'node:os';
 import { writeAtomic } from '../common/atomic-file.js';
 import { setDirective } from '../config/conf-edit.js';
 import type { Config, LoadOptions } from './config.js';
-import { DIRECTIVE_INDEX, formatMessage, parseConfig } from './config.js';
+import { CONTAINER_INDEX, DIRECTIVE_INDEX, formatMessage, parseConfig } from './config.js';
 import { FarmConfigTable } from '../stores/mysql/farm-config-store.js';
 import type { FarmGeneration, FarmOutcome, FarmValues } from '../stores/mysql/farm-config-store.js';
 import { farmMemberName, mysqlPoolFromConfig } from '../stores/open.js';
@@ -50,7 +50,7 @@ const HOST_SPECIFIC: ReadonlyMap<string, string> = new Map(
 /** Why a directive may not be pushed to the whole farm (undefined: it may). Names are case-insensitive. */
 export function notFarmWide(name: string): string | undefined {
   const d = DIRECTIVE_INDEX.get(name.toLowerCase());
-  if (!d) return `${name} is not a sipd.conf directive`;
+  if (!d) return CONTAINER_INDEX.has(name.toLowerCase()) ? `<${name}> is a block: blocks name a host's addresses and are edited on each member` : `${name} is not a sipd.conf directive`;
   const why = HOST_SPECIFIC.get(d.name);
   if (why) return `${d.name} is host-specific (${why}): set it on each member`;
   if (d.type === 'path' || d.type.startsWith('path ')) return `${d.name} is host-specific (it is a path on this host): set it on each member`;

@@ -37,6 +37,7 @@ describe('the farm-wide rule', () => {
     for (const n of ['SipT1InMs', 'AuthRealm', 'Authentication', 'DB_MySQL_UserId_Field', 'DB_MySQL_SubscriberTable', 'Cisco_Routing_Use_Domain_Routing', 'Allow', 'LogLevel']) assert.equal(notFarmWide(n), undefined, n);
     assert.equal(notFarmWide('sipt1inms'), undefined, 'names are case-insensitive');
     assert.match(notFarmWide('NoSuchThing') ?? '', /not a sipd.conf directive/);
+    assert.match(notFarmWide('VirtualProxyHost') ?? '', /is a block/);
     const all = farmWideNames();
     assert.ok(all.includes('SipT1InMs') && !all.includes('Listen') && !all.includes('DB_MySQL_HostName'));
   });
