@@ -93,6 +93,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     description: [
       'sip is the control script of sipd(8). It finds the server through the PidFile of the configuration file, talks to it over the control socket beside the pid file, and falls back to signals when that socket is not there.',
       'start starts sipd and returns once it has bound its sockets, printing sipd\'s progress lines while it loads large tables; stop stops it; restart does both; graceful re-reads the configuration without dropping calls in progress (directives that need a full restart are reported); status tells whether sipd runs. txngraceful-restart drains the server first: for the given number of seconds new INVITE and REGISTER requests are refused (behaviour 1, 503 with Retry-After) or left unanswered (behaviour 2) while transactions in progress finish, then sipd is restarted.',
+      'farm push sets farm-wide directives on every member of a farm on the shared MySQL/Galera database (DB_MySQL On, farm member lists set). Each VALUE is the directive\'s arguments as written in sipd.conf, "" switches the directive off, and a NAME given twice gives two lines; --from reads such lines from a file. Host-specific directives are refused: where the host listens and who it is (Listen, Port, SipTlsPort, ServerName, IpAddrInPathHeaders, User, Group, AgentXSocket), every path and log target, the farm member lists (each member lists the others), how the member reaches the database (DB_MySQL, its host names, database, account, password and connect timeout) and the ports of the old farm protocol. The values, together with every farm-wide value pushed before, must load in this host\'s sipd.conf as sipd -t loads it, or nothing is written. Then a new generation is written to the shared database; every member\'s sipd merges it into its own sipd.conf (comments and host-specific lines kept), checks the result as sipd -t does, replaces the file only when it loads, and runs a graceful restart. A directive that needs a full restart is reported as restart-pending unless --restart was given and the member\'s sipd was started by sip start, which then restarts it. push waits (--wait, 30 s by default) and prints one line per member: applied, unchanged, invalid (with file:line:col of each error), restart-pending, failed, or not answering. A member that was down applies the newest generation when it starts. farm status shows the newest generation (or the one given), who pushed it and when, and each member\'s outcome.',
     ],
     sections: [
       {
@@ -100,14 +101,14 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
         blocks: [{ items: [['OPENSPS_START_IDLE_MS', 'passed on to sipd(8): how long start waits for a word from the starting server (default 10000 ms); for tests. start itself waits 10 s longer.']] }],
       },
       exitStatus([
-        ['0', 'done (status: running).'],
-        ['1', 'the action failed.'],
+        ['0', 'done (status: running; farm push: every member applied the change, or has it pending a restart).'],
+        ['1', 'the action failed (farm push: nothing was pushed, or a member refused or failed it, or did not answer).'],
         ['2', 'wrong command line.'],
         ['3', 'status: sipd is stopped.'],
       ]),
-      files([[CONF, 'the configuration whose PidFile names the server.']]),
+      files([[CONF, 'the configuration whose PidFile names the server; farm push and farm status log in to the database it names (DB_MySQL_*).']]),
     ],
-    seeAlso: ['sipd(8)', 'sipd.conf(5)', 'csps_ciagent_ctl(8)'],
+    seeAlso: ['sipd(8)', 'sipd.conf(5)', 'install_mysql_db(8)', 'csps_ciagent_ctl(8)'],
   },
   {
     name: 'ciagent',
@@ -242,7 +243,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     section: 8,
     summary: 'create or upgrade the OpenSPS subscriber database in MySQL',
     description: [
-      'install_mysql_db creates the sip database and its subscriber table, or brings an existing one up to the current schema; it is safe to run again. Names, host and sipd\'s account come from the DB_MySQL_* directives of sipd.conf; the options override them.',
+      'install_mysql_db creates the sip database and its subscriber table, or brings an existing one up to the current schema; it is safe to run again. Beside it go the farm\'s shared tables: registrations (location, location_log), routes (route, route_generation, route_log) and the farm configuration that sip farm push writes (farm_config, farm_config_head, farm_config_outcome). Names, host and sipd\'s account come from the DB_MySQL_* directives of sipd.conf; the options override them.',
       'The administrator\'s password is read from MYSQL_PWD or, with --admin-password-stdin, from the first line of standard input. --create-user also creates the account named by DB_MySQL_Username (password DB_MySQL_Password) and lets it read and write the database\'s tables.',
     ],
     sections: [{ title: 'ENVIRONMENT', blocks: [{ items: [['MYSQL_PWD', 'the password of the MySQL administrator account.']] }] }],

@@ -2,6 +2,7 @@
 //
 //   sip start|stop|restart|graceful|status [-f FILE]
 //   sip txngraceful-restart SECONDS 1|2 [-f FILE]
+//   sip farm push|status ...  [-f FILE]   (src/cli/sip-farm.ts)
 //
 // It finds sipd through the PidFile of the configuration file, talks to it over the
 // control socket beside the pid file, and falls back to signals when that socket is
@@ -15,9 +16,11 @@ import type { ControlReply } from '../server/control.js';
 import { DEFAULT_CONFIG_FILE, INSTALL_PREFIX, versionText } from '../common/install.js';
 import { pidFileState, processExists, removeStalePidFile } from '../common/pidfile.js';
 import { startIdleMs } from '../common/starter.js';
+import { FARM_USAGE, farmMain, parseFarmArgs } from './sip-farm.js';
 
 const USAGE = `Usage: sip start|stop|restart|graceful|status [-f FILE]
        sip txngraceful-restart SECONDS BEHAVIOR [-f FILE]
+${FARM_USAGE}
   SECONDS   how long to drain before sipd is stopped and started again
   BEHAVIOR  1: answer new INVITE and REGISTER with 503 Service Unavailable (Retry-After)
             2: give new INVITE and REGISTER no answer at all
@@ -261,7 +264,10 @@ function status(t: Target): number {
   return 3;
 }
 
-type Command = { name: 'start' | 'stop' | 'restart' | 'graceful' | 'status' } | { name: 'txngraceful-restart'; seconds: number; behavior: 1 | 2 };
+type Command =
+  | { name: 'start' | 'stop' | 'restart' | 'graceful' | 'status' }
+  | { name: 'txngraceful-restart'; seconds: number; behavior: 1 | 2 }
+  | { name: 'farm'; farm: Extract<ReturnType<typeof parseFarmArgs>, { ok: true }>['cmd'] };
 
 function parse(argv: readonly string[]): { ok: true; cmd: Command; file: string } | { ok: false; error: string } | { ok: 'help' } | { ok: 'version' } {
   let file = DEFAULT_CONFIG_FILE;
@@ -292,6 +298,10 @@ function parse(argv: readonly string[]): { ok: true; cmd: Command; file: string 
       if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 86400) return { ok: false, error: `SECONDS must be a whole number from 1 to 86400, not "${s}"` };
       if (b !== '1' && b !== '2') return { ok: false, error: `BEHAVIOR must be 1 (503) or 2 (no answer), not "${b}"` };
       return { ok: true, cmd: { name, seconds: Number(s), behavior: Number(b) as 1 | 2 }, file };
+    }
+    case 'farm': {
+      const f = parseFarmArgs(rest);
+      return f.ok ? { ok: true, cmd: { name, farm: f.cmd }, file } : f;
     }
     case undefined:
       return { ok: false, error: 'no command given' };
@@ -332,6 +342,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       return status(t);
     case 'txngraceful-restart':
       return txnGraceful(t, p.cmd.seconds, p.cmd.behavior);
+    case 'farm': {
+      const r = loadConfigFile(t.file);
+      if (!r.ok) {
+        for (const e of r.errors) complain(formatMessage(e));
+        complain(`sip: ${t.file} has errors: fix them before pushing from it`);
+        return 1;
+      }
+      return farmMain(r.config, p.cmd.farm);
+    }
   }
 }
 

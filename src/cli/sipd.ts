@@ -5,11 +5,12 @@
 // Without -X it checks the configuration, starts itself again in the background with
 // -X, waits until that copy has bound its sockets and written its pid file, and exits
 // 0 (or prints why it failed and exits 1). With -X it stays in the foreground.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { formatMessage, loadConfigFile, noEffectWarning } from '../server/config.js';
 import { tlsFileProblems } from '../transport/tls.js';
 import type { Config, LoadOptions } from '../config/loader.js';
-import { DEFAULT_CONFIG_FILE, SERVER_TOKEN, VERSION, versionText } from '../common/install.js';
+import { DEFAULT_CONFIG_FILE, INSTALL_PREFIX, SERVER_TOKEN, VERSION, versionText } from '../common/install.js';
 import { daemonStderrPath, pidFileState } from '../common/pidfile.js';
 import { reportToStarter, seconds, startInBackground, throttledProgress } from '../common/starter.js';
 import type { LoadProgress } from '../stores/open.js';
@@ -166,11 +167,23 @@ function progressToStarter(): LoadProgress | undefined {
   return send && ((what, n) => send(() => `${what}: ${n.toLocaleString('en-US')}`));
 }
 
+/**
+ * How a farm push that allows a restart restarts this sipd: `sip restart -f FILE` in its
+ * own session (it stops this process and starts the file again). Only for a sipd started
+ * in the background as `sip start` starts it, without -C/-c/-d (which sip would not pass
+ * again); a foreground sipd belongs to whoever runs it (systemd, a terminal).
+ */
+function restartBySipScript(a: Args): { restart?: () => void } {
+  if (!process.send || a.before.length || a.after.length || a.serverRoot) return {};
+  const sip = path.join(INSTALL_PREFIX, 'bin', 'sip');
+  return { restart: () => spawn(process.execPath, [...process.execArgv, sip, 'restart', '-f', a.file], { detached: true, stdio: 'ignore', cwd: '/' }).unref() };
+}
+
 /** -X: run the server in this process until a signal stops it. */
 async function runForeground(a: Args, config: Config): Promise<number | undefined> {
   let sipd: Sipd;
   try {
-    sipd = await Sipd.start(config, { file: a.file, load: loadOptions(a), progress: progressToStarter() });
+    sipd = await Sipd.start(config, { file: a.file, load: loadOptions(a), progress: progressToStarter(), ...restartBySipScript(a) });
   } catch (e) {
     const message = e instanceof StartError ? e.message : ((e as Error).stack ?? String(e));
     await report({ type: 'error', message });

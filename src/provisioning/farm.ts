@@ -8,6 +8,8 @@ import { readConf, saveConf, textDigest } from './conf-save.js';
 import type { SaveError } from './conf-save.js';
 import type { PserverDeps } from './deps.js';
 import { applyTab, farmTabs, findTab, tabSlug } from './directives-form.js';
+import { applyToFarm, canApplyToFarm } from './farm-apply.js';
+import type { FarmApplyOutcome } from './farm-apply.js';
 import { farmMembers } from './members.js';
 import type { SipdLink } from './sipd-link.js';
 
@@ -54,13 +56,27 @@ interface SaveOutcome {
   readonly changed: readonly string[];
   readonly errors: readonly SaveError[];
   readonly warnings: readonly string[];
+  /** "Apply to the whole farm": the push and each member's outcome. */
+  readonly farm?: FarmApplyOutcome;
 }
+
+const farmOutcomeSchema = {
+  type: 'object',
+  properties: {
+    ok: { type: 'boolean' },
+    gen: { type: 'integer' },
+    pushed: { type: 'array', items: { type: 'string' } },
+    notPushed: { type: 'array', items: { type: 'string' } },
+    error: { type: 'string' },
+    members: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, state: { type: 'string' }, operation: { type: 'string' }, detail: { type: 'array', items: { type: 'string' } }, line: { type: 'string' } } } },
+  },
+} as const;
 
 export async function farmPlugin(app: FastifyInstance, opts: { deps: PserverDeps; link: SipdLink }): Promise<void> {
   const { deps, link } = opts;
 
   /** Apply one tab's values to sipd.conf, check it as sipd -t does and save it. */
-  async function save(req: FastifyRequest, slug: string, values: Readonly<Record<string, unknown>>, digest: string | undefined): Promise<SaveOutcome> {
+  async function save(req: FastifyRequest, slug: string, values: Readonly<Record<string, unknown>>, digest: string | undefined, toFarm = false): Promise<SaveOutcome> {
     const tab = findTab(SIPD_SCHEMA, slug)!;
     const before = readConf(deps.configFile);
     if (digest !== undefined && digest !== textDigest(before)) {
@@ -76,7 +92,10 @@ export async function farmPlugin(app: FastifyInstance, opts: { deps: PserverDeps
     } catch (e) {
       deps.logger.error(`sipd.conf saved but does not reload: ${(e as Error).message}`);
     }
-    return { ok: true, changed: edit.changed, errors: [], warnings: r.warnings };
+    if (!toFarm) return { ok: true, changed: edit.changed, errors: [], warnings: r.warnings };
+    const farm = await applyToFarm(deps, edit.changed, req.webUser?.name ?? '-');
+    if (farm.gen !== undefined) req.audit('farm push', `generation ${farm.gen}: ${farm.pushed.join(', ')}; ${farm.members.map((m) => m.line).join('; ')}`);
+    return { ok: true, changed: edit.changed, errors: [], warnings: r.warnings, farm };
   }
 
   async function page(reply: FastifyReply, slug: string, status: number, extra: { outcome?: SaveOutcome; posted?: Readonly<Record<string, unknown>> } = {}): Promise<FastifyReply> {
@@ -94,6 +113,7 @@ export async function farmPlugin(app: FastifyInstance, opts: { deps: PserverDeps
       digest: textDigest(text),
       file: deps.configFile,
       outcome: extra.outcome ?? null,
+      farmPush: canApplyToFarm(deps),
     });
   }
 
@@ -109,7 +129,7 @@ export async function farmPlugin(app: FastifyInstance, opts: { deps: PserverDeps
     const { tab } = req.params as { tab: string };
     if (!findTab(SIPD_SCHEMA, tab)) return reply.code(404).page('error', 'Not found', { status: 404, message: `There is no Farm/Proxies tab "${tab}".` });
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const outcome = await save(req, tab, body, typeof body._digest === 'string' ? body._digest : undefined);
+    const outcome = await save(req, tab, body, typeof body._digest === 'string' ? body._digest : undefined, body._farm === '1');
     return page(reply, tab, outcome.ok ? 200 : 400, { outcome, posted: body });
   });
 
@@ -137,29 +157,29 @@ export async function farmPlugin(app: FastifyInstance, opts: { deps: PserverDeps
     {
       config: ADMIN,
       schema: {
-        summary: 'Set directives of one tab (a value as written in sipd.conf; "" comments the directive out; a repeated directive takes one line per value). Checked as sipd -t checks; nothing is written on any error.',
+        summary: 'Set directives of one tab (a value as written in sipd.conf; "" comments the directive out; a repeated directive takes one line per value). Checked as sipd -t checks; nothing is written on any error. With farm: true the farm-wide directives changed are then pushed to every member (as sip farm push does) and `farm` reports each member\'s outcome.',
         tags,
         params: tabParam,
         body: {
           type: 'object',
           required: ['values'],
           additionalProperties: false,
-          properties: { values: { type: 'object', additionalProperties: { type: 'string', maxLength: 65536 } }, digest: { type: 'string', maxLength: 64 } },
+          properties: { values: { type: 'object', additionalProperties: { type: 'string', maxLength: 65536 } }, digest: { type: 'string', maxLength: 64 }, farm: { type: 'boolean' } },
         },
-        response: { 200: { type: 'object', properties: { changed: { type: 'array', items: { type: 'string' } }, warnings: { type: 'array', items: { type: 'string' } }, members: { type: 'array', items: memberSchema } } }, '4xx': errorSchema },
+        response: { 200: { type: 'object', properties: { changed: { type: 'array', items: { type: 'string' } }, warnings: { type: 'array', items: { type: 'string' } }, members: { type: 'array', items: memberSchema }, farm: farmOutcomeSchema } }, '4xx': errorSchema },
       },
     },
     async (req, reply) => {
       const { tab } = req.params as { tab: string };
       const t = findTab(SIPD_SCHEMA, tab);
       if (!t) return reply.code(404).send({ error: `no Farm/Proxies tab "${tab}"` });
-      const { values, digest } = req.body as { values: Record<string, string>; digest?: string };
+      const { values, digest, farm } = req.body as { values: Record<string, string>; digest?: string; farm?: boolean };
       const known = new Set([...t.directives, ...t.containers].map((d) => d.name));
       const unknown = Object.keys(values).filter((k) => !known.has(k));
       if (unknown.length) return reply.code(400).send({ error: `not directives of the ${t.name} tab: ${unknown.join(', ')}` });
-      const outcome = await save(req, tab, values, digest);
+      const outcome = await save(req, tab, values, digest, farm === true);
       if (!outcome.ok) return reply.code(400).send({ error: outcome.errors.map((e) => e.text).join('\n'), errors: outcome.errors });
-      return { changed: outcome.changed, warnings: outcome.warnings, members: await farmMembers(deps, link) };
+      return { changed: outcome.changed, warnings: outcome.warnings, members: await farmMembers(deps, link), ...(outcome.farm && { farm: outcome.farm }) };
     },
   );
 }

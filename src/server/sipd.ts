@@ -7,6 +7,7 @@
 // requests take the new snapshot while requests already being handled keep theirs.
 // Long: every phase of the daemon's life (start, graceful, txngraceful, stop) touches each part once, in order; the parts themselves live in their own modules.
 import { formatMessage, gracefulSnapshot, loadConfigFile } from './config.js';
+import { openFarmFollower } from './farm-config.js';
 import type { Config, ConfigMessage, LoadOptions } from '../config/loader.js';
 import { AccessLog, ErrorLog, MemStatsLog, StatsLog } from '../logging/index.js';
 import type { AccessEntry, AccessLogOptions, ErrorLogOptions, LogLevelName } from '../logging/index.js';
@@ -58,6 +59,10 @@ export interface SipdOptions {
   readonly tcp?: Partial<TcpOptions>;
   /** Told how the stores' load at start goes ("loading routes", 400000); `sipd` passes it to its starter. */
   readonly progress?: LoadProgress;
+  /** Stop and start this sipd (the daemon passes `sip restart`); a farm push allowing a restart uses it. */
+  readonly restart?: () => void;
+  /** How often a farm member reads the shared farm configuration (default 2 s; tests shorten it). */
+  readonly farmPollMs?: number;
 }
 
 export interface GracefulResult {
@@ -98,6 +103,7 @@ export class Sipd {
   private control: ControlServer | undefined;
   private txn: TransactionLayer | undefined;
   private stores: OpenStores | undefined;
+  private farm: { close(): Promise<void> } | undefined;
   private modules: OpenModules | undefined;
   private snmp: SipSnmp | undefined;
   private proxy: ProxyCore | undefined;
@@ -216,6 +222,15 @@ export class Sipd {
       log.debug(`not started as root: User ${c.values.User} and Group ${c.values.Group} are ignored; running as uid ${uid ?? 'unknown'}`);
     }
 
+    this.farm = openFarmFollower(c, {
+      file: this.opts.file,
+      load: this.opts.load,
+      graceful: (source) => this.graceful(source),
+      loadedText: () => this.current.text,
+      ...(this.opts.restart && { restart: this.opts.restart }),
+      log: (level, m) => log.log(level, m),
+      ...(this.opts.farmPollMs && { pollMs: this.opts.farmPollMs }),
+    });
     log.notice(`listening on ${this.listeners.describe('log').join(', ')}`);
     logNoEffect(log, c);
     log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (pid ${process.pid}, config ${c.file})`);
@@ -508,6 +523,7 @@ export class Sipd {
     this.drain.stop();
     const settle = (p: Promise<unknown> | undefined) => (p ? p.catch(() => undefined) : undefined);
     await settle(this.snmp?.close());
+    await settle(this.farm?.close());
     this.txn?.close();
     await Promise.all([...this.listeners.close().map(settle), settle(this.control?.close()), settle(this.modules?.close())]);
     await settle(this.stores?.close());
