@@ -151,16 +151,7 @@ interface Conn {
 
 function mysqlTarget(config: Config, c: Conn, timeoutSeconds: number): Target {
   const server = parseMySqlHost(c.host);
-  const tls = mysqlTlsFromConfig(config);
-  const pool = new MySqlPool({
-    primary: server,
-    user: c.user,
-    password: c.password,
-    timeoutMs: timeoutSeconds * 1000,
-    ...(tls && { tls }),
-    retryMs: 500,
-    log: () => undefined,
-  });
+  const pool = new MySqlPool({ primary: server, user: c.user, password: c.password, timeoutMs: timeoutSeconds * 1000, tls: mysqlTlsFromConfig(config), retryMs: 500, log: () => undefined });
   const store = new MySqlSubscriberStore({ pool, database: c.database, table: c.table, columns: columnsFromConfig(config.values), log: () => undefined });
   return {
     store,

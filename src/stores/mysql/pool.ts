@@ -56,7 +56,7 @@ export interface MySqlPoolOptions {
   readonly connectionsPerServer?: number;
   readonly log: StoreLog;
   /** TLS (DB_MySQL_TLS …, from mysqlTlsFromConfig); plain TCP when undefined. */
-  readonly tls?: MySqlTls;
+  readonly tls?: MySqlTls | undefined;
 }
 
 /** What every MySQL connection is opened with: the one place TLS and the timeout are applied. */
@@ -65,7 +65,7 @@ export interface MySqlConnectSettings {
   readonly password: string;
   readonly database?: string;
   readonly timeoutMs: number;
-  readonly tls?: MySqlTls;
+  readonly tls?: MySqlTls | undefined;
 }
 
 /** mysql2's connection options for `e` (bigNumberStrings: counts that must not lose digits). */

@@ -50,13 +50,13 @@ export function mysqlTlsFromConfig(config: Config): MySqlTls | undefined {
     const value = v[name];
     if (!value) return undefined;
     const file = config.path(value);
+    let data: Buffer;
     try {
-      return { file, data: readFileSync(file) };
+      data = readFileSync(file);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      throw new MySqlTlsConfigError(`${where(name)}: cannot read ${file}: ${why}`);
+      throw new MySqlTlsConfigError(`${where(name)}: cannot read ${file}: ${errnoText(e as NodeJS.ErrnoException)}`);
     }
+    return { file, data };
   };
   const ca = read('DB_MySQL_TLS_CA_File');
   const cert = read('DB_MySQL_TLS_Cert_File');
@@ -88,6 +88,9 @@ export function mysqlTlsFromConfig(config: Config): MySqlTls | undefined {
   }
   return { mode: v.DB_MySQL_TLS, ...(ca && { ca: ca.data }), ...(cert && { cert: cert.data }), ...(key && { key: key.data }) };
 }
+
+const ERRNO_TEXT: Readonly<Record<string, string>> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory' };
+const errnoText = (e: NodeJS.ErrnoException) => ERRNO_TEXT[e.code ?? ''] ?? e.message;
 
 /**
  * A TLS failure in words an administrator can act on; undefined when `e` is no TLS failure.
