@@ -76,6 +76,7 @@ describe('a Galera cluster with replication over TLS', () => {
       const rows = (await n.db.sql("SHOW VARIABLES LIKE 'wsrep_provider_options'")) as { Value: string }[];
       const opts = rows[0].Value;
       assert.match(opts, /socket\.ssl = YES/i);
+      assert.match(opts, /gmcast\.listen_addr = ssl:\/\/127\.0\.0\.1:\d+/);
       assert.match(opts, new RegExp(`socket\\.ssl_cert = ${nodeCert.cert.replace(/[.]/g, '\\.')}`));
       assert.match(opts, new RegExp(`socket\\.ssl_ca = ${ca.cert.replace(/[.]/g, '\\.')}`));
     }
@@ -153,7 +154,8 @@ describe('sps_setup sets up a farm member that joins the cluster', () => {
     assert.deepEqual(rows.map((x) => x.user_id), ['alice']);
     const provider = ((await joiner.sql("SHOW VARIABLES LIKE 'wsrep_provider_options'")) as { Value: string }[])[0].Value;
     assert.match(provider, /socket\.ssl = YES/i);
-    assert.match(provider, new RegExp(`gmcast\\.listen_addr = tcp://127\\.0\\.0\\.1:${gport}`));
+    // Galera shows a TLS listener as ssl://.
+    assert.match(provider, new RegExp(`gmcast\\.listen_addr = ssl://127\\.0\\.0\\.1:${gport}`));
     // A row written on the new node reaches the others.
     await joiner.sql("INSERT INTO sip.subscriber (user_id, domain, password) VALUES ('bob', '', 'y')");
     const seen = lastRows(await n1.db.sql("SET SESSION wsrep_sync_wait = 1; SELECT user_id FROM sip.subscriber WHERE user_id = 'bob'"));
