@@ -5,6 +5,10 @@
 // node joining the cluster (galera=join, TLS files, its own ports) and its sipd.conf; a
 // MariaDB started with the option file sps_setup wrote joins, is Synced in a cluster of
 // 3, and has the data. One cluster for the whole file (the heaviest thing a test starts).
+// Last, the first node of a new cluster: sps_setup with galera=bootstrap creates the
+// database in a plain MariaDB and writes the option file; that server restarted with the
+// file (and --wsrep-new-cluster, what galera_new_cluster adds) is a Primary cluster of one
+// holding the database.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +34,7 @@ let nodeCert: CertFiles;
 let cluster: GaleraCluster | undefined;
 let joiner: MariaDb | undefined;
 let prefix: string;
+let bootstrapped: MariaDb | undefined;
 
 before(async () => {
   pki = TestPki.create();
@@ -41,6 +46,7 @@ before(async () => {
 
 after(async () => {
   await joiner?.remove();
+  await bootstrapped?.remove();
   await cluster?.remove();
   pki?.remove();
   if (prefix) rmSync(prefix, { recursive: true, force: true });
@@ -90,15 +96,20 @@ describe('a Galera cluster with replication over TLS', () => {
   });
 });
 
+/** An OpenSPS installation to run sps_setup on: the shipped conf/, empty logs/ and data/. */
+function installation(dir: string): string {
+  cpSync(path.join(REPO, 'conf'), path.join(dir, 'conf'), { recursive: true });
+  mkdirSync(path.join(dir, 'logs'));
+  mkdirSync(path.join(dir, 'data'));
+  return path.join(dir, 'conf');
+}
+
 describe('sps_setup sets up a farm member that joins the cluster', () => {
   test('from an answers file: the Galera option file and sipd.conf; a node started with that file joins over TLS and has the data', async () => {
     const [n1, n2] = cluster!.nodes;
     await installMySqlDb({ server: { host: '127.0.0.1', port: n1.db.port }, adminUser: 'root', adminPassword: '', database: 'sip', table: 'subscriber', account: { user: 'sps', password: 'spspw' }, timeoutMs: 20_000 });
     await n1.db.sql("INSERT INTO sip.subscriber (user_id, domain, password) VALUES ('alice', '', 'x')");
-    const conf = path.join(prefix, 'conf');
-    cpSync(path.join(REPO, 'conf'), conf, { recursive: true });
-    mkdirSync(path.join(prefix, 'logs'));
-    mkdirSync(path.join(prefix, 'data'));
+    const conf = installation(prefix);
     const gport = await threeFreePorts();
     const galeraConf = path.join(prefix, 'galera.cnf');
     const answers = path.join(prefix, 'join.answers');
@@ -160,5 +171,58 @@ describe('sps_setup sets up a farm member that joins the cluster', () => {
     await joiner.sql("INSERT INTO sip.subscriber (user_id, domain, password) VALUES ('bob', '', 'y')");
     const seen = lastRows(await n1.db.sql("SET SESSION wsrep_sync_wait = 1; SELECT user_id FROM sip.subscriber WHERE user_id = 'bob'"));
     assert.equal(seen.length, 1);
+  });
+});
+
+describe('sps_setup sets up the first node of a new cluster', () => {
+  test('galera=bootstrap: the database made in the plain server is the cluster\'s once it is restarted with the option file', async () => {
+    let galeraArgs: string[] = [];
+    bootstrapped = await startMariaDb({ extraArgs: () => galeraArgs });
+    const dir = mkdtempSync(path.join(prefix, 'bootstrap-'));
+    installation(dir);
+    const gport = await threeFreePorts();
+    const galeraConf = path.join(dir, 'galera.cnf');
+    const answers = path.join(dir, 'bootstrap.answers');
+    writeFileSync(
+      answers,
+      [
+        'host_address=127.0.0.1',
+        'host_name=sps1.farm.test',
+        'mysql=on',
+        `mysql_host=${bootstrapped.address}`,
+        'mysql_user=sps',
+        'mysql_password=spspw',
+        'mysql_create_db=yes',
+        'mysql_admin_user=root',
+        'galera=bootstrap',
+        'galera_cluster_name=opensps-boot',
+        `galera_node_address=127.0.0.1:${gport}`,
+        `galera_conf_file=${galeraConf}`,
+        `galera_tls_ca=${ca.cert}`,
+        `galera_tls_cert=${nodeCert.cert}`,
+        `galera_tls_key=${nodeCert.key}`,
+        'snmp_v3_user=-',
+        '',
+      ].join('\n'),
+    );
+    const env = { ...process.env, MYSQL_PWD: '' };
+    const r = await runTool('sps_setup', ['--prefix', dir, '--answers', answers], { timeoutMs: 90_000, env });
+    assert.equal(r.code, 0, showRun(r));
+    assert.match(r.stdout, /Galera: start this first node with galera_new_cluster/);
+    assert.match(r.stdout, /sps can read sip\.subscriber \(0 subscribers\)/);
+    const text = readFileSync(galeraConf, 'utf8');
+    assert.match(text, new RegExp(`^wsrep_cluster_address = gcomm://127\\.0\\.0\\.1:${gport}$`, 'm'));
+
+    await bootstrapped.stop();
+    galeraArgs = [...optionArgs(text), '--wsrep-new-cluster'];
+    await bootstrapped.start();
+    const s = await wsrepStatus(bootstrapped.port);
+    assert.equal(s.get('wsrep_cluster_status'), 'Primary');
+    assert.equal(s.get('wsrep_cluster_size'), '1');
+    assert.equal(s.get('wsrep_local_state_comment'), 'Synced');
+    const tables = lastRows<{ n: number }>(await bootstrapped.sql("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'sip' AND TABLE_NAME IN ('subscriber', 'location', 'route')"));
+    assert.equal(Number(tables[0].n), 3);
+    const provider = lastRows<{ Value: string }>(await bootstrapped.sql("SHOW VARIABLES LIKE 'wsrep_provider_options'"))[0].Value;
+    assert.match(provider, new RegExp(`gmcast\\.listen_addr = ssl://127\\.0\\.0\\.1:${gport}`));
   });
 });
