@@ -138,7 +138,8 @@ export function galeraFileProblems(a: Answers): string[] {
   const files: Array<'galera_tls_ca' | 'galera_tls_cert' | 'galera_tls_key'> = a.galera_tls_ca ? ['galera_tls_ca', 'galera_tls_cert', 'galera_tls_key'] : [];
   for (const k of files) {
     const f = a[k];
-    if (f && !existsSync(f)) errors.push(`${k}: ${f}: no such file`);
+    // A relative path is already reported by checkAnswers.
+    if (f && path.isAbsolute(f) && !existsSync(f)) errors.push(`${k}: ${f}: no such file`);
   }
   const dir = a.galera_conf_file ? path.dirname(a.galera_conf_file) : undefined;
   if (dir && !(existsSync(dir) && statSync(dir).isDirectory())) errors.push(`galera_conf_file: ${dir} is not a directory (is mariadb-server installed?)`);
