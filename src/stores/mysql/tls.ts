@@ -89,6 +89,18 @@ export function mysqlTlsFromConfig(config: Config): MySqlTls | undefined {
   return { mode: v.DB_MySQL_TLS, ...(ca && { ca: ca.data }), ...(cert && { cert: cert.data }), ...(key && { key: key.data }) };
 }
 
+/** The DB_MySQL_TLS file problems of a configuration with DB_MySQL On, for `sipd -t`; empty when all is well. */
+export function mysqlTlsProblems(config: Config): string[] {
+  if (!config.values.DB_MySQL) return [];
+  try {
+    mysqlTlsFromConfig(config);
+    return [];
+  } catch (e) {
+    if (e instanceof MySqlTlsConfigError) return [e.message];
+    throw e;
+  }
+}
+
 const ERRNO_TEXT: Readonly<Record<string, string>> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory' };
 const errnoText = (e: NodeJS.ErrnoException) => ERRNO_TEXT[e.code ?? ''] ?? e.message;
 

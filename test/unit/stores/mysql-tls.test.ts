@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../../src/server/config.js';
 import { mysqlConnectOptions } from '../../../src/stores/mysql/pool.js';
-import { MySqlTlsConfigError, describeTlsError, mysqlSslOption, mysqlTlsFromConfig } from '../../../src/stores/mysql/tls.js';
+import { MySqlTlsConfigError, describeTlsError, mysqlSslOption, mysqlTlsFromConfig, mysqlTlsProblems } from '../../../src/stores/mysql/tls.js';
 import { TestPki } from '../../helpers/tls.js';
 import type { CertFiles } from '../../helpers/tls.js';
 
@@ -76,6 +76,14 @@ test('unreadable, non-PEM and mismatched files throw with the directive\'s file:
   writeFileSync(path.join(root, 'junk.pem'), 'not a certificate\n');
   bad('DB_MySQL_TLS Verify\nDB_MySQL_TLS_CA_File junk.pem\n', /sipd\.conf:2: DB_MySQL_TLS_CA_File: .*junk\.pem holds no PEM certificate/);
   bad(`DB_MySQL_TLS On\nDB_MySQL_TLS_Cert_File ${client.cert}\nDB_MySQL_TLS_Key_File ${other.key}\n`, /sipd\.conf:3: DB_MySQL_TLS_Key_File: the key in .* does not belong to the certificate/);
+});
+
+test('sipd -t\'s check: the file problem with DB_MySQL On, nothing with it Off', () => {
+  const text = 'DB_MySQL_TLS Verify\nDB_MySQL_TLS_CA_File conf/missing.pem\n';
+  assert.deepEqual(mysqlTlsProblems(config(text)), []);
+  const p = mysqlTlsProblems(config(`DB_MySQL On\n${text}`));
+  assert.equal(p.length, 1);
+  assert.match(p[0], /sipd\.conf:3: DB_MySQL_TLS_CA_File: cannot read/);
 });
 
 test('the ssl option: TLS 1.2 or later always; On checks nothing, Verify the chain and the name', () => {
