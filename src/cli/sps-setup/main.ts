@@ -214,11 +214,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const mysql = answers.mysql === 'on';
   if (mysql && answers.mysql_create_db === 'yes') {
     const v = checked.config.values;
+    // With Galera, its option file is written already (the database lives in the node that uses it).
     let tls: MySqlTls | undefined;
     try {
       tls = mysqlTlsFromConfig(checked.config);
     } catch (e) {
-      process.stderr.write(`sps_setup: ${(e as Error).message}\nsps_setup: the MySQL step failed, so no file was changed\n`);
+      process.stderr.write(`sps_setup: ${(e as Error).message}\nsps_setup: the MySQL step failed, so no file${galera ? ' in conf/' : ''} was changed\n`);
       return 1;
     }
     const p: DbPlace = { ...place(answers, Math.max(v.DB_MySQL_Connect_Timeout, 10)), database: v.DB_MySQL_DB, table: v.DB_MySQL_SubscriberTable, ...(tls && { tls }) };
@@ -226,7 +227,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       await createDatabase(answers, p, columnsFromConfig(v), (line) => say(`MySQL ${endpointText(p.server)}: ${line}`));
     } catch (e) {
       const m = mask(`MySQL ${endpointText(p.server)}: ${(e as Error).message}`);
-      process.stderr.write(`sps_setup: ${m}\nsps_setup: the MySQL step failed, so no file was changed\n`);
+      process.stderr.write(`sps_setup: ${m}\nsps_setup: the MySQL step failed, so no file${galera ? ' in conf/' : ''} was changed\n`);
       log(`${m} (run failed, no file changed)`);
       return 1;
     }
