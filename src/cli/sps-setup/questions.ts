@@ -6,7 +6,7 @@ import { accountNameProblem } from '../../provisioning/accounts.js';
 
 export const KEYS = [
   'proxy_domain', 'host_address', 'host_name', 'sip_port', 'farm_members',
-  'mysql', 'mysql_host', 'mysql_user', 'mysql_password', 'mysql_tls', 'mysql_tls_ca_file', 'mysql_create_db', 'mysql_admin_user', 'mysql_admin_password',
+  'mysql', 'mysql_host', 'mysql_user', 'mysql_password', 'mysql_create_db', 'mysql_admin_user', 'mysql_admin_password', 'mysql_tls', 'mysql_tls_ca_file',
   'galera', 'galera_cluster_name', 'galera_node_address', 'galera_nodes', 'galera_conf_file', 'galera_tls_ca', 'galera_tls_cert', 'galera_tls_key',
   'snmp_community', 'snmp_community_sources', 'snmp_v3_user', 'snmp_v3_auth_password', 'snmp_v3_priv_password', 'trap_sink',
   'pserver_port', 'pserver_admin', 'drweb_port',
