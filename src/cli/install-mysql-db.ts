@@ -17,6 +17,8 @@ import { formatMessage, loadConfigFile, parseConfig } from '../server/config.js'
 import { DEFAULT_CONFIG_FILE, versionText } from '../common/install.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';
+import { mysqlTlsFromConfig } from '../stores/mysql/tls.js';
+import type { MySqlTls } from '../stores/mysql/tls.js';
 import { installSchema } from '../stores/mysql/schema.js';
 import { LOCATION_LOG_TABLE, LOCATION_TABLE, installLocationSchema } from '../stores/mysql/location-schema.js';
 import { ROUTE_GENERATION_TABLE, ROUTE_LOG_TABLE, ROUTE_TABLE, installRouteSchema } from '../stores/mysql/route-schema.js';
@@ -39,6 +41,8 @@ export interface InstallDbOptions {
   /** Also create this account (or reset its password) with read/write rights on the database. */
   readonly account?: { readonly user: string; readonly password: string };
   readonly timeoutMs: number;
+  /** DB_MySQL_TLS's settings; plain TCP when undefined. */
+  readonly tls?: MySqlTls;
   /** Told each line as soon as it is done (so a later failure still shows what was done). */
   readonly progress?: (line: string) => void;
 }
@@ -56,7 +60,7 @@ export async function installMySqlDb(o: InstallDbOptions): Promise<string[]> {
   if ([LOCATION_TABLE, LOCATION_LOG_TABLE, ROUTE_TABLE, ROUTE_GENERATION_TABLE, ROUTE_LOG_TABLE, FARM_CONFIG_TABLE, FARM_CONFIG_HEAD_TABLE, FARM_CONFIG_OUTCOME_TABLE].includes(o.table)) {
     throw new Error(`the subscriber table cannot be named ${o.table}: that name is the farm's (registry, routes or configuration); choose another DB_MySQL_SubscriberTable`);
   }
-  const pool = new MySqlPool({ primary: o.server, user: o.adminUser, password: o.adminPassword, timeoutMs: o.timeoutMs, log: () => undefined });
+  const pool = new MySqlPool({ primary: o.server, user: o.adminUser, password: o.adminPassword, timeoutMs: o.timeoutMs, ...(o.tls && { tls: o.tls }), log: () => undefined });
   try {
     const lines: string[] = [];
     const done = (l: string) => {
@@ -129,6 +133,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
+    const tls = mysqlTlsFromConfig(loaded.config);
     await installMySqlDb({
       server,
       adminUser: opts.get('admin-user') ?? 'root',
@@ -138,6 +143,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       columns: columnsFromConfig(v),
       ...(flags.has('create-user') && { account: { user: v.DB_MySQL_Username!, password: v.DB_MySQL_Password! } }),
       timeoutMs: Math.max(v.DB_MySQL_Connect_Timeout, 10) * 1000,
+      ...(tls && { tls }),
       progress: (l) => process.stdout.write(`install_mysql_db: ${l}\n`),
     });
     process.stdout.write(`install_mysql_db: done on ${endpointText(server)}\n`);

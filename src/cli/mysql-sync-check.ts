@@ -20,6 +20,7 @@ import { formatMessage, loadConfigFile, parseConfig } from '../server/config.js'
 import { DEFAULT_CONFIG_FILE, versionText } from '../common/install.js';
 import { endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';
+import { mysqlTlsFromConfig } from '../stores/mysql/tls.js';
 import { judgeNodes, parseIncomingAddresses, probeNode, sharedTables } from '../stores/mysql/sync-check.js';
 import type { NodeProbeOptions, NodeReport } from '../stores/mysql/sync-check.js';
 
@@ -151,13 +152,20 @@ export async function main(argv: readonly string[], out = (s: string) => void pr
     return 2;
   }
   const tables = sharedTables(v.DB_MySQL_SubscriberTable);
-  const o: NodeProbeOptions = {
+  let o: NodeProbeOptions = {
     user: v.DB_MySQL_Username,
     password: v.DB_MySQL_Password ?? '',
     database: v.DB_MySQL_DB,
     tables,
     timeoutMs: (a.timeoutS ?? Math.max(v.DB_MySQL_Connect_Timeout, 5)) * 1000,
   };
+  try {
+    const tls = mysqlTlsFromConfig(loaded.config);
+    if (tls) o = { ...o, tls };
+  } catch (e) {
+    err(`${NAME}: ${(e as Error).message}\n`);
+    return 2;
+  }
   const named = a.nodes;
   const first = named[0] ?? parseMySqlHost(v.DB_MySQL_HostName);
   const secondary = named.length || !v.DB_MySQL_Secondary_HostName ? undefined : parseMySqlHost(v.DB_MySQL_Secondary_HostName);

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { formatMessage, loadConfigFile, noEffectWarning } from '../server/config.js';
 import { tlsFileProblems } from '../transport/tls.js';
+import { mysqlTlsProblems } from '../stores/mysql/tls.js';
 import type { Config, LoadOptions } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE, INSTALL_PREFIX, SERVER_TOKEN, VERSION, versionText } from '../common/install.js';
 import { daemonStderrPath, pidFileState } from '../common/pidfile.js';
@@ -117,7 +118,7 @@ function configTest(a: Args): number {
   // Lines that set what sipd accepts but does not act on (an unbuilt feature, say) are
   // warnings here, so "Syntax OK" never hides them; sipd logs them as notices at start.
   for (const u of r.config.noEffect) process.stderr.write(formatMessage(noEffectWarning(u)) + '\n');
-  const tls = tlsFileProblems(r.config);
+  const tls = [...tlsFileProblems(r.config), ...mysqlTlsProblems(r.config)];
   for (const m of tls) process.stderr.write(`${m}\n`);
   if (tls.length) return 1;
   process.stdout.write('Syntax OK\n');

@@ -27,6 +27,7 @@ import { DEFAULT_CONFIG_FILE, versionText } from '../common/install.js';
 import { EmbeddedSubscriberStore } from '../stores/embedded/subscriber-store.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';
+import { describeTlsError, mysqlTlsFromConfig } from '../stores/mysql/tls.js';
 import { MySqlSubscriberStore, columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
 import { makeSecret } from '../stores/secret.js';
 import { embeddedSubscriberDir } from '../stores/open.js';
@@ -120,6 +121,9 @@ export function guideMessage(e: unknown, where: { server?: MySqlEndpoint; databa
     if (cause.errno === 1045 || cause.errno === 1044) return `Error ${cause.errno}: ${cause.sqlMessage}. Operation failed. Enter a user name and password that may use the database.`;
     return `Error ${cause.errno}: ${cause.sqlMessage}. Operation failed.`;
   }
+  // MySQL's own client calls a failed TLS set-up error 2026.
+  const tlsProblem = describeTlsError(cause);
+  if (tlsProblem) return `Error 2026: SSL connection error on '${server}': ${tlsProblem}. Operation failed.`;
   if (cause && (CONNECT_CODES.has(cause.code ?? '') || e instanceof StoreUnavailableError)) {
     return `Error 2002: Can't connect to MySQL server on '${server}' (${cause.code ?? cause.message ?? 'no answer'}). Operation failed. Is MySQL installed and running there?`;
   }
@@ -147,14 +151,7 @@ interface Conn {
 
 function mysqlTarget(config: Config, c: Conn, timeoutSeconds: number): Target {
   const server = parseMySqlHost(c.host);
-  const pool = new MySqlPool({
-    primary: server,
-    user: c.user,
-    password: c.password,
-    timeoutMs: timeoutSeconds * 1000,
-    retryMs: 500,
-    log: () => undefined,
-  });
+  const pool = new MySqlPool({ primary: server, user: c.user, password: c.password, timeoutMs: timeoutSeconds * 1000, tls: mysqlTlsFromConfig(config), retryMs: 500, log: () => undefined });
   const store = new MySqlSubscriberStore({ pool, database: c.database, table: c.table, columns: columnsFromConfig(config.values), log: () => undefined });
   return {
     store,

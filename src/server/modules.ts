@@ -9,7 +9,7 @@ import { loggingChecks, loggingDirectives } from '../logging/directives.js';
 import { proxyDirectives } from '../proxy/directives.js';
 import { transactionChecks, transactionDirectives } from '../transaction/directives.js';
 import { transportChecks, transportDirectives } from '../transport/directives.js';
-import { mysqlDirectives } from '../stores/mysql/directives.js';
+import { mysqlChecks, mysqlDirectives } from '../stores/mysql/directives.js';
 import { snmpDirectives } from './snmp/directives.js';
 import type { SipdModule } from '../modules/module.js';
 import { virtualProxyHostModule } from '../modules/virtual-proxy-host/index.js';
@@ -36,7 +36,7 @@ export const CORE: readonly DirectiveOwner[] = [
   { name: 'transaction', directives: transactionDirectives, checks: transactionChecks },
   { name: 'transport', directives: transportDirectives, checks: transportChecks },
   { name: 'snmp', directives: snmpDirectives },
-  { name: 'mysql', sections: [{ id: 'mysql', title: 'MySQL subscriber-table interface', page: 13, tab: 'MySQL', switch: 'DB_MySQL' }], directives: mysqlDirectives },
+  { name: 'mysql', sections: [{ id: 'mysql', title: 'MySQL subscriber-table interface', page: 13, tab: 'MySQL', switch: 'DB_MySQL' }], directives: mysqlDirectives, checks: mysqlChecks },
 ];
 
 /**

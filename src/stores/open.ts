@@ -16,6 +16,7 @@ import type { EmbeddedRouteStoreOptions } from './embedded/route-store.js';
 import { EmbeddedSubscriberStore } from './embedded/subscriber-store.js';
 import type { LocationStore } from './location-store.js';
 import { MySqlPool, parseMySqlHost } from './mysql/pool.js';
+import { mysqlTlsFromConfig } from './mysql/tls.js';
 import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-store.js';
 import { openMySqlLocationStore } from './mysql/location-store.js';
 import { openMySqlRouteStore } from './mysql/route-store.js';
@@ -36,7 +37,7 @@ export function embeddedSubscriberDir(config: Config): string {
 /** A configuration problem that keeps the store from opening; the message names file:line. */
 export class SubscriberStoreConfigError extends Error {}
 
-/** The MySQL connection settings of a config, checked (DB_MySQL_Username is required). */
+/** The MySQL connection settings of a config, checked (DB_MySQL_Username is required; the DB_MySQL_TLS files must be usable). */
 export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: string | undefined = config.values.DB_MySQL_DB): MySqlPool {
   const v = config.values;
   if (!v.DB_MySQL_Username) {
@@ -44,6 +45,7 @@ export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: str
     const where = at ? `${at.file}:${at.line}` : config.file;
     throw new SubscriberStoreConfigError(`${where}: DB_MySQL is On but DB_MySQL_Username is not set: add "DB_MySQL_Username <account>" (and DB_MySQL_Password)`);
   }
+  const tls = mysqlTlsFromConfig(config);
   return new MySqlPool({
     primary: parseMySqlHost(v.DB_MySQL_HostName),
     ...(v.DB_MySQL_Secondary_HostName ? { secondary: parseMySqlHost(v.DB_MySQL_Secondary_HostName) } : {}),
@@ -51,6 +53,7 @@ export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: str
     password: v.DB_MySQL_Password ?? '',
     ...(database ? { database } : {}),
     timeoutMs: v.DB_MySQL_Connect_Timeout * 1000,
+    ...(tls && { tls }),
     log,
   });
 }

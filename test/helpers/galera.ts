@@ -56,7 +56,7 @@ export interface GaleraCluster {
 }
 
 /** A connection's answer to SHOW STATUS LIKE 'wsrep_%', as name → value. */
-async function wsrepStatus(port: number): Promise<Map<string, string>> {
+export async function wsrepStatus(port: number): Promise<Map<string, string>> {
   const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 2000 });
   try {
     const [rows] = await conn.query("SHOW STATUS LIKE 'wsrep_%'");
@@ -112,7 +112,19 @@ export async function withFarmMemberConfig(cluster: GaleraCluster, fn: (configOf
   }
 }
 
-export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
+/** PEM files for replication over TLS (Galera's socket.ssl_ca / ssl_cert / ssl_key); one certificate may serve every node. */
+export interface GaleraTls {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+export interface GaleraClusterOptions {
+  /** Replication (group communication and IST) over TLS; plain TCP when absent, the default. */
+  readonly tls?: GaleraTls;
+}
+
+export async function startGaleraCluster(size = 3, o: GaleraClusterOptions = {}): Promise<GaleraCluster> {
   requireTool('rsync', 'rsync');
   requireTool('wsrep_sst_rsync', 'mariadb-server');
   if (!existsSync(GALERA_PROVIDER)) throw new Error(`${GALERA_PROVIDER} is missing: install the Debian package galera-4`);
@@ -135,7 +147,7 @@ export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
       // The client address the node announces in wsrep_incoming_addresses (MariaDB lists
       // AUTO without it), as a production node should, so tools can find every node.
       `--wsrep-node-incoming-address=127.0.0.1:${mysqlPort}`,
-      `--wsrep-provider-options=${providerOptions(p)}`,
+      `--wsrep-provider-options=${providerOptions(p, o.tls)}`,
       `--wsrep-sst-receive-address=127.0.0.1:${p.sst}`,
       '--wsrep-sst-method=rsync',
       '--binlog-format=ROW',
@@ -208,8 +220,9 @@ const START_TIMEOUT_MS = 180_000;
  * timeouts would then split the cluster; a node stopped by a test leaves cleanly (it
  * says so), so nothing waits on these timeouts.
  */
-function providerOptions(p: NodePorts): string {
+function providerOptions(p: NodePorts, tls: GaleraTls | undefined): string {
   return [
+    ...(tls ? ['socket.ssl=yes', `socket.ssl_ca=${tls.ca}`, `socket.ssl_cert=${tls.cert}`, `socket.ssl_key=${tls.key}`] : []),
     `gmcast.listen_addr=tcp://127.0.0.1:${p.gcomm}`,
     `ist.recv_addr=127.0.0.1:${p.ist}`,
     'gcache.size=16M',
@@ -297,7 +310,7 @@ function alive(pid: number): boolean {
  * the SST script sets no uid), so as root the node's directory must be reachable and its
  * data directory writable by nobody. mariadbd itself runs as root and reads it all.
  */
-function letRsyncWrite(dir: string, datadir: string): void {
+export function letRsyncWrite(dir: string, datadir: string): void {
   if (process.getuid?.() !== 0) return;
   const r = spawnSync('chown', ['-R', 'nobody', datadir]);
   if (r.status !== 0) throw new Error(`chown -R nobody ${datadir} failed: ${r.stderr}`);

@@ -10,8 +10,10 @@ import type { Answers, Key } from './questions.js';
  */
 const NOT_SAVED: ReadonlySet<Key> = new Set(['mysql_create_db', 'mysql_admin_password']);
 
-export function parseAnswers(text: string, file: string): { answers: Answers; errors: string[] } {
+/** The answers, the errors (file:line), and the line each key was read from. */
+export function parseAnswers(text: string, file: string): { answers: Answers; errors: string[]; lines: Partial<Record<Key, number>> } {
   const answers: Answers = {};
+  const lines: Partial<Record<Key, number>> = {};
   const errors: string[] = [];
   text.replace(/\r\n?/g, '\n').split('\n').forEach((raw, i) => {
     const line = raw.trim();
@@ -30,8 +32,9 @@ export function parseAnswers(text: string, file: string): { answers: Answers; er
     let v = m[2].trim();
     if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.endsWith(v[0])) v = v.slice(1, -1);
     answers[key as Key] = normalise(key as Key, v);
+    lines[key as Key] = i + 1;
   });
-  return { answers, errors };
+  return { answers, errors, lines };
 }
 
 export function formatAnswers(a: Answers): string {

@@ -11,7 +11,10 @@ import { endpointText, parseMySqlHost } from '../../stores/mysql/pool.js';
 import { columnsFromConfig } from '../../stores/mysql/subscriber-store.js';
 import { checkPserverSettingsText } from '../../provisioning/settings.js';
 import { KEYS, SECRET, checkAnswers } from './questions.js';
-import type { Answers } from './questions.js';
+import type { Answers, Key } from './questions.js';
+import { galeraFileProblems, galeraNextStep, galeraSetupOf, renderGaleraConf } from './galera.js';
+import { mysqlTlsFromConfig } from '../../stores/mysql/tls.js';
+import type { MySqlTls } from '../../stores/mysql/tls.js';
 import { formatAnswers, parseAnswers } from './answers-file.js';
 import { HOST_NAME_DIRECTIVES, directiveValue, quoteArg, replaceWord, setDirective } from '../../config/conf-edit.js';
 import { placeBlock, snmpdBlock } from './snmpd-block.js';
@@ -70,6 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const oldAddress = current.host_address ?? '';
   const oldName = current.host_name ?? '';
   let given: Answers = {};
+  let givenLines: Partial<Record<Key, number>> = {};
   if (args.answersFile) {
     let text: string;
     try {
@@ -80,6 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const r = parseAnswers(text, args.answersFile);
     given = r.answers;
+    givenLines = r.lines;
     errors.push(...r.errors);
   }
   given = { ...given, ...args.given };
@@ -110,9 +115,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   if (!args.interactive) for (const k of CARRIED) if (given[k] === undefined) carry(answers, k, oldAddress, oldName);
-  const bad = checkAnswers(answers);
+  // A Galera node talks to the others on this host's address unless told otherwise.
+  if (answers.galera && answers.galera !== 'off' && !answers.galera_node_address) answers.galera_node_address = answers.host_address;
+  const bad = [...checkAnswers(answers), ...galeraFileProblems(answers)];
   if (bad.length) {
-    for (const e of bad) process.stderr.write(`sps_setup: ${e}\n`);
+    // An answer read from --answers FILE is blamed on its line there (an option given too wins).
+    for (const e of bad) {
+      const k = e.slice(0, e.indexOf(':')) as Key;
+      const line = args.answersFile && args.given[k] === undefined ? givenLines[k] : undefined;
+      process.stderr.write(`sps_setup: ${line ? `${args.answersFile}:${line}: ` : ''}${e}\n`);
+    }
     process.stderr.write('sps_setup: nothing was changed\n');
     return 2;
   }
@@ -146,7 +158,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     set('DB_MySQL_HostName', answers.mysql_host);
     set('DB_MySQL_Username', quoteArg(answers.mysql_user!));
     set('DB_MySQL_Password', answers.mysql_password ? quoteArg(answers.mysql_password) : undefined);
+    const tls = answers.mysql_tls ?? 'off';
+    set('DB_MySQL_TLS', tls === 'verify' ? 'Verify' : tls === 'on' ? 'On' : undefined);
+    set('DB_MySQL_TLS_CA_File', tls === 'verify' && answers.mysql_tls_ca_file ? answers.mysql_tls_ca_file : undefined);
   }
+  const galera = galeraSetupOf(answers);
 
   // snmpd.cnf block and ps.conf.
   placeBlock(snmpd.lines, snmpdBlock(answers));
@@ -177,16 +193,41 @@ export async function main(argv: readonly string[]): Promise<number> {
     log(mask(n));
   };
 
-  // The database before any file: when it fails, the files stay as they were.
+  // The Galera option file first: the node must run with it before the database can be made.
+  if (galera) {
+    try {
+      const text = renderGaleraConf(galera);
+      const file = answers.galera_conf_file!;
+      if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {
+        writeKeeping(file, text, 0o644);
+        say(`Galera: wrote ${file} (${galera.role === 'bootstrap' ? 'first node of' : 'joining'} cluster ${galera.clusterName}, nodes ${[galera.node, ...galera.others].map((n) => `${n.host}:${n.port}`).join(' ')}${galera.tls ? ', replication over TLS' : ''})`);
+      }
+      say(galeraNextStep(galera));
+    } catch (e) {
+      process.stderr.write(`sps_setup: Galera: ${(e as Error).message}\nsps_setup: nothing else was changed\n`);
+      log(`Galera file not written: ${(e as Error).message}`);
+      return 1;
+    }
+  }
+
+  // The database before any other file: when it fails, the files stay as they were.
   const mysql = answers.mysql === 'on';
   if (mysql && answers.mysql_create_db === 'yes') {
     const v = checked.config.values;
-    const p: DbPlace = { ...place(answers, Math.max(v.DB_MySQL_Connect_Timeout, 10)), database: v.DB_MySQL_DB, table: v.DB_MySQL_SubscriberTable };
+    // With Galera, its option file is written already (the database lives in the node that uses it).
+    let tls: MySqlTls | undefined;
+    try {
+      tls = mysqlTlsFromConfig(checked.config);
+    } catch (e) {
+      process.stderr.write(`sps_setup: ${(e as Error).message}\nsps_setup: the MySQL step failed, so no file${galera ? ' in conf/' : ''} was changed\n`);
+      return 1;
+    }
+    const p: DbPlace = { ...place(answers, Math.max(v.DB_MySQL_Connect_Timeout, 10)), database: v.DB_MySQL_DB, table: v.DB_MySQL_SubscriberTable, ...(tls && { tls }) };
     try {
       await createDatabase(answers, p, columnsFromConfig(v), (line) => say(`MySQL ${endpointText(p.server)}: ${line}`));
     } catch (e) {
       const m = mask(`MySQL ${endpointText(p.server)}: ${(e as Error).message}`);
-      process.stderr.write(`sps_setup: ${m}\nsps_setup: the MySQL step failed, so no file was changed\n`);
+      process.stderr.write(`sps_setup: ${m}\nsps_setup: the MySQL step failed, so no file${galera ? ' in conf/' : ''} was changed\n`);
       log(`${m} (run failed, no file changed)`);
       return 1;
     }

@@ -4,6 +4,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { MySqlPool, endpointText } from '../../stores/mysql/pool.js';
 import type { MySqlEndpoint } from '../../stores/mysql/pool.js';
+import type { MySqlTls } from '../../stores/mysql/tls.js';
 import { q } from '../../stores/mysql/subscriber-store.js';
 import type { SubscriberColumns } from '../../stores/mysql/subscriber-store.js';
 import { installMySqlDb } from '../install-mysql-db.js';
@@ -16,10 +17,12 @@ export interface DbPlace {
   readonly database: string;
   readonly table: string;
   readonly timeoutMs: number;
+  /** DB_MySQL_TLS's settings, as sipd will connect. */
+  readonly tls?: MySqlTls;
 }
 
 function sipdPool(a: Answers, p: DbPlace): MySqlPool {
-  return new MySqlPool({ primary: p.server, user: a.mysql_user ?? '', password: a.mysql_password ?? '', timeoutMs: p.timeoutMs, log: () => undefined });
+  return new MySqlPool({ primary: p.server, user: a.mysql_user ?? '', password: a.mysql_password ?? '', timeoutMs: p.timeoutMs, ...(p.tls && { tls: p.tls }), log: () => undefined });
 }
 
 /** The default of mysql_create_db: no when sipd's account already sees the subscriber table. */
@@ -55,6 +58,7 @@ export async function createDatabase(a: Answers, p: DbPlace, columns: Subscriber
       columns,
       ...(admin && { account: { user: a.mysql_user!, password: a.mysql_password! } }),
       timeoutMs: p.timeoutMs,
+      ...(p.tls && { tls: p.tls }),
       progress: report,
     });
   } catch (e) {

@@ -6,7 +6,8 @@ import { accountNameProblem } from '../../provisioning/accounts.js';
 
 export const KEYS = [
   'proxy_domain', 'host_address', 'host_name', 'sip_port', 'farm_members',
-  'mysql', 'mysql_host', 'mysql_user', 'mysql_password', 'mysql_create_db', 'mysql_admin_user', 'mysql_admin_password',
+  'mysql', 'mysql_host', 'mysql_user', 'mysql_password', 'mysql_create_db', 'mysql_admin_user', 'mysql_admin_password', 'mysql_tls', 'mysql_tls_ca_file',
+  'galera', 'galera_cluster_name', 'galera_node_address', 'galera_nodes', 'galera_conf_file', 'galera_tls_ca', 'galera_tls_cert', 'galera_tls_key',
   'snmp_community', 'snmp_community_sources', 'snmp_v3_user', 'snmp_v3_auth_password', 'snmp_v3_priv_password', 'trap_sink',
   'pserver_port', 'pserver_admin', 'drweb_port',
 ] as const;
@@ -28,6 +29,16 @@ const isHost = (s: string) => isAddress(s) || isHostname(s);
 const portCheck = (v: string) => (/^\d{1,5}$/.test(v) && +v >= 1 && +v <= 65535 ? undefined : 'a port number from 1 to 65535');
 export const list = (v: string) => v.split(/[\s,]+/).filter(Boolean);
 const mysqlOn = (a: Answers) => a.mysql === 'on';
+const galeraOn = (a: Answers) => mysqlOn(a) && (a.galera === 'bootstrap' || a.galera === 'join');
+/** An absolute path without blanks or quotes (it goes into option files unquoted). */
+const pathCheck = (v: string) => (/^\/[^\s"'\\]*$/.test(v) ? undefined : 'an absolute path without blanks or quotes');
+const optionalPath = (v: string) => (v === '' ? undefined : pathCheck(v));
+/** host or host:port ([v6]:port), as Galera's addresses are written. */
+function galeraAddressCheck(v: string): string | undefined {
+  const m = /^(\[([^\]]+)\]|[^:\[\]]+):(\d{1,5})$/.exec(v);
+  const ok = m ? (m[2] ? isIPv6(m[2]) : isHost(m[1])) && portCheck(m[3]) === undefined && +m[3] <= 65533 : isHost(v);
+  return ok ? undefined : 'a host name or address, with :PORT when group communication is not on port 4567 (IPv6 in brackets then)';
+}
 const creating = (a: Answers) => mysqlOn(a) && a.mysql_create_db === 'yes';
 /** The database is created by another account than sipd's, which it then creates too. */
 export const byAdmin = (a: Answers) => creating(a) && !!a.mysql_admin_user && a.mysql_admin_user !== a.mysql_user;
@@ -75,6 +86,16 @@ export const QUESTIONS: Record<Key, Question> = {
   mysql_host: { text: 'MySQL server host (HOST or HOST:PORT)', check: mysqlHostCheck, when: mysqlOn },
   mysql_user: { text: 'MySQL user name for sipd', check: (v) => (MYSQL_USER_RE.test(v) ? undefined : 'a user name of 1 to 32 characters without blanks or quotes'), when: mysqlOn },
   mysql_password: { text: 'MySQL password for that user', check: (v) => (/^[^\s"'\\]*$/.test(v) ? undefined : 'a password without blanks, quotes or backslashes'), when: mysqlOn },
+  mysql_tls: {
+    text: 'TLS to MySQL: off, on (encrypted, certificate not checked) or verify (certificate and host name checked)',
+    check: (v) => (['off', 'on', 'verify'].includes(v) ? undefined : 'off, on or verify'),
+    when: mysqlOn,
+  },
+  mysql_tls_ca_file: {
+    text: 'CA certificate (PEM) that signed the MySQL servers\' certificates (- for the system\'s authorities)',
+    check: optionalPath,
+    when: (a) => mysqlOn(a) && a.mysql_tls === 'verify',
+  },
   mysql_create_db: {
     text: 'Create (or upgrade) the sip database, its tables and that user now (yes/no)',
     check: (v) => (v === 'yes' || v === 'no' ? undefined : 'yes or no'),
@@ -91,6 +112,52 @@ export const QUESTIONS: Record<Key, Question> = {
   },
   // Any characters: it is used for one connection and never written anywhere.
   mysql_admin_password: { text: 'Password of the MySQL administrator', check: () => undefined, when: byAdmin },
+  galera: {
+    text: 'This host\'s MariaDB in a Galera cluster shared by the farm: off, bootstrap (the first node) or join (an existing cluster)',
+    check: (v) => (['off', 'bootstrap', 'join'].includes(v) ? undefined : 'off, bootstrap or join'),
+    when: mysqlOn,
+  },
+  galera_cluster_name: {
+    text: 'Galera cluster name (the same on every node)',
+    check: (v) => (/^[A-Za-z0-9_.-]{1,64}$/.test(v) ? undefined : '1 to 64 letters, digits, _ . or -'),
+    when: galeraOn,
+  },
+  galera_node_address: {
+    text: 'This node\'s address for Galera group communication (HOST or HOST:PORT, 4567 by default)',
+    check: galeraAddressCheck,
+    when: galeraOn,
+  },
+  galera_nodes: {
+    text: 'The other Galera nodes, HOST or HOST:PORT blank-separated (- for none yet, when bootstrapping)',
+    check: (v, a) => {
+      const bad = list(v).filter((h) => galeraAddressCheck(h) !== undefined);
+      if (bad.length) return `host names or addresses, with :PORT when not 4567; not valid: ${bad.join(', ')}`;
+      if (a.galera === 'join' && !list(v).length) return 'at least one node of the cluster to join';
+      if (a.galera_node_address && list(v).includes(a.galera_node_address)) return `the other nodes only; ${a.galera_node_address} is this node (galera_node_address)`;
+      return undefined;
+    },
+    when: galeraOn,
+  },
+  galera_conf_file: {
+    text: 'MariaDB option file sps_setup writes the Galera settings to',
+    check: pathCheck,
+    when: galeraOn,
+  },
+  galera_tls_ca: {
+    text: 'CA certificate (PEM) for TLS between Galera nodes (- for replication without TLS)',
+    check: optionalPath,
+    when: galeraOn,
+  },
+  galera_tls_cert: {
+    text: 'This node\'s certificate (PEM) for Galera TLS',
+    check: pathCheck,
+    when: (a) => galeraOn(a) && !!a.galera_tls_ca,
+  },
+  galera_tls_key: {
+    text: 'Its private key (PEM, readable by the mysql user)',
+    check: pathCheck,
+    when: (a) => galeraOn(a) && !!a.galera_tls_ca,
+  },
   snmp_community: {
     text: 'SNMP community for managers (read-only; SNMPv1/v2c)',
     check: (v) => (/^[\x21-\x7e]{1,32}$/.test(v) && !/["'#\\]/.test(v) ? undefined : '1 to 32 printable characters, no blanks, quotes, # or \\'),
@@ -145,6 +212,13 @@ export function normalise(k: Key, v: string): string {
   }
   // "-": sipd's own account / no SNMPv3 user, in files and options too.
   if ((k === 'mysql_admin_user' || k === 'snmp_v3_user') && t === '-') return '';
+  if (k === 'mysql_tls' || k === 'galera') {
+    const l = t.toLowerCase();
+    if (['no', 'n', 'false', '0', '-'].includes(l)) return 'off';
+    if (k === 'mysql_tls' && ['yes', 'y', 'true', '1'].includes(l)) return 'on';
+    return l;
+  }
+  if (['mysql_tls_ca_file', 'galera_tls_ca', 'galera_nodes'].includes(k) && t === '-') return '';
   if (k === 'mysql_create_db') {
     const l = t.toLowerCase();
     if (['yes', 'y', 'on', 'true', '1'].includes(l)) return 'yes';
@@ -152,7 +226,7 @@ export function normalise(k: Key, v: string): string {
   }
   // "off" or "-": the Dr-Web pages off (a blank typed answer keeps the previous one).
   if (k === 'drweb_port' && ['off', '-', 'no', 'none'].includes(t.toLowerCase())) return '';
-  if (k === 'farm_members' || k === 'trap_sink' || k === 'snmp_community_sources') return list(t).join(' ');
+  if (k === 'farm_members' || k === 'trap_sink' || k === 'snmp_community_sources' || k === 'galera_nodes') return list(t).join(' ');
   return t;
 }
 

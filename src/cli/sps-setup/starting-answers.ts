@@ -5,6 +5,7 @@ import os from 'node:os';
 import { isHostname } from '../../config/define.js';
 import { directiveValue, replaceWord } from '../../config/conf-edit.js';
 import { list, normalise } from './questions.js';
+import { DEFAULT_GALERA_CONF } from './galera.js';
 import type { Answers, Key } from './questions.js';
 
 function detectAddress(): string {
@@ -27,6 +28,8 @@ export function answersFromFiles(sipd: readonly string[], ps: readonly string[])
   if (v('DB_MySQL_HostName') !== undefined) a.mysql_host = v('DB_MySQL_HostName');
   if (v('DB_MySQL_Username') !== undefined) a.mysql_user = v('DB_MySQL_Username');
   if (v('DB_MySQL_Password') !== undefined) a.mysql_password = v('DB_MySQL_Password');
+  if (v('DB_MySQL_TLS') !== undefined) a.mysql_tls = normalise('mysql_tls', v('DB_MySQL_TLS')!);
+  if (v('DB_MySQL_TLS_CA_File') !== undefined) a.mysql_tls_ca_file = v('DB_MySQL_TLS_CA_File');
   const port = directiveValue(ps, 'PServerPort');
   if (port !== undefined) a.pserver_port = port;
   const admin = directiveValue(ps, 'PServerFirstAdministrator');
@@ -47,10 +50,20 @@ export function defaults(): Answers {
     mysql_host: 'localhost',
     mysql_user: 'csps',
     mysql_password: '',
+    mysql_tls: 'off',
+    mysql_tls_ca_file: '',
     mysql_create_db: 'no',
     mysql_admin_user: 'root',
     // As the mysql client and install_mysql_db take it, so that it need not be typed or stored.
     mysql_admin_password: process.env.MYSQL_PWD ?? '',
+    galera: 'off',
+    galera_cluster_name: 'opensps',
+    galera_node_address: '',
+    galera_nodes: '',
+    galera_conf_file: DEFAULT_GALERA_CONF,
+    galera_tls_ca: '',
+    galera_tls_cert: '',
+    galera_tls_key: '',
     snmp_community: 'cspsAdmin',
     snmp_community_sources: '127.0.0.1',
     // Secure by default: an SNMPv3 user with passphrases of 128 random bits each (kept in
@@ -66,7 +79,7 @@ export function defaults(): Answers {
 }
 
 /** Answers that may hold this host's own address or name. */
-export const CARRIED = ['trap_sink', 'mysql_host', 'farm_members'] as const;
+export const CARRIED = ['trap_sink', 'mysql_host', 'farm_members', 'galera_node_address'] as const;
 
 /** A new address or name replaces the old one inside an answer that held it. */
 export function carry(a: Answers, k: Key, oldAddress: string, oldName: string): void {

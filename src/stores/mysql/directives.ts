@@ -2,7 +2,7 @@
 // which column holds each subscriber field when an existing table uses other names.
 import { directivesFor, parseHost } from '../../config/define.js';
 import { ValueError } from '../../config/spec.js';
-import type { Arg, ValuesOf } from '../../config/spec.js';
+import type { Arg, Check, ValuesOf } from '../../config/spec.js';
 
 const d = directivesFor('mysql', 'mysql');
 
@@ -38,6 +38,15 @@ function parseUserName(a: Arg): string {
 function parseSecret(a: Arg): string {
   if (!a.text) throw new ValueError('the password is empty', 0);
   return a.text;
+}
+
+function parsePath(a: Arg): string {
+  if (!a.text.trim()) throw new ValueError('the file name is empty', 0);
+  return a.text;
+}
+
+function tlsFile<N extends string>(name: N, what: string, example: string) {
+  return d.optText(name, { type: 'path', check: parsePath, example: [`${name} ${example}`], doc: `${what} A relative path is taken from ServerRoot.` });
 }
 
 function field<N extends string>(name: N, column: string, what: string) {
@@ -94,6 +103,14 @@ export const mysqlDirectives = [
     unit: 'seconds',
     doc: 'How long to wait when connecting to MySQL before marking the server down; requests then fail over (or go without) until it is back. A long wait holds calls up under load.',
   }),
+  d.oneOf('DB_MySQL_TLS', {
+    values: ['Off', 'On', 'Verify'],
+    default: 'Off',
+    doc: 'TLS on every connection to MySQL (sipd, pserver and the MySQL tools all read it). Off: plain TCP. On: encrypted, TLS 1.2 or later, but the server\'s certificate is not checked, which stops eavesdropping but not a server impersonated on the path. Verify: encrypted, and the certificate must be signed by DB_MySQL_TLS_CA_File (the system\'s authorities when unset) and name the host of DB_MySQL_HostName (a DNS or IP subjectAltName); a connection that fails the check fails with the reason, nothing falls back to plain TCP.',
+  }),
+  tlsFile('DB_MySQL_TLS_CA_File', 'PEM file of the authorities that sign the MySQL servers\' certificates, for DB_MySQL_TLS Verify.', 'conf/tls/mysql-ca.pem'),
+  tlsFile('DB_MySQL_TLS_Cert_File', 'PEM client certificate sipd presents to MySQL, for accounts created REQUIRE X509 or REQUIRE SUBJECT; set DB_MySQL_TLS_Key_File with it.', 'conf/tls/mysql-client.pem'),
+  tlsFile('DB_MySQL_TLS_Key_File', 'PEM private key (without a passphrase) of DB_MySQL_TLS_Cert_File; make it readable only by the account sipd runs as.', 'conf/tls/mysql-client.key'),
   field('DB_MySQL_UserId_Field', 'user_id', 'the subscriber\'s user name (the key looked up)'),
   field('DB_MySQL_Domain_Field', 'domain', 'the subscriber\'s domain'),
   field('DB_MySQL_Password_Field', 'password', 'the password checked by digest and basic authentication'),
@@ -106,6 +123,17 @@ export const mysqlDirectives = [
   field('DB_MySQL_DestUrlCfunv_Field', 'dest_url_cfunv', 'the call-forward-unavailable target URL'),
   field('DB_MySQL_RedirectDnPrivacy_Field', 'redirect_dn_privacy', 'the flag that hides the forwarding number (privacy=full in Diversion)'),
 ] as const;
+
+/** A client certificate needs its key and the other way round. */
+const tlsPair: Check = (v) => {
+  const problems: { directive: string; message: string }[] = [];
+  if (v.DB_MySQL_TLS_Cert_File && !v.DB_MySQL_TLS_Key_File) problems.push({ directive: 'DB_MySQL_TLS_Cert_File', message: 'a client certificate needs its key: set DB_MySQL_TLS_Key_File too' });
+  if (v.DB_MySQL_TLS_Key_File && !v.DB_MySQL_TLS_Cert_File) problems.push({ directive: 'DB_MySQL_TLS_Key_File', message: 'a client key needs its certificate: set DB_MySQL_TLS_Cert_File too' });
+  return problems;
+};
+
+/** Checks across the MySQL directives, run after the whole file is read. */
+export const mysqlChecks: readonly Check[] = [tlsPair];
 
 type MysqlValues = ValuesOf<typeof mysqlDirectives>;
 declare module '../../config/values.js' {

@@ -12,10 +12,13 @@
 //
 // We keep our own small pool (a few connections per server) rather than mysql2's Pool so
 // that a dead server's connections can be dropped at once and nothing lingers at close.
+import net from 'node:net';
 import mysql from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import { StoreUnavailableError } from '../subscriber-store.js';
 import type { StoreLog } from '../store-log.js';
+import { describeTlsError, mysqlSslOption } from './tls.js';
+import type { MySqlTls } from './tls.js';
 
 
 export interface MySqlEndpoint {
@@ -52,6 +55,49 @@ export interface MySqlPoolOptions {
   /** Connections per server. Default 4. */
   readonly connectionsPerServer?: number;
   readonly log: StoreLog;
+  /** TLS (DB_MySQL_TLS …, from mysqlTlsFromConfig); plain TCP when undefined. */
+  readonly tls?: MySqlTls | undefined;
+}
+
+/** What every MySQL connection is opened with: the one place TLS and the timeout are applied. */
+export interface MySqlConnectSettings {
+  readonly user: string;
+  readonly password: string;
+  readonly database?: string;
+  readonly timeoutMs: number;
+  readonly tls?: MySqlTls | undefined;
+}
+
+/** mysql2's connection options for `e` (bigNumberStrings: counts that must not lose digits). */
+export function mysqlConnectOptions(e: MySqlEndpoint, o: MySqlConnectSettings, extra: { bigNumberStrings?: boolean } = {}): mysql.ConnectionOptions {
+  return {
+    host: e.host,
+    port: e.port,
+    user: o.user,
+    password: o.password,
+    ...(o.database ? { database: o.database } : {}),
+    connectTimeout: o.timeoutMs,
+    charset: 'utf8mb4',
+    supportBigNumbers: true,
+    ...extra,
+    ...(o.tls && { ssl: mysqlSslOption(o.tls) }),
+    ...(o.tls?.mode === 'Verify' && net.isIP(e.host) && { stream: () => socketNamedFor(e) }),
+  };
+}
+
+/**
+ * A TCP connection to `e` for Verify with an IP address. mysql2 gives Node no server name
+ * for an IP, and Node then checks the certificate against "localhost" (the name it falls
+ * back to when the socket has no _host, which net sets only after a name lookup). Setting it
+ * makes Node check the IP against the certificate's IP subjectAltNames before anything is
+ * sent; should a later Node ignore it, the check fails rather than passes.
+ */
+function socketNamedFor(e: MySqlEndpoint): net.Socket {
+  const s = net.connect({ host: e.host, port: e.port });
+  (s as unknown as { _host?: string })._host = e.host;
+  s.setNoDelay(true);
+  s.once('connect', () => s.setKeepAlive(true));
+  return s;
 }
 
 export type ServerRole = 'primary' | 'secondary';
@@ -98,16 +144,7 @@ class Server {
   }
 
   connect(): Promise<Connection> {
-    return mysql.createConnection({
-      host: this.endpoint.host,
-      port: this.endpoint.port,
-      user: this.o.user,
-      password: this.o.password,
-      ...(this.o.database ? { database: this.o.database } : {}),
-      connectTimeout: this.o.timeoutMs,
-      charset: 'utf8mb4',
-      supportBigNumbers: true,
-    });
+    return mysql.createConnection(mysqlConnectOptions(this.endpoint, this.o));
   }
 
   /** A connection: an idle one, a new one, or the next one released (undefined if `gaveUp` first). */
@@ -360,6 +397,8 @@ export class MySqlPool {
 /** The MySQL error in the guide's terms where it names one ("Error 1045: Access denied …"). */
 export function describeMySqlError(e: unknown): string {
   if (e === undefined) return 'no server could be reached';
+  const tlsProblem = describeTlsError(e);
+  if (tlsProblem) return tlsProblem;
   const x = e as { errno?: number; code?: string; message?: string; sqlMessage?: string };
   const msg = x.sqlMessage ?? x.message ?? String(e);
   if (typeof x.errno === 'number' && x.errno > 0 && x.sqlMessage) return `Error ${x.errno}: ${msg}`;

@@ -11,7 +11,8 @@
 import mysql from 'mysql2/promise';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { LOCATION_LOG_TABLE, LOCATION_TABLE } from './location-schema.js';
-import { MySqlTimeoutError, describeMySqlError, endpointText, parseMySqlHost } from './pool.js';
+import { MySqlTimeoutError, describeMySqlError, endpointText, mysqlConnectOptions, parseMySqlHost } from './pool.js';
+import type { MySqlTls } from './tls.js';
 import type { MySqlEndpoint } from './pool.js';
 
 export interface NodeProbeOptions {
@@ -22,6 +23,8 @@ export interface NodeProbeOptions {
   readonly tables: readonly string[];
   /** Connect timeout; the whole probe of a node gets three times this. */
   readonly timeoutMs: number;
+  /** DB_MySQL_TLS's settings; plain TCP when undefined. */
+  readonly tls?: MySqlTls;
 }
 
 /** One node as read. Galera fields are undefined on a server without wsrep. */
@@ -94,7 +97,7 @@ export async function probeNode(e: MySqlEndpoint, o: NodeProbeOptions): Promise<
   let status: Omit<NodeReport, 'counts'> | undefined;
   try {
     return await withDeadline(o.timeoutMs * 3, address, () => conn, (async () => {
-      conn = await mysql.createConnection({ host: e.host, port: e.port, user: o.user, password: o.password, connectTimeout: o.timeoutMs, charset: 'utf8mb4', supportBigNumbers: true, bigNumberStrings: true });
+      conn = await mysql.createConnection(mysqlConnectOptions(e, { user: o.user, password: o.password, timeoutMs: o.timeoutMs, ...(o.tls && { tls: o.tls }) }, { bigNumberStrings: true }));
       conn.on('error', () => undefined);
       return readNode(conn, address, o, (s) => (status = s));
     })());
