@@ -46,8 +46,7 @@ export function mysqlTlsFromConfig(config: Config): MySqlTls | undefined {
     const o = config.origin(name);
     return o ? `${o.file}:${o.line}: ${name}` : name;
   };
-  const read = (name: 'DB_MySQL_TLS_CA_File' | 'DB_MySQL_TLS_Cert_File' | 'DB_MySQL_TLS_Key_File'): { file: string; data: Buffer } | undefined => {
-    const value = v[name];
+  const read = (name: string, value: string | undefined): { file: string; data: Buffer } | undefined => {
     if (!value) return undefined;
     const file = config.path(value);
     let data: Buffer;
@@ -58,9 +57,9 @@ export function mysqlTlsFromConfig(config: Config): MySqlTls | undefined {
     }
     return { file, data };
   };
-  const ca = read('DB_MySQL_TLS_CA_File');
-  const cert = read('DB_MySQL_TLS_Cert_File');
-  const key = read('DB_MySQL_TLS_Key_File');
+  const ca = read('DB_MySQL_TLS_CA_File', v.DB_MySQL_TLS_CA_File);
+  const cert = read('DB_MySQL_TLS_Cert_File', v.DB_MySQL_TLS_Cert_File);
+  const key = read('DB_MySQL_TLS_Key_File', v.DB_MySQL_TLS_Key_File);
   if (ca) {
     try {
       new X509Certificate(ca.data);
