@@ -6,8 +6,9 @@
 //
 // Throughput, for three set-ups on this one machine:
 //   single   one sipd, embedded stores, no database (the default box);
-//   galera1  one sipd whose registry is the farm store on a 3-node Galera cluster;
-//   galera3  three sipd members, one per Galera node, the load spread evenly over them.
+//   galera1  member A of test/helpers/farm.ts alone (B and C stopped): its registry and
+//            routes on the farm store of a 3-node Galera cluster;
+//   galera3  members A, B and C, one per Galera node, the load spread evenly over them.
 // For each: REGISTER/s (bench/sipp/register-users.xml, a different 10,000 users per member)
 // and calls/s (INVITE…BYE through the member to a callee registered beforehand, so every
 // call is a registry lookup, answered by a sipp UAS). sipp's rate is stepped (doubling,
@@ -18,7 +19,7 @@
 // galera3 against single is the farm's overhead, not a speed-up.
 //
 // Propagation (on the galera3 set-up): --registrations times, a REGISTER for a new AOR
-// goes to member A (taking turns: 1→2, 2→3, 3→1) with a Contact that is a UDP socket of
+// goes to member A (taking turns: A→B, B→C, C→A) with a Contact that is a UDP socket of
 // this bench; from A's 200 on, OPTIONS for that AOR are sent to member B one after
 // another (each as soon as the last was answered). The delay is the time from A's 200 to
 // the moment B's first forwarded OPTIONS reaches the contact: B found the binding in its
@@ -27,21 +28,23 @@ import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { installMySqlDb } from '../src/cli/install-mysql-db.js';
-import { startGaleraCluster } from '../test/helpers/galera.js';
-import type { GaleraCluster } from '../test/helpers/galera.js';
+import { FARM_DOMAIN, startFarm } from '../test/helpers/farm.js';
+import type { Farm, FarmMember } from '../test/helpers/farm.js';
 import { freePort } from '../test/helpers/ports.js';
 import { REPO } from '../test/helpers/paths.js';
 import { sleep, start, startBin } from '../test/helpers/run.js';
-import type { Running } from '../test/helpers/run.js';
 import { makeServerRoot, processesMentioning } from '../test/helpers/serverroot.js';
-import type { ServerRoot } from '../test/helpers/serverroot.js';
 import { sippCallCounts, sippScenario, sippScenarioCopy } from '../test/helpers/sipp.js';
 import { findOnPath } from '../test/helpers/tools.js';
 import { udpExchange } from '../test/helpers/udp.js';
 
-const DOMAIN = 'farm.test';
-const MEMBER_NAMES = ['sps1.farm.test', 'sps2.farm.test', 'sps3.farm.test'];
+const DOMAIN = FARM_DOMAIN;
+/**
+ * Every sipd gets these (after the farm's own lines): record-routing as in sipp-load.ts,
+ * and the default T1 back (the farm helper shortens it for its tests), so that the single
+ * box and the members retransmit alike under load.
+ */
+const BENCH_LINES = ['AddRecordRoute On', 'LogLevel warn', 'SipT1InMs 500'];
 /** Callees registered before the call trials (each call goes to one of them). */
 const CALLEES = 1000;
 const SIPP = findOnPath('sipp');
@@ -53,7 +56,7 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { seconds: 4, registrations: 500 };
+  const o: Options = { seconds: 3, registrations: 500 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[++i];
     if (argv[i - 1] === '--only') {
@@ -87,52 +90,34 @@ function cpuMs(pids: readonly number[]): number {
   return sum;
 }
 
+/** What the bench needs of a sipd: the embedded box below, or a farm member (test/helpers/farm.ts). */
 interface Member {
   readonly name: string;
-  readonly sr: ServerRoot;
-  readonly run: Running;
   readonly port: number;
+  readonly pid: number | undefined;
 }
 
-/** sipd.conf lines every member gets: record-routing proxy and registrar for farm.test. */
-function memberLines(name: string): string[] {
-  return ['AddRecordRoute On', 'LogLevel warn', `ProxyDomain ${DOMAIN}`, `ServerName ${name}`];
-}
-
-/** The lines that put a member's registry on the farm store through one Galera node. */
-function galeraLines(cluster: GaleraCluster, node: number): string[] {
-  return [
-    'DB_MySQL On',
-    `DB_MySQL_HostName ${cluster.nodes[node].db.address}`,
-    'DB_MySQL_Username sps',
-    'DB_MySQL_Password spspw',
-    'DB_MySQL_Connect_Timeout 10',
-    `Cisco_Registry_Farm_Members "${MEMBER_NAMES.join(' ')}"`,
-  ];
-}
-
-async function startMember(name: string, lines: readonly string[]): Promise<Member> {
+/** The single box: one sipd -X with embedded stores, serving farm.test like the members. */
+async function startSingle(): Promise<{ member: Member; stop(): Promise<void> }> {
   const port = await freePort();
-  const sr = makeServerRoot(port, [...memberLines(name), ...lines]);
+  const sr = makeServerRoot(port, [`ProxyDomain ${DOMAIN}`, 'ServerName single.farm.test', ...BENCH_LINES]);
   const run = startBin('sipd', ['-X', '-f', sr.conf], 24 * 3600 * 1000);
+  const stop = async () => {
+    run.child.kill('SIGTERM');
+    await Promise.race([run.done, sleep(10_000)]);
+    for (const pid of processesMentioning(sr.conf)) process.kill(pid, 'SIGKILL');
+    sr.remove();
+  };
   const id = `${process.pid}-${Date.now()}`;
   const probe = `OPTIONS sip:127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKfarm${id}\r\nMax-Forwards: 70\r\nFrom: <sip:b@127.0.0.1>;tag=${id}\r\nTo: <sip:127.0.0.1:${port}>\r\nCall-ID: farm-${id}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
-  // A farm member loads every registration before it listens: give it the time to.
-  const until = Date.now() + 60_000;
+  const until = Date.now() + 15_000;
   while (!(await udpExchange(port, probe, 300))) {
     if (Date.now() > until || run.child.exitCode !== null) {
-      await stopMember({ name, sr, run, port });
-      throw new Error(`sipd ${name} did not come up:\n${sr.readErrorLog()}`);
+      await stop();
+      throw new Error(`sipd did not come up:\n${sr.readErrorLog()}`);
     }
   }
-  return { name, sr, run, port };
-}
-
-async function stopMember(m: Member): Promise<void> {
-  m.run.child.kill('SIGTERM');
-  await Promise.race([m.run.done, sleep(10_000)]);
-  for (const pid of processesMentioning(m.sr.conf)) process.kill(pid, 'SIGKILL');
-  m.sr.remove();
+  return { member: { name: 'single', port, get pid() { return run.child.pid; } }, stop };
 }
 
 // ---- a small SIP client on one UDP socket: REGISTER and OPTIONS, matched by Call-ID ----
@@ -233,6 +218,7 @@ interface SetUp {
 }
 
 interface Trial {
+  readonly kind: Kind;
   readonly rate: number;
   readonly ok: boolean;
   readonly why: string;
@@ -260,7 +246,7 @@ function sippArgs(kind: Kind, inputs: Inputs, member: Member, index: number): st
   return ['-sf', inputs.callScenario, `127.0.0.1:${inputs.uasPort}`, '-rsa', `127.0.0.1:${member.port}`, '-inf', inputs.callees, '-key', 'caller', 'bench', '-key', 'rr', 'yes'];
 }
 
-const pidsOf = (s: SetUp) => s.members.map((m) => m.run.child.pid!);
+const pidsOf = (s: SetUp) => s.members.flatMap((m) => (m.pid === undefined ? [] : [m.pid]));
 
 async function trial(kind: Kind, s: SetUp, inputs: Inputs, rate: number, seconds: number): Promise<Trial> {
   // Whole calls per second per member: the total is rounded to a multiple of the members.
@@ -301,7 +287,7 @@ async function trial(kind: Kind, s: SetUp, inputs: Inputs, rate: number, seconds
   const achieved = successful / Math.max(elapsed - 0.5, seconds * 0.5);
   if (!whys.length && achieved < rate * 0.9) whys.push(`paced at ${achieved.toFixed(0)}/s`);
   const per = (ms: number) => (successful ? ms / successful : NaN);
-  return { rate, ok: !whys.length, why: whys.join('; '), successful, sipdMs: per(sipdUsed), dbMs: per(dbUsed) };
+  return { kind, rate, ok: !whys.length, why: whys.join('; '), successful, sipdMs: per(sipdUsed), dbMs: per(dbUsed) };
 }
 
 /**
@@ -331,7 +317,10 @@ interface RampResult {
   readonly limit: string;
 }
 
-/** Double from `from` until a trial fails (or `ceiling` passes), then bisect to within 10%. */
+/**
+ * Halve from `from` until a trial passes (at most 3 times), or double until one fails (or
+ * `ceiling` passes); then bisect to within 10%.
+ */
 async function ramp(kind: Kind, s: SetUp, inputs: Inputs, from: number, ceiling: number, seconds: number): Promise<RampResult> {
   let best: Trial | undefined;
   let failed: Trial | undefined;
@@ -343,9 +332,10 @@ async function ramp(kind: Kind, s: SetUp, inputs: Inputs, from: number, ceiling:
     else failed = t;
     return t.ok;
   };
-  for (let rate = from; rate <= ceiling; rate *= 2) if (!(await run(rate))) break;
+  if (!(await run(from))) for (let i = 0, rate = from / 2; i < 3 && !(await run(rate)); i++) rate /= 2;
+  if (best && !failed) for (let rate = from * 2; rate <= ceiling; rate *= 2) if (!(await run(rate))) break;
   while (best && failed && failed.rate - best.rate > Math.max(2, best.rate * 0.1)) await run((best.rate + failed.rate) / 2);
-  const limit = !best ? `fails at ${from}/s: ${failed?.why}` : failed ? `${failed.rate}/s: ${failed.why}` : `no failure up to ${ceiling}/s`;
+  const limit = !best ? `fails down to ${from / 8}/s: ${failed?.why}` : failed ? `${failed.rate}/s: ${failed.why}` : `no failure up to ${ceiling}/s`;
   return { kind, max: best?.rate ?? 0, ...(best && { best }), limit };
 }
 
@@ -434,7 +424,16 @@ const ms = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(1));
 interface Row {
   readonly label: string;
   readonly results: RampResult[];
+  /** One trial per kind at FIXED_RATE: CPU per operation compared at the same load. */
+  readonly fixed: Trial[];
 }
+
+/**
+ * Total rates every set-up is also measured at. CPU per operation falls as the rate
+ * rises (timers and the log followers' polling are paid per second, not per call), so
+ * set-ups are compared at one rate; these are below every set-up's maximum.
+ */
+const FIXED_RATE: Record<Kind, number> = { register: 150, calls: 90 };
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
@@ -442,7 +441,7 @@ async function main(): Promise<void> {
   const began = Date.now();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'farm-bench-'));
   const usersOf = (m: number) => path.join(dir, `users${m}.csv`);
-  for (let m = 0; m < MEMBER_NAMES.length; m++) {
+  for (let m = 0; m < 3; m++) {
     writeFileSync(usersOf(m), 'SEQUENTIAL\n' + Array.from({ length: 10_000 }, (_, i) => `m${m}u${i}`).join('\n') + '\n');
   }
   const callees = path.join(dir, 'callees.csv');
@@ -452,54 +451,59 @@ async function main(): Promise<void> {
   const uasPort = await freePort();
   const uas = start(SIPP, ['-sf', sippScenario('uas-answer'), '-i', '127.0.0.1', '-p', String(uasPort), '-t', 'u1', '-nostdin'], 24 * 3600 * 1000);
   const inputs: Inputs = { dir, usersOf, callees, callScenario: scenario.path, uasPort };
-  const members: Member[] = [];
-  let cluster: GaleraCluster | undefined;
+  let single: Awaited<ReturnType<typeof startSingle>> | undefined;
+  let farm: Farm | undefined;
   const rows: Row[] = [];
   let prop: Propagation | undefined;
   const client = await SipClient.open();
   const contact = await Contact.open();
 
-  const measure = async (label: string, set: Member[], dbPids: number[]) => {
+  const measure = async (label: string, set: readonly Member[], dbPids: number[]) => {
     const s: SetUp = { label, members: set, dbPids };
     await registerCallees(client, set[0].port, uasPort, CALLEES);
     await calleesEverywhere(client, set, contact, CALLEES);
+    const fixed: Trial[] = [];
+    for (const kind of ['register', 'calls'] as const) {
+      const t = await trial(kind, s, inputs, FIXED_RATE[kind], o.seconds);
+      process.stderr.write(`  ${label} ${kind} at ${t.rate}/s (fixed): ${t.ok ? 'ok' : t.why} (${cpuText(t)} each)\n`);
+      fixed.push(t);
+      await settle(s);
+    }
     const results: RampResult[] = [];
     results.push(await ramp('register', s, inputs, 150 * set.length, 12_000, o.seconds));
     results.push(await ramp('calls', s, inputs, 60 * set.length, 6_000, o.seconds));
-    rows.push({ label, results });
-  };
-  const stopMembers = async () => {
-    for (const m of members.splice(0)) await stopMember(m);
+    rows.push({ label, results, fixed });
   };
 
   try {
     await sleep(500);
     if (uas.child.exitCode !== null) throw new Error(`the sipp UAS did not start: ${(await uas.done).stderr}`);
     if (o.only !== 'propagation') {
-      members.push(await startMember(MEMBER_NAMES[0], []));
-      await measure('single (embedded, no database)', members, []);
-      await stopMembers();
+      single = await startSingle();
+      await measure('single (embedded, no database)', [single.member], []);
+      await single.stop();
+      single = undefined;
     }
-    process.stderr.write('starting a 3-node Galera cluster\n');
-    cluster = await startGaleraCluster(3);
-    const n1 = cluster.nodes[0].db;
-    await installMySqlDb({ server: { host: '127.0.0.1', port: n1.port }, adminUser: 'root', adminPassword: '', database: 'sip', table: 'subscriber', account: { user: 'sps', password: 'spspw' }, timeoutMs: 10_000 });
-    await cluster.caughtUp();
-    const dbPids = cluster.nodes.flatMap((n) => processesMentioning(n.db.dir));
+    process.stderr.write('starting the farm: a 3-node Galera cluster and three members\n');
+    farm = await startFarm({ extraLines: BENCH_LINES });
+    const members: readonly FarmMember[] = farm.members;
+    const dbPids = farm.cluster.nodes.flatMap((n) => processesMentioning(n.db.dir));
     if (o.only !== 'propagation') {
-      members.push(await startMember(MEMBER_NAMES[0], galeraLines(cluster, 0)));
-      await measure('galera1 (1 member, 3 Galera nodes)', members, dbPids);
-      await stopMembers();
+      // Member A alone (B and C stopped): the farm store's cost without the others' load.
+      await members[1].stop();
+      await members[2].stop();
+      await measure('galera1 (1 member, 3 Galera nodes)', [members[0]], dbPids);
+      await members[1].start();
+      await members[2].start();
+      await measure('galera3 (3 members, load spread)', members, dbPids);
     }
-    for (let i = 0; i < 3; i++) members.push(await startMember(MEMBER_NAMES[i], galeraLines(cluster, i)));
-    if (o.only !== 'propagation') await measure('galera3 (3 members, load spread)', members, dbPids);
     if (o.only !== 'throughput') {
       process.stderr.write(`propagation: ${o.registrations} registrations\n`);
       prop = await propagation(members, o.registrations);
     }
   } finally {
-    await stopMembers();
-    await cluster?.remove();
+    await single?.stop();
+    await farm?.close();
     uas.child.kill('SIGTERM');
     client.close();
     contact.close();
@@ -510,14 +514,24 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   console.log(`\nfarm bench: ${o.seconds} s trials, UDP; ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}; node ${process.version}; ${((Date.now() - began) / 60_000).toFixed(1)} min`);
   if (rows.length) {
-    const base = rows[0].results;
+    const base = rows[0];
     console.log('set-up                               kind      max rate (0 failed)  vs single  CPU per REGISTER/call at that rate   next step');
     for (const r of rows) {
       for (const x of r.results) {
-        const b = base.find((y) => y.kind === x.kind);
+        const b = base.results.find((y) => y.kind === x.kind);
         const ratio = b && b.max ? `${(x.max / b.max).toFixed(2)}` : '-';
         const cpu = x.best ? cpuText(x.best) : '-';
         console.log(`${r.label.padEnd(36)} ${x.kind.padEnd(9)} ${`${x.max}/s`.padEnd(20)} ${ratio.padEnd(10)} ${cpu.padEnd(36)} ${x.limit}`);
+      }
+    }
+    console.log(`\nCPU per operation at one rate (REGISTER ${FIXED_RATE.register}/s, calls ${FIXED_RATE.calls}/s in total), sipd (all members) + mariadbd (all nodes):`);
+    console.log('set-up                               kind      sipd ms   mariadbd ms  total ms  total vs single  trial');
+    for (const r of rows) {
+      for (const t of r.fixed) {
+        const total = t.sipdMs + (Number.isFinite(t.dbMs) ? t.dbMs : 0);
+        const b = base.fixed.find((y) => y.kind === t.kind);
+        const bTotal = b ? b.sipdMs + (Number.isFinite(b.dbMs) ? b.dbMs : 0) : NaN;
+        console.log(`${r.label.padEnd(36)} ${t.kind.padEnd(9)} ${t.sipdMs.toFixed(3).padEnd(9)} ${(t.dbMs || 0).toFixed(3).padEnd(12)} ${total.toFixed(3).padEnd(9)} ${(total / bTotal).toFixed(2).padEnd(16)} ${t.ok ? 'ok' : t.why}`);
       }
     }
   }
