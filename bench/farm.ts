@@ -2,7 +2,9 @@
 // registration made on one member can be used for routing by another.
 //
 //   npm run build --silent && flock /tmp/opensps-heavy.lock node dist/bench/farm.js \
-//     [--seconds N] [--registrations N] [--only throughput|propagation]
+//     [--seconds N] [--registrations N] [--only PART[,PART…]]
+//
+// PART is single, galera1, galera3 or propagation (default: all four, about 10 minutes).
 //
 // Throughput, for three set-ups on this one machine:
 //   single   one sipd, embedded stores, no database (the default box);
@@ -49,19 +51,24 @@ const BENCH_LINES = ['AddRecordRoute On', 'LogLevel warn', 'SipT1InMs 500'];
 const CALLEES = 1000;
 const SIPP = findOnPath('sipp');
 
+const PARTS = ['single', 'galera1', 'galera3', 'propagation'] as const;
+type Part = (typeof PARTS)[number];
+
 interface Options {
   seconds: number;
   registrations: number;
-  only?: 'throughput' | 'propagation';
+  parts: Set<Part>;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { seconds: 3, registrations: 500 };
+  const o: Options = { seconds: 3, registrations: 500, parts: new Set(PARTS) };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[++i];
     if (argv[i - 1] === '--only') {
-      if (v !== 'throughput' && v !== 'propagation') throw new Error(`--only is throughput or propagation, got "${v ?? ''}"`);
-      o.only = v;
+      const parts = (v ?? '').split(',');
+      const bad = parts.find((x) => !(PARTS as readonly string[]).includes(x));
+      if (bad !== undefined) throw new Error(`--only takes ${PARTS.join(', ')} (comma-separated), got "${bad}"`);
+      o.parts = new Set(parts as Part[]);
       continue;
     }
     const n = Number(v);
@@ -426,6 +433,18 @@ interface Row {
   readonly results: RampResult[];
   /** One trial per kind at FIXED_RATE: CPU per operation compared at the same load. */
   readonly fixed: Trial[];
+  /** CPU time used per second with no load (log followers, timers), ms: sipd and mariadbd. */
+  readonly idle: { sipd: number; db: number };
+}
+
+const IDLE_SECONDS = 5;
+
+async function idleCpu(s: SetUp): Promise<{ sipd: number; db: number }> {
+  await settle(s);
+  const sipd0 = cpuMs(pidsOf(s));
+  const db0 = cpuMs(s.dbPids);
+  await sleep(IDLE_SECONDS * 1000);
+  return { sipd: (cpuMs(pidsOf(s)) - sipd0) / IDLE_SECONDS, db: (cpuMs(s.dbPids) - db0) / IDLE_SECONDS };
 }
 
 /**
@@ -462,6 +481,8 @@ async function main(): Promise<void> {
     const s: SetUp = { label, members: set, dbPids };
     await registerCallees(client, set[0].port, uasPort, CALLEES);
     await calleesEverywhere(client, set, contact, CALLEES);
+    const idle = await idleCpu(s);
+    process.stderr.write(`  ${label} idle: sipd ${idle.sipd.toFixed(0)} ms/s, mariadbd ${idle.db.toFixed(0)} ms/s\n`);
     const fixed: Trial[] = [];
     for (const kind of ['register', 'calls'] as const) {
       const t = await trial(kind, s, inputs, FIXED_RATE[kind], o.seconds);
@@ -472,34 +493,36 @@ async function main(): Promise<void> {
     const results: RampResult[] = [];
     results.push(await ramp('register', s, inputs, 150 * set.length, 12_000, o.seconds));
     results.push(await ramp('calls', s, inputs, 60 * set.length, 6_000, o.seconds));
-    rows.push({ label, results, fixed });
+    rows.push({ label, results, fixed, idle });
   };
 
   try {
     await sleep(500);
     if (uas.child.exitCode !== null) throw new Error(`the sipp UAS did not start: ${(await uas.done).stderr}`);
-    if (o.only !== 'propagation') {
+    if (o.parts.has('single')) {
       single = await startSingle();
       await measure('single (embedded, no database)', [single.member], []);
       await single.stop();
       single = undefined;
     }
-    process.stderr.write('starting the farm: a 3-node Galera cluster and three members\n');
-    farm = await startFarm({ extraLines: BENCH_LINES });
-    const members: readonly FarmMember[] = farm.members;
-    const dbPids = farm.cluster.nodes.flatMap((n) => processesMentioning(n.db.dir));
-    if (o.only !== 'propagation') {
-      // Member A alone (B and C stopped): the farm store's cost without the others' load.
-      await members[1].stop();
-      await members[2].stop();
-      await measure('galera1 (1 member, 3 Galera nodes)', [members[0]], dbPids);
-      await members[1].start();
-      await members[2].start();
-      await measure('galera3 (3 members, load spread)', members, dbPids);
-    }
-    if (o.only !== 'throughput') {
-      process.stderr.write(`propagation: ${o.registrations} registrations\n`);
-      prop = await propagation(members, o.registrations);
+    if ([...o.parts].some((p) => p !== 'single')) {
+      process.stderr.write('starting the farm: a 3-node Galera cluster and three members\n');
+      farm = await startFarm({ extraLines: BENCH_LINES });
+      const members: readonly FarmMember[] = farm.members;
+      const dbPids = farm.cluster.nodes.flatMap((n) => processesMentioning(n.db.dir));
+      if (o.parts.has('galera1')) {
+        // Member A alone (B and C stopped): the farm store's cost without the others' load.
+        await members[1].stop();
+        await members[2].stop();
+        await measure('galera1 (1 member, 3 Galera nodes)', [members[0]], dbPids);
+        await members[1].start();
+        await members[2].start();
+      }
+      if (o.parts.has('galera3')) await measure('galera3 (3 members, load spread)', members, dbPids);
+      if (o.parts.has('propagation')) {
+        process.stderr.write(`propagation: ${o.registrations} registrations\n`);
+        prop = await propagation(members, o.registrations);
+      }
     }
   } finally {
     await single?.stop();
@@ -514,7 +537,7 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   console.log(`\nfarm bench: ${o.seconds} s trials, UDP; ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}; node ${process.version}; ${((Date.now() - began) / 60_000).toFixed(1)} min`);
   if (rows.length) {
-    const base = rows[0];
+    const base = rows.find((r) => r.label.startsWith('single')) ?? { results: [], fixed: [] };
     console.log('set-up                               kind      max rate (0 failed)  vs single  CPU per REGISTER/call at that rate   next step');
     for (const r of rows) {
       for (const x of r.results) {
@@ -531,9 +554,14 @@ async function main(): Promise<void> {
         const total = t.sipdMs + (Number.isFinite(t.dbMs) ? t.dbMs : 0);
         const b = base.fixed.find((y) => y.kind === t.kind);
         const bTotal = b ? b.sipdMs + (Number.isFinite(b.dbMs) ? b.dbMs : 0) : NaN;
-        console.log(`${r.label.padEnd(36)} ${t.kind.padEnd(9)} ${t.sipdMs.toFixed(3).padEnd(9)} ${(t.dbMs || 0).toFixed(3).padEnd(12)} ${total.toFixed(3).padEnd(9)} ${(total / bTotal).toFixed(2).padEnd(16)} ${t.ok ? 'ok' : t.why}`);
+        const vs = Number.isFinite(bTotal) ? (total / bTotal).toFixed(2) : '-';
+        console.log(`${r.label.padEnd(36)} ${t.kind.padEnd(9)} ${t.sipdMs.toFixed(3).padEnd(9)} ${(t.dbMs || 0).toFixed(3).padEnd(12)} ${total.toFixed(3).padEnd(9)} ${vs.padEnd(16)} ${t.ok ? 'ok' : t.why}`);
       }
     }
+  }
+  if (rows.length) {
+    console.log(`\nCPU with no load (ms per second, over ${IDLE_SECONDS} s):`);
+    for (const r of rows) console.log(`${r.label.padEnd(36)} sipd ${r.idle.sipd.toFixed(0)} ms/s, mariadbd ${r.idle.db.toFixed(0)} ms/s`);
   }
   if (prop) {
     const d = prop.delays;
