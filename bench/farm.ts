@@ -18,7 +18,8 @@
 // --seconds had no failed call and was paced at ≥ 90% of the rate asked. CPU time per
 // REGISTER and per call is read from /proc for the sipd processes (summed over members)
 // and, separately, for the mariadbd processes. Every process shares the same 2 cores, so
-// galera3 against single is the farm's overhead, not a speed-up.
+// galera3 against single is the farm's overhead, not a speed-up. CPU per operation falls
+// as the rate rises, so each set-up is also measured idle and at one fixed rate (FIXED_RATE).
 //
 // Propagation (on the galera3 set-up): --registrations times, a REGISTER for a new AOR
 // goes to member A (taking turns: A→B, B→C, C→A) with a Contact that is a UDP socket of
