@@ -12,6 +12,8 @@
 // Every wait is bounded; close() stops every sipd (SIGTERM, then SIGKILL) and the cluster,
 // and a last-resort exit handler kills any sipd still running when the test process ends.
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startGaleraCluster } from './galera.js';
 import type { GaleraCluster } from './galera.js';
 import { freePort } from './ports.js';
@@ -19,6 +21,9 @@ import { runBin, runTool, showRun, sleep, startBin, waitFor } from './run.js';
 import type { Running } from './run.js';
 import { makeServerRoot, processesMentioning } from './serverroot.js';
 import type { ServerRoot } from './serverroot.js';
+import { runUac } from './sip-peers.js';
+import type { SippPeerResult } from './sip-peers.js';
+import { sippScenarioCopy } from './sipp.js';
 import { udpExchange } from './udp.js';
 
 /** The domain every member serves (ProxyDomain) and the realm of its digest challenges. */
@@ -226,4 +231,63 @@ export async function startFarm(o: FarmOptions = {}): Promise<Farm> {
     await close();
     throw e;
   }
+}
+
+// ---- driving the farm with sipp ----
+
+/** One sipp run through `port`, one call (or REGISTER) per AOR user of `users`, from an injection file. */
+async function perUser(scenario: string, replace: Readonly<Record<string, string>>, port: number, users: readonly string[], o: { rate?: number; keys?: Record<string, string | number>; timeoutS?: number }): Promise<SippPeerResult> {
+  const copy = sippScenarioCopy(scenario, replace);
+  const inf = path.join(path.dirname(copy.path), 'users.csv');
+  writeFileSync(inf, ['SEQUENTIAL', ...users].join('\n') + '\n');
+  try {
+    return await runUac({
+      scenario: copy.path,
+      target: { port },
+      calls: users.length,
+      rate: o.rate ?? 5,
+      timeoutS: o.timeoutS ?? 30 + Math.ceil(users.length / (o.rate ?? 5)) * 2,
+      ...(o.keys && { keys: o.keys }),
+      extraArgs: ['-inf', inf],
+    });
+  } finally {
+    copy.remove();
+  }
+}
+
+/** REGISTER user@FARM_DOMAIN → sip:user@<phone> for each user, through the member on `port`. */
+export function registerUsers(port: number, users: readonly string[], phone: { readonly address: string }): Promise<SippPeerResult> {
+  return perUser('register', { '[user]': '[field0]', '[contact]': `sip:[field0]@${phone.address}` }, port, users, { keys: { domain: FARM_DOMAIN, expires: 3600 } });
+}
+
+/** One call to each sip:user@FARM_DOMAIN through the member on `port` (sipp's counts say how many succeeded). */
+export function callUsers(port: number, users: readonly string[]): Promise<SippPeerResult> {
+  return perUser('uac-call', { '[ruri]': `sip:[field0]@${FARM_DOMAIN}` }, port, users, { keys: { rr: 'any' } });
+}
+
+/**
+ * The AORs of the registry as the running member holds them in memory, read through its
+ * control socket by the operator's tool (sysadmin_sps_regroute -l).
+ */
+export async function registryOf(m: FarmMember): Promise<Set<string>> {
+  const r = await runTool('sysadmin_sps_regroute', ['-p', m.sr.conf, '-m', 'registry', '-l'], { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`sysadmin_sps_regroute -l on ${m.label}: ${showRun(r)}`);
+  return new Set(r.stdout.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('aor,')).map((l) => l.slice(0, l.indexOf(','))));
+}
+
+/** Wait (bounded) until member m holds every one of these AORs (user@FARM_DOMAIN). */
+export async function waitForRegistrations(m: FarmMember, users: readonly string[], timeoutMs = 30_000): Promise<void> {
+  let missing: string[] = [];
+  await waitFor(
+    `member ${m.label} to hold ${users.length} registrations`,
+    async () => {
+      const held = await registryOf(m);
+      missing = users.filter((u) => !held.has(`${u}@${FARM_DOMAIN}`.toLowerCase()));
+      return missing.length === 0;
+    },
+    timeoutMs,
+    250,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}: missing ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}`);
+  });
 }
