@@ -19,6 +19,7 @@ import { MySqlPool, parseMySqlHost } from './mysql/pool.js';
 import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-store.js';
 import { openMySqlLocationStore } from './mysql/location-store.js';
 import { openMySqlRouteStore } from './mysql/route-store.js';
+import { QUORUM_WATCH_MS } from './mysql/quorum.js';
 import type { RouteStore } from './route-store.js';
 import type { StoreLog } from './store-log.js';
 import type { LoadProgress } from './embedded/load-pacer.js';
@@ -37,7 +38,7 @@ export function embeddedSubscriberDir(config: Config): string {
 export class SubscriberStoreConfigError extends Error {}
 
 /** The MySQL connection settings of a config, checked (DB_MySQL_Username is required). */
-export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: string | undefined = config.values.DB_MySQL_DB): MySqlPool {
+export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: string | undefined = config.values.DB_MySQL_DB, quorumWatchMs?: number): MySqlPool {
   const v = config.values;
   if (!v.DB_MySQL_Username) {
     const at = config.origin('DB_MySQL');
@@ -52,6 +53,7 @@ export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: str
     ...(database ? { database } : {}),
     timeoutMs: v.DB_MySQL_Connect_Timeout * 1000,
     log,
+    ...(quorumWatchMs ? { quorumWatchMs } : {}),
   });
 }
 
@@ -90,7 +92,7 @@ export function routeStoreOptions(config: Config, log: StoreLog, progress?: Load
 export function openRouteStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<RouteStore> {
   const v = config.values;
   if (v.DB_MySQL && v.Cisco_Routing_Farm_Members.length) {
-    return openMySqlRouteStore({ pool: mysqlPoolFromConfig(config, log), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
+    return openMySqlRouteStore({ pool: mysqlPoolFromConfig(config, log, v.DB_MySQL_DB, QUORUM_WATCH_MS), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
   }
   return openEmbeddedRouteStore(routeStoreOptions(config, log, progress));
 }
@@ -117,7 +119,7 @@ export function farmMemberName(config: Config): string {
 export function openLocationStore(config: Config, log: StoreLog, progress?: LoadProgress): Promise<LocationStore> {
   const v = config.values;
   if (v.DB_MySQL && v.Cisco_Registry_Farm_Members.length) {
-    return openMySqlLocationStore({ pool: mysqlPoolFromConfig(config, log), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
+    return openMySqlLocationStore({ pool: mysqlPoolFromConfig(config, log, v.DB_MySQL_DB, QUORUM_WATCH_MS), database: v.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
   }
   return openEmbeddedLocationStore(locationStoreOptions(config, log, progress));
 }

@@ -16,6 +16,8 @@ import mysql from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import { StoreUnavailableError } from '../subscriber-store.js';
 import type { StoreLog } from '../store-log.js';
+import { QuorumWatch } from './quorum.js';
+import type { WsrepReading } from './quorum.js';
 
 
 export interface MySqlEndpoint {
@@ -52,6 +54,12 @@ export interface MySqlPoolOptions {
   /** Connections per server. Default 4. */
   readonly connectionsPerServer?: number;
   readonly log: StoreLog;
+  /**
+   * Read each server's Galera status (wsrep_cluster_status, wsrep_ready) this often, so that
+   * leaving and rejoining the primary component is found without a write (quorum.ts).
+   * Off by default: the errors statements get still say when a node refused them.
+   */
+  readonly quorumWatchMs?: number;
 }
 
 export type ServerRole = 'primary' | 'secondary';
@@ -86,12 +94,17 @@ class Server {
   private open = 0;
   private waiters: Waiter[] = [];
   private probeTimer: NodeJS.Timeout | undefined;
+  readonly quorum: QuorumWatch;
 
   constructor(
     readonly role: ServerRole,
     readonly endpoint: MySqlEndpoint,
     private readonly o: MySqlPoolOptions,
-  ) {}
+    readStatus: () => Promise<WsrepReading>,
+  ) {
+    this.quorum = new QuorumWatch({ address: endpointText(endpoint), read: readStatus, log: o.log, intervalMs: o.quorumWatchMs ?? 0 });
+    if (o.quorumWatchMs) this.quorum.start();
+  }
 
   get name(): string {
     return `${this.role} MySQL server ${endpointText(this.endpoint)}`;
@@ -205,6 +218,7 @@ class Server {
 
   stop(): void {
     this.stopped = true;
+    this.quorum.stop();
     if (this.probeTimer) clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.bad = true;
@@ -217,8 +231,25 @@ export class MySqlPool {
   private closed = false;
 
   constructor(private readonly o: MySqlPoolOptions) {
-    this.servers = [new Server('primary', o.primary, o)];
-    if (o.secondary) this.servers.push(new Server('secondary', o.secondary, o));
+    const server = (role: ServerRole, e: MySqlEndpoint): Server => {
+      const s: Server = new Server(role, e, o, () => this.readWsrep(s));
+      return s;
+    };
+    this.servers = [server('primary', o.primary)];
+    if (o.secondary) this.servers.push(server('secondary', o.secondary));
+  }
+
+  /** The primary server's place in its Galera cluster, as last seen (quorum.ts). */
+  get quorum(): QuorumWatch {
+    return this.servers[0].quorum;
+  }
+
+  /** wsrep_cluster_status and wsrep_ready of one server (not counted as a statement it took: a non-Primary node answers SHOW STATUS too). */
+  private async readWsrep(s: Server): Promise<WsrepReading> {
+    if (s.bad || this.closed) throw new Error('not in use');
+    const rows = await this.runOn<{ Variable_name: string; Value: string }[]>(s, "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status', 'wsrep_ready')", [], this.o.timeoutMs);
+    const v = new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]));
+    return { clusterStatus: v.get('wsrep_cluster_status'), ready: v.get('wsrep_ready') };
   }
 
   /** Where calls go now; undefined while every server is marked bad. */
@@ -249,11 +280,12 @@ export class MySqlPool {
       tried++;
       try {
         const result = await this.runOn<T>(s, sql, values, left);
+        s.quorum.noteSuccess();
         // Written under DebugFlag DBMySQL: the statement text has placeholders, never values, so no secret reaches the log.
         this.o.log('debug', `${s.name}: ${sql} -> ${Array.isArray(result) ? `${result.length} row(s)` : `${(result as { affectedRows?: number }).affectedRows ?? 0} row(s) changed`}`);
         return result;
       } catch (e) {
-        if (!isServerDown(e)) throw e;
+        if (!isServerDown(e)) throw s.quorum.noteError(e);
         last = e;
         this.markBad(s, e);
       }
@@ -328,6 +360,7 @@ export class MySqlPool {
         try {
           const r = await fn({ query: async <R>(sql: string, values: readonly unknown[] = []) => (await c.query(sql, values as unknown[]))[0] as R });
           await c.query('COMMIT');
+          s.quorum.noteSuccess();
           return r;
         } catch (e) {
           if (!isServerDown(e)) await c.query('ROLLBACK').catch(() => undefined);
@@ -335,7 +368,7 @@ export class MySqlPool {
         }
       });
     } catch (e) {
-      if (!isServerDown(e)) throw e;
+      if (!isServerDown(e)) throw s.quorum.noteError(e);
       this.markBad(s, e);
       throw new StoreUnavailableError(`MySQL is unavailable (${s.name}): ${describeMySqlError(e)}`, { cause: e });
     }
