@@ -13,7 +13,8 @@ import dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { installMySqlDb } from '../../src/cli/install-mysql-db.js';
 import { REGISTER_RETRY_AFTER_S } from '../../src/modules/registry/registrar.js';
-import { udpExchange, waitFor } from '../helpers/index.js';
+import { waitFor } from '../helpers/index.js';
+import { farmMemberLines, inviteReaches, registerAt, statusOf } from '../helpers/farm-sip.js';
 import { startGaleraCluster } from '../helpers/galera.js';
 import type { GaleraCluster } from '../helpers/galera.js';
 import { startTestSipd, stopTestSipd } from '../helpers/sipd.js';
@@ -31,16 +32,7 @@ before(async () => {
   const n1 = cluster.nodes[0].db;
   await installMySqlDb({ server: { host: '127.0.0.1', port: n1.port }, adminUser: 'root', adminPassword: '', database: 'sip', table: 'subscriber', account: { user: 'sps', password: 'spspw' }, timeoutMs: 10_000 });
   await cluster.caughtUp();
-  member = await startTestSipd([
-    'Cisco_Registry On',
-    'Cisco_Registry_Farm_Members "127.0.0.2 127.0.0.3"',
-    'DB_MySQL On',
-    `DB_MySQL_HostName ${cluster.nodes[2].db.address}`,
-    'DB_MySQL_Username sps',
-    'DB_MySQL_Password spspw',
-    'DB_MySQL_Connect_Timeout 10',
-    'ServerName sps3.farm.test',
-  ]);
+  member = await startTestSipd(farmMemberLines(cluster.nodes[2].db.address, 'sps3.farm.test'));
   alicePhone = dgram.createSocket('udp4');
   await new Promise<void>((r) => alicePhone!.bind(0, '127.0.0.1', () => r()));
 });
@@ -59,69 +51,8 @@ function isolate(i: number, on: boolean): Promise<unknown> {
   return cluster!.nodes[i].db.sql(`SET GLOBAL wsrep_provider_options = 'gmcast.isolate=${on ? 1 : 0}'`);
 }
 
-let cseq = 1;
-function register(user: string, contactPort: number): Promise<string | undefined> {
-  const port = member!.port;
-  const n = cseq++;
-  return udpExchange(
-    port,
-    [
-      `REGISTER sip:127.0.0.1:${port} SIP/2.0`,
-      `Via: SIP/2.0/UDP 127.0.0.1:${contactPort};branch=z9hG4bK-q${n}-${Date.now()}`,
-      'Max-Forwards: 70',
-      `From: <sip:${user}@127.0.0.1:${port}>;tag=f${n}`,
-      `To: <sip:${user}@127.0.0.1:${port}>`,
-      `Call-ID: quorum-${user}-${n}@test`,
-      `CSeq: ${n} REGISTER`,
-      `Contact: <sip:${user}@127.0.0.1:${contactPort}>`,
-      'Expires: 3600',
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n'),
-    15_000,
-  );
-}
-
-const statusOf = (answer: string | undefined) => Number(/^SIP\/2\.0 (\d{3})/.exec(answer ?? '')?.[1] ?? 0);
+const register = (user: string, contactPort: number) => registerAt(member!.port, user, contactPort);
 const count = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l)).length;
-
-/** Send an INVITE for `user` to the member; resolves with the request the phone receives, or undefined. */
-function inviteReaches(user: string, phone: dgram.Socket): Promise<string | undefined> {
-  const port = member!.port;
-  return new Promise((resolve) => {
-    const caller = dgram.createSocket('udp4');
-    const timer = setTimeout(() => done(undefined), 10_000);
-    const onPhone = (m: Buffer) => {
-      if (m.toString().startsWith('INVITE ')) done(m.toString());
-    };
-    function done(v: string | undefined) {
-      clearTimeout(timer);
-      phone.off('message', onPhone);
-      caller.close();
-      resolve(v);
-    }
-    phone.on('message', onPhone);
-    caller.on('message', () => undefined);
-    caller.bind(0, '127.0.0.1', () => {
-      const local = caller.address().port;
-      const invite = [
-        `INVITE sip:${user}@127.0.0.1:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-inv-${Date.now()}`,
-        'Max-Forwards: 70',
-        `From: <sip:carol@127.0.0.1:${local}>;tag=c1`,
-        `To: <sip:${user}@127.0.0.1:${port}>`,
-        `Call-ID: quorum-invite-${Date.now()}@test`,
-        'CSeq: 1 INVITE',
-        `Contact: <sip:carol@127.0.0.1:${local}>`,
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n');
-      caller.send(invite, port, '127.0.0.1');
-    });
-  });
-}
 
 test('a member on a node cut off from the primary component refuses REGISTER with 503, routes from memory, and recovers', async () => {
   const c = cluster!;
@@ -139,7 +70,7 @@ test('a member on a node cut off from the primary component refuses REGISTER wit
   const bobRows = await c.nodes[0].db.sql("SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) AS n FROM sip.location WHERE aor LIKE 'bob@%'");
   assert.equal(Number(((bobRows as unknown[]).at(-1) as { n: number }[])[0].n), 0, 'nothing of the refused REGISTER reached the majority');
 
-  const invite = await inviteReaches('alice', alicePhone!);
+  const invite = await inviteReaches(member!.port, 'alice', alicePhone!);
   assert.ok(invite, 'an INVITE to alice reaches her registered contact while the node is partitioned');
   assert.match(invite, new RegExp(`^INVITE sip:alice@127\\.0\\.0\\.1:${alice}`));
 
