@@ -26,6 +26,7 @@ import type { Config } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE, versionText } from '../common/install.js';
 import { EmbeddedSubscriberStore } from '../stores/embedded/subscriber-store.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
+import { ClusterPartitionedError } from '../stores/mysql/quorum.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';
 import { MySqlSubscriberStore, columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
 import { makeSecret } from '../stores/secret.js';
@@ -111,6 +112,8 @@ const CONNECT_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AG
 /** The message for an error, as Appendix C prints it ("Error 1045: Access denied … Operation failed."). */
 export function guideMessage(e: unknown, where: { server?: MySqlEndpoint; database: string; table: string }): string {
   if (e instanceof SubscriberValidationError) return `ERROR: ${e.message}`;
+  // Galera's own text ("WSREP has not yet prepared node") does not say what to do.
+  if (e instanceof ClusterPartitionedError) return `Error 1047: ${e.message}. Operation failed. Try again once the node is back, or on a member whose node is in the primary component.`;
   const cause = (e instanceof StoreUnavailableError ? e.cause : e) as { errno?: number; code?: string; sqlMessage?: string; message?: string } | undefined;
   const server = where.server ? endpointText(where.server) : 'localhost';
   if (cause && typeof cause.errno === 'number' && cause.sqlMessage) {
