@@ -26,7 +26,6 @@ import type { Config } from '../config/loader.js';
 import { DEFAULT_CONFIG_FILE, versionText } from '../common/install.js';
 import { EmbeddedSubscriberStore } from '../stores/embedded/subscriber-store.js';
 import { MySqlPool, endpointText, parseMySqlHost } from '../stores/mysql/pool.js';
-import { ClusterPartitionedError } from '../stores/mysql/quorum.js';
 import type { MySqlEndpoint } from '../stores/mysql/pool.js';
 import { MySqlSubscriberStore, columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
 import { makeSecret } from '../stores/secret.js';
@@ -112,8 +111,6 @@ const CONNECT_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AG
 /** The message for an error, as Appendix C prints it ("Error 1045: Access denied … Operation failed."). */
 export function guideMessage(e: unknown, where: { server?: MySqlEndpoint; database: string; table: string }): string {
   if (e instanceof SubscriberValidationError) return `ERROR: ${e.message}`;
-  // Galera's own text ("WSREP has not yet prepared node") does not say what to do.
-  if (e instanceof ClusterPartitionedError) return `Error 1047: ${e.message}. Operation failed. Try again once the node is back, or on a member whose node is in the primary component.`;
   const cause = (e instanceof StoreUnavailableError ? e.cause : e) as { errno?: number; code?: string; sqlMessage?: string; message?: string } | undefined;
   const server = where.server ? endpointText(where.server) : 'localhost';
   if (cause && typeof cause.errno === 'number' && cause.sqlMessage) {
@@ -121,7 +118,7 @@ export function guideMessage(e: unknown, where: { server?: MySqlEndpoint; databa
       return `Error 1116: Table '${where.database}.${where.table}' doesn't exist. Operation failed. (MySQL: Error ${cause.errno}: ${cause.sqlMessage}) Enter a valid name or install the database (install_mysql_db).`;
     }
     if (cause.errno === 1045 || cause.errno === 1044) return `Error ${cause.errno}: ${cause.sqlMessage}. Operation failed. Enter a user name and password that may use the database.`;
-    return `Error ${cause.errno}: ${cause.sqlMessage}. Operation failed.`;
+    return `Error ${cause.errno}: ${e instanceof StoreUnavailableError && cause.errno === 1047 ? e.message : cause.sqlMessage}. Operation failed.`;
   }
   if (cause && (CONNECT_CODES.has(cause.code ?? '') || e instanceof StoreUnavailableError)) {
     return `Error 2002: Can't connect to MySQL server on '${server}' (${cause.code ?? cause.message ?? 'no answer'}). Operation failed. Is MySQL installed and running there?`;

@@ -54,7 +54,8 @@ test('farm check over SNMP: scheduled mysql_sync_check, last result, per-table c
 
     await waitFor('the first check to pass', async () => (await get(`${O}.3.0`)) === 'INTEGER: 1', 60_000, 500);
     assert.equal(await get(`${O}.4.0`), 'INTEGER: 0');
-    assert.equal(await get(`${O}.5.0`), 'STRING: ""');
+    // net-snmp prints an empty OCTET STRING without its type.
+    assert.equal(await get(`${O}.5.0`), '""');
     assert.equal(await get(`${O}.9.0`), 'INTEGER: 1', 'a plain server takes writes: primary');
     assert.equal(await get(`${O}.7.0`), 'Gauge32: 0', 'no Galera: no cluster size');
     assert.match(await get(`${O}.2.0`), /^Timeticks: \(\d+\)/);

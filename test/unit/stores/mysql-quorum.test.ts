@@ -91,5 +91,5 @@ test('sysadmin_mysql_user names the partitioned node and what to do, not only Ga
   const { guideMessage } = await import('../../../src/cli/sysadmin-mysql-user.js');
   const e = new ClusterPartitionedError('10.0.0.5:3306', 'wsrep_cluster_status non-Primary, wsrep_ready OFF', { cause: notPrimary });
   const m = guideMessage(e, { database: 'sip', table: 'subscriber' });
-  assert.match(m, /^Error 1047: the farm database node 10\.0\.0\.5:3306 is not in the Galera primary component .*Operation failed\. Try again once the node is back/);
+  assert.match(m, /^Error 1047: the farm database node 10\.0\.0\.5:3306 is not in the Galera primary component .*until it rejoins the majority.*\. Operation failed\.$/);
 });
