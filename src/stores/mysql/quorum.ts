@@ -35,6 +35,17 @@ export class ClusterPartitionedError extends StoreUnavailableError {
   }
 }
 
+/**
+ * Log a background failure (a sweep, a poll of the change log) unless it is the partition,
+ * which the watch has logged once already: a partition of an hour must not log a line a
+ * minute. Returns true when it logged.
+ */
+export function logUnlessPartitioned(log: StoreLog, e: unknown, message: () => string): boolean {
+  if (e instanceof ClusterPartitionedError) return false;
+  log('warn', message());
+  return true;
+}
+
 export type QuorumState = 'primary' | 'non-primary' | 'unknown';
 
 /** wsrep_cluster_status and wsrep_ready as read; undefined fields on a server without wsrep. */

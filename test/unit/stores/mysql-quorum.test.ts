@@ -4,7 +4,7 @@
 // a server without wsrep stops being watched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClusterPartitionedError, QuorumWatch } from '../../../src/stores/mysql/quorum.js';
+import { ClusterPartitionedError, QuorumWatch, logUnlessPartitioned } from '../../../src/stores/mysql/quorum.js';
 import type { WsrepReading } from '../../../src/stores/mysql/quorum.js';
 import { StoreUnavailableError } from '../../../src/stores/subscriber-store.js';
 
@@ -92,4 +92,12 @@ test('sysadmin_mysql_user names the partitioned node and what to do, not only Ga
   const e = new ClusterPartitionedError('10.0.0.5:3306', 'wsrep_cluster_status non-Primary, wsrep_ready OFF', { cause: notPrimary });
   const m = guideMessage(e, { database: 'sip', table: 'subscriber' });
   assert.match(m, /^Error 1047: the farm database node 10\.0\.0\.5:3306 is not in the Galera primary component .*until it rejoins the majority.*\. Operation failed\.$/);
+});
+
+test('background failures are logged, except the partition the watch has logged already', () => {
+  const lines: string[] = [];
+  const log = (level: string, m: string) => void lines.push(`${level}: ${m}`);
+  assert.equal(logUnlessPartitioned(log, new ClusterPartitionedError('a:1', 'x'), () => 'sweep failed'), false);
+  assert.equal(logUnlessPartitioned(log, new Error('ECONNRESET'), () => 'sweep failed: ECONNRESET'), true);
+  assert.deepEqual(lines, ['warn: sweep failed: ECONNRESET']);
 });
