@@ -77,6 +77,9 @@ const DOWN_CODES = new Set([
   'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_HOST_NOT_PRIVILEGED', 'ER_HOST_IS_BLOCKED',
 ]);
 
+/** A statement that only reads (a causal-read prefix allowed). */
+const READ_ONLY = /^\s*(SET STATEMENT .*? FOR\s+)?(SELECT|SHOW)\b/is;
+
 export function isServerDown(e: unknown): boolean {
   const x = e as { code?: string; fatal?: boolean } | undefined;
   return !!x && (x.fatal === true || (typeof x.code === 'string' && DOWN_CODES.has(x.code)));
@@ -280,7 +283,8 @@ export class MySqlPool {
       tried++;
       try {
         const result = await this.runOn<T>(s, sql, values, left);
-        s.quorum.noteSuccess();
+        // Only a write proves the node is in the primary component: with wsrep_dirty_reads a non-Primary node answers reads.
+        if (!READ_ONLY.test(sql)) s.quorum.noteSuccess();
         // Written under DebugFlag DBMySQL: the statement text has placeholders, never values, so no secret reaches the log.
         this.o.log('debug', `${s.name}: ${sql} -> ${Array.isArray(result) ? `${result.length} row(s)` : `${(result as { affectedRows?: number }).affectedRows ?? 0} row(s) changed`}`);
         return result;
