@@ -10,6 +10,7 @@ import { critAppModule } from './mibs/critapp/index.js';
 import { logModule } from './mibs/log/index.js';
 import { eventModule } from './mibs/event/index.js';
 import { scriptModule } from './mibs/script/index.js';
+import { farmModule } from './mibs/farm/index.js';
 
 export const AGENT_MODULES: readonly AgentModule[] = [
   systemModule,
@@ -21,4 +22,5 @@ export const AGENT_MODULES: readonly AgentModule[] = [
   // DISMAN-EVENT samples the objects above, so it starts after them.
   eventModule,
   scriptModule,
+  farmModule,
 ];

@@ -104,6 +104,12 @@ export const OID = {
   openSpsNotifyMIB: `${OPENSPS}.1.4`,
   openSpsNotifyObjects: `${OPENSPS}.1.4.1`,
 
+  // OPENSPS-FARM-MIB (mibs/OPENSPS-FARM-MIB)
+  openSpsFarmMIB: `${OPENSPS}.1.5`,
+  openSpsFarmObjects: `${OPENSPS}.1.5.1`,
+  openSpsFarmTableEntry: `${OPENSPS}.1.5.1.10.1`,
+  openSpsFarmCheckOutcomeChange: `${OPENSPS}.1.5.0.1`,
+
   // snmpModules used by the agent itself
   snmpFrameworkMIB: `${SNMP_MODULES}.10`,
   snmpEngineID: `${SNMP_MODULES}.10.2.1.1`,

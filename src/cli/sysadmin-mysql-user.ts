@@ -119,7 +119,7 @@ export function guideMessage(e: unknown, where: { server?: MySqlEndpoint; databa
       return `Error 1116: Table '${where.database}.${where.table}' doesn't exist. Operation failed. (MySQL: Error ${cause.errno}: ${cause.sqlMessage}) Enter a valid name or install the database (install_mysql_db).`;
     }
     if (cause.errno === 1045 || cause.errno === 1044) return `Error ${cause.errno}: ${cause.sqlMessage}. Operation failed. Enter a user name and password that may use the database.`;
-    return `Error ${cause.errno}: ${cause.sqlMessage}. Operation failed.`;
+    return `Error ${cause.errno}: ${e instanceof StoreUnavailableError && cause.errno === 1047 ? e.message : cause.sqlMessage}. Operation failed.`;
   }
   // MySQL's own client calls a failed TLS set-up error 2026.
   const tlsProblem = describeTlsError(cause);

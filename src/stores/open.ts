@@ -20,6 +20,7 @@ import { mysqlTlsFromConfig } from './mysql/tls.js';
 import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-store.js';
 import { openMySqlLocationStore } from './mysql/location-store.js';
 import { openMySqlRouteStore } from './mysql/route-store.js';
+import { QUORUM_WATCH_MS } from './mysql/quorum.js';
 import type { RouteStore } from './route-store.js';
 import type { StoreLog } from './store-log.js';
 import type { LoadProgress } from './embedded/load-pacer.js';
@@ -38,7 +39,7 @@ export function embeddedSubscriberDir(config: Config): string {
 export class SubscriberStoreConfigError extends Error {}
 
 /** The MySQL connection settings of a config, checked (DB_MySQL_Username is required; the DB_MySQL_TLS files must be usable). */
-export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: string | undefined = config.values.DB_MySQL_DB): MySqlPool {
+export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: string | undefined = config.values.DB_MySQL_DB, quorumWatchMs?: number): MySqlPool {
   const v = config.values;
   if (!v.DB_MySQL_Username) {
     const at = config.origin('DB_MySQL');
@@ -55,6 +56,7 @@ export function mysqlPoolFromConfig(config: Config, log: StoreLog, database: str
     timeoutMs: v.DB_MySQL_Connect_Timeout * 1000,
     ...(tls && { tls }),
     log,
+    ...(quorumWatchMs ? { quorumWatchMs } : {}),
   });
 }
 
@@ -97,7 +99,7 @@ export function routeStoreOptions(config: Config, log: StoreLog, progress?: Load
  */
 export function openRouteStore(config: Config, log: StoreLog, progress?: LoadProgress, embedded: Partial<EmbeddedRouteStoreOptions> = {}): Promise<RouteStore> {
   if (sharesRoutes(config)) {
-    return openMySqlRouteStore({ pool: mysqlPoolFromConfig(config, log), database: config.values.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
+    return openMySqlRouteStore({ pool: mysqlPoolFromConfig(config, log, config.values.DB_MySQL_DB, QUORUM_WATCH_MS), database: config.values.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
   }
   return openEmbeddedRouteStore({ ...routeStoreOptions(config, log, progress), ...embedded });
 }
@@ -128,7 +130,7 @@ export function farmMemberName(config: Config): string {
  */
 export function openLocationStore(config: Config, log: StoreLog, progress?: LoadProgress, embedded: Partial<EmbeddedStoreOptions> = {}): Promise<LocationStore> {
   if (sharesRegistry(config)) {
-    return openMySqlLocationStore({ pool: mysqlPoolFromConfig(config, log), database: config.values.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
+    return openMySqlLocationStore({ pool: mysqlPoolFromConfig(config, log, config.values.DB_MySQL_DB, QUORUM_WATCH_MS), database: config.values.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
   }
   return openEmbeddedLocationStore({ ...locationStoreOptions(config, log, progress), ...embedded });
 }

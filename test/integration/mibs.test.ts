@@ -60,6 +60,7 @@ test('mibs/ holds the expected modules, one per file, named after the module', (
     'CRITAPP-MIB',
     'LOG-MIB',
     'OPENSPS-NOTIFY-MIB',
+    'OPENSPS-FARM-MIB',
     'HOST-RESOURCES-MIB',
     'HOST-RESOURCES-TYPES',
     'DISMAN-SCRIPT-MIB',
@@ -122,6 +123,9 @@ const EXPECTED: Record<string, string> = {
   'LOG-MIB::siLogMaxSizeReached': '.1.3.6.1.4.1.32473.1.2.0.2',
   'OPENSPS-NOTIFY-MIB::openSpsInformsSent': '.1.3.6.1.4.1.32473.1.4.1.1',
   'OPENSPS-NOTIFY-MIB::openSpsInformsUnacknowledged': '.1.3.6.1.4.1.32473.1.4.1.3',
+  'OPENSPS-FARM-MIB::openSpsFarmPartitionState': '.1.3.6.1.4.1.32473.1.5.1.9',
+  'OPENSPS-FARM-MIB::openSpsFarmTableMismatch': '.1.3.6.1.4.1.32473.1.5.1.10.1.5',
+  'OPENSPS-FARM-MIB::openSpsFarmCheckOutcomeChange': '.1.3.6.1.4.1.32473.1.5.0.1',
   'DISMAN-SCRIPT-MIB::smLaunchStart': '.1.3.6.1.2.1.64.1.4.1.1.10',
   // not IMPLIED: both string indexes are length-prefixed
   'DISMAN-SCRIPT-MIB::smLaunchStart."C"."D"': '.1.3.6.1.2.1.64.1.4.1.1.10.1.67.1.68',

@@ -19,6 +19,8 @@ import { openEmbeddedLocationStore } from '../../stores/embedded/location-store.
 import { locationStoreOptions } from '../../stores/open.js';
 import { aorKey, normalizeUser, servedDomain } from './aor.js';
 import type { Binding, LocationStore } from '../../stores/location-store.js';
+import { StoreUnavailableError } from '../../stores/subscriber-store.js';
+import { ClusterPartitionedError } from '../../stores/mysql/quorum.js';
 import type { BoundAddress } from './this-server.js';
 import { isThisServer } from './this-server.js';
 
@@ -64,6 +66,9 @@ function describeChange(next: readonly Binding[] | undefined, now: number): stri
   const one = (b: Binding) => `${b.contact} (${b.expiresAt === Infinity ? 'static' : `${Math.round((b.expiresAt - now) / 1000)} s`})`;
   return `bindings now ${next.map(one).join(', ')}`;
 }
+
+/** Retry-After (seconds) on a REGISTER refused because the registry's database cannot take writes now. */
+export const REGISTER_RETRY_AFTER_S = 30;
 
 export class Registrar {
   private timer: NodeJS.Timeout | undefined;
@@ -126,11 +131,29 @@ export class Registrar {
       try {
         await (next.length ? this.store.put(key, next) : this.store.removeAll(key));
       } catch (e) {
-        this.log('error', `registry: registration of ${key} could not be stored: ${String(e)}`);
-        return buildResponse(req, 500, 'Registration could not be stored');
+        return this.storeFailed(req, key, e);
       }
     }
     return this.ok(req, key, now);
+  }
+
+  /**
+   * A write the store could not make. A farm database that cannot take it now (down, or
+   * cut off from the Galera primary component) is a 503 with Retry-After, so the phone
+   * tries again or another member; the partition itself was logged once by the store, so
+   * each refused REGISTER is only a debug line. Anything else is a 500.
+   */
+  private storeFailed(req: SipRequest, key: string, e: unknown): SipResponse {
+    if (e instanceof ClusterPartitionedError) {
+      if (this.config.values.DebugFlag.Registry) this.log('debug', `REGISTER for ${key} refused with 503: ${e.message}`);
+      return buildResponse(req, 503, 'Registrar database not in primary component', { headers: [['Retry-After', String(REGISTER_RETRY_AFTER_S)]] });
+    }
+    if (e instanceof StoreUnavailableError) {
+      this.log('error', `registry: registration of ${key} could not be stored, answering 503: ${e.message}`);
+      return buildResponse(req, 503, 'Registrar database unavailable', { headers: [['Retry-After', String(REGISTER_RETRY_AFTER_S)]] });
+    }
+    this.log('error', `registry: registration of ${key} could not be stored: ${String(e)}`);
+    return buildResponse(req, 500, 'Registration could not be stored');
   }
 
   /**

@@ -24,6 +24,7 @@ import { fromStored, toStored } from '../embedded/location-store.js';
 import { LOCATION_LOG_TABLE, LOCATION_TABLE } from './location-schema.js';
 import type { MySqlPool } from './pool.js';
 import { describeMySqlError } from './pool.js';
+import { logUnlessPartitioned } from './quorum.js';
 import { LogFollower, causalPrefix, retryOnConflict } from './log-follower.js';
 import type { FarmStoreOptions } from './log-follower.js';
 import { q } from './subscriber-store.js';
@@ -58,7 +59,7 @@ export class MySqlLocationStore implements LocationStore {
     const s = new MySqlLocationStore(o);
     await s.loadAll();
     s.follower.start();
-    s.sweepTimer = setInterval(() => void s.sweep().catch((e) => s.o.log('warn', `registry sweep failed: ${describeMySqlError(e)}`)), o.sweepMs ?? 30_000);
+    s.sweepTimer = setInterval(() => void s.sweep().catch((e) => logUnlessPartitioned(s.o.log, e, () => `registry sweep failed: ${describeMySqlError(e)}`)), o.sweepMs ?? 30_000);
     s.sweepTimer.unref();
     return s;
   }

@@ -11,6 +11,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import type { StoreLog } from '../store-log.js';
 import type { MySqlPool } from './pool.js';
 import { describeMySqlError } from './pool.js';
+import { logUnlessPartitioned } from './quorum.js';
 
 const PAGE = 5000;
 const RETRIES = 4;
@@ -92,7 +93,7 @@ export class LogFollower {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private closed = false;
-  private failing = false;
+  private failing: false | 'logged' | 'quiet' = false;
 
   constructor(private readonly o: LogFollowerOptions) {}
 
@@ -122,12 +123,12 @@ export class LogFollower {
     if (this.closed) return Promise.resolve();
     this.polling ??= this.pollOnce()
       .then(() => {
-        if (this.failing) this.o.log('info', `${this.o.what}: following the shared change log again`);
+        if (this.failing === 'logged') this.o.log('info', `${this.o.what}: following the shared change log again`);
         this.failing = false;
       })
       .catch((e) => {
-        if (!this.failing) this.o.log('warn', `${this.o.what}: cannot read the shared change log (serving from memory until it is back): ${describeMySqlError(e)}`);
-        this.failing = true;
+        // A partition was logged by the quorum watch, with its recovery: not again here.
+        if (!this.failing) this.failing = logUnlessPartitioned(this.o.log, e, () => `${this.o.what}: cannot read the shared change log (serving from memory until it is back): ${describeMySqlError(e)}`) ? 'logged' : 'quiet';
       })
       .finally(() => (this.polling = undefined));
     return this.polling;

@@ -19,6 +19,8 @@ import { StoreUnavailableError } from '../subscriber-store.js';
 import type { StoreLog } from '../store-log.js';
 import { describeTlsError, mysqlSslOption } from './tls.js';
 import type { MySqlTls } from './tls.js';
+import { QuorumWatch } from './quorum.js';
+import type { WsrepReading } from './quorum.js';
 
 
 export interface MySqlEndpoint {
@@ -57,6 +59,12 @@ export interface MySqlPoolOptions {
   readonly log: StoreLog;
   /** TLS (DB_MySQL_TLS …, from mysqlTlsFromConfig); plain TCP when undefined. */
   readonly tls?: MySqlTls | undefined;
+  /**
+   * Read each server's Galera status (wsrep_cluster_status, wsrep_ready) this often, so that
+   * leaving and rejoining the primary component is found without a write (quorum.ts).
+   * Off by default: the errors statements get still say when a node refused them.
+   */
+  readonly quorumWatchMs?: number;
 }
 
 /** What every MySQL connection is opened with: the one place TLS and the timeout are applied. */
@@ -115,6 +123,9 @@ const DOWN_CODES = new Set([
   'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_HOST_NOT_PRIVILEGED', 'ER_HOST_IS_BLOCKED',
 ]);
 
+/** A statement that only reads (a causal-read prefix allowed). */
+const READ_ONLY = /^\s*(SET STATEMENT .*? FOR\s+)?(SELECT|SHOW)\b/is;
+
 export function isServerDown(e: unknown): boolean {
   const x = e as { code?: string; fatal?: boolean } | undefined;
   return !!x && (x.fatal === true || (typeof x.code === 'string' && DOWN_CODES.has(x.code)));
@@ -132,12 +143,17 @@ class Server {
   private open = 0;
   private waiters: Waiter[] = [];
   private probeTimer: NodeJS.Timeout | undefined;
+  readonly quorum: QuorumWatch;
 
   constructor(
     readonly role: ServerRole,
     readonly endpoint: MySqlEndpoint,
     private readonly o: MySqlPoolOptions,
-  ) {}
+    readStatus: () => Promise<WsrepReading>,
+  ) {
+    this.quorum = new QuorumWatch({ address: endpointText(endpoint), read: readStatus, log: o.log, intervalMs: o.quorumWatchMs ?? 0 });
+    if (o.quorumWatchMs) this.quorum.start();
+  }
 
   get name(): string {
     return `${this.role} MySQL server ${endpointText(this.endpoint)}`;
@@ -242,6 +258,7 @@ class Server {
 
   stop(): void {
     this.stopped = true;
+    this.quorum.stop();
     if (this.probeTimer) clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.bad = true;
@@ -254,8 +271,25 @@ export class MySqlPool {
   private closed = false;
 
   constructor(private readonly o: MySqlPoolOptions) {
-    this.servers = [new Server('primary', o.primary, o)];
-    if (o.secondary) this.servers.push(new Server('secondary', o.secondary, o));
+    const server = (role: ServerRole, e: MySqlEndpoint): Server => {
+      const s: Server = new Server(role, e, o, () => this.readWsrep(s));
+      return s;
+    };
+    this.servers = [server('primary', o.primary)];
+    if (o.secondary) this.servers.push(server('secondary', o.secondary));
+  }
+
+  /** The primary server's place in its Galera cluster, as last seen (quorum.ts). */
+  get quorum(): QuorumWatch {
+    return this.servers[0].quorum;
+  }
+
+  /** wsrep_cluster_status and wsrep_ready of one server (not counted as a statement it took: a non-Primary node answers SHOW STATUS too). */
+  private async readWsrep(s: Server): Promise<WsrepReading> {
+    if (s.bad || this.closed) throw new Error('not in use');
+    const rows = await this.runOn<{ Variable_name: string; Value: string }[]>(s, "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status', 'wsrep_ready')", [], this.o.timeoutMs);
+    const v = new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]));
+    return { clusterStatus: v.get('wsrep_cluster_status'), ready: v.get('wsrep_ready') };
   }
 
   /** Where calls go now; undefined while every server is marked bad. */
@@ -286,11 +320,13 @@ export class MySqlPool {
       tried++;
       try {
         const result = await this.runOn<T>(s, sql, values, left);
+        // Only a write proves the node is in the primary component: with wsrep_dirty_reads a non-Primary node answers reads.
+        if (!READ_ONLY.test(sql)) s.quorum.noteSuccess();
         // Written under DebugFlag DBMySQL: the statement text has placeholders, never values, so no secret reaches the log.
         this.o.log('debug', `${s.name}: ${sql} -> ${Array.isArray(result) ? `${result.length} row(s)` : `${(result as { affectedRows?: number }).affectedRows ?? 0} row(s) changed`}`);
         return result;
       } catch (e) {
-        if (!isServerDown(e)) throw e;
+        if (!isServerDown(e)) throw s.quorum.noteError(e);
         last = e;
         this.markBad(s, e);
       }
@@ -365,6 +401,7 @@ export class MySqlPool {
         try {
           const r = await fn({ query: async <R>(sql: string, values: readonly unknown[] = []) => (await c.query(sql, values as unknown[]))[0] as R });
           await c.query('COMMIT');
+          s.quorum.noteSuccess();
           return r;
         } catch (e) {
           if (!isServerDown(e)) await c.query('ROLLBACK').catch(() => undefined);
@@ -372,7 +409,7 @@ export class MySqlPool {
         }
       });
     } catch (e) {
-      if (!isServerDown(e)) throw e;
+      if (!isServerDown(e)) throw s.quorum.noteError(e);
       this.markBad(s, e);
       throw new StoreUnavailableError(`MySQL is unavailable (${s.name}): ${describeMySqlError(e)}`, { cause: e });
     }

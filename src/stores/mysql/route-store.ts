@@ -39,6 +39,7 @@ import type { IndexPage, IndexQuery } from '../sorted-index.js';
 import { LogFollower, causalPrefix, retryOnConflict } from './log-follower.js';
 import type { FarmStoreOptions } from './log-follower.js';
 import { describeMySqlError } from './pool.js';
+import { logUnlessPartitioned } from './quorum.js';
 import { ROUTE_GENERATION_TABLE, ROUTE_KEY_MAX, ROUTE_LOG_TABLE, ROUTE_TABLE } from './route-schema.js';
 import { q } from './subscriber-store.js';
 
@@ -93,7 +94,7 @@ export class MySqlRouteStore implements RouteStore {
     await s.follower.begin(s.now(), s.causal);
     await s.reload(s.causal);
     s.follower.start();
-    s.sweepTimer = setInterval(() => void s.sweep().catch((e) => s.o.log('warn', `route database sweep failed: ${describeMySqlError(e)}`)), o.sweepMs ?? 60_000);
+    s.sweepTimer = setInterval(() => void s.sweep().catch((e) => logUnlessPartitioned(s.o.log, e, () => `route database sweep failed: ${describeMySqlError(e)}`)), o.sweepMs ?? 60_000);
     s.sweepTimer.unref();
     return s;
   }
