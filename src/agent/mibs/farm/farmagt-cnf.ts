@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigMessage } from '../../../config/loader.js';
 import { readEntryLines } from '../../cnf/entry-lines.js';
-import { parseCron } from './schedule.js';
+import { checkCron } from './schedule.js';
 
 export const DEFAULT_SCHEDULE = '*/5 * * * *';
 
@@ -63,7 +63,7 @@ export function parseFarmagtCnf(text: string, file: string, rootDir: string): Fa
         if (value.toLowerCase() === 'off') c = { ...c, schedule: 'off' };
         else {
           try {
-            parseCron(value);
+            checkCron(value);
             c = { ...c, schedule: value };
           } catch (err) {
             at(e.line, `farmCheckSchedule: ${(err as Error).message}`);

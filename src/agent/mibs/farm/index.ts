@@ -12,7 +12,7 @@ import { DEFAULT_SCHEDULE, describesFarm, loadFarmagtCnf } from './farmagt-cnf.j
 import type { FarmagtConfig } from './farmagt-cnf.js';
 import { NOT_RUN, runFarmCheck } from './engine.js';
 import type { CheckOutcome, FarmCheckResult, PartitionState } from './engine.js';
-import { parseCron, runOnSchedule } from './schedule.js';
+import { runOnSchedule } from './schedule.js';
 
 const MIB = 'OPENSPS-FARM-MIB';
 const OUTCOME: Record<CheckOutcome, number> = { ok: 1, degraded: 2, failed: 3, notRun: 4 };
@@ -82,7 +82,7 @@ export function createFarmModule(opts: FarmModuleOptions = {}): AgentModule & { 
     const c = loaded.config;
     schedule = effectiveSchedule(c, () => readFileSync(c.conf, 'utf8')) ?? '';
     timer?.stop();
-    timer = schedule ? runOnSchedule(parseCron(schedule), () => void check()) : undefined;
+    timer = schedule ? runOnSchedule(schedule, () => void check()) : undefined;
     ctx.log('info', schedule ? `farm check: mysql_sync_check runs on the schedule "${schedule}"` : 'farm check: not scheduled (no farm on a shared database in sipd.conf, or farmCheckSchedule off)');
   };
 
