@@ -209,6 +209,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
       'sysadmin_sps_regroute manages the static registrations and the routes of sipd(8). With -l, -i or -x it does that and ends (import first, then export, then list); otherwise it shows its menu and reads one answer per line from standard input.',
       'When sipd runs, every request goes over its control socket, so the server sees a change on its next request. When sipd is stopped, the tool opens the database files itself. A running sipd whose socket does not answer is an error: the files are never written behind a running server\'s back.',
       'Files are comma-separated; -x appends, and each database starts with its own header line, so one file can hold both and -i with -m both sends each part to its database.',
+      'On a farm (DB_MySQL On and farm members named in sipd.conf), -f lists the farm\'s members from the shared farm_member table, whether or not sipd runs here: this host first, then each member the farm directives name, then any member in the table that they do not name; for each its state (starting, running, stopping; stopped or not answering once its heartbeat, written every 5 seconds, is more than 15 seconds old; never seen when no row matches), how long ago its last heartbeat was by the database\'s clock, its version, pid, host, start time, SIP addresses, the digest of its farm-wide directives and how far its clock is from the database\'s. Without a farm on MySQL -f fails with the reason.',
     ],
     sections: [
       exitStatus([

@@ -14,7 +14,7 @@ import type { ErrorLog } from '../logging/index.js';
 import { VERSION } from '../common/install.js';
 import { normalizeHost } from '../modules/registry/this-server.js';
 import type { BoundSocket, ProxyIdentity } from '../proxy/identity.js';
-import { HEARTBEAT_MS, MISSED_BEATS, isAnswering } from '../stores/mysql/member-store.js';
+import { HEARTBEAT_MS, MISSED_BEATS, isAnswering, shownState } from '../stores/mysql/member-store.js';
 import type { FarmMemberTable, MemberListing, MemberRow, MemberSelf, MemberState } from '../stores/mysql/member-store.js';
 import { farmMemberName, namedFarmMembers, openFarmMemberTable } from '../stores/open.js';
 import { hostPort } from '../transport/types.js';
@@ -272,4 +272,42 @@ export class FarmMembership {
     for (const [k, text] of this.warned) if (!found.has(k)) this.log.notice(`farm: no longer the case: ${text}`);
     this.warned = found;
   }
+}
+
+/** One member as the tools show it: named in sipd.conf, seen in the table, or both. */
+export interface FarmViewEntry {
+  /** The name the directives give it, else its row's name. */
+  readonly name: string;
+  /** Named in this sipd.conf's farm directives (false: only its row says it is in the farm). */
+  readonly named: boolean;
+  /** This host's own member. */
+  readonly self: boolean;
+  readonly row?: MemberRow;
+  /** starting, running, stopping, stopped, not answering, or never seen. */
+  readonly state: string;
+  /** How long ago its last heartbeat was, by the database's clock. */
+  readonly heartbeatAgoMs?: number;
+}
+
+/**
+ * The farm as sysadmin_sps_regroute -f and the GUI show it: this member first, then each
+ * member the directives name (with its row when one matches), then rows no directive
+ * names. Names are matched without DNS (name, host name or a literal address).
+ */
+export function farmView(config: Config, listing: MemberListing): FarmViewEntry[] {
+  const me = farmMemberName(config);
+  const used = new Set<MemberRow>();
+  const entry = (name: string, named: boolean, self: boolean, row: MemberRow | undefined): FarmViewEntry => {
+    if (row) used.add(row);
+    return row
+      ? { name, named, self, row, state: shownState(row, listing.dbNowMs), heartbeatAgoMs: Math.max(0, listing.dbNowMs - row.heartbeatMs) }
+      : { name, named, self, state: 'never seen' };
+  };
+  const out = [entry(me, true, true, listing.rows.find((r) => r.name === me))];
+  for (const name of namedFarmMembers(config)) {
+    const n: NamedMember = { name, addresses: new Set(isIP(name) ? [normalizeHost(name)] : []) };
+    out.push(entry(name, true, false, listing.rows.find((r) => r.name !== me && !used.has(r) && rowMatches(n, r))));
+  }
+  for (const r of listing.rows) if (!used.has(r)) out.push(entry(r.name, false, false, r));
+  return out;
 }
