@@ -24,14 +24,15 @@ export const CLOCK_SKEW_LIMIT_MS = 2_000;
 
 /**
  * Directives that differ between members by design (addresses, names, paths, the member
- * lists that leave each member itself out, the database node each one uses); every other
+ * lists that leave each member itself out, the database node each one uses, how much one
+ * member logs while it is being debugged); every other
  * directive is farm-wide and must be the same on every member.
  */
 export const PER_MEMBER_DIRECTIVES: ReadonlySet<string> = new Set([
-  'ServerRoot', 'ServerName', 'Listen', 'Port', 'IpAddrInPathHeaders', 'PidFile', 'ErrorLog', 'CustomLog', 'CommonLog', 'User', 'Group',
+  'ServerRoot', 'ServerName', 'Listen', 'Port', 'IpAddrInPathHeaders', 'PidFile', 'ErrorLog', 'CustomLog', 'CommonLog', 'User', 'Group', 'LogLevel', 'DebugFlag',
   'Cisco_Registry_Farm_Members', 'Cisco_Routing_Farm_Members', 'DB_MySQL_HostName', 'DB_MySQL_Secondary_HostName',
   'Cisco_Registry_Rendezvous_Directory', 'Cisco_Routing_Rendezvous_Directory',
-  'SipTlsCertificateFile', 'SipTlsPrivateKeyFile', 'SipTlsCACertificateFile', 'SipTlsCACertificatePath',
+  'SipTlsCertificateFile', 'SipTlsCertificateKeyFile', 'SipTlsCACertificateFile',
 ]);
 
 /** sha256 of the farm-wide directives' values (names sorted), hex. */

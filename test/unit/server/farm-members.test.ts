@@ -86,7 +86,7 @@ describe('farm checks', () => {
 });
 
 describe('farm-wide directives digest', () => {
-  const base = 'Cisco_Routing_Use_Domain_Routing On\nLogLevel notice\n';
+  const base = 'Cisco_Routing_Use_Domain_Routing On\nMaxForks 5\n';
   test('members differing only in addresses, names and member lists have the same digest', () => {
     const a = config(`${base}ServerName sps1.example.com\nListen 192.0.2.1:5060\nCisco_Registry_Farm_Members "sps2.example.com"\nDB_MySQL_HostName db1\n`);
     const b = config(`${base}ServerName sps2.example.com\nListen 192.0.2.2:5060\nCisco_Registry_Farm_Members "sps1.example.com"\nDB_MySQL_HostName db2\n`);
