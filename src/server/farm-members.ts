@@ -19,6 +19,9 @@ import type { FarmMemberTable, MemberListing, MemberRow, MemberSelf, MemberState
 import { farmMemberName, namedFarmMembers, openFarmMemberTable } from '../stores/open.js';
 import { hostPort } from '../transport/types.js';
 
+/** How long a farm member's name may take to resolve. */
+const LOOKUP_TIMEOUT_MS = 2_000;
+
 /** Clocks further apart than this (member and database, or two members) are reported: the guide asks for NTP. */
 export const CLOCK_SKEW_LIMIT_MS = 2_000;
 
@@ -215,7 +218,8 @@ export class FarmMembership {
         if (isIP(name)) addresses.add(normalizeHost(name));
         else {
           // A name that does not resolve is still matched by the name its member writes.
-          const found = await lookup(name, { all: true }).catch(() => []);
+          // Bounded: a resolver that does not answer must not hold up sipd's start.
+          const found = await Promise.race([lookup(name, { all: true }).catch(() => []), new Promise<[]>((r) => setTimeout(() => r([]), LOOKUP_TIMEOUT_MS).unref())]);
           for (const a of found) addresses.add(normalizeHost(a.address));
         }
         return { name, addresses };
