@@ -244,7 +244,7 @@ export class Sipd {
     this.stores = await OpenStores.open(c, log, this.opts.progress);
     this.loadPersistentPeers(c);
     const identity = proxyIdentity(c, bound);
-    this.modules = await OpenModules.open(MODULES, c, { log, bound, isThisServer: isUs, stores: this.stores, counts: this.counters });
+    this.modules = await OpenModules.open(MODULES, c, { log, bound, isThisServer: isUs, farmMemberAt: (host, port) => this.farm?.memberAt(host, port), stores: this.stores, counts: this.counters });
     const resolver = this.modules.resolver;
     if (!resolver) throw new StartError('no module in src/server/modules.ts resolves next hops');
     this.proxy = new ProxyCore({
