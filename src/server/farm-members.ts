@@ -119,7 +119,7 @@ export function farmWarnings(i: CheckInput): Map<string, string> {
     if (r.confDigest !== i.me.confDigest) out.set(`digest:${r.name}:${r.confDigest}`, `${who} runs farm-wide directives that differ from this member's (sipd.conf digest ${r.confDigest.slice(0, 12)} there, ${i.me.confDigest.slice(0, 12)} here): make sipd.conf the same on every member except addresses, names and paths`);
     if (r.version !== i.me.version) out.set(`version:${r.name}:${r.version}`, `${who} runs OpenSPS ${r.version}, this member ${i.me.version}: every member of a farm must run the same version`);
     const apart = r.clockSkewMs - i.skewMs;
-    if (Math.abs(apart) > CLOCK_SKEW_LIMIT_MS) out.set(`skew:${r.name}`, `the clocks of ${who} and of this member are ${Math.abs(apart)} ms apart: synchronise every member with NTP`);
+    if (Math.abs(apart) > CLOCK_SKEW_LIMIT_MS) out.set(`skew:${r.name}`, `the clocks of ${who} and of this member are ${Math.round(Math.abs(apart))} ms apart: synchronise every member with NTP`);
   }
   if (Math.abs(i.skewMs) > CLOCK_SKEW_LIMIT_MS) out.set('skew:self', `this member's clock is ${Math.round(i.skewMs)} ms off the database server's: synchronise the members and the database nodes with NTP`);
   const clash = rows.find((r) => r.name === i.me.name && r.instance !== i.me.instance && isAnswering(r, dbNowMs, interval));

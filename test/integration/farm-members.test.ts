@@ -97,7 +97,7 @@ describe('farm members on a shared database', () => {
     const [pa, pb] = [await freePort(), await freePort()];
     // A names B and a member that never runs; B runs with one other farm-wide directive (MaxForks).
     a = await startMember(db, pa, 'sps-a.farm.test', 'sps-b.farm.test sps-c.farm.test', pb);
-    b = await startMember(db, pb, 'sps-b.farm.test', 'sps-a.farm.test', pa, ['MaxForks 7']);
+    b = await startMember(db, pb, 'sps-b.farm.test', 'sps-a.farm.test', pa, ['MaxForks 4']);
     nextHop = dgram.createSocket('udp4');
     await new Promise<void>((r) => nextHop.bind(0, '127.0.0.1', r));
   });
