@@ -23,6 +23,7 @@ import { installSchema } from '../stores/mysql/schema.js';
 import { LOCATION_LOG_TABLE, LOCATION_TABLE, installLocationSchema } from '../stores/mysql/location-schema.js';
 import { ROUTE_GENERATION_TABLE, ROUTE_LOG_TABLE, ROUTE_TABLE, installRouteSchema } from '../stores/mysql/route-schema.js';
 import { FARM_CONFIG_HEAD_TABLE, FARM_CONFIG_OUTCOME_TABLE, FARM_CONFIG_TABLE, installFarmConfigSchema } from '../stores/mysql/farm-config-schema.js';
+import { MEMBER_TABLE, installMemberSchema } from '../stores/mysql/member-schema.js';
 import { columnsFromConfig, q } from '../stores/mysql/subscriber-store.js';
 import type { SubscriberColumns } from '../stores/mysql/subscriber-store.js';
 import { guideMessage } from './sysadmin-mysql-user.js';
@@ -57,8 +58,8 @@ export async function installMySqlDb(o: InstallDbOptions): Promise<string[]> {
   for (const n of [o.database, o.table]) {
     if (!IDENT.test(n)) throw new Error(`"${n}" is not a valid SQL name: start with a letter or _, then letters, digits, _ or $`);
   }
-  if ([LOCATION_TABLE, LOCATION_LOG_TABLE, ROUTE_TABLE, ROUTE_GENERATION_TABLE, ROUTE_LOG_TABLE, FARM_CONFIG_TABLE, FARM_CONFIG_HEAD_TABLE, FARM_CONFIG_OUTCOME_TABLE].includes(o.table)) {
-    throw new Error(`the subscriber table cannot be named ${o.table}: that name is the farm's (registry, routes or configuration); choose another DB_MySQL_SubscriberTable`);
+  if ([LOCATION_TABLE, LOCATION_LOG_TABLE, ROUTE_TABLE, ROUTE_GENERATION_TABLE, ROUTE_LOG_TABLE, MEMBER_TABLE, FARM_CONFIG_TABLE, FARM_CONFIG_HEAD_TABLE, FARM_CONFIG_OUTCOME_TABLE].includes(o.table)) {
+    throw new Error(`the subscriber table cannot be named ${o.table}: that name is the farm's (registry, routes, members or configuration); choose another DB_MySQL_SubscriberTable`);
   }
   const pool = new MySqlPool({ primary: o.server, user: o.adminUser, password: o.adminPassword, timeoutMs: o.timeoutMs, ...(o.tls && { tls: o.tls }), log: () => undefined });
   try {
@@ -71,6 +72,7 @@ export async function installMySqlDb(o: InstallDbOptions): Promise<string[]> {
     for (const l of r.steps.length ? r.steps : [`${o.database}.${o.table} is up to date (schema version ${r.to})`]) done(l);
     for (const l of await installLocationSchema(pool, o.database)) done(l);
     for (const l of await installRouteSchema(pool, o.database)) done(l);
+    for (const l of await installMemberSchema(pool, o.database)) done(l);
     for (const l of await installFarmConfigSchema(pool, o.database)) done(l);
     if (o.account) {
       const { user, password } = o.account;

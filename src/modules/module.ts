@@ -50,6 +50,8 @@ export interface ModuleDeps {
   readonly bound: readonly BoundSocket[];
   /** True when host[:port] names this server. */
   isThisServer(host: string, port: number | undefined): boolean;
+  /** The other farm member at host:port, from the farm member table (absent off a MySQL farm). */
+  farmMemberAt?(host: string, port: number): string | undefined;
   readonly stores: SipdStores;
   /** Stage 5 as the registrar, routing and authentication use it: every module's normalise part in turn. */
   expand(user: string, config: Config): string;

@@ -32,6 +32,11 @@ export const memberSchema = {
     counters: { type: 'object', additionalProperties: { type: 'number' } },
     required: requiredSchema,
     note: { type: 'string' },
+    state: { type: 'string' },
+    version: { type: 'string' },
+    heartbeatAgo: { type: 'integer' },
+    host: { type: 'string' },
+    sip: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 const fieldSchema = {

@@ -10,11 +10,11 @@ import { parseUri } from '../sip/uri.js';
 import { ALLOWED_METHODS, answer, answerOptions, isAllowedMethod } from './answer.js';
 import type { Answerer } from './answer.js';
 import { preprocessRoute, sipUriOf } from './forward.js';
-import { checkLoop, checkMaxForwards, checkProxyRequire } from './sanity.js';
+import { checkMaxForwards, checkProxyRequire, loopVia } from './sanity.js';
 import type { Refusal } from './sanity.js';
 import type { ProxyDeps, RequestContext, Target } from './stages.js';
 import { checkTlsPeer } from './tls-peer.js';
-import { isOurDomain, isOurVia, isUs, isUsUri } from './us.js';
+import { farmMemberOfVia, isOurDomain, isOurVia, isUs, isUsUri } from './us.js';
 
 /** What the front stages hand to forwarding. */
 export interface Front {
@@ -49,10 +49,12 @@ export class FrontStages {
       if (mf.status === 483 && req0.method === 'OPTIONS' && isUsUri(deps, req0.uri, false)) return answerOptions(a, deps.serverToken);
       return this.answer(a, mf);
     }
-    const loop = checkLoop(req0, (via) => isOurVia(deps, via));
-    if (loop) {
-      deps.log.info(`loop detected: ${req0.method} ${req0.uri} (Call-ID ${req0.headers.get('Call-ID')}) came back unchanged`);
-      return this.answer(a, loop);
+    // A farm is one virtual server: a request that passed another member unchanged is a loop too.
+    const looped = loopVia(req0, (via) => isOurVia(deps, via) || farmMemberOfVia(deps, via) !== undefined);
+    if (looped) {
+      const member = isOurVia(deps, looped) ? undefined : farmMemberOfVia(deps, looped);
+      deps.log.info(`loop detected: ${req0.method} ${req0.uri} (Call-ID ${req0.headers.get('Call-ID')}) came back unchanged${member ? ` (it passed farm member ${member})` : ''}`);
+      return this.answer(a, { status: 482 });
     }
     const pr = checkProxyRequire(req0, config.values.IgnoreProxyRequire);
     if (pr) {

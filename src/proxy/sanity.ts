@@ -77,11 +77,15 @@ export function loopSuffix(req: SipRequest): string {
  * `isOurVia` tells whether a Via's sent-by names this server.
  */
 export function checkLoop(req: SipRequest, isOurVia: (via: Via) => boolean): Refusal | undefined {
+  return loopVia(req, isOurVia) ? { status: 482 } : undefined;
+}
+
+/** The Via of ours (by `isOurVia`: this server, or any member of its farm) whose branch says the request came back unchanged. */
+export function loopVia(req: SipRequest, isOurVia: (via: Via) => boolean): Via | undefined {
   const parsed = parseVias(req.headers.values('Via'));
   if (!parsed.ok) return undefined;
   const ours = parsed.vias.filter(isOurVia);
   if (!ours.length) return undefined;
   const suffix = loopSuffix(req);
-  if (ours.some((v) => v.branch?.endsWith(suffix))) return { status: 482 };
-  return undefined;
+  return ours.find((v) => v.branch?.endsWith(suffix));
 }

@@ -193,6 +193,8 @@ export interface ProxyDeps {
   readonly serverToken: string;
   /** True when host[:port] names this server (its addresses, names, domains, virtual hosts). */
   isThisServer(host: string, port: number | undefined): boolean;
+  /** The other farm member at this Via sent-by host:port (farm members act as one server for loop detection); absent off a farm. */
+  farmMemberAt?(host: string, port: number): string | undefined;
   /** The RFC 4780 counters; none kept when absent (unit tests). */
   readonly counts?: ProxyCounts;
   /** Every response sipd sends upstream (answered or forwarded), for the access log and counters. */

@@ -7,7 +7,7 @@ import { parseUri } from '../sip/uri.js';
 import type { Via } from '../sip/via.js';
 import type { ProxyDeps } from './stages.js';
 
-type Who = Pick<ProxyDeps, 'isThisServer' | 'identity'>;
+type Who = Pick<ProxyDeps, 'isThisServer' | 'identity'> & Partial<Pick<ProxyDeps, 'farmMemberAt'>>;
 
 export function isUs(d: Who, uri: SipUri | Uri): boolean {
   if (uri.scheme === 'tel') return false;
@@ -21,11 +21,22 @@ export function isUsUri(d: Who, text: string, withUser: boolean): boolean {
   return p.ok && p.uri.scheme !== 'tel' && (withUser || !p.uri.user) && isUs(d, p.uri);
 }
 
-export function isOurVia(d: Who, v: Via): boolean {
+function viaHostPort(v: Via): { host: string; port: number; t: 'UDP' | 'TCP' | 'TLS' } {
   const host = v.host.replace(/^\[(.*)\]$/, '$1');
   const t = (['UDP', 'TCP', 'TLS'] as const).find((x) => x === v.transport) ?? 'UDP';
-  const port = v.port ?? (t === 'TLS' ? 5061 : 5060);
+  return { host, port: v.port ?? (t === 'TLS' ? 5061 : 5060), t };
+}
+
+export function isOurVia(d: Who, v: Via): boolean {
+  const { host, port, t } = viaHostPort(v);
   return d.isThisServer(host, port) || (host === d.identity.host && port === d.identity.port(t));
+}
+
+/** The other farm member that put this Via there, if any: the farm is one virtual server for loop detection. */
+export function farmMemberOfVia(d: Who, v: Via): string | undefined {
+  if (!d.farmMemberAt) return undefined;
+  const { host, port } = viaHostPort(v);
+  return d.farmMemberAt(host, port);
 }
 
 /** A Request-URI in our ProxyDomain (the registry answers for it even by name). */

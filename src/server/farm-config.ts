@@ -38,6 +38,7 @@ const HOST_SPECIFIC: ReadonlyMap<string, string> = new Map(
   [
     ...['ServerRoot', 'Listen', 'Port', 'SipTlsPort', 'ServerName', 'IpAddrInPathHeaders', 'User', 'Group', 'AgentXSocket'].map((n) => [n, 'it says where this host listens or who it is']),
     ...['ErrorLog', 'CustomLog', 'CommonLog'].map((n) => [n, "it names this host's log files"]),
+    ...['LogLevel', 'DebugFlag'].map((n) => [n, 'it says how much this member logs, raised on one member while it is being debugged']),
     ...['Cisco_Registry_Farm_Members', 'Cisco_Routing_Farm_Members'].map((n) => [n, 'each member lists the other members, so the lists differ by design']),
     ...['DB_MySQL', 'DB_MySQL_HostName', 'DB_MySQL_Secondary_HostName', 'DB_MySQL_DB', 'DB_MySQL_Username', 'DB_MySQL_Password', 'DB_MySQL_Connect_Timeout'].map((n) => [
       n,

@@ -20,6 +20,7 @@ import { DRAIN_RETRY_AFTER, Drain } from './drain.js';
 import { MODULES } from './modules.js';
 import { OpenModules } from './open-modules.js';
 import { OpenStores } from './stores.js';
+import { FarmMembership, sipAddresses } from './farm-members.js';
 import { Listeners } from './listeners.js';
 import { logNoEffect } from './no-effect.js';
 import { isThisServer } from '../modules/registry/this-server.js';
@@ -103,10 +104,12 @@ export class Sipd {
   private control: ControlServer | undefined;
   private txn: TransactionLayer | undefined;
   private stores: OpenStores | undefined;
-  private farm: { close(): Promise<void> } | undefined;
+  /** Follows the farm-wide configuration pushed through the shared database (farm-config.ts). */
+  private farmConfig: { close(): Promise<void> } | undefined;
   private modules: OpenModules | undefined;
   private snmp: SipSnmp | undefined;
   private proxy: ProxyCore | undefined;
+  private farm: FarmMembership | undefined;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<GracefulResult> = Promise.resolve({ ok: true });
   private readonly pidFile: string;
@@ -196,6 +199,7 @@ export class Sipd {
     this.logs.mem = await MemStatsLog.open({ enabled: c.values.SharedMemoryStatsLog, intervalMinutes: c.values.SharedMemoryStatsInterval, serverRoot: c.serverRoot });
 
     await this.listeners.bind(c, (data, from, reply) => this.onMessage(data, from, reply));
+    await this.startFarm(c);
     await this.startProxy(c);
     this.snmp = new SipSnmp(this.mibSource(), log);
     await this.snmp.configure(c);
@@ -222,7 +226,7 @@ export class Sipd {
       log.debug(`not started as root: User ${c.values.User} and Group ${c.values.Group} are ignored; running as uid ${uid ?? 'unknown'}`);
     }
 
-    this.farm = openFarmFollower(c, {
+    this.farmConfig = openFarmFollower(c, {
       file: this.opts.file,
       load: this.opts.load,
       graceful: (source) => this.graceful(source),
@@ -233,7 +237,16 @@ export class Sipd {
     });
     log.notice(`listening on ${this.listeners.describe('log').join(', ')}`);
     logNoEffect(log, c);
+    await this.farm?.setState('running');
     log.notice(`${SERVER_TOKEN} configured -- resuming normal operations (pid ${process.pid}, config ${c.file})`);
+  }
+
+  /** A farm member on MySQL writes its row (state starting) before the stores' long loads, so the others see it coming. */
+  private async startFarm(c: Config): Promise<void> {
+    const bound = this.listeners.bound();
+    const identity = proxyIdentity(c, bound);
+    this.farm = FarmMembership.open(c, this.logs.error, () => sipAddresses(bound, identity));
+    await this.farm?.start();
   }
 
   /** The transaction layer, the stores, the modules (in the order of modules.ts) and the proxy core over the bound sockets. */
@@ -247,7 +260,7 @@ export class Sipd {
     this.stores = await OpenStores.open(c, log, this.opts.progress);
     this.loadPersistentPeers(c);
     const identity = proxyIdentity(c, bound);
-    this.modules = await OpenModules.open(MODULES, c, { log, bound, isThisServer: isUs, stores: this.stores, counts: this.counters });
+    this.modules = await OpenModules.open(MODULES, c, { log, bound, isThisServer: isUs, farmMemberAt: (host, port) => this.farm?.memberAt(host, port), stores: this.stores, counts: this.counters });
     const resolver = this.modules.resolver;
     if (!resolver) throw new StartError('no module in src/server/modules.ts resolves next hops');
     this.proxy = new ProxyCore({
@@ -259,6 +272,7 @@ export class Sipd {
       log,
       serverToken: SERVER_TOKEN,
       isThisServer: isUs,
+      farmMemberAt: (host, port) => this.farm?.memberAt(host, port),
       counts: this.counters,
       sent: (req, res, from, bytes) => this.logResponse(req, res, from, bytes),
     });
@@ -428,6 +442,7 @@ export class Sipd {
       counters: this.counters.snapshot(),
       pending: [...this.pending],
       draining: this.drain.status(),
+      ...(this.farm ? { farm: this.farm.status() } : {}),
     };
   }
 
@@ -477,6 +492,7 @@ export class Sipd {
     await this.stores?.reconfigure(config);
     await this.modules?.reconfigure(config);
     await this.snmp?.configure(config);
+    await this.farm?.reconfigure(config);
 
     this.current = config;
     this.pending = pending;
@@ -523,7 +539,8 @@ export class Sipd {
     this.drain.stop();
     const settle = (p: Promise<unknown> | undefined) => (p ? p.catch(() => undefined) : undefined);
     await settle(this.snmp?.close());
-    await settle(this.farm?.close());
+    await settle(this.farmConfig?.close());
+    await settle(this.farm?.stop());
     this.txn?.close();
     await Promise.all([...this.listeners.close().map(settle), settle(this.control?.close()), settle(this.modules?.close())]);
     await settle(this.stores?.close());

@@ -20,6 +20,7 @@ import { mysqlTlsFromConfig } from './mysql/tls.js';
 import { MySqlSubscriberStore, columnsFromConfig } from './mysql/subscriber-store.js';
 import { openMySqlLocationStore } from './mysql/location-store.js';
 import { openMySqlRouteStore } from './mysql/route-store.js';
+import { FarmMemberTable } from './mysql/member-store.js';
 import { QUORUM_WATCH_MS } from './mysql/quorum.js';
 import type { RouteStore } from './route-store.js';
 import type { StoreLog } from './store-log.js';
@@ -133,4 +134,25 @@ export function openLocationStore(config: Config, log: StoreLog, progress?: Load
     return openMySqlLocationStore({ pool: mysqlPoolFromConfig(config, log, config.values.DB_MySQL_DB, QUORUM_WATCH_MS), database: config.values.DB_MySQL_DB, member: farmMemberName(config), log, closePool: true });
   }
   return openEmbeddedLocationStore({ ...locationStoreOptions(config, log, progress), ...embedded });
+}
+
+// ---- farm members ----
+
+/** True when this configuration makes sipd a farm member on MySQL: DB_MySQL On and farm members named. */
+export function isMySqlFarm(config: Config): boolean {
+  const v = config.values;
+  return v.DB_MySQL && (v.Cisco_Registry_Farm_Members.length > 0 || v.Cisco_Routing_Farm_Members.length > 0);
+}
+
+/** The members named by the farm directives (registry and routing lists together), lower case, each once. */
+export function namedFarmMembers(config: Config): string[] {
+  const v = config.values;
+  return [...new Set([...v.Cisco_Registry_Farm_Members, ...v.Cisco_Routing_Farm_Members].map((m) => m.toLowerCase()))];
+}
+
+/** The shared farm member table of a farm on MySQL (undefined otherwise), with its own pool to close. */
+export function openFarmMemberTable(config: Config, log: StoreLog): { table: FarmMemberTable; close(): Promise<void> } | undefined {
+  if (!isMySqlFarm(config)) return undefined;
+  const pool = mysqlPoolFromConfig(config, log);
+  return { table: new FarmMemberTable(pool, config.values.DB_MySQL_DB), close: () => pool.close() };
 }

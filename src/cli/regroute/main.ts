@@ -1,5 +1,6 @@
 // sysadmin_sps_regroute's main: parses the options, loads sipd.conf (it names the database
-// files and sipd's pid file), connects, then runs -i, -x and -l in that order, or the menu.
+// files and sipd's pid file), lists the farm (-f, straight from the database), connects,
+// then runs -i, -x and -l in that order, or the menu.
 // Exit status: 0 done, 1 failed (nothing imported on any error), 2 usage.
 import { formatMessage, loadConfigFile } from '../../server/config.js';
 import { USAGE, parseArgs } from './options.js';
@@ -10,6 +11,7 @@ import { TracingBackend } from './trace.js';
 import { importFile } from './csv-import.js';
 import { exportFile, listDb } from './csv-export.js';
 import { Answers, Menu } from './menu.js';
+import { listFarm } from './farm.js';
 
 export async function main(argv: readonly string[], input: NodeJS.ReadableStream = process.stdin): Promise<number> {
   const out = (s: string) => process.stdout.write(s + '\n');
@@ -27,6 +29,11 @@ export async function main(argv: readonly string[], input: NodeJS.ReadableStream
     for (const e of loaded.errors) process.stderr.write(formatMessage(e) + '\n');
     process.stderr.write(`sysadmin_sps_regroute: ${opts.conf} has errors; fix them first (it names the database files and sipd's pid file)\n`);
     return 1;
+  }
+  let farmOk = true;
+  if (opts.farm) {
+    farmOk = await listFarm(loaded.config, out, (m) => process.stderr.write(`sysadmin_sps_regroute: ${m}\n`));
+    if (!opts.list && opts.importFile === undefined && opts.exportFile === undefined) return farmOk ? 0 : 1;
   }
   let backend: Backend;
   try {
@@ -46,7 +53,7 @@ export async function main(argv: readonly string[], input: NodeJS.ReadableStream
     if (opts.importFile !== undefined) ok = await importFile(backend, opts.importFile, opts.dbs, out);
     if (ok && opts.exportFile !== undefined) ok = await exportFile(backend, opts.exportFile, opts.dbs, out);
     if (ok && opts.list) for (const db of opts.dbs) ok = (await listDb(backend, db, undefined, out)) && ok;
-    return ok ? 0 : 1;
+    return ok && farmOk ? 0 : 1;
   } finally {
     await backend.close();
   }

@@ -3,19 +3,22 @@
 import type { DbName } from '../../server/db-control.js';
 import { DEFAULT_CONFIG_FILE } from '../../common/install.js';
 
-export const USAGE = `Usage: sysadmin_sps_regroute [-m routing|registry|both] [-l] [-i file] [-x file] [-p file]
+export const USAGE = `Usage: sysadmin_sps_regroute [-m routing|registry|both] [-l] [-f] [-i file] [-x file] [-p file]
   -m WHICH  the database: routing (1), registry (2) or both (3, the default)
   -l        list every entry of the database(s)
+  -f        list the farm's members from the shared database: state, last heartbeat, version, pid
   -i FILE   import comma-separated entries from FILE (added, or replacing the same entry)
   -x FILE   export the database(s) to FILE as comma-separated entries (appended)
   -p FILE   the sipd.conf of the server (default ${DEFAULT_CONFIG_FILE})
   -D        trace each database request on standard error
   --help    this text; --version: the OpenSPS version
-Without -l, -i or -x the tool shows its menu.`;
+Without -l, -f, -i or -x the tool shows its menu.`;
 
 export interface Options {
   readonly dbs: readonly DbName[];
   readonly list: boolean;
+  /** -f: list the farm's members. */
+  readonly farm: boolean;
   /** -D: trace each request to sipd or the files on standard error. */
   readonly debug: boolean;
   readonly importFile?: string;
@@ -46,6 +49,7 @@ const GUIDE_OPTIONS_NOT_NEEDED: Readonly<Record<string, string>> = {
 export function parseArgs(argv: readonly string[]): Options | string {
   let dbs: DbName[] = ['routing', 'registry'];
   let list = false;
+  let farm = false;
   let importFile: string | undefined;
   let exportFile: string | undefined;
   let conf = DEFAULT_CONFIG_FILE;
@@ -79,6 +83,9 @@ export function parseArgs(argv: readonly string[]): Options | string {
       case '-D':
         debug = true;
         break;
+      case '-f':
+        farm = true;
+        break;
       case '-i':
       case '-x':
       case '-p': {
@@ -100,5 +107,5 @@ export function parseArgs(argv: readonly string[]): Options | string {
       }
     }
   }
-  return { dbs, list, conf, debug, ...(importFile !== undefined && { importFile }), ...(exportFile !== undefined && { exportFile }) };
+  return { dbs, list, farm, conf, debug, ...(importFile !== undefined && { importFile }), ...(exportFile !== undefined && { exportFile }) };
 }

@@ -85,7 +85,8 @@ export const accountingModule: SipdModule = {
     const calls = new CallAccounting({
       sender,
       journal,
-      isFarm: (host, port) => deps.isThisServer(host, port) || farm.has(host.toLowerCase()),
+      // The directives' names (resolved), and the members' SIP addresses from the farm member table.
+      isFarm: (host, port) => deps.isThisServer(host, port) || farm.has(host.toLowerCase()) || (port !== undefined && deps.farmMemberAt?.(host, port) !== undefined),
       ...(nasIp ? { nasIp } : {}),
     });
     const leftOpen = calls.stopLeftOpen();

@@ -30,11 +30,11 @@ function scratchConf(text: string): string {
 const BASE = ['# member sps1', 'Listen 127.0.0.1:5060', 'ServerName sps1.farm.test', '# timers', 'SipT1InMs 500', 'Cisco_Registry_Farm_Members sps2.farm.test', ''].join('\n');
 
 describe('the farm-wide rule', () => {
-  test('addresses, names, paths, member lists and the database connection are host-specific; the service is farm-wide', () => {
-    for (const n of ['Listen', 'Port', 'ServerName', 'ErrorLog', 'PidFile', 'SipTlsCertificateFile', 'Cisco_Registry_Rendezvous_Directory', 'Cisco_Registry_Farm_Members', 'Cisco_Routing_Farm_Members', 'DB_MySQL', 'DB_MySQL_HostName', 'DB_MySQL_Password', 'Sip_Token_Port']) {
+  test('addresses, names, paths, log levels, member lists and the database connection are host-specific; the service is farm-wide', () => {
+    for (const n of ['Listen', 'Port', 'ServerName', 'ErrorLog', 'PidFile', 'SipTlsCertificateFile', 'Cisco_Registry_Rendezvous_Directory', 'Cisco_Registry_Farm_Members', 'Cisco_Routing_Farm_Members', 'DB_MySQL', 'DB_MySQL_HostName', 'DB_MySQL_Password', 'Sip_Token_Port', 'LogLevel', 'DebugFlag']) {
       assert.match(notFarmWide(n) ?? '', /host-specific/, n);
     }
-    for (const n of ['SipT1InMs', 'AuthRealm', 'Authentication', 'DB_MySQL_UserId_Field', 'DB_MySQL_SubscriberTable', 'Cisco_Routing_Use_Domain_Routing', 'Allow', 'LogLevel']) assert.equal(notFarmWide(n), undefined, n);
+    for (const n of ['SipT1InMs', 'AuthRealm', 'Authentication', 'DB_MySQL_UserId_Field', 'DB_MySQL_SubscriberTable', 'Cisco_Routing_Use_Domain_Routing', 'Allow']) assert.equal(notFarmWide(n), undefined, n);
     assert.equal(notFarmWide('sipt1inms'), undefined, 'names are case-insensitive');
     assert.match(notFarmWide('NoSuchThing') ?? '', /not a sipd.conf directive/);
     assert.match(notFarmWide('VirtualProxyHost') ?? '', /is a block/);
