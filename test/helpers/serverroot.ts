@@ -81,15 +81,20 @@ export function processesMentioning(text: string): number[] {
   return pids;
 }
 
-/** Stops whatever sipd this ServerRoot's pid file names, however it got there: `sip stop -f`,
- *  then SIGKILL for any process still naming its sipd.conf. */
-export async function forceStopSipd(sr: ServerRoot): Promise<void> {
-  await runBin('sip', ['stop', '-f', sr.conf], 30_000);
-  for (const pid of processesMentioning(sr.conf)) {
+/** SIGKILL every live process whose command line mentions this text (e.g. a ServerRoot's sipd.conf). */
+export function killMentioning(text: string): void {
+  for (const pid of processesMentioning(text)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       /* gone */
     }
   }
+}
+
+/** Stops whatever sipd this ServerRoot's pid file names, however it got there: `sip stop -f`,
+ *  then SIGKILL for any process still naming its sipd.conf. */
+export async function forceStopSipd(sr: ServerRoot): Promise<void> {
+  await runBin('sip', ['stop', '-f', sr.conf], 30_000);
+  killMentioning(sr.conf);
 }

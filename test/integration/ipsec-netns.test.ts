@@ -20,7 +20,7 @@ import { test } from 'node:test';
 import { BIN } from '../helpers/paths.js';
 import { run, showRun, sleep, start, waitFor } from '../helpers/run.js';
 import type { Running } from '../helpers/run.js';
-import { makeServerRoot, processesMentioning } from '../helpers/serverroot.js';
+import { makeServerRoot, killMentioning } from '../helpers/serverroot.js';
 import type { ServerRoot } from '../helpers/serverroot.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeer } from '../helpers/sip-peers.js';
@@ -217,13 +217,7 @@ test('a call between two namespaces through sipd crosses the wire as ESP only, k
     await callee?.stop();
     await stopRunning(sipd);
     if (sr) {
-      for (const pid of processesMentioning(sr.conf)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
+      killMentioning(sr.conf);
       sr.remove();
     }
     for (const c of charons) await c.stop();

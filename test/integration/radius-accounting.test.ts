@@ -12,7 +12,7 @@ import type { DetailRecord, FreeRadius } from '../helpers/freeradius.js';
 import { freePort } from '../helpers/ports.js';
 import { sleep, startBin, waitFor } from '../helpers/run.js';
 import type { Running } from '../helpers/run.js';
-import { makeServerRoot, processesMentioning } from '../helpers/serverroot.js';
+import { makeServerRoot, killMentioning } from '../helpers/serverroot.js';
 import type { ServerRoot } from '../helpers/serverroot.js';
 import { describePeer, runUac, startUas } from '../helpers/sip-peers.js';
 import type { SippPeerResult } from '../helpers/sip-peers.js';
@@ -212,13 +212,7 @@ describe('RADIUS accounting with FreeRADIUS', () => {
     after(async () => {
       sipd?.child.kill('SIGKILL');
       if (sr) {
-        for (const pid of processesMentioning(sr.conf)) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            /* gone */
-          }
-        }
+        killMentioning(sr.conf);
         sr.remove();
       }
       if (!radius.running) await radius.start();

@@ -12,7 +12,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { findHeaderEnd, parseMessage } from '../../src/sip/message.js';
 import type { SipResponse } from '../../src/sip/message.js';
-import { freePort, makeServerRoot, processesMentioning, sleep, startBin, udpExchange, waitFor } from '../helpers/index.js';
+import { freePort, makeServerRoot, killMentioning, sleep, startBin, udpExchange, waitFor } from '../helpers/index.js';
 import type { Running, ServerRoot } from '../helpers/index.js';
 import { fuzzCorpus, validRequests } from '../unit/sip/fuzz-corpus.js';
 import type { FuzzCase } from '../unit/sip/fuzz-corpus.js';
@@ -240,13 +240,7 @@ describe('sipd fuzz: malformed input over UDP and TCP', () => {
   after(async () => {
     sipd?.child.kill('SIGTERM');
     if (sipd) await Promise.race([sipd.done, sleep(10_000)]);
-    for (const pid of processesMentioning(sr.conf)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    killMentioning(sr.conf);
     sr.remove();
   });
 
