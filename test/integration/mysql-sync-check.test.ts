@@ -87,7 +87,7 @@ describe('on a 3-node Galera cluster', () => {
     }
     const text = await check(['-f', conf(addresses[2])]);
     assert.equal(text.code, 0, showRun(text));
-    assert.equal(text.stdout.match(/^ {2}rows: subscriber 3, location 1, location_log 2, schema_version \d+$/gm)?.length, 3, showRun(text));
+    assert.equal(text.stdout.match(/^ {2}rows: subscriber 3, location 1, location_log 2, route 0, route_generation \d+, route_log 0, farm_member 0, farm_config 0, farm_config_outcome 0, schema_version \d+$/gm)?.length, 3, showRun(text));
   });
 
   test('a wrong password: exit 2 with the reason, naming the first node', async () => {
@@ -131,7 +131,7 @@ describe('on plain MariaDB (no Galera)', () => {
     const r = await check(['-f', conf(db!.address)]);
     assert.equal(r.code, 0, showRun(r));
     assert.match(r.stdout, new RegExp(`^${db!.address.replace(/\./g, '\\.')}: not a Galera node`, 'm'), showRun(r));
-    assert.match(r.stdout, /^ {2}rows: subscriber 1, location 0, location_log 0, schema_version \d+$/m, showRun(r));
+    assert.match(r.stdout, /^ {2}rows: subscriber 1, location 0, location_log 0, route 0, route_generation \d+, route_log 0, farm_member 0, farm_config 0, farm_config_outcome 0, schema_version \d+$/m, showRun(r));
     assert.match(r.stdout, /^OK: .* is not a Galera node: there is no cluster to check/m, showRun(r));
   });
 });

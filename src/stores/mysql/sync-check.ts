@@ -10,7 +10,10 @@
 // (writes between the reads can still differ: see judgeNodes' second pass).
 import mysql from 'mysql2/promise';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { FARM_CONFIG_OUTCOME_TABLE, FARM_CONFIG_TABLE } from './farm-config-schema.js';
 import { LOCATION_LOG_TABLE, LOCATION_TABLE } from './location-schema.js';
+import { MEMBER_TABLE } from './member-schema.js';
+import { ROUTE_GENERATION_TABLE, ROUTE_LOG_TABLE, ROUTE_TABLE } from './route-schema.js';
 import { MySqlTimeoutError, describeMySqlError, endpointText, mysqlConnectOptions, parseMySqlHost } from './pool.js';
 import type { MySqlTls } from './tls.js';
 import type { MySqlEndpoint } from './pool.js';
@@ -56,9 +59,20 @@ export interface NodeReport {
   readonly countError?: string;
 }
 
-/** The tables install_mysql_db creates, in the order they are shown. */
+/** The tables install_mysql_db creates, in the order they are shown (absent ones are skipped). */
 export function sharedTables(subscriberTable: string): string[] {
-  return [subscriberTable, LOCATION_TABLE, LOCATION_LOG_TABLE, 'schema_version'];
+  return [
+    subscriberTable,
+    LOCATION_TABLE,
+    LOCATION_LOG_TABLE,
+    ROUTE_TABLE,
+    ROUTE_GENERATION_TABLE,
+    ROUTE_LOG_TABLE,
+    MEMBER_TABLE,
+    FARM_CONFIG_TABLE,
+    FARM_CONFIG_OUTCOME_TABLE,
+    'schema_version',
+  ];
 }
 
 /** wsrep_incoming_addresses ("a:3306,b:3306"), without the empty and AUTO entries some nodes report. */
