@@ -244,7 +244,7 @@ export const COMMAND_PAGES: readonly CommandPage[] = [
     section: 8,
     summary: 'create or upgrade the OpenSPS subscriber database in MySQL',
     description: [
-      'install_mysql_db creates the sip database and its subscriber table, or brings an existing one up to the current schema; it is safe to run again. Beside it go the farm\'s shared tables: registrations (location, location_log), routes (route, route_generation, route_log), the members' heartbeats (farm_member) and the farm configuration that sip farm push writes (farm_config, farm_config_head, farm_config_outcome). Names, host and sipd\'s account come from the DB_MySQL_* directives of sipd.conf; the options override them.',
+      'install_mysql_db creates the sip database and its subscriber table, or brings an existing one up to the current schema; it is safe to run again. Beside it go the farm\'s shared tables: registrations (location, location_log), routes (route, route_generation, route_log), the members\' heartbeats (farm_member) and the farm configuration that sip farm push writes (farm_config, farm_config_head, farm_config_outcome). Names, host and sipd\'s account come from the DB_MySQL_* directives of sipd.conf; the options override them.',
       'The administrator\'s password is read from MYSQL_PWD or, with --admin-password-stdin, from the first line of standard input. --create-user also creates the account named by DB_MySQL_Username (password DB_MySQL_Password) and lets it read and write the database\'s tables.',
     ],
     sections: [{ title: 'ENVIRONMENT', blocks: [{ items: [['MYSQL_PWD', 'the password of the MySQL administrator account.']] }] }],
