@@ -119,7 +119,7 @@ describe('the farm location store', () => {
     const rows = (await cluster!.nodes[2].db.sql(
       "SELECT t.TABLE_NAME AS name, t.ENGINE AS engine, (SELECT COUNT(*) FROM information_schema.TABLE_CONSTRAINTS c WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME AND c.CONSTRAINT_TYPE = 'PRIMARY KEY') AS pk FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = 'sip' ORDER BY t.TABLE_NAME",
     )) as { name: string; engine: string; pk: number }[];
-    assert.deepEqual(rows.map((r) => r.name), ['farm_member', 'location', 'location_log', 'route', 'route_generation', 'route_log', 'schema_version', 'subscriber']);
+    assert.deepEqual(rows.map((r) => r.name), ['farm_config', 'farm_config_head', 'farm_config_outcome', 'farm_member', 'location', 'location_log', 'route', 'route_generation', 'route_log', 'schema_version', 'subscriber']);
     for (const r of rows) assert.deepEqual([r.name, r.engine, Number(r.pk)], [r.name, 'InnoDB', 1]);
   });
 

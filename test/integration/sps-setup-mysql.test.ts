@@ -90,7 +90,7 @@ describe('sps_setup with MySQL', () => {
     assert.match(r.stdout, /sip\.subscriber: version 1: create the subscriber table/);
     assert.match(r.stdout, /account csps may read and write sip\.\*/);
     assert.match(r.stdout, /csps can read sip\.subscriber \(0 subscribers\)/);
-    assert.deepEqual(await mysqlClient("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'sip' ORDER BY 1"), ['farm_member', 'location', 'location_log', 'route', 'route_generation', 'route_log', 'schema_version', 'subscriber']);
+    assert.deepEqual(await mysqlClient("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'sip' ORDER BY 1"), ['farm_config', 'farm_config_head', 'farm_config_outcome', 'farm_member', 'location', 'location_log', 'route', 'route_generation', 'route_log', 'schema_version', 'subscriber']);
     assert.deepEqual(await mysqlClient("SELECT User FROM mysql.user WHERE User = 'csps'"), ['csps']);
     const text = readFileSync(sipdConf(), 'utf8');
     for (const line of ['DB_MySQL On', `DB_MySQL_HostName ${db.address}`, 'DB_MySQL_Username csps', `DB_MySQL_Password ${SIPD_PW}`]) {
